@@ -1,0 +1,237 @@
+package events
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/sourcegraph/conc/panics"
+	"github.com/sourcegraph/conc/pool"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Handler processes one message. Its error decides how the message is
+// settled: nil acks it; a [PermanentError] terminates it; a [RetryError]
+// naks it with the given delay; any other error naks it with the consume
+// loop's backoff. Handlers never settle messages themselves.
+type Handler func(ctx context.Context, msg jetstream.Msg) error
+
+// Settlement is how a message was settled.
+type Settlement string
+
+// Settlements.
+const (
+	SettleAck  Settlement = "ack"
+	SettleNak  Settlement = "nak"
+	SettleTerm Settlement = "term"
+)
+
+// ConsumeConfig tunes [Consume]. The zero value is usable.
+type ConsumeConfig struct {
+	// Concurrency is how many messages are handled at once. Default 4.
+	Concurrency int
+	// Heartbeat is how often a running handler's message is marked in
+	// progress, so JetStream does not redeliver it. Keep it well inside the
+	// consumer's AckWait. Default 15 s.
+	Heartbeat time.Duration
+	// ShutdownGrace is how long running handlers may continue after the
+	// context is cancelled before their own context is cancelled and their
+	// messages are nak'ed for another worker. Default 30 s.
+	ShutdownGrace time.Duration
+	// Backoff returns the redelivery delay after a failed delivery (1 for the
+	// first). Default: 5 s doubling per delivery, at most 5 min.
+	Backoff func(delivery uint64) time.Duration
+	// Logger receives one line per settled message. Default slog.Default().
+	Logger *slog.Logger
+	// OnSettled, if set, is called after each message is settled.
+	OnSettled func(s Settlement, err error, took time.Duration)
+}
+
+func (c ConsumeConfig) withDefaults() ConsumeConfig {
+	c.Concurrency = cmp.Or(c.Concurrency, 4)
+	c.Heartbeat = cmp.Or(c.Heartbeat, 15*time.Second)
+	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, 30*time.Second)
+	if c.Backoff == nil {
+		c.Backoff = DefaultBackoff
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// DefaultBackoff is 5 s doubling per failed delivery, capped at 5 minutes.
+func DefaultBackoff(delivery uint64) time.Duration {
+	d := 5 * time.Second
+	for i := uint64(1); i < delivery && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 5*time.Minute)
+}
+
+// PanicError is a handler panic turned into an error; the message is
+// redelivered like any other failure.
+type PanicError struct{ Recovered *panics.Recovered }
+
+func (e *PanicError) Error() string { return "handler panicked: " + fmt.Sprint(e.Recovered.Value) }
+
+// Consume pulls messages from cons and runs handle on at most
+// cfg.Concurrency of them at once, until ctx is cancelled. It then stops
+// pulling, lets running handlers finish within cfg.ShutdownGrace, cancels the
+// rest (their messages are nak'ed for immediate redelivery) and returns.
+func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, handle Handler) error {
+	cfg = cfg.withDefaults()
+	iter, err := cons.Messages(jetstream.PullMaxMessages(1))
+	if err != nil {
+		return fmt.Errorf("start pulling: %w", err)
+	}
+	stopped := context.AfterFunc(ctx, iter.Stop)
+	defer stopped()
+
+	// Handlers run on their own context so a shutdown lets them finish.
+	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(cfg.ShutdownGrace, cancelWork)
+		context.AfterFunc(workCtx, func() { t.Stop() })
+	})
+
+	c := &consumer{cfg: cfg, handle: handle, tracer: otel.Tracer(tracerName)}
+	p := pool.New().WithMaxGoroutines(cfg.Concurrency)
+	for {
+		msg, err := iter.Next()
+		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+			break
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			cfg.Logger.Warn("pull failed; retrying", "error", err)
+			continue
+		}
+		p.Go(func() { c.process(workCtx, msg) })
+	}
+	p.Wait()
+	return nil
+}
+
+type consumer struct {
+	cfg    ConsumeConfig
+	handle Handler
+	tracer trace.Tracer
+}
+
+func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
+	start := time.Now()
+	md, _ := msg.Metadata()
+	var delivered, seq uint64
+	if md != nil {
+		delivered, seq = md.NumDelivered, md.Sequence.Stream
+	}
+
+	creation := otel.GetTextMapPropagator().Extract(ctx, HeaderCarrier(msg.Headers()))
+	ctx, span := c.tracer.Start(creation, "process "+msg.Subject(),
+		trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithLinks(trace.LinkFromContext(creation)),
+		trace.WithAttributes(
+			semconv.MessagingSystemKey.String("nats"),
+			semconv.MessagingOperationName("process"),
+			semconv.MessagingOperationTypeProcess,
+			semconv.MessagingDestinationName(msg.Subject()),
+			semconv.MessagingConsumerGroupName(ConsumerName),
+			semconv.MessagingMessageID(msg.Headers().Get("Nats-Msg-Id")),
+			attribute.Int64("nats.jetstream.delivery_count", int64(delivered)),
+			attribute.Int64("nats.jetstream.stream_seq", int64(seq)),
+		))
+	defer span.End()
+
+	err := c.run(ctx, msg)
+	settlement, delay := c.settle(ctx, msg, err, delivered)
+	took := time.Since(start)
+
+	span.SetAttributes(attribute.String("azreviewer.settlement", string(settlement)))
+	log := c.cfg.Logger.With("subject", msg.Subject(), "stream_seq", seq, "delivery", delivered,
+		"settlement", settlement, "took", took.Round(time.Millisecond))
+	switch {
+	case err == nil:
+		log.Debug("message handled")
+	case settlement == SettleTerm:
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		log.Error("message failed permanently; not retried", "error", err)
+	default:
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		log.Warn("message failed; will be redelivered", "error", err, "retry_in", delay)
+	}
+	if c.cfg.OnSettled != nil {
+		c.cfg.OnSettled(settlement, err, took)
+	}
+}
+
+// run calls the handler with heartbeats and panic recovery.
+func (c *consumer) run(ctx context.Context, msg jetstream.Msg) error {
+	hbCtx, stopHeartbeat := context.WithCancel(ctx)
+	defer stopHeartbeat()
+	_ = msg.InProgress() // restart AckWait now: the message may have waited for a free slot
+	go func() {
+		t := time.NewTicker(c.cfg.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-hbCtx.Done():
+				return
+			case <-t.C:
+				if err := msg.InProgress(); err != nil {
+					c.cfg.Logger.Warn("heartbeat failed", "subject", msg.Subject(), "error", err)
+				}
+			}
+		}
+	}()
+
+	var err error
+	if r := panics.Try(func() { err = c.handle(ctx, msg) }); r != nil {
+		c.cfg.Logger.Error("handler panicked", "subject", msg.Subject(), "panic", r.Value, "stack", string(r.Stack))
+		return &PanicError{Recovered: r}
+	}
+	return err
+}
+
+func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, delivered uint64) (Settlement, time.Duration) {
+	var retry *RetryError
+	var settleErr error
+	settlement, delay := SettleNak, time.Duration(0)
+	switch {
+	case err == nil:
+		ackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		settleErr = msg.DoubleAck(ackCtx)
+		settlement = SettleAck
+	case IsPermanent(err):
+		settleErr = msg.TermWithReason(err.Error())
+		settlement = SettleTerm
+	case ctx.Err() != nil:
+		// Shutdown cancelled the handler: give the message to another worker now.
+		settleErr = msg.Nak()
+	case errors.As(err, &retry):
+		delay = retry.Delay
+		settleErr = msg.NakWithDelay(delay)
+	default:
+		delay = c.cfg.Backoff(max(delivered, 1))
+		settleErr = msg.NakWithDelay(delay)
+	}
+	if settleErr != nil {
+		c.cfg.Logger.Warn("settling message failed; it will be redelivered after AckWait",
+			"subject", msg.Subject(), "settlement", settlement, "error", settleErr)
+	}
+	return settlement, delay
+}

@@ -1,0 +1,184 @@
+package events_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+)
+
+func request(pr int, commit string) *events.ReviewRequest {
+	return &events.ReviewRequest{
+		Version: events.SchemaVersion, Trigger: events.TriggerUpdated, EventID: "ev",
+		ProjectID: "p", RepositoryID: "repo-1", PullRequestID: pr, SourceCommit: commit,
+	}
+}
+
+// consumeUntil runs Consume until done is closed or the test's bound passes.
+func consumeUntil(t *testing.T, b *eventstest.Bundle, cfg events.ConsumeConfig, done <-chan struct{}, h events.Handler) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := make(chan error, 1)
+	go func() { finished <- events.Consume(ctx, b.Consumer, cfg, h) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Error("timed out waiting for messages")
+	}
+	cancel()
+	require.NoError(t, <-finished)
+}
+
+func TestPublishDeduplicatesAndPropagatesTrace(t *testing.T) {
+	b := eventstest.Start(t, events.StreamConfig{})
+	pub := events.NewPublisher(b.JS)
+
+	ctx, parent := otel.Tracer("test").Start(context.Background(), "webhook")
+	first, err := pub.Publish(ctx, request(42, "abc"))
+	require.NoError(t, err)
+	require.False(t, first.Duplicate)
+	again, err := pub.Publish(ctx, request(42, "abc"))
+	require.NoError(t, err)
+	require.True(t, again.Duplicate, "same pull request and commit is a duplicate")
+	require.Equal(t, first.Sequence, again.Sequence)
+	parent.End()
+
+	raw, err := b.Stream.GetMsg(context.Background(), first.Sequence)
+	require.NoError(t, err)
+	require.Contains(t, raw.Header, "traceparent", "lower-case key on the wire")
+	require.Equal(t, "pr:repo-1:42@abc", raw.Header.Get("Nats-Msg-Id"))
+
+	var got atomic.Pointer[trace.SpanContext]
+	done := make(chan struct{})
+	consumeUntil(t, b, events.ConsumeConfig{}, done, func(ctx context.Context, msg jetstream.Msg) error {
+		sc := trace.SpanContextFromContext(ctx)
+		got.Store(&sc)
+		req, err := events.UnmarshalRequest(msg.Data())
+		require.NoError(t, err)
+		require.Equal(t, 42, req.PullRequestID)
+		close(done)
+		return nil
+	})
+	require.Equal(t, parent.SpanContext().TraceID(), got.Load().TraceID(), "consumer continues the webhook's trace")
+
+	info, err := b.Stream.Info(context.Background())
+	require.NoError(t, err)
+	require.Zero(t, info.State.Msgs, "acked message left the work queue")
+}
+
+func TestConsumeSettlement(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		fail          func(delivery uint64) error
+		wantCalls     int
+		wantRemaining uint64
+	}{
+		{"ack on success", func(uint64) error { return nil }, 1, 0},
+		{"term on permanent error", func(uint64) error { return events.Permanent(errors.New("no such pull request")) }, 1, 0},
+		{"redeliver after retry error", func(d uint64) error {
+			if d == 1 {
+				return events.RetryAfter(50*time.Millisecond, errors.New("429"))
+			}
+			return nil
+		}, 2, 0},
+		{"redeliver after panic", func(d uint64) error {
+			if d == 1 {
+				panic("bug")
+			}
+			return nil
+		}, 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := eventstest.Start(t, events.StreamConfig{})
+			_, err := events.NewPublisher(b.JS).Publish(context.Background(), request(1, "c1"))
+			require.NoError(t, err)
+
+			var calls atomic.Int32
+			var settled sync.WaitGroup
+			settled.Add(tt.wantCalls)
+			done := make(chan struct{})
+			go func() { settled.Wait(); close(done) }()
+			cfg := events.ConsumeConfig{
+				Backoff:   func(uint64) time.Duration { return 50 * time.Millisecond },
+				OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
+			}
+			consumeUntil(t, b, cfg, done, func(ctx context.Context, msg jetstream.Msg) error {
+				calls.Add(1)
+				md, err := msg.Metadata()
+				require.NoError(t, err)
+				return tt.fail(md.NumDelivered)
+			})
+			require.EqualValues(t, tt.wantCalls, calls.Load())
+			info, err := b.Stream.Info(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, tt.wantRemaining, info.State.Msgs)
+		})
+	}
+}
+
+func TestConsumeBoundsConcurrency(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, events.StreamConfig{})
+	pub := events.NewPublisher(b.JS)
+	const n = 12
+	for i := range n {
+		_, err := pub.Publish(context.Background(), request(i+1, "c"))
+		require.NoError(t, err)
+	}
+	var running, peak, handled atomic.Int32
+	done := make(chan struct{})
+	consumeUntil(t, b, events.ConsumeConfig{Concurrency: 3}, done, func(ctx context.Context, msg jetstream.Msg) error {
+		now := running.Add(1)
+		for {
+			p := peak.Load()
+			if now <= p || peak.CompareAndSwap(p, now) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond) // hold the slot so handlers overlap
+		running.Add(-1)
+		if handled.Add(1) == n {
+			close(done)
+		}
+		return nil
+	})
+	require.EqualValues(t, n, handled.Load())
+	require.LessOrEqual(t, peak.Load(), int32(3))
+	require.Greater(t, peak.Load(), int32(1), "handlers ran concurrently")
+}
+
+func TestConsumeShutdownNaksUnfinishedWork(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, events.StreamConfig{})
+	_, err := events.NewPublisher(b.JS).Publish(context.Background(), request(1, "c1"))
+	require.NoError(t, err)
+
+	started := make(chan struct{})
+	var settlement atomic.Value
+	cfg := events.ConsumeConfig{
+		ShutdownGrace: 50 * time.Millisecond,
+		OnSettled:     func(s events.Settlement, _ error, _ time.Duration) { settlement.Store(s) },
+	}
+	consumeUntil(t, b, cfg, started, func(ctx context.Context, msg jetstream.Msg) error {
+		close(started)
+		<-ctx.Done() // a review that outlives the grace period
+		return ctx.Err()
+	})
+	require.Equal(t, events.SettleNak, settlement.Load())
+	info, err := b.Stream.Info(context.Background())
+	require.NoError(t, err)
+	require.EqualValues(t, 1, info.State.Msgs, "the message stays for another worker")
+}

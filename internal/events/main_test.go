@@ -1,0 +1,20 @@
+package events_test
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.uber.org/goleak"
+)
+
+// spans records every span the package's tests end.
+var spans = tracetest.NewInMemoryExporter()
+
+func TestMain(m *testing.M) {
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans)))
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	goleak.VerifyTestMain(m)
+}

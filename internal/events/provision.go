@@ -1,0 +1,93 @@
+package events
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Names of the JetStream resources azreviewer uses.
+const (
+	StreamName    = "AZREVIEWER_REVIEWS"
+	SubjectPrefix = "azreviewer.review."
+	ConsumerName  = "workers"
+)
+
+// StreamConfig describes the review stream and its consumer. The zero value
+// is usable: every field has a default.
+type StreamConfig struct {
+	// Replicas is the number of stream replicas: 1 for a single server, 3 in
+	// a fleet's cluster. Default 1.
+	Replicas int
+	// Memory keeps the stream in memory instead of on disk. Default false.
+	Memory bool
+	// DuplicateWindow is how long a Nats-Msg-Id is remembered, so Azure
+	// DevOps' retries of one delivery (up to about 3 minutes apart) collapse.
+	// Default 10 minutes.
+	DuplicateWindow time.Duration
+	// MaxAge drops requests nobody consumed. Default 7 days.
+	MaxAge time.Duration
+	// AckWait is how long a worker may hold a message without a heartbeat
+	// before it is redelivered. Default 60 s.
+	AckWait time.Duration
+	// MaxDeliver caps deliveries of one message. Default 10.
+	MaxDeliver int
+	// MaxAckPending caps messages in flight across all workers. Default 1000.
+	MaxAckPending int
+}
+
+func (c StreamConfig) withDefaults() StreamConfig {
+	c.Replicas = cmp.Or(c.Replicas, 1)
+	c.DuplicateWindow = cmp.Or(c.DuplicateWindow, 10*time.Minute)
+	c.MaxAge = cmp.Or(c.MaxAge, 7*24*time.Hour)
+	c.AckWait = cmp.Or(c.AckWait, 60*time.Second)
+	c.MaxDeliver = cmp.Or(c.MaxDeliver, 10)
+	c.MaxAckPending = cmp.Or(c.MaxAckPending, 1000)
+	return c
+}
+
+// EnsureStream creates or updates the review stream. Ingest and workers both
+// call it at start-up, so either may start first.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
+	cfg = cfg.withDefaults()
+	storage := jetstream.FileStorage
+	if cfg.Memory {
+		storage = jetstream.MemoryStorage
+	}
+	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        StreamName,
+		Description: "Azure DevOps pull requests waiting for review",
+		Subjects:    []string{SubjectPrefix + ">"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     storage,
+		Replicas:    cfg.Replicas,
+		MaxAge:      cfg.MaxAge,
+		Duplicates:  cfg.DuplicateWindow,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, err)
+	}
+	return st, nil
+}
+
+// EnsureConsumer creates or updates the durable pull consumer shared by all
+// workers.
+func EnsureConsumer(ctx context.Context, st jetstream.Stream, cfg StreamConfig) (jetstream.Consumer, error) {
+	cfg = cfg.withDefaults()
+	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       ConsumerName,
+		Description:   "azreviewer workers",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cfg.AckWait,
+		MaxDeliver:    cfg.MaxDeliver,
+		MaxAckPending: cfg.MaxAckPending,
+		FilterSubject: SubjectPrefix + ">",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create or update consumer %s: %w", ConsumerName, err)
+	}
+	return cons, nil
+}
