@@ -1,0 +1,19 @@
+// Command worker consumes review requests from NATS JetStream, reviews the
+// pull requests and posts comment threads to Azure DevOps. Configuration:
+// flags or the matching environment variables (see the README).
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/azreviewer/azreviewer/internal/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(app.Exit(app.WorkerMain(ctx, os.Args[1:], os.Stderr), os.Stderr))
+}

@@ -1,0 +1,145 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/sourcegraph/conc/pool"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/azreviewer/azreviewer/internal/broker"
+	"github.com/azreviewer/azreviewer/internal/demo"
+	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/telemetry"
+)
+
+// AllInOneMain is the azreviewer command: an embedded JetStream server,
+// ingest and a worker in one process; with --demo, the demo scenario.
+func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("azreviewer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, ing, wc := RegisterCommon(fs), RegisterIngest(fs), RegisterWorker(fs)
+	dataDir := fs.String("data-dir", "", "directory of the embedded JetStream store (empty: in memory, lost at exit)")
+	demoMode := fs.Bool("demo", false, "run the demo: simulator, sample pull request, webhook, review, print, exit")
+	demoTimeout := fs.Duration("demo-timeout", time.Minute, "longest the demo waits for the review")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	var recorder *demo.Recorder
+	var procs []sdktrace.SpanProcessor
+	if *demoMode {
+		recorder = &demo.Recorder{}
+		procs = append(procs, recorder)
+	}
+	p, err := startProcess(ctx, c, "azreviewer", telemetry.Options{Processors: procs})
+	if err != nil {
+		return err
+	}
+	defer p.close()
+
+	var scenario *demo.Scenario
+	if *demoMode {
+		if scenario, err = demo.Start(); err != nil {
+			return err
+		}
+		defer scenario.Close() //nolint:errcheck // exiting
+		wc.OrgURL, wc.PAT, wc.PATFile = scenario.Org.URL(), scenario.PAT, ""
+		if !given["ingest-addr"] {
+			ing.Addr = "127.0.0.1:0"
+		}
+		if ing.BasicUser == "" && ing.Token == "" {
+			ing.BasicUser, ing.BasicPassword, ing.Token = "azure-devops", demo.RandomSecret(), demo.RandomSecret()
+		}
+	}
+
+	srv, err := broker.Start(broker.Options{DataDir: *dataDir})
+	if err != nil {
+		return err
+	}
+	defer srv.Shutdown()
+	c.Stream.Memory = *dataDir == ""
+	p.log.Info("embedded JetStream started", "url", srv.ClientURL(), "data_dir", *dataDir, "memory", c.Stream.Memory)
+	nc, err := srv.Connect()
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	st, err := Provision(ctx, js, c.Stream, p.log)
+	if err != nil {
+		return err
+	}
+	reg := NewRegistry()
+	h, err := NewIngestHandler(ing, js, reg, p.log)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	ln, err := net.Listen("tcp", ing.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
+	}
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	tasks := pool.New().WithErrors().WithContext(runCtx).WithCancelOnError()
+	tasks.Go(func(ctx context.Context) error { return RunIngest(ctx, ln, h, p.log) })
+	tasks.Go(func(ctx context.Context) error {
+		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.log})
+	})
+	if !*demoMode {
+		return tasks.Wait()
+	}
+
+	demoErr := runDemo(runCtx, scenario, demo.Webhook{
+		URL:       "http://" + ln.Addr().String() + ingest.WebhookPath,
+		BasicUser: ing.BasicUser, BasicPassword: ing.BasicPassword, Token: ing.Token,
+	}, *demoTimeout, stdout, recorder)
+	stop()
+	return errors.Join(demoErr, tasks.Wait())
+}
+
+// runDemo delivers the sample webhook, waits for the review and prints it.
+func runDemo(ctx context.Context, s *demo.Scenario, hook demo.Webhook, timeout time.Duration, out io.Writer, rec *demo.Recorder) error {
+	start := time.Now()
+	fmt.Fprintf(out, "Azure DevOps simulator: %s  project %q  repository %q  pull request %d\n",
+		s.Org.URL(), demo.ProjectName, demo.RepoName, s.PR.ID())
+	status, err := s.SendWebhook(ctx, hook)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "webhook git.pullrequest.created -> %s: %d %s\n", hook.URL, status, http.StatusText(status))
+	if status != http.StatusAccepted {
+		return fmt.Errorf("ingest answered %d to the demo webhook, want 202", status)
+	}
+
+	waitCtx, cancel := context.WithTimeoutCause(ctx, timeout, fmt.Errorf("no summary thread after %s (see the log above)", timeout))
+	defer cancel()
+	threads, err := s.WaitForReview(waitCtx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nthreads posted on pull request %d:\n", s.PR.ID())
+	findings := demo.PrintThreads(out, threads)
+	fmt.Fprintln(out)
+	// The worker's process span ends once the message is acknowledged,
+	// just after the summary is posted.
+	spanCtx, cancelSpans := context.WithTimeout(ctx, 2*time.Second)
+	defer cancelSpans()
+	rec.WaitForSpan(spanCtx, "process ")
+	demo.PrintTrace(out, rec.Spans(), "POST "+ingest.WebhookPath)
+	fmt.Fprintf(out, "\nreview complete: %d finding threads and a summary posted in %s\n", findings, time.Since(start).Round(time.Millisecond))
+	return nil
+}

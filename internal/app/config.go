@@ -1,0 +1,125 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/azreviewer/azreviewer/internal/events"
+)
+
+// Common is configuration every process shares.
+type Common struct {
+	NATSURL   string
+	NATSCreds string
+	LogLevel  string
+	LogFormat string
+	Stream    events.StreamConfig
+}
+
+// RegisterCommon adds the shared flags to fs.
+func RegisterCommon(fs *flag.FlagSet) *Common {
+	c := &Common{}
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.IntVar(&c.Stream.Replicas, "stream-replicas", 1, "JetStream replicas of the review stream (3 in a cluster)")
+	fs.DurationVar(&c.Stream.AckWait, "ack-wait", 60*time.Second, "redeliver a review request when a worker is silent this long")
+	fs.IntVar(&c.Stream.MaxDeliver, "max-deliver", 10, "deliveries of one review request before it is given up")
+	fs.DurationVar(&c.Stream.DuplicateWindow, "duplicate-window", 10*time.Minute, "how long a webhook's de-duplication id is remembered")
+	return c
+}
+
+// RegisterNATS adds the flags of an external NATS server to fs.
+func (c *Common) RegisterNATS(fs *flag.FlagSet) {
+	fs.StringVar(&c.NATSURL, "nats-url", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated")
+	fs.StringVar(&c.NATSCreds, "nats-creds", "", "NATS credentials file")
+}
+
+// Logger builds the process logger.
+func (c *Common) Logger() (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level / LOG_LEVEL: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(c.LogFormat) {
+	case "text":
+		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format / LOG_FORMAT must be text or json, not %q", c.LogFormat)
+	}
+}
+
+// Ingest is the webhook receiver's configuration.
+type Ingest struct {
+	Addr           string
+	BasicUser      string
+	BasicPassword  string
+	Token          string
+	InsecureNoAuth bool
+}
+
+// RegisterIngest adds the ingest flags to fs.
+func RegisterIngest(fs *flag.FlagSet) *Ingest {
+	c := &Ingest{}
+	fs.StringVar(&c.Addr, "ingest-addr", ":8080", "listen address of the webhook receiver, /healthz, /readyz and /metrics")
+	fs.StringVar(&c.BasicUser, "webhook-basic-user", "", "required Basic-auth user of webhook deliveries")
+	fs.StringVar(&c.BasicPassword, "webhook-basic-password", "", "required Basic-auth password of webhook deliveries (prefer the environment variable)")
+	fs.StringVar(&c.Token, "webhook-token", "", "required ?token= of webhook deliveries (prefer the environment variable)")
+	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "accept webhook deliveries without credentials")
+	return c
+}
+
+// Worker is the review worker's configuration.
+type Worker struct {
+	OrgURL        string
+	PAT           string
+	PATFile       string
+	Concurrency   int
+	MetricsAddr   string
+	ReviewTimeout time.Duration
+	MaxFiles      int
+	ShutdownGrace time.Duration
+}
+
+// RegisterWorker adds the worker flags to fs.
+func RegisterWorker(fs *flag.FlagSet) *Worker {
+	c := &Worker{}
+	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "Azure DevOps organisation URL, e.g. https://dev.azure.com/fabrikam")
+	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
+	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
+	fs.IntVar(&c.Concurrency, "worker-concurrency", 4, "reviews one worker runs at once")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", ":9090", "listen address of the worker's /healthz, /readyz and /metrics (empty: off)")
+	fs.DurationVar(&c.ReviewTimeout, "review-timeout", 10*time.Minute, "longest one review may take")
+	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
+	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
+	return c
+}
+
+// ResolvePAT returns the PAT from --azdo-pat or --azdo-pat-file.
+func (c *Worker) ResolvePAT() (string, error) {
+	switch {
+	case c.PAT != "" && c.PATFile != "":
+		return "", errors.New("set AZDO_PAT or AZDO_PAT_FILE, not both")
+	case c.PAT != "":
+		return c.PAT, nil
+	case c.PATFile != "":
+		b, err := os.ReadFile(c.PATFile)
+		if err != nil {
+			return "", fmt.Errorf("read AZDO_PAT_FILE: %w", err)
+		}
+		pat := strings.TrimSpace(string(b))
+		if pat == "" {
+			return "", fmt.Errorf("AZDO_PAT_FILE %s is empty", c.PATFile)
+		}
+		return pat, nil
+	default:
+		return "", errors.New("no Azure DevOps PAT: set AZDO_PAT or AZDO_PAT_FILE")
+	}
+}

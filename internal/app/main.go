@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/peterbourgon/ff/v3"
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/azreviewer/azreviewer/internal/telemetry"
+)
+
+// ErrUsage marks a command-line or configuration mistake (exit status 2).
+var ErrUsage = errors.New("invalid configuration")
+
+// parse reads flags, then the environment for flags not given.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := ff.Parse(fs, args, ff.WithEnvVars()); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	return nil
+}
+
+// process is what every command sets up before its own work: logger,
+// tracing, and their teardown.
+type process struct {
+	log      *slog.Logger
+	shutdown func(context.Context) error
+}
+
+func startProcess(ctx context.Context, c *Common, service string, opts telemetry.Options) (*process, error) {
+	log, err := c.Logger()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	opts.ServiceName = service
+	shutdown, exporting, err := telemetry.Setup(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	log.Debug("tracing configured", "exporting", exporting)
+	return &process{log: log, shutdown: shutdown}, nil
+}
+
+func (p *process) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.shutdown(ctx); err != nil {
+		p.log.Warn("flushing traces failed", "error", err)
+	}
+}
+
+// IngestMain is the ingest command: the webhook receiver.
+func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, ing := RegisterCommon(fs), RegisterIngest(fs)
+	c.RegisterNATS(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := startProcess(ctx, c, "azreviewer-ingest", telemetry.Options{})
+	if err != nil {
+		return err
+	}
+	defer p.close()
+
+	nc, err := Connect(c, "azreviewer-ingest", p.log)
+	if err != nil {
+		return err
+	}
+	defer nc.Drain() //nolint:errcheck // best effort at exit
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	if _, err := Provision(ctx, js, c.Stream, p.log); err != nil {
+		return err
+	}
+	reg := NewRegistry()
+	h, err := NewIngestHandler(ing, js, reg, p.log)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	ln, err := net.Listen("tcp", ing.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
+	}
+	return RunIngest(ctx, ln, h, p.log)
+}
+
+// WorkerMain is the worker command: the review consumer.
+func WorkerMain(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, wc := RegisterCommon(fs), RegisterWorker(fs)
+	c.RegisterNATS(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	p, err := startProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
+	if err != nil {
+		return err
+	}
+	defer p.close()
+
+	nc, err := Connect(c, "azreviewer-worker", p.log)
+	if err != nil {
+		return err
+	}
+	defer nc.Drain() //nolint:errcheck // best effort at exit
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	st, err := Provision(ctx, js, c.Stream, p.log)
+	if err != nil {
+		return err
+	}
+	reg := NewRegistry()
+	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
+	if wc.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", wc.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)
+		}
+		tasks.Go(func(ctx context.Context) error {
+			return Serve(ctx, ln, Routes(nil, streamReady(js), reg), 5*time.Second, p.log)
+		})
+	}
+	tasks.Go(func(ctx context.Context) error {
+		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.log})
+	})
+	return tasks.Wait()
+}
+
+// Exit turns a command's error into an exit status, printing it: 0 for
+// none or -h, 2 for usage and configuration mistakes, 1 otherwise.
+func Exit(err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, context.Canceled):
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, ErrUsage):
+		fmt.Fprintln(stderr, "azreviewer:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "azreviewer:", err)
+		return 1
+	}
+}

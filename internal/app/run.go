@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+// NewRegistry returns a Prometheus registry with the Go and process
+// collectors.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// NewIngestHandler builds the ingest process's HTTP handler: the webhook
+// endpoint, health, readiness and metrics.
+func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
+	h, err := ingest.NewHandler(ingest.Config{
+		BasicUser:      cfg.BasicUser,
+		BasicPassword:  cfg.BasicPassword,
+		Token:          cfg.Token,
+		InsecureNoAuth: cfg.InsecureNoAuth,
+		Logger:         log,
+	}, events.NewPublisher(js), reg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.InsecureNoAuth && cfg.BasicUser == "" && cfg.Token == "" {
+		log.Warn("webhook deliveries are accepted without credentials (--insecure-no-auth)")
+	}
+	return Routes(h, streamReady(js), reg), nil
+}
+
+// RunIngest serves the ingest handler on ln until ctx is cancelled.
+func RunIngest(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	log.Info("ingest listening", "addr", ln.Addr().String(), "webhook", ingest.WebhookPath)
+	return Serve(ctx, ln, h, 15*time.Second, log)
+}
+
+// WorkerDeps are what a worker process runs against.
+type WorkerDeps struct {
+	JS       jetstream.JetStream
+	Stream   jetstream.Stream
+	Registry *prometheus.Registry
+	Log      *slog.Logger
+	// Transport, if set, is the base HTTP transport to Azure DevOps.
+	Transport http.RoundTripper
+}
+
+// RunWorker consumes review requests until ctx is cancelled, then drains:
+// running reviews get cfg.ShutdownGrace to finish.
+func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error {
+	pat, err := cfg.ResolvePAT()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if cfg.OrgURL == "" {
+		return fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
+	}
+	client, err := azdo.New(azdo.Config{OrgURL: cfg.OrgURL, PAT: pat, Transport: d.Transport})
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(worker.Config{
+		OrgURL:        cfg.OrgURL,
+		ReviewTimeout: cfg.ReviewTimeout,
+		MaxFiles:      cfg.MaxFiles,
+		Logger:        d.Log,
+	}, client, worker.NewMetrics(d.Registry))
+	if err != nil {
+		return err
+	}
+	cons, err := events.EnsureConsumer(ctx, d.Stream, c.Stream)
+	if err != nil {
+		return err
+	}
+	d.Log.Info("worker consuming", "stream", events.StreamName, "consumer", events.ConsumerName,
+		"concurrency", cfg.Concurrency, "org", client.OrgURL())
+	return events.Consume(ctx, cons, events.ConsumeConfig{
+		Concurrency:   cfg.Concurrency,
+		Heartbeat:     max(c.Stream.AckWait/4, time.Second),
+		ShutdownGrace: cfg.ShutdownGrace,
+		Logger:        d.Log,
+	}, w.Handle)
+}

@@ -1,0 +1,247 @@
+package azdo
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7"
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+)
+
+// Config selects an organisation and its credentials.
+type Config struct {
+	// OrgURL is the organisation, e.g. https://dev.azure.com/fabrikam.
+	OrgURL string
+	// PAT is the personal access token. It is sent only to OrgURL and never
+	// logged or traced.
+	PAT string
+	// Timeout bounds each HTTP call. Default 30 s.
+	Timeout time.Duration
+	// MaxFileBytes bounds how much of one file version is read; the rest is
+	// discarded and the file reported as too large. Default 1 MiB.
+	MaxFileBytes int64
+	// Transport is the base HTTP transport. Default http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// Client calls Azure DevOps for one organisation. It is safe for concurrent
+// use.
+type Client struct {
+	orgURL   string
+	git      git.Client
+	maxBytes int64
+}
+
+// PullRequestRef names a pull request.
+type PullRequestRef struct {
+	// Project is the project id or name.
+	Project      string
+	RepositoryID string
+	ID           int
+}
+
+// New returns a client for cfg. It makes no network call.
+func New(cfg Config) (*Client, error) {
+	if cfg.OrgURL == "" {
+		return nil, errors.New("azure devops: organisation URL is empty")
+	}
+	if cfg.PAT == "" {
+		return nil, errors.New("azure devops: PAT is empty")
+	}
+	conn := azuredevops.NewPatConnection(cfg.OrgURL, cfg.PAT)
+	hc := &http.Client{
+		Timeout:   cmp.Or(cfg.Timeout, 30*time.Second),
+		Transport: otelhttp.NewTransport(&transport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport)}, otelhttp.WithSpanNameFormatter(spanName)),
+	}
+	// git.NewClient ignores WithHTTPClient and would look the git area up
+	// first; the git area lives at the organisation URL, so build it directly.
+	gc := &git.ClientImpl{Client: *azuredevops.NewClientWithOptions(conn, conn.BaseUrl, azuredevops.WithHTTPClient(hc))}
+	return &Client{orgURL: conn.BaseUrl, git: gc, maxBytes: cmp.Or(cfg.MaxFileBytes, 1<<20)}, nil
+}
+
+// OrgURL is the organisation URL as the SDK uses it (lower case).
+func (c *Client) OrgURL() string { return c.orgURL }
+
+// PullRequest reads a pull request.
+func (c *Client) PullRequest(ctx context.Context, ref PullRequestRef) (*git.GitPullRequest, error) {
+	pr, err := c.git.GetPullRequest(ctx, git.GetPullRequestArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+	})
+	return pr, wrap("get pull request", err)
+}
+
+// LatestIteration returns the newest iteration of a pull request.
+func (c *Client) LatestIteration(ctx context.Context, ref PullRequestRef) (*git.GitPullRequestIteration, error) {
+	its, err := c.git.GetPullRequestIterations(ctx, git.GetPullRequestIterationsArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+	})
+	if err != nil {
+		return nil, wrap("list pull request iterations", err)
+	}
+	var latest *git.GitPullRequestIteration
+	for i := range *its {
+		it := &(*its)[i]
+		if it.Id != nil && (latest == nil || *it.Id > *latest.Id) {
+			latest = it
+		}
+	}
+	if latest == nil {
+		return nil, fmt.Errorf("pull request %d has no iterations", ref.ID)
+	}
+	return latest, nil
+}
+
+// changesPageSize is how many iteration changes one call asks for (the
+// service allows up to 2000).
+const changesPageSize = 1000
+
+// Change is one changed file of an iteration.
+type Change struct {
+	// Path is the file's path on the new side, with a leading "/" (the old
+	// path for a delete).
+	Path string
+	// OriginalPath is the old path of a renamed file.
+	OriginalPath string
+	// ChangeType is Azure's flag list, e.g. "add", "edit", "edit, rename".
+	ChangeType string
+	// ChangeTrackingID follows the file through iterations; threads anchor to it.
+	ChangeTrackingID int
+}
+
+// IterationChanges lists every changed file of an iteration against
+// compareTo (0: the common commit of source and target), reading all pages.
+// Folders are left out.
+func (c *Client) IterationChanges(ctx context.Context, ref PullRequestRef, iteration, compareTo int) ([]Change, error) {
+	var out []Change
+	top, skip := changesPageSize, 0
+	for {
+		page, err := c.git.GetPullRequestIterationChanges(ctx, git.GetPullRequestIterationChangesArgs{
+			Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+			IterationId: &iteration, CompareTo: &compareTo, Top: &top, Skip: &skip,
+		})
+		if err != nil {
+			return nil, wrap("list iteration changes", err)
+		}
+		if page.ChangeEntries != nil {
+			for _, e := range *page.ChangeEntries {
+				if ch, ok := toChange(e); ok {
+					out = append(out, ch)
+				}
+			}
+		}
+		if page.NextSkip == nil || *page.NextSkip <= skip {
+			return out, nil
+		}
+		skip = *page.NextSkip
+		if page.NextTop != nil && *page.NextTop > 0 {
+			top = *page.NextTop
+		}
+	}
+}
+
+func toChange(e git.GitPullRequestChange) (Change, bool) {
+	var ch Change
+	item, _ := e.Item.(map[string]any)
+	if folder, _ := item["isFolder"].(bool); folder {
+		return ch, false
+	}
+	ch.Path, _ = item["path"].(string)
+	if ch.Path == "" && e.SourceServerItem != nil {
+		ch.Path = *e.SourceServerItem
+	}
+	if ch.Path == "" {
+		return ch, false
+	}
+	if e.OriginalPath != nil {
+		ch.OriginalPath = *e.OriginalPath
+	}
+	if e.ChangeType != nil {
+		ch.ChangeType = string(*e.ChangeType)
+	}
+	if e.ChangeTrackingId != nil {
+		ch.ChangeTrackingID = *e.ChangeTrackingId
+	}
+	return ch, true
+}
+
+// FileAt reads a file at a commit. found is false when the path does not
+// exist there. At most MaxFileBytes+1 bytes are read, so a caller can tell a
+// file that is too large.
+func (c *Client) FileAt(ctx context.Context, ref PullRequestRef, path, commit string) (content []byte, found bool, err error) {
+	versionType := git.GitVersionTypeValues.Commit
+	rc, err := c.git.GetItemContent(ctx, git.GetItemContentArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, Path: &path,
+		VersionDescriptor: &git.GitVersionDescriptor{Version: &commit, VersionType: &versionType},
+	})
+	if err != nil {
+		if IsNotFound(err) {
+			return nil, false, nil
+		}
+		return nil, false, wrap("read "+path+" at "+shortSHA(commit), err)
+	}
+	defer rc.Close()
+	content, err = io.ReadAll(io.LimitReader(rc, c.maxBytes+1))
+	if err != nil {
+		return nil, false, wrap("read "+path+" at "+shortSHA(commit), err)
+	}
+	return content, true, nil
+}
+
+// Threads lists the comment threads of a pull request.
+func (c *Client) Threads(ctx context.Context, ref PullRequestRef) ([]git.GitPullRequestCommentThread, error) {
+	ts, err := c.git.GetThreads(ctx, git.GetThreadsArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+	})
+	if err != nil {
+		return nil, wrap("list threads", err)
+	}
+	return *ts, nil
+}
+
+// CreateThread posts a comment thread.
+func (c *Client) CreateThread(ctx context.Context, ref PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error) {
+	t, err := c.git.CreateThread(ctx, git.CreateThreadArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+		CommentThread: &thread,
+	})
+	return t, wrap("create thread", err)
+}
+
+func shortSHA(s string) string {
+	if len(s) > 8 {
+		return s[:8]
+	}
+	return s
+}
+
+// spanName names client spans after the operation, not the raw URL, which
+// holds ids and file paths.
+func spanName(_ string, r *http.Request) string {
+	return r.Method + " " + routeOf(r.URL.EscapedPath())
+}
+
+// routeOf reduces an Azure DevOps path to its resource route, e.g.
+// "pullRequests/{id}/threads".
+func routeOf(path string) string {
+	i := strings.Index(path, "/_apis/")
+	if i < 0 {
+		return path
+	}
+	segs := strings.Split(strings.Trim(path[i+len("/_apis/"):], "/"), "/")
+	for j, s := range segs {
+		if s != "" && (s[0] >= '0' && s[0] <= '9' || len(s) >= 32) {
+			segs[j] = "{id}"
+		}
+	}
+	if len(segs) > 6 {
+		segs = segs[:6]
+	}
+	return "_apis/" + strings.Join(segs, "/")
+}

@@ -1,0 +1,4 @@
+export function total(items) {
+  console.log("computing total", items);
+  return items.reduce((sum, item) => sum + item.price * item.quantity, 0);
+}

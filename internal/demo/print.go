@@ -1,0 +1,53 @@
+package demo
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+)
+
+// PrintThreads writes one line per thread: "path:line  text" for threads
+// on a file, "(pull request)  text" for the others, then the summary.
+func PrintThreads(w io.Writer, threads []git.GitPullRequestCommentThread) (findings int) {
+	var summary string
+	for _, t := range threads {
+		text := firstComment(t)
+		if t.ThreadContext == nil || t.ThreadContext.FilePath == nil {
+			summary = text
+			continue
+		}
+		findings++
+		line := 0
+		if p := t.ThreadContext.RightFileStart; p != nil && p.Line != nil {
+			line = *p.Line
+		}
+		loc := fmt.Sprintf("%s:%d", *t.ThreadContext.FilePath, line)
+		if p := t.ThreadContext.RightFileEnd; p != nil && p.Line != nil && *p.Line != line {
+			loc += fmt.Sprintf("-%d", *p.Line)
+		}
+		fmt.Fprintf(w, "%-28s %s\n", loc, flatten(text))
+	}
+	if summary != "" {
+		fmt.Fprintf(w, "\nsummary thread:\n%s\n", indent(summary))
+	}
+	return findings
+}
+
+func firstComment(t git.GitPullRequestCommentThread) string {
+	if t.Comments == nil || len(*t.Comments) == 0 || (*t.Comments)[0].Content == nil {
+		return ""
+	}
+	return *(*t.Comments)[0].Content
+}
+
+// flatten turns a finding's markdown into one readable line.
+func flatten(md string) string {
+	md = strings.NewReplacer("**", "", "`", "").Replace(md)
+	return strings.Join(strings.Fields(strings.ReplaceAll(md, "\n\n", " — ")), " ")
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
+}

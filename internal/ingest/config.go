@@ -1,0 +1,55 @@
+package ingest
+
+import (
+	"cmp"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// Config configures the webhook handler.
+type Config struct {
+	// BasicUser and BasicPassword, when set, are required as HTTP Basic
+	// credentials (Azure DevOps' "Basic authentication" subscription option).
+	BasicUser     string
+	BasicPassword string
+	// Token, when set, is required as the ?token= query parameter of the
+	// webhook URL. When both Basic credentials and Token are set, a delivery
+	// must carry both.
+	Token string
+	// InsecureNoAuth accepts unauthenticated deliveries. Without it, a
+	// handler with no credentials configured refuses to start.
+	InsecureNoAuth bool
+	// MaxBodyBytes bounds a delivery; larger ones get 413. Default 2 MiB,
+	// Azure DevOps' own payload limit.
+	MaxBodyBytes int64
+	// PublishTimeout bounds the wait for JetStream's acknowledgement before
+	// answering 503. Default 10 s.
+	PublishTimeout time.Duration
+	// Logger receives one line per delivery. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Validate says what an operator must fix.
+func (c Config) Validate() error {
+	var errs []error
+	if (c.BasicUser == "") != (c.BasicPassword == "") {
+		errs = append(errs, errors.New("set both WEBHOOK_BASIC_USER and WEBHOOK_BASIC_PASSWORD, or neither"))
+	}
+	if c.BasicUser == "" && c.Token == "" && !c.InsecureNoAuth {
+		errs = append(errs, errors.New("no webhook authentication configured: set WEBHOOK_BASIC_USER and WEBHOOK_BASIC_PASSWORD and/or WEBHOOK_TOKEN, or pass --insecure-no-auth to accept unauthenticated deliveries"))
+	}
+	if c.MaxBodyBytes < 0 || c.PublishTimeout < 0 {
+		errs = append(errs, errors.New("body limit and publish timeout must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c Config) withDefaults() Config {
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 2<<20)
+	c.PublishTimeout = cmp.Or(c.PublishTimeout, 10*time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}

@@ -1,0 +1,162 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/azreviewer/azreviewer/internal/events"
+)
+
+// WebhookPath is where Azure DevOps service hooks deliver.
+const WebhookPath = "/webhooks/azure-devops"
+
+// Publisher stores review requests durably. *events.Publisher implements it.
+type Publisher interface {
+	Publish(ctx context.Context, req *events.ReviewRequest) (events.Published, error)
+}
+
+// Handler receives service-hook deliveries. It is safe for concurrent use.
+type Handler struct {
+	cfg     Config
+	pub     Publisher
+	metrics *metrics
+	now     func() time.Time
+}
+
+// NewHandler returns the webhook handler. reg may be nil.
+func NewHandler(cfg Config, pub Publisher, reg prometheus.Registerer) (*Handler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Handler{cfg: cfg.withDefaults(), pub: pub, metrics: newMetrics(reg), now: time.Now}, nil
+}
+
+// Outcomes of a delivery, as counted and logged.
+const (
+	outcomeAccepted     = "accepted"
+	outcomeDuplicate    = "duplicate"
+	outcomeIgnored      = "ignored"
+	outcomeUnauthorized = "unauthorized"
+	outcomeBadRequest   = "bad_request"
+	outcomeTooLarge     = "too_large"
+	outcomeUnavailable  = "unavailable"
+)
+
+// response is the JSON body of every answer.
+type response struct {
+	Status    string `json:"status"`
+	Reason    string `json:"reason,omitempty"`
+	Error     string `json:"error,omitempty"`
+	Field     string `json:"field,omitempty"`
+	MsgID     string `json:"msg_id,omitempty"`
+	Sequence  uint64 `json:"stream_seq,omitempty"`
+	Duplicate bool   `json:"duplicate,omitempty"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	span := trace.SpanFromContext(r.Context())
+	log := h.cfg.Logger.With("remote", r.RemoteAddr, "request_id", r.Header.Get("Request-Id"))
+	eventType := ""
+	answer := func(status int, outcome string, body response) {
+		h.metrics.webhooks.WithLabelValues(eventLabel(eventType), outcome).Inc()
+		span.SetAttributes(attribute.String("azreviewer.ingest.outcome", outcome))
+		if status >= 400 {
+			span.SetStatus(codes.Error, outcome)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if status == http.StatusUnauthorized && h.cfg.BasicUser != "" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="azreviewer", charset="UTF-8"`)
+		}
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+	}
+
+	if failed := h.authenticate(r); failed != "" {
+		span.SetAttributes(attribute.String("azreviewer.ingest.auth_failed", failed))
+		log.Warn("webhook refused: missing or wrong credentials", "method", failed)
+		answer(http.StatusUnauthorized, outcomeUnauthorized, response{Status: "error", Error: "missing or wrong credentials"})
+		return
+	}
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			log.Warn("webhook refused: body too large", "limit_bytes", h.cfg.MaxBodyBytes)
+			answer(http.StatusRequestEntityTooLarge, outcomeTooLarge, response{Status: "error", Error: "body larger than the limit"})
+			return
+		}
+		log.Warn("webhook body could not be read", "error", err)
+		answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: "body could not be read"})
+		return
+	}
+
+	decision, err := h.decide(body, &eventType)
+	if err != nil {
+		var pe *events.PayloadError
+		errors.As(err, &pe)
+		log.Warn("webhook refused: malformed payload", "event_type", eventType, "error", err)
+		answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: err.Error(), Field: pe.Field})
+		return
+	}
+	span.SetAttributes(attribute.String("azdo.event.type", eventType))
+	if decision.Request == nil {
+		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", decision.Ignored))
+		log.Info("webhook ignored", "event_type", eventType, "reason", decision.Reason)
+		answer(http.StatusOK, outcomeIgnored, response{Status: "ignored", Reason: decision.Reason})
+		return
+	}
+
+	req := decision.Request
+	span.SetAttributes(
+		attribute.Int("azdo.pull_request.id", req.PullRequestID),
+		attribute.String("azdo.repository.id", req.RepositoryID),
+	)
+	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
+	defer cancel()
+	pub, err := h.pub.Publish(ctx, req)
+	if err != nil {
+		span.RecordError(err)
+		log.Error("webhook not accepted: JetStream unavailable", "event_type", eventType, "pull_request", req.PullRequestID, "error", err)
+		w.Header().Set("Retry-After", "5")
+		answer(http.StatusServiceUnavailable, outcomeUnavailable, response{Status: "error", Error: "queue unavailable, retry later"})
+		return
+	}
+	outcome := outcomeAccepted
+	if pub.Duplicate {
+		outcome = outcomeDuplicate
+	}
+	log.Info("webhook accepted", "event_type", eventType, "pull_request", req.PullRequestID,
+		"repository", req.RepositoryName, "msg_id", req.MsgID(), "stream_seq", pub.Sequence, "duplicate", pub.Duplicate)
+	answer(http.StatusAccepted, outcome, response{Status: "accepted", MsgID: req.MsgID(), Sequence: pub.Sequence, Duplicate: pub.Duplicate})
+}
+
+func (h *Handler) decide(body []byte, eventType *string) (events.Decision, error) {
+	env, err := events.ParseEnvelope(body)
+	if err != nil {
+		return events.Decision{}, err
+	}
+	*eventType = env.EventType
+	return events.Decide(env, h.now())
+}
+
+// eventLabel bounds the event_type metric label to the types Azure DevOps
+// documents; anything else counts as "other".
+func eventLabel(t string) string {
+	switch t {
+	case events.EventPullRequestCreated, events.EventPullRequestUpdated, events.EventPullRequestComment,
+		"git.pullrequest.merged", "git.push", "":
+		return t
+	default:
+		return "other"
+	}
+}

@@ -1,0 +1,22 @@
+package worker
+
+import (
+	"context"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+)
+
+// AzureDevOps is what a review needs from Azure DevOps. *azdo.Client
+// implements it.
+type AzureDevOps interface {
+	PullRequest(ctx context.Context, ref azdo.PullRequestRef) (*git.GitPullRequest, error)
+	LatestIteration(ctx context.Context, ref azdo.PullRequestRef) (*git.GitPullRequestIteration, error)
+	IterationChanges(ctx context.Context, ref azdo.PullRequestRef, iteration, compareTo int) ([]azdo.Change, error)
+	FileAt(ctx context.Context, ref azdo.PullRequestRef, path, commit string) ([]byte, bool, error)
+	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestCommentThread, error)
+	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error)
+}
+
+var _ AzureDevOps = (*azdo.Client)(nil)

@@ -1,0 +1,57 @@
+package worker
+
+import (
+	"cmp"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// Config tunes a [Worker]. Zero values take the documented defaults.
+type Config struct {
+	// OrgURL is the organisation this worker reviews for. Events naming
+	// another organisation are acknowledged and ignored.
+	OrgURL string
+	// ReviewTimeout bounds one review, Azure DevOps calls included.
+	// Default 10 minutes.
+	ReviewTimeout time.Duration
+	// FetchConcurrency bounds parallel file reads within one review.
+	// Default 8.
+	FetchConcurrency int
+	// MaxFiles is the most changed files one review reads; the rest are
+	// listed as skipped in the summary. Default 300.
+	MaxFiles int
+	// Diff tunes the diff (context lines, largest file).
+	Diff reviewer.DiffOptions
+	// Reviewers run on every pull request. Default: the built-in rules.
+	Reviewers []reviewer.Reviewer
+	// Logger receives progress and outcomes. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
+	c.FetchConcurrency = cmp.Or(c.FetchConcurrency, 8)
+	c.MaxFiles = cmp.Or(c.MaxFiles, 300)
+	if len(c.Reviewers) == 0 {
+		c.Reviewers = []reviewer.Reviewer{reviewer.Rules()}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Validate says what an operator must fix.
+func (c Config) Validate() error {
+	var errs []error
+	if c.OrgURL == "" {
+		errs = append(errs, errors.New("the Azure DevOps organisation URL is not set (AZDO_ORG_URL)"))
+	}
+	if c.ReviewTimeout < 0 || c.FetchConcurrency < 0 || c.MaxFiles < 0 {
+		errs = append(errs, errors.New("review timeout, fetch concurrency and max files must not be negative"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,166 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/events"
+)
+
+const tracerName = "github.com/azreviewer/azreviewer/internal/worker"
+
+// Worker reviews pull requests. It is safe for concurrent use; the consume
+// loop bounds how many reviews run at once.
+type Worker struct {
+	cfg     Config
+	azdo    AzureDevOps
+	metrics *Metrics
+	tracer  trace.Tracer
+}
+
+// New returns a worker that reads from and writes to Azure DevOps through
+// az. metrics may be nil.
+func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	return &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName)}, nil
+}
+
+// Handle is the consume loop's handler: it decodes the message and reviews.
+// The returned error tells the loop how to settle the message (see
+// events.Handler).
+func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) error {
+	req, err := events.UnmarshalRequest(msg.Data())
+	if err != nil {
+		w.metrics.reviews.WithLabelValues(string(OutcomeFailed)).Inc()
+		return err
+	}
+	_, err = w.Review(ctx, req)
+	return err
+}
+
+// Outcome is how a review request ended.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomeReviewed Outcome = "reviewed"
+	OutcomeSkipped  Outcome = "skipped"
+	OutcomeFailed   Outcome = "failed"
+)
+
+// Report is what one review request did.
+type Report struct {
+	Outcome Outcome
+	// Reason says why a request was skipped.
+	Reason         string
+	Iteration      int
+	FilesReviewed  int
+	Findings       int
+	ThreadsPosted  int
+	AlreadyPosted  int
+	SummaryPosted  bool
+	SkippedFiles   int
+	ReviewerErrors int
+}
+
+// Review handles one review request end to end. The error, if any, is
+// classified for the consume loop: permanent failures (permission, not
+// found, bad PAT) are wrapped with events.Permanent, rate limiting with
+// events.RetryAfter.
+func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.ReviewTimeout)
+	defer cancel()
+	ctx, span := w.tracer.Start(ctx, "review pull request", trace.WithAttributes(
+		attribute.Int("azdo.pull_request.id", req.PullRequestID),
+		attribute.String("azdo.repository.id", req.RepositoryID),
+		attribute.String("azdo.project.id", req.ProjectID),
+		attribute.String("azreviewer.trigger", string(req.Trigger)),
+	))
+	defer span.End()
+	log := w.cfg.Logger.With("pull_request", req.PullRequestID, "repository", req.RepositoryName, "project", req.ProjectName, "trigger", req.Trigger)
+
+	rep, err := w.review(ctx, req)
+	if err != nil {
+		rep.Outcome = OutcomeFailed
+		err = steer(err)
+	}
+	w.metrics.observe(rep, time.Since(start))
+	span.SetAttributes(
+		attribute.String("azreviewer.outcome", string(rep.Outcome)),
+		attribute.Int("azreviewer.iteration", rep.Iteration),
+		attribute.Int("azreviewer.findings", rep.Findings),
+		attribute.Int("azreviewer.threads_posted", rep.ThreadsPosted),
+	)
+	switch rep.Outcome {
+	case OutcomeSkipped:
+		span.SetAttributes(attribute.String("azreviewer.skip_reason", rep.Reason))
+		log.Info("review skipped", "reason", rep.Reason)
+	case OutcomeReviewed:
+		log.Info("review posted", "iteration", rep.Iteration, "files", rep.FilesReviewed, "findings", rep.Findings,
+			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "took", time.Since(start).Round(time.Millisecond))
+	default:
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		args := []any{"error", err, "threads_posted", rep.ThreadsPosted}
+		if e, ok := azdo.AsError(err); ok {
+			args = append(args, "diagnosis", e.Diagnosis())
+			span.SetAttributes(attribute.String("error.type", string(e.Kind)), attribute.String("azreviewer.diagnosis", e.Diagnosis()))
+		}
+		log.Error("review failed", args...)
+	}
+	return rep, err
+}
+
+// steer wraps a review error so the consume loop settles the message
+// correctly.
+func steer(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	e, ok := azdo.AsError(err)
+	switch {
+	case !ok:
+		return err
+	case e.Kind == azdo.KindRateLimited:
+		return events.RetryAfter(max(e.RetryAfter, time.Second), err)
+	case e.Retryable():
+		return err
+	default:
+		return events.Permanent(err)
+	}
+}
+
+// skip ends a request that needs no review.
+func skip(format string, args ...any) (Report, error) {
+	return Report{Outcome: OutcomeSkipped, Reason: fmt.Sprintf(format, args...)}, nil
+}
+
+// commentCommand is the command a comment must carry to trigger a review.
+const commentCommand = "/azreviewer review"
+
+// wantsReview reports whether a comment asks for a review: a line that
+// starts with the command.
+func wantsReview(content string) bool {
+	for line := range strings.Lines(content) {
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), commentCommand) {
+			return true
+		}
+	}
+	return false
+}
