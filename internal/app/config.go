@@ -95,11 +95,16 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
 	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
 	fs.IntVar(&c.Concurrency, "worker-concurrency", 4, "reviews one worker runs at once")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", ":9090", "listen address of the worker's /healthz, /readyz and /metrics (empty: off)")
 	fs.DurationVar(&c.ReviewTimeout, "review-timeout", 10*time.Minute, "longest one review may take")
 	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
 	return c
+}
+
+// RegisterMetricsAddr adds --metrics-addr, the worker process's own
+// listener (the all-in-one serves metrics on the ingest listener).
+func (c *Worker) RegisterMetricsAddr(fs *flag.FlagSet) {
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", ":9090", "listen address of the worker's /healthz, /readyz and /metrics (empty: off)")
 }
 
 // ResolvePAT returns the PAT from --azdo-pat or --azdo-pat-file.

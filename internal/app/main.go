@@ -105,6 +105,7 @@ func WorkerMain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	c, wc := RegisterCommon(fs), RegisterWorker(fs)
 	c.RegisterNATS(fs)
+	wc.RegisterMetricsAddr(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ func severityLabel(s reviewer.Severity) string {
 func RenderSummary(iteration int, head string, filesReviewed int, r reviewer.Result) string {
 	var b strings.Builder
 	b.WriteString("### azreviewer\n\n")
-	fmt.Fprintf(&b, "Reviewed iteration %d (`%s`): %s in %s.\n", iteration, shortSHA(head), plural(len(r.Findings), "finding"), plural(filesReviewed, "file"))
+	fmt.Fprintf(&b, "Reviewed iteration %d (`%s`): %s in %s.\n", iteration, shortSHA(head), plural(len(r.Findings), "finding"), plural(filesReviewed, "changed file"))
 	if n := len(r.Findings); n > 0 {
 		counts := map[reviewer.Severity]int{}
 		for _, f := range r.Findings {
@@ -32,8 +32,12 @@ func RenderSummary(iteration int, head string, filesReviewed int, r reviewer.Res
 		}
 		var parts []string
 		for _, s := range []reviewer.Severity{reviewer.SeverityError, reviewer.SeverityWarning, reviewer.SeverityInfo} {
-			if counts[s] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+			switch {
+			case counts[s] == 0:
+			case s == reviewer.SeverityInfo:
+				parts = append(parts, fmt.Sprintf("%d info", counts[s]))
+			default:
+				parts = append(parts, plural(counts[s], string(s)))
 			}
 		}
 		fmt.Fprintf(&b, "\nBy severity: %s.\n", strings.Join(parts, ", "))

@@ -1,0 +1,7 @@
+const app = require("../app/server");
+
+describe.only("orders", () => {
+  it("returns the order", async () => {
+    expect(app).toBeDefined();
+  });
+});

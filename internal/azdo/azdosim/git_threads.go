@@ -1,0 +1,393 @@
+package azdosim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/webapi"
+)
+
+// thread is a pull request comment thread.
+type thread struct {
+	id            int
+	comments      []*comment
+	status        *git.CommentThreadStatus
+	threadContext *git.CommentThreadContext
+	prContext     *git.GitPullRequestCommentThreadContext
+	properties    map[string]typedValue
+	published     time.Time
+	updated       time.Time
+}
+
+// comment is one comment of a thread; ids start at 1 in every thread.
+type comment struct {
+	id          int
+	parentID    int
+	author      Identity
+	content     string
+	commentType git.CommentType
+	published   time.Time
+	updated     time.Time
+}
+
+// typedValue is a property in the service's typed form:
+// {"$type":"System.String","$value":"…"}.
+type typedValue struct {
+	Type  string `json:"$type"`
+	Value any    `json:"$value"`
+}
+
+// typedProperties converts request properties, plain ({"k":"v"}) or typed
+// ({"k":{"$type":…,"$value":…}}), to typed values. Null values are dropped.
+// Numbers must have been decoded as json.Number.
+func typedProperties(props any) (map[string]typedValue, error) {
+	if props == nil {
+		return nil, nil
+	}
+	m, ok := props.(map[string]any)
+	if !ok {
+		return nil, errBadRequest("properties must be a JSON object.")
+	}
+	out := make(map[string]typedValue, len(m))
+	for k, v := range m {
+		if v == nil {
+			continue
+		}
+		out[k] = typedProperty(v)
+	}
+	return out, nil
+}
+
+func typedProperty(v any) typedValue {
+	switch x := v.(type) {
+	case map[string]any:
+		if t, ok := x["$type"].(string); ok {
+			if val, ok := x["$value"]; ok {
+				return typedValue{Type: t, Value: val}
+			}
+		}
+	case string:
+		return typedValue{Type: "System.String", Value: x}
+	case bool:
+		return typedValue{Type: "System.Boolean", Value: x}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			if i >= math.MinInt32 && i <= math.MaxInt32 {
+				return typedValue{Type: "System.Int32", Value: x}
+			}
+			return typedValue{Type: "System.Int64", Value: x}
+		}
+		return typedValue{Type: "System.Double", Value: x}
+	}
+	// Arrays and other objects are stored as their JSON text.
+	text, _ := json.Marshal(v)
+	return typedValue{Type: "System.String", Value: string(text)}
+}
+
+// threadModel renders t as the service returns it. Requires s.mu.
+func (pr *PullRequest) threadModel(t *thread) git.GitPullRequestCommentThread {
+	threadURL := fmt.Sprintf("%s/threads/%d", pr.apiURL(), t.id)
+	comments := make([]git.Comment, 0, len(t.comments))
+	for _, cm := range t.comments {
+		comments = append(comments, pr.commentModel(t, cm))
+	}
+	m := git.GitPullRequestCommentThread{
+		Id:                       ptr(t.id),
+		PublishedDate:            azTime(t.published),
+		LastUpdatedDate:          azTime(t.updated),
+		Comments:                 &comments,
+		Status:                   t.status,
+		ThreadContext:            t.threadContext,
+		PullRequestThreadContext: t.prContext,
+		IsDeleted:                ptr(false),
+		Links: map[string]link{
+			"self":       {threadURL},
+			"repository": {pr.repo.apiURL()},
+		},
+	}
+	if len(t.properties) > 0 {
+		m.Properties = t.properties
+	}
+	return m
+}
+
+// commentModel renders cm of thread t as the service returns it. Requires
+// s.mu.
+func (pr *PullRequest) commentModel(t *thread, cm *comment) git.Comment {
+	org := pr.repo.project.org
+	threadURL := fmt.Sprintf("%s/threads/%d", pr.apiURL(), t.id)
+	return git.Comment{
+		Id:                     ptr(cm.id),
+		ParentCommentId:        ptr(cm.parentID),
+		Author:                 org.identityRef(cm.author),
+		Content:                ptr(cm.content),
+		PublishedDate:          azTime(cm.published),
+		LastUpdatedDate:        azTime(cm.updated),
+		LastContentUpdatedDate: azTime(cm.updated),
+		CommentType:            ptr(cm.commentType),
+		UsersLiked:             &[]webapi.IdentityRef{},
+		Links: map[string]link{
+			"self":         {fmt.Sprintf("%s/comments/%d", threadURL, cm.id)},
+			"repository":   {pr.repo.apiURL()},
+			"threads":      {threadURL},
+			"pullRequests": {pr.apiURL()},
+		},
+	}
+}
+
+// newComment builds a comment from a request. Requires s.mu.
+func newComment(id int, author Identity, in git.Comment, now time.Time) *comment {
+	cm := &comment{
+		id:          id,
+		author:      author,
+		commentType: git.CommentTypeValues.Text,
+		published:   now,
+		updated:     now,
+	}
+	if in.ParentCommentId != nil {
+		cm.parentID = *in.ParentCommentId
+	}
+	if in.Content != nil {
+		cm.content = *in.Content
+	}
+	if in.CommentType != nil && *in.CommentType != "" {
+		cm.commentType = *in.CommentType
+	}
+	return cm
+}
+
+// createThreadLocked adds a thread written by author. Requires s.mu.
+func (pr *PullRequest) createThreadLocked(author Identity, in git.GitPullRequestCommentThread) (*thread, error) {
+	if in.Comments == nil || len(*in.Comments) == 0 {
+		return nil, errBadRequest("A comment thread must contain at least one comment.")
+	}
+	props, err := typedProperties(in.Properties)
+	if err != nil {
+		return nil, err
+	}
+	org := pr.repo.project.org
+	now := org.s.now()
+	t := &thread{
+		id:            org.nextThreadID,
+		status:        in.Status,
+		threadContext: in.ThreadContext,
+		prContext:     in.PullRequestThreadContext,
+		properties:    props,
+		published:     now,
+		updated:       now,
+	}
+	org.nextThreadID++
+	for i, c := range *in.Comments {
+		t.comments = append(t.comments, newComment(i+1, author, c, now))
+	}
+	pr.threads = append(pr.threads, t)
+	return t, nil
+}
+
+// thread returns the thread with the given id, or nil. Requires s.mu.
+func (pr *PullRequest) thread(id int) *thread {
+	for _, t := range pr.threads {
+		if t.id == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// pullRequestThread resolves the pull request and {threadId} of the URL.
+// Requires s.mu.
+func (c *call) pullRequestThread() (*PullRequest, *thread, error) {
+	pr, err := c.pullRequest()
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := c.intParam("threadId")
+	if err != nil {
+		return nil, nil, err
+	}
+	t := pr.thread(id)
+	if t == nil {
+		return nil, nil, errThreadNotFound(id)
+	}
+	return pr, t, nil
+}
+
+// listThreads serves GET …/pullRequests/{id}/threads. $iteration and
+// $baseIteration are accepted and ignored: positions are never re-mapped.
+func (c *call) listThreads() (*response, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, err := c.pullRequest()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]git.GitPullRequestCommentThread, 0, len(pr.threads))
+	for _, t := range pr.threads {
+		out = append(out, pr.threadModel(t))
+	}
+	return collectionResponse(out)
+}
+
+// getThread serves GET …/pullRequests/{id}/threads/{threadId}.
+func (c *call) getThread() (*response, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, pr.threadModel(t))
+}
+
+// createThread serves POST …/pullRequests/{id}/threads. The caller becomes
+// the author of every comment; comment ids start at 1.
+func (c *call) createThread() (*response, error) {
+	var in git.GitPullRequestCommentThread
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, err := c.pullRequest()
+	if err != nil {
+		return nil, err
+	}
+	t, err := pr.createThreadLocked(c.who, in)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, pr.threadModel(t))
+}
+
+// updateThread serves PATCH …/pullRequests/{id}/threads/{threadId}: it sets
+// the status if given and merges the given properties; other fields are
+// ignored.
+func (c *call) updateThread() (*response, error) {
+	var in git.GitPullRequestCommentThread
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	props, err := typedProperties(in.Properties)
+	if err != nil {
+		return nil, err
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, err
+	}
+	if in.Status != nil {
+		t.status = in.Status
+	}
+	if len(props) > 0 && t.properties == nil {
+		t.properties = make(map[string]typedValue, len(props))
+	}
+	for k, v := range props {
+		t.properties[k] = v
+	}
+	t.updated = c.s.now()
+	return jsonResponse(http.StatusOK, pr.threadModel(t))
+}
+
+// listComments serves GET …/threads/{threadId}/comments.
+func (c *call) listComments() (*response, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]git.Comment, 0, len(t.comments))
+	for _, cm := range t.comments {
+		out = append(out, pr.commentModel(t, cm))
+	}
+	return collectionResponse(out)
+}
+
+// getComment serves GET …/threads/{threadId}/comments/{commentId}.
+func (c *call) getComment() (*response, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, err
+	}
+	id, err := c.intParam("commentId")
+	if err != nil {
+		return nil, err
+	}
+	for _, cm := range t.comments {
+		if cm.id == id {
+			return jsonResponse(http.StatusOK, pr.commentModel(t, cm))
+		}
+	}
+	return nil, errCommentNotFound(id)
+}
+
+// createComment serves POST …/threads/{threadId}/comments: a reply written
+// by the caller, with the next comment id of the thread.
+func (c *call) createComment() (*response, error) {
+	var in git.Comment
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, err
+	}
+	now := c.s.now()
+	cm := newComment(len(t.comments)+1, c.who, in, now)
+	t.comments = append(t.comments, cm)
+	t.updated = now
+	return jsonResponse(http.StatusOK, pr.commentModel(t, cm))
+}
+
+// AddThread adds a thread as if author had created it through the API, for
+// seeding a pull request with other people's comments or with system
+// threads (commentType "system", properties such as CodeReviewThreadType).
+// It returns the thread as the API returns it. It panics if the thread has
+// no comments or malformed properties.
+func (pr *PullRequest) AddThread(author Identity, th git.GitPullRequestCommentThread) git.GitPullRequestCommentThread {
+	// Round-trip through JSON as a request would, so that the simulator
+	// owns every pointer and numbers become json.Number.
+	body, err := marshal(th)
+	if err != nil {
+		panic(fmt.Sprintf("azdosim: marshal thread: %v", err))
+	}
+	var in git.GitPullRequestCommentThread
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&in); err != nil {
+		panic(fmt.Sprintf("azdosim: decode thread: %v", err))
+	}
+	author = author.normalized()
+	s := pr.server()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, err := pr.createThreadLocked(author, in)
+	if err != nil {
+		panic(fmt.Sprintf("azdosim: add thread: %v", err))
+	}
+	return roundTrip(pr.threadModel(t))
+}
+
+// Threads returns the pull request's comment threads, oldest first, exactly
+// as GetThreads would decode them (typed properties included).
+func (pr *PullRequest) Threads() []git.GitPullRequestCommentThread {
+	s := pr.server()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]git.GitPullRequestCommentThread, 0, len(pr.threads))
+	for _, t := range pr.threads {
+		out = append(out, pr.threadModel(t))
+	}
+	return roundTrip(out)
+}

@@ -1,0 +1,170 @@
+package azdosim
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// route is one REST operation: a method and a path pattern below the
+// organization (and the optional project segment).
+type route struct {
+	method string
+	// op names the operation in the request log.
+	op string
+	// pattern is matched segment by segment, literals case-insensitively;
+	// "{name}" captures a segment.
+	pattern []string
+	// projectScoped routes may be prefixed with a {project} segment.
+	projectScoped bool
+	// anonymous routes (endpoint discovery) are served without credentials,
+	// though invalid credentials are still rejected.
+	anonymous bool
+	handle    func(*call) (*response, error)
+}
+
+// Path prefixes shared by the git routes.
+const (
+	repoPrefix = "_apis/git/repositories/{repositoryId}"
+	prPrefix   = repoPrefix + "/pullRequests/{pullRequestId}"
+)
+
+// routeTable lists every operation the simulator serves. Its paths are the
+// ones the SDK builds from the location table in locations.go.
+func routeTable() []route {
+	git := func(method, op, pattern string, h func(*call) (*response, error)) route {
+		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), projectScoped: true, handle: h}
+	}
+	loc := func(method, op, pattern string, anonymous bool, h func(*call) (*response, error)) route {
+		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), anonymous: anonymous, handle: h}
+	}
+	return []route{
+		loc(http.MethodOptions, "location.options", "_apis", true, (*call).options),
+		loc(http.MethodGet, "location.resourceAreas.list", "_apis/ResourceAreas", true, (*call).listResourceAreas),
+		loc(http.MethodGet, "location.resourceAreas.get", "_apis/ResourceAreas/{areaId}", true, (*call).getResourceArea),
+		loc(http.MethodGet, "location.connectionData", "_apis/connectionData", false, (*call).connectionData),
+
+		git(http.MethodGet, "git.pullRequests.get", prPrefix, (*call).getPullRequest),
+		git(http.MethodGet, "git.pullRequests.getById", "_apis/git/pullRequests/{pullRequestId}", (*call).getPullRequestByID),
+		git(http.MethodGet, "git.iterations.list", prPrefix+"/iterations", (*call).listIterations),
+		git(http.MethodGet, "git.iterations.get", prPrefix+"/iterations/{iterationId}", (*call).getIteration),
+		git(http.MethodGet, "git.iterationChanges.list", prPrefix+"/iterations/{iterationId}/changes", (*call).listIterationChanges),
+		git(http.MethodGet, "git.items.get", repoPrefix+"/items", (*call).getItem),
+		git(http.MethodGet, "git.threads.list", prPrefix+"/threads", (*call).listThreads),
+		git(http.MethodPost, "git.threads.create", prPrefix+"/threads", (*call).createThread),
+		git(http.MethodGet, "git.threads.get", prPrefix+"/threads/{threadId}", (*call).getThread),
+		git(http.MethodPatch, "git.threads.update", prPrefix+"/threads/{threadId}", (*call).updateThread),
+		git(http.MethodGet, "git.comments.list", prPrefix+"/threads/{threadId}/comments", (*call).listComments),
+		git(http.MethodPost, "git.comments.create", prPrefix+"/threads/{threadId}/comments", (*call).createComment),
+		git(http.MethodGet, "git.comments.get", prPrefix+"/threads/{threadId}/comments/{commentId}", (*call).getComment),
+		git(http.MethodGet, "git.statuses.list", prPrefix+"/statuses", (*call).listStatuses),
+		git(http.MethodPost, "git.statuses.create", prPrefix+"/statuses", (*call).createStatus),
+		git(http.MethodGet, "git.statuses.get", prPrefix+"/statuses/{statusId}", (*call).getStatus),
+	}
+}
+
+// matchRoute finds the route for method and the path segments below the
+// organization. It returns the project segment ("" if absent) and the
+// captured path parameters.
+func matchRoute(routes []route, method string, segs []string) (*route, string, map[string]string, *apiError) {
+	if n := len(segs); n > 0 && segs[n-1] == "" {
+		segs = segs[:n-1] // tolerate a trailing slash
+	}
+	project, tail := "", segs
+	if len(segs) > 0 && !strings.EqualFold(segs[0], "_apis") {
+		project, tail = segs[0], segs[1:]
+	}
+	pathMatched := false
+	for i := range routes {
+		rt := &routes[i]
+		if project != "" && !rt.projectScoped {
+			continue
+		}
+		params, ok := matchPattern(rt.pattern, tail)
+		if !ok {
+			continue
+		}
+		if rt.method != method {
+			pathMatched = true
+			continue
+		}
+		return rt, project, params, nil
+	}
+	if pathMatched {
+		return nil, "", nil, errMethodNotAllowed(method)
+	}
+	return nil, "", nil, errRouteNotFound("/" + strings.Join(segs, "/"))
+}
+
+func matchPattern(pattern, segs []string) (map[string]string, bool) {
+	if len(pattern) != len(segs) {
+		return nil, false
+	}
+	params := make(map[string]string)
+	for i, p := range pattern {
+		if strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			params[p[1:len(p)-1]] = segs[i]
+			continue
+		}
+		if !strings.EqualFold(p, segs[i]) {
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// splitPath splits an escaped URL path into percent-decoded segments,
+// dropping the leading slash. Splitting before decoding keeps "%2F" inside
+// a segment.
+func splitPath(escaped string) ([]string, bool) {
+	escaped = strings.TrimPrefix(escaped, "/")
+	if escaped == "" {
+		return nil, true
+	}
+	parts := strings.Split(escaped, "/")
+	for i, p := range parts {
+		d, err := url.PathUnescape(p)
+		if err != nil {
+			return nil, false
+		}
+		parts[i] = d
+	}
+	return parts, true
+}
+
+// call is one authenticated request being served.
+type call struct {
+	s       *Server
+	r       *http.Request
+	org     *Org
+	project string // project segment from the URL, "" if absent
+	params  map[string]string
+	who     Identity // the caller
+}
+
+// intParam parses a numeric path parameter.
+func (c *call) intParam(name string) (int, error) {
+	v, err := strconv.Atoi(c.params[name])
+	if err != nil {
+		return 0, errBadRequest("The value '%s' is not valid for %s.", c.params[name], name)
+	}
+	return v, nil
+}
+
+// intQuery parses an optional numeric query parameter, returning def when it
+// is absent.
+func (c *call) intQuery(name string, def int) (int, error) {
+	v := c.r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, errBadRequest("The value '%s' is not valid for %s.", v, name)
+	}
+	return n, nil
+}

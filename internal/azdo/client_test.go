@@ -1,0 +1,121 @@
+package azdo_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+)
+
+func TestClientReadsPullRequest(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	base := map[string]string{"/keep.txt": "same\n", "/gone.txt": "bye\n"}
+	head := map[string]string{"/keep.txt": "same\nmore\n"}
+	for i := range 1205 { // more than one page of changes
+		head[fmt.Sprintf("/gen/file%04d.txt", i)] = fmt.Sprintf("line %d\n", i)
+	}
+	pr := sim.NewPullRequest(base, head)
+	c, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
+	require.NoError(t, err)
+	ctx := context.Background()
+	ref := azdo.PullRequestRef{Project: sim.Project.Name(), RepositoryID: sim.Repo.ID(), ID: pr.ID()}
+
+	got, err := c.PullRequest(ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, pr.ID(), *got.PullRequestId)
+
+	it, err := c.LatestIteration(ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, 1, *it.Id)
+
+	changes, err := c.IterationChanges(ctx, ref, *it.Id, 0)
+	require.NoError(t, err)
+	require.Len(t, changes, 1207)
+	seen := map[string]azdo.Change{}
+	for _, ch := range changes {
+		require.NotContains(t, seen, ch.Path, "each change once across pages")
+		seen[ch.Path] = ch
+	}
+	require.Equal(t, "delete", seen["/gone.txt"].ChangeType)
+	require.Equal(t, "edit", seen["/keep.txt"].ChangeType)
+	require.NotZero(t, seen["/keep.txt"].ChangeTrackingID)
+
+	content, found, err := c.FileAt(ctx, ref, "/keep.txt", *it.SourceRefCommit.CommitId)
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, "same\nmore\n", string(content))
+	_, found, err = c.FileAt(ctx, ref, "/gone.txt", *it.SourceRefCommit.CommitId)
+	require.NoError(t, err)
+	require.False(t, found, "a missing file is not an error")
+}
+
+// faulty serves the simulator but answers the pull-request call with the
+// given response, as Azure DevOps does in its failure modes.
+func faulty(t *testing.T, status int, contentType, body string, header http.Header) (*azdotest.Sim, string) {
+	t.Helper()
+	sim := azdotest.New(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/pullRequests/") {
+			for k, v := range header {
+				w.Header()[k] = v
+			}
+			w.Header().Set("Content-Type", contentType)
+			w.WriteHeader(status)
+			fmt.Fprint(w, body)
+			return
+		}
+		sim.Server.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return sim, strings.Replace(sim.Org.URL(), sim.Server.URL(), srv.URL, 1)
+}
+
+func TestClientClassifiesFailures(t *testing.T) {
+	t.Parallel()
+	signIn := "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head></html>"
+	tests := []struct {
+		name        string
+		status      int
+		contentType string
+		body        string
+		header      http.Header
+		wantKind    azdo.Kind
+		wantRetry   time.Duration
+		wantInDiag  string
+	}{
+		{"sign-in page with 203", 203, "text/html; charset=utf-8", signIn, nil, azdo.KindSignInPage, 0, "sign-in page"},
+		{"sign-in page with 401", 401, "text/html", signIn, nil, azdo.KindSignInPage, 0, "PAT"},
+		{"expired PAT", 401, "application/json", `{"message":"Access Denied: The Personal Access Token used has expired.","typeKey":"AccessCheckException"}`, nil, azdo.KindUnauthorized, 0, "expired"},
+		{"missing permission", 403, "application/json; charset=utf-8", `{"message":"TF401027: You need the Git 'PullRequestContribute' permission to perform this action.","typeKey":"GitNeedsPermissionException"}`, nil, azdo.KindForbidden, 0, "PullRequestContribute"},
+		{"rate limited", 429, "application/json", `{"message":"TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'Core' in namespace 'User'.","typeKey":"RequestBlockedException"}`,
+			http.Header{"Retry-After": {"7"}, "X-Ratelimit-Resource": {"Core"}}, azdo.KindRateLimited, 7 * time.Second, "rate-limiting"},
+		{"service unavailable", 503, "text/plain", "try later", nil, azdo.KindTransient, 0, "temporarily"},
+		{"empty 401", 401, "application/json", "", nil, azdo.KindUnauthorized, 0, "PAT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim, orgURL := faulty(t, tt.status, tt.contentType, tt.body, tt.header)
+			pr := sim.NewPullRequest(map[string]string{"/a": "1\n"}, map[string]string{"/a": "2\n"})
+			c, err := azdo.New(azdo.Config{OrgURL: orgURL, PAT: sim.PAT})
+			require.NoError(t, err)
+			_, err = c.PullRequest(context.Background(), azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()})
+			e, ok := azdo.AsError(err)
+			require.True(t, ok, "typed error, got %T: %v", err, err)
+			require.Equal(t, tt.wantKind, e.Kind)
+			require.Equal(t, tt.status, e.StatusCode)
+			require.Equal(t, tt.wantRetry, e.RetryAfter)
+			require.Contains(t, e.Diagnosis(), tt.wantInDiag)
+			require.NotContains(t, err.Error(), sim.PAT)
+		})
+	}
+}

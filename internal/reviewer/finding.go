@@ -1,0 +1,105 @@
+package reviewer
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Severity is how serious a [Finding] is.
+type Severity string
+
+// The severities, from least to most serious.
+const (
+	// SeverityInfo is a remark the author may ignore.
+	SeverityInfo Severity = "info"
+	// SeverityWarning is probably a mistake.
+	SeverityWarning Severity = "warning"
+	// SeverityError must be fixed before merging.
+	SeverityError Severity = "error"
+)
+
+// Rank orders severities: 1 for info, 2 for warning, 3 for error and 0 for
+// anything else.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityInfo:
+		return 1
+	case SeverityWarning:
+		return 2
+	case SeverityError:
+		return 3
+	default:
+		return 0
+	}
+}
+
+// Valid reports whether s is one of the defined severities.
+func (s Severity) Valid() bool { return s.Rank() > 0 }
+
+// AtLeast reports whether s is at least as serious as threshold.
+func (s Severity) AtLeast(threshold Severity) bool { return s.Rank() >= threshold.Rank() }
+
+// Finding is one problem a [Reviewer] found, anchored to new-side lines.
+type Finding struct {
+	// Path is the file's path as in [FileDiff.Path].
+	Path string `json:"path"`
+	// StartLine is the first flagged new-side line, 1-based.
+	StartLine int `json:"startLine"`
+	// EndLine is the last flagged new-side line, inclusive. A reviewer may
+	// leave it 0 for a single line; [Run] then sets it to StartLine.
+	EndLine int `json:"endLine"`
+	// StartOffset is the 1-based character (rune) column where the anchor
+	// starts on StartLine, as Azure DevOps comment positions count; [Run]
+	// sets it to 1.
+	StartOffset int `json:"startOffset"`
+	// EndOffset is the 1-based character column just past the anchor on
+	// EndLine; [Run] sets it to the rune length of that line plus 1, so the
+	// anchor covers the whole lines.
+	EndOffset int `json:"endOffset"`
+	// Rule is the stable id of what was found, like "secret/aws-access-key".
+	Rule string `json:"rule"`
+	// Severity is how serious the finding is.
+	Severity Severity `json:"severity"`
+	// Message says what is wrong and what to do. It never quotes secrets.
+	Message string `json:"message"`
+	// ContentHash is the hex SHA-256 of the flagged lines' text, each line
+	// trimmed of surrounding white space and the lines joined by "\n". [Run]
+	// fills it from the diff; [Finding.Fingerprint] uses it so that the
+	// fingerprint does not depend on line numbers. The text itself is not
+	// kept, since it may hold a secret.
+	ContentHash string `json:"contentHash,omitempty"`
+}
+
+// Fingerprint identifies the finding independently of its line numbers: it
+// is a 32-digit hex digest of the rule, the path and [Finding.ContentHash],
+// so the same problem keeps its fingerprint when lines are inserted above it,
+// and differs when the flagged text changes. It is stable across releases;
+// a caller can store it in a posted comment to recognise the finding later.
+// Without a ContentHash (a finding that did not go through [Run]) the message
+// stands in for the text.
+func (f Finding) Fingerprint() string {
+	content := f.ContentHash
+	if content == "" {
+		content = "message:" + f.Message
+	}
+	h := sha256.New()
+	for _, part := range []string{"azreviewer-finding-v1", f.Rule, f.Path, content} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// contentHash returns the hex SHA-256 of lines, each trimmed of surrounding
+// white space, joined by "\n".
+func contentHash(lines []string) string {
+	h := sha256.New()
+	for i, l := range lines {
+		if i > 0 {
+			h.Write([]byte{'\n'})
+		}
+		h.Write([]byte(strings.TrimSpace(l)))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,348 @@
+package reviewer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// RulesName is the [Reviewer.Name] of the built-in rule set.
+const RulesName = "rules"
+
+// Suppression comments: a line containing ignoreMarker, or following a line
+// containing ignoreNextMarker, gets no finding from the built-in rules.
+const (
+	ignoreMarker     = "azreviewer:ignore"
+	ignoreNextMarker = "azreviewer:ignore-next-line"
+)
+
+// ruleSpec is one entry of the rule table (rules_table.go). Several entries
+// may share an id (one rule, several patterns); they must then share the
+// severity, and a line covered by a finding of an id is not flagged again
+// under the same id.
+type ruleSpec struct {
+	id       string
+	severity Severity
+	message  string
+	// files selects the files the entry applies to; nil means every file.
+	files fileMatcher
+	// hints are lower-case literals of which a line must contain one before
+	// the pattern is tried (a cheap prefilter); nil means no prefilter.
+	hints []string
+	// pattern flags a line (or opens a block, see end).
+	pattern string
+	// end, when set, makes the entry a block rule: a line matching pattern
+	// opens a block that the next line matching end closes, within the same
+	// run of consecutive added lines, and the finding spans the block.
+	end string
+	// endRequired drops a block whose end is not among the added lines;
+	// otherwise its opening line is flagged alone.
+	endRequired bool
+	// unless suppresses a match when the line also matches it.
+	unless string
+	// unlessPrev suppresses a match when the previous new-side line (when
+	// the diff shows it) matches it.
+	unlessPrev string
+	// reject, when set, is called with each capture group named "value"
+	// that a match sets; a match whose value it rejects does not count.
+	reject func(value string) bool
+	// code ignores whole-line comments (see isComment).
+	code bool
+}
+
+// rule is a compiled ruleSpec.
+type rule struct {
+	ruleSpec
+	hintBytes  [][]byte
+	re         *regexp.Regexp
+	endRe      *regexp.Regexp
+	unlessRe   *regexp.Regexp
+	unlessPrev *regexp.Regexp
+	values     []int // indexes of the capture groups named "value"
+}
+
+// compileRule compiles a table entry.
+func compileRule(s ruleSpec) (rule, error) {
+	r := rule{ruleSpec: s}
+	if !s.severity.Valid() || s.id == "" || s.message == "" || s.pattern == "" {
+		return r, fmt.Errorf("rule %q: id, valid severity, message and pattern are required", s.id)
+	}
+	for _, h := range s.hints {
+		if h != strings.ToLower(h) || h == "" {
+			return r, fmt.Errorf("rule %s: hint %q must be non-empty lower case", s.id, h)
+		}
+		r.hintBytes = append(r.hintBytes, []byte(h))
+	}
+	var err error
+	compile := func(expr string) *regexp.Regexp {
+		if expr == "" || err != nil {
+			return nil
+		}
+		var re *regexp.Regexp
+		if re, err = regexp.Compile(expr); err != nil {
+			err = fmt.Errorf("rule %s: %w", s.id, err)
+		}
+		return re
+	}
+	r.re, r.endRe = compile(s.pattern), compile(s.end)
+	r.unlessRe, r.unlessPrev = compile(s.unless), compile(s.unlessPrev)
+	if err != nil {
+		return r, err
+	}
+	for i, name := range r.re.SubexpNames() {
+		if name == "value" {
+			r.values = append(r.values, i)
+		}
+	}
+	if (len(r.values) > 0) != (s.reject != nil) {
+		return r, fmt.Errorf("rule %s: a reject function needs a capture group named value, and vice versa", s.id)
+	}
+	return r, nil
+}
+
+// ruleSet is the built-in [Reviewer].
+type ruleSet struct {
+	rules []rule
+}
+
+// Rules returns the built-in rule set, named [RulesName]: hard-coded
+// secrets, merge-conflict markers, debug leftovers and focused or skipped
+// tests (see rules_table.go for every rule id, severity and message). It
+// flags added lines only, and skips any line containing
+// "azreviewer:ignore" or following a line containing
+// "azreviewer:ignore-next-line". The returned Reviewer is safe for
+// concurrent use.
+func Rules() Reviewer {
+	rs, err := newRuleSet(ruleTable())
+	if err != nil {
+		panic(err) // the table is static and compiled by the tests
+	}
+	return rs
+}
+
+func newRuleSet(specs []ruleSpec) (*ruleSet, error) {
+	rs := &ruleSet{rules: make([]rule, 0, len(specs))}
+	for _, s := range specs {
+		r, err := compileRule(s)
+		if err != nil {
+			return nil, err
+		}
+		rs.rules = append(rs.rules, r)
+	}
+	return rs, nil
+}
+
+// Name returns [RulesName].
+func (*ruleSet) Name() string { return RulesName }
+
+// Review applies every rule to the added lines of every diffed file.
+func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error) {
+	sc := scanner{}
+	for i := range pr.Files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f := &pr.Files[i]
+		if f.Skipped != "" || len(f.Hunks) == 0 {
+			continue
+		}
+		info := newFileInfo(f.Path)
+		sc.rules = sc.rules[:0]
+		for j := range s.rules {
+			if r := &s.rules[j]; r.files == nil || r.files(info) {
+				sc.rules = append(sc.rules, r)
+			}
+		}
+		if len(sc.rules) == 0 {
+			continue
+		}
+		sc.path = f.Path
+		for j := range f.Hunks {
+			sc.hunk(&f.Hunks[j])
+		}
+	}
+	return sc.findings, nil
+}
+
+// scanner applies the rules selected for one file to its runs of added
+// lines. Its buffers are reused from run to run.
+type scanner struct {
+	path     string
+	rules    []*rule
+	run      []runLine
+	lower    []byte // the run's lines in ASCII lower case, back to back
+	covered  []span // findings of this run, by rule id
+	prev     string // the new-side line before the run
+	hasPrev  bool   // whether the diff shows that line
+	findings []Finding
+}
+
+// runLine is one line of a run of consecutive added lines.
+type runLine struct {
+	no     int
+	text   string
+	lo, hi int // the line's bytes in scanner.lower
+}
+
+// span is a range of run indexes flagged under a rule id.
+type span struct {
+	id       string
+	from, to int
+}
+
+// hunk splits a hunk into runs of consecutive added lines and scans each.
+func (sc *scanner) hunk(h *Hunk) {
+	prevText, prevNo := "", -1
+	sc.run = sc.run[:0]
+	for _, l := range h.Lines {
+		switch l.Kind {
+		case Deleted:
+			continue
+		case Added:
+			if n := len(sc.run); n > 0 && sc.run[n-1].no != l.New-1 {
+				sc.scanRun()
+			}
+			if len(sc.run) == 0 {
+				sc.prev, sc.hasPrev = prevText, prevNo == l.New-1
+			}
+			sc.run = append(sc.run, runLine{no: l.New, text: l.Text})
+		default:
+			sc.scanRun()
+		}
+		prevText, prevNo = l.Text, l.New
+	}
+	sc.scanRun()
+}
+
+// scanRun applies the rules to the current run, then empties it.
+func (sc *scanner) scanRun() {
+	if len(sc.run) == 0 {
+		return
+	}
+	sc.lower = sc.lower[:0]
+	for i := range sc.run {
+		l := &sc.run[i]
+		l.lo = len(sc.lower)
+		sc.lower = appendLower(sc.lower, l.text)
+		l.hi = len(sc.lower)
+	}
+	sc.covered = sc.covered[:0]
+	for _, r := range sc.rules {
+		if r.endRe != nil {
+			sc.scanBlocks(r)
+		} else {
+			for i := range sc.run {
+				if sc.fires(r, i) {
+					sc.emit(r, i, i)
+				}
+			}
+		}
+	}
+	sc.run = sc.run[:0]
+}
+
+// scanBlocks applies a block rule to the current run.
+func (sc *scanner) scanBlocks(r *rule) {
+	open := -1
+	for i := range sc.run {
+		if open >= 0 && r.endRe.MatchString(sc.run[i].text) {
+			sc.emit(r, open, i)
+			open = -1
+			continue
+		}
+		if sc.fires(r, i) {
+			if open >= 0 && !r.endRequired {
+				sc.emit(r, open, open)
+			}
+			open = i
+		}
+	}
+	if open >= 0 && !r.endRequired {
+		sc.emit(r, open, open)
+	}
+}
+
+// fires reports whether rule r flags line i of the run.
+func (sc *scanner) fires(r *rule, i int) bool {
+	l := &sc.run[i]
+	if len(r.hintBytes) > 0 {
+		low, hit := sc.lower[l.lo:l.hi], false
+		for _, h := range r.hintBytes {
+			if hit = bytes.Contains(low, h); hit {
+				break
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	if sc.isCovered(r.id, i) || (r.code && isComment(l.text)) {
+		return false
+	}
+	if !r.matches(l.text) {
+		return false
+	}
+	prev, hasPrev := sc.prev, sc.hasPrev
+	if i > 0 {
+		prev, hasPrev = sc.run[i-1].text, true
+	}
+	if strings.Contains(l.text, ignoreMarker) || hasPrev && strings.Contains(prev, ignoreNextMarker) {
+		return false
+	}
+	return !(hasPrev && r.unlessPrev != nil && r.unlessPrev.MatchString(prev))
+}
+
+// matches applies the rule's patterns to one line.
+func (r *rule) matches(text string) bool {
+	if r.unlessRe != nil && r.unlessRe.MatchString(text) {
+		return false
+	}
+	if len(r.values) == 0 {
+		return r.re.MatchString(text)
+	}
+	for _, m := range r.re.FindAllStringSubmatchIndex(text, -1) {
+		for _, g := range r.values {
+			if lo, hi := m[2*g], m[2*g+1]; lo >= 0 && !r.reject(text[lo:hi]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isCovered reports whether line i already has a finding of rule id.
+func (sc *scanner) isCovered(id string, i int) bool {
+	for _, s := range sc.covered {
+		if s.id == id && s.from <= i && i <= s.to {
+			return true
+		}
+	}
+	return false
+}
+
+// emit records a finding of rule r over run lines from..to.
+func (sc *scanner) emit(r *rule, from, to int) {
+	sc.covered = append(sc.covered, span{id: r.id, from: from, to: to})
+	sc.findings = append(sc.findings, Finding{
+		Path:      sc.path,
+		StartLine: sc.run[from].no,
+		EndLine:   sc.run[to].no,
+		Rule:      r.id,
+		Severity:  r.severity,
+		Message:   r.message,
+	})
+}
+
+// appendLower appends s to dst with ASCII letters in lower case.
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}

@@ -1,0 +1,140 @@
+package worker_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+var (
+	base = map[string]string{"/src/app.js": "export const a = 1;\n"}
+	head = map[string]string{"/src/app.js": "export const a = 1;\nconsole.log(a);\n"}
+)
+
+type bundle struct {
+	sim    *azdotest.Sim
+	worker *worker.Worker
+	req    *events.ReviewRequest
+}
+
+func setup(t *testing.T, pat string) *bundle {
+	t.Helper()
+	sim := azdotest.New(t)
+	pr := sim.NewPullRequest(base, head)
+	if pat == "" {
+		pat = sim.PAT
+	}
+	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: pat})
+	require.NoError(t, err)
+	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second}, client, nil)
+	require.NoError(t, err)
+	return &bundle{sim: sim, worker: w, req: &events.ReviewRequest{
+		Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "e1",
+		OrgURL: sim.Org.URL(), ProjectID: sim.Project.ID(), RepositoryID: sim.Repo.ID(), PullRequestID: pr.ID(),
+	}}
+}
+
+func TestReviewSkipsWithoutCallingAzureDevOps(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(*events.ReviewRequest)
+		reason string
+	}{
+		{"comment without command", func(r *events.ReviewRequest) {
+			r.Trigger = events.TriggerComment
+			r.Comment = &events.CommentRef{CommentID: 1, Content: "Looks good to me"}
+		}, "does not contain"},
+		{"organisation not configured", func(r *events.ReviewRequest) {
+			r.OrgURL = "https://dev.azure.com/someone-else"
+		}, "not configured"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, "")
+			tt.change(b.req)
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.NoError(t, err)
+			require.Equal(t, worker.OutcomeSkipped, rep.Outcome)
+			require.Contains(t, rep.Reason, tt.reason)
+			require.Empty(t, b.sim.Server.Requests(), "no Azure DevOps call")
+		})
+	}
+}
+
+func TestReviewCommentCommandReviews(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "")
+	b.req.Trigger = events.TriggerComment
+	b.req.Comment = &events.CommentRef{CommentID: 1, Content: "Please look again.\n/azreviewer review\n"}
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+	require.Equal(t, 1, rep.ThreadsPosted)
+}
+
+func TestReviewSkipsClosedPullRequest(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "")
+	b.sim.Org.PullRequest(b.req.PullRequestID).SetStatus("abandoned")
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, worker.OutcomeSkipped, rep.Outcome)
+	require.Contains(t, rep.Reason, "abandoned")
+}
+
+func TestReviewAgainPostsNothingTwice(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "")
+	first, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, 1, first.ThreadsPosted)
+	require.True(t, first.SummaryPosted)
+
+	// A redelivery of the same request: every finding is already there.
+	second, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, 0, second.ThreadsPosted)
+	require.Equal(t, 1, second.AlreadyPosted)
+	require.False(t, second.SummaryPosted)
+	require.Len(t, b.sim.Org.PullRequest(b.req.PullRequestID).Threads(), 2)
+}
+
+func TestReviewFailuresAreClassified(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		pat           string
+		change        func(*events.ReviewRequest)
+		wantPermanent bool
+		wantKind      azdo.Kind
+	}{
+		{"unknown PAT", "not-a-valid-pat", nil, true, azdo.KindUnauthorized},
+		{"pull request does not exist", "", func(r *events.ReviewRequest) { r.PullRequestID = 999 }, true, azdo.KindNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, tt.pat)
+			if tt.change != nil {
+				tt.change(b.req)
+			}
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.Error(t, err)
+			require.Equal(t, worker.OutcomeFailed, rep.Outcome)
+			require.Equal(t, tt.wantPermanent, events.IsPermanent(err))
+			e, ok := azdo.AsError(err)
+			require.True(t, ok)
+			require.Equal(t, tt.wantKind, e.Kind)
+			require.NotEmpty(t, e.Diagnosis())
+		})
+	}
+}
