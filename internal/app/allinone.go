@@ -6,11 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/sourcegraph/conc/pool"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -74,22 +72,14 @@ func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	st, err := Provision(ctx, js, c.Stream, p.log)
+	js, st, err := openStream(ctx, nc, c, p.log)
 	if err != nil {
 		return err
 	}
 	reg := NewRegistry()
-	h, err := NewIngestHandler(ing, js, reg, p.log)
+	ln, h, err := listenIngest(ing, js, reg, p.log)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	ln, err := net.Listen("tcp", ing.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
+		return err
 	}
 
 	runCtx, stop := context.WithCancel(ctx)

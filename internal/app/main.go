@@ -8,9 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/peterbourgon/ff/v3"
 	"github.com/sourcegraph/conc/pool"
 
@@ -60,6 +63,32 @@ func (p *process) close() {
 	}
 }
 
+// openStream opens JetStream on nc and makes sure the review stream exists.
+func openStream(ctx context.Context, nc *nats.Conn, c *Common, log *slog.Logger) (jetstream.JetStream, jetstream.Stream, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open JetStream: %w", err)
+	}
+	st, err := Provision(ctx, js, c.Stream, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return js, st, nil
+}
+
+// listenIngest builds the ingest handler and opens its listener.
+func listenIngest(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (net.Listener, http.Handler, error) {
+	h, err := NewIngestHandler(cfg, js, reg, log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return ln, h, nil
+}
+
 // IngestMain is the ingest command: the webhook receiver.
 func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
@@ -80,21 +109,13 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, err := jetstream.New(nc)
+	js, _, err := openStream(ctx, nc, c, p.log)
 	if err != nil {
 		return err
 	}
-	if _, err := Provision(ctx, js, c.Stream, p.log); err != nil {
+	ln, h, err := listenIngest(ing, js, NewRegistry(), p.log)
+	if err != nil {
 		return err
-	}
-	reg := NewRegistry()
-	h, err := NewIngestHandler(ing, js, reg, p.log)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	ln, err := net.Listen("tcp", ing.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
 	}
 	return RunIngest(ctx, ln, h, p.log)
 }
@@ -120,11 +141,7 @@ func WorkerMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return err
-	}
-	st, err := Provision(ctx, js, c.Stream, p.log)
+	js, st, err := openStream(ctx, nc, c, p.log)
 	if err != nil {
 		return err
 	}

@@ -45,18 +45,18 @@ type Finding struct {
 	// Path is the file's path as in [FileDiff.Path].
 	Path string `json:"path"`
 	// StartLine is the first flagged new-side line, 1-based.
-	StartLine int `json:"startLine"`
+	StartLine int `json:"start_line"`
 	// EndLine is the last flagged new-side line, inclusive. A reviewer may
 	// leave it 0 for a single line; [Run] then sets it to StartLine.
-	EndLine int `json:"endLine"`
+	EndLine int `json:"end_line"`
 	// StartOffset is the 1-based character (rune) column where the anchor
 	// starts on StartLine, as Azure DevOps comment positions count; [Run]
 	// sets it to 1.
-	StartOffset int `json:"startOffset"`
+	StartOffset int `json:"start_offset"`
 	// EndOffset is the 1-based character column just past the anchor on
 	// EndLine; [Run] sets it to the rune length of that line plus 1, so the
 	// anchor covers the whole lines.
-	EndOffset int `json:"endOffset"`
+	EndOffset int `json:"end_offset"`
 	// Rule is the stable id of what was found, like "secret/aws-access-key".
 	Rule string `json:"rule"`
 	// Severity is how serious the finding is.
@@ -68,7 +68,7 @@ type Finding struct {
 	// fills it from the diff; [Finding.Fingerprint] uses it so that the
 	// fingerprint does not depend on line numbers. The text itself is not
 	// kept, since it may hold a secret.
-	ContentHash string `json:"contentHash,omitempty"`
+	ContentHash string `json:"content_hash,omitempty"`
 }
 
 // Fingerprint identifies the finding independently of its line numbers: it

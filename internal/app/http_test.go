@@ -1,0 +1,52 @@
+package app_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+)
+
+func TestHealthReadinessAndMetrics(t *testing.T) {
+	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	reg := app.NewRegistry()
+	h, err := app.NewIngestHandler(&app.Ingest{Token: "t0ken"}, b.JS, reg, nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(srv.URL + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(body)
+	}
+	status, _ := get("/healthz")
+	require.Equal(t, http.StatusOK, status)
+	status, _ = get("/readyz")
+	require.Equal(t, http.StatusOK, status)
+	status, body := get("/metrics")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "go_goroutines")
+
+	resp, err := http.Post(srv.URL+"/webhooks/azure-devops?token=wrong", "application/json", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	_, body = get("/metrics")
+	require.Contains(t, body, `azreviewer_ingest_webhooks_total{event_type="",outcome="unauthorized"} 1`)
+
+	// Without the stream, the process cannot do its job.
+	require.NoError(t, b.JS.DeleteStream(context.Background(), events.StreamName))
+	status, body = get("/readyz")
+	require.Equal(t, http.StatusServiceUnavailable, status)
+	require.Contains(t, body, events.StreamName)
+}
