@@ -39,7 +39,11 @@ func TestComposeFile(t *testing.T) {
 	require.NoError(t, err)
 
 	readers := map[string]map[string]bool{
-		"ingest": envNames(func(fs *flag.FlagSet) { c := app.RegisterCommon(fs); app.RegisterIngest(fs); c.RegisterNATS(fs) }),
+		"ingest": envNames(func(fs *flag.FlagSet) {
+			c := app.RegisterCommon(fs)
+			app.RegisterIngest(fs).RegisterOrg(fs)
+			c.RegisterNATS(fs)
+		}),
 		"worker": envNames(func(fs *flag.FlagSet) {
 			c := app.RegisterCommon(fs)
 			app.RegisterWorker(fs).RegisterMetricsAddr(fs)

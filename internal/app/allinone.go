@@ -60,6 +60,7 @@ func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 
+	ing.OrgURL = wc.OrgURL
 	srv, err := broker.Start(broker.Options{DataDir: *dataDir})
 	if err != nil {
 		return err

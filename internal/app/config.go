@@ -59,6 +59,7 @@ func (c *Common) Logger() (*slog.Logger, error) {
 // Ingest is the webhook receiver's configuration.
 type Ingest struct {
 	Addr           string
+	OrgURL         string
 	BasicUser      string
 	BasicPassword  string
 	Token          string
@@ -74,6 +75,12 @@ func RegisterIngest(fs *flag.FlagSet) *Ingest {
 	fs.StringVar(&c.Token, "webhook-token", "", "required ?token= of webhook deliveries (prefer the environment variable)")
 	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "accept webhook deliveries without credentials")
 	return c
+}
+
+// RegisterOrg adds --azdo-org-url to the ingest command (the all-in-one
+// shares the worker's).
+func (c *Ingest) RegisterOrg(fs *flag.FlagSet) {
+	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "only publish events of this Azure DevOps organisation (empty: any)")
 }
 
 // Worker is the review worker's configuration.

@@ -95,6 +95,7 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	c, ing := RegisterCommon(fs), RegisterIngest(fs)
 	c.RegisterNATS(fs)
+	ing.RegisterOrg(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -39,11 +39,15 @@ func Connect(c *Common, name string, log *slog.Logger) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// Provision makes sure the review stream exists, retrying while JetStream
-// is not ready yet (a cluster electing its leader), until ctx ends.
+// Provision makes sure the review and dead-letter streams exist, retrying
+// while JetStream is not ready yet (a cluster electing its leader), until
+// ctx ends.
 func Provision(ctx context.Context, js jetstream.JetStream, cfg events.StreamConfig, log *slog.Logger) (jetstream.Stream, error) {
 	for attempt := 1; ; attempt++ {
 		st, err := events.EnsureStream(ctx, js, cfg)
+		if err == nil {
+			_, err = events.EnsureDeadLetterStream(ctx, js, cfg)
+		}
 		if err == nil {
 			return st, nil
 		}

@@ -34,6 +34,7 @@ func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Regis
 		BasicPassword:  cfg.BasicPassword,
 		Token:          cfg.Token,
 		InsecureNoAuth: cfg.InsecureNoAuth,
+		OrgURL:         cfg.OrgURL,
 		Logger:         log,
 	}, events.NewPublisher(js), reg)
 	if err != nil {
@@ -95,5 +96,7 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		Heartbeat:     max(c.Stream.AckWait/4, time.Second),
 		ShutdownGrace: cfg.ShutdownGrace,
 		Logger:        d.Log,
+		DeadLetters:   events.NewDeadLetters(d.JS),
+		MaxDeliver:    c.Stream.MaxDeliver,
 	}, w.Handle)
 }

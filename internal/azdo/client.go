@@ -12,6 +12,9 @@ import (
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7"
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/location"
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/security"
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/servicehooks"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
@@ -36,6 +39,9 @@ type Config struct {
 type Client struct {
 	orgURL   string
 	git      git.Client
+	location location.Client
+	security security.Client
+	hooks    servicehooks.Client
 	maxBytes int64
 }
 
@@ -60,10 +66,20 @@ func New(cfg Config) (*Client, error) {
 		Timeout:   cmp.Or(cfg.Timeout, 30*time.Second),
 		Transport: otelhttp.NewTransport(&transport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport)}, otelhttp.WithSpanNameFormatter(spanName)),
 	}
-	// git.NewClient ignores WithHTTPClient and would look the git area up
-	// first; the git area lives at the organisation URL, so build it directly.
-	gc := &git.ClientImpl{Client: *azuredevops.NewClientWithOptions(conn, conn.BaseUrl, azuredevops.WithHTTPClient(hc))}
-	return &Client{orgURL: conn.BaseUrl, git: gc, maxBytes: cmp.Or(cfg.MaxFileBytes, 1<<20)}, nil
+	// The SDK's NewClient functions ignore WithHTTPClient, and git.NewClient
+	// would look the git area up first; every area azreviewer uses lives at
+	// the organisation URL, so the clients are built directly.
+	sdk := func() azuredevops.Client {
+		return *azuredevops.NewClientWithOptions(conn, conn.BaseUrl, azuredevops.WithHTTPClient(hc))
+	}
+	return &Client{
+		orgURL:   conn.BaseUrl,
+		git:      &git.ClientImpl{Client: sdk()},
+		location: &location.ClientImpl{Client: sdk()},
+		security: &security.ClientImpl{Client: sdk()},
+		hooks:    &servicehooks.ClientImpl{Client: sdk()},
+		maxBytes: cmp.Or(cfg.MaxFileBytes, 1<<20),
+	}, nil
 }
 
 // OrgURL is the organisation URL as the SDK uses it (lower case).
@@ -192,6 +208,25 @@ func (c *Client) FileAt(ctx context.Context, ref PullRequestRef, path, commit st
 		return nil, false, wrap("read "+path+" at "+shortSHA(commit), err)
 	}
 	return content, true, nil
+}
+
+// Repository reads a repository by name or id.
+func (c *Client) Repository(ctx context.Context, project, repository string) (*git.GitRepository, error) {
+	r, err := c.git.GetRepository(ctx, git.GetRepositoryArgs{Project: &project, RepositoryId: &repository})
+	return r, wrap("get repository", err)
+}
+
+// ActivePullRequests lists up to top active pull requests of a repository.
+func (c *Client) ActivePullRequests(ctx context.Context, project, repositoryID string, top int) ([]git.GitPullRequest, error) {
+	active := git.PullRequestStatusValues.Active
+	prs, err := c.git.GetPullRequests(ctx, git.GetPullRequestsArgs{
+		Project: &project, RepositoryId: &repositoryID, Top: &top,
+		SearchCriteria: &git.GitPullRequestSearchCriteria{Status: &active},
+	})
+	if err != nil {
+		return nil, wrap("list pull requests", err)
+	}
+	return *prs, nil
 }
 
 // Threads lists the comment threads of a pull request.

@@ -95,7 +95,7 @@ func TestClientClassifiesFailures(t *testing.T) {
 		{"sign-in page with 203", 203, "text/html; charset=utf-8", signIn, nil, azdo.KindSignInPage, 0, "sign-in page"},
 		{"sign-in page with 401", 401, "text/html", signIn, nil, azdo.KindSignInPage, 0, "PAT"},
 		{"expired PAT", 401, "application/json", `{"message":"Access Denied: The Personal Access Token used has expired.","typeKey":"AccessCheckException"}`, nil, azdo.KindUnauthorized, 0, "expired"},
-		{"missing permission", 403, "application/json; charset=utf-8", `{"message":"TF401027: You need the Git 'PullRequestContribute' permission to perform this action.","typeKey":"GitNeedsPermissionException"}`, nil, azdo.KindForbidden, 0, "PullRequestContribute"},
+		{"missing permission", 403, "application/json; charset=utf-8", `{"message":"TF401027: You need the Git 'PullRequestContribute' permission to perform this action.","typeKey":"GitNeedsPermissionException"}`, nil, azdo.KindForbidden, 0, "Grant \"Contribute to pull requests\""},
 		{"rate limited", 429, "application/json", `{"message":"TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource 'Core' in namespace 'User'.","typeKey":"RequestBlockedException"}`,
 			http.Header{"Retry-After": {"7"}, "X-Ratelimit-Resource": {"Core"}}, azdo.KindRateLimited, 7 * time.Second, "rate-limiting"},
 		{"service unavailable", 503, "text/plain", "try later", nil, azdo.KindTransient, 0, "temporarily"},

@@ -16,14 +16,19 @@ type Kind string
 
 // Kinds of failure.
 const (
-	// KindUnauthorized: 401 — the PAT is invalid, expired or lacks a scope.
+	// KindUnauthorized: 401 — the PAT is invalid, revoked or expired.
 	KindUnauthorized Kind = "unauthorized"
-	// KindSignInPage: an HTML sign-in page instead of JSON — the PAT is not
-	// accepted at all.
+	// KindSignInPage: an HTML sign-in page instead of JSON (often 203) — the
+	// PAT is not accepted at all.
 	KindSignInPage Kind = "sign_in_page"
-	// KindForbidden: 403 — the PAT owner lacks a permission (TF401027).
+	// KindMissingScope: 401 on a write after reads succeeded — the PAT lacks
+	// a write scope (Code Read & Write).
+	KindMissingScope Kind = "missing_scope"
+	// KindForbidden: 403 — the PAT owner lacks a repository permission
+	// (TF401027 GitNeedsPermissionException).
 	KindForbidden Kind = "forbidden"
-	// KindNotFound: 404 — the project, repository, pull request or item is gone.
+	// KindNotFound: 404 — the project, repository, pull request or item is
+	// gone, or hidden from the PAT owner.
 	KindNotFound Kind = "not_found"
 	// KindRateLimited: 429 — throttled; retry after RetryAfter.
 	KindRateLimited Kind = "rate_limited"
@@ -41,9 +46,20 @@ type Error struct {
 	// TypeKey is Azure's exception type, e.g. GitNeedsPermissionException.
 	TypeKey string
 	// Message is Azure's message, e.g. "TF401027: You need the Git
-	// 'PullRequestContribute' permission …".
+	// 'PullRequestContribute' permission …". It never holds credentials.
 	Message    string
 	RetryAfter time.Duration
+	// Write is set when the failing call was a write (thread, comment,
+	// status).
+	Write bool
+	// Permission is the Git permission the PAT owner lacks (KindForbidden);
+	// Confirmed says a permission evaluation agreed.
+	Permission GitPermission
+	Confirmed  bool
+	// Identity is the PAT owner and Repository the repository's name, when
+	// known; the diagnosis names them.
+	Identity   Identity
+	Repository string
 	Err        error
 }
 
@@ -75,20 +91,42 @@ func (e *Error) Retryable() bool {
 	return e.Kind == KindRateLimited || e.Kind == KindTransient
 }
 
+// Class is the kind as a string; with Diagnosis it lets packages that do
+// not import azdo (the consume loop's dead letters) describe the failure.
+func (e *Error) Class() string { return string(e.Kind) }
+
 // Diagnosis says in words what is wrong and what to fix.
 func (e *Error) Diagnosis() string {
 	switch e.Kind {
 	case KindSignInPage:
-		return "Azure DevOps answered with a sign-in page: the PAT is invalid or expired. Create a new PAT with Code (Read & Write) and set AZDO_PAT."
+		return "Azure DevOps answered with an HTML sign-in page instead of JSON: the PAT is invalid, expired or revoked. Create a PAT with Code (Read & Write) and set AZDO_PAT."
 	case KindUnauthorized:
-		if strings.Contains(e.Message, "expired") {
-			return "the PAT has expired. Create a new PAT with Code (Read & Write) and set AZDO_PAT."
+		if strings.Contains(strings.ToLower(e.Message), "expired") {
+			return "The PAT has expired. Create a new PAT with Code (Read & Write) and set AZDO_PAT."
 		}
-		return "the PAT was refused (invalid, expired, or missing a scope). A review needs a PAT with Code (Read & Write) and Code Status; check AZDO_PAT."
+		return "The PAT was refused: it is invalid or revoked. Create a PAT with Code (Read & Write) and set AZDO_PAT."
+	case KindMissingScope:
+		return "The PAT can read but was refused a write: it lacks a write scope. Create a PAT with Code (Read & Write) and set AZDO_PAT."
 	case KindForbidden:
-		return "the PAT owner lacks a permission on the repository (" + e.Message + "). Grant it 'Read' and 'Contribute to pull requests' on the repository."
+		perm := "Contribute to pull requests"
+		if e.Permission != 0 {
+			perm = e.Permission.Label()
+		}
+		who := "the PAT owner"
+		if name := e.Identity.Name(); name != "" {
+			who = fmt.Sprintf("the PAT owner %q", name)
+		}
+		repo := "the repository"
+		if e.Repository != "" {
+			repo = fmt.Sprintf("repository %q", e.Repository)
+		}
+		d := fmt.Sprintf("Grant %q on %s to %s (Project settings > Repositories > Security).", perm, repo, who)
+		if e.Confirmed {
+			d += " A permission evaluation confirms it is missing."
+		}
+		return d
 	case KindNotFound:
-		return "not found: the project, repository, pull request or file does not exist, or the PAT owner cannot see it."
+		return "Not found: the project, repository, pull request or file does not exist, or the PAT owner cannot see it (grant 'Read' on the repository)."
 	case KindRateLimited:
 		return "Azure DevOps is rate-limiting this identity; the call is retried after Retry-After."
 	case KindTransient:
@@ -157,6 +195,9 @@ func classify(op string, err error) error {
 		e.Message = *w.Message
 	}
 	e.Kind = kindOf(e.StatusCode)
+	if e.Kind == KindForbidden {
+		e.Permission, _ = permissionFromMessage(e.Message)
+	}
 	return e
 }
 
@@ -184,4 +225,20 @@ func parseRetryAfter(v string) time.Duration {
 		return 0
 	}
 	return time.Duration(s * float64(time.Second))
+}
+
+// WriteFailure marks err as the failure of a write. A 401 on a write, made
+// after the review's reads succeeded with the same PAT, means the PAT lacks
+// a write scope, unless Azure says it expired.
+func WriteFailure(err error) error {
+	e, ok := AsError(err)
+	if !ok {
+		return err
+	}
+	c := *e
+	c.Write = true
+	if c.Kind == KindUnauthorized && !strings.Contains(strings.ToLower(c.Message), "expired") {
+		c.Kind = KindMissingScope
+	}
+	return &c
 }

@@ -123,7 +123,8 @@ func keyAttributes(attrs []attribute.KeyValue) string {
 	for _, kv := range attrs {
 		switch kv.Key {
 		case "http.response.status_code", "azreviewer.outcome", "azreviewer.findings",
-			"azreviewer.threads_posted", "azreviewer.ingest.outcome", "azreviewer.settlement":
+			"azreviewer.threads_posted", "azreviewer.ingest.outcome", "azreviewer.settlement",
+			"azreviewer.write.outcome", "error.type":
 			parts = append(parts, fmt.Sprintf("%s=%s", kv.Key, kv.Value.Emit()))
 		}
 	}

@@ -32,6 +32,8 @@ const (
 	SettleAck  Settlement = "ack"
 	SettleNak  Settlement = "nak"
 	SettleTerm Settlement = "term"
+	// SettleDeadLetter: copied to the dead-letter stream, then terminated.
+	SettleDeadLetter Settlement = "dead_letter"
 )
 
 // ConsumeConfig tunes [Consume]. The zero value is usable.
@@ -53,6 +55,13 @@ type ConsumeConfig struct {
 	Logger *slog.Logger
 	// OnSettled, if set, is called after each message is settled.
 	OnSettled func(s Settlement, err error, took time.Duration)
+	// DeadLetters, if set, receives a copy of every message that fails
+	// permanently or on its last delivery, before it is terminated. If the
+	// copy cannot be stored the message is nak'ed instead, so it is not lost.
+	DeadLetters *DeadLetters
+	// MaxDeliver is the consumer's MaxDeliver: a failure on that delivery
+	// is final. 0: only permanent errors are final.
+	MaxDeliver int
 }
 
 func (c ConsumeConfig) withDefaults() ConsumeConfig {
@@ -164,7 +173,7 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 	switch {
 	case err == nil:
 		log.Debug("message handled")
-	case settlement == SettleTerm:
+	case settlement == SettleTerm || settlement == SettleDeadLetter:
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
 		log.Error("message failed permanently; not retried", "error", err)
@@ -210,18 +219,30 @@ func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, del
 	var retry *RetryError
 	var settleErr error
 	settlement, delay := SettleNak, time.Duration(0)
+	final := IsPermanent(err) || (err != nil && c.cfg.MaxDeliver > 0 && delivered >= uint64(c.cfg.MaxDeliver))
 	switch {
 	case err == nil:
 		ackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		settleErr = msg.DoubleAck(ackCtx)
 		settlement = SettleAck
-	case IsPermanent(err):
-		settleErr = msg.TermWithReason(err.Error())
-		settlement = SettleTerm
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && !IsPermanent(err):
 		// Shutdown cancelled the handler: give the message to another worker now.
 		settleErr = msg.Nak()
+	case final && c.cfg.DeadLetters != nil:
+		dlCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if dlErr := c.cfg.DeadLetters.Publish(dlCtx, msg, err, delivered); dlErr != nil {
+			c.cfg.Logger.Error("dead letter not stored; the message will be redelivered", "subject", msg.Subject(), "error", dlErr)
+			delay = c.cfg.Backoff(max(delivered, 1))
+			settleErr = msg.NakWithDelay(delay)
+			break
+		}
+		settleErr = msg.TermWithReason(truncate(err.Error(), 256))
+		settlement = SettleDeadLetter
+	case final:
+		settleErr = msg.TermWithReason(truncate(err.Error(), 256))
+		settlement = SettleTerm
 	case errors.As(err, &retry):
 		delay = retry.Delay
 		settleErr = msg.NakWithDelay(delay)
@@ -234,4 +255,11 @@ func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, del
 			"subject", msg.Subject(), "settlement", settlement, "error", settleErr)
 	}
 	return settlement, delay
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

@@ -3,6 +3,9 @@ package events_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,6 +19,19 @@ import (
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 )
+
+// quiet discards the consume loop's logs.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// requireMessages waits (bounded) until the stream holds want messages:
+// terms and acks are applied by the server asynchronously.
+func requireMessages(t *testing.T, st jetstream.Stream, want uint64) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		info, err := st.Info(context.Background())
+		return err == nil && info.State.Msgs == want
+	}, 5*time.Second, 10*time.Millisecond, "stream %s should hold %d messages", st.CachedInfo().Config.Name, want)
+}
 
 func request(pr int, commit string) *events.ReviewRequest {
 	return &events.ReviewRequest{
@@ -112,6 +128,7 @@ func TestConsumeSettlement(t *testing.T) {
 			done := make(chan struct{})
 			go func() { settled.Wait(); close(done) }()
 			cfg := events.ConsumeConfig{
+				Logger:    quiet,
 				Backoff:   func(uint64) time.Duration { return 50 * time.Millisecond },
 				OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
 			}
@@ -122,9 +139,7 @@ func TestConsumeSettlement(t *testing.T) {
 				return tt.fail(md.NumDelivered)
 			})
 			require.EqualValues(t, tt.wantCalls, calls.Load())
-			info, err := b.Stream.Info(context.Background())
-			require.NoError(t, err)
-			require.Equal(t, tt.wantRemaining, info.State.Msgs)
+			requireMessages(t, b.Stream, tt.wantRemaining)
 		})
 	}
 }
@@ -140,7 +155,7 @@ func TestConsumeBoundsConcurrency(t *testing.T) {
 	}
 	var running, peak, handled atomic.Int32
 	done := make(chan struct{})
-	consumeUntil(t, b, events.ConsumeConfig{Concurrency: 3}, done, func(ctx context.Context, msg jetstream.Msg) error {
+	consumeUntil(t, b, events.ConsumeConfig{Concurrency: 3, Logger: quiet}, done, func(ctx context.Context, msg jetstream.Msg) error {
 		now := running.Add(1)
 		for {
 			p := peak.Load()
@@ -169,6 +184,7 @@ func TestConsumeShutdownNaksUnfinishedWork(t *testing.T) {
 	started := make(chan struct{})
 	var settlement atomic.Value
 	cfg := events.ConsumeConfig{
+		Logger:        quiet,
 		ShutdownGrace: 50 * time.Millisecond,
 		OnSettled:     func(s events.Settlement, _ error, _ time.Duration) { settlement.Store(s) },
 	}
@@ -181,4 +197,63 @@ func TestConsumeShutdownNaksUnfinishedWork(t *testing.T) {
 	info, err := b.Stream.Info(context.Background())
 	require.NoError(t, err)
 	require.EqualValues(t, 1, info.State.Msgs, "the message stays for another worker")
+}
+
+// diagnosed is a classified error, as azdo.Error is.
+type diagnosed struct{ error }
+
+func (diagnosed) Class() string     { return "forbidden" }
+func (diagnosed) Diagnosis() string { return "grant it" }
+
+func TestConsumeDeadLetters(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		maxDeliver int
+		fail       error
+		wantCalls  int
+		wantType   string
+	}{
+		{"permanent error at once", 0, events.Permanent(diagnosed{errors.New("403")}), 1, "forbidden"},
+		{"transient error on the last delivery", 2, errors.New("500"), 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := eventstest.Start(t, events.StreamConfig{Memory: true})
+			dl := b.DeadLetters
+			_, err := events.NewPublisher(b.JS).Publish(context.Background(), request(7, "c7"))
+			require.NoError(t, err)
+
+			var calls atomic.Int32
+			var settled sync.WaitGroup
+			settled.Add(tt.wantCalls)
+			done := make(chan struct{})
+			go func() { settled.Wait(); close(done) }()
+			cfg := events.ConsumeConfig{
+				Logger:      quiet,
+				MaxDeliver:  tt.maxDeliver,
+				DeadLetters: events.NewDeadLetters(b.JS),
+				Backoff:     func(uint64) time.Duration { return 20 * time.Millisecond },
+				OnSettled:   func(events.Settlement, error, time.Duration) { settled.Done() },
+			}
+			consumeUntil(t, b, cfg, done, func(context.Context, jetstream.Msg) error {
+				calls.Add(1)
+				return tt.fail
+			})
+			require.EqualValues(t, tt.wantCalls, calls.Load())
+			requireMessages(t, b.Stream, 0)
+			requireMessages(t, dl, 1)
+
+			got, err := dl.GetLastMsgForSubject(context.Background(), events.DeadLetterPrefix+"repo-1.7")
+			require.NoError(t, err)
+			require.Equal(t, tt.fail.Error(), got.Header.Get(events.HeaderError))
+			require.Equal(t, tt.wantType, got.Header.Get(events.HeaderErrorType))
+			require.Equal(t, "azreviewer.review.repo-1.7", got.Header.Get(events.HeaderOriginalSubject))
+			require.Equal(t, fmt.Sprint(tt.wantCalls), got.Header.Get(events.HeaderDeliveries))
+			req, err := events.UnmarshalRequest(got.Data)
+			require.NoError(t, err)
+			require.Equal(t, 7, req.PullRequestID)
+		})
+	}
 }

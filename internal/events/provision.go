@@ -37,6 +37,8 @@ type StreamConfig struct {
 	MaxDeliver int
 	// MaxAckPending caps messages in flight across all workers. Default 1000.
 	MaxAckPending int
+	// DeadLetterMaxAge is how long dead letters are kept. Default 30 days.
+	DeadLetterMaxAge time.Duration
 }
 
 func (c StreamConfig) withDefaults() StreamConfig {
@@ -46,6 +48,7 @@ func (c StreamConfig) withDefaults() StreamConfig {
 	c.AckWait = cmp.Or(c.AckWait, 60*time.Second)
 	c.MaxDeliver = cmp.Or(c.MaxDeliver, 10)
 	c.MaxAckPending = cmp.Or(c.MaxAckPending, 1000)
+	c.DeadLetterMaxAge = cmp.Or(c.DeadLetterMaxAge, 30*24*time.Hour)
 	return c
 }
 

@@ -110,13 +110,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	span.SetAttributes(attribute.String("azdo.event.type", eventType))
 	if decision.Request == nil {
-		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", decision.Ignored))
+		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", decision.Ignored), attribute.String("azreviewer.ingest.reason", decision.Reason))
 		log.Info("webhook ignored", "event_type", eventType, "reason", decision.Reason)
 		answer(http.StatusOK, outcomeIgnored, response{Status: "ignored", Reason: decision.Reason})
 		return
 	}
 
 	req := decision.Request
+	if h.cfg.OrgURL != "" && req.OrgURL != "" && events.NormalizeOrgURL(req.OrgURL) != events.NormalizeOrgURL(h.cfg.OrgURL) {
+		reason := "event is for organisation " + req.OrgURL + ", which is not configured (AZDO_ORG_URL)"
+		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", "organisation_not_configured"), attribute.String("azreviewer.ingest.reason", reason))
+		log.Warn("webhook ignored", "event_type", eventType, "reason", reason)
+		answer(http.StatusOK, outcomeIgnored, response{Status: "ignored", Reason: reason})
+		return
+	}
 	span.SetAttributes(
 		attribute.Int("azdo.pull_request.id", req.PullRequestID),
 		attribute.String("azdo.repository.id", req.RepositoryID),

@@ -17,6 +17,9 @@ type AzureDevOps interface {
 	FileAt(ctx context.Context, ref azdo.PullRequestRef, path, commit string) ([]byte, bool, error)
 	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestCommentThread, error)
 	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error)
+	// Explain adds the PAT owner and a permission evaluation to a
+	// permission failure (failure path only).
+	Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error
 }
 
 var _ AzureDevOps = (*azdo.Client)(nil)

@@ -1,14 +1,19 @@
 package worker
 
 import (
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/azreviewer/azreviewer/internal/events"
 )
 
 // Metrics are the worker's Prometheus metrics.
 type Metrics struct {
 	reviews  *prometheus.CounterVec
+	failures *prometheus.CounterVec
+	writes   *prometheus.CounterVec
 	threads  prometheus.Counter
 	findings prometheus.Counter
 	duration prometheus.Histogram
@@ -21,6 +26,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_reviews_total",
 			Help: "Review requests handled, by outcome (reviewed, skipped, failed).",
+		}, []string{"outcome"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_review_failures_total",
+			Help: "Failed reviews by error type (unauthorized, sign_in_page, missing_scope, forbidden, not_found, rate_limited, transient, dropped, …).",
+		}, []string{"error_type"}),
+		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_writes_total",
+			Help: "Writes to Azure DevOps (threads and summaries) by outcome: posted (confirmed by read-back), rejected, dropped (acknowledged but missing), unverified.",
 		}, []string{"outcome"}),
 		threads: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "azreviewer_threads_posted_total",
@@ -37,7 +50,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.reviews, m.threads, m.findings, m.duration)
+		reg.MustRegister(m.reviews, m.failures, m.writes, m.threads, m.findings, m.duration)
 	}
 	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed} {
 		m.reviews.WithLabelValues(string(o))
@@ -45,8 +58,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-func (m *Metrics) observe(r Report, took time.Duration) {
+func (m *Metrics) observe(r Report, err error, took time.Duration) {
 	m.reviews.WithLabelValues(string(r.Outcome)).Inc()
+	if err != nil {
+		kind := "other"
+		var c events.Classified
+		if errors.As(err, &c) {
+			kind = c.Class()
+		}
+		m.failures.WithLabelValues(kind).Inc()
+	}
+	m.writes.WithLabelValues(WritePosted).Add(float64(r.Writes.Posted))
+	m.writes.WithLabelValues(WriteRejected).Add(float64(r.Writes.Rejected))
+	m.writes.WithLabelValues(WriteDropped).Add(float64(r.Writes.Dropped))
+	m.writes.WithLabelValues(WriteUnverified).Add(float64(r.Writes.Unverified))
 	m.threads.Add(float64(r.ThreadsPosted))
 	m.findings.Add(float64(r.Findings))
 	m.duration.Observe(took.Seconds())

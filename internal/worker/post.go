@@ -5,6 +5,9 @@ import (
 	"strconv"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -18,8 +21,9 @@ const (
 )
 
 // post writes one thread per finding not already on the pull request, then
-// the summary. Existing threads are read once, so a redelivered request
-// does not post a finding twice.
+// the summary, and verifies the writes. Existing threads are read once
+// before, so a redelivered request does not post a finding twice, and once
+// after, to confirm every write Azure DevOps answered with success is there.
 func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result) error {
 	existing, err := w.azdo.Threads(ctx, ref)
 	if err != nil {
@@ -40,28 +44,172 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		tracking[ch.Path] = ch.ChangeTrackingID
 	}
 
+	ws := &writes{tracer: w.tracer}
+	defer ws.endAll()
+	var failure error
 	for _, f := range result.Findings {
 		fp := f.Fingerprint()
 		if posted[fp] {
 			rep.AlreadyPosted++
 			continue
 		}
-		if _, err := w.azdo.CreateThread(ctx, ref, findingThread(f, fp, tracking[f.Path], rep.Iteration)); err != nil {
-			return err
+		if failure = ws.create(ctx, w.azdo, ref, WriteThread, findingThread(f, fp, tracking[f.Path], rep.Iteration),
+			attribute.String("azreviewer.finding.rule", f.Rule),
+			attribute.String("azreviewer.finding.path", f.Path),
+			attribute.Int("azreviewer.finding.line", f.StartLine),
+			attribute.String("azreviewer.finding.fingerprint", fp),
+		); failure != nil {
+			break
 		}
 		posted[fp] = true
-		rep.ThreadsPosted++
+	}
+	key := strconv.Itoa(rep.Iteration) + "@" + head
+	if failure == nil && !summaries[key] {
+		failure = ws.create(ctx, w.azdo, ref, WriteSummary, summaryThread(key, rep, result, head))
 	}
 
-	key := strconv.Itoa(rep.Iteration) + "@" + head
-	if summaries[key] {
-		return nil
+	ws.verify(ctx, w.azdo, ref)
+	rep.Writes = ws.counts
+	rep.ThreadsPosted = ws.posted[WriteThread]
+	rep.SummaryPosted = ws.posted[WriteSummary] > 0
+	if failure != nil {
+		return failure
 	}
-	if _, err := w.azdo.CreateThread(ctx, ref, summaryThread(key, rep, result, head)); err != nil {
+	if ws.counts.Dropped > 0 {
+		return &DroppedWritesError{Dropped: ws.counts.Dropped, Repository: ref.RepositoryID}
+	}
+	return nil
+}
+
+// Write kinds, as recorded on write spans and metrics.
+const (
+	WriteThread  = "thread"
+	WriteSummary = "summary"
+)
+
+// Write outcomes.
+const (
+	// WritePosted: confirmed present when read back.
+	WritePosted = "posted"
+	// WriteRejected: Azure DevOps answered with an error.
+	WriteRejected = "rejected"
+	// WriteDropped: Azure DevOps answered success, but the write is not
+	// there when read back.
+	WriteDropped = "dropped"
+	// WriteUnverified: answered success; the read-back itself failed.
+	WriteUnverified = "unverified"
+)
+
+// WriteCounts counts a review's writes by outcome.
+type WriteCounts struct {
+	Posted, Rejected, Dropped, Unverified int
+}
+
+// writes tracks a review's writes until their outcome is known. Each write
+// has a span that ends only when its outcome is recorded.
+type writes struct {
+	tracer  trace.Tracer
+	pending []pendingWrite
+	counts  WriteCounts
+	posted  map[string]int
+}
+
+type pendingWrite struct {
+	kind     string
+	span     trace.Span
+	threadID int
+}
+
+// create posts a thread inside a write span. A rejected write ends its span
+// at once; a successful one waits for verify.
+func (ws *writes) create(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, kind string, thread git.GitPullRequestCommentThread, attrs ...attribute.KeyValue) error {
+	ctx, span := ws.tracer.Start(ctx, "write "+kind, trace.WithAttributes(append(attrs,
+		attribute.String("azreviewer.write.kind", kind))...))
+	created, err := az.CreateThread(ctx, ref, thread)
+	if err != nil {
+		err = azdo.WriteFailure(err)
+		ws.counts.Rejected++
+		span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
+		recordFailure(span, err)
+		span.End()
 		return err
 	}
-	rep.SummaryPosted = true
+	id := 0
+	if created != nil && created.Id != nil {
+		id = *created.Id
+	}
+	span.SetAttributes(attribute.Int("azdo.thread.id", id))
+	ws.pending = append(ws.pending, pendingWrite{kind: kind, span: span, threadID: id})
 	return nil
+}
+
+// verify reads the threads back once and settles every pending write.
+func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef) {
+	if len(ws.pending) == 0 {
+		return
+	}
+	ws.posted = map[string]int{}
+	ctx, span := ws.tracer.Start(ctx, "verify writes", trace.WithAttributes(attribute.Int("azreviewer.writes.pending", len(ws.pending))))
+	defer span.End()
+	threads, err := az.Threads(ctx, ref)
+	present := make(map[int]bool, len(threads))
+	for _, t := range threads {
+		if t.Id != nil && (t.IsDeleted == nil || !*t.IsDeleted) {
+			present[*t.Id] = true
+		}
+	}
+	if err != nil {
+		recordFailure(span, err)
+	}
+	for _, p := range ws.pending {
+		outcome := WritePosted
+		switch {
+		case err != nil:
+			outcome = WriteUnverified
+			ws.counts.Unverified++
+		case p.threadID == 0 || !present[p.threadID]:
+			outcome = WriteDropped
+			ws.counts.Dropped++
+			p.span.SetStatus(codes.Error, "Azure DevOps answered success but the write is not there when read back")
+			p.span.SetAttributes(attribute.String("error.type", WriteDropped),
+				attribute.String("azreviewer.diagnosis", droppedDiagnosis))
+		default:
+			ws.counts.Posted++
+			ws.posted[p.kind]++
+		}
+		p.span.SetAttributes(attribute.String("azreviewer.write.outcome", outcome))
+		p.span.End()
+	}
+	span.SetAttributes(
+		attribute.Int("azreviewer.writes.posted", ws.counts.Posted),
+		attribute.Int("azreviewer.writes.dropped", ws.counts.Dropped),
+		attribute.Int("azreviewer.writes.unverified", ws.counts.Unverified),
+	)
+	ws.pending = nil
+}
+
+// endAll ends spans of writes never verified (a panic or early return).
+func (ws *writes) endAll() {
+	for _, p := range ws.pending {
+		p.span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteUnverified))
+		p.span.End()
+	}
+}
+
+// recordFailure puts an error and, for Azure DevOps errors, its kind and
+// diagnosis on a span.
+func recordFailure(span trace.Span, err error) {
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	if e, ok := azdo.AsError(err); ok {
+		span.SetAttributes(attribute.String("error.type", string(e.Kind)), attribute.String("azreviewer.diagnosis", e.Diagnosis()))
+		if e.StatusCode != 0 {
+			span.SetAttributes(attribute.Int("http.response.status_code", e.StatusCode))
+		}
+		if e.TypeKey != "" {
+			span.SetAttributes(attribute.String("azdo.error.type_key", e.TypeKey))
+		}
+	}
 }
 
 // findingThread anchors a finding to its lines on the right (new) side of

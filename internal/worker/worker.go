@@ -10,11 +10,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
 const tracerName = "github.com/azreviewer/azreviewer/internal/worker"
@@ -37,7 +37,13 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	return &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName)}, nil
+	w := &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName)}
+	traced := make([]reviewer.Reviewer, len(w.cfg.Reviewers))
+	for i, r := range w.cfg.Reviewers {
+		traced[i] = tracedReviewer{Reviewer: r, tracer: w.tracer}
+	}
+	w.cfg.Reviewers = traced
+	return w, nil
 }
 
 // Handle is the consume loop's handler: it decodes the message and reviews.
@@ -73,6 +79,7 @@ type Report struct {
 	Findings       int
 	ThreadsPosted  int
 	AlreadyPosted  int
+	Writes         WriteCounts
 	SummaryPosted  bool
 	SkippedFiles   int
 	ReviewerErrors int
@@ -98,14 +105,19 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	rep, err := w.review(ctx, req)
 	if err != nil {
 		rep.Outcome = OutcomeFailed
+		err = w.azdo.Explain(ctx, req.ProjectID, req.RepositoryID, req.RepositoryName, err)
 		err = steer(err)
 	}
-	w.metrics.observe(rep, time.Since(start))
+	w.metrics.observe(rep, err, time.Since(start))
 	span.SetAttributes(
 		attribute.String("azreviewer.outcome", string(rep.Outcome)),
 		attribute.Int("azreviewer.iteration", rep.Iteration),
 		attribute.Int("azreviewer.findings", rep.Findings),
 		attribute.Int("azreviewer.threads_posted", rep.ThreadsPosted),
+		attribute.Int("azreviewer.writes.posted", rep.Writes.Posted),
+		attribute.Int("azreviewer.writes.rejected", rep.Writes.Rejected),
+		attribute.Int("azreviewer.writes.dropped", rep.Writes.Dropped),
+		attribute.Int("azreviewer.writes.unverified", rep.Writes.Unverified),
 	)
 	switch rep.Outcome {
 	case OutcomeSkipped:
@@ -115,12 +127,12 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 		log.Info("review posted", "iteration", rep.Iteration, "files", rep.FilesReviewed, "findings", rep.Findings,
 			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "took", time.Since(start).Round(time.Millisecond))
 	default:
-		span.RecordError(err)
-		span.SetStatus(codes.Error, err.Error())
-		args := []any{"error", err, "threads_posted", rep.ThreadsPosted}
-		if e, ok := azdo.AsError(err); ok {
-			args = append(args, "diagnosis", e.Diagnosis())
-			span.SetAttributes(attribute.String("error.type", string(e.Kind)), attribute.String("azreviewer.diagnosis", e.Diagnosis()))
+		recordFailure(span, err)
+		args := []any{"error", err, "writes_posted", rep.Writes.Posted, "writes_rejected", rep.Writes.Rejected, "writes_dropped", rep.Writes.Dropped}
+		var c events.Classified
+		if errors.As(err, &c) {
+			span.SetAttributes(attribute.String("error.type", c.Class()), attribute.String("azreviewer.diagnosis", c.Diagnosis()))
+			args = append(args, "error_type", c.Class(), "fix", c.Diagnosis())
 		}
 		log.Error("review failed", args...)
 	}
@@ -132,6 +144,10 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 func steer(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	var dropped *DroppedWritesError
+	if errors.As(err, &dropped) {
+		return events.Permanent(err)
 	}
 	e, ok := azdo.AsError(err)
 	switch {

@@ -15,17 +15,19 @@ import (
 )
 
 // Bundle is a started server with a client connection and the review
-// stream and consumer provisioned.
+// stream, its consumer and the dead-letter stream provisioned.
 type Bundle struct {
 	Server   *broker.Server
 	Conn     *nats.Conn
 	JS       jetstream.JetStream
 	Stream   jetstream.Stream
 	Consumer jetstream.Consumer
+	// DeadLetters is the dead-letter stream.
+	DeadLetters jetstream.Stream
 }
 
 // Start starts an embedded JetStream server on a random loopback port with
-// its store in t.TempDir(), provisions the stream and consumer with cfg, and
+// its store in t.TempDir(), provisions the streams and consumer with cfg, and
 // stops everything when the test ends.
 func Start(t testing.TB, cfg events.StreamConfig) *Bundle {
 	t.Helper()
@@ -53,5 +55,9 @@ func Start(t testing.TB, cfg events.StreamConfig) *Bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Bundle{Server: srv, Conn: nc, JS: js, Stream: st, Consumer: cons}
+	dl, err := events.EnsureDeadLetterStream(ctx, js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Bundle{Server: srv, Conn: nc, JS: js, Stream: st, Consumer: cons, DeadLetters: dl}
 }

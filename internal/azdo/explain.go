@@ -1,0 +1,33 @@
+package azdo
+
+import (
+	"context"
+)
+
+// Explain adds what an operator needs to a permission failure on a
+// repository: who the PAT owner is, and whether a permission evaluation
+// confirms the missing permission. It costs two calls and is meant for the
+// failure path only. Other errors are returned unchanged.
+func (c *Client) Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error {
+	e, ok := AsError(err)
+	if !ok || e.Kind != KindForbidden {
+		return err
+	}
+	x := *e
+	x.Repository = repositoryName
+	if who, werr := c.WhoAmI(ctx); werr == nil {
+		x.Identity = who
+	}
+	perms := ReviewPermissions()
+	if x.Permission != 0 {
+		perms = []GitPermission{x.Permission}
+	}
+	for _, p := range perms {
+		has, perr := c.HasPermission(ctx, projectID, repositoryID, p)
+		if perr == nil && !has {
+			x.Permission, x.Confirmed = p, true
+			break
+		}
+	}
+	return &x
+}
