@@ -15,5 +15,5 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(app.Exit(app.WorkerMain(ctx, os.Args[1:], os.Stderr), os.Stderr))
+	os.Exit(app.Exit(app.WorkerMain(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }

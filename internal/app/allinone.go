@@ -20,7 +20,11 @@ import (
 
 // AllInOneMain is the azreviewer command: an embedded JetStream server,
 // ingest and a worker in one process; with --demo, the demo scenario.
+// "azreviewer doctor" runs [DoctorMain].
 func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if rest, ok := subcommand(args); ok {
+		return DoctorMain(ctx, rest, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("azreviewer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c, ing, wc := RegisterCommon(fs), RegisterIngest(fs), RegisterWorker(fs)

@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
 )
 
@@ -83,11 +85,42 @@ func (c *Ingest) RegisterOrg(fs *flag.FlagSet) {
 	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "only publish events of this Azure DevOps organisation (empty: any)")
 }
 
+// AzureDevOps selects the organisation and its credentials.
+type AzureDevOps struct {
+	OrgURL  string
+	PAT     string
+	PATFile string
+}
+
+// RegisterAzureDevOps adds the organisation and PAT flags to fs.
+func RegisterAzureDevOps(fs *flag.FlagSet) *AzureDevOps {
+	c := &AzureDevOps{}
+	c.register(fs)
+	return c
+}
+
+func (c *AzureDevOps) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "Azure DevOps organisation URL, e.g. https://dev.azure.com/fabrikam")
+	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
+	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
+}
+
+// Client returns an Azure DevOps client for the organisation, or a
+// configuration error saying what to set.
+func (c *AzureDevOps) Client(transport http.RoundTripper) (*azdo.Client, error) {
+	pat, err := c.ResolvePAT()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if c.OrgURL == "" {
+		return nil, fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
+	}
+	return azdo.New(azdo.Config{OrgURL: c.OrgURL, PAT: pat, Transport: transport})
+}
+
 // Worker is the review worker's configuration.
 type Worker struct {
-	OrgURL        string
-	PAT           string
-	PATFile       string
+	AzureDevOps
 	Concurrency   int
 	MetricsAddr   string
 	ReviewTimeout time.Duration
@@ -98,9 +131,7 @@ type Worker struct {
 // RegisterWorker adds the worker flags to fs.
 func RegisterWorker(fs *flag.FlagSet) *Worker {
 	c := &Worker{}
-	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "Azure DevOps organisation URL, e.g. https://dev.azure.com/fabrikam")
-	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
-	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
+	c.AzureDevOps.register(fs)
 	fs.IntVar(&c.Concurrency, "worker-concurrency", 4, "reviews one worker runs at once")
 	fs.DurationVar(&c.ReviewTimeout, "review-timeout", 10*time.Minute, "longest one review may take")
 	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
@@ -115,7 +146,7 @@ func (c *Worker) RegisterMetricsAddr(fs *flag.FlagSet) {
 }
 
 // ResolvePAT returns the PAT from --azdo-pat or --azdo-pat-file.
-func (c *Worker) ResolvePAT() (string, error) {
+func (c *AzureDevOps) ResolvePAT() (string, error) {
 	switch {
 	case c.PAT != "" && c.PATFile != "":
 		return "", errors.New("set AZDO_PAT or AZDO_PAT_FILE, not both")

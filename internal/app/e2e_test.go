@@ -55,7 +55,7 @@ func TestWebhookBecomesAnchoredThreads(t *testing.T) {
 	workerDone := make(chan error, 1)
 	go func() {
 		workerDone <- app.RunWorker(ctx, &app.Common{Stream: events.StreamConfig{Memory: true}},
-			&app.Worker{OrgURL: sim.Org.URL(), PAT: sim.PAT, Concurrency: 2, ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second},
+			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: sim.Org.URL(), PAT: sim.PAT}, Concurrency: 2, ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second},
 			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: log})
 	}()
 	t.Cleanup(func() {

@@ -121,8 +121,12 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	return RunIngest(ctx, ln, h, p.log)
 }
 
-// WorkerMain is the worker command: the review consumer.
-func WorkerMain(ctx context.Context, args []string, stderr io.Writer) error {
+// WorkerMain is the worker command: the review consumer. "worker doctor"
+// runs [DoctorMain].
+func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if rest, ok := subcommand(args); ok {
+		return DoctorMain(ctx, rest, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c, wc := RegisterCommon(fs), RegisterWorker(fs)
@@ -171,6 +175,8 @@ func Exit(err error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, ErrChecksFailed):
+		return 1
 	case errors.Is(err, ErrUsage):
 		fmt.Fprintln(stderr, "azreviewer:", err)
 		return 2

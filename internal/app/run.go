@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/worker"
@@ -65,14 +63,7 @@ type WorkerDeps struct {
 // RunWorker consumes review requests until ctx is cancelled, then drains:
 // running reviews get cfg.ShutdownGrace to finish.
 func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error {
-	pat, err := cfg.ResolvePAT()
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	if cfg.OrgURL == "" {
-		return fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
-	}
-	client, err := azdo.New(azdo.Config{OrgURL: cfg.OrgURL, PAT: pat, Transport: d.Transport})
+	client, err := cfg.Client(d.Transport)
 	if err != nil {
 		return err
 	}

@@ -181,6 +181,9 @@ func classify(op string, err error) error {
 		w = &wv
 	}
 	if w == nil {
+		if isSDKConfigError(err) {
+			return &Error{Kind: KindInvalid, Op: op, Message: err.Error() + " (is AZDO_ORG_URL the organisation URL, without a project?)", Err: err}
+		}
 		// Connection failures, timeouts, and bodies the SDK could not decode.
 		return &Error{Kind: KindTransient, Op: op, Message: err.Error(), Err: err}
 	}
@@ -241,4 +244,15 @@ func WriteFailure(err error) error {
 		c.Kind = KindMissingScope
 	}
 	return &c
+}
+
+// isSDKConfigError reports the SDK's own errors for an API the server does
+// not offer at that URL — typically an organisation URL that includes a
+// project — which retrying cannot fix.
+func isSDKConfigError(err error) bool {
+	var loc azuredevops.LocationIdNotRegisteredError
+	var locp *azuredevops.LocationIdNotRegisteredError
+	var area azuredevops.ResourceAreaIdNotRegisteredError
+	var areap *azuredevops.ResourceAreaIdNotRegisteredError
+	return errors.As(err, &loc) || errors.As(err, &locp) || errors.As(err, &area) || errors.As(err, &areap)
 }

@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+
+	"github.com/azreviewer/azreviewer/internal/doctor"
+	"github.com/azreviewer/azreviewer/internal/telemetry"
+)
+
+// ErrChecksFailed is doctor's result when a check failed (exit status 1).
+var ErrChecksFailed = errors.New("doctor: checks failed")
+
+// DoctorMain is the doctor subcommand: read-only checks of the PAT, the
+// repository, the permissions and the service hooks, printed as a table.
+func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, az := RegisterCommon(fs), RegisterAzureDevOps(fs)
+	var cfg doctor.Config
+	fs.StringVar(&cfg.Project, "project", "", "project to check, by name or id (required)")
+	fs.StringVar(&cfg.Repository, "repository", "", "repository to check, by name or id (required)")
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "public URL of the webhook endpoint the service hooks should deliver to")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if cfg.Project == "" || cfg.Repository == "" {
+		return errors.Join(ErrUsage, errors.New("doctor needs --project and --repository"))
+	}
+	p, err := startProcess(ctx, c, "azreviewer-doctor", telemetry.Options{})
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	client, err := az.Client(nil)
+	if err != nil {
+		return err
+	}
+	checks := doctor.Run(ctx, client, cfg)
+	doctor.Print(stdout, checks)
+	if doctor.Failed(checks) {
+		return ErrChecksFailed
+	}
+	return nil
+}
+
+// subcommand returns the doctor subcommand's arguments when args start
+// with "doctor".
+func subcommand(args []string) ([]string, bool) {
+	if len(args) > 0 && args[0] == "doctor" {
+		return args[1:], true
+	}
+	return nil, false
+}
