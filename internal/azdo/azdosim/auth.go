@@ -40,10 +40,18 @@ func (who Identity) normalized() Identity {
 	return who
 }
 
+// token is the state of a registered personal access token.
+type token struct {
+	who     Identity
+	expired bool     // see ExpirePAT
+	scopes  []string // see LimitScopes; nil means full access
+}
+
 // AddPAT registers a personal access token that authenticates as who in
-// every organization of this server. An empty who.ID is filled with a GUID
-// derived from the names; a non-GUID ID panics. Adding an existing PAT
-// replaces its identity.
+// every organization of this server, with full access and no expiry. An
+// empty who.ID is filled with a GUID derived from the names; a non-GUID ID
+// panics. Adding an existing PAT replaces its identity and, like issuing a
+// new token, clears ExpirePAT and LimitScopes.
 func (s *Server) AddPAT(pat string, who Identity) {
 	if pat == "" {
 		panic("azdosim: empty PAT")
@@ -51,40 +59,55 @@ func (s *Server) AddPAT(pat string, who Identity) {
 	who = who.normalized()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.pats[pat] = who
+	s.pats[pat] = &token{who: who}
 }
 
 // authenticate resolves the caller from the Authorization header, which must
-// be "Basic base64(user:PAT)" with any user part. Requests without
-// credentials are allowed only on anonymous routes; invalid credentials are
-// always rejected.
-func (s *Server) authenticate(r *http.Request, anonymous bool) (Identity, *apiError) {
+// be "Basic base64(user:PAT)" with any user part. It returns a copy of the
+// PAT's state, or nil for an anonymous request. Requests without
+// credentials are allowed only on anonymous routes; invalid and expired
+// credentials are always rejected.
+func (s *Server) authenticate(r *http.Request, anonymous bool) (*token, *apiError) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
 		if anonymous {
-			return Identity{}, nil
+			return nil, nil
 		}
-		return Identity{}, errAnonymous()
+		return nil, errAnonymous()
 	}
 	scheme, encoded, ok := strings.Cut(header, " ")
 	if !ok || !strings.EqualFold(scheme, "Basic") {
-		return Identity{}, errUnauthorized()
+		return nil, errUnauthorized()
 	}
 	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
 	if err != nil {
-		return Identity{}, errUnauthorized()
+		return nil, errUnauthorized()
 	}
 	_, pat, ok := strings.Cut(string(decoded), ":")
 	if !ok || pat == "" {
-		return Identity{}, errUnauthorized()
+		return nil, errUnauthorized()
 	}
 	s.mu.Lock()
-	who, ok := s.pats[pat]
-	s.mu.Unlock()
-	if !ok {
-		return Identity{}, errUnauthorized()
+	defer s.mu.Unlock()
+	tok, ok := s.pats[pat]
+	switch {
+	case !ok:
+		return nil, errUnauthorized()
+	case tok.expired:
+		return nil, errPATExpired()
 	}
-	return who, nil
+	cp := *tok // scopes is replaced, never modified in place
+	return &cp, nil
+}
+
+// mustToken returns a registered PAT's state or panics (without echoing
+// the PAT). Requires s.mu.
+func (s *Server) mustToken(pat, caller string) *token {
+	tok, ok := s.pats[pat]
+	if !ok {
+		panic("azdosim: " + caller + " of a PAT that was never added")
+	}
+	return tok
 }
 
 // redact replaces every occurrence of pat, raw or query-escaped, in text.

@@ -23,26 +23,111 @@
 //     per-thread comment ids, author = the caller), and pull request
 //     statuses.
 //   - Personal access tokens in Basic authentication, Azure's JSON error
-//     bodies (typeKey/typeName/message) for 400/401/404/405, collections as
-//     {"count":n,"value":[…]}, case-insensitive and percent-decoded matching
-//     of organization, project and repository names (and ids).
+//     bodies (typeKey/typeName/message) for 400/401/403/404/405/429,
+//     collections as {"count":n,"value":[…]}, case-insensitive and
+//     percent-decoded matching of organization, project and repository
+//     names (and ids).
 //   - Service-hook envelopes (git.pullrequest.created/updated) for a pull
 //     request, shaped like real deliveries (see PullRequest.Event); the
 //     simulator does not deliver them itself.
 //   - A request log (Server.Requests, the latest 100,000 requests) naming
 //     each operation and the api-version asked for, without credentials.
+//   - Permissions of the Git Repositories security namespace
+//     (GitRepositoriesNamespace, bits GitPermission; reference §7). Every
+//     identity has every permission until Repository.Deny or Project.Deny
+//     takes bits away. Without GitGenericRead a repository and its pull
+//     requests answer 404 as if they did not exist (the service hides what
+//     you may not read); without GitPullRequestContribute creating or
+//     updating threads, creating comments and creating pull request
+//     statuses answer 403 GitNeedsPermissionException "TF401027: You need
+//     the Git 'PullRequestContribute' permission to perform this action.
+//     Details: identity 'azdosim\<uniqueName>', scope 'repository'."
+//     (reference §5.3). Which bit the service checks for statuses is not
+//     documented; the simulator checks PullRequestContribute ("Contribute
+//     to pull requests"). The security client's HasPermissions (GET
+//     {org}/_apis/permissions/{namespaceId}/{bits}?tokens=…) and
+//     HasPermissionsBatch (POST {org}/_apis/security/permissionevaluationbatch)
+//     evaluate the caller's denies on the tokens repoV2/{projectId} (denies
+//     made with Project.Deny) and repoV2/{projectId}/{repositoryId} (plus
+//     the project's; deeper branch tokens inherit from the repository). A
+//     token is true when the caller holds all requested bits; other
+//     namespaces and unknown tokens are always true, and
+//     alwaysAllowAdministrators is ignored.
+//   - Service-hook subscriptions (reference §1.4): Project.AddSubscription
+//     registers a Web Hooks subscription, GET {org}/_apis/hooks/subscriptions
+//     lists them (filtered by publisherId, eventType, consumerId and
+//     consumerActionId) and GET …/subscriptions/{id} returns one, with
+//     status, probationRetries, publisherInputs (projectId, repository,
+//     notificationType, tfsSubscriptionId) and consumerInputs (url,
+//     basicAuthUsername, resourceDetailsToSend; a basic-auth password is
+//     never returned, only "********" as the service masks it).
+//
+// # Fault modes
+//
+// Each reproduces a failure of the real service (reference §5, §6) that the
+// product must detect; all can be switched while the server is serving.
+//
+//   - Server.SetSignInPage(true): requests with an unknown, malformed,
+//     expired or (where one is required) missing PAT get 203
+//     Non-Authoritative Information, Content-Type text/html, and an HTML
+//     sign-in page instead of the 401 JSON error, as Azure DevOps sometimes
+//     does even with X-TFS-FedAuthRedirect: Suppress (reference §5.2, §5.3;
+//     terraform-provider-azuredevops#957). The SDK treats the 2xx as success
+//     and fails decoding it with a *json.SyntaxError "invalid character '<'
+//     looking for beginning of value", without a status code.
+//   - Server.ExpirePAT(pat): the PAT gets 401, typeKey AccessCheckException,
+//     message "Access Denied: The Personal Access Token used has expired.",
+//     header X-TFS-ServiceError (the message, percent-encoded like .NET's
+//     Uri.EscapeDataString, as on every error) (reference §5.3).
+//   - Server.LimitScopes(pat, scopes...): requests outside the PAT's OAuth
+//     scopes (reference §7.3) get 401 UnauthorizedRequestException
+//     "TF400813: The user '<identity id>' is not authorized to access this
+//     resource." — the service's exact body for a missing scope is not
+//     documented, and no header names the scope, so this is a guess modelled
+//     on the invalid-PAT body (reference §5.3). Pull requests, iterations,
+//     changes and items need vso.code (or code_write/manage/full); threads
+//     and comments can also be read with vso.threads_full; writing them
+//     needs vso.code_write (or manage/full) or vso.threads_full; statuses
+//     need vso.code_status or vso.code_write to write (either, or vso.code,
+//     to read); listing subscriptions needs a vso.code, vso.hooks, vso.build
+//     or vso.work scope; discovery, connection data and the security
+//     endpoints need none. So with "vso.code" reads work and CreateThread,
+//     UpdateThread, CreateComment and CreatePullRequestStatus get 401.
+//   - PullRequest.DropThreadWrites(true): creating a thread answers 200 with
+//     a complete thread (new id, comments, typed properties) that is never
+//     stored, so GetThreads does not list it — the "silent" lost write of
+//     reference §5.4 (which found no evidence of the service doing this;
+//     it models a proxy or bug the product must survive by re-reading).
+//   - Server.RateLimit(RateLimit{Requests: n, RetryAfter: d, Resource: r}):
+//     the next n requests carrying a valid PAT (discovery included) get 429,
+//     typeKey RequestBlockedException, message "TF400733: The request has
+//     been canceled: Request was blocked due to exceeding usage of resource
+//     '<r>' in namespace 'User'.", and headers Retry-After (d in whole
+//     seconds, rounded up), X-RateLimit-Resource (r, default "Core"),
+//     X-RateLimit-Limit (200), X-RateLimit-Remaining (0) and
+//     X-RateLimit-Reset (Unix time now+d) (reference §6). Other responses
+//     carry no rate-limit headers, and requests are never delayed
+//     (X-RateLimit-Delay is never sent).
+//
+// Checks run in this order: organization (404), route (404/405),
+// credentials (401 or the sign-in page), rate limit (429), api-version
+// (400), PAT scope (401), then the operation (GenericRead 404,
+// PullRequestContribute 403, not found, validation).
 //
 // # What it does not simulate
 //
 // Creating pull requests, repositories or pushes through the REST API (use
 // the Go setup API: AddOrg, AddProject, AddRepository, Commit,
-// CreatePullRequest, Push), merges and merge commits (lastMergeCommit is never
-// set), reviewers and votes, likes, iteration statuses, commit diffs,
-// policies, service-hook subscriptions and delivery, permissions and PAT
-// scopes (every valid PAT may do everything in every organization), rate
-// limiting, throttling and Retry-After, the 203 sign-in page, system threads
-// (seed them with PullRequest.AddThread if a test needs them), thread
-// position tracking across iterations ($iteration/$baseIteration are
+// CreatePullRequest, Push), merges and merge commits (lastMergeCommit is
+// never set), reviewers and votes, likes, iteration statuses, commit diffs,
+// policies, creating, updating or deleting subscriptions through the REST
+// API, service-hook delivery, probation and retries (set the status in the
+// SubscriptionSpec), any effect of permissions other than GenericRead and
+// PullRequestContribute, groups, administrators and allow entries
+// (permissions are only ever denied), the service-hook permissions needed
+// to list subscriptions, gradual throttling (delays before blocking), system
+// threads (seed them with PullRequest.AddThread if a test needs them),
+// thread position tracking across iterations ($iteration/$baseIteration are
 // accepted and ignored), folder entries in iteration changes, the
 // X-TFS-Session response header (the SDK stores it in a package-global
 // variable, which would race across parallel tests), and api-version
@@ -51,9 +136,10 @@
 // # Behaviour worth knowing
 //
 // Discovery (OPTIONS {org}/_apis and ResourceAreas) is served without
-// credentials, as the service does, but a request carrying an unknown PAT is
-// rejected everywhere with 401 — so with a bad PAT git.NewClient itself
-// fails, unless the SDK's location cache already knows the URL. Without a
+// credentials, as the service does, but a request carrying an unknown or
+// expired PAT is rejected everywhere with 401 (or the sign-in page) — so
+// with a bad PAT git.NewClient itself fails, unless the SDK's location
+// cache already knows the URL. Without a
 // project segment a repository must be named by id. Unknown organizations
 // get 404 before authentication. A request without an api-version gets 400
 // (VssVersionNotSpecifiedException). Thread ids are unique per

@@ -58,6 +58,28 @@ func errUnauthorized() *apiError {
 		"TF400813: The user '"+zeroUser+"' is not authorized to access this resource.")
 }
 
+// errPATExpired is the service's answer to an expired PAT (reference §5.3).
+func errPATExpired() *apiError {
+	return newAPIError(http.StatusUnauthorized, frameworkAssembly, "AccessCheckException",
+		"Access Denied: The Personal Access Token used has expired.")
+}
+
+// errMissingScope answers a request the PAT's scopes do not cover. The
+// service's body for this case is not documented (reference §5.3); the
+// simulator guesses the TF400813 "not authorized" body of an invalid PAT,
+// naming the caller.
+func errMissingScope(who Identity) *apiError {
+	return newAPIError(http.StatusUnauthorized, frameworkAssembly, "UnauthorizedRequestException",
+		"TF400813: The user '"+who.ID+"' is not authorized to access this resource.")
+}
+
+// errRequestBlocked is the service's 429 for a request over the rate limit
+// (reference §6).
+func errRequestBlocked(resource string) *apiError {
+	return newAPIError(http.StatusTooManyRequests, frameworkAssembly, "RequestBlockedException",
+		"TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource '"+resource+"' in namespace 'User'.")
+}
+
 func errAnonymous() *apiError {
 	return newAPIError(http.StatusUnauthorized, frameworkAssembly, "UnauthorizedRequestException",
 		"TF400813: Resource not available for anonymous access. Client authentication required.")

@@ -66,8 +66,10 @@ const eventTimeFormat = "2006-01-02T15:04:05.0000000Z07:00"
 // localised-style message and detailedMessage, the pull request as resource
 // (resourceVersion "1.0"), resourceContainers whose baseUrl is the
 // organization URL with a trailing slash, createdDate, and the
-// subscriptionId (stable per organization and event type) and
-// notificationId (counting up per subscription) of real deliveries. The
+// subscriptionId and notificationId (counting up per subscription) of real
+// deliveries: the first enabled subscription of the pull request's project
+// added with AddSubscription whose event type and repository match, else a
+// synthetic one, stable per organization and event type. The
 // update message describes the latest Push or SetStatus.
 func (pr *PullRequest) Event(eventType string) []byte {
 	if eventType != EventPullRequestCreated && eventType != EventPullRequestUpdated {
@@ -77,19 +79,14 @@ func (pr *PullRequest) Event(eventType string) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	org := pr.repo.project.org
-	sub := org.subscriptions[eventType]
-	if sub == nil {
-		sub = &subscription{id: uuid.New()}
-		org.subscriptions[eventType] = sub
-	}
-	sub.notifications++
+	subID, notificationID := org.deliveringSubscription(eventType, pr)
 
 	text := pr.eventText(eventType)
 	detail := fmt.Sprintf("%s\r\n\r\n- Merge status: Succeeded\r\n", text)
 	base := org.URL() + "/"
 	ev := serviceHookEvent{
-		SubscriptionID: sub.id.String(),
-		NotificationID: sub.notifications,
+		SubscriptionID: subID,
+		NotificationID: notificationID,
 		ID:             uuid.NewString(),
 		EventType:      eventType,
 		PublisherID:    "tfs",
@@ -113,6 +110,26 @@ func (pr *PullRequest) Event(eventType string) []byte {
 		panic(fmt.Sprintf("azdosim: marshal event: %v", err))
 	}
 	return body
+}
+
+// deliveringSubscription returns the subscription id and the next
+// notification id of a delivery of eventType for pr: those of the first
+// enabled subscription added with AddSubscription that matches, else of a
+// synthetic subscription per organization and event type. Requires s.mu.
+func (o *Org) deliveringSubscription(eventType string, pr *PullRequest) (string, int) {
+	for _, hook := range o.hooks {
+		if hook.matchesEvent(eventType, pr) {
+			hook.notifications++
+			return hook.id.String(), hook.notifications
+		}
+	}
+	sub := o.subscriptions[eventType]
+	if sub == nil {
+		sub = &subscription{id: uuid.New()}
+		o.subscriptions[eventType] = sub
+	}
+	sub.notifications++
+	return sub.id.String(), sub.notifications
 }
 
 // eventText is the message text of an event, in the service's English

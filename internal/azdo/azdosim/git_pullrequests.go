@@ -10,11 +10,13 @@ import (
 )
 
 // repository resolves the {project}/{repositoryId} of the URL. Without a
-// project segment the repository must be given by id. Requires s.mu.
+// project segment the repository must be given by id. A repository the
+// caller may not read (no GitGenericRead) is not found, as the service
+// hides it. Requires s.mu.
 func (c *call) repository() (*Repository, error) {
 	nameOrID := c.params["repositoryId"]
 	if c.project == "" {
-		if r := c.org.findRepoByID(nameOrID); r != nil {
+		if r := c.org.findRepoByID(nameOrID); r != nil && c.canRead(r) {
 			return r, nil
 		}
 		return nil, errRepoNotFound(nameOrID)
@@ -24,7 +26,7 @@ func (c *call) repository() (*Repository, error) {
 		return nil, errProjectNotFound(c.project)
 	}
 	r := p.findRepo(nameOrID)
-	if r == nil {
+	if r == nil || !c.canRead(r) {
 		return nil, errRepoNotFound(nameOrID)
 	}
 	return r, nil
@@ -59,6 +61,53 @@ func (c *call) getPullRequest() (*response, error) {
 	return jsonResponse(http.StatusOK, pr.model())
 }
 
+// getRepository serves GET …/repositories/{repositoryId} (name or id).
+func (c *call) getRepository() (*response, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	r, err := c.repository()
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, r.model())
+}
+
+// listPullRequests serves GET …/repositories/{id}/pullRequests, honouring
+// searchCriteria.status (default active; "all" for every status), $skip
+// and $top, newest first as the service orders them.
+func (c *call) listPullRequests() (*response, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	r, err := c.repository()
+	if err != nil {
+		return nil, err
+	}
+	q := c.r.URL.Query()
+	status := q.Get("searchCriteria.status")
+	if status == "" {
+		status = StatusActive
+	}
+	var ids []int
+	for id, pr := range c.org.pullRequests {
+		if pr.repo == r && (status == "all" || strings.EqualFold(pr.status, status)) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	slices.Reverse(ids)
+	skip, _ := strconv.Atoi(q.Get("$skip"))
+	top, _ := strconv.Atoi(q.Get("$top"))
+	ids = ids[min(max(skip, 0), len(ids)):]
+	if top > 0 && top < len(ids) {
+		ids = ids[:top]
+	}
+	out := make([]git.GitPullRequest, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, c.org.pullRequests[id].model())
+	}
+	return collectionResponse(out)
+}
+
 // getPullRequestByID serves GET {project}/_apis/git/pullRequests/{id}; the
 // project segment is optional.
 func (c *call) getPullRequestByID() (*response, error) {
@@ -72,7 +121,7 @@ func (c *call) getPullRequestByID() (*response, error) {
 		return nil, err
 	}
 	pr := c.org.pullRequests[id]
-	if pr == nil || (c.project != "" && pr.repo.project != c.org.findProject(c.project)) {
+	if pr == nil || (c.project != "" && pr.repo.project != c.org.findProject(c.project)) || !c.canRead(pr.repo) {
 		return nil, errPRNotFound()
 	}
 	return jsonResponse(http.StatusOK, pr.model())

@@ -9,7 +9,10 @@ import (
 
 // createStatus serves POST …/pullRequests/{id}/statuses. context.name is
 // required; state defaults to "notSet"; an iterationId must name an
-// existing iteration. Status ids start at 1 per pull request.
+// existing iteration. Status ids start at 1 per pull request. It needs
+// GitPullRequestContribute: the service's check for statuses is not
+// documented; "Contribute to pull requests" is the permission the portal
+// names for it, so the simulator checks that bit.
 func (c *call) createStatus() (*response, error) {
 	var in git.GitPullRequestStatus
 	if err := decodeBody(c.r, &in); err != nil {
@@ -26,6 +29,9 @@ func (c *call) createStatus() (*response, error) {
 	defer c.s.mu.Unlock()
 	pr, err := c.pullRequest()
 	if err != nil {
+		return nil, err
+	}
+	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
 		return nil, err
 	}
 	if in.IterationId != nil && pr.iteration(*in.IterationId) == nil {

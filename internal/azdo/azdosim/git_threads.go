@@ -163,6 +163,17 @@ func newComment(id int, author Identity, in git.Comment, now time.Time) *comment
 
 // createThreadLocked adds a thread written by author. Requires s.mu.
 func (pr *PullRequest) createThreadLocked(author Identity, in git.GitPullRequestCommentThread) (*thread, error) {
+	t, err := pr.newThreadLocked(author, in)
+	if err != nil {
+		return nil, err
+	}
+	pr.threads = append(pr.threads, t)
+	return t, nil
+}
+
+// newThreadLocked builds a thread written by author with the
+// organization's next thread id, without storing it. Requires s.mu.
+func (pr *PullRequest) newThreadLocked(author Identity, in git.GitPullRequestCommentThread) (*thread, error) {
 	if in.Comments == nil || len(*in.Comments) == 0 {
 		return nil, errBadRequest("A comment thread must contain at least one comment.")
 	}
@@ -185,7 +196,6 @@ func (pr *PullRequest) createThreadLocked(author Identity, in git.GitPullRequest
 	for i, c := range *in.Comments {
 		t.comments = append(t.comments, newComment(i+1, author, c, now))
 	}
-	pr.threads = append(pr.threads, t)
 	return t, nil
 }
 
@@ -245,7 +255,9 @@ func (c *call) getThread() (*response, error) {
 }
 
 // createThread serves POST …/pullRequests/{id}/threads. The caller becomes
-// the author of every comment; comment ids start at 1.
+// the author of every comment; comment ids start at 1. It needs
+// GitPullRequestContribute. While the pull request drops thread writes
+// (DropThreadWrites) the complete thread is answered but not stored.
 func (c *call) createThread() (*response, error) {
 	var in git.GitPullRequestCommentThread
 	if err := decodeBody(c.r, &in); err != nil {
@@ -257,16 +269,22 @@ func (c *call) createThread() (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	t, err := pr.createThreadLocked(c.who, in)
+	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
+		return nil, err
+	}
+	t, err := pr.newThreadLocked(c.who, in)
 	if err != nil {
 		return nil, err
+	}
+	if !pr.dropThreadWrites {
+		pr.threads = append(pr.threads, t)
 	}
 	return jsonResponse(http.StatusOK, pr.threadModel(t))
 }
 
 // updateThread serves PATCH …/pullRequests/{id}/threads/{threadId}: it sets
 // the status if given and merges the given properties; other fields are
-// ignored.
+// ignored. It needs GitPullRequestContribute.
 func (c *call) updateThread() (*response, error) {
 	var in git.GitPullRequestCommentThread
 	if err := decodeBody(c.r, &in); err != nil {
@@ -280,6 +298,9 @@ func (c *call) updateThread() (*response, error) {
 	defer c.s.mu.Unlock()
 	pr, t, err := c.pullRequestThread()
 	if err != nil {
+		return nil, err
+	}
+	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
 		return nil, err
 	}
 	if in.Status != nil {
@@ -331,7 +352,8 @@ func (c *call) getComment() (*response, error) {
 }
 
 // createComment serves POST …/threads/{threadId}/comments: a reply written
-// by the caller, with the next comment id of the thread.
+// by the caller, with the next comment id of the thread. It needs
+// GitPullRequestContribute.
 func (c *call) createComment() (*response, error) {
 	var in git.Comment
 	if err := decodeBody(c.r, &in); err != nil {
@@ -341,6 +363,9 @@ func (c *call) createComment() (*response, error) {
 	defer c.s.mu.Unlock()
 	pr, t, err := c.pullRequestThread()
 	if err != nil {
+		return nil, err
+	}
+	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
 		return nil, err
 	}
 	now := c.s.now()

@@ -17,6 +17,7 @@ import (
 const (
 	locResourceAreas     = "e81700f7-3be2-46de-8624-2eb35882fcaa"
 	locConnectionData    = "00d9565f-ed9c-4a06-9a50-00e7896ccab4"
+	locRepositories      = "225f7195-f9c7-4d14-ab28-a83f7ff77e1f"
 	locPullRequests      = "9946fd70-0d40-406e-b686-b4744cbbcc37"
 	locPullRequestByID   = "01a46dea-7d46-4d40-bc84-319e7c260d99"
 	locIterations        = "d43911ee-6958-46b0-a42b-8445b8a0d004"
@@ -25,6 +26,9 @@ const (
 	locThreads           = "ab6e2e5d-a0b7-4153-b64a-a4efe0d49449"
 	locComments          = "965a3ec7-5ed8-455a-bdcb-835a5ea7fe7b"
 	locPullRequestStatus = "b5f6bb4f-8d1e-4d79-8d11-4c9172c99c35"
+	locPermissions       = "dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d"
+	locPermissionBatch   = "cf1faa59-1b63-4448-bf04-13d981a46f5d"
+	locSubscriptions     = "fc50d02a-849f-41fb-8af1-0a5216103269"
 )
 
 // Version range advertised by every location. The SDK requests
@@ -59,6 +63,7 @@ func locationTable() []azuredevops.ApiResourceLocation {
 	return []azuredevops.ApiResourceLocation{
 		entry(locResourceAreas, "Location", "ResourceAreas", "_apis/{resource}/{areaId}", 1),
 		entry(locConnectionData, "Location", "connectionData", "_apis/{resource}", 1),
+		entry(locRepositories, "git", "repositories", "{project}/_apis/{area}/{resource}/{repositoryId}", 1),
 		entry(locPullRequests, "git", "pullRequests", repo+"/{resource}/{pullRequestId}", 1),
 		entry(locPullRequestByID, "git", "pullRequests", "{project}/_apis/{area}/{resource}/{pullRequestId}", 1),
 		entry(locIterations, "git", "iterations", pr+"/{resource}/{iterationId}", 2),
@@ -67,6 +72,10 @@ func locationTable() []azuredevops.ApiResourceLocation {
 		entry(locThreads, "git", "threads", pr+"/{resource}/{threadId}", 1),
 		entry(locComments, "git", "comments", pr+"/threads/{threadId}/{resource}/{commentId}", 1),
 		entry(locPullRequestStatus, "git", "statuses", pr+"/{resource}/{statusId}", 1),
+		// HasPermissions asks for 7.1-preview.2, hence resourceVersion 2.
+		entry(locPermissions, "Security", "Permissions", "_apis/{resource}/{securityNamespaceId}/{permissions}", 2),
+		entry(locPermissionBatch, "Security", "permissionEvaluationBatch", "_apis/{area}/{resource}", 1),
+		entry(locSubscriptions, "hooks", "subscriptions", "_apis/{area}/{resource}/{subscriptionId}", 1),
 	}
 }
 

@@ -51,6 +51,7 @@ type PullRequest struct {
 	threads              []*thread
 	statuses             []*git.GitPullRequestStatus
 	lastUpdate           string // what the latest update was, for Event
+	dropThreadWrites     bool   // see DropThreadWrites
 }
 
 // iteration is one push to a pull request's source branch.

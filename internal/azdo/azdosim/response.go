@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Content types the simulator answers with.
@@ -66,12 +67,19 @@ func errorResponse(e *apiError) *response {
 		status:      e.status,
 		contentType: contentTypeJSON,
 		body:        body,
-		header:      map[string]string{"X-TFS-ServiceError": url.PathEscape(e.message)},
+		header:      map[string]string{"X-TFS-ServiceError": escapeDataString(e.message)},
 	}
 	if e.status == http.StatusUnauthorized {
 		resp.header["WWW-Authenticate"] = `Basic realm="azdosim"`
 	}
 	return resp
+}
+
+// escapeDataString percent-encodes everything but unreserved characters, as
+// .NET's Uri.EscapeDataString does for the X-TFS-ServiceError header
+// ("Access%20Denied%3A …").
+func escapeDataString(text string) string {
+	return strings.ReplaceAll(url.QueryEscape(text), "+", "%20")
 }
 
 // marshal encodes v as JSON without escaping <, > and &, as the service does.

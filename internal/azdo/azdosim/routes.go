@@ -21,7 +21,9 @@ type route struct {
 	// anonymous routes (endpoint discovery) are served without credentials,
 	// though invalid credentials are still rejected.
 	anonymous bool
-	handle    func(*call) (*response, error)
+	// access decides which PAT scopes the route needs (see LimitScopes).
+	access access
+	handle func(*call) (*response, error)
 }
 
 // Path prefixes shared by the git routes.
@@ -33,34 +35,45 @@ const (
 // routeTable lists every operation the simulator serves. Its paths are the
 // ones the SDK builds from the location table in locations.go.
 func routeTable() []route {
-	git := func(method, op, pattern string, h func(*call) (*response, error)) route {
-		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), projectScoped: true, handle: h}
+	git := func(method, op, pattern string, a access, h func(*call) (*response, error)) route {
+		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), projectScoped: true, access: a, handle: h}
 	}
-	loc := func(method, op, pattern string, anonymous bool, h func(*call) (*response, error)) route {
+	org := func(method, op, pattern string, anonymous bool, h func(*call) (*response, error)) route {
 		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), anonymous: anonymous, handle: h}
 	}
+	hooks := func(method, op, pattern string, h func(*call) (*response, error)) route {
+		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), access: accessHooksRead, handle: h}
+	}
 	return []route{
-		loc(http.MethodOptions, "location.options", "_apis", true, (*call).options),
-		loc(http.MethodGet, "location.resourceAreas.list", "_apis/ResourceAreas", true, (*call).listResourceAreas),
-		loc(http.MethodGet, "location.resourceAreas.get", "_apis/ResourceAreas/{areaId}", true, (*call).getResourceArea),
-		loc(http.MethodGet, "location.connectionData", "_apis/connectionData", false, (*call).connectionData),
+		org(http.MethodOptions, "location.options", "_apis", true, (*call).options),
+		org(http.MethodGet, "location.resourceAreas.list", "_apis/ResourceAreas", true, (*call).listResourceAreas),
+		org(http.MethodGet, "location.resourceAreas.get", "_apis/ResourceAreas/{areaId}", true, (*call).getResourceArea),
+		org(http.MethodGet, "location.connectionData", "_apis/connectionData", false, (*call).connectionData),
 
-		git(http.MethodGet, "git.pullRequests.get", prPrefix, (*call).getPullRequest),
-		git(http.MethodGet, "git.pullRequests.getById", "_apis/git/pullRequests/{pullRequestId}", (*call).getPullRequestByID),
-		git(http.MethodGet, "git.iterations.list", prPrefix+"/iterations", (*call).listIterations),
-		git(http.MethodGet, "git.iterations.get", prPrefix+"/iterations/{iterationId}", (*call).getIteration),
-		git(http.MethodGet, "git.iterationChanges.list", prPrefix+"/iterations/{iterationId}/changes", (*call).listIterationChanges),
-		git(http.MethodGet, "git.items.get", repoPrefix+"/items", (*call).getItem),
-		git(http.MethodGet, "git.threads.list", prPrefix+"/threads", (*call).listThreads),
-		git(http.MethodPost, "git.threads.create", prPrefix+"/threads", (*call).createThread),
-		git(http.MethodGet, "git.threads.get", prPrefix+"/threads/{threadId}", (*call).getThread),
-		git(http.MethodPatch, "git.threads.update", prPrefix+"/threads/{threadId}", (*call).updateThread),
-		git(http.MethodGet, "git.comments.list", prPrefix+"/threads/{threadId}/comments", (*call).listComments),
-		git(http.MethodPost, "git.comments.create", prPrefix+"/threads/{threadId}/comments", (*call).createComment),
-		git(http.MethodGet, "git.comments.get", prPrefix+"/threads/{threadId}/comments/{commentId}", (*call).getComment),
-		git(http.MethodGet, "git.statuses.list", prPrefix+"/statuses", (*call).listStatuses),
-		git(http.MethodPost, "git.statuses.create", prPrefix+"/statuses", (*call).createStatus),
-		git(http.MethodGet, "git.statuses.get", prPrefix+"/statuses/{statusId}", (*call).getStatus),
+		org(http.MethodGet, "security.permissions.has", "_apis/permissions/{securityNamespaceId}/{permissions}", false, (*call).hasPermissions),
+		org(http.MethodPost, "security.permissionEvaluationBatch", "_apis/security/permissionevaluationbatch", false, (*call).evaluatePermissionBatch),
+
+		hooks(http.MethodGet, "hooks.subscriptions.list", "_apis/hooks/subscriptions", (*call).listSubscriptions),
+		hooks(http.MethodGet, "hooks.subscriptions.get", "_apis/hooks/subscriptions/{subscriptionId}", (*call).getSubscription),
+
+		git(http.MethodGet, "git.repositories.get", repoPrefix, accessCodeRead, (*call).getRepository),
+		git(http.MethodGet, "git.pullRequests.list", repoPrefix+"/pullRequests", accessCodeRead, (*call).listPullRequests),
+		git(http.MethodGet, "git.pullRequests.get", prPrefix, accessCodeRead, (*call).getPullRequest),
+		git(http.MethodGet, "git.pullRequests.getById", "_apis/git/pullRequests/{pullRequestId}", accessCodeRead, (*call).getPullRequestByID),
+		git(http.MethodGet, "git.iterations.list", prPrefix+"/iterations", accessCodeRead, (*call).listIterations),
+		git(http.MethodGet, "git.iterations.get", prPrefix+"/iterations/{iterationId}", accessCodeRead, (*call).getIteration),
+		git(http.MethodGet, "git.iterationChanges.list", prPrefix+"/iterations/{iterationId}/changes", accessCodeRead, (*call).listIterationChanges),
+		git(http.MethodGet, "git.items.get", repoPrefix+"/items", accessCodeRead, (*call).getItem),
+		git(http.MethodGet, "git.threads.list", prPrefix+"/threads", accessThreadRead, (*call).listThreads),
+		git(http.MethodPost, "git.threads.create", prPrefix+"/threads", accessThreadWrite, (*call).createThread),
+		git(http.MethodGet, "git.threads.get", prPrefix+"/threads/{threadId}", accessThreadRead, (*call).getThread),
+		git(http.MethodPatch, "git.threads.update", prPrefix+"/threads/{threadId}", accessThreadWrite, (*call).updateThread),
+		git(http.MethodGet, "git.comments.list", prPrefix+"/threads/{threadId}/comments", accessThreadRead, (*call).listComments),
+		git(http.MethodPost, "git.comments.create", prPrefix+"/threads/{threadId}/comments", accessThreadWrite, (*call).createComment),
+		git(http.MethodGet, "git.comments.get", prPrefix+"/threads/{threadId}/comments/{commentId}", accessThreadRead, (*call).getComment),
+		git(http.MethodGet, "git.statuses.list", prPrefix+"/statuses", accessStatusRead, (*call).listStatuses),
+		git(http.MethodPost, "git.statuses.create", prPrefix+"/statuses", accessStatusWrite, (*call).createStatus),
+		git(http.MethodGet, "git.statuses.get", prPrefix+"/statuses/{statusId}", accessStatusRead, (*call).getStatus),
 	}
 }
 

@@ -35,10 +35,12 @@ type Server struct {
 	closing bool
 
 	// mu guards everything below and all state reachable from orgs.
-	mu       sync.Mutex
-	pats     map[string]Identity
-	orgs     []*Org
-	requests []Request
+	mu         sync.Mutex
+	pats       map[string]*token
+	orgs       []*Org
+	requests   []Request
+	signInPage bool      // see SetSignInPage
+	rateLimit  RateLimit // see Server.RateLimit; Requests counts down
 }
 
 // Request is one entry of the request log: an HTTP request the simulator
@@ -85,7 +87,7 @@ func Start(addr string) (*Server, error) {
 		serveDone:    make(chan struct{}),
 		routes:       routeTable(),
 		deploymentID: uuid.New(),
-		pats:         make(map[string]Identity),
+		pats:         make(map[string]*token),
 		conns:        make(map[net.Conn]http.ConnState),
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
@@ -190,9 +192,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// dispatch answers r and returns the operation name and the response. A
-// panicking operation is answered with a 500 naming the panic rather than a
-// dropped connection.
+// dispatch answers r and returns the operation name and the response. The
+// checks run in this order: organization, route (404/405), credentials
+// (401, or the 203 sign-in page), rate limit (429), api-version (400), PAT
+// scope (401), then the operation itself (permissions 403/404, not found,
+// …). A panicking operation is answered with a 500 naming the panic rather
+// than a dropped connection.
 func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -213,12 +218,25 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 		return "", errorResponse(apiErr)
 	}
 	op = rt.op
-	who, apiErr := s.authenticate(r, rt.anonymous)
+	tok, apiErr := s.authenticate(r, rt.anonymous)
 	if apiErr != nil {
+		if s.signInPageOn() {
+			return rt.op, signInPageResponse()
+		}
 		return rt.op, errorResponse(apiErr)
+	}
+	var who Identity
+	if tok != nil {
+		who = tok.who
+		if resp := s.takeRateLimit(); resp != nil {
+			return rt.op, resp
+		}
 	}
 	if r.Method != http.MethodOptions && apiVersion(r) == "" {
 		return rt.op, errorResponse(errVersionNotSpecified(r.Method))
+	}
+	if tok != nil && !tok.allows(rt.access) {
+		return rt.op, errorResponse(errMissingScope(who))
 	}
 	c := &call{s: s, r: r, org: org, project: project, params: params, who: who}
 	resp, err := rt.handle(c)

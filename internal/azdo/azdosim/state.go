@@ -23,7 +23,8 @@ type Org struct {
 	pullRequests      map[int]*PullRequest
 	nextPullRequestID int
 	nextThreadID      int
-	subscriptions     map[string]*subscription
+	subscriptions     map[string]*subscription // synthetic, for Event
+	hooks             []*hookSubscription      // added with AddSubscription
 }
 
 // Project is a team project inside an Org.
@@ -32,7 +33,9 @@ type Project struct {
 	id   uuid.UUID
 	name string
 
-	repos []*Repository // guarded by org.s.mu
+	// Guarded by org.s.mu.
+	repos []*Repository
+	acl   acl // denies on repoV2/{projectId}
 }
 
 // Repository is a Git repository inside a Project. It stores commits as
@@ -45,6 +48,7 @@ type Repository struct {
 	// Guarded by project.org.s.mu.
 	commits  map[string]*commit
 	branches map[string]string // "refs/heads/x" → commit id
+	acl      acl               // denies on repoV2/{projectId}/{repositoryId}
 }
 
 // commit is a snapshot of a repository's files.
@@ -113,7 +117,7 @@ func (o *Org) AddProject(name string) *Project {
 	if o.findProject(name) != nil {
 		panic(fmt.Sprintf("azdosim: project %q already exists in %q", name, o.name))
 	}
-	p := &Project{org: o, id: uuid.New(), name: name}
+	p := &Project{org: o, id: uuid.New(), name: name, acl: make(acl)}
 	o.projects = append(o.projects, p)
 	return p
 }
@@ -173,6 +177,7 @@ func (p *Project) AddRepository(name string) *Repository {
 		name:     name,
 		commits:  make(map[string]*commit),
 		branches: make(map[string]string),
+		acl:      make(acl),
 	}
 	p.repos = append(p.repos, r)
 	return r

@@ -95,6 +95,20 @@ func (s *Sim) Connection() *azuredevops.Connection {
 	return azuredevops.NewPatConnection(s.Org.URL(), s.PAT)
 }
 
+// NewPAT registers a new random PAT for who (for example Author, or a
+// second bot identity) in every organization of Server and returns it.
+func (s *Sim) NewPAT(who azdosim.Identity) string {
+	pat := newPAT()
+	s.Server.AddPAT(pat, who)
+	return pat
+}
+
+// ConnectionWith returns a new SDK connection to the org, authenticated
+// with pat.
+func (s *Sim) ConnectionWith(pat string) *azuredevops.Connection {
+	return azuredevops.NewPatConnection(s.Org.URL(), pat)
+}
+
 // NewPullRequest commits base and head (path → content) to the repository
 // and opens a pull request from "feature" into "main" by Author whose
 // iteration 1 is head.
