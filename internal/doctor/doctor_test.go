@@ -51,9 +51,9 @@ func TestDoctor(t *testing.T) {
 			},
 			want: map[string]doctor.Status{
 				"PAT accepted": doctor.Pass, "Permission Read": doctor.Pass,
-				"Permission Contribute to pull requests": doctor.Fail,
-				"Service hook git.pullrequest.created":   doctor.Pass,
-				"Service hook git.pullrequest.updated":   doctor.Fail,
+				"Permission Contribute to pull requests":                 doctor.Fail,
+				"Service hook git.pullrequest.created":                   doctor.Pass,
+				"Service hook git.pullrequest.updated":                   doctor.Fail,
 				"Service hook ms.vss-code.git-pullrequest-comment-event": doctor.Warn,
 			},
 			wantInFix:  []string{`Grant "Contribute to pull requests" on repository "Web App"`, "probation", "old-bot.example"},
