@@ -265,6 +265,9 @@ func spanName(_ string, r *http.Request) string {
 // routeOf reduces an Azure DevOps path to its resource route, e.g.
 // "pullRequests/{id}/threads".
 func routeOf(path string) string {
+	if strings.HasSuffix(path, "/_apis") {
+		return "_apis" // location discovery
+	}
 	i := strings.Index(path, "/_apis/")
 	if i < 0 {
 		return path

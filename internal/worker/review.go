@@ -30,11 +30,15 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	if pr.Status != nil && *pr.Status != git.PullRequestStatusValues.Active {
 		return skip("pull request is %s", *pr.Status)
 	}
+	repoName := ""
+	if pr.Repository != nil {
+		repoName = deref(pr.Repository.Name)
+	}
 	it, err := w.azdo.LatestIteration(ctx, ref)
 	if err != nil {
-		return Report{}, err
+		return Report{Repository: repoName}, err
 	}
-	rep := Report{Outcome: OutcomeReviewed, Iteration: *it.Id}
+	rep := Report{Outcome: OutcomeReviewed, Iteration: *it.Id, Repository: repoName}
 	base, head := commitOf(it.CommonRefCommit), commitOf(it.SourceRefCommit)
 	if base == "" || head == "" {
 		return rep, fmt.Errorf("iteration %d lacks its common or source commit", rep.Iteration)

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +74,9 @@ const (
 type Report struct {
 	Outcome Outcome
 	// Reason says why a request was skipped.
-	Reason         string
+	Reason string
+	// Repository is the repository's name, as Azure DevOps reports it.
+	Repository     string
 	Iteration      int
 	FilesReviewed  int
 	Findings       int
@@ -105,7 +108,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	rep, err := w.review(ctx, req)
 	if err != nil {
 		rep.Outcome = OutcomeFailed
-		err = w.azdo.Explain(ctx, req.ProjectID, req.RepositoryID, req.RepositoryName, err)
+		err = w.azdo.Explain(ctx, req.ProjectID, req.RepositoryID, cmp.Or(rep.Repository, req.RepositoryName), err)
 		err = steer(err)
 	}
 	w.metrics.observe(rep, err, time.Since(start))

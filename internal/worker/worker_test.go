@@ -2,12 +2,15 @@ package worker_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/worker"
@@ -33,7 +36,8 @@ func setup(t *testing.T, pat string) *bundle {
 	}
 	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: pat})
 	require.NoError(t, err)
-	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second}, client, nil)
+	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
 	require.NoError(t, err)
 	return &bundle{sim: sim, worker: w, req: &events.ReviewRequest{
 		Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "e1",
@@ -137,4 +141,70 @@ func TestReviewFailuresAreClassified(t *testing.T) {
 			require.NotEmpty(t, e.Diagnosis())
 		})
 	}
+}
+
+func TestReviewWriteFailuresAreDiagnosed(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		fault      func(b *bundle)
+		wantKind   string
+		wantWrites worker.WriteCounts
+		wantInDiag []string
+	}{
+		{
+			name:       "PAT owner without Contribute to pull requests",
+			fault:      func(b *bundle) { b.sim.Repo.Deny(b.sim.User, azdosim.GitPullRequestContribute) },
+			wantKind:   "forbidden",
+			wantWrites: worker.WriteCounts{Rejected: 1},
+			wantInDiag: []string{`"Contribute to pull requests"`, `repository "Web App"`, `"Azure Reviewer"`, "confirms"},
+		},
+		{
+			name:       "PAT without a write scope",
+			fault:      func(b *bundle) { b.sim.Server.LimitScopes(b.sim.PAT, "vso.code") },
+			wantKind:   "missing_scope",
+			wantWrites: worker.WriteCounts{Rejected: 1},
+			wantInDiag: []string{"Code (Read & Write)"},
+		},
+		{
+			name:       "writes acknowledged but dropped",
+			fault:      func(b *bundle) { b.sim.Org.PullRequest(b.req.PullRequestID).DropThreadWrites(true) },
+			wantKind:   "dropped",
+			wantWrites: worker.WriteCounts{Dropped: 2},
+			wantInDiag: []string{"not there when read back"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, "")
+			tt.fault(b)
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.Error(t, err)
+			require.True(t, events.IsPermanent(err), "not retried: %v", err)
+			require.Equal(t, worker.OutcomeFailed, rep.Outcome)
+			require.Equal(t, tt.wantWrites, rep.Writes)
+			var c events.Classified
+			require.ErrorAs(t, err, &c)
+			require.Equal(t, tt.wantKind, c.Class())
+			for _, s := range tt.wantInDiag {
+				require.Contains(t, c.Diagnosis(), s)
+			}
+		})
+	}
+}
+
+func TestReviewRateLimitedIsRetriedAfterRetryAfter(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "")
+	b.sim.Server.RateLimit(azdosim.RateLimit{Requests: 1, RetryAfter: 7 * time.Second})
+	_, err := b.worker.Review(context.Background(), b.req)
+	var retry *events.RetryError
+	require.ErrorAs(t, err, &retry)
+	require.Equal(t, 7*time.Second, retry.Delay)
+	require.False(t, events.IsPermanent(err))
+
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err, "the next delivery succeeds")
+	require.Equal(t, worker.WriteCounts{Posted: 2}, rep.Writes)
 }
