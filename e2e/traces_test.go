@@ -9,25 +9,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/jaegertest"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
@@ -122,12 +118,12 @@ func TestFailureModesInJaeger(t *testing.T) {
 			secrets = append(secrets, pat)
 			hook := &app.Ingest{Token: fmt.Sprintf("hook-token-%d-7c1e9a", i)}
 			secrets = append(secrets, hook.Token)
-			b := runFleet(t, sim, pat, hook)
+			fleet := apptest.Start(t, apptest.Options{OrgURL: sim.Org.URL(), PAT: pat, Hook: hook})
 
-			status := deliver(t, b.url, hook.Token, pr.Event(events.EventPullRequestCreated))
+			status := deliver(t, fleet.WebhookURL, hook.Token, pr.Event(events.EventPullRequestCreated))
 			require.Equal(t, http.StatusAccepted, status)
 			if m.deadLetter {
-				require.Eventually(t, func() bool { return messages(b.bundle.DeadLetters) == 1 }, 20*time.Second, 20*time.Millisecond, "dead letter")
+				require.Eventually(t, func() bool { return messages(fleet.Streams.DeadLetters) == 1 }, 20*time.Second, 20*time.Millisecond, "dead letter")
 			} else {
 				require.Eventually(t, func() bool { return hasSummary(pr) }, 20*time.Second, 20*time.Millisecond, "summary thread")
 			}
@@ -151,37 +147,6 @@ func TestFailureModesInJaeger(t *testing.T) {
 			require.NotContains(t, string(stored), s)
 		}
 	})
-}
-
-type fleet struct {
-	url    string
-	bundle *eventstest.Bundle
-}
-
-// runFleet starts JetStream, the ingest handler over HTTP and a worker
-// against the simulator, stopping them when the test ends.
-func runFleet(t *testing.T, sim *azdotest.Sim, pat string, hook *app.Ingest) fleet {
-	t.Helper()
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	reg := prometheus.NewRegistry()
-	h, err := app.NewIngestHandler(hook, b.JS, reg, log)
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- app.RunWorker(ctx, &app.Common{Stream: events.StreamConfig{Memory: true}},
-			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: sim.Org.URL(), PAT: pat}, Concurrency: 2,
-				ReviewTimeout: 20 * time.Second, ShutdownGrace: 5 * time.Second},
-			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: log})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-done)
-	})
-	return fleet{url: srv.URL + ingest.WebhookPath, bundle: b}
 }
 
 func deliver(t *testing.T, url, token string, body []byte) int {

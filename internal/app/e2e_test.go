@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,15 +17,14 @@ import (
 	"time"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 )
 
@@ -40,36 +37,20 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func TestWebhookBecomesAnchoredThreads(t *testing.T) {
 	sim := azdotest.New(t)
 	pr := sim.NewPullRequest(readTree(t, "testdata/e2e/base"), readTree(t, "testdata/e2e/head"))
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
-
 	logs := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	reg := prometheus.NewRegistry()
 	hook := &app.Ingest{BasicUser: "azure-devops", BasicPassword: "hook-password-6f1c2e", Token: "hook-token-93d0aa"}
-	h, err := app.NewIngestHandler(hook, b.JS, reg, log)
-	require.NoError(t, err)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	workerDone := make(chan error, 1)
-	go func() {
-		workerDone <- app.RunWorker(ctx, &app.Common{Stream: events.StreamConfig{Memory: true}},
-			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: sim.Org.URL(), PAT: sim.PAT}, Concurrency: 2, ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second},
-			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: log})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		require.NoError(t, <-workerDone)
+	fleet := apptest.Start(t, apptest.Options{
+		OrgURL: sim.Org.URL(), PAT: sim.PAT, Hook: hook,
+		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 
 	// Azure DevOps retries a delivery it did not see answered: the second
 	// one is a JetStream duplicate and causes no second review.
 	event := pr.Event(events.EventPullRequestCreated)
-	first := deliver(t, srv.URL, hook, event)
+	first := deliver(t, fleet.WebhookURL, hook, event)
 	require.Equal(t, http.StatusAccepted, first.status)
 	require.False(t, first.body.Duplicate)
-	again := deliver(t, srv.URL, hook, event)
+	again := deliver(t, fleet.WebhookURL, hook, event)
 	require.Equal(t, http.StatusAccepted, again.status)
 	require.True(t, again.body.Duplicate)
 	require.Equal(t, first.body.Sequence, again.body.Sequence)
@@ -158,9 +139,9 @@ type delivery struct {
 }
 
 // deliver posts a service-hook body the way Azure DevOps does.
-func deliver(t *testing.T, base string, hook *app.Ingest, body []byte) delivery {
+func deliver(t *testing.T, url string, hook *app.Ingest, body []byte) delivery {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+ingest.WebhookPath+"?token="+hook.Token, bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url+"?token="+hook.Token, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.SetBasicAuth(hook.BasicUser, hook.BasicPassword)

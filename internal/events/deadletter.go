@@ -41,16 +41,12 @@ type Classified interface {
 // limits stream (entries stay until MaxAge) that operators list and replay.
 func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
 	cfg = cfg.withDefaults()
-	storage := jetstream.FileStorage
-	if cfg.Memory {
-		storage = jetstream.MemoryStorage
-	}
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        DeadLetterStream,
 		Description: "Review requests that failed, with the error and its diagnosis",
 		Subjects:    []string{DeadLetterPrefix + ">"},
 		Retention:   jetstream.LimitsPolicy,
-		Storage:     storage,
+		Storage:     cfg.storage(),
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.DeadLetterMaxAge,
 	})

@@ -52,20 +52,23 @@ func (c StreamConfig) withDefaults() StreamConfig {
 	return c
 }
 
+func (c StreamConfig) storage() jetstream.StorageType {
+	if c.Memory {
+		return jetstream.MemoryStorage
+	}
+	return jetstream.FileStorage
+}
+
 // EnsureStream creates or updates the review stream. Ingest and workers both
 // call it at start-up, so either may start first.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
 	cfg = cfg.withDefaults()
-	storage := jetstream.FileStorage
-	if cfg.Memory {
-		storage = jetstream.MemoryStorage
-	}
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        StreamName,
 		Description: "Azure DevOps pull requests waiting for review",
 		Subjects:    []string{SubjectPrefix + ">"},
 		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     storage,
+		Storage:     cfg.storage(),
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.MaxAge,
 		Duplicates:  cfg.DuplicateWindow,

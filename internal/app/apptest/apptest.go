@@ -1,0 +1,75 @@
+// Package apptest runs azreviewer's processes in a test the way production
+// wires them: a real embedded JetStream, the ingest handler served over
+// HTTP on loopback, and a worker reviewing against an Azure DevOps
+// simulator through the real SDK.
+package apptest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/ingest"
+)
+
+// Options configures a fleet. OrgURL and PAT are required.
+type Options struct {
+	OrgURL, PAT string
+	// Hook is the webhook authentication. Default: a token.
+	Hook *app.Ingest
+	// Log receives every process's logs. Default: discarded.
+	Log *slog.Logger
+}
+
+// Fleet is a running ingest and worker.
+type Fleet struct {
+	// WebhookURL is the ingest endpoint, without ?token=.
+	WebhookURL string
+	Hook       *app.Ingest
+	Streams    *eventstest.Bundle
+	Registry   *prometheus.Registry
+}
+
+// Start starts the fleet and stops it, checking the worker shut down
+// cleanly, when the test ends.
+func Start(t testing.TB, opts Options) *Fleet {
+	t.Helper()
+	if opts.Hook == nil {
+		opts.Hook = &app.Ingest{Token: "apptest-token-5b2f0c"}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	reg := prometheus.NewRegistry()
+	h, err := app.NewIngestHandler(opts.Hook, b.JS, reg, opts.Log)
+	if err != nil {
+		t.Fatalf("apptest: ingest handler: %v", err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- app.RunWorker(ctx, &app.Common{Stream: events.StreamConfig{Memory: true}},
+			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT}, Concurrency: 2,
+				ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second},
+			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: opts.Log})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("apptest: worker: %v", err)
+		}
+	})
+	return &Fleet{WebhookURL: srv.URL + ingest.WebhookPath, Hook: opts.Hook, Streams: b, Registry: reg}
+}
