@@ -138,6 +138,32 @@ func TestFailureModesInJaeger(t *testing.T) {
 		})
 	}
 
+	t.Run("ingest refuses wrong credentials and ignores other organisations", func(t *testing.T) {
+		sim := azdotest.New(t)
+		pr := sim.NewPullRequest(base, head)
+		hook := &app.Ingest{Token: "hook-token-ingest-41d2", OrgURL: "https://dev.azure.com/another-org"}
+		secrets = append(secrets, hook.Token, "wrong-token-8e1f")
+		fleet := apptest.Start(t, apptest.Options{OrgURL: sim.Org.URL(), PAT: sim.PAT, Hook: hook})
+
+		require.Equal(t, http.StatusUnauthorized, deliver(t, fleet.WebhookURL, "wrong-token-8e1f", pr.Event(events.EventPullRequestCreated)))
+		require.Equal(t, http.StatusOK, deliver(t, fleet.WebhookURL, hook.Token, pr.Event(events.EventPullRequestCreated)))
+		flush(t)
+
+		refused, err := j.FindTraces(context.Background(), service, map[string]string{"azreviewer.ingest.outcome": "unauthorized"}, 1, 10*time.Second)
+		require.NoError(t, err)
+		span, ok := refused[len(refused)-1].SpanNamed("POST " + ingest.WebhookPath)
+		require.True(t, ok)
+		require.Equal(t, "token", span.Tags["azreviewer.ingest.auth_failed"])
+		require.EqualValues(t, http.StatusUnauthorized, span.Tags["http.response.status_code"])
+
+		ignored, err := j.FindTraces(context.Background(), service, map[string]string{"azreviewer.ingest.ignored": "organisation_not_configured"}, 1, 10*time.Second)
+		require.NoError(t, err)
+		span, ok = ignored[len(ignored)-1].SpanNamed("POST " + ingest.WebhookPath)
+		require.True(t, ok)
+		require.Contains(t, span.Tags["azreviewer.ingest.reason"], "not configured")
+		require.Empty(t, ignored[len(ignored)-1].Children(span.SpanID), "nothing is published")
+	})
+
 	t.Run("no secret reaches Jaeger", func(t *testing.T) {
 		traces, err := j.FindTraces(context.Background(), service, nil, 5, 10*time.Second)
 		require.NoError(t, err)
