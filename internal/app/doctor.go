@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 
 	"github.com/azreviewer/azreviewer/internal/doctor"
@@ -27,7 +28,7 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if cfg.Project == "" || cfg.Repository == "" {
-		return errors.Join(ErrUsage, errors.New("doctor needs --project and --repository"))
+		return fmt.Errorf("%w: doctor needs --project and --repository", ErrUsage)
 	}
 	p, err := startProcess(ctx, c, "azreviewer-doctor", telemetry.Options{})
 	if err != nil {

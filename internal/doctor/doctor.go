@@ -239,6 +239,9 @@ func failed(name string, err error) Check {
 	c := Check{Name: name, Status: Fail, Detail: err.Error()}
 	if e, ok := azdo.AsError(err); ok {
 		c.Fix = e.Diagnosis()
+		if e.Retryable() {
+			c.Fix = "Azure DevOps could not be reached or answered with a temporary error: check AZDO_ORG_URL, DNS, proxies and Azure DevOps' status, then run doctor again."
+		}
 	}
 	return c
 }
