@@ -11,10 +11,11 @@ import (
 	"syscall"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/app/allinone"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(app.Exit(app.AllInOneMain(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	os.Exit(app.Exit(allinone.Main(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/app/allinone"
 )
 
 // TestDemo runs the README's first command in-process: the demo must post
@@ -20,7 +21,7 @@ func TestDemo(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var out, logs bytes.Buffer
-	err := app.AllInOneMain(ctx, []string{"--demo", "--log-level", "warn"}, &out, &logs)
+	err := allinone.Main(ctx, []string{"--demo", "--log-level", "warn"}, &out, &logs)
 	require.NoError(t, err, logs.String())
 
 	got := out.String()
@@ -56,7 +57,7 @@ func TestUsageErrors(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			var out, logs bytes.Buffer
-			err := app.AllInOneMain(ctx, tt.args, &out, &logs)
+			err := allinone.Main(ctx, tt.args, &out, &logs)
 			require.ErrorIs(t, err, app.ErrUsage)
 			require.ErrorContains(t, err, tt.want)
 			require.Equal(t, 2, app.Exit(err, &logs))

@@ -24,17 +24,17 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&cfg.Project, "project", "", "project to check, by name or id (required)")
 	fs.StringVar(&cfg.Repository, "repository", "", "repository to check, by name or id (required)")
 	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "public URL of the webhook endpoint the service hooks should deliver to")
-	if err := parse(fs, args); err != nil {
+	if err := Parse(fs, args); err != nil {
 		return err
 	}
 	if cfg.Project == "" || cfg.Repository == "" {
 		return fmt.Errorf("%w: doctor needs --project and --repository", ErrUsage)
 	}
-	p, err := startProcess(ctx, c, "azreviewer-doctor", telemetry.Options{})
+	p, err := StartProcess(ctx, c, "azreviewer-doctor", telemetry.Options{})
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	defer p.Close()
 	client, err := az.Client(nil)
 	if err != nil {
 		return err
@@ -47,9 +47,9 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// subcommand returns the doctor subcommand's arguments when args start
+// Subcommand returns the doctor subcommand's arguments when args start
 // with "doctor".
-func subcommand(args []string) ([]string, bool) {
+func Subcommand(args []string) ([]string, bool) {
 	if len(args) > 0 && args[0] == "doctor" {
 		return args[1:], true
 	}

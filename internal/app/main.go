@@ -24,7 +24,7 @@ import (
 var ErrUsage = errors.New("invalid configuration")
 
 // parse reads flags, then the environment for flags not given.
-func parse(fs *flag.FlagSet, args []string) error {
+func Parse(fs *flag.FlagSet, args []string) error {
 	if err := ff.Parse(fs, args, ff.WithEnvVars()); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -34,14 +34,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// process is what every command sets up before its own work: logger,
+// Process is what every command sets up before its own work: logger,
 // tracing, and their teardown.
-type process struct {
-	log      *slog.Logger
+type Process struct {
+	Log      *slog.Logger
 	shutdown func(context.Context) error
 }
 
-func startProcess(ctx context.Context, c *Common, service string, opts telemetry.Options) (*process, error) {
+// StartProcess builds the logger and sets up tracing for service.
+func StartProcess(ctx context.Context, c *Common, service string, opts telemetry.Options) (*Process, error) {
 	log, err := c.Logger()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
@@ -52,19 +53,20 @@ func startProcess(ctx context.Context, c *Common, service string, opts telemetry
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	log.Debug("tracing configured", "exporting", exporting)
-	return &process{log: log, shutdown: shutdown}, nil
+	return &Process{Log: log, shutdown: shutdown}, nil
 }
 
-func (p *process) close() {
+// Close flushes traces.
+func (p *Process) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := p.shutdown(ctx); err != nil {
-		p.log.Warn("flushing traces failed", "error", err)
+		p.Log.Warn("flushing traces failed", "error", err)
 	}
 }
 
-// openStream opens JetStream on nc and makes sure the review stream exists.
-func openStream(ctx context.Context, nc *nats.Conn, c *Common, log *slog.Logger) (jetstream.JetStream, jetstream.Stream, error) {
+// OpenStream opens JetStream on nc and makes sure the review stream exists.
+func OpenStream(ctx context.Context, nc *nats.Conn, c *Common, log *slog.Logger) (jetstream.JetStream, jetstream.Stream, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open JetStream: %w", err)
@@ -76,8 +78,8 @@ func openStream(ctx context.Context, nc *nats.Conn, c *Common, log *slog.Logger)
 	return js, st, nil
 }
 
-// listenIngest builds the ingest handler and opens its listener.
-func listenIngest(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (net.Listener, http.Handler, error) {
+// ListenIngest builds the ingest handler and opens its listener.
+func ListenIngest(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (net.Listener, http.Handler, error) {
 	h, err := NewIngestHandler(cfg, js, reg, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
@@ -96,35 +98,35 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	c, ing := RegisterCommon(fs), RegisterIngest(fs)
 	c.RegisterNATS(fs)
 	ing.RegisterOrg(fs)
-	if err := parse(fs, args); err != nil {
+	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	p, err := startProcess(ctx, c, "azreviewer-ingest", telemetry.Options{})
+	p, err := StartProcess(ctx, c, "azreviewer-ingest", telemetry.Options{})
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	defer p.Close()
 
-	nc, err := Connect(c, "azreviewer-ingest", p.log)
+	nc, err := Connect(c, "azreviewer-ingest", p.Log)
 	if err != nil {
 		return err
 	}
 	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, _, err := openStream(ctx, nc, c, p.log)
+	js, _, err := OpenStream(ctx, nc, c, p.Log)
 	if err != nil {
 		return err
 	}
-	ln, h, err := listenIngest(ing, js, NewRegistry(), p.log)
+	ln, h, err := ListenIngest(ing, js, NewRegistry(), p.Log)
 	if err != nil {
 		return err
 	}
-	return RunIngest(ctx, ln, h, p.log)
+	return RunIngest(ctx, ln, h, p.Log)
 }
 
 // WorkerMain is the worker command: the review consumer. "worker doctor"
 // runs [DoctorMain].
 func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if rest, ok := subcommand(args); ok {
+	if rest, ok := Subcommand(args); ok {
 		return DoctorMain(ctx, rest, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
@@ -132,21 +134,21 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c, wc := RegisterCommon(fs), RegisterWorker(fs)
 	c.RegisterNATS(fs)
 	wc.RegisterMetricsAddr(fs)
-	if err := parse(fs, args); err != nil {
+	if err := Parse(fs, args); err != nil {
 		return err
 	}
-	p, err := startProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
+	p, err := StartProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	defer p.Close()
 
-	nc, err := Connect(c, "azreviewer-worker", p.log)
+	nc, err := Connect(c, "azreviewer-worker", p.Log)
 	if err != nil {
 		return err
 	}
 	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, st, err := openStream(ctx, nc, c, p.log)
+	js, st, err := OpenStream(ctx, nc, c, p.Log)
 	if err != nil {
 		return err
 	}
@@ -158,11 +160,11 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)
 		}
 		tasks.Go(func(ctx context.Context) error {
-			return Serve(ctx, ln, Routes(nil, streamReady(js), reg), 5*time.Second, p.log)
+			return Serve(ctx, ln, Routes(nil, streamReady(js), reg), 5*time.Second, p.Log)
 		})
 	}
 	tasks.Go(func(ctx context.Context) error {
-		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.log})
+		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log})
 	})
 	return tasks.Wait()
 }

@@ -1,4 +1,8 @@
-package app
+// Package allinone is the azreviewer command: an embedded JetStream server,
+// ingest and a worker in one process, and the --demo scenario. It lives
+// apart from package app so the ingest and worker binaries do not link the
+// NATS server or the Azure DevOps simulator.
+package allinone
 
 import (
 	"context"
@@ -12,26 +16,27 @@ import (
 	"github.com/sourcegraph/conc/pool"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/demo"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
-// AllInOneMain is the azreviewer command: an embedded JetStream server,
+// Main is the azreviewer command: an embedded JetStream server,
 // ingest and a worker in one process; with --demo, the demo scenario.
-// "azreviewer doctor" runs [DoctorMain].
-func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if rest, ok := subcommand(args); ok {
-		return DoctorMain(ctx, rest, stdout, stderr)
+// "azreviewer doctor" runs app.DoctorMain.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if rest, ok := app.Subcommand(args); ok {
+		return app.DoctorMain(ctx, rest, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("azreviewer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	c, ing, wc := RegisterCommon(fs), RegisterIngest(fs), RegisterWorker(fs)
+	c, ing, wc := app.RegisterCommon(fs), app.RegisterIngest(fs), app.RegisterWorker(fs)
 	dataDir := fs.String("data-dir", "", "directory of the embedded JetStream store (empty: in memory, lost at exit)")
 	demoMode := fs.Bool("demo", false, "run the demo: simulator, sample pull request, webhook, review, print, exit")
 	demoTimeout := fs.Duration("demo-timeout", time.Minute, "longest the demo waits for the review")
-	if err := parse(fs, args); err != nil {
+	if err := app.Parse(fs, args); err != nil {
 		return err
 	}
 	given := map[string]bool{}
@@ -43,11 +48,11 @@ func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		recorder = &demo.Recorder{}
 		procs = append(procs, recorder)
 	}
-	p, err := startProcess(ctx, c, "azreviewer", telemetry.Options{Processors: procs})
+	p, err := app.StartProcess(ctx, c, "azreviewer", telemetry.Options{Processors: procs})
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	defer p.Close()
 
 	var scenario *demo.Scenario
 	if *demoMode {
@@ -71,18 +76,18 @@ func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer srv.Shutdown()
 	c.Stream.Memory = *dataDir == ""
-	p.log.Info("embedded JetStream started", "url", srv.ClientURL(), "data_dir", *dataDir, "memory", c.Stream.Memory)
+	p.Log.Info("embedded JetStream started", "url", srv.ClientURL(), "data_dir", *dataDir, "memory", c.Stream.Memory)
 	nc, err := srv.Connect()
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, st, err := openStream(ctx, nc, c, p.log)
+	js, st, err := app.OpenStream(ctx, nc, c, p.Log)
 	if err != nil {
 		return err
 	}
-	reg := NewRegistry()
-	ln, h, err := listenIngest(ing, js, reg, p.log)
+	reg := app.NewRegistry()
+	ln, h, err := app.ListenIngest(ing, js, reg, p.Log)
 	if err != nil {
 		return err
 	}
@@ -90,9 +95,9 @@ func AllInOneMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	tasks := pool.New().WithErrors().WithContext(runCtx).WithCancelOnError()
-	tasks.Go(func(ctx context.Context) error { return RunIngest(ctx, ln, h, p.log) })
+	tasks.Go(func(ctx context.Context) error { return app.RunIngest(ctx, ln, h, p.Log) })
 	tasks.Go(func(ctx context.Context) error {
-		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.log})
+		return app.RunWorker(ctx, c, wc, app.WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log})
 	})
 	if !*demoMode {
 		return tasks.Wait()
