@@ -57,6 +57,16 @@ func TestWebhookBecomesAnchoredThreads(t *testing.T) {
 
 	threads := waitForSummary(t, pr)
 	golden(t, "testdata/e2e/threads.golden", describeThreads(threads))
+	// The consumer span ends once the message is acknowledged, just after
+	// the summary is posted.
+	require.Eventually(t, func() bool {
+		for _, s := range spans.GetSpans() {
+			if strings.HasPrefix(s.Name, "process ") {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 10*time.Millisecond, "the delivery is settled")
 
 	t.Run("one trace from webhook to every Azure DevOps call", func(t *testing.T) {
 		var webhook trace.TraceID
