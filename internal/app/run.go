@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -67,12 +69,18 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	if err != nil {
 		return err
 	}
+	coord, err := events.EnsureCoordination(ctx, d.JS, c.Stream, events.CoordinationConfig{Owner: workerName()})
+	if err != nil {
+		return err
+	}
+	metrics := worker.NewMetrics(d.Registry)
 	w, err := worker.New(worker.Config{
 		OrgURL:        cfg.OrgURL,
 		ReviewTimeout: cfg.ReviewTimeout,
 		MaxFiles:      cfg.MaxFiles,
 		Logger:        d.Log,
-	}, client, worker.NewMetrics(d.Registry))
+		Coordinator:   coord,
+	}, client, metrics)
 	if err != nil {
 		return err
 	}
@@ -89,5 +97,12 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		Logger:        d.Log,
 		DeadLetters:   events.NewDeadLetters(d.JS),
 		MaxDeliver:    c.Stream.MaxDeliver,
+		OnSettled:     metrics.Settled,
 	}, w.Handle)
+}
+
+// workerName names this process in lease values: host and pid.
+func workerName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }

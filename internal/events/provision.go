@@ -72,6 +72,10 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.MaxAge,
 		Duplicates:  cfg.DuplicateWindow,
+		// One queued request per pull request (per subject): a newer push
+		// replaces an older one still waiting, which the review of the newer
+		// one covers anyway. Comment commands have a subject of their own.
+		MaxMsgsPerSubject: 1,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, err)

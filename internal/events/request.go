@@ -59,9 +59,16 @@ type CommentRef struct {
 	Edited    bool   `json:"edited,omitempty"`
 }
 
-// Subject is the NATS subject the request is published on.
+// Subject is the NATS subject the request is published on:
+// azreviewer.review.<repositoryId>.<pullRequestId>, with ".comment"
+// appended for comment commands, so the stream's one-message-per-subject
+// limit never lets a push replace a command.
 func (r *ReviewRequest) Subject() string {
-	return SubjectPrefix + token(r.RepositoryID) + "." + strconv.Itoa(r.PullRequestID)
+	s := SubjectPrefix + token(r.RepositoryID) + "." + strconv.Itoa(r.PullRequestID)
+	if r.Trigger == TriggerComment {
+		s += ".comment"
+	}
+	return s
 }
 
 // MsgID is the JetStream de-duplication id (Nats-Msg-Id). Pull-request events

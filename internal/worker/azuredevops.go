@@ -12,11 +12,12 @@ import (
 // implements it.
 type AzureDevOps interface {
 	PullRequest(ctx context.Context, ref azdo.PullRequestRef) (*git.GitPullRequest, error)
-	LatestIteration(ctx context.Context, ref azdo.PullRequestRef) (*git.GitPullRequestIteration, error)
+	Iterations(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestIteration, error)
 	IterationChanges(ctx context.Context, ref azdo.PullRequestRef, iteration, compareTo int) ([]azdo.Change, error)
 	FileAt(ctx context.Context, ref azdo.PullRequestRef, path, commit string) ([]byte, bool, error)
 	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestCommentThread, error)
 	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error)
+	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status git.CommentThreadStatus) (*git.GitPullRequestCommentThread, error)
 	// Explain adds the PAT owner and a permission evaluation to a
 	// permission failure (failure path only).
 	Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error

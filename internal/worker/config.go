@@ -29,12 +29,24 @@ type Config struct {
 	Reviewers []reviewer.Reviewer
 	// Logger receives progress and outcomes. Default slog.Default().
 	Logger *slog.Logger
+	// Coordinator serializes reviews of a pull request across workers and
+	// remembers what was reviewed. Nil: no serialization, and every request
+	// is reviewed in full (threads are still never duplicated).
+	Coordinator Coordinator
+	// LeaseWait is how long a request waits for another worker's review of
+	// the same pull request before it is put back for later. Default 5 min.
+	LeaseWait time.Duration
+	// LeaseRefresh is how often a held lease is refreshed; keep it well
+	// under the lease bucket's TTL. Default 10 s.
+	LeaseRefresh time.Duration
 }
 
 func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
 	c.FetchConcurrency = cmp.Or(c.FetchConcurrency, 8)
 	c.MaxFiles = cmp.Or(c.MaxFiles, 300)
+	c.LeaseWait = cmp.Or(c.LeaseWait, 5*time.Minute)
+	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules()}
 	}

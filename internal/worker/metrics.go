@@ -11,12 +11,14 @@ import (
 
 // Metrics are the worker's Prometheus metrics.
 type Metrics struct {
-	reviews  *prometheus.CounterVec
-	failures *prometheus.CounterVec
-	writes   *prometheus.CounterVec
-	threads  prometheus.Counter
-	findings prometheus.Counter
-	duration prometheus.Histogram
+	reviews     *prometheus.CounterVec
+	skips       *prometheus.CounterVec
+	settlements *prometheus.CounterVec
+	failures    *prometheus.CounterVec
+	writes      *prometheus.CounterVec
+	threads     prometheus.Counter
+	findings    prometheus.Counter
+	duration    prometheus.Histogram
 }
 
 // NewMetrics creates the worker's metrics and registers them with reg
@@ -27,6 +29,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "azreviewer_reviews_total",
 			Help: "Review requests handled, by outcome (reviewed, skipped, failed).",
 		}, []string{"outcome"}),
+		skips: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_review_skips_total",
+			Help: "Review requests that needed no review, by reason (already_reviewed, not_active, no_command, other_organisation).",
+		}, []string{"reason"}),
+		settlements: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_messages_settled_total",
+			Help: "Review requests settled, by how: ack, nak (redelivered later), term, dead_letter.",
+		}, []string{"settlement"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_review_failures_total",
 			Help: "Failed reviews by error type (unauthorized, sign_in_page, missing_scope, forbidden, not_found, rate_limited, transient, dropped, …).",
@@ -50,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.reviews, m.failures, m.writes, m.threads, m.findings, m.duration)
+		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration)
 	}
 	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed} {
 		m.reviews.WithLabelValues(string(o))
@@ -60,6 +70,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 func (m *Metrics) observe(r Report, err error, took time.Duration) {
 	m.reviews.WithLabelValues(string(r.Outcome)).Inc()
+	if r.Outcome == OutcomeSkipped {
+		m.skips.WithLabelValues(r.SkipCode).Inc()
+	}
 	if err != nil {
 		kind := "other"
 		var c events.Classified
@@ -75,4 +88,9 @@ func (m *Metrics) observe(r Report, err error, took time.Duration) {
 	m.threads.Add(float64(r.ThreadsPosted))
 	m.findings.Add(float64(r.Findings))
 	m.duration.Observe(took.Seconds())
+}
+
+// Settled counts a settled message; it is the consume loop's OnSettled.
+func (m *Metrics) Settled(s events.Settlement, _ error, _ time.Duration) {
+	m.settlements.WithLabelValues(string(s)).Inc()
 }

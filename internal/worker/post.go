@@ -20,10 +20,12 @@ const (
 	PropSummary     = "azreviewer.summary"
 )
 
-// post writes one thread per finding not already on the pull request, then
-// the summary, and verifies the writes. Existing threads are read once
-// before, so a redelivered request does not post a finding twice, and once
-// after, to confirm every write Azure DevOps answered with success is there.
+// post writes one thread per finding not already on the pull request,
+// resolves the threads of findings that are gone, writes the summary, and
+// verifies the writes. Existing threads are read once before, so a
+// redelivered request posts nothing twice and a finding the author closed
+// or marked won't-fix is never posted again; and once after, to confirm
+// every write Azure DevOps answered with success is there.
 func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result) error {
 	existing, err := w.azdo.Threads(ctx, ref)
 	if err != nil {
@@ -42,6 +44,10 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	tracking := make(map[string]int, len(changes))
 	for _, ch := range changes {
 		tracking[ch.Path] = ch.ChangeTrackingID
+	}
+	current := make(map[string]bool, len(result.Findings))
+	for _, f := range result.Findings {
+		current[f.Fingerprint()] = true
 	}
 
 	ws := &writes{tracer: w.tracer}
@@ -63,14 +69,25 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		}
 		posted[fp] = true
 	}
+	gone := resolvable(existing, current, changes, result, rep.Since > 0)
+	if failure == nil {
+		for _, t := range gone {
+			if failure = ws.resolve(ctx, w.azdo, ref, t); failure != nil {
+				break
+			}
+		}
+	}
 	key := strconv.Itoa(rep.Iteration) + "@" + head
 	if failure == nil && !summaries[key] {
-		failure = ws.create(ctx, w.azdo, ref, WriteSummary, summaryThread(key, rep, result, head))
+		failure = ws.create(ctx, w.azdo, ref, WriteSummary, summaryThread(key, Summary{
+			Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result,
+		}))
 	}
 
 	ws.verify(ctx, w.azdo, ref)
 	rep.Writes = ws.counts
 	rep.ThreadsPosted = ws.posted[WriteThread]
+	rep.Resolved = ws.posted[WriteResolve]
 	rep.SummaryPosted = ws.posted[WriteSummary] > 0
 	if failure != nil {
 		return failure
@@ -81,10 +98,52 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	return nil
 }
 
+// resolvable returns azreviewer's open finding threads whose finding this
+// review no longer produces. A full review judges every file it read; an
+// incremental one only the files changed since the last review. Nothing is
+// resolved when a reviewer failed, and files not reviewed keep theirs.
+func resolvable(existing []git.GitPullRequestCommentThread, current map[string]bool, changes []azdo.Change, result reviewer.Result, incremental bool) []git.GitPullRequestCommentThread {
+	if len(result.Failed) > 0 {
+		return nil
+	}
+	judged := make(map[string]bool, len(changes))
+	for _, ch := range changes {
+		judged[ch.Path] = true
+		if ch.OriginalPath != "" {
+			judged[ch.OriginalPath] = true
+		}
+	}
+	skipped := make(map[string]bool, len(result.Skipped))
+	for _, s := range result.Skipped {
+		skipped[s.Path] = true
+	}
+	var out []git.GitPullRequestCommentThread
+	for _, t := range existing {
+		fp := property(t.Properties, PropFingerprint)
+		if fp == "" || current[fp] || t.Id == nil || t.Status == nil || (t.IsDeleted != nil && *t.IsDeleted) {
+			continue
+		}
+		if *t.Status != git.CommentThreadStatusValues.Active && *t.Status != git.CommentThreadStatusValues.Pending {
+			continue // the author already closed it, or marked it won't-fix
+		}
+		path := ""
+		if t.ThreadContext != nil && t.ThreadContext.FilePath != nil {
+			path = *t.ThreadContext.FilePath
+		}
+		if skipped[path] || (incremental && !judged[path]) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
 // Write kinds, as recorded on write spans and metrics.
 const (
 	WriteThread  = "thread"
 	WriteSummary = "summary"
+	// WriteResolve sets a finding's thread to fixed.
+	WriteResolve = "resolve"
 )
 
 // Write outcomes.
@@ -118,6 +177,8 @@ type pendingWrite struct {
 	kind     string
 	span     trace.Span
 	threadID int
+	// status, when set, is the thread status the write must have left.
+	status git.CommentThreadStatus
 }
 
 // create posts a thread inside a write span. A rejected write ends its span
@@ -143,6 +204,27 @@ func (ws *writes) create(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 	return nil
 }
 
+// resolve sets a thread to fixed inside a write span.
+func (ws *writes) resolve(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread) error {
+	ctx, span := ws.tracer.Start(ctx, "write "+WriteResolve, trace.WithAttributes(
+		attribute.String("azreviewer.write.kind", WriteResolve),
+		attribute.Int("azdo.thread.id", *t.Id),
+		attribute.String("azreviewer.finding.rule", property(t.Properties, PropRule)),
+		attribute.String("azreviewer.finding.fingerprint", property(t.Properties, PropFingerprint)),
+	))
+	fixed := git.CommentThreadStatusValues.Fixed
+	if _, err := az.UpdateThreadStatus(ctx, ref, *t.Id, fixed); err != nil {
+		err = azdo.WriteFailure(err)
+		ws.counts.Rejected++
+		span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
+		recordFailure(span, err)
+		span.End()
+		return err
+	}
+	ws.pending = append(ws.pending, pendingWrite{kind: WriteResolve, span: span, threadID: *t.Id, status: fixed})
+	return nil
+}
+
 // verify reads the threads back once and settles every pending write.
 func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef) {
 	if len(ws.pending) == 0 {
@@ -152,10 +234,13 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 	ctx, span := ws.tracer.Start(ctx, "verify writes", trace.WithAttributes(attribute.Int("azreviewer.writes.pending", len(ws.pending))))
 	defer span.End()
 	threads, err := az.Threads(ctx, ref)
-	present := make(map[int]bool, len(threads))
+	present := make(map[int]git.CommentThreadStatus, len(threads))
 	for _, t := range threads {
 		if t.Id != nil && (t.IsDeleted == nil || !*t.IsDeleted) {
-			present[*t.Id] = true
+			present[*t.Id] = ""
+			if t.Status != nil {
+				present[*t.Id] = *t.Status
+			}
 		}
 	}
 	if err != nil {
@@ -167,7 +252,7 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 		case err != nil:
 			outcome = WriteUnverified
 			ws.counts.Unverified++
-		case p.threadID == 0 || !present[p.threadID]:
+		case !written(present, p):
 			outcome = WriteDropped
 			ws.counts.Dropped++
 			p.span.SetStatus(codes.Error, "Azure DevOps answered success but the write is not there when read back")
@@ -186,6 +271,13 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 		attribute.Int("azreviewer.writes.unverified", ws.counts.Unverified),
 	)
 	ws.pending = nil
+}
+
+// written reports whether the read-back shows the write: the thread is
+// there and, for a status change, has that status.
+func written(present map[int]git.CommentThreadStatus, p pendingWrite) bool {
+	status, ok := present[p.threadID]
+	return p.threadID != 0 && ok && (p.status == "" || status == p.status)
 }
 
 // endAll ends spans of writes never verified (a panic or early return).
@@ -242,11 +334,11 @@ func findingThread(f reviewer.Finding, fingerprint string, changeTrackingID, ite
 
 // summaryThread is the pull-request-level thread that says what the review
 // covered. It is closed: it informs, there is nothing to resolve.
-func summaryThread(key string, rep *Report, result reviewer.Result, head string) git.GitPullRequestCommentThread {
+func summaryThread(key string, sum Summary) git.GitPullRequestCommentThread {
 	closed := git.CommentThreadStatusValues.Closed
 	text := git.CommentTypeValues.Text
 	parent := 0
-	content := RenderSummary(rep.Iteration, head, rep.FilesReviewed, result)
+	content := sum.Render()
 	return git.GitPullRequestCommentThread{
 		Comments:   &[]git.Comment{{ParentCommentId: &parent, Content: &content, CommentType: &text}},
 		Status:     &closed,

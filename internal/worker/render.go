@@ -20,27 +20,50 @@ func severityLabel(s reviewer.Severity) string {
 	return strings.ToUpper(string(s[:1])) + string(s[1:])
 }
 
-// RenderSummary is the markdown of the summary thread.
-func RenderSummary(iteration int, head string, filesReviewed int, r reviewer.Result) string {
+// Summary is what the summary thread reports.
+type Summary struct {
+	// Iteration was reviewed; Since, when positive, is the iteration an
+	// incremental review compared with.
+	Iteration, Since int
+	Head             string
+	// Files is how many changed files were read; Resolved how many earlier
+	// findings are gone.
+	Files, Resolved int
+	Result          reviewer.Result
+}
+
+// Render is the summary thread's markdown.
+func (s Summary) Render() string {
+	r := s.Result
 	var b strings.Builder
 	b.WriteString("### azreviewer\n\n")
-	fmt.Fprintf(&b, "Reviewed iteration %d (`%s`): %s in %s.\n", iteration, shortSHA(head), plural(len(r.Findings), "finding"), plural(filesReviewed, "changed file"))
+	switch {
+	case s.Since > 0 && s.Iteration-s.Since == 1:
+		fmt.Fprintf(&b, "Reviewed iteration %d (`%s`), the changes since iteration %d: %s in %s.\n", s.Iteration, shortSHA(s.Head), s.Since, plural(len(r.Findings), "finding"), plural(s.Files, "changed file"))
+	case s.Since > 0:
+		fmt.Fprintf(&b, "Reviewed iterations %d–%d (`%s`), the changes since iteration %d: %s in %s.\n", s.Since+1, s.Iteration, shortSHA(s.Head), s.Since, plural(len(r.Findings), "finding"), plural(s.Files, "changed file"))
+	default:
+		fmt.Fprintf(&b, "Reviewed iteration %d (`%s`): %s in %s.\n", s.Iteration, shortSHA(s.Head), plural(len(r.Findings), "finding"), plural(s.Files, "changed file"))
+	}
 	if n := len(r.Findings); n > 0 {
 		counts := map[reviewer.Severity]int{}
 		for _, f := range r.Findings {
 			counts[f.Severity]++
 		}
 		var parts []string
-		for _, s := range []reviewer.Severity{reviewer.SeverityError, reviewer.SeverityWarning, reviewer.SeverityInfo} {
+		for _, sev := range []reviewer.Severity{reviewer.SeverityError, reviewer.SeverityWarning, reviewer.SeverityInfo} {
 			switch {
-			case counts[s] == 0:
-			case s == reviewer.SeverityInfo:
-				parts = append(parts, fmt.Sprintf("%d info", counts[s]))
+			case counts[sev] == 0:
+			case sev == reviewer.SeverityInfo:
+				parts = append(parts, fmt.Sprintf("%d info", counts[sev]))
 			default:
-				parts = append(parts, plural(counts[s], string(s)))
+				parts = append(parts, plural(counts[sev], string(sev)))
 			}
 		}
 		fmt.Fprintf(&b, "\nBy severity: %s.\n", strings.Join(parts, ", "))
+	}
+	if s.Resolved > 0 {
+		fmt.Fprintf(&b, "\n%s from earlier iterations no longer found: marked fixed.\n", plural(s.Resolved, "finding"))
 	}
 	if len(r.Ran) > 0 {
 		fmt.Fprintf(&b, "\nReviewers: %s.\n", strings.Join(r.Ran, ", "))

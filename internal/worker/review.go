@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/sourcegraph/conc/pool"
@@ -13,38 +14,70 @@ import (
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
-// review is the pipeline: select, read, diff, review, post.
+// review is the pipeline: select, serialize, skip what is already
+// reviewed, read what changed, diff, review, post, remember.
 func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report, error) {
 	if req.OrgURL != "" && events.NormalizeOrgURL(req.OrgURL) != events.NormalizeOrgURL(w.cfg.OrgURL) {
-		return skip("event is for organisation %s, which this worker is not configured for", req.OrgURL)
+		return skip(SkipOtherOrg, "event is for organisation %s, which this worker is not configured for", req.OrgURL)
 	}
-	if req.Trigger == events.TriggerComment && (req.Comment == nil || !wantsReview(req.Comment.Content)) {
-		return skip("comment does not contain %q", commentCommand)
+	forced := req.Trigger == events.TriggerComment
+	if forced && (req.Comment == nil || !wantsReview(req.Comment.Content)) {
+		return skip(SkipNoCommand, "comment does not contain %q", commentCommand)
 	}
-	ref := azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID}
-
-	pr, err := w.azdo.PullRequest(ctx, ref)
+	key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
+	ctx, release, err := w.acquire(ctx, key)
 	if err != nil {
 		return Report{}, err
 	}
-	if pr.Status != nil && *pr.Status != git.PullRequestStatusValues.Active {
-		return skip("pull request is %s", *pr.Status)
+	defer release()
+
+	state, err := w.loadState(ctx, key)
+	if err != nil {
+		return Report{}, err
+	}
+	if !forced && state.covers(req.SourceCommit) {
+		return skip(SkipAlreadyReviewed, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
+	}
+
+	ref := azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID}
+	pr, err := w.azdo.PullRequest(ctx, ref)
+	if err != nil {
+		return Report{}, err
 	}
 	repoName := ""
 	if pr.Repository != nil {
 		repoName = deref(pr.Repository.Name)
 	}
-	it, err := w.azdo.LatestIteration(ctx, ref)
+	if pr.Status != nil && *pr.Status != git.PullRequestStatusValues.Active {
+		rep, err := skip(SkipNotActive, "pull request is %s", *pr.Status)
+		rep.Repository = repoName
+		return rep, err
+	}
+	its, err := w.azdo.Iterations(ctx, ref)
 	if err != nil {
 		return Report{Repository: repoName}, err
 	}
-	rep := Report{Outcome: OutcomeReviewed, Iteration: *it.Id, Repository: repoName}
-	base, head := commitOf(it.CommonRefCommit), commitOf(it.SourceRefCommit)
+	if len(its) == 0 {
+		return Report{Repository: repoName}, fmt.Errorf("pull request %d has no iterations", ref.ID)
+	}
+	latest := its[len(its)-1]
+	rep := Report{Outcome: OutcomeReviewed, Iteration: *latest.Id, Repository: repoName}
+	base, head := commitOf(latest.CommonRefCommit), commitOf(latest.SourceRefCommit)
 	if base == "" || head == "" {
 		return rep, fmt.Errorf("iteration %d lacks its common or source commit", rep.Iteration)
 	}
+	if !forced && state.Iteration == rep.Iteration && state.SourceCommit == head {
+		rep, err := skip(SkipAlreadyReviewed, "iteration %d is already reviewed", state.Iteration)
+		rep.Repository, rep.Iteration = repoName, state.Iteration
+		return rep, err
+	}
 
-	changes, err := w.azdo.IterationChanges(ctx, ref, rep.Iteration, 0)
+	// Incremental: only the files changed since the last reviewed iteration
+	// are read, each with its whole diff against the common commit.
+	if !forced && state.Iteration > 0 && state.Iteration < rep.Iteration {
+		rep.Since = state.Iteration
+	}
+	changes, err := w.azdo.IterationChanges(ctx, ref, rep.Iteration, rep.Since)
 	if err != nil {
 		return rep, err
 	}
@@ -55,7 +88,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		}
 		changes = changes[:w.cfg.MaxFiles]
 	}
-	files, err := w.diffFiles(ctx, ref, changes, base, head)
+	files, err := w.diffFiles(ctx, ref, changes, base, head, rep.Since == 0)
 	if err != nil {
 		return rep, err
 	}
@@ -68,18 +101,32 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	rep.SkippedFiles = len(result.Skipped)
 	rep.ReviewerErrors = len(result.Failed)
 	if ctx.Err() != nil {
-		return rep, ctx.Err()
+		return rep, context.Cause(ctx)
 	}
 
 	if err := w.post(ctx, ref, changes, head, &rep, result); err != nil {
 		return rep, err
 	}
+	covered := make([]string, 0, len(its))
+	for _, it := range its {
+		if c := commitOf(it.SourceRefCommit); c != "" {
+			covered = append(covered, c)
+		}
+	}
+	if err := w.saveState(ctx, key, reviewState{Iteration: rep.Iteration, SourceCommit: head, Covered: covered, ReviewedAt: time.Now().UTC()}); err != nil {
+		// The threads are posted; a lost state only costs a redundant
+		// review later, which posts nothing twice.
+		w.cfg.Logger.Warn("review state not saved", "key", key, "error", err)
+	}
 	return rep, nil
 }
 
-// diffFiles reads the base and head version of every change, with bounded
-// concurrency, and diffs them. The result keeps the order of changes.
-func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string) ([]reviewer.FileDiff, error) {
+// diffFiles reads the common-commit and head version of every change, with
+// bounded concurrency, and diffs them; the result keeps the order of
+// changes. With againstBase the change types are relative to the common
+// commit (a full review) and reads known to miss are skipped; otherwise
+// (an incremental review) each file's presence on both sides decides.
+func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string, againstBase bool) ([]reviewer.FileDiff, error) {
 	files := make([]reviewer.FileDiff, len(changes))
 	p := pool.New().WithContext(ctx).WithCancelOnError().WithFirstError().WithMaxGoroutines(w.cfg.FetchConcurrency)
 	for i, ch := range changes {
@@ -90,19 +137,34 @@ func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes
 				oldPath = ch.OriginalPath
 			}
 			var old, cur []byte
-			if kind != reviewer.ChangeAdd {
-				b, _, err := w.azdo.FileAt(ctx, ref, oldPath, base)
-				if err != nil {
+			var inBase, inHead bool
+			var err error
+			if !againstBase || kind != reviewer.ChangeAdd {
+				if old, inBase, err = w.azdo.FileAt(ctx, ref, oldPath, base); err != nil {
 					return err
 				}
-				old = b
 			}
-			if kind != reviewer.ChangeDelete {
-				b, _, err := w.azdo.FileAt(ctx, ref, ch.Path, head)
-				if err != nil {
+			if !againstBase || kind != reviewer.ChangeDelete {
+				if cur, inHead, err = w.azdo.FileAt(ctx, ref, ch.Path, head); err != nil {
 					return err
 				}
-				cur = b
+			}
+			if !againstBase {
+				switch {
+				case !inBase && !inHead:
+					// Added and removed again within the pull request: no diff,
+					// but its earlier findings are resolved.
+					files[i] = reviewer.FileDiff{Path: ch.Path, Change: reviewer.ChangeDelete}
+					return nil
+				case !inBase:
+					kind = reviewer.ChangeAdd
+				case !inHead:
+					kind = reviewer.ChangeDelete
+				case oldPath != ch.Path:
+					kind = reviewer.ChangeRename
+				default:
+					kind = reviewer.ChangeEdit
+				}
 			}
 			renamedFrom := ""
 			if kind == reviewer.ChangeRename {

@@ -73,15 +73,20 @@ const (
 // Report is what one review request did.
 type Report struct {
 	Outcome Outcome
-	// Reason says why a request was skipped.
-	Reason string
+	// SkipCode and Reason say why a request was skipped.
+	SkipCode string
+	Reason   string
 	// Repository is the repository's name, as Azure DevOps reports it.
-	Repository     string
-	Iteration      int
+	Repository string
+	Iteration  int
+	// Since is the iteration an incremental review compared with (0: the
+	// whole pull request).
+	Since          int
 	FilesReviewed  int
 	Findings       int
 	ThreadsPosted  int
 	AlreadyPosted  int
+	Resolved       int
 	Writes         WriteCounts
 	SummaryPosted  bool
 	SkippedFiles   int
@@ -115,6 +120,8 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	span.SetAttributes(
 		attribute.String("azreviewer.outcome", string(rep.Outcome)),
 		attribute.Int("azreviewer.iteration", rep.Iteration),
+		attribute.Int("azreviewer.since_iteration", rep.Since),
+		attribute.Int("azreviewer.threads_resolved", rep.Resolved),
 		attribute.Int("azreviewer.findings", rep.Findings),
 		attribute.Int("azreviewer.threads_posted", rep.ThreadsPosted),
 		attribute.Int("azreviewer.writes.posted", rep.Writes.Posted),
@@ -124,11 +131,11 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	)
 	switch rep.Outcome {
 	case OutcomeSkipped:
-		span.SetAttributes(attribute.String("azreviewer.skip_reason", rep.Reason))
+		span.SetAttributes(attribute.String("azreviewer.skip", rep.SkipCode), attribute.String("azreviewer.skip_reason", rep.Reason))
 		log.Info("review skipped", "reason", rep.Reason)
 	case OutcomeReviewed:
-		log.Info("review posted", "iteration", rep.Iteration, "files", rep.FilesReviewed, "findings", rep.Findings,
-			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "took", time.Since(start).Round(time.Millisecond))
+		log.Info("review posted", "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
+			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond))
 	default:
 		recordFailure(span, err)
 		args := []any{"error", err, "writes_posted", rep.Writes.Posted, "writes_rejected", rep.Writes.Rejected, "writes_dropped", rep.Writes.Dropped}
@@ -165,9 +172,18 @@ func steer(err error) error {
 	}
 }
 
+// Why a request needed no review, as counted by
+// azreviewer_review_skips_total{reason}.
+const (
+	SkipOtherOrg        = "other_organisation"
+	SkipNoCommand       = "no_command"
+	SkipNotActive       = "not_active"
+	SkipAlreadyReviewed = "already_reviewed"
+)
+
 // skip ends a request that needs no review.
-func skip(format string, args ...any) (Report, error) {
-	return Report{Outcome: OutcomeSkipped, Reason: fmt.Sprintf(format, args...)}, nil
+func skip(code, format string, args ...any) (Report, error) {
+	return Report{Outcome: OutcomeSkipped, SkipCode: code, Reason: fmt.Sprintf(format, args...)}, nil
 }
 
 // commentCommand is the command a comment must carry to trigger a review.

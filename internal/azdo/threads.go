@@ -1,0 +1,35 @@
+package azdo
+
+import (
+	"context"
+	"sort"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+)
+
+// UpdateThreadStatus sets a thread's status (e.g. fixed).
+func (c *Client) UpdateThreadStatus(ctx context.Context, ref PullRequestRef, threadID int, status git.CommentThreadStatus) (*git.GitPullRequestCommentThread, error) {
+	t, err := c.git.UpdateThread(ctx, git.UpdateThreadArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID, ThreadId: &threadID,
+		CommentThread: &git.GitPullRequestCommentThread{Status: &status},
+	})
+	return t, wrap("update thread", err)
+}
+
+// Iterations lists a pull request's iterations, oldest first.
+func (c *Client) Iterations(ctx context.Context, ref PullRequestRef) ([]git.GitPullRequestIteration, error) {
+	its, err := c.git.GetPullRequestIterations(ctx, git.GetPullRequestIterationsArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+	})
+	if err != nil {
+		return nil, wrap("list pull request iterations", err)
+	}
+	out := make([]git.GitPullRequestIteration, 0, len(*its))
+	for _, it := range *its {
+		if it.Id != nil {
+			out = append(out, it)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return *out[i].Id < *out[j].Id })
+	return out, nil
+}

@@ -1,0 +1,147 @@
+package events
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Buckets of the per-pull-request coordination state.
+const (
+	// LeaseBucket holds one key per pull request under review; a worker
+	// holds it while it reviews, refreshing it, and it expires with its
+	// holder if the holder dies.
+	LeaseBucket = "azreviewer-leases"
+	// StateBucket remembers, per pull request, what was last reviewed.
+	StateBucket = "azreviewer-review-state"
+)
+
+// ErrLeaseHeld is returned by Acquire when another worker holds the lease.
+var ErrLeaseHeld = errors.New("the pull request is being reviewed by another worker")
+
+// ErrLeaseLost is returned by Refresh when the lease expired and was taken
+// by another worker: the holder must stop writing.
+var ErrLeaseLost = errors.New("the lease on the pull request was lost")
+
+// Coordination stores per-pull-request leases and review state in
+// JetStream key-value buckets, shared by every worker. Safe for concurrent
+// use.
+type Coordination struct {
+	leases jetstream.KeyValue
+	state  jetstream.KeyValue
+	owner  string
+}
+
+// CoordinationConfig configures the buckets.
+type CoordinationConfig struct {
+	// LeaseTTL is how long a lease outlives its last refresh. Default 45 s.
+	LeaseTTL time.Duration
+	// Owner names this worker in lease values (for operators). Default "worker".
+	Owner string
+}
+
+// EnsureCoordination creates or updates the buckets.
+func EnsureCoordination(ctx context.Context, js jetstream.JetStream, stream StreamConfig, cfg CoordinationConfig) (*Coordination, error) {
+	stream = stream.withDefaults()
+	leases, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      LeaseBucket,
+		Description: "pull requests under review, one lease each",
+		TTL:         cmp.Or(cfg.LeaseTTL, 45*time.Second),
+		History:     1,
+		Storage:     stream.storage(),
+		Replicas:    stream.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create or update bucket %s: %w", LeaseBucket, err)
+	}
+	state, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      StateBucket,
+		Description: "per pull request: the iterations already reviewed",
+		History:     1,
+		Storage:     stream.storage(),
+		Replicas:    stream.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create or update bucket %s: %w", StateBucket, err)
+	}
+	return &Coordination{leases: leases, state: state, owner: cmp.Or(cfg.Owner, "worker")}, nil
+}
+
+// Lease is a held lease on one pull request. It is safe for concurrent use.
+type Lease struct {
+	mu    sync.Mutex
+	kv    jetstream.KeyValue
+	key   string
+	value []byte
+	rev   uint64
+}
+
+// Acquire takes the lease for key, or returns ErrLeaseHeld.
+func (c *Coordination) Acquire(ctx context.Context, key string) (*Lease, error) {
+	value := []byte(c.owner)
+	rev, err := c.leases.Create(ctx, key, value)
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return nil, ErrLeaseHeld
+	}
+	if err != nil {
+		return nil, fmt.Errorf("acquire lease %s: %w", key, err)
+	}
+	return &Lease{kv: c.leases, key: key, value: value, rev: rev}, nil
+}
+
+// Refresh extends the lease. ErrLeaseLost means it expired and someone
+// else took it.
+func (l *Lease) Refresh(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	rev, err := l.kv.Update(ctx, l.key, l.value, l.rev)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyNotFound) {
+			return fmt.Errorf("%w: %w", ErrLeaseLost, err)
+		}
+		return fmt.Errorf("refresh lease %s: %w", l.key, err)
+	}
+	l.rev = rev
+	return nil
+}
+
+// Release gives the lease up, unless it was already lost.
+func (l *Lease) Release(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	err := l.kv.Delete(ctx, l.key, jetstream.LastRevision(l.rev))
+	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("release lease %s: %w", l.key, err)
+	}
+	return nil
+}
+
+// LoadState returns the stored state of key; found is false when none.
+func (c *Coordination) LoadState(ctx context.Context, key string) (data []byte, found bool, err error) {
+	e, err := c.state.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("load review state %s: %w", key, err)
+	}
+	return e.Value(), true, nil
+}
+
+// SaveState stores the state of key.
+func (c *Coordination) SaveState(ctx context.Context, key string, data []byte) error {
+	if _, err := c.state.Put(ctx, key, data); err != nil {
+		return fmt.Errorf("save review state %s: %w", key, err)
+	}
+	return nil
+}
+
+// PullRequestKey is the coordination key of a pull request.
+func PullRequestKey(repositoryID string, pullRequestID int) string {
+	return fmt.Sprintf("pr.%s.%d", token(repositoryID), pullRequestID)
+}

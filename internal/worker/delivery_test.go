@@ -1,0 +1,192 @@
+package worker_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+// coordinated is a worker with real JetStream coordination (lease and
+// review state) against the simulator.
+type coordinated struct {
+	sim *azdotest.Sim
+	pr  *azdosim.PullRequest
+	new func(t *testing.T) *worker.Worker
+}
+
+func setupCoordinated(t *testing.T, base, head map[string]string) *coordinated {
+	t.Helper()
+	sim := azdotest.New(t)
+	pr := sim.NewPullRequest(base, head)
+	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	require.NoError(t, err)
+	return &coordinated{sim: sim, pr: pr, new: func(t *testing.T) *worker.Worker {
+		client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
+		require.NoError(t, err)
+		w, err := worker.New(worker.Config{
+			OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		}, client, nil)
+		require.NoError(t, err)
+		return w
+	}}
+}
+
+func (c *coordinated) request(trigger events.Trigger, commit string) *events.ReviewRequest {
+	return &events.ReviewRequest{
+		Version: events.SchemaVersion, Trigger: trigger, EventID: "e-" + commit,
+		ProjectID: c.sim.Project.ID(), RepositoryID: c.sim.Repo.ID(), PullRequestID: c.pr.ID(), SourceCommit: commit,
+	}
+}
+
+// calls counts the simulator's answered requests.
+func (c *coordinated) calls() int { return len(c.sim.Server.Requests()) }
+
+func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
+	t.Parallel()
+	c := setupCoordinated(t, map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
+	w := c.new(t)
+	first := c.pr.Head()
+	rep, err := w.Review(context.Background(), c.request(events.TriggerCreated, first))
+	require.NoError(t, err)
+	require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+
+	second := c.sim.Repo.Commit(map[string]string{"/a.js": "let a = 1;\nconsole.log(a);\n"})
+	c.pr.Push(second)
+	rep, err = w.Review(context.Background(), c.request(events.TriggerUpdated, second))
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.Iteration)
+
+	tests := []struct {
+		name   string
+		req    *events.ReviewRequest
+		reason string
+	}{
+		{"the same push again (another subscription, a retry)", c.request(events.TriggerUpdated, second), "already reviewed"},
+		{"a vote or reviewer update: same source commit", c.request(events.TriggerUpdated, second), "already reviewed"},
+		{"an older push delivered late", c.request(events.TriggerUpdated, first), "already reviewed"},
+		{"created racing updated for the first push", c.request(events.TriggerCreated, first), "already reviewed"},
+	}
+	for _, tt := range tests {
+		before := c.calls()
+		rep, err := w.Review(context.Background(), tt.req)
+		require.NoError(t, err, tt.name)
+		require.Equal(t, worker.OutcomeSkipped, rep.Outcome, tt.name)
+		require.Equal(t, worker.SkipAlreadyReviewed, rep.SkipCode, tt.name)
+		require.Contains(t, rep.Reason, tt.reason, tt.name)
+		require.Equal(t, before, c.calls(), "%s: no Azure DevOps call", tt.name)
+	}
+}
+
+func TestIncrementalReviewReadsOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{}
+	head := map[string]string{}
+	for _, f := range []string{"/a.js", "/b.js", "/c.js", "/d.js", "/e.js"} {
+		base[f] = "let x;\n"
+		head[f] = "let x;\nconsole.log(x);\n" // a finding in every file
+	}
+	c := setupCoordinated(t, base, head)
+	w := c.new(t)
+	rep, err := w.Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+	require.NoError(t, err)
+	require.Equal(t, 5, rep.ThreadsPosted)
+
+	// Iteration 2 fixes a.js and adds a finding to b.js; c–e are untouched.
+	next := map[string]string{}
+	for k, v := range head {
+		next[k] = v
+	}
+	next["/a.js"] = "let x;\n"
+	next["/b.js"] = "let x;\nconsole.log(x);\ndebugger;\n"
+	commit := c.sim.Repo.Commit(next)
+	c.pr.Push(commit)
+
+	items := c.sim.Server.Count("git.items.get")
+	rep, err = w.Review(context.Background(), c.request(events.TriggerUpdated, commit))
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Since, "compared with the reviewed iteration")
+	require.Equal(t, 2, rep.FilesReviewed, "only a.js and b.js are read")
+	require.Equal(t, 4, c.sim.Server.Count("git.items.get")-items, "base and head of the two changed files")
+	require.Equal(t, 1, rep.ThreadsPosted, "the new debugger finding")
+	require.Equal(t, 1, rep.AlreadyPosted, "b.js's console.log is already there")
+	require.Equal(t, 1, rep.Resolved, "a.js's finding is gone")
+
+	var fixed, active, summaries int
+	for _, th := range c.pr.Threads() {
+		switch {
+		case th.ThreadContext == nil:
+			summaries++
+			require.True(t, strings.Contains(*(*th.Comments)[0].Content, "changes since iteration 1") || strings.Contains(*(*th.Comments)[0].Content, "iteration 1 ("))
+		case string(*th.Status) == "fixed":
+			fixed++
+			require.Equal(t, "/a.js", *th.ThreadContext.FilePath)
+		default:
+			active++
+		}
+	}
+	require.Equal(t, 1, fixed)
+	require.Equal(t, 5, active, "b–e's console.log and b's debugger")
+	require.Equal(t, 2, summaries, "one per reviewed iteration")
+}
+
+func TestClosedFindingsAreNeverPostedAgain(t *testing.T) {
+	t.Parallel()
+	c := setupCoordinated(t, map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
+	w := c.new(t)
+	_, err := w.Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+	require.NoError(t, err)
+	for _, th := range c.pr.Threads() {
+		if th.ThreadContext != nil {
+			c.pr.SetThreadStatus(*th.Id, "wontFix")
+		}
+	}
+	// A forced full re-review (comment command) neither reposts nor resolves it.
+	req := c.request(events.TriggerComment, c.pr.Head())
+	req.Comment = &events.CommentRef{CommentID: 3, Content: "/azreviewer review"}
+	rep, err := w.Review(context.Background(), req)
+	require.NoError(t, err)
+	require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+	require.Equal(t, 0, rep.ThreadsPosted)
+	require.Equal(t, 1, rep.AlreadyPosted)
+	require.Equal(t, 0, rep.Resolved)
+}
+
+func TestOneReviewAtATimePerPullRequest(t *testing.T) {
+	t.Parallel()
+	c := setupCoordinated(t, map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
+	// Slow writes keep the first review inside its lease.
+	c.sim.Server.Delay("git.threads.create", 300*time.Millisecond)
+	workers := []*worker.Worker{c.new(t), c.new(t)}
+	reports := make([]worker.Report, 2)
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		wg.Go(func() {
+			rep, err := w.Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+			require.NoError(t, err)
+			reports[i] = rep
+		})
+	}
+	wg.Wait()
+	outcomes := map[worker.Outcome]int{}
+	for _, r := range reports {
+		outcomes[r.Outcome]++
+	}
+	require.Equal(t, map[worker.Outcome]int{worker.OutcomeReviewed: 1, worker.OutcomeSkipped: 1}, outcomes,
+		"the second worker waits for the lease, then finds the commit reviewed")
+	require.Len(t, c.pr.Threads(), 2, "one finding thread and one summary")
+}
