@@ -124,10 +124,13 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // WorkerMain is the worker command: the review consumer. "worker doctor"
-// runs [DoctorMain].
+// runs [DoctorMain], "worker dead-letters" [DeadLettersMain].
 func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rest, ok := Subcommand(args); ok {
 		return DoctorMain(ctx, rest, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "dead-letters" {
+		return DeadLettersMain(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -257,3 +257,49 @@ func TestConsumeDeadLetters(t *testing.T) {
 		})
 	}
 }
+
+func TestListAndReplayDeadLetters(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	ctx := context.Background()
+	for pr := 1; pr <= 2; pr++ {
+		_, err := events.NewPublisher(b.JS).Publish(ctx, request(pr, "c"))
+		require.NoError(t, err)
+	}
+	var settled sync.WaitGroup
+	settled.Add(2)
+	done := make(chan struct{})
+	go func() { settled.Wait(); close(done) }()
+	consumeUntil(t, b, events.ConsumeConfig{
+		Logger: quiet, DeadLetters: events.NewDeadLetters(b.JS),
+		OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
+	}, done, func(context.Context, jetstream.Msg) error {
+		return events.Permanent(diagnosed{errors.New("403")})
+	})
+	requireMessages(t, b.DeadLetters, 2)
+
+	list, err := events.ListDeadLetters(ctx, b.JS, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.Equal(t, "forbidden", list[0].ErrorType)
+	require.Equal(t, "grant it", list[0].Diagnosis)
+	require.Equal(t, 1, list[0].Deliveries)
+	require.NotNil(t, list[0].Request)
+	limited, err := events.ListDeadLetters(ctx, b.JS, 1)
+	require.NoError(t, err)
+	require.Len(t, limited, 1)
+
+	seq, err := events.ReplayDeadLetter(ctx, b.JS, list[0].Seq)
+	require.NoError(t, err)
+	requireMessages(t, b.Stream, 1)
+	requireMessages(t, b.DeadLetters, 1)
+	again, err := b.Stream.GetMsg(ctx, seq)
+	require.NoError(t, err)
+	require.Equal(t, list[0].OriginalSubject, again.Subject)
+	rest, err := events.ListDeadLetters(ctx, b.JS, 10)
+	require.NoError(t, err)
+	require.Len(t, rest, 1)
+	require.Equal(t, list[1].Seq, rest[0].Seq)
+	_, err = events.ReplayDeadLetter(ctx, b.JS, list[0].Seq)
+	require.Error(t, err, "a replayed dead letter is gone")
+}

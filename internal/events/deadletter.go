@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -87,4 +89,83 @@ func (d *DeadLetters) Publish(ctx context.Context, msg jetstream.Msg, cause erro
 		return fmt.Errorf("publish dead letter %s: %w", subject, err)
 	}
 	return nil
+}
+
+// DeadLetter is one entry of the dead-letter stream.
+type DeadLetter struct {
+	Seq             uint64
+	Time            time.Time
+	OriginalSubject string
+	Deliveries      int
+	Error           string
+	ErrorType       string
+	Diagnosis       string
+	// Request is the review request, when it could be decoded.
+	Request *ReviewRequest
+}
+
+// ListDeadLetters returns up to limit dead letters, oldest first.
+func ListDeadLetters(ctx context.Context, js jetstream.JetStream, limit int) ([]DeadLetter, error) {
+	st, err := js.Stream(ctx, DeadLetterStream)
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", DeadLetterStream, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", DeadLetterStream, err)
+	}
+	var out []DeadLetter
+	for seq := info.State.FirstSeq; seq != 0 && seq <= info.State.LastSeq && len(out) < limit; seq++ {
+		raw, err := st.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // replayed or deleted
+		}
+		if err != nil {
+			return out, fmt.Errorf("read dead letter %d: %w", seq, err)
+		}
+		dl := DeadLetter{
+			Seq: seq, Time: raw.Time, OriginalSubject: raw.Header.Get(HeaderOriginalSubject),
+			Error: raw.Header.Get(HeaderError), ErrorType: raw.Header.Get(HeaderErrorType), Diagnosis: raw.Header.Get(HeaderDiagnosis),
+		}
+		dl.Deliveries, _ = strconv.Atoi(raw.Header.Get(HeaderDeliveries))
+		if req, err := UnmarshalRequest(raw.Data); err == nil {
+			dl.Request = req
+		}
+		out = append(out, dl)
+	}
+	return out, nil
+}
+
+// ReplayDeadLetter publishes dead letter seq to its original subject again,
+// with its trace context, and removes it from the dead-letter stream. The
+// new message has a de-duplication id of its own, so JetStream does not
+// drop it as a repeat of the original.
+func ReplayDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, error) {
+	st, err := js.Stream(ctx, DeadLetterStream)
+	if err != nil {
+		return 0, fmt.Errorf("open stream %s: %w", DeadLetterStream, err)
+	}
+	raw, err := st.GetMsg(ctx, seq)
+	if err != nil {
+		return 0, fmt.Errorf("read dead letter %d: %w", seq, err)
+	}
+	subject := raw.Header.Get(HeaderOriginalSubject)
+	if !strings.HasPrefix(subject, SubjectPrefix) {
+		return 0, fmt.Errorf("dead letter %d has no original subject", seq)
+	}
+	h := nats.Header{}
+	for _, k := range []string{"traceparent", "tracestate", "baggage"} {
+		if v := raw.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: subject, Header: h, Data: raw.Data},
+		jetstream.WithMsgID(fmt.Sprintf("replay:%d:%d", seq, time.Now().UnixNano())))
+	if err != nil {
+		return 0, fmt.Errorf("republish dead letter %d: %w", seq, err)
+	}
+	if err := st.DeleteMsg(ctx, seq); err != nil {
+		return ack.Sequence, fmt.Errorf("dead letter %d was replayed as %d but not removed: %w", seq, ack.Sequence, err)
+	}
+	return ack.Sequence, nil
 }
