@@ -23,7 +23,8 @@
 //     per-thread comment ids, author = the caller), and pull request
 //     statuses.
 //   - Personal access tokens in Basic authentication, Azure's JSON error
-//     bodies (typeKey/typeName/message) for 400/401/403/404/405/429,
+//     bodies (typeKey/typeName/message) for 400/401/403/404/405/429 and
+//     the injected 500/502/503/504,
 //     collections as {"count":n,"value":[…]}, case-insensitive and
 //     percent-decoded matching of organization, project and repository
 //     names (and ids).
@@ -31,7 +32,12 @@
 //     request, shaped like real deliveries (see PullRequest.Event); the
 //     simulator does not deliver them itself.
 //   - A request log (Server.Requests, the latest 100,000 requests) naming
-//     each operation and the api-version asked for, without credentials.
+//     each operation and the api-version asked for, without credentials,
+//     with the status actually answered (injected failures included).
+//     Server.Count counts the requests of an operation since Start (for
+//     "calls per review"), and Server.WaitRequests and
+//     PullRequest.WaitThreads block until requests or threads arrive, so
+//     tests need no polling loops or sleeps.
 //   - Permissions of the Git Repositories security namespace
 //     (GitRepositoriesNamespace, bits GitPermission; reference §7). Every
 //     identity has every permission until Repository.Deny or Project.Deny
@@ -106,13 +112,52 @@
 //     seconds, rounded up), X-RateLimit-Resource (r, default "Core"),
 //     X-RateLimit-Limit (200), X-RateLimit-Remaining (0) and
 //     X-RateLimit-Reset (Unix time now+d) (reference §6). Other responses
-//     carry no rate-limit headers, and requests are never delayed
+//     carry no rate-limit headers, and throttled requests are never delayed
 //     (X-RateLimit-Delay is never sent).
+//   - Server.FailRequests(op, n, status, retryAfter): the next n requests of
+//     the operation op ("" = any) carrying a valid PAT are not served but
+//     answered with the transient server errors the service and its front
+//     end produce during incidents and deployments, with Azure's JSON error
+//     body, X-TFS-ServiceError and an ActivityId header naming the same id
+//     as the message: 500 VssServiceException "TF400898: An Internal Error
+//     Occurred. Activity Id: <id>." (the service's usual message for an
+//     internal failure); 503 VssServiceUnavailableException "TF10216: Azure
+//     DevOps services are currently unavailable. Try again later. Activity
+//     Id: <id>." (the message of real 503s, which carried typeKey
+//     CircuitBreakerShortCircuitException); 502 VssServiceResponseException
+//     with the TF400898 message and 504 RequestCanceledException "TF400733:
+//     The request has been canceled: The request timed out. Activity Id:
+//     <id>." (guesses: real 502/504s usually come from Azure's front end,
+//     often as HTML). With retryAfter > 0 the answer carries Retry-After
+//     (whole seconds, rounded up), as 503s may. The SDK does not retry: it
+//     returns an azuredevops.WrappedError with the status. Calls accumulate
+//     per operation; a request uses its operation's failures before those
+//     of "".
+//   - Server.FailAfterApplying(op, n): the next n successful requests of op
+//     ("" = any) carrying a valid PAT are applied — the thread is stored,
+//     the comment or status created — and then answered 500
+//     VssServiceException TF400898 instead of the success, as when the
+//     service fails after committing or a proxy loses the answer (the
+//     simulator answers a 500 rather than dropping the connection, so the
+//     request log records a status). This is what makes retrying a POST
+//     dangerous: the retry writes a duplicate, which GetThreads lists.
+//     Requests the operation rejects (403, 404, …) keep their error and
+//     use up no failure.
+//   - Server.Delay(op, d): requests of op ("" = every routed request; both
+//     delays add up) wait d after route matching, before authentication,
+//     as a slow service or network would. The wait honours the request's
+//     context: a client whose deadline passes gets its own
+//     context.DeadlineExceeded, the operation is not run, and the request
+//     log records StatusClientClosedRequest (499, nginx's code; the service
+//     never sends it). Closing the server cuts delays short.
 //
-// Checks run in this order: organization (404), route (404/405),
-// credentials (401 or the sign-in page), rate limit (429), api-version
-// (400), PAT scope (401), then the operation (GenericRead 404,
-// PullRequestContribute 403, not found, validation).
+// Checks run in this order: organization (404), route (404/405), delay,
+// credentials (401 or the sign-in page), rate limit (429), FailRequests
+// (5xx), api-version (400), PAT scope (401), then the operation
+// (GenericRead 404, PullRequestContribute 403, not found, validation) and
+// FailAfterApplying (500 after a success). Every fault that takes an
+// operation name panics on a name the simulator does not serve, so that a
+// typo cannot make it match nothing.
 //
 // # What it does not simulate
 //
@@ -130,8 +175,10 @@
 // thread position tracking across iterations ($iteration/$baseIteration are
 // accepted and ignored), folder entries in iteration changes, the
 // X-TFS-Session response header (the SDK stores it in a package-global
-// variable, which would race across parallel tests), and api-version
-// negotiation beyond requiring that some api-version is sent.
+// variable, which would race across parallel tests), dropped connections
+// and HTML error pages from Azure's front end (injected 5xx answers are
+// always JSON), and api-version negotiation beyond requiring that some
+// api-version is sent.
 //
 // # Behaviour worth knowing
 //
@@ -144,6 +191,10 @@
 // get 404 before authentication. A request without an api-version gets 400
 // (VssVersionNotSpecifiedException). Thread ids are unique per
 // organization, comment ids per thread, status ids per pull request.
+// Thread statuses change through UpdateThread (PATCH {"status":"fixed"})
+// or, for changes made by people in the web UI (the author resolving a
+// finding or marking it wontFix), through PullRequest.SetThreadStatus; both
+// show in GetThreads and PullRequest.Threads.
 //
 // All state lives in a Server value, guarded by a single mutex (connection
 // bookkeeping for Close has its own); the package has no mutable

@@ -153,3 +153,27 @@ func errItemNotFound(path, repo, descriptor, commit string) *apiError {
 	return newAPIError(http.StatusNotFound, gitAssembly, "GitItemNotFoundException",
 		fmt.Sprintf("TF401174: The item '%s' could not be found in the repository '%s' at the version specified by '%s' (resolved to commit '%s').", path, repo, descriptor, commit))
 }
+
+// errServerFailure is the body of an injected server error (FailRequests,
+// FailAfterApplying); activityID is the ActivityId the message names. The
+// 500 message is the service's usual one for an internal failure and the
+// 503 message the one it sends while unavailable (seen there with typeKey
+// CircuitBreakerShortCircuitException); the typeKeys, and the 502 and 504
+// bodies, which usually come from Azure's front end, are guesses. status
+// must be 500, 502, 503 or 504.
+func errServerFailure(status int, activityID string) *apiError {
+	internal := "TF400898: An Internal Error Occurred. Activity Id: " + activityID + "."
+	switch status {
+	case http.StatusInternalServerError:
+		return newAPIError(status, webAPIAssembly, "VssServiceException", internal)
+	case http.StatusBadGateway:
+		return newAPIError(status, webAPIAssembly, "VssServiceResponseException", internal)
+	case http.StatusServiceUnavailable:
+		return newAPIError(status, webAPIAssembly, "VssServiceUnavailableException",
+			"TF10216: Azure DevOps services are currently unavailable. Try again later. Activity Id: "+activityID+".")
+	case http.StatusGatewayTimeout:
+		return newAPIError(status, frameworkAssembly, "RequestCanceledException",
+			"TF400733: The request has been canceled: The request timed out. Activity Id: "+activityID+".")
+	}
+	panic(fmt.Sprintf("azdosim: no server failure for status %d", status))
+}

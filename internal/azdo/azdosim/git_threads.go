@@ -168,6 +168,7 @@ func (pr *PullRequest) createThreadLocked(author Identity, in git.GitPullRequest
 		return nil, err
 	}
 	pr.threads = append(pr.threads, t)
+	pr.server().notifyLocked()
 	return t, nil
 }
 
@@ -278,6 +279,7 @@ func (c *call) createThread() (*response, error) {
 	}
 	if !pr.dropThreadWrites {
 		pr.threads = append(pr.threads, t)
+		c.s.notifyLocked()
 	}
 	return jsonResponse(http.StatusOK, pr.threadModel(t))
 }
@@ -313,6 +315,7 @@ func (c *call) updateThread() (*response, error) {
 		t.properties[k] = v
 	}
 	t.updated = c.s.now()
+	c.s.notifyLocked()
 	return jsonResponse(http.StatusOK, pr.threadModel(t))
 }
 
@@ -372,6 +375,7 @@ func (c *call) createComment() (*response, error) {
 	cm := newComment(len(t.comments)+1, c.who, in, now)
 	t.comments = append(t.comments, cm)
 	t.updated = now
+	c.s.notifyLocked()
 	return jsonResponse(http.StatusOK, pr.commentModel(t, cm))
 }
 
@@ -415,4 +419,29 @@ func (pr *PullRequest) Threads() []git.GitPullRequestCommentThread {
 		out = append(out, pr.threadModel(t))
 	}
 	return roundTrip(out)
+}
+
+// SetThreadStatus sets the status of the pull request's thread id as if
+// someone had changed it in the web UI, for example the author resolving a
+// finding ("fixed", "closed") or rejecting it ("wontFix", "byDesign"). The
+// status must be one of git.CommentThreadStatusValues ("active", "fixed",
+// "wontFix", "closed", "byDesign", "pending" or "unknown"); an unknown
+// status or thread id panics. Safe to call while serving.
+func (pr *PullRequest) SetThreadStatus(id int, status string) {
+	v := git.CommentThreadStatusValues
+	switch git.CommentThreadStatus(status) {
+	case v.Active, v.Fixed, v.WontFix, v.Closed, v.ByDesign, v.Pending, v.Unknown:
+	default:
+		panic(fmt.Sprintf("azdosim: invalid thread status %q", status))
+	}
+	s := pr.server()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := pr.thread(id)
+	if t == nil {
+		panic(fmt.Sprintf("azdosim: pull request %d has no thread %d", pr.id, id))
+	}
+	t.status = ptr(git.CommentThreadStatus(status))
+	t.updated = s.now()
+	s.notifyLocked()
 }

@@ -25,6 +25,7 @@ type Server struct {
 	handler      http.Handler
 	routes       []route
 	deploymentID uuid.UUID
+	closed       chan struct{} // closed when Close begins
 	closeOnce    sync.Once
 	closeErr     error
 
@@ -39,8 +40,14 @@ type Server struct {
 	pats       map[string]*token
 	orgs       []*Org
 	requests   []Request
-	signInPage bool      // see SetSignInPage
-	rateLimit  RateLimit // see Server.RateLimit; Requests counts down
+	signInPage bool                     // see SetSignInPage
+	rateLimit  RateLimit                // see Server.RateLimit; Requests counts down
+	failures   map[string][]failure     // see FailRequests; by operation
+	failAfter  map[string]int           // see FailAfterApplying; by operation
+	delays     map[string]time.Duration // see Delay; by operation
+	logged     int                      // requests logged since Start, see Count
+	counts     map[string]int           // requests logged by operation, see Count
+	changed    chan struct{}            // closed and replaced on every change, see notifyLocked
 }
 
 // Request is one entry of the request log: an HTTP request the simulator
@@ -52,7 +59,9 @@ type Request struct {
 	Path string
 	// RawQuery is the encoded query string without the "?".
 	RawQuery string
-	// Status is the HTTP status code of the response.
+	// Status is the HTTP status code of the response, injected failures
+	// included, or StatusClientClosedRequest when the client gave up while
+	// the request was delayed (see Delay).
 	Status int
 	// Operation names the API operation, e.g. "git.threads.create"; it is
 	// empty when the request matched no route.
@@ -85,10 +94,13 @@ func Start(addr string) (*Server, error) {
 	s := &Server{
 		url:          "http://" + ln.Addr().String(),
 		serveDone:    make(chan struct{}),
+		closed:       make(chan struct{}),
 		routes:       routeTable(),
 		deploymentID: uuid.New(),
 		pats:         make(map[string]*token),
 		conns:        make(map[net.Conn]http.ConnState),
+		counts:       make(map[string]int),
+		changed:      make(chan struct{}),
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
 	s.srv = &http.Server{
@@ -115,9 +127,12 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Close stops the listener, waits (up to a few seconds) for in-flight
 // requests to finish, closes all connections and returns once the serving
-// goroutine has exited. Calling Close more than once is harmless.
+// goroutine has exited. Delayed requests are served without waiting out
+// their delay, and WaitThreads and WaitRequests return an error. Calling
+// Close more than once is harmless.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closed)
 		// Shutdown waits up to 5 seconds for connections that were opened
 		// but never sent a request (the SDK's transport dials spare ones);
 		// they carry no work, so close them right away.
@@ -193,11 +208,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // dispatch answers r and returns the operation name and the response. The
-// checks run in this order: organization, route (404/405), credentials
-// (401, or the 203 sign-in page), rate limit (429), api-version (400), PAT
-// scope (401), then the operation itself (permissions 403/404, not found,
-// …). A panicking operation is answered with a 500 naming the panic rather
-// than a dropped connection.
+// checks run in this order: organization, route (404/405), delay (see
+// Delay; 499 if the client gives up), credentials (401, or the 203 sign-in
+// page), rate limit (429), injected server error (FailRequests), api-version
+// (400), PAT scope (401), then the operation itself (permissions 403/404,
+// not found, …), whose success FailAfterApplying may replace with a 500. A
+// panicking operation is answered with a 500 naming the panic rather than a
+// dropped connection.
 func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -218,6 +235,9 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 		return "", errorResponse(apiErr)
 	}
 	op = rt.op
+	if !s.delay(r.Context(), op) {
+		return op, clientClosedResponse()
+	}
 	tok, apiErr := s.authenticate(r, rt.anonymous)
 	if apiErr != nil {
 		if s.signInPageOn() {
@@ -229,6 +249,9 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 	if tok != nil {
 		who = tok.who
 		if resp := s.takeRateLimit(); resp != nil {
+			return rt.op, resp
+		}
+		if resp := s.takeFailure(op); resp != nil {
 			return rt.op, resp
 		}
 	}
@@ -247,11 +270,16 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 		}
 		return rt.op, errorResponse(ae)
 	}
+	if tok != nil && resp.status >= 200 && resp.status < 300 {
+		if failed := s.takeFailAfterApplying(op); failed != nil {
+			return rt.op, failed
+		}
+	}
 	return rt.op, resp
 }
 
 // logRequest appends req to the request log after removing any PAT that
-// appears in its path or query.
+// appears in its path or query, counts it and wakes waiters.
 func (s *Server) logRequest(req Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -263,6 +291,11 @@ func (s *Server) logRequest(req Request) {
 		s.requests = s.requests[1:]
 	}
 	s.requests = append(s.requests, req)
+	s.logged++
+	if req.Operation != "" {
+		s.counts[req.Operation]++
+	}
+	s.notifyLocked()
 }
 
 // lookupOrg finds an organization by its percent-decoded name, ignoring case

@@ -185,3 +185,56 @@ func TestConcurrentThreadCreation(t *testing.T) {
 	require.Len(t, seen, workers)
 	require.Len(t, pr.Threads(), workers)
 }
+
+func TestThreadStatusChanges(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	pr := sim.NewPullRequest(map[string]string{"/a": "1"}, map[string]string{"/a": "2"})
+	client := gitClient(t, sim)
+	a := args(sim, pr.ID())
+	statuses := func() []git.CommentThreadStatus {
+		t.Helper()
+		threads, err := client.GetThreads(t.Context(), git.GetThreadsArgs{Project: &a.project, RepositoryId: &a.repo, PullRequestId: &a.id})
+		require.NoError(t, err)
+		require.Equal(t, *threads, pr.Threads())
+		var out []git.CommentThreadStatus
+		for _, th := range *threads {
+			out = append(out, *th.Status)
+		}
+		return out
+	}
+	var ids []int
+	for range 2 {
+		th, err := client.CreateThread(t.Context(), git.CreateThreadArgs{
+			Project: &a.project, RepositoryId: &a.repo, PullRequestId: &a.id,
+			CommentThread: &git.GitPullRequestCommentThread{
+				Comments: &[]git.Comment{{Content: ptr("finding")}},
+				Status:   &git.CommentThreadStatusValues.Active,
+			},
+		})
+		require.NoError(t, err)
+		ids = append(ids, *th.Id)
+	}
+	v := git.CommentThreadStatusValues
+
+	// The bot resolves its own thread: PATCH {"status":"fixed"}.
+	updated, err := client.UpdateThread(t.Context(), git.UpdateThreadArgs{
+		Project: &a.project, RepositoryId: &a.repo, PullRequestId: &a.id, ThreadId: &ids[0],
+		CommentThread: &git.GitPullRequestCommentThread{Status: &v.Fixed},
+	})
+	require.NoError(t, err)
+	require.Equal(t, v.Fixed, *updated.Status)
+	require.Equal(t, []git.CommentThreadStatus{v.Fixed, v.Active}, statuses())
+
+	// The author rejects the other one in the web UI, then reopens the
+	// first.
+	before := pr.Threads()[1].LastUpdatedDate.Time
+	pr.SetThreadStatus(ids[1], "wontFix")
+	require.Equal(t, []git.CommentThreadStatus{v.Fixed, v.WontFix}, statuses())
+	require.False(t, pr.Threads()[1].LastUpdatedDate.Time.Before(before))
+	pr.SetThreadStatus(ids[0], string(v.Active))
+	require.Equal(t, []git.CommentThreadStatus{v.Active, v.WontFix}, statuses())
+
+	require.PanicsWithValue(t, `azdosim: invalid thread status "resolved"`, func() { pr.SetThreadStatus(ids[0], "resolved") })
+	require.Panics(t, func() { pr.SetThreadStatus(999, "closed") })
+}

@@ -1,0 +1,153 @@
+package azdosim
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// This file holds the injected server errors: 5xx answers instead of, or
+// after, serving an operation. doc.go lists what they reproduce.
+
+// failure is a batch of requests FailRequests is to fail.
+type failure struct {
+	remaining  int
+	status     int
+	retryAfter time.Duration
+}
+
+// FailRequests makes the next n requests of operation op (an Operation name
+// of the request log such as "git.threads.create"; "" means any operation)
+// that carry a valid PAT answer status, which must be 500, 502, 503 or 504,
+// with Azure's JSON error body for that status (see doc.go) instead of
+// being served; nothing is applied. When retryAfter is positive the answer
+// carries Retry-After in whole seconds, rounded up. Calls accumulate: each
+// adds a batch after those already pending for op, and a request takes from
+// its operation's batches before those of "". A rate-limited request (see
+// RateLimit) is answered 429 and does not consume a failure. n <= 0 adds
+// nothing. It panics if op is not an operation the simulator serves or
+// status is not one of the four. Safe to call while serving.
+func (s *Server) FailRequests(op string, n int, status int, retryAfter time.Duration) {
+	s.mustOperation(op, "FailRequests")
+	switch status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	default:
+		panic(fmt.Sprintf("azdosim: FailRequests with status %d, want 500, 502, 503 or 504", status))
+	}
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failures == nil {
+		s.failures = make(map[string][]failure)
+	}
+	s.failures[op] = append(s.failures[op], failure{remaining: n, status: status, retryAfter: retryAfter})
+}
+
+// FailAfterApplying makes the next n requests of operation op ("" means any)
+// that carry a valid PAT and that the operation answers with success be
+// applied — a created thread is stored, a status is set — and then answered
+// 500 with the VssServiceException "TF400898: An Internal Error Occurred"
+// body instead of the success. A client that retries the failed POST
+// therefore writes twice. Requests the operation answers with an error
+// (403, 404, …) get that error and do not consume a failure. Calls
+// accumulate per op, and a request takes from its operation's count before
+// that of "". n <= 0 adds nothing. It panics if op is not an operation the
+// simulator serves. Safe to call while serving.
+func (s *Server) FailAfterApplying(op string, n int) {
+	s.mustOperation(op, "FailAfterApplying")
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failAfter == nil {
+		s.failAfter = make(map[string]int)
+	}
+	s.failAfter[op] += n
+}
+
+// takeFailure consumes one pending FailRequests failure for op and returns
+// its response, or returns nil when the request is to be served.
+func (s *Server) takeFailure(op string) *response {
+	s.mu.Lock()
+	var f failure
+	found := false
+	for _, key := range []string{op, ""} {
+		batches := s.failures[key]
+		if len(batches) == 0 {
+			continue
+		}
+		f, found = batches[0], true
+		if batches[0].remaining--; batches[0].remaining == 0 {
+			batches = batches[1:]
+		}
+		if len(batches) == 0 {
+			delete(s.failures, key)
+		} else {
+			s.failures[key] = batches
+		}
+		break
+	}
+	s.mu.Unlock()
+	if !found {
+		return nil
+	}
+	resp := serverFailureResponse(f.status)
+	if f.retryAfter > 0 {
+		resp.header["Retry-After"] = strconv.FormatInt(int64(math.Ceil(f.retryAfter.Seconds())), 10)
+	}
+	return resp
+}
+
+// takeFailAfterApplying consumes one pending FailAfterApplying failure for
+// op and returns its 500 response, or returns nil when the operation's
+// answer is to be sent.
+func (s *Server) takeFailAfterApplying(op string) *response {
+	s.mu.Lock()
+	found := false
+	for _, key := range []string{op, ""} {
+		if s.failAfter[key] > 0 {
+			if s.failAfter[key]--; s.failAfter[key] == 0 {
+				delete(s.failAfter, key)
+			}
+			found = true
+			break
+		}
+	}
+	s.mu.Unlock()
+	if !found {
+		return nil
+	}
+	return serverFailureResponse(http.StatusInternalServerError)
+}
+
+// serverFailureResponse answers an injected server error: the error body
+// naming a new activity id, which the ActivityId header repeats as the
+// service's does.
+func serverFailureResponse(status int) *response {
+	activityID := uuid.NewString()
+	resp := errorResponse(errServerFailure(status, activityID))
+	resp.header["ActivityId"] = activityID
+	return resp
+}
+
+// mustOperation panics unless op is "" or the operation name of one of the
+// simulator's routes, so that a misspelt name cannot make a fault silently
+// match nothing.
+func (s *Server) mustOperation(op, caller string) {
+	if op == "" {
+		return
+	}
+	for i := range s.routes {
+		if s.routes[i].op == op {
+			return
+		}
+	}
+	panic(fmt.Sprintf("azdosim: %s: unknown operation %q", caller, op))
+}
