@@ -87,9 +87,12 @@ func (c *Ingest) RegisterOrg(fs *flag.FlagSet) {
 
 // AzureDevOps selects the organisation and its credentials.
 type AzureDevOps struct {
-	OrgURL  string
-	PAT     string
-	PATFile string
+	OrgURL            string
+	PAT               string
+	PATFile           string
+	MaxConcurrent     int
+	RequestsPerSecond float64
+	MaxRetries        int
 }
 
 // RegisterAzureDevOps adds the organisation and PAT flags to fs.
@@ -103,6 +106,9 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "Azure DevOps organisation URL, e.g. https://dev.azure.com/fabrikam")
 	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
 	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
+	fs.IntVar(&c.MaxConcurrent, "azdo-max-concurrent", 8, "Azure DevOps calls in flight at once per process (negative: unlimited)")
+	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 20, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
+	fs.IntVar(&c.MaxRetries, "azdo-max-retries", 4, "resends of one Azure DevOps call after 429, 502-504 or a timeout (negative: none)")
 }
 
 // Client returns an Azure DevOps client for the organisation, or a
@@ -115,7 +121,10 @@ func (c *AzureDevOps) Client(transport http.RoundTripper) (*azdo.Client, error) 
 	if c.OrgURL == "" {
 		return nil, fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
 	}
-	return azdo.New(azdo.Config{OrgURL: c.OrgURL, PAT: pat, Transport: transport})
+	return azdo.New(azdo.Config{
+		OrgURL: c.OrgURL, PAT: pat, Transport: transport,
+		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
+	})
 }
 
 // Worker is the review worker's configuration.

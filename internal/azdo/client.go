@@ -18,20 +18,47 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
-// Config selects an organisation and its credentials.
+// Config selects an organisation and its credentials, and how calls to it
+// are paced and retried (see retry.go for the policy).
 type Config struct {
 	// OrgURL is the organisation, e.g. https://dev.azure.com/fabrikam.
 	OrgURL string
 	// PAT is the personal access token. It is sent only to OrgURL and never
 	// logged or traced.
 	PAT string
-	// Timeout bounds each HTTP call. Default 30 s.
+	// Timeout bounds each attempt of a call (sending the request and
+	// reading the response). The whole call, retries and waits included, is
+	// bounded by its context. Default 30 s.
 	Timeout time.Duration
 	// MaxFileBytes bounds how much of one file version is read; the rest is
 	// discarded and the file reported as too large. Default 1 MiB.
 	MaxFileBytes int64
 	// Transport is the base HTTP transport. Default http.DefaultTransport.
 	Transport http.RoundTripper
+
+	// MaxRetries is how many times one call is resent after a retryable
+	// failure (429 for every method; 502, 503, 504, timeouts and network
+	// errors for idempotent methods only). Default 4; negative: none.
+	MaxRetries int
+	// RetryBaseDelay and RetryMaxDelay shape the backoff between attempts
+	// when the answer has no Retry-After: full jitter, uniform in
+	// [0, min(RetryMaxDelay, RetryBaseDelay·2^k)) before resend k+1.
+	// Defaults 500 ms and 30 s. A Retry-After is honoured as sent.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+
+	// MaxConcurrent bounds the Client's requests in flight. Default 8;
+	// negative: unlimited.
+	MaxConcurrent int
+	// RequestsPerSecond bounds the rate of the Client's requests (resends
+	// included), with bursts of Burst. Default 20 per second; negative:
+	// unlimited. Burst defaults to two seconds' worth.
+	RequestsPerSecond float64
+	Burst             int
+
+	// Clock is the time source of retry backoff, Retry-After pauses and the
+	// rate limit; tests replace it. Default: the wall clock.
+	Clock Clock
 }
 
 // Client calls Azure DevOps for one organisation. It is safe for concurrent
@@ -43,6 +70,7 @@ type Client struct {
 	security security.Client
 	hooks    servicehooks.Client
 	maxBytes int64
+	lim      *limiter
 }
 
 // PullRequestRef names a pull request.
@@ -62,9 +90,29 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("azure devops: PAT is empty")
 	}
 	conn := azuredevops.NewPatConnection(cfg.OrgURL, cfg.PAT)
+	clock := cfg.Clock
+	if clock == nil {
+		clock = wallClock{}
+	}
+	lim := newLimiter(cfg, clock)
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	// Under the SDK: the retrier paces and resends (limiter outside the
+	// spans, so waiting does not count as HTTP latency); otelhttp makes one
+	// client span per attempt; transport annotates it, types errors and
+	// reaches the retry verdict. The http.Client has no Timeout of its own:
+	// the retrier bounds each attempt, the caller's context the call.
+	policy := newRetryPolicy(cfg)
+	inner := &transport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport), clock: clock, lim: lim, policy: policy}
 	hc := &http.Client{
-		Timeout:   cmp.Or(cfg.Timeout, 30*time.Second),
-		Transport: otelhttp.NewTransport(&transport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport)}, otelhttp.WithSpanNameFormatter(spanName)),
+		Transport: &retrier{
+			next:    otelhttp.NewTransport(inner, otelhttp.WithSpanNameFormatter(spanName)),
+			lim:     lim,
+			clock:   clock,
+			timeout: timeout,
+		},
 	}
 	// The SDK's NewClient functions ignore WithHTTPClient, and git.NewClient
 	// would look the git area up first; every area azreviewer uses lives at
@@ -79,8 +127,12 @@ func New(cfg Config) (*Client, error) {
 		security: &security.ClientImpl{Client: sdk()},
 		hooks:    &servicehooks.ClientImpl{Client: sdk()},
 		maxBytes: cmp.Or(cfg.MaxFileBytes, 1<<20),
+		lim:      lim,
 	}, nil
 }
+
+// Stats returns running totals of the Client's requests and waits.
+func (c *Client) Stats() Stats { return c.lim.stats() }
 
 // OrgURL is the organisation URL as the SDK uses it (lower case).
 func (c *Client) OrgURL() string { return c.orgURL }

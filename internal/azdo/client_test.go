@@ -106,7 +106,8 @@ func TestClientClassifiesFailures(t *testing.T) {
 			t.Parallel()
 			sim, orgURL := faulty(t, tt.status, tt.contentType, tt.body, tt.header)
 			pr := sim.NewPullRequest(map[string]string{"/a": "1\n"}, map[string]string{"/a": "2\n"})
-			c, err := azdo.New(azdo.Config{OrgURL: orgURL, PAT: sim.PAT})
+			// Classification only: retries are tested in retry_test.go.
+			c, err := azdo.New(azdo.Config{OrgURL: orgURL, PAT: sim.PAT, MaxRetries: -1})
 			require.NoError(t, err)
 			_, err = c.PullRequest(context.Background(), azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()})
 			e, ok := azdo.AsError(err)

@@ -3,6 +3,7 @@ package azdo
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -85,6 +86,10 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorType is the error.type OpenTelemetry records for e (otelhttp asks
+// for it): the Kind.
+func (e *Error) ErrorType() string { return string(e.Kind) }
 
 // Retryable reports whether retrying the same call may succeed.
 func (e *Error) Retryable() bool {
@@ -221,13 +226,24 @@ func kindOf(status int) Kind {
 	}
 }
 
-// parseRetryAfter reads a Retry-After header in seconds.
-func parseRetryAfter(v string) time.Duration {
-	s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || s < 0 {
+// parseRetryAfter reads a Retry-After header: delay-seconds (Azure DevOps
+// sends whole seconds; fractions are accepted) or an HTTP-date, which is
+// taken relative to now. Absent, malformed or past values give 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
 		return 0
 	}
-	return time.Duration(s * float64(time.Second))
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s <= 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+			return 0
+		}
+		return time.Duration(min(s, float64(math.MaxInt64/int64(time.Second))) * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
 }
 
 // WriteFailure marks err as the failure of a write. A 401 on a write, made

@@ -27,17 +27,23 @@ type bundle struct {
 	req    *events.ReviewRequest
 }
 
-func setup(t *testing.T, pat string) *bundle {
+// setup starts a simulator with one pull request and a worker without
+// coordination; tune adjusts the client's and the worker's configuration.
+func setup(t *testing.T, pat string, tune ...func(*azdo.Config, *worker.Config)) *bundle {
 	t.Helper()
 	sim := azdotest.New(t)
 	pr := sim.NewPullRequest(base, head)
 	if pat == "" {
 		pat = sim.PAT
 	}
-	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: pat})
+	ac := azdo.Config{OrgURL: sim.Org.URL(), PAT: pat}
+	wc := worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range tune {
+		f(&ac, &wc)
+	}
+	client, err := azdo.New(ac)
 	require.NoError(t, err)
-	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
+	w, err := worker.New(wc, client, nil)
 	require.NoError(t, err)
 	return &bundle{sim: sim, worker: w, req: &events.ReviewRequest{
 		Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "e1",
@@ -194,17 +200,24 @@ func TestReviewWriteFailuresAreDiagnosed(t *testing.T) {
 	}
 }
 
-func TestReviewRateLimitedIsRetriedAfterRetryAfter(t *testing.T) {
+func TestReviewRateLimited(t *testing.T) {
 	t.Parallel()
-	b := setup(t, "")
-	b.sim.Server.RateLimit(azdosim.RateLimit{Requests: 1, RetryAfter: 7 * time.Second})
-	_, err := b.worker.Review(context.Background(), b.req)
-	var retry *events.RetryError
-	require.ErrorAs(t, err, &retry)
-	require.Equal(t, 7*time.Second, retry.Delay)
-	require.False(t, events.IsPermanent(err))
-
-	rep, err := b.worker.Review(context.Background(), b.req)
-	require.NoError(t, err, "the next delivery succeeds")
-	require.Equal(t, worker.WriteCounts{Posted: 2}, rep.Writes)
+	t.Run("a short Retry-After is waited out within the delivery", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, "")
+		b.sim.Server.RateLimit(azdosim.RateLimit{Requests: 1, RetryAfter: time.Second})
+		rep, err := b.worker.Review(context.Background(), b.req)
+		require.NoError(t, err)
+		require.Equal(t, worker.WriteCounts{Posted: 2}, rep.Writes)
+	})
+	t.Run("a Retry-After beyond the review's deadline puts the message back for then", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, "", func(_ *azdo.Config, w *worker.Config) { w.ReviewTimeout = 2 * time.Second })
+		b.sim.Server.RateLimit(azdosim.RateLimit{Requests: 1, RetryAfter: 30 * time.Second})
+		_, err := b.worker.Review(context.Background(), b.req)
+		var retry *events.RetryError
+		require.ErrorAs(t, err, &retry)
+		require.GreaterOrEqual(t, retry.Delay, 28*time.Second)
+		require.False(t, events.IsPermanent(err))
+	})
 }
