@@ -72,10 +72,10 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.MaxAge,
 		Duplicates:  cfg.DuplicateWindow,
-		// One queued request per pull request (per subject): a newer push
-		// replaces an older one still waiting, which the review of the newer
-		// one covers anyway. Comment commands have a subject of their own.
-		MaxMsgsPerSubject: 1,
+		// No per-subject limit: with one, a late retry of an old push would
+		// replace a newer push still queued, and the old one, already
+		// reviewed, would then be skipped — losing the newer push. Workers
+		// skip superseded requests without calling Azure DevOps instead.
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, err)

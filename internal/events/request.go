@@ -60,15 +60,9 @@ type CommentRef struct {
 }
 
 // Subject is the NATS subject the request is published on:
-// azreviewer.review.<repositoryId>.<pullRequestId>, with ".comment"
-// appended for comment commands, so the stream's one-message-per-subject
-// limit never lets a push replace a command.
+// azreviewer.review.<repositoryId>.<pullRequestId>.
 func (r *ReviewRequest) Subject() string {
-	s := SubjectPrefix + token(r.RepositoryID) + "." + strconv.Itoa(r.PullRequestID)
-	if r.Trigger == TriggerComment {
-		s += ".comment"
-	}
-	return s
+	return SubjectPrefix + token(r.RepositoryID) + "." + strconv.Itoa(r.PullRequestID)
 }
 
 // MsgID is the JetStream de-duplication id (Nats-Msg-Id). Pull-request events

@@ -33,8 +33,9 @@ type Config struct {
 	// remembers what was reviewed. Nil: no serialization, and every request
 	// is reviewed in full (threads are still never duplicated).
 	Coordinator Coordinator
-	// LeaseWait is how long a request waits for another worker's review of
-	// the same pull request before it is put back for later. Default 5 min.
+	// LeaseWait is how long a request waits, holding a worker slot, for
+	// another worker's review of the same pull request before it is put back
+	// on the stream for later (with a growing delay). Default 30 s.
 	LeaseWait time.Duration
 	// LeaseRefresh is how often a held lease is refreshed; keep it well
 	// under the lease bucket's TTL. Default 10 s.
@@ -45,7 +46,7 @@ func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
 	c.FetchConcurrency = cmp.Or(c.FetchConcurrency, 8)
 	c.MaxFiles = cmp.Or(c.MaxFiles, 300)
-	c.LeaseWait = cmp.Or(c.LeaseWait, 5*time.Minute)
+	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules()}

@@ -25,18 +25,25 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		return skip(SkipNoCommand, "comment does not contain %q", commentCommand)
 	}
 	key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
-	ctx, release, err := w.acquire(ctx, key)
-	if err != nil {
-		return Report{}, err
-	}
-	defer release()
-
+	// A superseded request is recognised before waiting for the lease, and
+	// again after: the review it waited for may have covered it.
 	state, err := w.loadState(ctx, key)
 	if err != nil {
 		return Report{}, err
 	}
 	if !forced && state.covers(req.SourceCommit) {
 		return skip(SkipAlreadyReviewed, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
+	}
+	ctx, release, err := w.acquire(ctx, key)
+	if err != nil {
+		return Report{}, err
+	}
+	defer release()
+	if state, err = w.loadState(ctx, key); err != nil {
+		return Report{}, err
+	}
+	if !forced && state.covers(req.SourceCommit) {
+		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
 	}
 
 	ref := azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID}

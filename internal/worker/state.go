@@ -94,7 +94,8 @@ func (w *Worker) acquire(ctx context.Context, key string) (context.Context, func
 			return ctx, nil, err
 		}
 		if time.Now().After(deadline) {
-			return ctx, nil, events.RetryAfter(w.cfg.LeaseWait/2, errLeaseBusy)
+			// The consume loop's growing backoff applies.
+			return ctx, nil, errLeaseBusy
 		}
 		select {
 		case <-ctx.Done():
