@@ -21,6 +21,8 @@ type Common struct {
 	LogLevel  string
 	LogFormat string
 	Stream    events.StreamConfig
+	// LeaseTTL is the lifetime of a pull request's lease without refresh.
+	LeaseTTL time.Duration
 }
 
 // RegisterCommon adds the shared flags to fs.
@@ -32,6 +34,7 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	fs.DurationVar(&c.Stream.AckWait, "ack-wait", 60*time.Second, "redeliver a review request when a worker is silent this long")
 	fs.IntVar(&c.Stream.MaxDeliver, "max-deliver", 10, "deliveries of one review request before it is given up")
 	fs.DurationVar(&c.Stream.DuplicateWindow, "duplicate-window", 10*time.Minute, "how long a webhook's de-duplication id is remembered")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 45*time.Second, "how long a crashed worker's pull requests stay locked (workers refresh their leases every third of it)")
 	return c
 }
 
@@ -151,7 +154,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 // RegisterMetricsAddr adds --metrics-addr, the worker process's own
 // listener (the all-in-one serves metrics on the ingest listener).
 func (c *Worker) RegisterMetricsAddr(fs *flag.FlagSet) {
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", ":9090", "listen address of the worker's /healthz, /readyz and /metrics (empty: off)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", ":9090", `listen address of the worker's /healthz, /readyz and /metrics ("off": none)`)
 }
 
 // ResolvePAT returns the PAT from --azdo-pat or --azdo-pat-file.

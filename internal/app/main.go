@@ -157,7 +157,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	reg := NewRegistry()
 	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
-	if wc.MetricsAddr != "" {
+	if wc.MetricsAddr != "" && wc.MetricsAddr != "off" {
 		ln, err := net.Listen("tcp", wc.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)

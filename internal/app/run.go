@@ -69,7 +69,7 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	if err != nil {
 		return err
 	}
-	coord, err := events.EnsureCoordination(ctx, d.JS, c.Stream, events.CoordinationConfig{Owner: workerName()})
+	coord, err := events.EnsureCoordination(ctx, d.JS, c.Stream, events.CoordinationConfig{Owner: workerName(), LeaseTTL: c.LeaseTTL})
 	if err != nil {
 		return err
 	}
@@ -80,6 +80,7 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		MaxFiles:      cfg.MaxFiles,
 		Logger:        d.Log,
 		Coordinator:   coord,
+		LeaseRefresh:  c.LeaseTTL / 3,
 	}, client, metrics)
 	if err != nil {
 		return err

@@ -1,0 +1,100 @@
+package apptest
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+// Census counts a pull request's azreviewer threads: finding threads by
+// their fingerprint property, summaries by their "<iteration>@<commit>"
+// key. A healthy pull request has every count at 1.
+type Census struct {
+	Findings  map[string]int
+	Summaries map[string]int
+	// Other counts threads azreviewer did not write.
+	Other int
+}
+
+// CensusOf counts threads as GetThreads returns them.
+func CensusOf(threads []git.GitPullRequestCommentThread) Census {
+	c := Census{Findings: map[string]int{}, Summaries: map[string]int{}}
+	for _, th := range threads {
+		switch fp, sum := Property(th, worker.PropFingerprint), Property(th, worker.PropSummary); {
+		case fp != "":
+			c.Findings[fp]++
+		case sum != "":
+			c.Summaries[sum]++
+		default:
+			c.Other++
+		}
+	}
+	return c
+}
+
+// Duplicates is how many threads repeat a finding or a summary already
+// posted: the number of threads minus the number of distinct keys.
+func (c Census) Duplicates() int {
+	n := 0
+	for _, m := range []map[string]int{c.Findings, c.Summaries} {
+		for _, v := range m {
+			n += v - 1
+		}
+	}
+	return n
+}
+
+// Threads is how many azreviewer threads there are.
+func (c Census) Threads() int {
+	n := 0
+	for _, m := range []map[string]int{c.Findings, c.Summaries} {
+		for _, v := range m {
+			n += v
+		}
+	}
+	return n
+}
+
+// HasSummary reports whether the review of iteration (whose source commit
+// is head) posted its summary.
+func (c Census) HasSummary(iteration int, head string) bool {
+	return c.Summaries[SummaryKey(iteration, head)] > 0
+}
+
+// SummaryKey is the summary property of a review of iteration at head.
+func SummaryKey(iteration int, head string) string {
+	return strconv.Itoa(iteration) + "@" + head
+}
+
+// String shows the counts that are not 1.
+func (c Census) String() string {
+	bad := map[string]int{}
+	for _, m := range []map[string]int{c.Findings, c.Summaries} {
+		for k, v := range m {
+			if v != 1 {
+				bad[k] = v
+			}
+		}
+	}
+	return fmt.Sprintf("%d finding threads, %d summaries, %d other; repeated: %v", len(c.Findings), len(c.Summaries), c.Other, bad)
+}
+
+// Property reads a thread property in either form Azure DevOps returns:
+// a plain string or {"$type": "System.String", "$value": "…"}.
+func Property(th git.GitPullRequestCommentThread, key string) string {
+	m, ok := th.Properties.(map[string]any)
+	if !ok {
+		return ""
+	}
+	switch v := m[key].(type) {
+	case string:
+		return v
+	case map[string]any:
+		s, _ := v["$value"].(string)
+		return s
+	}
+	return ""
+}
