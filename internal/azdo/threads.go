@@ -33,3 +33,20 @@ func (c *Client) Iterations(ctx context.Context, ref PullRequestRef) ([]git.GitP
 	sort.Slice(out, func(i, j int) bool { return *out[i].Id < *out[j].Id })
 	return out, nil
 }
+
+// ThreadProperty reads a thread property in either form Azure DevOps
+// uses: a plain value, or {"$type": "System.String", "$value": "…"}.
+func ThreadProperty(t git.GitPullRequestCommentThread, key string) string {
+	m, ok := t.Properties.(map[string]any)
+	if !ok {
+		return ""
+	}
+	switch v := m[key].(type) {
+	case string:
+		return v
+	case map[string]any:
+		s, _ := v["$value"].(string)
+		return s
+	}
+	return ""
+}

@@ -34,10 +34,10 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	posted := make(map[string]bool)
 	summaries := make(map[string]bool)
 	for _, t := range existing {
-		if fp := property(t.Properties, PropFingerprint); fp != "" {
+		if fp := azdo.ThreadProperty(t, PropFingerprint); fp != "" {
 			posted[fp] = true
 		}
-		if s := property(t.Properties, PropSummary); s != "" {
+		if s := azdo.ThreadProperty(t, PropSummary); s != "" {
 			summaries[s] = true
 		}
 	}
@@ -119,7 +119,7 @@ func resolvable(existing []git.GitPullRequestCommentThread, current map[string]b
 	}
 	var out []git.GitPullRequestCommentThread
 	for _, t := range existing {
-		fp := property(t.Properties, PropFingerprint)
+		fp := azdo.ThreadProperty(t, PropFingerprint)
 		if fp == "" || current[fp] || t.Id == nil || t.Status == nil || (t.IsDeleted != nil && *t.IsDeleted) {
 			continue
 		}
@@ -209,8 +209,8 @@ func (ws *writes) resolve(ctx context.Context, az AzureDevOps, ref azdo.PullRequ
 	ctx, span := ws.tracer.Start(ctx, "write "+WriteResolve, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", WriteResolve),
 		attribute.Int("azdo.thread.id", *t.Id),
-		attribute.String("azreviewer.finding.rule", property(t.Properties, PropRule)),
-		attribute.String("azreviewer.finding.fingerprint", property(t.Properties, PropFingerprint)),
+		attribute.String("azreviewer.finding.rule", azdo.ThreadProperty(t, PropRule)),
+		attribute.String("azreviewer.finding.fingerprint", azdo.ThreadProperty(t, PropFingerprint)),
 	))
 	fixed := git.CommentThreadStatusValues.Fixed
 	if _, err := az.UpdateThreadStatus(ctx, ref, *t.Id, fixed); err != nil {
@@ -344,23 +344,6 @@ func summaryThread(key string, sum Summary) git.GitPullRequestCommentThread {
 		Status:     &closed,
 		Properties: map[string]string{PropSummary: key},
 	}
-}
-
-// property reads a thread property in either form Azure DevOps uses: a
-// plain value, or {"$type": "System.String", "$value": "…"}.
-func property(props any, key string) string {
-	m, ok := props.(map[string]any)
-	if !ok {
-		return ""
-	}
-	switch v := m[key].(type) {
-	case string:
-		return v
-	case map[string]any:
-		s, _ := v["$value"].(string)
-		return s
-	}
-	return ""
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -82,19 +83,7 @@ func (c Census) String() string {
 	return fmt.Sprintf("%d finding threads, %d summaries, %d other; repeated: %v", len(c.Findings), len(c.Summaries), c.Other, bad)
 }
 
-// Property reads a thread property in either form Azure DevOps returns:
-// a plain string or {"$type": "System.String", "$value": "…"}.
+// Property reads a thread property (see azdo.ThreadProperty).
 func Property(th git.GitPullRequestCommentThread, key string) string {
-	m, ok := th.Properties.(map[string]any)
-	if !ok {
-		return ""
-	}
-	switch v := m[key].(type) {
-	case string:
-		return v
-	case map[string]any:
-		s, _ := v["$value"].(string)
-		return s
-	}
-	return ""
+	return azdo.ThreadProperty(th, key)
 }
