@@ -50,3 +50,21 @@ func ThreadProperty(t git.GitPullRequestCommentThread, key string) string {
 	}
 	return ""
 }
+
+// UpdateComment replaces the content of a comment the PAT's identity wrote.
+func (c *Client) UpdateComment(ctx context.Context, ref PullRequestRef, threadID, commentID int, content string) (*git.Comment, error) {
+	cm, err := c.git.UpdateComment(ctx, git.UpdateCommentArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+		ThreadId: &threadID, CommentId: &commentID, Comment: &git.Comment{Content: &content},
+	})
+	return cm, wrap("update comment", err)
+}
+
+// UpdateThreadProperties merges properties into a thread's.
+func (c *Client) UpdateThreadProperties(ctx context.Context, ref PullRequestRef, threadID int, props map[string]string) (*git.GitPullRequestCommentThread, error) {
+	t, err := c.git.UpdateThread(ctx, git.UpdateThreadArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID, ThreadId: &threadID,
+		CommentThread: &git.GitPullRequestCommentThread{Properties: props},
+	})
+	return t, wrap("update thread", err)
+}

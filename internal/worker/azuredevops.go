@@ -18,6 +18,9 @@ type AzureDevOps interface {
 	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestCommentThread, error)
 	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error)
 	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status git.CommentThreadStatus) (*git.GitPullRequestCommentThread, error)
+	UpdateThreadProperties(ctx context.Context, ref azdo.PullRequestRef, threadID int, props map[string]string) (*git.GitPullRequestCommentThread, error)
+	UpdateComment(ctx context.Context, ref azdo.PullRequestRef, threadID, commentID int, content string) (*git.Comment, error)
+	CreateStatus(ctx context.Context, ref azdo.PullRequestRef, s azdo.Status) (*git.GitPullRequestStatus, error)
 	// Explain adds the PAT owner and a permission evaluation to a
 	// permission failure (failure path only).
 	Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error

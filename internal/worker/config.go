@@ -3,6 +3,7 @@ package worker
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -29,6 +30,9 @@ type Config struct {
 	Reviewers []reviewer.Reviewer
 	// Logger receives progress and outcomes. Default slog.Default().
 	Logger *slog.Logger
+	// BlockingSeverity: while open findings at or above it remain, the
+	// pull-request status azreviewer/review is failed. Default error.
+	BlockingSeverity reviewer.Severity
 	// Coordinator serializes reviews of a pull request across workers and
 	// remembers what was reviewed. Nil: no serialization, and every request
 	// is reviewed in full (threads are still never duplicated).
@@ -46,6 +50,7 @@ func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
 	c.FetchConcurrency = cmp.Or(c.FetchConcurrency, 8)
 	c.MaxFiles = cmp.Or(c.MaxFiles, 300)
+	c.BlockingSeverity = cmp.Or(c.BlockingSeverity, reviewer.SeverityError)
 	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
 	if len(c.Reviewers) == 0 {
@@ -62,6 +67,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.OrgURL == "" {
 		errs = append(errs, errors.New("the Azure DevOps organisation URL is not set (AZDO_ORG_URL)"))
+	}
+	if c.BlockingSeverity != "" && !c.BlockingSeverity.Valid() {
+		errs = append(errs, fmt.Errorf("blocking severity %q is not one of info, warning, error", c.BlockingSeverity))
 	}
 	if c.ReviewTimeout < 0 || c.FetchConcurrency < 0 || c.MaxFiles < 0 {
 		errs = append(errs, errors.New("review timeout, fetch concurrency and max files must not be negative"))

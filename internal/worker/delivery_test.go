@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,7 +130,9 @@ func TestIncrementalReviewReadsOnlyWhatChanged(t *testing.T) {
 		switch {
 		case th.ThreadContext == nil:
 			summaries++
-			require.True(t, strings.Contains(*(*th.Comments)[0].Content, "changes since iteration 1") || strings.Contains(*(*th.Comments)[0].Content, "iteration 1 ("))
+			require.Contains(t, *(*th.Comments)[0].Content, "Reviewed iteration 2", "the summary is updated in place")
+			require.Contains(t, *(*th.Comments)[0].Content, "the changes since iteration 1")
+			require.Contains(t, *(*th.Comments)[0].Content, "1 finding from earlier iterations no longer found")
 		case string(*th.Status) == "fixed":
 			fixed++
 			require.Equal(t, "/a.js", *th.ThreadContext.FilePath)
@@ -141,7 +142,13 @@ func TestIncrementalReviewReadsOnlyWhatChanged(t *testing.T) {
 	}
 	require.Equal(t, 1, fixed)
 	require.Equal(t, 5, active, "b–e's console.log and b's debugger")
-	require.Equal(t, 2, summaries, "one per reviewed iteration")
+	require.Equal(t, 1, summaries, "one summary, updated in place")
+	statuses := c.pr.Statuses()
+	require.Len(t, statuses, 2, "one status per reviewed iteration")
+	last := statuses[len(statuses)-1]
+	require.Equal(t, "azreviewer/review", string(*last.Context.Genre)+"/"+*last.Context.Name)
+	require.Equal(t, "succeeded", string(*last.State), "warnings do not block")
+	require.Equal(t, 2, *last.IterationId)
 }
 
 func TestClosedFindingsAreNeverPostedAgain(t *testing.T) {

@@ -18,6 +18,7 @@ const (
 	PropFingerprint = "azreviewer.fingerprint"
 	PropRule        = "azreviewer.rule"
 	PropSummary     = "azreviewer.summary"
+	PropSeverity    = "azreviewer.severity"
 )
 
 // post writes one thread per finding not already on the pull request,
@@ -32,13 +33,13 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		return err
 	}
 	posted := make(map[string]bool)
-	summaries := make(map[string]bool)
-	for _, t := range existing {
+	var summary *git.GitPullRequestCommentThread
+	for i, t := range existing {
 		if fp := azdo.ThreadProperty(t, PropFingerprint); fp != "" {
 			posted[fp] = true
 		}
-		if s := azdo.ThreadProperty(t, PropSummary); s != "" {
-			summaries[s] = true
+		if summary == nil && azdo.ThreadProperty(t, PropSummary) != "" {
+			summary = &existing[i]
 		}
 	}
 	tracking := make(map[string]int, len(changes))
@@ -78,13 +79,20 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		}
 	}
 	key := strconv.Itoa(rep.Iteration) + "@" + head
-	if failure == nil && !summaries[key] {
-		failure = ws.create(ctx, w.azdo, ref, WriteSummary, summaryThread(key, Summary{
-			Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result,
-		}))
+	sum := Summary{Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result}
+	switch {
+	case failure != nil:
+	case summary == nil:
+		failure = ws.create(ctx, w.azdo, ref, WriteSummary, summaryThread(key, sum))
+	case azdo.ThreadProperty(*summary, PropSummary) != key:
+		// One summary per pull request, updated in place.
+		failure = ws.updateSummary(ctx, w.azdo, ref, *summary, key, sum.Render())
 	}
 
-	ws.verify(ctx, w.azdo, ref)
+	after := ws.verify(ctx, w.azdo, ref)
+	if failure == nil {
+		rep.Status = w.postStatus(ctx, ref, rep.Iteration, result, after)
+	}
 	rep.Writes = ws.counts
 	rep.ThreadsPosted = ws.posted[WriteThread]
 	rep.Resolved = ws.posted[WriteResolve]
@@ -177,8 +185,9 @@ type pendingWrite struct {
 	kind     string
 	span     trace.Span
 	threadID int
-	// status, when set, is the thread status the write must have left.
-	status git.CommentThreadStatus
+	// check, when set, tells whether the read-back thread shows the write
+	// (a status or content change); otherwise its presence does.
+	check func(git.GitPullRequestCommentThread) bool
 }
 
 // create posts a thread inside a write span. A rejected write ends its span
@@ -221,26 +230,66 @@ func (ws *writes) resolve(ctx context.Context, az AzureDevOps, ref azdo.PullRequ
 		span.End()
 		return err
 	}
-	ws.pending = append(ws.pending, pendingWrite{kind: WriteResolve, span: span, threadID: *t.Id, status: fixed})
+	ws.pending = append(ws.pending, pendingWrite{kind: WriteResolve, span: span, threadID: *t.Id,
+		check: func(t git.GitPullRequestCommentThread) bool { return t.Status != nil && *t.Status == fixed }})
 	return nil
 }
 
-// verify reads the threads back once and settles every pending write.
-func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef) {
+// updateSummary rewrites the summary thread in place: its text, then its
+// iteration key.
+func (ws *writes) updateSummary(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread, key, content string) error {
+	ctx, span := ws.tracer.Start(ctx, "write "+WriteSummary, trace.WithAttributes(
+		attribute.String("azreviewer.write.kind", WriteSummary),
+		attribute.Int("azdo.thread.id", *t.Id),
+		attribute.Bool("azreviewer.write.in_place", true),
+	))
+	_, err := az.UpdateComment(ctx, ref, *t.Id, firstCommentID(t), content)
+	if err == nil {
+		_, err = az.UpdateThreadProperties(ctx, ref, *t.Id, map[string]string{PropSummary: key})
+	}
+	if err != nil {
+		err = azdo.WriteFailure(err)
+		ws.counts.Rejected++
+		span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
+		recordFailure(span, err)
+		span.End()
+		return err
+	}
+	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: *t.Id,
+		check: func(t git.GitPullRequestCommentThread) bool {
+			return azdo.ThreadProperty(t, PropSummary) == key && firstComment(t) == content
+		}})
+	return nil
+}
+
+func firstCommentID(t git.GitPullRequestCommentThread) int {
+	if t.Comments != nil && len(*t.Comments) > 0 && (*t.Comments)[0].Id != nil {
+		return *(*t.Comments)[0].Id
+	}
+	return 1
+}
+
+func firstComment(t git.GitPullRequestCommentThread) string {
+	if t.Comments != nil && len(*t.Comments) > 0 && (*t.Comments)[0].Content != nil {
+		return *(*t.Comments)[0].Content
+	}
+	return ""
+}
+
+// verify reads the threads back once and settles every pending write. It
+// returns the threads read (nil if nothing was pending or the read failed).
+func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef) []git.GitPullRequestCommentThread {
 	if len(ws.pending) == 0 {
-		return
+		return nil
 	}
 	ws.posted = map[string]int{}
 	ctx, span := ws.tracer.Start(ctx, "verify writes", trace.WithAttributes(attribute.Int("azreviewer.writes.pending", len(ws.pending))))
 	defer span.End()
 	threads, err := az.Threads(ctx, ref)
-	present := make(map[int]git.CommentThreadStatus, len(threads))
+	present := make(map[int]git.GitPullRequestCommentThread, len(threads))
 	for _, t := range threads {
 		if t.Id != nil && (t.IsDeleted == nil || !*t.IsDeleted) {
-			present[*t.Id] = ""
-			if t.Status != nil {
-				present[*t.Id] = *t.Status
-			}
+			present[*t.Id] = t
 		}
 	}
 	if err != nil {
@@ -271,13 +320,14 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 		attribute.Int("azreviewer.writes.unverified", ws.counts.Unverified),
 	)
 	ws.pending = nil
+	return threads
 }
 
 // written reports whether the read-back shows the write: the thread is
 // there and, for a status change, has that status.
-func written(present map[int]git.CommentThreadStatus, p pendingWrite) bool {
-	status, ok := present[p.threadID]
-	return p.threadID != 0 && ok && (p.status == "" || status == p.status)
+func written(present map[int]git.GitPullRequestCommentThread, p pendingWrite) bool {
+	t, ok := present[p.threadID]
+	return p.threadID != 0 && ok && (p.check == nil || p.check(t))
 }
 
 // endAll ends spans of writes never verified (a panic or early return).
@@ -328,12 +378,13 @@ func findingThread(f reviewer.Finding, fingerprint string, changeTrackingID, ite
 				SecondComparingIteration: ptr(iteration),
 			},
 		},
-		Properties: map[string]string{PropFingerprint: fingerprint, PropRule: f.Rule},
+		Properties: map[string]string{PropFingerprint: fingerprint, PropRule: f.Rule, PropSeverity: string(f.Severity)},
 	}
 }
 
 // summaryThread is the pull-request-level thread that says what the review
-// covered. It is closed: it informs, there is nothing to resolve.
+// covered; later reviews update it in place. It is closed: it informs,
+// there is nothing to resolve.
 func summaryThread(key string, sum Summary) git.GitPullRequestCommentThread {
 	closed := git.CommentThreadStatusValues.Closed
 	text := git.CommentTypeValues.Text

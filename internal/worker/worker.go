@@ -81,14 +81,16 @@ type Report struct {
 	Iteration  int
 	// Since is the iteration an incremental review compared with (0: the
 	// whole pull request).
-	Since          int
-	FilesReviewed  int
-	Findings       int
-	ThreadsPosted  int
-	AlreadyPosted  int
-	Resolved       int
-	Writes         WriteCounts
-	SummaryPosted  bool
+	Since         int
+	FilesReviewed int
+	Findings      int
+	ThreadsPosted int
+	AlreadyPosted int
+	Resolved      int
+	Writes        WriteCounts
+	SummaryPosted bool
+	// Status is the state of the pull-request status posted ("" if none).
+	Status         string
 	SkippedFiles   int
 	ReviewerErrors int
 }

@@ -221,3 +221,27 @@ func TestReviewRateLimited(t *testing.T) {
 		require.False(t, events.IsPermanent(err))
 	})
 }
+
+func TestPullRequestStatus(t *testing.T) {
+	t.Parallel()
+	t.Run("failed while a blocking finding is open", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, "", func(_ *azdo.Config, w *worker.Config) { w.BlockingSeverity = "warning" })
+		rep, err := b.worker.Review(context.Background(), b.req)
+		require.NoError(t, err)
+		require.Equal(t, "failed", rep.Status)
+		st := b.sim.Org.PullRequest(b.req.PullRequestID).Statuses()
+		require.Len(t, st, 1)
+		require.Equal(t, "1 open finding at warning or above", *st[0].Description)
+	})
+	t.Run("a refused status does not fail the review", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, "")
+		b.sim.Server.FailRequests("git.statuses.create", 1, 500, 0)
+		rep, err := b.worker.Review(context.Background(), b.req)
+		require.NoError(t, err)
+		require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+		require.Empty(t, rep.Status)
+		require.Equal(t, 1, rep.ThreadsPosted)
+	})
+}

@@ -354,6 +354,45 @@ func (c *call) getComment() (*response, error) {
 	return nil, errCommentNotFound(id)
 }
 
+// updateComment serves PATCH …/threads/{threadId}/comments/{commentId}:
+// only the comment's author may change its content, as in Azure DevOps. It
+// needs GitPullRequestContribute.
+func (c *call) updateComment() (*response, error) {
+	var in git.Comment
+	if err := decodeBody(c.r, &in); err != nil {
+		return nil, err
+	}
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
+		return nil, err
+	}
+	id, err := c.intParam("commentId")
+	if err != nil {
+		return nil, err
+	}
+	for _, cm := range t.comments {
+		if cm.id != id {
+			continue
+		}
+		if cm.author.ID != c.who.ID {
+			return nil, errBadRequest("TF401192: Only the author of a comment can edit it.")
+		}
+		if in.Content != nil {
+			cm.content = *in.Content
+		}
+		now := c.s.now()
+		cm.updated, t.updated = now, now
+		c.s.notifyLocked()
+		return jsonResponse(http.StatusOK, pr.commentModel(t, cm))
+	}
+	return nil, errCommentNotFound(id)
+}
+
 // createComment serves POST …/threads/{threadId}/comments: a reply written
 // by the caller, with the next comment id of the thread. It needs
 // GitPullRequestContribute.

@@ -71,6 +71,7 @@ func routeTable() []route {
 		git(http.MethodGet, "git.comments.list", prPrefix+"/threads/{threadId}/comments", accessThreadRead, (*call).listComments),
 		git(http.MethodPost, "git.comments.create", prPrefix+"/threads/{threadId}/comments", accessThreadWrite, (*call).createComment),
 		git(http.MethodGet, "git.comments.get", prPrefix+"/threads/{threadId}/comments/{commentId}", accessThreadRead, (*call).getComment),
+		git(http.MethodPatch, "git.comments.update", prPrefix+"/threads/{threadId}/comments/{commentId}", accessThreadWrite, (*call).updateComment),
 		git(http.MethodGet, "git.statuses.list", prPrefix+"/statuses", accessStatusRead, (*call).listStatuses),
 		git(http.MethodPost, "git.statuses.create", prPrefix+"/statuses", accessStatusWrite, (*call).createStatus),
 		git(http.MethodGet, "git.statuses.get", prPrefix+"/statuses/{statusId}", accessStatusRead, (*call).getStatus),

@@ -238,3 +238,33 @@ func TestThreadStatusChanges(t *testing.T) {
 	require.PanicsWithValue(t, `azdosim: invalid thread status "resolved"`, func() { pr.SetThreadStatus(ids[0], "resolved") })
 	require.Panics(t, func() { pr.SetThreadStatus(999, "closed") })
 }
+
+func TestUpdateComment(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	pr := sim.NewPullRequest(map[string]string{"/a": "1\n"}, map[string]string{"/a": "2\n"})
+	client := gitClient(t, sim)
+	a := args(sim, pr.ID())
+	created, err := client.CreateThread(t.Context(), git.CreateThreadArgs{
+		Project: ptr(a.project), RepositoryId: ptr(a.repo), PullRequestId: ptr(a.id),
+		CommentThread: &git.GitPullRequestCommentThread{Comments: &[]git.Comment{{Content: ptr("first")}}},
+	})
+	require.NoError(t, err)
+	got, err := client.UpdateComment(t.Context(), git.UpdateCommentArgs{
+		Project: ptr(a.project), RepositoryId: ptr(a.repo), PullRequestId: ptr(a.id),
+		ThreadId: created.Id, CommentId: ptr(1), Comment: &git.Comment{Content: ptr("second")},
+	})
+	require.NoError(t, err)
+	require.Equal(t, "second", *got.Content)
+	threads := pr.Threads()
+	require.Equal(t, "second", *(*threads[0].Comments)[0].Content)
+
+	other := sim.NewPAT(sim.Author)
+	otherClient, err := git.NewClient(t.Context(), sim.ConnectionWith(other))
+	require.NoError(t, err)
+	_, err = otherClient.UpdateComment(t.Context(), git.UpdateCommentArgs{
+		Project: ptr(a.project), RepositoryId: ptr(a.repo), PullRequestId: ptr(a.id),
+		ThreadId: created.Id, CommentId: ptr(1), Comment: &git.Comment{Content: ptr("hijack")},
+	})
+	requireAzureError(t, err, 400, "InvalidArgumentValueException")
+}
