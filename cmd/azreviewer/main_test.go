@@ -33,6 +33,7 @@ func TestDemo(t *testing.T) {
 		"/src/cart.js:2 ", "debug/console-log",
 		"/src/cart.test.js:4 ", "test/focused",
 		"summary thread:", "POST /webhooks/azure-devops", "review pull request",
+		"pull request status azreviewer/review: failed — 5 open findings at error or above",
 		"review complete: 8 finding threads and a summary posted",
 	} {
 		require.Contains(t, got, want)

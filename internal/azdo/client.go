@@ -330,8 +330,8 @@ func routeOf(path string) string {
 			segs[j] = "{id}"
 		}
 	}
-	if len(segs) > 6 {
-		segs = segs[:6]
+	if len(segs) > 9 {
+		segs = segs[:9]
 	}
 	return "_apis/" + strings.Join(segs, "/")
 }

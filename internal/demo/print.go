@@ -51,3 +51,33 @@ func flatten(md string) string {
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n  ")
 }
+
+// PrintStatuses writes the pull request's newest status of each context.
+func PrintStatuses(w io.Writer, statuses []git.GitPullRequestStatus) {
+	newest := map[string]git.GitPullRequestStatus{}
+	var order []string
+	for _, st := range statuses {
+		if st.Context == nil || st.Context.Name == nil {
+			continue
+		}
+		name := *st.Context.Name
+		if st.Context.Genre != nil && *st.Context.Genre != "" {
+			name = *st.Context.Genre + "/" + name
+		}
+		if _, seen := newest[name]; !seen {
+			order = append(order, name)
+		}
+		newest[name] = st
+	}
+	for _, name := range order {
+		st := newest[name]
+		state, desc := "", ""
+		if st.State != nil {
+			state = string(*st.State)
+		}
+		if st.Description != nil {
+			desc = *st.Description
+		}
+		fmt.Fprintf(w, "pull request status %s: %s — %s\n\n", name, state, desc)
+	}
+}

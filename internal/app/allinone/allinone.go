@@ -139,6 +139,7 @@ func runDemo(ctx context.Context, s *demo.Scenario, hook demo.Webhook, timeout t
 	spanCtx, cancelSpans := context.WithTimeout(ctx, 2*time.Second)
 	defer cancelSpans()
 	rec.WaitForSpan(spanCtx, "process ")
+	demo.PrintStatuses(out, s.PR.Statuses())
 	demo.PrintTrace(out, rec.Spans(), "POST "+ingest.WebhookPath)
 	fmt.Fprintf(out, "\nreview complete: %d finding threads and a summary posted in %s\n", findings, time.Since(start).Round(time.Millisecond))
 	return nil
