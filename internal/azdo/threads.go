@@ -68,3 +68,13 @@ func (c *Client) UpdateThreadProperties(ctx context.Context, ref PullRequestRef,
 	})
 	return t, wrap("update thread", err)
 }
+
+// Reply adds a comment to a thread, answering parentCommentID.
+func (c *Client) Reply(ctx context.Context, ref PullRequestRef, threadID, parentCommentID int, content string) (*git.Comment, error) {
+	text := git.CommentTypeValues.Text
+	cm, err := c.git.CreateComment(ctx, git.CreateCommentArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID, ThreadId: &threadID,
+		Comment: &git.Comment{ParentCommentId: &parentCommentID, Content: &content, CommentType: &text},
+	})
+	return cm, wrap("reply to thread", err)
+}

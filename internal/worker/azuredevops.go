@@ -21,6 +21,8 @@ type AzureDevOps interface {
 	UpdateThreadProperties(ctx context.Context, ref azdo.PullRequestRef, threadID int, props map[string]string) (*git.GitPullRequestCommentThread, error)
 	UpdateComment(ctx context.Context, ref azdo.PullRequestRef, threadID, commentID int, content string) (*git.Comment, error)
 	CreateStatus(ctx context.Context, ref azdo.PullRequestRef, s azdo.Status) (*git.GitPullRequestStatus, error)
+	Reply(ctx context.Context, ref azdo.PullRequestRef, threadID, parentCommentID int, content string) (*git.Comment, error)
+	WhoAmI(ctx context.Context) (azdo.Identity, error)
 	// Explain adds the PAT owner and a permission evaluation to a
 	// permission failure (failure path only).
 	Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error

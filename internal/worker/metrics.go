@@ -27,11 +27,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_reviews_total",
-			Help: "Review requests handled, by outcome (reviewed, skipped, failed).",
+			Help: "Review requests handled, by outcome (reviewed, skipped, failed, command).",
 		}, []string{"outcome"}),
 		skips: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_review_skips_total",
-			Help: "Review requests that needed no review, by reason (already_reviewed, not_active, no_command, other_organisation).",
+			Help: "Review requests that needed no review, by reason (already_reviewed, not_active, no_command, own_comment, other_organisation).",
 		}, []string{"reason"}),
 		settlements: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_messages_settled_total",
@@ -62,7 +62,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration)
 	}
-	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed} {
+	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed, OutcomeCommand} {
 		m.reviews.WithLabelValues(string(o))
 	}
 	return m

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,8 +22,11 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		return skip(SkipOtherOrg, "event is for organisation %s, which this worker is not configured for", req.OrgURL)
 	}
 	forced := req.Trigger == events.TriggerComment
-	if forced && (req.Comment == nil || !wantsReview(req.Comment.Content)) {
-		return skip(SkipNoCommand, "comment does not contain %q", commentCommand)
+	if forced {
+		rep, review, err := w.command(ctx, req)
+		if err != nil || !review {
+			return rep, err
+		}
 	}
 	key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
 	// A superseded request is recognised before waiting for the lease, and
@@ -103,6 +107,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 
 	input := &reviewer.PullRequest{Title: deref(pr.Title), Description: deref(pr.Description), Files: files}
 	result := reviewer.Run(ctx, input, w.cfg.Reviewers...)
+	result.Findings = slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(state.IgnoredRules, f.Rule) })
 	result.Skipped = append(result.Skipped, skipped...)
 	rep.Findings = len(result.Findings)
 	rep.SkippedFiles = len(result.Skipped)
@@ -120,7 +125,8 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 			covered = append(covered, c)
 		}
 	}
-	if err := w.saveState(ctx, key, reviewState{Iteration: rep.Iteration, SourceCommit: head, Covered: covered, ReviewedAt: time.Now().UTC()}); err != nil {
+	if err := w.saveState(ctx, key, reviewState{Iteration: rep.Iteration, SourceCommit: head, Covered: covered,
+		IgnoredRules: state.IgnoredRules, ReviewedAt: time.Now().UTC()}); err != nil {
 		// The threads are posted; a lost state only costs a redundant
 		// review later, which posts nothing twice.
 		w.cfg.Logger.Warn("review state not saved", "key", key, "error", err)

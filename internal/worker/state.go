@@ -29,8 +29,10 @@ type reviewState struct {
 	// Covered lists the source commits of every iteration up to Iteration
 	// (the newest maxCovered), so an event for an older push is recognised
 	// as superseded without calling Azure DevOps.
-	Covered    []string  `json:"covered"`
-	ReviewedAt time.Time `json:"reviewed_at"`
+	Covered []string `json:"covered"`
+	// IgnoredRules were silenced on this pull request with /azreviewer ignore.
+	IgnoredRules []string  `json:"ignored_rules,omitempty"`
+	ReviewedAt   time.Time `json:"reviewed_at"`
 }
 
 const maxCovered = 200

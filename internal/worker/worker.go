@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,6 +22,7 @@ const tracerName = "github.com/azreviewer/azreviewer/internal/worker"
 // Worker reviews pull requests. It is safe for concurrent use; the consume
 // loop bounds how many reviews run at once.
 type Worker struct {
+	me      *identity
 	cfg     Config
 	azdo    AzureDevOps
 	metrics *Metrics
@@ -38,7 +38,7 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	w := &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName)}
+	w := &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{}}
 	traced := make([]reviewer.Reviewer, len(w.cfg.Reviewers))
 	for i, r := range w.cfg.Reviewers {
 		traced[i] = tracedReviewer{Reviewer: r, tracer: w.tracer}
@@ -68,6 +68,8 @@ const (
 	OutcomeReviewed Outcome = "reviewed"
 	OutcomeSkipped  Outcome = "skipped"
 	OutcomeFailed   Outcome = "failed"
+	// OutcomeCommand: a comment command was answered.
+	OutcomeCommand Outcome = "command"
 )
 
 // Report is what one review request did.
@@ -135,6 +137,8 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	case OutcomeSkipped:
 		span.SetAttributes(attribute.String("azreviewer.skip", rep.SkipCode), attribute.String("azreviewer.skip_reason", rep.Reason))
 		log.Info("review skipped", "reason", rep.Reason)
+	case OutcomeCommand:
+		log.Info("comment command answered")
 	case OutcomeReviewed:
 		log.Info("review posted", "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
 			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond))
@@ -181,23 +185,10 @@ const (
 	SkipNoCommand       = "no_command"
 	SkipNotActive       = "not_active"
 	SkipAlreadyReviewed = "already_reviewed"
+	SkipOwnComment      = "own_comment"
 )
 
 // skip ends a request that needs no review.
 func skip(code, format string, args ...any) (Report, error) {
 	return Report{Outcome: OutcomeSkipped, SkipCode: code, Reason: fmt.Sprintf(format, args...)}, nil
-}
-
-// commentCommand is the command a comment must carry to trigger a review.
-const commentCommand = "/azreviewer review"
-
-// wantsReview reports whether a comment asks for a review: a line that
-// starts with the command.
-func wantsReview(content string) bool {
-	for line := range strings.Lines(content) {
-		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(line)), commentCommand) {
-			return true
-		}
-	}
-	return false
 }
