@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
@@ -30,6 +31,9 @@ type Config struct {
 	Reviewers []reviewer.Reviewer
 	// Logger receives progress and outcomes. Default slog.Default().
 	Logger *slog.Logger
+	// RepoDefaults are the organisation's defaults for .azreviewer.yaml;
+	// each repository's file overrides them (repoconfig.Merge).
+	RepoDefaults repoconfig.Config
 	// BlockingSeverity: while open findings at or above it remain, the
 	// pull-request status azreviewer/review is failed. Default error.
 	BlockingSeverity reviewer.Severity

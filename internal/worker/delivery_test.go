@@ -120,7 +120,7 @@ func TestIncrementalReviewReadsOnlyWhatChanged(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Since, "compared with the reviewed iteration")
 	require.Equal(t, 2, rep.FilesReviewed, "only a.js and b.js are read")
-	require.Equal(t, 4, c.sim.Server.Count("git.items.get")-items, "base and head of the two changed files")
+	require.Equal(t, 5, c.sim.Server.Count("git.items.get")-items, "base and head of the two changed files, and .azreviewer.yaml")
 	require.Equal(t, 1, rep.ThreadsPosted, "the new debugger finding")
 	require.Equal(t, 1, rep.AlreadyPosted, "b.js's console.log is already there")
 	require.Equal(t, 1, rep.Resolved, "a.js's finding is gone")

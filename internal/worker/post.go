@@ -27,7 +27,7 @@ const (
 // redelivered request posts nothing twice and a finding the author closed
 // or marked won't-fix is never posted again; and once after, to confirm
 // every write Azure DevOps answered with success is there.
-func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result) error {
+func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result, config string, invalidConfig error) error {
 	existing, err := w.azdo.Threads(ctx, ref)
 	if err != nil {
 		return err
@@ -78,8 +78,12 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 			}
 		}
 	}
+	if failure == nil {
+		failure = ws.configComment(ctx, w.azdo, ref, existing, invalidConfig)
+	}
 	key := strconv.Itoa(rep.Iteration) + "@" + head
-	sum := Summary{Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result}
+	sum := Summary{Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result,
+		Config: config, ConfigInvalid: invalidConfig != nil}
 	switch {
 	case failure != nil:
 	case summary == nil:
@@ -152,6 +156,8 @@ const (
 	WriteSummary = "summary"
 	// WriteResolve sets a finding's thread to fixed.
 	WriteResolve = "resolve"
+	// WriteConfig is the comment about an invalid .azreviewer.yaml.
+	WriteConfig = "config"
 )
 
 // Write outcomes.
@@ -197,12 +203,7 @@ func (ws *writes) create(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 		attribute.String("azreviewer.write.kind", kind))...))
 	created, err := az.CreateThread(ctx, ref, thread)
 	if err != nil {
-		err = azdo.WriteFailure(err)
-		ws.counts.Rejected++
-		span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
-		recordFailure(span, err)
-		span.End()
-		return err
+		return ws.rejected(span, err)
 	}
 	id := 0
 	if created != nil && created.Id != nil {
@@ -223,16 +224,36 @@ func (ws *writes) resolve(ctx context.Context, az AzureDevOps, ref azdo.PullRequ
 	))
 	fixed := git.CommentThreadStatusValues.Fixed
 	if _, err := az.UpdateThreadStatus(ctx, ref, *t.Id, fixed); err != nil {
-		err = azdo.WriteFailure(err)
-		ws.counts.Rejected++
-		span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
-		recordFailure(span, err)
-		span.End()
-		return err
+		return ws.rejected(span, err)
 	}
 	ws.pending = append(ws.pending, pendingWrite{kind: WriteResolve, span: span, threadID: *t.Id,
 		check: func(t git.GitPullRequestCommentThread) bool { return t.Status != nil && *t.Status == fixed }})
 	return nil
+}
+
+// updateComment rewrites a thread's first comment in place.
+func (ws *writes) updateComment(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread, kind, content string) error {
+	ctx, span := ws.tracer.Start(ctx, "write "+kind, trace.WithAttributes(
+		attribute.String("azreviewer.write.kind", kind),
+		attribute.Int("azdo.thread.id", *t.Id),
+		attribute.Bool("azreviewer.write.in_place", true),
+	))
+	if _, err := az.UpdateComment(ctx, ref, *t.Id, firstCommentID(t), content); err != nil {
+		return ws.rejected(span, err)
+	}
+	ws.pending = append(ws.pending, pendingWrite{kind: kind, span: span, threadID: *t.Id,
+		check: func(t git.GitPullRequestCommentThread) bool { return firstComment(t) == content }})
+	return nil
+}
+
+// rejected settles a write Azure DevOps refused and returns its error.
+func (ws *writes) rejected(span trace.Span, err error) error {
+	err = azdo.WriteFailure(err)
+	ws.counts.Rejected++
+	span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
+	recordFailure(span, err)
+	span.End()
+	return err
 }
 
 // updateSummary rewrites the summary thread in place: its text, then its
@@ -248,12 +269,7 @@ func (ws *writes) updateSummary(ctx context.Context, az AzureDevOps, ref azdo.Pu
 		_, err = az.UpdateThreadProperties(ctx, ref, *t.Id, map[string]string{PropSummary: key})
 	}
 	if err != nil {
-		err = azdo.WriteFailure(err)
-		ws.counts.Rejected++
-		span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
-		recordFailure(span, err)
-		span.End()
-		return err
+		return ws.rejected(span, err)
 	}
 	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: *t.Id,
 		check: func(t git.GitPullRequestCommentThread) bool {

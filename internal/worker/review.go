@@ -99,16 +99,20 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		}
 		changes = changes[:w.cfg.MaxFiles]
 	}
+	rc, invalid, err := w.repoConfig(ctx, ref, latest, deref(pr.TargetRefName))
+	if err != nil {
+		return rep, err
+	}
 	files, err := w.diffFiles(ctx, ref, changes, base, head, rep.Since == 0)
 	if err != nil {
 		return rep, err
 	}
 	rep.FilesReviewed = len(files)
 
-	input := &reviewer.PullRequest{Title: deref(pr.Title), Description: deref(pr.Description), Files: files}
-	result := reviewer.Run(ctx, input, w.cfg.Reviewers...)
-	result.Findings = slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(state.IgnoredRules, f.Rule) })
-	result.Skipped = append(result.Skipped, skipped...)
+	input, excluded := rc.Filter(&reviewer.PullRequest{Title: deref(pr.Title), Description: deref(pr.Description), Files: files})
+	result := reviewer.Run(ctx, input, w.reviewersFor(rc)...)
+	result.Findings = rc.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(state.IgnoredRules, f.Rule) }))
+	result.Skipped = append(append(result.Skipped, excluded...), skipped...)
 	rep.Findings = len(result.Findings)
 	rep.SkippedFiles = len(result.Skipped)
 	rep.ReviewerErrors = len(result.Failed)
@@ -116,7 +120,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		return rep, context.Cause(ctx)
 	}
 
-	if err := w.post(ctx, ref, changes, head, &rep, result); err != nil {
+	if err := w.post(ctx, ref, changes, head, &rep, result, rc.Describe(), invalid); err != nil {
 		return rep, err
 	}
 	covered := make([]string, 0, len(its))

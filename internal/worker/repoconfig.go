@@ -1,0 +1,82 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// repoConfig reads .azreviewer.yaml from the target branch's commit of the
+// iteration and merges it over the organisation's defaults. A file that
+// does not parse gives the defaults and the parse error, which the caller
+// reports on the pull request.
+func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, it git.GitPullRequestIteration, targetRef string) (cfg repoconfig.Config, invalid error, err error) {
+	cfg = repoconfig.Merge(repoconfig.Defaults(), w.cfg.RepoDefaults)
+	target := commitOf(it.TargetRefCommit)
+	if target == "" {
+		return cfg, nil, nil
+	}
+	data, found, err := w.azdo.FileAt(ctx, ref, "/"+repoconfig.FileName, target)
+	if err != nil || !found {
+		return cfg, nil, err
+	}
+	repo, perr := repoconfig.Parse(data)
+	if perr != nil {
+		return cfg, perr, nil
+	}
+	repo.Source = fmt.Sprintf("%s from %s", repoconfig.FileName, strings.TrimPrefix(targetRef, "refs/heads/"))
+	return repoconfig.Merge(cfg, repo), nil, nil
+}
+
+// reviewersFor returns the reviewers the configuration enables, each
+// traced: the worker's, plus the file's custom rules.
+func (w *Worker) reviewersFor(cfg repoconfig.Config) []reviewer.Reviewer {
+	available := make(map[string]reviewer.Reviewer, len(w.cfg.Reviewers)+1)
+	for _, r := range w.cfg.Reviewers {
+		available[r.Name()] = r
+	}
+	if custom, err := cfg.CustomRules(); err == nil && custom != nil && len(cfg.Custom) > 0 {
+		available[custom.Name()] = tracedReviewer{Reviewer: custom, tracer: w.tracer}
+	}
+	return cfg.Reviewers(available)
+}
+
+// configComment keeps the one comment about an invalid .azreviewer.yaml in
+// step with the file: posted (or updated in place) while the file is
+// invalid, resolved once it is fixed.
+func (ws *writes) configComment(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, existing []git.GitPullRequestCommentThread, invalid error) error {
+	var thread *git.GitPullRequestCommentThread
+	for i, t := range existing {
+		if strings.Contains(firstComment(t), repoconfig.ErrorCommentMarker) {
+			thread = &existing[i]
+			break
+		}
+	}
+	switch {
+	case invalid == nil && thread != nil && thread.Status != nil && *thread.Status == git.CommentThreadStatusValues.Active:
+		return ws.resolve(ctx, az, ref, *thread)
+	case invalid == nil:
+		return nil
+	case thread == nil:
+		content := repoconfig.ErrorComment(invalid, repoconfig.FileName)
+		active := git.CommentThreadStatusValues.Active
+		text := git.CommentTypeValues.Text
+		parent := 0
+		return ws.create(ctx, az, ref, WriteConfig, git.GitPullRequestCommentThread{
+			Comments: &[]git.Comment{{ParentCommentId: &parent, Content: &content, CommentType: &text}},
+			Status:   &active,
+		})
+	default:
+		content := repoconfig.ErrorComment(invalid, repoconfig.FileName)
+		if firstComment(*thread) == content {
+			return nil
+		}
+		return ws.updateComment(ctx, az, ref, *thread, WriteConfig, content)
+	}
+}

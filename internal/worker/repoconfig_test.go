@@ -1,0 +1,90 @@
+package worker_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+func TestRepositoryConfiguration(t *testing.T) {
+	t.Parallel()
+	head := map[string]string{
+		"/app.go":            "package app\n\n// TODO(jo): remove\nvar x = 1\n",
+		"/web/site.js":       "let a;\nconsole.log(a);\n",
+		"/vendor/lib/lib.js": "console.log('vendored');\n",
+	}
+	t.Run("the target branch's file shapes the review", func(t *testing.T) {
+		t.Parallel()
+		base := map[string]string{"/.azreviewer.yaml": `
+ignore: ["vendor/**"]
+rules:
+  severity: {"debug/console-log": error}
+custom_rules:
+  - id: no-todo
+    pattern: 'TODO\('
+    paths: ["**/*.go"]
+    severity: info
+    message: Open a work item instead of a TODO.
+`}
+		c := setupCoordinated(t, base, withBase(base, head))
+		rep, err := c.new(t).Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+		require.NoError(t, err)
+		require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+		rules := map[string]string{}
+		var summary string
+		for _, th := range c.pr.Threads() {
+			text := *(*th.Comments)[0].Content
+			if th.ThreadContext == nil {
+				summary = text
+				continue
+			}
+			rules[*th.ThreadContext.FilePath] = text
+		}
+		require.Contains(t, rules["/app.go"], "custom/no-todo")
+		require.Contains(t, rules["/web/site.js"], "**Error** · `debug/console-log`", "severity overridden")
+		require.NotContains(t, rules, "/vendor/lib/lib.js", "ignored path")
+		require.Contains(t, summary, "vendor/lib/lib.js")
+		require.Contains(t, summary, ".azreviewer.yaml from main")
+		require.Equal(t, "failed", rep.Status, "an error-severity finding is open")
+	})
+	t.Run("an invalid file gets one comment and the defaults", func(t *testing.T) {
+		t.Parallel()
+		base := map[string]string{"/.azreviewer.yaml": "severity_treshold: warning\n"}
+		c := setupCoordinated(t, base, withBase(base, head))
+		w := c.new(t)
+		for range 2 { // a forced re-review does not repeat the comment
+			req := c.request(events.TriggerComment, c.pr.Head())
+			req.Comment = &events.CommentRef{CommentID: 1, Content: "/azreviewer review"}
+			_, err := w.Review(context.Background(), req)
+			require.NoError(t, err)
+		}
+		var configComments, findings int
+		for _, th := range c.pr.Threads() {
+			text := *(*th.Comments)[0].Content
+			switch {
+			case strings.Contains(text, `unknown key "severity_treshold" (did you mean "severity_threshold"?)`):
+				configComments++
+			case th.ThreadContext != nil:
+				findings++
+			}
+		}
+		require.Equal(t, 1, configComments)
+		require.Equal(t, 2, findings, "the defaults: console.log in site.js and in vendor, no custom rule")
+	})
+}
+
+func withBase(base, head map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range head {
+		out[k] = v
+	}
+	return out
+}
