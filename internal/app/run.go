@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/llmreview"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -73,8 +76,22 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	if err != nil {
 		return err
 	}
+	reviewers := []reviewer.Reviewer{reviewer.Rules()}
+	llmCfg, llmOn, err := llmreview.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	if llmOn {
+		llm, err := llmreview.New(llmCfg)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		reviewers = append(reviewers, llm)
+		d.Log.Info("LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
+	}
 	metrics := worker.NewMetrics(d.Registry)
 	w, err := worker.New(worker.Config{
+		Reviewers:     reviewers,
 		OrgURL:        cfg.OrgURL,
 		ReviewTimeout: cfg.ReviewTimeout,
 		MaxFiles:      cfg.MaxFiles,

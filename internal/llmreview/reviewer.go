@@ -1,0 +1,240 @@
+package llmreview
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/shared"
+	"github.com/sourcegraph/conc/pool"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// tracerName is the instrumentation scope of the package's spans.
+const tracerName = "github.com/azreviewer/azreviewer/internal/llmreview"
+
+// Reviewer reviews pull requests with a language model. It is safe for
+// concurrent use.
+type Reviewer struct {
+	cfg    Config
+	client openai.Client
+	tracer trace.Tracer
+	log    *slog.Logger
+	system string
+	red    redactor
+}
+
+var _ reviewer.Reviewer = (*Reviewer)(nil)
+
+// New validates cfg and returns a Reviewer. It makes no request.
+func New(cfg Config) (*Reviewer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	tp := cfg.TracerProvider
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Reviewer{
+		cfg:    cfg,
+		client: newClient(cfg),
+		tracer: tp.Tracer(tracerName),
+		log:    log,
+		system: systemPrompt(cfg),
+		red:    redactor{secret: cfg.APIKey},
+	}, nil
+}
+
+// Name returns "llm".
+func (r *Reviewer) Name() string { return "llm" }
+
+// Review implements [reviewer.Reviewer]; see [Reviewer.ReviewWithStats].
+func (r *Reviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
+	findings, _, err := r.ReviewWithStats(ctx, pr)
+	return findings, err
+}
+
+// ReviewWithStats reviews pr in batches and returns the findings with the
+// review's [Stats]. It returns an error when ctx ends or when every batch
+// failed; the Stats are returned in any case. A pull request without
+// reviewable hunks makes no request.
+func (r *Reviewer) ReviewWithStats(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, Stats, error) {
+	if pr == nil {
+		pr = &reviewer.PullRequest{}
+	}
+	header := prHeader(pr)
+	schemaJSON, _ := json.Marshal(findingsSchema)
+	fixed := estimateTokens(r.system) + estimateTokens(header) + estimateTokens(string(schemaJSON)) + 32
+	budget := max(r.cfg.MaxInputTokens-fixed, r.cfg.MaxInputTokens/4)
+	batches := makeBatches(pr, header, budget)
+
+	stats := Stats{Batches: len(batches), Failures: map[string]int{}, Dropped: map[string]int{}}
+	results := make([]batchResult, len(batches))
+	p := pool.New().WithMaxGoroutines(r.cfg.MaxConcurrency)
+	for i, b := range batches {
+		p.Go(func() { results[i] = r.runBatch(ctx, b) })
+	}
+	p.Wait()
+
+	var (
+		findings []reviewer.Finding
+		errs     []error
+	)
+	for _, res := range results {
+		stats.PromptTokens += res.promptTokens
+		stats.CompletionTokens += res.completionTokens
+		stats.TotalTokens += res.totalTokens
+		for k, v := range res.dropped {
+			stats.Dropped[k] += v
+		}
+		if res.err != nil {
+			stats.FailedBatches++
+			stats.Failures[res.reason]++
+			errs = append(errs, res.err)
+			continue
+		}
+		findings = append(findings, res.findings...)
+	}
+	stats.Findings = len(findings)
+
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(
+		attribute.Int("llmreview.batches", stats.Batches),
+		attribute.Int("llmreview.failed_batches", stats.FailedBatches),
+		attribute.Int64("llmreview.usage.input_tokens", stats.PromptTokens),
+		attribute.Int64("llmreview.usage.output_tokens", stats.CompletionTokens),
+		attribute.Int("llmreview.findings", stats.Findings),
+		attribute.Int("llmreview.dropped_findings", stats.DroppedTotal()),
+	)
+	if err := ctx.Err(); err != nil {
+		return nil, stats, err
+	}
+	if len(batches) > 0 && stats.FailedBatches == len(batches) {
+		return nil, stats, fmt.Errorf("llm review failed: all %d requests failed: %w", len(batches), errors.Join(errs...))
+	}
+	return findings, stats, nil
+}
+
+// batchResult is the outcome of one batch.
+type batchResult struct {
+	findings                                    []reviewer.Finding
+	dropped                                     map[string]int
+	promptTokens, completionTokens, totalTokens int64
+	// reason is the Failures key when err is set.
+	reason string
+	err    error
+}
+
+// genAISystem returns the gen_ai.system attribute value of the provider.
+func (r *Reviewer) genAISystem() string {
+	if r.cfg.Provider == ProviderAzure {
+		return "az.ai.openai"
+	}
+	return "openai"
+}
+
+// requestModel is the model field of requests: the deployment for Azure,
+// which the SDK turns into the deployment path.
+func (r *Reviewer) requestModel() string {
+	if r.cfg.Provider == ProviderAzure {
+		return r.cfg.Deployment
+	}
+	return r.cfg.Model
+}
+
+// runBatch sends one batch in its own span and parses the answer.
+func (r *Reviewer) runBatch(ctx context.Context, b *batch) (res batchResult) {
+	res.dropped = map[string]int{}
+	ctx, span := r.tracer.Start(ctx, "chat "+r.cfg.Model,
+		trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("gen_ai.system", r.genAISystem()),
+			attribute.String("gen_ai.operation.name", "chat"),
+			attribute.String("gen_ai.request.model", r.cfg.Model),
+			attribute.Int("llmreview.batch.index", b.index),
+			attribute.Int("llmreview.batch.files", len(b.files)),
+			attribute.Int("llmreview.batch.estimated_input_tokens", b.tokens+estimateTokens(r.system)),
+		))
+	defer func() {
+		if res.err != nil {
+			span.SetStatus(codes.Error, res.err.Error())
+			span.SetAttributes(attribute.String("llmreview.failure", res.reason))
+			r.log.WarnContext(ctx, "llm review batch failed",
+				slog.Int("batch", b.index), slog.String("reason", res.reason), slog.String("error", res.err.Error()))
+		}
+		span.End()
+	}()
+
+	params := openai.ChatCompletionNewParams{
+		Model: shared.ChatModel(r.requestModel()),
+		Messages: []openai.ChatCompletionMessageParamUnion{
+			openai.SystemMessage(r.system),
+			openai.UserMessage(b.user),
+		},
+		ResponseFormat: openai.ChatCompletionNewParamsResponseFormatUnion{
+			OfJSONSchema: &shared.ResponseFormatJSONSchemaParam{
+				JSONSchema: shared.ResponseFormatJSONSchemaJSONSchemaParam{
+					Name:   schemaName,
+					Strict: openai.Bool(true),
+					Schema: findingsSchema,
+				},
+			},
+		},
+	}
+	if t := r.cfg.Temperature; t != nil {
+		params.Temperature = openai.Float(*t)
+	}
+	resp, err := r.client.Chat.Completions.New(ctx, params)
+	if err != nil {
+		res.reason = FailRequest
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			res.reason = FailTimeout
+		}
+		res.err = fmt.Errorf("request %d: %w", b.index+1, r.red.err(err))
+		return res
+	}
+
+	res.promptTokens = resp.Usage.PromptTokens
+	res.completionTokens = resp.Usage.CompletionTokens
+	res.totalTokens = max(resp.Usage.TotalTokens, resp.Usage.PromptTokens+resp.Usage.CompletionTokens)
+	span.SetAttributes(
+		attribute.String("gen_ai.response.model", resp.Model),
+		attribute.Int64("gen_ai.usage.input_tokens", res.promptTokens),
+		attribute.Int64("gen_ai.usage.output_tokens", res.completionTokens),
+	)
+	if len(resp.Choices) == 0 {
+		res.reason, res.err = FailMalformed, fmt.Errorf("request %d: the response has no choices", b.index+1)
+		return res
+	}
+	choice := resp.Choices[0]
+	span.SetAttributes(attribute.StringSlice("gen_ai.response.finish_reasons", []string{choice.FinishReason}))
+	switch {
+	case choice.Message.Refusal != "" || choice.FinishReason == "content_filter":
+		res.reason, res.err = FailRefusal, fmt.Errorf("request %d: the model refused to review", b.index+1)
+		return res
+	case choice.FinishReason == "length":
+		res.reason, res.err = FailTruncated, fmt.Errorf("request %d: the answer was cut off at the output token limit; lower LLM_MAX_INPUT_TOKENS for smaller batches", b.index+1)
+		return res
+	}
+	findings, err := parseAnswer(choice.Message.Content, b, res.dropped)
+	if err != nil {
+		res.reason, res.err = FailMalformed, fmt.Errorf("request %d: %w", b.index+1, err)
+		return res
+	}
+	res.findings = findings
+	span.SetAttributes(attribute.Int("llmreview.findings", len(findings)))
+	return res
+}
