@@ -71,7 +71,7 @@ func (r *Result) Print(w io.Writer) {
 	row("  accepted as duplicate", "%d", r.Duplicate)
 	row("  not accepted", "%d", r.Refused)
 	row("iterations pushed", "%d", r.Pushes)
-	row("reviews done (summaries)", "%d", r.Reviews)
+	row("reviews done (statuses)", "%d", r.Reviews)
 	row("  worker outcomes", "reviewed %d, skipped %d, failed %d",
 		r.Outcomes[apptest.MsgReviewPosted], r.Outcomes[apptest.MsgReviewSkipped], r.Outcomes[apptest.MsgReviewFailed])
 	row("threads posted (findings)", "%d", r.FindingThreads)

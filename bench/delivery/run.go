@@ -351,7 +351,7 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	for i, p := range prs {
 		c := apptest.CensusOf(p.pr.Threads())
 		res.Pushes += p.pushes
-		res.Reviews += len(c.Summaries)
+		res.Reviews += len(p.pr.Statuses()) // one azreviewer/review status per completed review
 		res.FindingThreads += len(c.Findings)
 		res.Duplicates += c.Duplicates()
 		if !c.HasSummary(p.pushes, p.pr.Head()) {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 )
 
@@ -61,14 +63,6 @@ func Revise(tree map[string]string, push int) map[string]string {
 // WaitCensus returns the census of pr's threads once ok accepts it, waiting
 // for new threads in between (no polling), or an error when ctx ends first.
 func WaitCensus(ctx context.Context, pr *azdosim.PullRequest, ok func(Census) bool) (Census, error) {
-	for {
-		threads := pr.Threads()
-		c := CensusOf(threads)
-		if ok(c) {
-			return c, nil
-		}
-		if _, err := pr.WaitThreads(ctx, len(threads)+1); err != nil {
-			return CensusOf(pr.Threads()), err
-		}
-	}
+	threads, err := pr.WaitThreadsMatch(ctx, func(ts []git.GitPullRequestCommentThread) bool { return ok(CensusOf(ts)) })
+	return CensusOf(threads), err
 }

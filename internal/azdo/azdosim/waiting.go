@@ -85,3 +85,23 @@ func (pr *PullRequest) WaitThreads(ctx context.Context, n int) ([]git.GitPullReq
 	}
 	return threads, nil
 }
+
+// WaitThreadsMatch returns the pull request's threads once ok accepts them
+// (checked at every change: a new thread, an edited comment, a status or
+// property change), or with an error when ctx ends or the server closes.
+func (pr *PullRequest) WaitThreadsMatch(ctx context.Context, ok func([]git.GitPullRequestCommentThread) bool) ([]git.GitPullRequestCommentThread, error) {
+	s := pr.server()
+	var last []git.GitPullRequestCommentThread
+	err := s.waitFor(ctx, func() bool {
+		last = make([]git.GitPullRequestCommentThread, 0, len(pr.threads))
+		for _, t := range pr.threads {
+			last = append(last, pr.threadModel(t))
+		}
+		last = roundTrip(last)
+		return ok(last)
+	})
+	if err != nil {
+		return last, fmt.Errorf("azdosim: waiting for the threads of pull request %d: %w", pr.id, err)
+	}
+	return last, nil
+}
