@@ -1,0 +1,178 @@
+package analyzers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// Defaults of [Analyzer].
+const (
+	// DefaultTimeout bounds one run of a tool.
+	DefaultTimeout = 2 * time.Minute
+	// DefaultMaxOutputBytes bounds a tool's standard output (16 MiB).
+	DefaultMaxOutputBytes = 16 << 20
+	// maxStderrBytes is how much of a tool's standard error is kept.
+	maxStderrBytes = 64 << 10
+	// stderrTailBytes is how much of the kept standard error goes into an
+	// error message.
+	stderrTailBytes = 1 << 10
+)
+
+// Analyzer configures one external tool that writes SARIF 2.1.0 to its
+// standard output.
+type Analyzer struct {
+	// Name identifies the tool: the reviewer is named "analyzer/<Name>" and
+	// every rule "<Name>/<ruleId>".
+	Name string
+	// Command is the argv to run, without a shell, e.g.
+	// {"semgrep", "scan", "--sarif", "--config", "p/default"}.
+	Command []string
+	// AppendFiles appends the changed files' paths, relative to the working
+	// directory, to Command.
+	AppendFiles bool
+	// Timeout bounds one run; 0 means [DefaultTimeout].
+	Timeout time.Duration
+	// MaxOutputBytes bounds the standard output; 0 means
+	// [DefaultMaxOutputBytes].
+	MaxOutputBytes int64
+	// Paths, when non-empty, restricts the files given to the tool to those
+	// whose path ends with one of these suffixes, e.g. ".go".
+	Paths []string
+	// Env holds extra "KEY=VALUE" environment entries for the tool, on top of
+	// PATH, HOME and TMPDIR inherited from the worker.
+	Env []string
+}
+
+// Files gives the head (source branch) version of a pull request's files.
+type Files interface {
+	// Head returns the content of path (a [reviewer.FileDiff.Path], with a
+	// leading "/") on the pull request's head; ok is false when the file does
+	// not exist there.
+	Head(ctx context.Context, path string) (data []byte, ok bool, err error)
+}
+
+// New returns one reviewer per analyzer, in order (see [NewReviewer]).
+func New(analyzers []Analyzer, files Files) []reviewer.Reviewer {
+	rs := make([]reviewer.Reviewer, len(analyzers))
+	for i, a := range analyzers {
+		rs[i] = NewReviewer(a, files)
+	}
+	return rs
+}
+
+// NewReviewer returns a reviewer named "analyzer/<a.Name>" that runs a over
+// the changed files of each pull request. A misconfigured analyzer (no name,
+// no command) fails every review.
+func NewReviewer(a Analyzer, files Files) reviewer.Reviewer {
+	return &analyzerReviewer{a: a, files: files}
+}
+
+type analyzerReviewer struct {
+	a     Analyzer
+	files Files
+}
+
+// Name returns "analyzer/<name>".
+func (r *analyzerReviewer) Name() string { return "analyzer/" + r.a.Name }
+
+// Review runs the tool over the pull request's changed files and returns its
+// results on those files.
+func (r *analyzerReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
+	if err := r.a.validate(); err != nil {
+		return nil, err
+	}
+	if r.files == nil {
+		return nil, errors.New("no Files to read the head versions from")
+	}
+	paths := r.a.selectFiles(pr)
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	t, err := writeTree(ctx, r.files, paths)
+	if err != nil {
+		return nil, err
+	}
+	defer t.remove()
+	if len(t.rels) == 0 {
+		return nil, nil
+	}
+	out, err := r.a.run(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return r.a.findings(out, t), nil
+}
+
+// validate reports a misconfiguration.
+func (a Analyzer) validate() error {
+	switch {
+	case strings.TrimSpace(a.Name) == "":
+		return errors.New("analyzer has no name")
+	case len(a.Command) == 0 || a.Command[0] == "":
+		return fmt.Errorf("analyzer %s has no command", a.Name)
+	}
+	return nil
+}
+
+// selectFiles returns the paths of the changed files the tool should see:
+// not deleted, not binary, not skipped, and matching Paths.
+func (a Analyzer) selectFiles(pr *reviewer.PullRequest) []string {
+	if pr == nil {
+		return nil
+	}
+	var paths []string
+	for _, f := range pr.Files {
+		if f.Change == reviewer.ChangeDelete || f.Binary || f.Skipped != "" || !a.matches(f.Path) {
+			continue
+		}
+		paths = append(paths, f.Path)
+	}
+	return paths
+}
+
+// matches reports whether path ends with one of the Paths suffixes (always
+// true without any).
+func (a Analyzer) matches(path string) bool {
+	if len(a.Paths) == 0 {
+		return true
+	}
+	for _, s := range a.Paths {
+		if strings.HasSuffix(path, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// findings converts the tool's SARIF results on the tree's files.
+func (a Analyzer) findings(results []SARIFResult, t *tree) []reviewer.Finding {
+	var fs []reviewer.Finding
+	for _, res := range results {
+		path, ok := t.prPath(res.URI)
+		if !ok || res.StartLine < 1 {
+			continue
+		}
+		rule := a.Name
+		if res.RuleID != "" {
+			rule += "/" + res.RuleID
+		}
+		msg := res.Message
+		if msg == "" {
+			msg = rule
+		}
+		fs = append(fs, reviewer.Finding{
+			Path:      path,
+			StartLine: res.StartLine,
+			EndLine:   max(res.EndLine, res.StartLine),
+			Rule:      rule,
+			Severity:  res.Severity,
+			Message:   msg,
+		})
+	}
+	return fs
+}

@@ -1,0 +1,281 @@
+package analyzers_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/analyzers"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// fakeFiles serves head versions from a map and records what was asked.
+type fakeFiles struct {
+	head map[string]string
+	err  error
+
+	mu    sync.Mutex
+	asked []string
+}
+
+func (f *fakeFiles) Head(_ context.Context, path string) ([]byte, bool, error) {
+	f.mu.Lock()
+	f.asked = append(f.asked, path)
+	f.mu.Unlock()
+	if f.err != nil {
+		return nil, false, f.err
+	}
+	s, ok := f.head[path]
+	return []byte(s), ok, nil
+}
+
+const (
+	oldA = "package a\n\nfunc A() {}\nfunc B() {}\n"
+	newA = "package a\n\nfunc A() {}\nfunc C() {}\nfunc B() {}\n" // line 4 added
+	doc  = "# Title\ntext\n"
+)
+
+// testPR returns a pull request editing /src/a.go (line 4 added), adding
+// "/docs/read me.md", deleting /old.go and adding a binary file, with the
+// matching head versions.
+func testPR() (*reviewer.PullRequest, *fakeFiles) {
+	pr := &reviewer.PullRequest{Files: []reviewer.FileDiff{
+		reviewer.Diff("/src/a.go", "", reviewer.ChangeEdit, []byte(oldA), []byte(newA), reviewer.DiffOptions{}),
+		reviewer.Diff("/docs/read me.md", "", reviewer.ChangeAdd, nil, []byte(doc), reviewer.DiffOptions{}),
+		reviewer.Diff("/old.go", "", reviewer.ChangeDelete, []byte("package old\n"), nil, reviewer.DiffOptions{}),
+		reviewer.Diff("/img.png", "", reviewer.ChangeAdd, nil, []byte("\x89PNG\x00\x01"), reviewer.DiffOptions{}),
+	}}
+	files := &fakeFiles{head: map[string]string{
+		"/src/a.go":        newA,
+		"/docs/read me.md": doc,
+		"/img.png":         "\x89PNG\x00\x01",
+	}}
+	return pr, files
+}
+
+func fixture(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return p
+}
+
+func TestReviewParsesSARIF(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{
+		Name:    "lint",
+		Command: []string{fakeTool, "-cat", fixture(t, "basic.sarif")},
+	}, files)
+	require.Equal(t, "analyzer/lint", r.Name())
+
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err)
+	require.Equal(t, []reviewer.Finding{
+		{Path: "/src/a.go", StartLine: 4, EndLine: 4, Rule: "lint/errcheck", Severity: reviewer.SeverityError, Message: "Error return value is not checked"},
+		{Path: "/src/a.go", StartLine: 3, EndLine: 3, Rule: "lint/unused", Severity: reviewer.SeverityWarning, Message: "func A is unused"},
+		{Path: "/docs/read me.md", StartLine: 1, EndLine: 2, Rule: "lint/md-lines", Severity: reviewer.SeverityInfo, Message: "two lines"},
+	}, got, "the result on other/b.go is dropped")
+	// Deleted and binary files are never fetched.
+	require.ElementsMatch(t, []string{"/src/a.go", "/docs/read me.md"}, files.asked)
+}
+
+func TestReviewThroughRunDropsContextLines(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	rs := analyzers.New([]analyzers.Analyzer{
+		{Name: "lint", Command: []string{fakeTool, "-cat", fixture(t, "basic.sarif"), "-exit", "1"}},
+		{Name: "broken", Command: []string{fakeTool, "-garbage", "-exit", "2", "-stderr", "config file not found"}},
+	}, files)
+	res := reviewer.Run(t.Context(), pr, rs...)
+
+	require.Equal(t, []string{"analyzer/lint"}, res.Ran, "exit 1 with valid SARIF is a success")
+	require.Len(t, res.Failed, 1)
+	require.Equal(t, "analyzer/broken", res.Failed[0].Reviewer)
+	require.ErrorContains(t, res.Failed[0].Err, "broken: exit status 2")
+	require.ErrorContains(t, res.Failed[0].Err, "config file not found")
+	require.Equal(t, 1, res.Dropped, "the result on context line 3 is dropped by Run")
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Path+":"+f.Rule)
+	}
+	require.Equal(t, []string{"/docs/read me.md:lint/md-lines", "/src/a.go:lint/errcheck"}, got)
+}
+
+func TestReviewFileURIsAndAppendFiles(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{
+		Name:        "abs",
+		Command:     []string{fakeTool, "-fileuris"},
+		AppendFiles: true,
+	}, files)
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err)
+	require.Equal(t, []reviewer.Finding{
+		{Path: "/src/a.go", StartLine: 1, EndLine: 1, Rule: "abs/abs", Severity: reviewer.SeverityWarning, Message: "seen src/a.go"},
+		{Path: "/docs/read me.md", StartLine: 1, EndLine: 1, Rule: "abs/abs", Severity: reviewer.SeverityWarning, Message: "seen docs/read me.md"},
+	}, got)
+}
+
+func TestReviewRemovesTree(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "pwd", Command: []string{fakeTool, "-pwd", "src/a.go"}}, files)
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	dir := got[0].Message
+	require.True(t, filepath.IsAbs(dir), dir)
+	_, err = os.Stat(dir)
+	require.ErrorIs(t, err, fs.ErrNotExist, "the temporary tree is removed")
+}
+
+func TestReviewPathsFilter(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{
+		Name:        "go",
+		Command:     []string{fakeTool, "-fileuris"},
+		AppendFiles: true,
+		Paths:       []string{".go"},
+	}, files)
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, "/src/a.go", got[0].Path)
+	require.Equal(t, []string{"/src/a.go"}, files.asked)
+
+	// Nothing matching: the tool is not run at all.
+	r = analyzers.NewReviewer(analyzers.Analyzer{Name: "none", Command: []string{"/does/not/exist"}, Paths: []string{".rs"}}, files)
+	got, err = r.Review(t.Context(), pr)
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
+
+func TestReviewEnvironmentHasNoSecrets(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{
+		Name:    "env",
+		Command: []string{fakeTool, "-env", "src/a.go"},
+		Env:     []string{"EXTRA=1"},
+	}, files)
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err)
+	var keys []string
+	for _, f := range got {
+		require.NotContains(t, f.Message, "very-secret-token")
+		keys = append(keys, strings.SplitN(f.Message, "=", 2)[0])
+	}
+	require.NotContains(t, keys, secretEnv)
+	require.Contains(t, keys, "PATH")
+	require.Contains(t, keys, "EXTRA")
+	for _, k := range keys {
+		require.True(t, slices.Contains([]string{"PATH", "HOME", "TMPDIR", "EXTRA"}, k), "unexpected variable %s", k)
+	}
+}
+
+func TestReviewNonZeroExitWithoutSARIF(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	long := strings.Repeat("noise ", 2000) + "the real reason"
+	r := analyzers.NewReviewer(analyzers.Analyzer{
+		Name:    "bad",
+		Command: []string{fakeTool, "-garbage", "-exit", "2", "-stderr", long},
+	}, files)
+	_, err := r.Review(t.Context(), pr)
+	require.ErrorContains(t, err, "bad: exit status 2 without valid SARIF output")
+	require.ErrorContains(t, err, "the real reason")
+	require.Less(t, len(err.Error()), 2<<10, "only the tail of stderr is kept")
+}
+
+func TestReviewZeroExitWithoutSARIF(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "bad", Command: []string{fakeTool, "-garbage"}}, files)
+	_, err := r.Review(t.Context(), pr)
+	require.ErrorContains(t, err, "bad: invalid SARIF")
+}
+
+func TestReviewTimeoutKillsProcessGroup(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{
+		Name:    "slow",
+		Command: []string{fakeTool, "-sleep", "30s", "-child"},
+		Timeout: 300 * time.Millisecond,
+	}, files)
+	start := time.Now()
+	_, err := r.Review(t.Context(), pr)
+	require.ErrorContains(t, err, "slow: timeout after 300ms")
+	// The child holds stdout open: without killing the group, Wait would
+	// wait for its WaitDelay (5s).
+	require.Less(t, time.Since(start), 4*time.Second)
+}
+
+func TestReviewOutputTooLarge(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{
+		Name:           "chatty",
+		Command:        []string{fakeTool, "-spam", "100000"},
+		MaxOutputBytes: 1000,
+	}, files)
+	_, err := r.Review(t.Context(), pr)
+	require.ErrorContains(t, err, "chatty: output larger than 1000 bytes")
+}
+
+func TestReviewCanceledContext(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "slow", Command: []string{fakeTool, "-sleep", "30s"}}, files)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	_, err := r.Review(ctx, pr)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestReviewErrors(t *testing.T) {
+	t.Parallel()
+	pr, files := testPR()
+
+	_, err := analyzers.NewReviewer(analyzers.Analyzer{Command: []string{fakeTool}}, files).Review(t.Context(), pr)
+	require.ErrorContains(t, err, "no name")
+	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x"}, files).Review(t.Context(), pr)
+	require.ErrorContains(t, err, "no command")
+	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{"/does/not/exist"}}, files).Review(t.Context(), pr)
+	require.ErrorContains(t, err, "x: ")
+
+	failing := &fakeFiles{err: errors.New("azdo down")}
+	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}}, failing).Review(t.Context(), pr)
+	require.ErrorContains(t, err, "azdo down")
+
+	for _, p := range []string{"/../escape.go", "/a/../../b.go", "/a//b.go", "/./a.go", "/"} {
+		bad := &reviewer.PullRequest{Files: []reviewer.FileDiff{{Path: p, Change: reviewer.ChangeAdd}}}
+		_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}}, &fakeFiles{head: map[string]string{p: "x"}}).Review(t.Context(), bad)
+		require.ErrorContains(t, err, "unsafe path", p)
+	}
+}
+
+func TestReviewMissingHeadFileAndEmptyPR(t *testing.T) {
+	t.Parallel()
+	pr, _ := testPR()
+	// No head versions at all: nothing to analyze, the tool is not run.
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{"/does/not/exist"}}, &fakeFiles{})
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err)
+	require.Empty(t, got)
+	got, err = r.Review(t.Context(), nil)
+	require.NoError(t, err)
+	require.Empty(t, got)
+}

@@ -1,0 +1,96 @@
+// Command faketool stands in for an external analyzer in the tests of
+// package analyzers. Its flags choose what it does; see main.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func main() {
+	cat := flag.String("cat", "", "copy this file to stdout")
+	exit := flag.Int("exit", 0, "exit status")
+	stderr := flag.String("stderr", "", "write this to stderr")
+	garbage := flag.Bool("garbage", false, "write non-SARIF to stdout")
+	sleep := flag.Duration("sleep", 0, "sleep this long first")
+	child := flag.Bool("child", false, "with -sleep, start a child that sleeps as long and holds stdout open")
+	spam := flag.Int("spam", 0, "write this many bytes to stdout")
+	fileURIs := flag.Bool("fileuris", false, "report line 1..N of every file argument with an absolute file:// URI")
+	env := flag.String("env", "", "report the environment, one result per variable, on line 1 of this file")
+	pwd := flag.String("pwd", "", "report the working directory on line 1 of this file")
+	flag.Parse()
+
+	if *stderr != "" {
+		fmt.Fprintln(os.Stderr, *stderr)
+	}
+	if *sleep > 0 {
+		if *child {
+			cmd := exec.Command(os.Args[0], "-sleep", sleep.String(), "-cat", "/dev/null")
+			cmd.Stdout = os.Stdout // keeps the pipe open while it lives
+			if err := cmd.Start(); err != nil {
+				panic(err)
+			}
+		}
+		time.Sleep(*sleep)
+	}
+	switch {
+	case *cat != "":
+		data, err := os.ReadFile(*cat)
+		if err != nil {
+			panic(err)
+		}
+		os.Stdout.Write(data)
+	case *garbage:
+		fmt.Println("this is not SARIF")
+	case *spam > 0:
+		os.Stdout.Write([]byte(strings.Repeat("x", *spam)))
+	case *fileURIs:
+		cwd, _ := os.Getwd()
+		var results []any
+		for _, arg := range flag.Args() {
+			results = append(results, result("abs", "file://"+filepath.ToSlash(filepath.Join(cwd, arg)), "seen "+arg, 1))
+		}
+		emit(results)
+	case *pwd != "":
+		cwd, _ := os.Getwd()
+		emit([]any{result("pwd", *pwd, cwd, 1)})
+	case *env != "":
+		var results []any
+		for _, kv := range os.Environ() {
+			results = append(results, result("env", *env, kv, 1))
+		}
+		emit(results)
+	}
+	os.Exit(*exit)
+}
+
+func result(rule, uri, msg string, line int) any {
+	return map[string]any{
+		"ruleId":  rule,
+		"level":   "warning",
+		"message": map[string]any{"text": msg},
+		"locations": []any{map[string]any{"physicalLocation": map[string]any{
+			"artifactLocation": map[string]any{"uri": uri},
+			"region":           map[string]any{"startLine": line},
+		}}},
+	}
+}
+
+func emit(results []any) {
+	if results == nil {
+		results = []any{}
+	}
+	log := map[string]any{
+		"version": "2.1.0",
+		"runs":    []any{map[string]any{"tool": map[string]any{"driver": map[string]any{"name": "faketool"}}, "results": results}},
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(log); err != nil {
+		panic(err)
+	}
+}
