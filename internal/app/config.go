@@ -138,6 +138,7 @@ type Worker struct {
 	ReviewTimeout time.Duration
 	MaxFiles      int
 	ShutdownGrace time.Duration
+	AnalyzersFile string
 }
 
 // RegisterWorker adds the worker flags to fs.
@@ -148,6 +149,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.DurationVar(&c.ReviewTimeout, "review-timeout", 10*time.Minute, "longest one review may take")
 	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
+	fs.StringVar(&c.AnalyzersFile, "analyzers-file", "", "YAML list of external SARIF analyzers run on every review (see README)")
 	return c
 }
 

@@ -89,9 +89,14 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		reviewers = append(reviewers, llm)
 		d.Log.Info("LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
 	}
+	tools, err := LoadAnalyzers(cfg.AnalyzersFile)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	metrics := worker.NewMetrics(d.Registry)
 	w, err := worker.New(worker.Config{
 		Reviewers:     reviewers,
+		Analyzers:     tools,
 		OrgURL:        cfg.OrgURL,
 		ReviewTimeout: cfg.ReviewTimeout,
 		MaxFiles:      cfg.MaxFiles,

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
@@ -31,6 +32,9 @@ type Config struct {
 	Reviewers []reviewer.Reviewer
 	// Logger receives progress and outcomes. Default slog.Default().
 	Logger *slog.Logger
+	// Analyzers are external tools run over the changed files of every
+	// review (configured by the operator, never by a repository).
+	Analyzers []analyzers.Analyzer
 	// RepoDefaults are the organisation's defaults for .azreviewer.yaml;
 	// each repository's file overrides them (repoconfig.Merge).
 	RepoDefaults repoconfig.Config

@@ -7,6 +7,7 @@ import (
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 
+	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -35,11 +36,15 @@ func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, it git
 }
 
 // reviewersFor returns the reviewers the configuration enables, each
-// traced: the worker's, plus the file's custom rules.
-func (w *Worker) reviewersFor(cfg repoconfig.Config) []reviewer.Reviewer {
-	available := make(map[string]reviewer.Reviewer, len(w.cfg.Reviewers)+1)
+// traced: the worker's, its external analyzers reading the head versions
+// through files, and the file's custom rules.
+func (w *Worker) reviewersFor(cfg repoconfig.Config, files analyzers.Files) []reviewer.Reviewer {
+	available := make(map[string]reviewer.Reviewer, len(w.cfg.Reviewers)+len(w.cfg.Analyzers)+1)
 	for _, r := range w.cfg.Reviewers {
 		available[r.Name()] = r
+	}
+	for _, r := range analyzers.New(w.cfg.Analyzers, files) {
+		available[r.Name()] = tracedReviewer{Reviewer: r, tracer: w.tracer}
 	}
 	if custom, err := cfg.CustomRules(); err == nil && custom != nil && len(cfg.Custom) > 0 {
 		available[custom.Name()] = tracedReviewer{Reviewer: custom, tracer: w.tracer}
@@ -79,4 +84,15 @@ func (ws *writes) configComment(ctx context.Context, az AzureDevOps, ref azdo.Pu
 		}
 		return ws.updateComment(ctx, az, ref, *thread, WriteConfig, content)
 	}
+}
+
+// headFiles gives analyzers the head version of the pull request's files.
+type headFiles struct {
+	az   AzureDevOps
+	ref  azdo.PullRequestRef
+	head string
+}
+
+func (h headFiles) Head(ctx context.Context, path string) ([]byte, bool, error) {
+	return h.az.FileAt(ctx, h.ref, path, h.head)
 }

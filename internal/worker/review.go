@@ -110,7 +110,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	rep.FilesReviewed = len(files)
 
 	input, excluded := rc.Filter(&reviewer.PullRequest{Title: deref(pr.Title), Description: deref(pr.Description), Files: files})
-	result := reviewer.Run(ctx, input, w.reviewersFor(rc)...)
+	result := reviewer.Run(ctx, input, w.reviewersFor(rc, headFiles{az: w.azdo, ref: ref, head: head})...)
 	result.Findings = rc.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(state.IgnoredRules, f.Rule) }))
 	result.Skipped = append(append(result.Skipped, excluded...), skipped...)
 	rep.Findings = len(result.Findings)

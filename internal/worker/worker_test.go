@@ -31,6 +31,17 @@ type bundle struct {
 // coordination; tune adjusts the client's and the worker's configuration.
 func setup(t *testing.T, pat string, tune ...func(*azdo.Config, *worker.Config)) *bundle {
 	t.Helper()
+	return setupPR(t, pat, base, head, tune...)
+}
+
+// setupWith is setup with the pull request's own base and head trees.
+func setupWith(t *testing.T, base, head map[string]string, tune ...func(*azdo.Config, *worker.Config)) *bundle {
+	t.Helper()
+	return setupPR(t, "", base, head, tune...)
+}
+
+func setupPR(t *testing.T, pat string, base, head map[string]string, tune ...func(*azdo.Config, *worker.Config)) *bundle {
+	t.Helper()
 	sim := azdotest.New(t)
 	pr := sim.NewPullRequest(base, head)
 	if pat == "" {

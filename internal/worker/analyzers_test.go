@@ -1,0 +1,60 @@
+package worker_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/analyzers"
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+// sarif is what a tool that flags line 2 of the changed file prints.
+const sarif = `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"fake"}},"results":[
+ {"ruleId":"no-eval","level":"error","message":{"text":"eval is dangerous"},
+  "locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/app.js"},"region":{"startLine":2}}}]}]}]}`
+
+func TestExternalAnalyzers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		command    []string
+		wantRule   string
+		wantFailed bool
+	}{
+		{"SARIF results become findings", []string{"/bin/sh", "-c", "test -f src/app.js && printf '%s' '" + sarif + "'"}, "fake/no-eval", false},
+		{"a failing tool is reported, not fatal", []string{"/bin/sh", "-c", "echo boom >&2; exit 3"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupWith(t, map[string]string{"/src/app.js": "let a;\n"}, map[string]string{"/src/app.js": "let a;\neval(a);\n"},
+				func(_ *azdo.Config, w *worker.Config) {
+					w.Analyzers = []analyzers.Analyzer{{Name: "fake", Command: tt.command, Timeout: 20 * time.Second}}
+				})
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.NoError(t, err)
+			require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+			var summary string
+			rules := map[string]bool{}
+			for _, th := range b.sim.Org.PullRequest(b.req.PullRequestID).Threads() {
+				if th.ThreadContext == nil {
+					summary = *(*th.Comments)[0].Content
+					continue
+				}
+				rules[azdo.ThreadProperty(th, worker.PropRule)] = true
+			}
+			if tt.wantRule != "" {
+				require.True(t, rules[tt.wantRule], "rules posted: %v", rules)
+			}
+			if tt.wantFailed {
+				require.Equal(t, 1, rep.ReviewerErrors)
+				require.Contains(t, summary, "analyzer/fake")
+				require.Contains(t, summary, "boom")
+			}
+		})
+	}
+}
