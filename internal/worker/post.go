@@ -27,7 +27,7 @@ const (
 // redelivered request posts nothing twice and a finding the author closed
 // or marked won't-fix is never posted again; and once after, to confirm
 // every write Azure DevOps answered with success is there.
-func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result, config string, invalidConfig error) error {
+func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result, notes []string, invalidConfig error) error {
 	existing, err := w.azdo.Threads(ctx, ref)
 	if err != nil {
 		return err
@@ -83,7 +83,7 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	}
 	key := strconv.Itoa(rep.Iteration) + "@" + head
 	sum := Summary{Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result,
-		Config: config, ConfigInvalid: invalidConfig != nil}
+		Notes: notes, ConfigInvalid: invalidConfig != nil}
 	switch {
 	case failure != nil:
 	case summary == nil:

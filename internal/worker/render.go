@@ -30,9 +30,10 @@ type Summary struct {
 	// findings are gone.
 	Files, Resolved int
 	Result          reviewer.Result
-	// Config describes the repository configuration applied;
-	// ConfigInvalid says the file was invalid and the defaults were used.
-	Config        string
+	// Notes are lines the reviewers and the configuration add (LLM tokens,
+	// the configuration applied); ConfigInvalid says .azreviewer.yaml was
+	// invalid and the defaults were used.
+	Notes         []string
 	ConfigInvalid bool
 }
 
@@ -72,10 +73,13 @@ func (s Summary) Render() string {
 	if len(r.Ran) > 0 {
 		fmt.Fprintf(&b, "\nReviewers: %s.\n", strings.Join(r.Ran, ", "))
 	}
+	for _, n := range s.Notes {
+		if n != "" {
+			fmt.Fprintf(&b, "\n%s\n", n)
+		}
+	}
 	if s.ConfigInvalid {
 		b.WriteString("\n`.azreviewer.yaml` is invalid (see its own comment); the defaults were used.\n")
-	} else if s.Config != "" {
-		fmt.Fprintf(&b, "\n%s\n", s.Config)
 	}
 	if len(r.Failed) > 0 {
 		b.WriteString("\n**Reviewers that failed** (their findings are missing from this review):\n")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
@@ -41,7 +42,10 @@ func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, it git
 func (w *Worker) reviewersFor(cfg repoconfig.Config, files analyzers.Files) []reviewer.Reviewer {
 	available := make(map[string]reviewer.Reviewer, len(w.cfg.Reviewers)+len(w.cfg.Analyzers)+1)
 	for _, r := range w.cfg.Reviewers {
-		available[r.Name()] = r
+		if p, ok := r.(perReview); ok {
+			r = p.ForReview(cfg.LLM.Instructions, cfg.LLM.Language)
+		}
+		available[r.Name()] = tracedReviewer{Reviewer: r, tracer: w.tracer}
 	}
 	for _, r := range analyzers.New(w.cfg.Analyzers, files) {
 		available[r.Name()] = tracedReviewer{Reviewer: r, tracer: w.tracer}
@@ -84,6 +88,26 @@ func (ws *writes) configComment(ctx context.Context, az AzureDevOps, ref azdo.Pu
 		}
 		return ws.updateComment(ctx, az, ref, *thread, WriteConfig, content)
 	}
+}
+
+// perReview is a reviewer that takes the repository's instructions and
+// comment language for one review (the LLM reviewer).
+type perReview interface {
+	ForReview(instructions, language string) *llmreview.PerReview
+}
+
+// notes collects what reviewers want said in the summary (LLM tokens).
+func notes(rs []reviewer.Reviewer) []string {
+	var out []string
+	for _, r := range rs {
+		if t, ok := r.(tracedReviewer); ok {
+			r = t.Reviewer
+		}
+		if n, ok := r.(interface{ Notes() string }); ok && n.Notes() != "" {
+			out = append(out, n.Notes())
+		}
+	}
+	return out
 }
 
 // headFiles gives analyzers the head version of the pull request's files.

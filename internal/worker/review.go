@@ -110,7 +110,8 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	rep.FilesReviewed = len(files)
 
 	input, excluded := rc.Filter(&reviewer.PullRequest{Title: deref(pr.Title), Description: deref(pr.Description), Files: files})
-	result := reviewer.Run(ctx, input, w.reviewersFor(rc, headFiles{az: w.azdo, ref: ref, head: head})...)
+	reviewers := w.reviewersFor(rc, headFiles{az: w.azdo, ref: ref, head: head})
+	result := reviewer.Run(ctx, input, reviewers...)
 	result.Findings = rc.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(state.IgnoredRules, f.Rule) }))
 	result.Skipped = append(append(result.Skipped, excluded...), skipped...)
 	rep.Findings = len(result.Findings)
@@ -120,7 +121,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		return rep, context.Cause(ctx)
 	}
 
-	if err := w.post(ctx, ref, changes, head, &rep, result, rc.Describe(), invalid); err != nil {
+	if err := w.post(ctx, ref, changes, head, &rep, result, append(notes(reviewers), rc.Describe()), invalid); err != nil {
 		return rep, err
 	}
 	covered := make([]string, 0, len(its))

@@ -14,7 +14,6 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
 const tracerName = "github.com/azreviewer/azreviewer/internal/worker"
@@ -39,11 +38,6 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 		metrics = NewMetrics(nil)
 	}
 	w := &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{}}
-	traced := make([]reviewer.Reviewer, len(w.cfg.Reviewers))
-	for i, r := range w.cfg.Reviewers {
-		traced[i] = tracedReviewer{Reviewer: r, tracer: w.tracer}
-	}
-	w.cfg.Reviewers = traced
 	return w, nil
 }
 

@@ -1,0 +1,59 @@
+package llmreview
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// ForReview returns a reviewer for one pull request: this one's client and
+// settings, with the repository's extra instructions appended to the
+// organisation's and its comment language (empty: unchanged). It also
+// remembers the review's Stats for [PerReview.Notes]. Use a new one per
+// review.
+func (r *Reviewer) ForReview(instructions, language string) *PerReview {
+	c := *r
+	if instructions != "" {
+		c.cfg.ExtraInstructions = strings.TrimSpace(c.cfg.ExtraInstructions + "\n\n" + instructions)
+	}
+	if language != "" {
+		c.cfg.Language = language
+	}
+	c.system = systemPrompt(c.cfg)
+	return &PerReview{r: &c}
+}
+
+// PerReview is a reviewer for one pull request; see [Reviewer.ForReview].
+type PerReview struct {
+	r     *Reviewer
+	mu    sync.Mutex
+	stats Stats
+	ran   bool
+}
+
+var _ reviewer.Reviewer = (*PerReview)(nil)
+
+// Name returns "llm".
+func (p *PerReview) Name() string { return p.r.Name() }
+
+// Review implements [reviewer.Reviewer] and keeps the Stats.
+func (p *PerReview) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
+	findings, stats, err := p.r.ReviewWithStats(ctx, pr)
+	p.mu.Lock()
+	p.stats, p.ran = stats, true
+	p.mu.Unlock()
+	return findings, err
+}
+
+// Notes is one line for the review's summary: requests, tokens, failures
+// and dropped findings ("" before Review).
+func (p *PerReview) Notes() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.ran {
+		return ""
+	}
+	return "LLM: " + p.stats.String()
+}
