@@ -354,23 +354,36 @@ func (c *call) getComment() (*response, error) {
 	return nil, errCommentNotFound(id)
 }
 
+// lockThreadForComment decodes a comment body, locks the server and
+// resolves the thread of the URL, checking the caller may comment
+// (GitPullRequestContribute). On success the caller holds s.mu and must
+// unlock it.
+func (c *call) lockThreadForComment(in *git.Comment) (*PullRequest, *thread, error) {
+	if err := decodeBody(c.r, in); err != nil {
+		return nil, nil, err
+	}
+	c.s.mu.Lock()
+	pr, t, err := c.pullRequestThread()
+	if err == nil {
+		err = c.requirePermission(pr.repo, GitPullRequestContribute)
+	}
+	if err != nil {
+		c.s.mu.Unlock()
+		return nil, nil, err
+	}
+	return pr, t, nil
+}
+
 // updateComment serves PATCH …/threads/{threadId}/comments/{commentId}:
 // only the comment's author may change its content, as in Azure DevOps. It
 // needs GitPullRequestContribute.
 func (c *call) updateComment() (*response, error) {
 	var in git.Comment
-	if err := decodeBody(c.r, &in); err != nil {
-		return nil, err
-	}
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
-	pr, t, err := c.pullRequestThread()
+	pr, t, err := c.lockThreadForComment(&in)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
-		return nil, err
-	}
+	defer c.s.mu.Unlock()
 	id, err := c.intParam("commentId")
 	if err != nil {
 		return nil, err
@@ -398,18 +411,11 @@ func (c *call) updateComment() (*response, error) {
 // GitPullRequestContribute.
 func (c *call) createComment() (*response, error) {
 	var in git.Comment
-	if err := decodeBody(c.r, &in); err != nil {
-		return nil, err
-	}
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
-	pr, t, err := c.pullRequestThread()
+	pr, t, err := c.lockThreadForComment(&in)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
-		return nil, err
-	}
+	defer c.s.mu.Unlock()
 	now := c.s.now()
 	cm := newComment(len(t.comments)+1, c.who, in, now)
 	t.comments = append(t.comments, cm)
