@@ -139,6 +139,8 @@ type Worker struct {
 	MaxFiles      int
 	ShutdownGrace time.Duration
 	AnalyzersFile string
+	// BlockingSeverity fails the azreviewer/review status.
+	BlockingSeverity string
 }
 
 // RegisterWorker adds the worker flags to fs.
@@ -150,6 +152,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
 	fs.StringVar(&c.AnalyzersFile, "analyzers-file", "", "YAML list of external SARIF analyzers run on every review (see README)")
+	fs.StringVar(&c.BlockingSeverity, "blocking-severity", "error", "open findings at or above this severity (info, warning, error) fail the azreviewer/review status")
 	return c
 }
 

@@ -95,17 +95,18 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	}
 	metrics := worker.NewMetrics(d.Registry)
 	w, err := worker.New(worker.Config{
-		Reviewers:     reviewers,
-		Analyzers:     tools,
-		OrgURL:        cfg.OrgURL,
-		ReviewTimeout: cfg.ReviewTimeout,
-		MaxFiles:      cfg.MaxFiles,
-		Logger:        d.Log,
-		Coordinator:   coord,
-		LeaseRefresh:  c.LeaseTTL / 3,
+		Reviewers:        reviewers,
+		Analyzers:        tools,
+		BlockingSeverity: reviewer.Severity(cfg.BlockingSeverity),
+		OrgURL:           cfg.OrgURL,
+		ReviewTimeout:    cfg.ReviewTimeout,
+		MaxFiles:         cfg.MaxFiles,
+		Logger:           d.Log,
+		Coordinator:      coord,
+		LeaseRefresh:     c.LeaseTTL / 3,
 	}, client, metrics)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	cons, err := events.EnsureConsumer(ctx, d.Stream, c.Stream)
 	if err != nil {
