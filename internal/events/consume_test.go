@@ -118,7 +118,7 @@ func TestConsumeSettlement(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := eventstest.Start(t, events.StreamConfig{})
+			b := eventstest.Start(t, events.StreamConfig{AckWait: 2 * time.Second} // a nak lost under load still comes back soon)
 			_, err := events.NewPublisher(b.JS).Publish(context.Background(), request(1, "c1"))
 			require.NoError(t, err)
 
@@ -220,7 +220,7 @@ func TestConsumeDeadLetters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := eventstest.Start(t, events.StreamConfig{Memory: true})
+			b := eventstest.Start(t, events.StreamConfig{Memory: true, AckWait: 2 * time.Second})
 			dl := b.DeadLetters
 			_, err := events.NewPublisher(b.JS).Publish(context.Background(), request(7, "c7"))
 			require.NoError(t, err)
