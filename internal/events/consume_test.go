@@ -118,7 +118,7 @@ func TestConsumeSettlement(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := eventstest.Start(t, events.StreamConfig{AckWait: 2 * time.Second} // a nak lost under load still comes back soon)
+			b := eventstest.Start(t, events.StreamConfig{AckWait: 2 * time.Second})
 			_, err := events.NewPublisher(b.JS).Publish(context.Background(), request(1, "c1"))
 			require.NoError(t, err)
 
