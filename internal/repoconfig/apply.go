@@ -138,7 +138,11 @@ func (c Config) Reviewers(available map[string]reviewer.Reviewer) []reviewer.Rev
 		if r == nil {
 			continue
 		}
-		if on, set := c.ReviewersOn[name]; set && !on {
+		key := name
+		if strings.HasPrefix(name, AnalyzerPrefix) {
+			key = AnalyzersName
+		}
+		if on, set := c.ReviewersOn[key]; set && !on {
 			continue
 		}
 		names = append(names, name)

@@ -26,11 +26,15 @@ const (
 	// CustomRulePrefix starts the rule id of every custom rule: a custom
 	// rule with id "no-todo" reports findings as rule "custom/no-todo".
 	CustomRulePrefix = CustomName + "/"
+	// AnalyzersName switches every external analyzer (reviewers named
+	// AnalyzerPrefix + tool) on or off; the operator configures the tools.
+	AnalyzersName  = "analyzers"
+	AnalyzerPrefix = "analyzer/"
 )
 
 // knownReviewers are the names accepted under reviewers, in the order
 // messages list them.
-var knownReviewers = []string{reviewer.RulesName, LLMName, CustomName}
+var knownReviewers = []string{reviewer.RulesName, LLMName, CustomName, AnalyzersName}
 
 // Defaults of [Defaults] and limits enforced by [Parse].
 const (

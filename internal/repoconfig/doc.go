@@ -29,7 +29,8 @@
 //	version: 1                 # the file format; 1 is the only version (default 1)
 //
 //	# Reviewers on or off by name: rules (the built-in rules), llm (the
-//	# language-model reviewer), custom (custom_rules below). Default: all on.
+//	# language-model reviewer), custom (custom_rules below), analyzers (every
+//	# external analyzer the operator configured). Default: all on.
 //	reviewers:
 //	  rules: true
 //	  llm: false

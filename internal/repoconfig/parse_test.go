@@ -152,7 +152,7 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid_several.yaml", []string{
 			`.azreviewer.yaml line 1, column 10: version: 3 is not supported; the only version is 1`,
 			`.azreviewer.yaml line 3, column 10: reviewers.rules: expected true or false, got "yes"`,
-			`.azreviewer.yaml line 4, column 3: reviewers: unknown reviewer "lint"; the reviewers are rules, llm, custom`,
+			`.azreviewer.yaml line 4, column 3: reviewers: unknown reviewer "lint"; the reviewers are rules, llm, custom, analyzers`,
 			`.azreviewer.yaml line 6, column 13: rules.disable[0]: "Debug Console" is not a rule id; rule ids look like "debug/console-log", or "custom/no-todo" for a custom rule`,
 			`.azreviewer.yaml line 7, column 32: rules.severity.debug/go-print: "urgent" is not one of info, warning, error`,
 			`.azreviewer.yaml line 8, column 21: severity_threshold: "high" is not one of info, warning, error`,

@@ -58,3 +58,15 @@ func TestExternalAnalyzers(t *testing.T) {
 		})
 	}
 }
+
+func TestRepositoryCanSwitchAnalyzersOff(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"/src/app.js": "let a;\n", "/.azreviewer.yaml": "reviewers: {analyzers: false}\n"}
+	b := setupWith(t, base, withBase(base, map[string]string{"/src/app.js": "let a;\neval(a);\n"}),
+		func(_ *azdo.Config, w *worker.Config) {
+			w.Analyzers = []analyzers.Analyzer{{Name: "fake", Command: []string{"/bin/sh", "-c", "exit 9"}}}
+		})
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, 0, rep.ReviewerErrors, "the tool did not run")
+}
