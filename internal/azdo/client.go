@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -143,27 +142,6 @@ func (c *Client) PullRequest(ctx context.Context, ref PullRequestRef) (*git.GitP
 		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
 	})
 	return pr, wrap("get pull request", err)
-}
-
-// LatestIteration returns the newest iteration of a pull request.
-func (c *Client) LatestIteration(ctx context.Context, ref PullRequestRef) (*git.GitPullRequestIteration, error) {
-	its, err := c.git.GetPullRequestIterations(ctx, git.GetPullRequestIterationsArgs{
-		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
-	})
-	if err != nil {
-		return nil, wrap("list pull request iterations", err)
-	}
-	var latest *git.GitPullRequestIteration
-	for i := range *its {
-		it := &(*its)[i]
-		if it.Id != nil && (latest == nil || *it.Id > *latest.Id) {
-			latest = it
-		}
-	}
-	if latest == nil {
-		return nil, fmt.Errorf("pull request %d has no iterations", ref.ID)
-	}
-	return latest, nil
 }
 
 // changesPageSize is how many iteration changes one call asks for (the

@@ -33,8 +33,10 @@ func TestClientReadsPullRequest(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, pr.ID(), *got.PullRequestId)
 
-	it, err := c.LatestIteration(ctx, ref)
+	its, err := c.Iterations(ctx, ref)
 	require.NoError(t, err)
+	require.Len(t, its, 1)
+	it := its[0]
 	require.Equal(t, 1, *it.Id)
 
 	changes, err := c.IterationChanges(ctx, ref, *it.Id, 0)

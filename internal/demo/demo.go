@@ -13,7 +13,9 @@ import (
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
+	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // Names of the sample organisation, project and repository.
@@ -105,7 +107,7 @@ func (s *Scenario) WaitForReview(ctx context.Context) ([]git.GitPullRequestComme
 	for {
 		threads := s.PR.Threads()
 		for _, t := range threads {
-			if hasProperty(t.Properties, "azreviewer.summary") {
+			if azdo.ThreadProperty(t, worker.PropSummary) != "" {
 				return threads, nil
 			}
 		}
@@ -115,15 +117,6 @@ func (s *Scenario) WaitForReview(ctx context.Context) ([]git.GitPullRequestComme
 		case <-tick.C:
 		}
 	}
-}
-
-func hasProperty(props any, key string) bool {
-	m, ok := props.(map[string]any)
-	if !ok {
-		return false
-	}
-	_, ok = m[key]
-	return ok
 }
 
 // RandomSecret returns a random token for the demo's PAT and webhook
