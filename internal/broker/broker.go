@@ -1,6 +1,10 @@
 // Package broker runs an embedded NATS server with JetStream, for the
 // all-in-one binary and for tests. In a fleet, ingest and workers connect to
 // an external JetStream cluster instead (NATS_URL).
+//
+// The all-in-one runs it [Options.InProcess]: without a network listener,
+// so no other process on the machine can read its streams and buckets or
+// publish review requests that bypass the webhook's authentication.
 package broker
 
 import (
@@ -26,12 +30,17 @@ type Options struct {
 	DataDir string
 	// ReadyTimeout bounds start-up. Default 10 s.
 	ReadyTimeout time.Duration
+	// InProcess starts the server without any network listener: the only
+	// way in is [Server.Connect] from this process. Host and Port are
+	// ignored.
+	InProcess bool
 }
 
 // Server is a running embedded NATS server.
 type Server struct {
-	ns      *server.Server
-	tempDir string
+	ns        *server.Server
+	tempDir   string
+	inProcess bool
 }
 
 // Start starts an embedded NATS server with JetStream and waits until it
@@ -56,6 +65,7 @@ func Start(opts Options) (*Server, error) {
 		StoreDir:   dir,
 		NoLog:      true,
 		NoSigs:     true,
+		DontListen: opts.InProcess,
 	})
 	if err != nil {
 		s.removeTemp()
@@ -67,16 +77,27 @@ func Start(opts Options) (*Server, error) {
 		s.removeTemp()
 		return nil, errors.New("embedded NATS server did not become ready")
 	}
-	s.ns = ns
+	s.ns, s.inProcess = ns, opts.InProcess
 	return s, nil
 }
 
-// ClientURL is the nats:// URL clients connect to.
-func (s *Server) ClientURL() string { return s.ns.ClientURL() }
+// ClientURL is the nats:// URL clients connect to, or "" for a server
+// started [Options.InProcess].
+func (s *Server) ClientURL() string {
+	if s.inProcess {
+		return ""
+	}
+	return s.ns.ClientURL()
+}
 
-// Connect opens a client connection to the server.
+// Connect opens a client connection to the server: in process for a server
+// started [Options.InProcess], over loopback otherwise.
 func (s *Server) Connect(opts ...nats.Option) (*nats.Conn, error) {
-	nc, err := nats.Connect(s.ClientURL(), append([]nats.Option{nats.Name("azreviewer")}, opts...)...)
+	base := []nats.Option{nats.Name("azreviewer")}
+	if s.inProcess {
+		base = append(base, nats.InProcessServer(s.ns))
+	}
+	nc, err := nats.Connect(s.ClientURL(), append(base, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to embedded NATS server: %w", err)
 	}

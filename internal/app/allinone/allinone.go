@@ -70,13 +70,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	ing.OrgURL = wc.OrgURL
-	srv, err := broker.Start(broker.Options{DataDir: *dataDir})
+	// No listener: only this process reaches its streams and buckets.
+	srv, err := broker.Start(broker.Options{DataDir: *dataDir, InProcess: true})
 	if err != nil {
 		return err
 	}
 	defer srv.Shutdown()
 	c.Stream.Memory = *dataDir == ""
-	p.Log.Info("embedded JetStream started", "url", srv.ClientURL(), "data_dir", *dataDir, "memory", c.Stream.Memory)
+	p.Log.Info("embedded JetStream started", "listener", "none (in process)", "data_dir", *dataDir, "memory", c.Stream.Memory)
 	nc, err := srv.Connect()
 	if err != nil {
 		return err
