@@ -21,6 +21,10 @@ test: ## every test, with the race detector and a real Jaeger (built once per ma
 test/quick: ## every test without building Jaeger (the Jaeger test is skipped)
 	$(GO) test ./...
 
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each (default 30s); make test runs only their seed corpora
+	FUZZTIME=$${FUZZTIME:-30s} GO=$(GO) scripts/fuzz.sh
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
