@@ -62,6 +62,8 @@ func TestParseBudgets(t *testing.T) {
 			`.azreviewer.yaml line 5462, column 5: the file is longer than the limit of 65536 bytes (64 KiB); it must end before this point`},
 		{"too many custom rules", rules(101, "x"),
 			`.azreviewer.yaml line 102, column 3: custom_rules[100]: more than 100 custom rules (this list has 101); the limit is 100`},
+		{"too many custom rules, the last an unknown alias", rules(100, "x") + "- *nope\n",
+			`.azreviewer.yaml line 2, column 1: custom_rules[100]: more than 100 custom rules (this list has 101); the limit is 100`},
 		// The attacker's file: 946 rules of this pattern took a review 58 s.
 		{"regexp CPU bomb", rules(946, `[\p{L}\p{N}]{1,1000}`),
 			`.azreviewer.yaml line 2, column 21: custom_rules[0].pattern: "[\\p{L}\\p{N}]{1,1000}" is too large: it expands to more than 1000 instructions, the limit; shorten the repetition {1,1000}`},

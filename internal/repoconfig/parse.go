@@ -539,7 +539,11 @@ func (d *decoder) customRules(n ast.Node, path string) []CustomRule {
 		return nil
 	}
 	if len(items) > MaxCustomRules {
-		d.add(items[MaxCustomRules], index(path, MaxCustomRules),
+		at := items[MaxCustomRules]
+		if at == nil { // an alias to nothing, reported below
+			at = n
+		}
+		d.add(at, index(path, MaxCustomRules),
 			"more than %d custom rules (this list has %d); the limit is %d", MaxCustomRules, len(items), MaxCustomRules)
 		items = items[:MaxCustomRules] // still checked, to report their problems too
 	}
