@@ -10,18 +10,6 @@ import (
 	"github.com/goccy/go-yaml/token"
 )
 
-// A .azreviewer.yaml comes from whoever can push to the target branch, so
-// everything it can make the worker spend is bounded before it is spent:
-//
-//   - the file's size ([MaxFileBytes]) before anything is read from it;
-//   - its nesting depth ([MaxDepth]) after tokenizing, which is linear in
-//     the file's size, and before parsing, whose memory grows with the
-//     square of the depth (60 KB of "[" took 5 GB);
-//   - the custom rules' count ([MaxCustomRules]) and each compiled
-//     pattern's size ([MaxPatternProgram], and [MaxCustomProgram] for all
-//     together), checked on the parsed expression before it is compiled,
-//     since the time to match a line grows with the program's size.
-
 // sizeProblem reports a file longer than MaxFileBytes, located where the
 // limit is crossed; nil when the file is within it.
 func sizeProblem(data []byte) *Problem {

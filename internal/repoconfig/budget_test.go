@@ -158,31 +158,3 @@ func TestCustomRulesStopWithinAFile(t *testing.T) {
 		})
 	}
 }
-
-// TestCustomRulesLongLines checks that lines matched in chunks (over 1 KiB)
-// match as a whole line does.
-func TestCustomRulesLongLines(t *testing.T) {
-	t.Parallel()
-	long := strings.Repeat("é", 3000) // 6000 bytes
-	tests := []struct {
-		name, pattern, line string
-		want                bool
-	}{
-		{"at the end", `TODO\($`, long + "TODO(", true},
-		{"anchored at both ends", `^é+x$`, long + "x", true},
-		{"across chunks", `é{900}x`, long + "x", true},
-		{"no match", `TODO\(`, long, false},
-		{"not at the start", `^x`, long + "x", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			r, err := repoconfig.Config{Custom: []repoconfig.CustomRule{{ID: "x", Pattern: tt.pattern, Message: "m"}}}.CustomRules()
-			require.NoError(t, err)
-			file := reviewer.Diff("/a.txt", "", reviewer.ChangeAdd, nil, []byte(tt.line+"\n"), reviewer.DiffOptions{})
-			got, err := r.Review(context.Background(), &reviewer.PullRequest{Files: []reviewer.FileDiff{file}})
-			require.NoError(t, err)
-			require.Equal(t, tt.want, len(got) == 1)
-		})
-	}
-}

@@ -25,6 +25,7 @@ const (
 type customRule struct {
 	id       string // with CustomRulePrefix
 	re       *regexp.Regexp
+	size     int // the program's instructions
 	paths    []string
 	severity reviewer.Severity
 	message  string
@@ -44,10 +45,11 @@ type customReviewer struct {
 // rule id "custom/" + the rule's id, its message, and its severity (warning
 // when not set).
 //
-// The Reviewer honours its context between any two matches and, on a line
-// longer than 1 KiB, every 1024 characters within a match: once the context
-// is done it stops and returns the context's cause, so a review's deadline
-// holds whatever the rules.
+// The Reviewer looks at its context before every match and, when a match
+// may take over 4 Mi steps (the line's length times the pattern's program
+// size), every 1024 characters within it: once the context is done it stops
+// and returns the context's cause, so a review's deadline holds whatever the
+// rules.
 //
 // The error reports the rules that cannot be compiled or whose pattern is
 // over [MaxPatternProgram], which [Parse] rules out for a parsed file; the
@@ -57,7 +59,7 @@ func (c Config) CustomRules() (reviewer.Reviewer, error) {
 	r := &customReviewer{}
 	var errs []error
 	for i, cr := range c.Custom {
-		re, _, err := compilePattern(cr.Pattern)
+		re, size, err := compilePattern(cr.Pattern)
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("custom rule %d (%s): %w", i, cr.ID, err))
@@ -75,6 +77,7 @@ func (c Config) CustomRules() (reviewer.Reviewer, error) {
 		r.rules = append(r.rules, customRule{
 			id:       CustomRulePrefix + cr.ID,
 			re:       re,
+			size:     size,
 			paths:    cr.Paths,
 			severity: cmp.Or(cr.Severity, reviewer.SeverityWarning),
 			message:  cr.Message,
@@ -123,7 +126,7 @@ func (r *customReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) (
 					prevNo == l.New-1 && strings.Contains(prevText, ignoreNextMarker)
 				if l.Kind == reviewer.Added && !suppressed {
 					for _, cr := range rules {
-						matched, err := match(ctx, cr.re, l.Text)
+						matched, err := cr.match(ctx, l.Text)
 						if err != nil {
 							return nil, err
 						}
@@ -146,23 +149,27 @@ func (r *customReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) (
 	return findings, nil
 }
 
-// matchChunk is how many characters of a line are matched between two
-// looks at the context.
-const matchChunk = 1024
+// Matching a line costs up to its length times the pattern's program
+// size in steps. A match within matchSteps is made whole; a longer one
+// looks at the context every matchChunk characters.
+const (
+	matchSteps = 1 << 22
+	matchChunk = 1024
+)
 
-// match reports whether re matches line, looking at ctx before it starts
-// and, for a line longer than matchChunk bytes, every matchChunk characters:
-// the time one match takes grows with the line's length times the
-// pattern's program size. Once ctx is done it returns context.Cause(ctx).
-func match(ctx context.Context, re *regexp.Regexp, line string) (bool, error) {
+// match reports whether the rule's pattern matches line, looking at ctx
+// before it starts and, when the match may take over matchSteps steps,
+// every matchChunk characters. Once ctx is done it returns
+// context.Cause(ctx).
+func (cr *customRule) match(ctx context.Context, line string) (bool, error) {
 	if ctx.Err() != nil {
 		return false, context.Cause(ctx)
 	}
-	if len(line) <= matchChunk {
-		return re.MatchString(line), nil
+	if len(line) <= matchSteps/max(cr.size, 1) {
+		return cr.re.MatchString(line), nil
 	}
 	r := &contextReader{ctx: ctx, s: line}
-	matched := re.MatchReader(r)
+	matched := cr.re.MatchReader(r)
 	if r.stopped {
 		return false, context.Cause(ctx)
 	}
