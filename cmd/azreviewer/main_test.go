@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -62,6 +64,29 @@ func TestUsageErrors(t *testing.T) {
 			require.ErrorIs(t, err, app.ErrUsage)
 			require.ErrorContains(t, err, tt.want)
 			require.Equal(t, 2, app.Exit(err, &logs))
+		})
+	}
+}
+
+// TestConfigCheck runs "azreviewer config check": 0 for a valid file, 1 for
+// an invalid one.
+func TestConfigCheck(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, content string
+		status        int
+	}{
+		{"valid", "version: 1\nseverity_threshold: warning\n", 0},
+		{"nesting bomb", strings.Repeat("[", 60<<10), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(dir, tt.name+".yaml")
+			require.NoError(t, os.WriteFile(file, []byte(tt.content), 0o600))
+			var out, logs bytes.Buffer
+			err := allinone.Main(context.Background(), []string{"config", "check", file}, &out, &logs)
+			require.Equal(t, tt.status, app.Exit(err, &logs), "%s%s", out.String(), logs.String())
+			require.True(t, strings.HasPrefix(out.String(), file+":"), out.String())
 		})
 	}
 }

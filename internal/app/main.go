@@ -124,10 +124,14 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 }
 
 // WorkerMain is the worker command: the review consumer. "worker doctor"
-// runs [DoctorMain], "worker dead-letters" [DeadLettersMain].
+// runs [DoctorMain], "worker dead-letters" [DeadLettersMain], "worker
+// config" [ConfigMain].
 func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rest, ok := Subcommand(args); ok {
 		return DoctorMain(ctx, rest, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "config" {
+		return ConfigMain(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "dead-letters" {
 		return DeadLettersMain(ctx, args[1:], stdout, stderr)
@@ -180,7 +184,7 @@ func Exit(err error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, ErrChecksFailed):
+	case errors.Is(err, ErrChecksFailed), errors.Is(err, ErrConfigInvalid):
 		return 1
 	case errors.Is(err, ErrUsage):
 		fmt.Fprintln(stderr, "azreviewer:", err)

@@ -343,7 +343,9 @@ custom_rules:
 			{ID: "a", Pattern: "(", Message: "m"},
 			{ID: "B", Pattern: "x", Message: "m"},
 		}}.CustomRules()
-		require.ErrorContains(t, err, "custom rule 0 (a): pattern: error parsing regexp")
+		require.ErrorContains(t, err, `custom rule 0 (a): pattern "(": missing closing ) in "("`)
+		var pe *repoconfig.PatternError
+		require.ErrorAs(t, err, &pe)
 		require.ErrorContains(t, err, `custom rule 1: invalid id "B"`)
 	})
 }

@@ -42,8 +42,24 @@ const (
 	DefaultMaxFiles = 300
 	// DefaultMaxLines is the default [Limits.MaxLines].
 	DefaultMaxLines = 20000
-	// MaxFileBytes is the largest configuration file [Parse] accepts.
+	// MaxFileBytes is the largest configuration file [Parse] accepts, in
+	// bytes (64 KiB).
 	MaxFileBytes = 64 << 10
+	// MaxDepth is how deeply lists and mappings may nest in a file [Parse]
+	// accepts, checked before the file is parsed; a valid file needs at
+	// most 5 levels.
+	MaxDepth = 16
+	// MaxCustomRules is the largest number of custom rules a file may
+	// define.
+	MaxCustomRules = 100
+	// MaxPatternProgram is the largest program, in regexp/syntax
+	// instructions, one custom rule's pattern may compile to; repetitions
+	// count as often as they repeat: TODO\( is 7 instructions, [a-z]{1,400}
+	// is 801, and [\p{L}\p{N}]{1,1000} (2001) is refused.
+	MaxPatternProgram = 1000
+	// MaxCustomProgram is the largest program size of all the custom rules
+	// of a file together.
+	MaxCustomProgram = 20000
 	// MaxInstructions is the longest [LLM.Instructions] [Parse] accepts, in
 	// characters.
 	MaxInstructions = 4000

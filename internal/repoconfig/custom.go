@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
@@ -23,6 +25,7 @@ const (
 type customRule struct {
 	id       string // with CustomRulePrefix
 	re       *regexp.Regexp
+	size     int // the program's instructions
 	paths    []string
 	severity reviewer.Severity
 	message  string
@@ -42,17 +45,24 @@ type customReviewer struct {
 // rule id "custom/" + the rule's id, its message, and its severity (warning
 // when not set).
 //
-// The error reports the rules that cannot be compiled, which [Parse] rules
-// out for a parsed file; the Reviewer is then nil. With no custom rules the
-// Reviewer finds nothing. It is safe for concurrent use.
+// The Reviewer looks at its context before every match and, when a match
+// may take over 4 Mi steps (the line's length times the pattern's program
+// size), every 1024 characters within it: once the context is done it stops
+// and returns the context's cause, so a review's deadline holds whatever the
+// rules.
+//
+// The error reports the rules that cannot be compiled or whose pattern is
+// over [MaxPatternProgram], which [Parse] rules out for a parsed file; the
+// Reviewer is then nil. With no custom rules the Reviewer finds nothing. It
+// is safe for concurrent use.
 func (c Config) CustomRules() (reviewer.Reviewer, error) {
 	r := &customReviewer{}
 	var errs []error
 	for i, cr := range c.Custom {
-		re, err := regexp.Compile(cr.Pattern)
+		re, size, err := compilePattern(cr.Pattern)
 		switch {
 		case err != nil:
-			errs = append(errs, fmt.Errorf("custom rule %d (%s): pattern: %w", i, cr.ID, err))
+			errs = append(errs, fmt.Errorf("custom rule %d (%s): %w", i, cr.ID, err))
 			continue
 		case !customID.MatchString(cr.ID):
 			errs = append(errs, fmt.Errorf("custom rule %d: invalid id %q", i, cr.ID))
@@ -67,6 +77,7 @@ func (c Config) CustomRules() (reviewer.Reviewer, error) {
 		r.rules = append(r.rules, customRule{
 			id:       CustomRulePrefix + cr.ID,
 			re:       re,
+			size:     size,
 			paths:    cr.Paths,
 			severity: cmp.Or(cr.Severity, reviewer.SeverityWarning),
 			message:  cr.Message,
@@ -89,8 +100,8 @@ func (r *customReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) (
 	var findings []reviewer.Finding
 	var rules []*customRule
 	for i := range pr.Files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
 		}
 		f := &pr.Files[i]
 		if f.Skipped != "" || len(f.Hunks) == 0 {
@@ -115,7 +126,11 @@ func (r *customReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) (
 					prevNo == l.New-1 && strings.Contains(prevText, ignoreNextMarker)
 				if l.Kind == reviewer.Added && !suppressed {
 					for _, cr := range rules {
-						if cr.re.MatchString(l.Text) {
+						matched, err := cr.match(ctx, l.Text)
+						if err != nil {
+							return nil, err
+						}
+						if matched {
 							findings = append(findings, reviewer.Finding{
 								Path:      f.Path,
 								StartLine: l.New,
@@ -132,4 +147,53 @@ func (r *customReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) (
 		}
 	}
 	return findings, nil
+}
+
+// Matching a line costs up to its length times the pattern's program
+// size in steps. A match within matchSteps is made whole; a longer one
+// looks at the context every matchChunk characters.
+const (
+	matchSteps = 1 << 22
+	matchChunk = 1024
+)
+
+// match reports whether the rule's pattern matches line, looking at ctx
+// before it starts and, when the match may take over matchSteps steps,
+// every matchChunk characters. Once ctx is done it returns
+// context.Cause(ctx).
+func (cr *customRule) match(ctx context.Context, line string) (bool, error) {
+	if ctx.Err() != nil {
+		return false, context.Cause(ctx)
+	}
+	if len(line) <= matchSteps/max(cr.size, 1) {
+		return cr.re.MatchString(line), nil
+	}
+	r := &contextReader{ctx: ctx, s: line}
+	matched := cr.re.MatchReader(r)
+	if r.stopped {
+		return false, context.Cause(ctx)
+	}
+	return matched, nil
+}
+
+// contextReader reads a string rune by rune, ending it early (io.EOF) once
+// its context is done, which it looks at every matchChunk runes.
+type contextReader struct {
+	ctx     context.Context
+	s       string
+	i, n    int
+	stopped bool
+}
+
+func (r *contextReader) ReadRune() (rune, int, error) {
+	if r.i >= len(r.s) || r.stopped {
+		return 0, 0, io.EOF
+	}
+	if r.n++; r.n%matchChunk == 0 && r.ctx.Err() != nil {
+		r.stopped = true
+		return 0, 0, io.EOF
+	}
+	c, size := utf8.DecodeRuneInString(r.s[r.i:])
+	r.i += size
+	return c, size, nil
 }

@@ -84,6 +84,27 @@
 //
 // [Problem.Detail] gives the same without the file name.
 //
+// # Limits
+//
+// The file comes from whoever can push to the target branch, so what it can
+// cost is bounded before it is spent, each excess reported with its line
+// and column like any other problem:
+//
+//   - at most [MaxFileBytes] (64 KiB), checked before anything else;
+//   - lists and mappings nested at most [MaxDepth] (16) levels deep,
+//     checked after tokenizing (linear in the size) and before parsing
+//     (whose memory grows with the square of the depth);
+//   - at most [MaxCustomRules] (100) custom rules;
+//   - each pattern at most [MaxPatternProgram] (1000) regexp/syntax
+//     instructions, a repetition weighing as often as it repeats, checked
+//     before the pattern is compiled, and all patterns together at most
+//     [MaxCustomProgram] (20000).
+//
+// The custom rules look at the review's context before every match and,
+// when a match may take over 4 Mi steps (the line's length times the
+// pattern's program size), every 1024 characters within it, so a deadline
+// holds whatever the patterns.
+//
 // # Merging
 //
 // [Merge] overrides the organisation's configuration with the repository's

@@ -15,6 +15,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -82,6 +83,10 @@ func (e *Error) Unwrap() []error {
 // format). It is strict: an unknown key, a value of the wrong type, an
 // invalid severity, regular expression or glob, a duplicate or malformed
 // custom rule id, a negative limit or a version other than 1 is an error.
+// It bounds what the file can cost: a file over [MaxFileBytes] or nested
+// deeper than [MaxDepth] is refused before it is parsed, more than
+// [MaxCustomRules] custom rules or a pattern over [MaxPatternProgram]
+// (all patterns over [MaxCustomProgram]) before it is compiled.
 // It reports every problem it finds, not just the first, as an [*Error]
 // whose problems name the line, column and field and say what is expected;
 // a YAML syntax error stops parsing and is reported alone. On error the
@@ -93,16 +98,19 @@ func (e *Error) Unwrap() []error {
 // Anchors and aliases are resolved; merge keys (<<) are not supported. A
 // UTF-8 byte order mark and CRLF line endings are accepted.
 func Parse(data []byte) (Config, error) {
-	if len(data) > MaxFileBytes {
-		return Config{}, &Error{Problems: []Problem{{
-			Message: fmt.Sprintf("the file is %d bytes long; the limit is %d bytes", len(data), MaxFileBytes),
-		}}}
+	if p := sizeProblem(data); p != nil {
+		return Config{}, &Error{Problems: []Problem{*p}}
 	}
 	// Windows editors may write a byte order mark and CRLF line endings;
 	// goccy/go-yaml trips on the first and counts lines wrong with the second.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
-	file, err := parser.ParseBytes(data, 0)
+	// Tokenizing is linear in the file's size; parsing is not in its depth.
+	tokens := lexer.Tokenize(string(data))
+	if p := depthProblem(tokens); p != nil {
+		return Config{}, &Error{Problems: []Problem{*p}}
+	}
+	file, err := parser.Parse(tokens, 0)
 	if err != nil {
 		return Config{}, &Error{Problems: []Problem{syntaxProblem(err)}}
 	}
@@ -530,8 +538,18 @@ func (d *decoder) customRules(n ast.Node, path string) []CustomRule {
 	if !ok {
 		return nil
 	}
+	if len(items) > MaxCustomRules {
+		at := items[MaxCustomRules]
+		if at == nil { // an alias to nothing, reported below
+			at = n
+		}
+		d.add(at, index(path, MaxCustomRules),
+			"more than %d custom rules (this list has %d); the limit is %d", MaxCustomRules, len(items), MaxCustomRules)
+		items = items[:MaxCustomRules] // still checked, to report their problems too
+	}
 	out := make([]CustomRule, 0, len(items))
 	seen := map[string]string{} // id → where it was first defined
+	program := 0                // the instructions of the patterns so far
 	for i, it := range items {
 		p := index(path, i)
 		var r CustomRule
@@ -560,8 +578,21 @@ func (d *decoder) customRules(n ast.Node, path string) []CustomRule {
 					d.add(n, path, "is empty; expected a regular expression")
 					return
 				}
-				if _, err := regexp.Compile(s); err != nil {
-					d.add(n, path, "%q is not a valid Go (RE2) regular expression: %s", s, regexpReason(err))
+				_, size, err := compilePattern(s)
+				var pe *PatternError
+				switch {
+				case errors.As(err, &pe) && pe.Size > 0:
+					d.add(n, path, "%q is too large: %s", abbreviate(s, 80), pe.Reason)
+					return
+				case errors.As(err, &pe):
+					d.add(n, path, "%q is not a valid Go (RE2) regular expression: %s", abbreviate(s, 80), pe.Reason)
+					return
+				}
+				before := program
+				if program += size; program > MaxCustomProgram {
+					if before <= MaxCustomProgram { // reported once, where the budget runs out
+						d.add(n, path, "the custom rules' patterns up to this one compile to %d instructions; the limit for all of them together is %d", program, MaxCustomProgram)
+					}
 					return
 				}
 				r.Pattern = s

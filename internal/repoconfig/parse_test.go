@@ -238,7 +238,7 @@ func TestParseInvalidInline(t *testing.T) {
 	t.Run("too large", func(t *testing.T) {
 		t.Parallel()
 		_, err := repoconfig.Parse([]byte(strings.Repeat("#", repoconfig.MaxFileBytes+1)))
-		require.EqualError(t, err, ".azreviewer.yaml the file is 65537 bytes long; the limit is 65536 bytes")
+		require.EqualError(t, err, ".azreviewer.yaml line 1, column 65537: the file is longer than the limit of 65536 bytes (64 KiB); it must end before this point")
 	})
 	t.Run("instructions too long", func(t *testing.T) {
 		t.Parallel()

@@ -99,7 +99,9 @@ type outcome struct {
 //     does not depend on scheduling.
 //
 // A reviewer that returns an error or panics is listed in Failed and does
-// not stop the others. A nil pr is an empty pull request.
+// not stop the others. One that fails with a context error once ctx is done
+// (it was stopped) is listed with context.Cause(ctx), which says why, rather
+// than with its own wording of it. A nil pr is an empty pull request.
 func Run(ctx context.Context, pr *PullRequest, reviewers ...Reviewer) Result {
 	if pr == nil {
 		pr = &PullRequest{}
@@ -121,6 +123,9 @@ func Run(ctx context.Context, pr *PullRequest, reviewers ...Reviewer) Result {
 	idx := newDiffIndex(pr)
 	for _, o := range outcomes {
 		if o.err != nil {
+			if ctx.Err() != nil && (errors.Is(o.err, context.Canceled) || errors.Is(o.err, context.DeadlineExceeded)) {
+				o.err = context.Cause(ctx)
+			}
 			res.Failed = append(res.Failed, Failure{Reviewer: o.name, Err: o.err})
 			continue
 		}

@@ -3,6 +3,7 @@ package reviewer_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -226,6 +227,24 @@ func TestRunCancelled(t *testing.T) {
 	res := reviewer.Run(ctx, samplePR(t), reviewer.Rules())
 	require.Len(t, res.Failed, 1)
 	require.ErrorIs(t, res.Failed[0].Err, context.Canceled)
+}
+
+// TestRunStoppedReviewersGetTheCause: a reviewer that fails with a context
+// error once the context is done is listed with the context's cause, not its
+// own wording of it (which may name an endpoint); other errors are kept.
+func TestRunStoppedReviewersGetTheCause(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("out of time for reviewers")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	own := errors.New("own failure")
+	res := reviewer.Run(ctx, samplePR(t),
+		stubReviewer{name: "llm", err: fmt.Errorf("POST https://llm.internal/v1: %w", context.Canceled)},
+		stubReviewer{name: "other", err: own},
+	)
+	require.Len(t, res.Failed, 2)
+	require.Equal(t, reviewer.Failure{Reviewer: "llm", Err: cause}, res.Failed[0])
+	require.Equal(t, reviewer.Failure{Reviewer: "other", Err: own}, res.Failed[1])
 }
 
 // TestSeverity orders the severities.

@@ -17,8 +17,10 @@ type Config struct {
 	// OrgURL is the organisation this worker reviews for. Events naming
 	// another organisation are acknowledged and ignored.
 	OrgURL string
-	// ReviewTimeout bounds one review, Azure DevOps calls included.
-	// Default 10 minutes.
+	// ReviewTimeout bounds one review, Azure DevOps calls included. The
+	// reviewers must finish a quarter of it before the review's deadline;
+	// one still running then is stopped and listed as failed, and what the
+	// others found is posted. Default 10 minutes.
 	ReviewTimeout time.Duration
 	// FetchConcurrency bounds parallel file reads within one review.
 	// Default 8.

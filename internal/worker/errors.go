@@ -1,6 +1,10 @@
 package worker
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"time"
+)
 
 // droppedDiagnosis explains a write Azure DevOps acknowledged but did not
 // keep.
@@ -24,3 +28,20 @@ func (e *DroppedWritesError) Class() string { return "dropped" }
 
 // Diagnosis says what to check.
 func (e *DroppedWritesError) Diagnosis() string { return droppedDiagnosis }
+
+// ReviewersDeadlineError is why a reviewer was stopped: reviewers must
+// finish within three quarters of the review timeout, the last quarter is
+// kept for posting what the others found. It is the reviewer's error in
+// the summary's list of reviewers that failed, and it is a
+// context.DeadlineExceeded.
+type ReviewersDeadlineError struct {
+	// Share is the time reviewers get, ReviewTimeout is the review's.
+	Share, ReviewTimeout time.Duration
+}
+
+func (e *ReviewersDeadlineError) Error() string {
+	return fmt.Sprintf("stopped: it did not finish within the reviewers' %s of the review's %s (REVIEW_TIMEOUT)", e.Share, e.ReviewTimeout)
+}
+
+// Unwrap returns context.DeadlineExceeded.
+func (e *ReviewersDeadlineError) Unwrap() error { return context.DeadlineExceeded }

@@ -76,6 +76,21 @@ custom_rules:
 		require.Equal(t, 1, configComments)
 		require.Equal(t, 2, findings, "the defaults: console.log in site.js and in vendor, no custom rule")
 	})
+	t.Run("a nesting bomb is refused before it is parsed", func(t *testing.T) {
+		t.Parallel()
+		base := map[string]string{"/.azreviewer.yaml": strings.Repeat("[", 60<<10)} // 5 GB to parse
+		c := setupCoordinated(t, base, withBase(base, head))
+		rep, err := c.new(t).Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+		require.NoError(t, err)
+		require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+		var comment string
+		for _, th := range c.pr.Threads() {
+			if text := *(*th.Comments)[0].Content; strings.Contains(text, "line 1, column 17: lists and mappings are nested more than 16 levels deep") {
+				comment = text
+			}
+		}
+		require.NotEmpty(t, comment, "the configuration comment names the line and column")
+	})
 }
 
 func withBase(base, head map[string]string) map[string]string {

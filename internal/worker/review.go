@@ -111,7 +111,9 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 
 	input, excluded := rc.Filter(&reviewer.PullRequest{Title: deref(pr.Title), Description: deref(pr.Description), Files: files})
 	reviewers := w.reviewersFor(rc, headFiles{az: w.azdo, ref: ref, head: head})
-	result := reviewer.Run(ctx, input, reviewers...)
+	rctx, cancel := w.reviewersContext(ctx)
+	result := reviewer.Run(rctx, input, reviewers...)
+	cancel()
 	result.Findings = rc.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(state.IgnoredRules, f.Rule) }))
 	result.Skipped = append(append(result.Skipped, excluded...), skipped...)
 	rep.Findings = len(result.Findings)
@@ -137,6 +139,22 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		w.cfg.Logger.Warn("review state not saved", "key", key, "error", err)
 	}
 	return rep, nil
+}
+
+// reviewersContext is the context the reviewers run in: the review's,
+// ending a quarter of the review timeout before the review's deadline, so
+// that whatever the reviewers do (slow custom patterns, a slow model) the
+// findings of those that finished are still posted in time. A reviewer
+// still running then is stopped and listed as failed, with a
+// [*ReviewersDeadlineError] as its error.
+func (w *Worker) reviewersContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	reserve := w.cfg.ReviewTimeout / 4
+	return context.WithDeadlineCause(ctx, deadline.Add(-reserve),
+		&ReviewersDeadlineError{Share: w.cfg.ReviewTimeout - reserve, ReviewTimeout: w.cfg.ReviewTimeout})
 }
 
 // diffFiles reads the common-commit and head version of every change, with

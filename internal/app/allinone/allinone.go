@@ -25,10 +25,14 @@ import (
 
 // Main is the azreviewer command: an embedded JetStream server,
 // ingest and a worker in one process; with --demo, the demo scenario.
-// "azreviewer doctor" runs app.DoctorMain.
+// "azreviewer doctor" runs app.DoctorMain, "azreviewer config"
+// app.ConfigMain.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rest, ok := app.Subcommand(args); ok {
 		return app.DoctorMain(ctx, rest, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "config" {
+		return app.ConfigMain(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("azreviewer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
