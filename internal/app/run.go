@@ -38,6 +38,8 @@ func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Regis
 		Token:          cfg.Token,
 		InsecureNoAuth: cfg.InsecureNoAuth,
 		OrgURL:         cfg.OrgURL,
+		MaxInFlight:    cfg.MaxInFlight,
+		BodyTimeout:    cfg.BodyTimeout,
 		Logger:         log,
 	}, events.NewPublisher(js), reg)
 	if err != nil {

@@ -40,7 +40,11 @@ type Classified interface {
 }
 
 // EnsureDeadLetterStream creates or updates the dead-letter stream: a
-// limits stream (entries stay until MaxAge) that operators list and replay.
+// limits stream that operators list and replay. Entries stay until
+// DeadLetterMaxAge; beyond DeadLetterMaxMsgs or DeadLetterMaxBytes the
+// oldest are dropped, so a flood of failing requests cannot grow it without
+// bound and storing a dead letter never fails for want of room. Lowering
+// the limits of an existing stream drops its oldest entries at once.
 func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
 	cfg = cfg.withDefaults()
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
@@ -51,6 +55,9 @@ func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, cfg Str
 		Storage:     cfg.storage(),
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.DeadLetterMaxAge,
+		MaxBytes:    limit(cfg.DeadLetterMaxBytes),
+		MaxMsgs:     limit(cfg.DeadLetterMaxMsgs),
+		Discard:     jetstream.DiscardOld,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create or update stream %s: %w", DeadLetterStream, err)

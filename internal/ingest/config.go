@@ -30,6 +30,15 @@ type Config struct {
 	// PublishTimeout bounds the wait for JetStream's acknowledgement before
 	// answering 503. Default 10 s.
 	PublishTimeout time.Duration
+	// MaxInFlight bounds the authenticated deliveries being read, parsed or
+	// published at once, and so the memory their bodies hold (at most
+	// MaxInFlight × MaxBodyBytes). A delivery beyond it is answered 503 with
+	// Retry-After at once, without reading its body. Default 64.
+	MaxInFlight int
+	// BodyTimeout bounds the reading of one delivery's body, from the end of
+	// its headers; a body still incomplete then is answered 408 (Azure
+	// DevOps retries 408). Default 10 s.
+	BodyTimeout time.Duration
 	// Logger receives one line per delivery. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -46,12 +55,20 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 0 || c.PublishTimeout < 0 {
 		errs = append(errs, errors.New("body limit and publish timeout must not be negative"))
 	}
+	if c.MaxInFlight < 0 {
+		errs = append(errs, errors.New("INGEST_MAX_IN_FLIGHT must not be negative"))
+	}
+	if c.BodyTimeout < 0 {
+		errs = append(errs, errors.New("INGEST_BODY_TIMEOUT must not be negative"))
+	}
 	return errors.Join(errs...)
 }
 
 func (c Config) withDefaults() Config {
 	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 2<<20)
 	c.PublishTimeout = cmp.Or(c.PublishTimeout, 10*time.Second)
+	c.MaxInFlight = cmp.Or(c.MaxInFlight, 64)
+	c.BodyTimeout = cmp.Or(c.BodyTimeout, 10*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
