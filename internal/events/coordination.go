@@ -146,7 +146,7 @@ func (c *Coordination) SaveState(ctx context.Context, key string, data []byte) e
 // so that this does not happen; a request from elsewhere may still carry one.
 func keyError(err error) error {
 	if errors.Is(err, jetstream.ErrInvalidKey) {
-		return Permanent(&InvalidRequestError{Field: "repository_id", Reason: "not usable in a key-value key: " + err.Error()})
+		return Permanent(&InvalidRequestError{Field: "repository_id", Reason: "not usable in a key-value key", Err: err})
 	}
 	return err
 }

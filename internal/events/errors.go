@@ -68,11 +68,19 @@ type InvalidRequestError struct {
 	// Field is the review request's JSON field ("repository_id").
 	Field  string
 	Reason string
+	// Err is the error that revealed it, if any.
+	Err error
 }
 
 func (e *InvalidRequestError) Error() string {
-	return "invalid review request: " + e.Field + ": " + e.Reason
+	msg := "invalid review request: " + e.Field + ": " + e.Reason
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
+
+func (e *InvalidRequestError) Unwrap() error { return e.Err }
 
 // Class is the error type recorded on dead letters and metrics.
 func (e *InvalidRequestError) Class() string { return "invalid_request" }
