@@ -75,8 +75,8 @@ type Ingest struct {
 	Token          string
 	InsecureNoAuth bool
 	// MaxInFlight and BodyTimeout bound deliveries whose bodies are unread.
-	MaxInFlight int
-	BodyTimeout time.Duration
+	MaxInFlightBytes int64
+	BodyTimeout      time.Duration
 }
 
 // RegisterIngest adds the ingest flags to fs.
@@ -87,7 +87,7 @@ func RegisterIngest(fs *flag.FlagSet) *Ingest {
 	fs.StringVar(&c.BasicPassword, "webhook-basic-password", "", "required Basic-auth password of webhook deliveries (prefer the environment variable)")
 	fs.StringVar(&c.Token, "webhook-token", "", "required ?token= of webhook deliveries (prefer the environment variable)")
 	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "accept webhook deliveries without credentials")
-	fs.IntVar(&c.MaxInFlight, "ingest-max-in-flight", 64, "authenticated deliveries read, parsed or published at once; more are answered 503 with Retry-After")
+	fs.Int64Var(&c.MaxInFlightBytes, "ingest-max-in-flight-bytes", 32<<20, "memory for the bodies of deliveries being read, parsed or published at once (each reserves its Content-Length, at least 64 KiB); a delivery that does not fit is answered 503 with Retry-After")
 	fs.DurationVar(&c.BodyTimeout, "ingest-body-timeout", 10*time.Second, "longest the body of one delivery may take to arrive; a slower one is answered 408")
 	return c
 }

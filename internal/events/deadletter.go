@@ -60,7 +60,7 @@ func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, cfg Str
 		Discard:     jetstream.DiscardOld,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create or update stream %s: %w", DeadLetterStream, err)
+		return nil, fmt.Errorf("create or update stream %s: %w", DeadLetterStream, limitsError(DeadLetterStream, cfg.DeadLetterMaxBytes, err))
 	}
 	return st, nil
 }

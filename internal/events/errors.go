@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // PayloadError says what is wrong with a webhook body. Ingest answers it
@@ -119,3 +121,27 @@ func (e *MessageTooLargeError) Error() string {
 }
 
 func (e *MessageTooLargeError) Unwrap() error { return e.Err }
+
+// StreamLimitsError means the server refused a stream's limits: it cannot
+// reserve MaxBytes (the server's or the account's JetStream storage is
+// smaller). Retrying cannot help; the configuration must change.
+type StreamLimitsError struct {
+	Stream   string
+	MaxBytes int64
+	Err      error
+}
+
+func (e *StreamLimitsError) Error() string {
+	return fmt.Sprintf("stream %s: the server cannot reserve %d bytes for it: %v", e.Stream, e.MaxBytes, e.Err)
+}
+
+func (e *StreamLimitsError) Unwrap() error { return e.Err }
+
+// limitsError types the server's refusal to reserve a stream's bytes.
+func limitsError(stream string, maxBytes int64, err error) error {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeMemoryResourcesExceeded || apiErr.ErrorCode == errCodeStorageResourcesExceeded) {
+		return &StreamLimitsError{Stream: stream, MaxBytes: maxBytes, Err: err}
+	}
+	return err
+}

@@ -163,12 +163,31 @@ func TestDeadLetterStreamDropsOldest(t *testing.T) {
 }
 
 // TestEnsureStreamReportsLimitsTheServerCannotReserve: a byte limit beyond
-// what the server can store is refused at provisioning with the server's
-// reason, not later at publishing.
+// what the server can store is refused at provisioning with a typed error
+// and the server's reason, not later at publishing.
 func TestEnsureStreamReportsLimitsTheServerCannotReserve(t *testing.T) {
 	t.Parallel()
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
-	_, err := events.EnsureStream(context.Background(), b.JS, events.StreamConfig{Memory: true, MaxBytes: 1 << 50})
-	require.Error(t, err)
-	require.True(t, strings.Contains(err.Error(), "insufficient memory resources"), err.Error())
+	tests := []struct {
+		name       string
+		ensure     func(context.Context, jetstream.JetStream, events.StreamConfig) (jetstream.Stream, error)
+		cfg        events.StreamConfig
+		wantStream string
+		wantReason string
+	}{
+		{"review stream in memory", events.EnsureStream, events.StreamConfig{Memory: true, MaxBytes: 1 << 50}, events.StreamName, "insufficient memory resources"},
+		{"review stream on disk", events.EnsureStream, events.StreamConfig{MaxBytes: 1 << 50}, events.StreamName, "insufficient storage resources"},
+		{"dead letters", events.EnsureDeadLetterStream, events.StreamConfig{Memory: true, DeadLetterMaxBytes: 1 << 50}, events.DeadLetterStream, "insufficient memory resources"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := eventstest.Start(t, events.StreamConfig{Memory: tt.cfg.Memory})
+			_, err := tt.ensure(context.Background(), b.JS, tt.cfg)
+			var limits *events.StreamLimitsError
+			require.ErrorAs(t, err, &limits)
+			require.Equal(t, tt.wantStream, limits.Stream)
+			require.EqualValues(t, 1<<50, limits.MaxBytes)
+			require.True(t, strings.Contains(err.Error(), tt.wantReason), err.Error())
+		})
+	}
 }

@@ -101,8 +101,8 @@ func (c StreamConfig) storage() jetstream.StorageType {
 // The configured limits replace whatever limits an existing stream has.
 // Lowering them below what the stream holds loses nothing: the queued
 // requests stay and new ones are refused until workers have drained the
-// stream below the limits. A limit the server or account cannot reserve
-// fails with the server's error.
+// stream below the limits. A byte limit the server or account cannot
+// reserve fails with a *StreamLimitsError.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
 	cfg = cfg.withDefaults()
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
@@ -125,7 +125,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 		// skip superseded requests without calling Azure DevOps instead.
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, err)
+		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, limitsError(StreamName, cfg.MaxBytes, err))
 	}
 	return st, nil
 }

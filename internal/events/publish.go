@@ -105,9 +105,12 @@ func (p *Publisher) classify(err error, size int) error {
 	return err
 }
 
-// JetStream error codes (nats-server's JSStreamStoreFailedF and
-// JSInsufficientResourcesErr) that nats.go does not name.
+// JetStream error codes that nats.go does not name (nats-server's
+// JSStreamStoreFailedF, JSInsufficientResourcesErr,
+// JSMemoryResourcesExceededErr, JSStorageResourcesExceededErr).
 const (
-	errCodeStreamStoreFailed     jetstream.ErrorCode = 10077
-	errCodeInsufficientResources jetstream.ErrorCode = 10023
+	errCodeStreamStoreFailed        jetstream.ErrorCode = 10077
+	errCodeInsufficientResources    jetstream.ErrorCode = 10023
+	errCodeMemoryResourcesExceeded  jetstream.ErrorCode = 10028
+	errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
 )

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/azreviewer/azreviewer/internal/events"
 )
@@ -33,8 +34,8 @@ type Handler struct {
 	pub     Publisher
 	metrics *metrics
 	now     func() time.Time
-	// slots holds one token per delivery in flight (Config.MaxInFlight).
-	slots chan struct{}
+	// inFlight is Config.MaxInFlightBytes, reserved by deliveries.
+	inFlight *semaphore.Weighted
 }
 
 // NewHandler returns the webhook handler. reg may be nil.
@@ -43,7 +44,7 @@ func NewHandler(cfg Config, pub Publisher, reg prometheus.Registerer) (*Handler,
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	return &Handler{cfg: cfg, pub: pub, metrics: newMetrics(reg), now: time.Now, slots: make(chan struct{}, cfg.MaxInFlight)}, nil
+	return &Handler{cfg: cfg, pub: pub, metrics: newMetrics(reg), now: time.Now, inFlight: semaphore.NewWeighted(cfg.MaxInFlightBytes)}, nil
 }
 
 // Outcomes of a delivery, as counted and logged.
@@ -102,16 +103,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusRequestEntityTooLarge, outcomeTooLarge, response{Status: "error", Error: "body larger than the limit"})
 		return
 	}
-	select {
-	case h.slots <- struct{}{}:
-		defer func() { <-h.slots }()
-	default:
-		log.Warn("webhook refused: too many deliveries in flight", "limit", h.cfg.MaxInFlight)
+	reserved := h.reservation(r)
+	if !h.inFlight.TryAcquire(reserved) {
+		log.Warn("webhook refused: too many deliveries in flight", "limit_bytes", h.cfg.MaxInFlightBytes, "reservation_bytes", reserved)
 		w.Header().Set("Retry-After", "1")
 		w.Header().Set("Connection", "close") // do not wait for the unread body
 		answer(http.StatusServiceUnavailable, outcomeBusy, response{Status: "error", Error: "too many deliveries in progress, retry later"})
 		return
 	}
+	defer h.inFlight.Release(reserved)
 	h.metrics.inFlight.Inc()
 	defer h.metrics.inFlight.Dec()
 
@@ -178,11 +178,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	answer(http.StatusAccepted, outcome, response{Status: "accepted", MsgID: req.MsgID(), Sequence: pub.Sequence, Duplicate: pub.Duplicate})
 }
 
+// reservation is what a delivery reserves of Config.MaxInFlightBytes: its
+// declared length (at most MaxBodyBytes, checked before), or MaxBodyBytes
+// when it declares none.
+func (h *Handler) reservation(r *http.Request) int64 {
+	n := r.ContentLength
+	if n < 0 {
+		n = h.cfg.MaxBodyBytes
+	}
+	return max(n, MinDeliveryReservation)
+}
+
 // readBody reads the body within Config.BodyTimeout and Config.MaxBodyBytes.
+// A declared length is read into a buffer of that size, so the memory a
+// delivery holds is what it reserved.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	rc := http.NewResponseController(w)
 	if err := rc.SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return nil, fmt.Errorf("set the body's read deadline: %w", err)
+	}
+	if r.ContentLength >= 0 {
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
 	}
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
 }

@@ -189,12 +189,13 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 }
 
 // TestHandlerBoundsDeliveriesInFlight: authenticated deliveries whose
-// bodies have not arrived hold a slot each; beyond INGEST_MAX_IN_FLIGHT a
-// delivery is answered 503 with Retry-After without its body being read,
-// and a freed slot serves the next one.
+// bodies have not arrived hold their reservation; a delivery that does not
+// fit in INGEST_MAX_IN_FLIGHT_BYTES is answered 503 with Retry-After
+// without its body being read, and a freed reservation serves the next one.
 func TestHandlerBoundsDeliveriesInFlight(t *testing.T) {
 	t.Parallel()
-	b := setupStream(t, ingest.Config{Token: token, MaxInFlight: 2}, events.StreamConfig{})
+	// Room for two small deliveries, not three.
+	b := setupStream(t, ingest.Config{Token: token, MaxBodyBytes: 2 * ingest.MinDeliveryReservation, MaxInFlightBytes: 2*ingest.MinDeliveryReservation + 1000}, events.StreamConfig{})
 	created := sample(t, "git.pullrequest.created.json")
 	slow := []net.Conn{slowDelivery(t, b.url, created, 10), slowDelivery(t, b.url, created, 10)}
 	require.Eventually(t, func() bool { return gauge(t, b.reg, "azreviewer_ingest_deliveries_in_flight") == 2 },

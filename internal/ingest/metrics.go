@@ -15,7 +15,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"event_type", "outcome"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "azreviewer_ingest_deliveries_in_flight",
-			Help: "Authenticated deliveries being read, parsed or published now (at most INGEST_MAX_IN_FLIGHT).",
+			Help: "Authenticated deliveries being read, parsed or published now (bounded by INGEST_MAX_IN_FLIGHT_BYTES).",
 		}),
 	}
 	if reg != nil {
