@@ -2,8 +2,11 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -190,4 +193,44 @@ func TestEnsureStreamReportsLimitsTheServerCannotReserve(t *testing.T) {
 			require.True(t, strings.Contains(err.Error(), tt.wantReason), err.Error())
 		})
 	}
+}
+
+// TestDeadLetterOfARequestNearMaxPayload: a request that fits the server's
+// max_payload but whose copy with the dead-letter headers would not is
+// still dead-lettered, without its body, instead of being redelivered for
+// want of a dead letter; it cannot be replayed.
+func TestDeadLetterOfARequestNearMaxPayload(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, events.StreamConfig{Memory: true, AckWait: 2 * time.Second})
+	ctx := context.Background()
+	req := request(7, "c7")
+	data, err := req.Marshal()
+	require.NoError(t, err)
+	req.RepositoryName = strings.Repeat("n", int(b.Conn.MaxPayload())-len(data)-100)
+	data, err = req.Marshal()
+	require.NoError(t, err)
+	_, err = b.JS.Publish(ctx, req.Subject(), data)
+	require.NoError(t, err, "the request itself fits")
+
+	done := make(chan struct{})
+	var once sync.Once
+	consumeUntil(t, b, events.ConsumeConfig{
+		Logger: quiet, MaxDeliver: 3, DeadLetters: events.NewDeadLetters(b.JS),
+		Backoff: func(uint64) time.Duration { return 10 * time.Millisecond },
+		OnSettled: func(events.Settlement, error, time.Duration) { once.Do(func() { close(done) }) },
+	}, done, func(context.Context, jetstream.Msg) error {
+		return events.Permanent(diagnosed{errors.New("403")})
+	})
+	requireMessages(t, b.DeadLetters, 1)
+	requireMessages(t, b.Stream, 0)
+	list, err := events.ListDeadLetters(ctx, b.JS, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, "forbidden", list[0].ErrorType)
+	require.Nil(t, list[0].Request)
+	raw, err := b.DeadLetters.GetMsg(ctx, list[0].Seq)
+	require.NoError(t, err)
+	require.Equal(t, strconv.Itoa(len(data)), raw.Header.Get(events.HeaderBodyOmitted))
+	_, err = events.ReplayDeadLetter(ctx, b.JS, list[0].Seq)
+	require.ErrorContains(t, err, "cannot be replayed")
 }
