@@ -216,7 +216,7 @@ func TestDeadLetterOfARequestNearMaxPayload(t *testing.T) {
 	var once sync.Once
 	consumeUntil(t, b, events.ConsumeConfig{
 		Logger: quiet, MaxDeliver: 3, DeadLetters: events.NewDeadLetters(b.JS),
-		Backoff: func(uint64) time.Duration { return 10 * time.Millisecond },
+		Backoff:   func(uint64) time.Duration { return 10 * time.Millisecond },
 		OnSettled: func(events.Settlement, error, time.Duration) { once.Do(func() { close(done) }) },
 	}, done, func(context.Context, jetstream.Msg) error {
 		return events.Permanent(diagnosed{errors.New("403")})
