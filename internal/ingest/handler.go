@@ -202,6 +202,10 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 		if _, err := io.ReadFull(r.Body, body); err != nil {
 			return nil, err
 		}
+		// Reach the body's end (nothing is left to read): net/http then
+		// clears the read deadline and watches the connection again.
+		var end [1]byte
+		_, _ = r.Body.Read(end[:])
 		return body, nil
 	}
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
