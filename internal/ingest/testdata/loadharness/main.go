@@ -121,13 +121,13 @@ func run(bin string, allInOne bool, mode string, n, sent int, hold time.Duration
 	time.Sleep(time.Second) // let start-up allocations settle
 	before := rss(cmd.Process.Pid)
 
-	var statuses sync.Map
+	var statuses, waits sync.Map
 	var peak atomic.Int64
 	stopSampling := sample(cmd.Process.Pid, &peak)
 	start := time.Now()
 	switch mode {
 	case "slow":
-		slow(addr, n, sent, hold, &statuses)
+		slow(addr, n, sent, hold, &statuses, &waits)
 	case "comments":
 		comments(base, n, comment, &statuses)
 	default:
@@ -145,7 +145,11 @@ func run(bin string, allInOne bool, mode string, n, sent int, hold time.Duration
 	fmt.Printf("RSS after       %6.1f MB (2 s after the last delivery)\n", mb(after.rss))
 	fmt.Printf("VmHWM           %6.1f MB\n", mb(after.hwm))
 	statuses.Range(func(k, v any) bool {
-		fmt.Printf("answer %-8v %d\n", k, v.(*atomic.Int64).Load())
+		line := fmt.Sprintf("answer %-8v %d", k, v.(*atomic.Int64).Load())
+		if w, ok := waits.Load(k); ok {
+			line += fmt.Sprintf(" (slowest answer %s after the headers)", time.Duration(w.(*atomic.Int64).Load()).Round(time.Millisecond))
+		}
+		fmt.Println(line)
 		return true
 	})
 	if js != nil {
@@ -163,9 +167,20 @@ func count(m *sync.Map, key string) {
 	v.(*atomic.Int64).Add(1)
 }
 
+// slowest records the longest wait for an answer of each status.
+func slowest(m *sync.Map, key string, d time.Duration) {
+	v, _ := m.LoadOrStore(key, new(atomic.Int64))
+	for {
+		old := v.(*atomic.Int64).Load()
+		if int64(d) <= old || v.(*atomic.Int64).CompareAndSwap(old, int64(d)) {
+			return
+		}
+	}
+}
+
 // slow opens n deliveries that send their headers and sent body bytes,
 // then drip a byte a second until hold passes; all are closed at the end.
-func slow(addr string, n, sent int, hold time.Duration, statuses *sync.Map) {
+func slow(addr string, n, sent int, hold time.Duration, statuses, waits *sync.Map) {
 	const contentLength = 2<<20 - 1
 	body := []byte(`{"id":"` + strings.Repeat("a", sent) + `"`)[:sent]
 	deadline := time.Now().Add(hold)
@@ -197,6 +212,7 @@ func slow(addr string, n, sent int, hold time.Duration, statuses *sync.Map) {
 				count(statuses, "write-error")
 				return
 			}
+			sentAt := time.Now()
 			_, _ = conn.Write(body)
 			t := time.NewTicker(time.Second)
 			defer t.Stop()
@@ -204,6 +220,7 @@ func slow(addr string, n, sent int, hold time.Duration, statuses *sync.Map) {
 				select {
 				case s := <-answered:
 					count(statuses, s)
+					slowest(waits, s, time.Since(sentAt))
 					return
 				case <-t.C:
 					if time.Now().After(deadline) {
