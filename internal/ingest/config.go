@@ -67,8 +67,8 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 0 || c.PublishTimeout < 0 {
 		errs = append(errs, errors.New("body limit and publish timeout must not be negative"))
 	}
-	if c.MaxInFlightBytes != 0 && c.MaxInFlightBytes < cmp.Or(c.MaxBodyBytes, defaultMaxBodyBytes) {
-		errs = append(errs, fmt.Errorf("INGEST_MAX_IN_FLIGHT_BYTES must be at least the body limit (%d bytes)", cmp.Or(c.MaxBodyBytes, defaultMaxBodyBytes)))
+	if d := c.withDefaults(); d.MaxInFlightBytes < d.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("INGEST_MAX_IN_FLIGHT_BYTES must be at least the body limit (%d bytes)", d.MaxBodyBytes))
 	}
 	if c.BodyTimeout < 0 {
 		errs = append(errs, errors.New("INGEST_BODY_TIMEOUT must not be negative"))
