@@ -191,7 +191,7 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 	if pr.Status != "" && pr.Status != "active" {
 		return Decision{Ignored: "pull_request_not_active", Reason: fmt.Sprintf("pull request %d is %s", pr.PullRequestID, pr.Status)}, nil
 	}
-	if err := validateDelivery(env); err != nil {
+	if err := validateDelivery(env, pr, prefix); err != nil {
 		return Decision{}, err
 	}
 
@@ -225,9 +225,8 @@ const notAnID = "missing or not an Azure DevOps id (1 to 64 letters, digits, '-'
 
 // validatePullRequest checks what a review request takes from the pull
 // request: its id, repository id and project id become subject tokens,
-// key-value keys and URL path segments; its commits become part of the
-// de-duplication id. Anything published must be usable there, so nothing
-// answered 202 can fail later for its shape.
+// key-value keys and URL path segments. Anything published must be usable
+// there, so nothing answered 202 can fail later for its shape.
 func validatePullRequest(pr *PullRequestResource, prefix string) error {
 	switch {
 	case pr.PullRequestID <= 0:
@@ -240,18 +239,19 @@ func validatePullRequest(pr *PullRequestResource, prefix string) error {
 		return &PayloadError{Field: prefix + ".repository.project.id", Reason: "missing"}
 	case !ValidID(pr.Repository.Project.ID):
 		return &PayloadError{Field: prefix + ".repository.project.id", Reason: notAnID}
-	case pr.LastMergeSourceCommit != nil && pr.LastMergeSourceCommit.CommitID != "" && !validCommit(pr.LastMergeSourceCommit.CommitID):
-		return &PayloadError{Field: prefix + ".lastMergeSourceCommit.commitId", Reason: "not a commit id (40 or 64 hexadecimal digits)"}
-	case pr.LastMergeTargetCommit != nil && pr.LastMergeTargetCommit.CommitID != "" && !validCommit(pr.LastMergeTargetCommit.CommitID):
-		return &PayloadError{Field: prefix + ".lastMergeTargetCommit.commitId", Reason: "not a commit id (40 or 64 hexadecimal digits)"}
 	}
 	return nil
 }
 
-// validateDelivery checks the envelope's ids a review request carries: the
-// event id is part of the de-duplication id.
-func validateDelivery(env *Envelope) error {
+// validateDelivery checks the other ids a review request carries, once the
+// event is known to be published: the event id and the source commit are
+// part of the de-duplication id.
+func validateDelivery(env *Envelope, pr *PullRequestResource, prefix string) error {
 	switch {
+	case pr.LastMergeSourceCommit != nil && pr.LastMergeSourceCommit.CommitID != "" && !validCommit(pr.LastMergeSourceCommit.CommitID):
+		return &PayloadError{Field: prefix + ".lastMergeSourceCommit.commitId", Reason: "not a commit id (40 or 64 hexadecimal digits)"}
+	case pr.LastMergeTargetCommit != nil && pr.LastMergeTargetCommit.CommitID != "" && !validCommit(pr.LastMergeTargetCommit.CommitID):
+		return &PayloadError{Field: prefix + ".lastMergeTargetCommit.commitId", Reason: "not a commit id (40 or 64 hexadecimal digits)"}
 	case !ValidID(env.ID):
 		return &PayloadError{Field: "id", Reason: notAnID}
 	case env.SubscriptionID != "" && !ValidID(env.SubscriptionID):
