@@ -34,6 +34,11 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	fs.DurationVar(&c.Stream.AckWait, "ack-wait", 60*time.Second, "redeliver a review request when a worker is silent this long")
 	fs.IntVar(&c.Stream.MaxDeliver, "max-deliver", 10, "deliveries of one review request before it is given up")
 	fs.DurationVar(&c.Stream.DuplicateWindow, "duplicate-window", 10*time.Minute, "how long a webhook's de-duplication id is remembered")
+	fs.Int64Var(&c.Stream.MaxBytes, "stream-max-bytes", events.DefaultMaxBytes, "bytes the review stream may hold; when full, ingest answers 503 and Azure DevOps retries (negative: no limit)")
+	fs.Int64Var(&c.Stream.MaxMsgs, "stream-max-msgs", events.DefaultMaxMsgs, "review requests the review stream may hold; when full, ingest answers 503 and Azure DevOps retries (negative: no limit)")
+	fs.DurationVar(&c.Stream.DeadLetterMaxAge, "dead-letter-max-age", 30*24*time.Hour, "how long dead letters are kept")
+	fs.Int64Var(&c.Stream.DeadLetterMaxBytes, "dead-letter-max-bytes", events.DefaultDeadLetterMaxBytes, "bytes of dead letters kept; beyond it the oldest are dropped (negative: no limit)")
+	fs.Int64Var(&c.Stream.DeadLetterMaxMsgs, "dead-letter-max-msgs", events.DefaultDeadLetterMaxMsgs, "dead letters kept; beyond it the oldest are dropped (negative: no limit)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 45*time.Second, "how long a crashed worker's pull requests stay locked (workers refresh their leases every third of it)")
 	return c
 }
@@ -69,6 +74,9 @@ type Ingest struct {
 	BasicPassword  string
 	Token          string
 	InsecureNoAuth bool
+	// MaxInFlight and BodyTimeout bound deliveries whose bodies are unread.
+	MaxInFlightBytes int64
+	BodyTimeout      time.Duration
 }
 
 // RegisterIngest adds the ingest flags to fs.
@@ -79,6 +87,8 @@ func RegisterIngest(fs *flag.FlagSet) *Ingest {
 	fs.StringVar(&c.BasicPassword, "webhook-basic-password", "", "required Basic-auth password of webhook deliveries (prefer the environment variable)")
 	fs.StringVar(&c.Token, "webhook-token", "", "required ?token= of webhook deliveries (prefer the environment variable)")
 	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "accept webhook deliveries without credentials")
+	fs.Int64Var(&c.MaxInFlightBytes, "ingest-max-in-flight-bytes", 32<<20, "memory for the bodies of deliveries being read, parsed or published at once (each reserves its Content-Length, at least 64 KiB); a delivery that does not fit is answered 503 with Retry-After")
+	fs.DurationVar(&c.BodyTimeout, "ingest-body-timeout", 10*time.Second, "longest the body of one delivery may take to arrive; a slower one is answered 408")
 	return c
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -50,6 +51,10 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg events.StreamCon
 		}
 		if err == nil {
 			return st, nil
+		}
+		var limits *events.StreamLimitsError
+		if errors.As(err, &limits) {
+			return nil, fmt.Errorf("%w: %w (lower STREAM_MAX_BYTES or DEAD_LETTER_MAX_BYTES, or give the server's or account's JetStream more storage)", ErrUsage, err)
 		}
 		log.Warn("JetStream not ready; retrying", "attempt", attempt, "error", err)
 		select {

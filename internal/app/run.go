@@ -33,12 +33,14 @@ func NewRegistry() *prometheus.Registry {
 // endpoint, health, readiness and metrics.
 func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
 	h, err := ingest.NewHandler(ingest.Config{
-		BasicUser:      cfg.BasicUser,
-		BasicPassword:  cfg.BasicPassword,
-		Token:          cfg.Token,
-		InsecureNoAuth: cfg.InsecureNoAuth,
-		OrgURL:         cfg.OrgURL,
-		Logger:         log,
+		BasicUser:        cfg.BasicUser,
+		BasicPassword:    cfg.BasicPassword,
+		Token:            cfg.Token,
+		InsecureNoAuth:   cfg.InsecureNoAuth,
+		OrgURL:           cfg.OrgURL,
+		MaxInFlightBytes: cfg.MaxInFlightBytes,
+		BodyTimeout:      cfg.BodyTimeout,
+		Logger:           log,
 	}, events.NewPublisher(js), reg)
 	if err != nil {
 		return nil, err

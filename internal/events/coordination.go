@@ -89,7 +89,7 @@ func (c *Coordination) Acquire(ctx context.Context, key string) (*Lease, error) 
 		return nil, ErrLeaseHeld
 	}
 	if err != nil {
-		return nil, fmt.Errorf("acquire lease %s: %w", key, err)
+		return nil, fmt.Errorf("acquire lease %s: %w", key, keyError(err))
 	}
 	return &Lease{kv: c.leases, key: key, value: value, rev: rev}, nil
 }
@@ -128,7 +128,7 @@ func (c *Coordination) LoadState(ctx context.Context, key string) (data []byte, 
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("load review state %s: %w", key, err)
+		return nil, false, fmt.Errorf("load review state %s: %w", key, keyError(err))
 	}
 	return e.Value(), true, nil
 }
@@ -136,9 +136,19 @@ func (c *Coordination) LoadState(ctx context.Context, key string) (data []byte, 
 // SaveState stores the state of key.
 func (c *Coordination) SaveState(ctx context.Context, key string, data []byte) error {
 	if _, err := c.state.Put(ctx, key, data); err != nil {
-		return fmt.Errorf("save review state %s: %w", key, err)
+		return fmt.Errorf("save review state %s: %w", key, keyError(err))
 	}
 	return nil
+}
+
+// keyError makes a key the bucket refuses for its shape a permanent,
+// classified failure: retrying cannot change the key. Ingest validates ids
+// so that this does not happen; a request from elsewhere may still carry one.
+func keyError(err error) error {
+	if errors.Is(err, jetstream.ErrInvalidKey) {
+		return Permanent(&InvalidRequestError{Field: "repository_id", Reason: "not usable in a key-value key", Err: err})
+	}
+	return err
 }
 
 // PullRequestKey is the coordination key of a pull request.

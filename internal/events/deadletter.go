@@ -29,7 +29,15 @@ const (
 	HeaderOriginalSubject = "Azreviewer-Original-Subject"
 	HeaderOriginalSeq     = "Azreviewer-Original-Seq"
 	HeaderDeliveries      = "Azreviewer-Deliveries"
+	// HeaderBodyOmitted, with the request's size in bytes, marks a dead
+	// letter stored without its request: the copy with its headers did not
+	// fit the server's max_payload. It cannot be replayed.
+	HeaderBodyOmitted = "Azreviewer-Body-Omitted"
 )
+
+// maxDeadLetterHeader bounds the error and diagnosis headers of a dead
+// letter.
+const maxDeadLetterHeader = 4 << 10
 
 // Classified is an error that can say what kind of failure it is and what
 // to fix (azdo.Error is one). Dead letters record both.
@@ -40,7 +48,11 @@ type Classified interface {
 }
 
 // EnsureDeadLetterStream creates or updates the dead-letter stream: a
-// limits stream (entries stay until MaxAge) that operators list and replay.
+// limits stream that operators list and replay. Entries stay until
+// DeadLetterMaxAge; beyond DeadLetterMaxMsgs or DeadLetterMaxBytes the
+// oldest are dropped, so a flood of failing requests cannot grow it without
+// bound and storing a dead letter never fails for want of room. Lowering
+// the limits of an existing stream drops its oldest entries at once.
 func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
 	cfg = cfg.withDefaults()
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
@@ -51,9 +63,12 @@ func EnsureDeadLetterStream(ctx context.Context, js jetstream.JetStream, cfg Str
 		Storage:     cfg.storage(),
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.DeadLetterMaxAge,
+		MaxBytes:    limit(cfg.DeadLetterMaxBytes),
+		MaxMsgs:     limit(cfg.DeadLetterMaxMsgs),
+		Discard:     jetstream.DiscardOld,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create or update stream %s: %w", DeadLetterStream, err)
+		return nil, fmt.Errorf("create or update stream %s: %w", DeadLetterStream, limitsError(DeadLetterStream, cfg.DeadLetterMaxBytes, err))
 	}
 	return st, nil
 }
@@ -65,7 +80,10 @@ type DeadLetters struct{ js jetstream.JetStream }
 func NewDeadLetters(js jetstream.JetStream) *DeadLetters { return &DeadLetters{js: js} }
 
 // Publish copies msg to the dead-letter stream with cause. It returns once
-// JetStream stored the copy.
+// JetStream stored the copy. A request so close to the server's
+// max_payload that its copy with the dead-letter headers does not fit is
+// recorded without its body (HeaderBodyOmitted), so it is not redelivered
+// for ever for want of a dead letter.
 func (d *DeadLetters) Publish(ctx context.Context, msg jetstream.Msg, cause error, deliveries uint64) error {
 	h := nats.Header{}
 	for k, v := range msg.Headers() {
@@ -73,7 +91,7 @@ func (d *DeadLetters) Publish(ctx context.Context, msg jetstream.Msg, cause erro
 			h[k] = v
 		}
 	}
-	h.Set(HeaderError, cause.Error())
+	h.Set(HeaderError, truncate(cause.Error(), maxDeadLetterHeader))
 	h.Set(HeaderOriginalSubject, msg.Subject())
 	h.Set(HeaderDeliveries, strconv.FormatUint(deliveries, 10))
 	if md, err := msg.Metadata(); err == nil {
@@ -82,10 +100,17 @@ func (d *DeadLetters) Publish(ctx context.Context, msg jetstream.Msg, cause erro
 	var c Classified
 	if errors.As(cause, &c) {
 		h.Set(HeaderErrorType, c.Class())
-		h.Set(HeaderDiagnosis, c.Diagnosis())
+		h.Set(HeaderDiagnosis, truncate(c.Diagnosis(), maxDeadLetterHeader))
 	}
 	subject := DeadLetterPrefix + msg.Subject()[len(SubjectPrefix):]
-	if _, err := d.js.PublishMsg(ctx, &nats.Msg{Subject: subject, Header: h, Data: msg.Data()}); err != nil {
+	dl := &nats.Msg{Subject: subject, Header: h, Data: msg.Data()}
+	_, err := d.js.PublishMsg(ctx, dl)
+	if errors.Is(err, nats.ErrMaxPayload) {
+		h.Set(HeaderBodyOmitted, strconv.Itoa(len(dl.Data)))
+		dl.Data = nil
+		_, err = d.js.PublishMsg(ctx, dl)
+	}
+	if err != nil {
 		return fmt.Errorf("publish dead letter %s: %w", subject, err)
 	}
 	return nil
@@ -152,6 +177,9 @@ func ReplayDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) (
 	subject := raw.Header.Get(HeaderOriginalSubject)
 	if !strings.HasPrefix(subject, SubjectPrefix) {
 		return 0, fmt.Errorf("dead letter %d has no original subject", seq)
+	}
+	if n := raw.Header.Get(HeaderBodyOmitted); n != "" {
+		return 0, fmt.Errorf("dead letter %d was stored without its request (%s bytes, too close to the server's max_payload); it cannot be replayed", seq, n)
 	}
 	h := nats.Header{}
 	for _, k := range []string{"traceparent", "tracestate", "baggage"} {

@@ -13,7 +13,21 @@
 //	azreviewer.review.<repositoryId>.<pullRequestId>
 //
 // to the work-queue stream AZREVIEWER_REVIEWS, consumed by the durable pull
-// consumer "workers" that every worker replica shares.
+// consumer "workers" that every worker replica shares. The repository id is
+// one subject token and part of the coordination key, so ingest accepts only
+// ids of 1 to 64 ASCII letters, digits, '-' and '_' (see [ValidID]; every
+// Azure DevOps GUID is one).
+//
+// # Limits
+//
+// The review stream holds at most [StreamConfig.MaxMsgs] requests and
+// [StreamConfig.MaxBytes] bytes and discards new requests when full (the
+// publisher returns a *QueueFullError), so accepted work is never dropped
+// to make room. The dead-letter stream keeps entries for
+// DeadLetterMaxAge, at most DeadLetterMaxMsgs and DeadLetterMaxBytes,
+// dropping the oldest. A request carries at most [MaxCommentBytes] of
+// comment text; one larger than the server's max_payload is refused with a
+// *MessageTooLargeError.
 //
 // # Trace context
 //

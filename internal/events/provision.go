@@ -37,9 +37,33 @@ type StreamConfig struct {
 	MaxDeliver int
 	// MaxAckPending caps messages in flight across all workers. Default 1000.
 	MaxAckPending int
+	// MaxBytes caps the review stream's size in bytes; negative means no
+	// limit. Default 64 MiB (a review request is about 1 KiB, at most about
+	// 6 KiB with its comment). A full stream refuses new requests (discard
+	// new), so ingest answers 503 and Azure DevOps retries, and no queued
+	// work is lost.
+	MaxBytes int64
+	// MaxMsgs caps the review stream's messages; negative means no limit.
+	// Default 50,000.
+	MaxMsgs int64
 	// DeadLetterMaxAge is how long dead letters are kept. Default 30 days.
 	DeadLetterMaxAge time.Duration
+	// DeadLetterMaxBytes caps the dead-letter stream's size; when full, the
+	// oldest dead letters are dropped. Negative means no limit. Default
+	// 32 MiB.
+	DeadLetterMaxBytes int64
+	// DeadLetterMaxMsgs caps the dead letters kept; when full, the oldest
+	// are dropped. Negative means no limit. Default 10,000.
+	DeadLetterMaxMsgs int64
 }
+
+// Default stream limits.
+const (
+	DefaultMaxBytes           = 64 << 20
+	DefaultMaxMsgs            = 50_000
+	DefaultDeadLetterMaxBytes = 32 << 20
+	DefaultDeadLetterMaxMsgs  = 10_000
+)
 
 func (c StreamConfig) withDefaults() StreamConfig {
 	c.Replicas = cmp.Or(c.Replicas, 1)
@@ -49,7 +73,19 @@ func (c StreamConfig) withDefaults() StreamConfig {
 	c.MaxDeliver = cmp.Or(c.MaxDeliver, 10)
 	c.MaxAckPending = cmp.Or(c.MaxAckPending, 1000)
 	c.DeadLetterMaxAge = cmp.Or(c.DeadLetterMaxAge, 30*24*time.Hour)
+	c.MaxBytes = cmp.Or(c.MaxBytes, DefaultMaxBytes)
+	c.MaxMsgs = cmp.Or(c.MaxMsgs, DefaultMaxMsgs)
+	c.DeadLetterMaxBytes = cmp.Or(c.DeadLetterMaxBytes, DefaultDeadLetterMaxBytes)
+	c.DeadLetterMaxMsgs = cmp.Or(c.DeadLetterMaxMsgs, DefaultDeadLetterMaxMsgs)
 	return c
+}
+
+// limit is a configured limit as JetStream spells it: -1 for none.
+func limit(n int64) int64 {
+	if n < 0 {
+		return -1
+	}
+	return n
 }
 
 func (c StreamConfig) storage() jetstream.StorageType {
@@ -61,6 +97,12 @@ func (c StreamConfig) storage() jetstream.StorageType {
 
 // EnsureStream creates or updates the review stream. Ingest and workers both
 // call it at start-up, so either may start first.
+//
+// The configured limits replace whatever limits an existing stream has.
+// Lowering them below what the stream holds loses nothing: the queued
+// requests stay and new ones are refused until workers have drained the
+// stream below the limits. A byte limit the server or account cannot
+// reserve fails with a *StreamLimitsError.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
 	cfg = cfg.withDefaults()
 	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
@@ -72,13 +114,18 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.MaxAge,
 		Duplicates:  cfg.DuplicateWindow,
+		MaxBytes:    limit(cfg.MaxBytes),
+		MaxMsgs:     limit(cfg.MaxMsgs),
+		// A full queue refuses new requests: ingest answers 503 and Azure
+		// DevOps delivers again, instead of old, accepted work being lost.
+		Discard: jetstream.DiscardNew,
 		// No per-subject limit: with one, a late retry of an old push would
 		// replace a newer push still queued, and the old one, already
 		// reviewed, would then be skipped — losing the newer push. Workers
 		// skip superseded requests without calling Azure DevOps instead.
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, err)
+		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, limitsError(StreamName, cfg.MaxBytes, err))
 	}
 	return st, nil
 }

@@ -2,7 +2,9 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -38,8 +40,13 @@ type Published struct {
 
 // Publish stores req in the stream and returns once JetStream acknowledged
 // it. The message carries Nats-Msg-Id = req.MsgID() and the caller's trace
-// context.
+// context. Errors a caller decides on: an *InvalidRequestError (req cannot
+// name a subject; nothing was sent), a *MessageTooLargeError (it never fits)
+// and a *QueueFullError (the stream is at its limits; later it may fit).
 func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published, error) {
+	if err := req.Validate(); err != nil {
+		return Published{}, err
+	}
 	data, err := req.Marshal()
 	if err != nil {
 		return Published{}, fmt.Errorf("encode review request: %w", err)
@@ -66,7 +73,7 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "publish failed")
-		return Published{}, fmt.Errorf("publish %s: %w", subject, err)
+		return Published{}, fmt.Errorf("publish %s: %w", subject, p.classify(err, len(data)))
 	}
 	span.SetAttributes(
 		attribute.Int64("nats.jetstream.stream_seq", int64(ack.Sequence)),
@@ -74,3 +81,36 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 	)
 	return Published{Sequence: ack.Sequence, Duplicate: ack.Duplicate}, nil
 }
+
+// classify turns the publish errors a caller must answer differently into
+// their types: a message over the server's max_payload (refused by the
+// client before sending) or over the stream's maximum message size, and a
+// stream at its limits.
+func (p *Publisher) classify(err error, size int) error {
+	var apiErr *jetstream.APIError
+	switch {
+	case errors.Is(err, nats.ErrMaxPayload):
+		return &MessageTooLargeError{Size: size, MaxPayload: p.js.Conn().MaxPayload(), Err: err}
+	case !errors.As(err, &apiErr):
+		return err
+	case apiErr.ErrorCode == jetstream.JSErrCodeStreamMessageExceedsMaximum:
+		return &MessageTooLargeError{Size: size, MaxPayload: p.js.Conn().MaxPayload(), Err: err}
+	case apiErr.ErrorCode == errCodeStreamStoreFailed && strings.HasPrefix(apiErr.Description, "maximum "),
+		apiErr.ErrorCode == errCodeInsufficientResources:
+		// "maximum messages exceeded", "maximum bytes exceeded": the
+		// stream discards new messages when full; or the server's storage
+		// is exhausted.
+		return &QueueFullError{Reason: apiErr.Description, Err: err}
+	}
+	return err
+}
+
+// JetStream error codes that nats.go does not name (nats-server's
+// JSStreamStoreFailedF, JSInsufficientResourcesErr,
+// JSMemoryResourcesExceededErr, JSStorageResourcesExceededErr).
+const (
+	errCodeStreamStoreFailed        jetstream.ErrorCode = 10077
+	errCodeInsufficientResources    jetstream.ErrorCode = 10023
+	errCodeMemoryResourcesExceeded  jetstream.ErrorCode = 10028
+	errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
+)

@@ -55,8 +55,11 @@ type CommentRef struct {
 	ThreadID  int    `json:"thread_id,omitempty"`
 	CommentID int    `json:"comment_id"`
 	AuthorID  string `json:"author_id,omitempty"`
-	Content   string `json:"content"`
-	Edited    bool   `json:"edited,omitempty"`
+	// Content is the comment's text, cut to [MaxCommentBytes].
+	Content string `json:"content"`
+	// Truncated is true when Content was cut.
+	Truncated bool `json:"truncated,omitempty"`
+	Edited    bool `json:"edited,omitempty"`
 }
 
 // Subject is the NATS subject the request is published on:
@@ -94,10 +97,23 @@ func UnmarshalRequest(data []byte) (*ReviewRequest, error) {
 	if r.Version > SchemaVersion {
 		return nil, Permanent(fmt.Errorf("review request schema version %d is newer than this worker understands (%d)", r.Version, SchemaVersion))
 	}
-	if r.RepositoryID == "" || r.PullRequestID <= 0 {
-		return nil, Permanent(fmt.Errorf("review request lacks repository_id or pull_request_id"))
+	if err := r.Validate(); err != nil {
+		return nil, Permanent(err)
 	}
 	return &r, nil
+}
+
+// Validate checks the fields that become a subject token or a key-value key
+// ([ReviewRequest.Subject], [PullRequestKey]). The error is an
+// *InvalidRequestError.
+func (r *ReviewRequest) Validate() error {
+	switch {
+	case !ValidID(r.RepositoryID):
+		return &InvalidRequestError{Field: "repository_id", Reason: "missing or not an id"}
+	case r.PullRequestID <= 0:
+		return &InvalidRequestError{Field: "pull_request_id", Reason: "missing or not a positive number"}
+	}
+	return nil
 }
 
 // Decision is what ingest does with an envelope: publish Request, or
@@ -146,9 +162,11 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 			return Decision{Ignored: "system_comment", Reason: "system comments do not trigger a review"}, nil
 		}
 		pr = res.PullRequest
+		content, truncated := capComment(res.Comment.Content)
 		comment = &CommentRef{
 			CommentID: res.Comment.ID,
-			Content:   res.Comment.Content,
+			Content:   content,
+			Truncated: truncated,
 			Edited:    res.Comment.LastContentUpdatedDate.After(res.Comment.PublishedDate),
 		}
 		if res.Comment.Author != nil {
@@ -172,6 +190,9 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 	}
 	if pr.Status != "" && pr.Status != "active" {
 		return Decision{Ignored: "pull_request_not_active", Reason: fmt.Sprintf("pull request %d is %s", pr.PullRequestID, pr.Status)}, nil
+	}
+	if err := validateDelivery(env, pr, prefix); err != nil {
+		return Decision{}, err
 	}
 
 	req := &ReviewRequest{
@@ -199,16 +220,42 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 	return Decision{Request: req}, nil
 }
 
+// notAnID is the reason given for an id of the wrong shape.
+const notAnID = "missing or not an Azure DevOps id (1 to 64 letters, digits, '-' or '_')"
+
+// validatePullRequest checks what a review request takes from the pull
+// request: its id, repository id and project id become subject tokens,
+// key-value keys and URL path segments. Anything published must be usable
+// there, so nothing answered 202 can fail later for its shape.
 func validatePullRequest(pr *PullRequestResource, prefix string) error {
 	switch {
 	case pr.PullRequestID <= 0:
 		return &PayloadError{Field: prefix + ".pullRequestId", Reason: "missing or not a positive number"}
 	case pr.Repository == nil:
 		return &PayloadError{Field: prefix + ".repository", Reason: "missing"}
-	case !isToken(pr.Repository.ID):
-		return &PayloadError{Field: prefix + ".repository.id", Reason: "missing or not an id"}
+	case !ValidID(pr.Repository.ID):
+		return &PayloadError{Field: prefix + ".repository.id", Reason: notAnID}
 	case pr.Repository.Project == nil || pr.Repository.Project.ID == "":
 		return &PayloadError{Field: prefix + ".repository.project.id", Reason: "missing"}
+	case !ValidID(pr.Repository.Project.ID):
+		return &PayloadError{Field: prefix + ".repository.project.id", Reason: notAnID}
+	}
+	return nil
+}
+
+// validateDelivery checks the other ids a review request carries, once the
+// event is known to be published: the event id and the source commit are
+// part of the de-duplication id.
+func validateDelivery(env *Envelope, pr *PullRequestResource, prefix string) error {
+	switch {
+	case pr.LastMergeSourceCommit != nil && pr.LastMergeSourceCommit.CommitID != "" && !validCommit(pr.LastMergeSourceCommit.CommitID):
+		return &PayloadError{Field: prefix + ".lastMergeSourceCommit.commitId", Reason: "not a commit id (40 or 64 hexadecimal digits)"}
+	case pr.LastMergeTargetCommit != nil && pr.LastMergeTargetCommit.CommitID != "" && !validCommit(pr.LastMergeTargetCommit.CommitID):
+		return &PayloadError{Field: prefix + ".lastMergeTargetCommit.commitId", Reason: "not a commit id (40 or 64 hexadecimal digits)"}
+	case !ValidID(env.ID):
+		return &PayloadError{Field: "id", Reason: notAnID}
+	case env.SubscriptionID != "" && !ValidID(env.SubscriptionID):
+		return &PayloadError{Field: "subscriptionId", Reason: notAnID}
 	}
 	return nil
 }
@@ -224,11 +271,6 @@ func threadIDFromHref(href string) int {
 	}
 	id, _ := strconv.Atoi(m[1])
 	return id
-}
-
-// isToken reports whether s can stand as one NATS subject token.
-func isToken(s string) bool {
-	return s != "" && !strings.ContainsAny(s, ". *>\t\r\n")
 }
 
 func token(s string) string { return strings.ToLower(s) }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 )
@@ -30,9 +31,29 @@ type Config struct {
 	// PublishTimeout bounds the wait for JetStream's acknowledgement before
 	// answering 503. Default 10 s.
 	PublishTimeout time.Duration
+	// MaxInFlightBytes bounds the memory held by the bodies of the
+	// authenticated deliveries being read, parsed or published at once.
+	// Each delivery reserves its Content-Length (MaxBodyBytes when the
+	// length is not declared), at least [MinDeliveryReservation], before
+	// its body is read; a delivery that does not fit is answered 503 with
+	// Retry-After at once, without reading its body. At least MaxBodyBytes.
+	// Default 32 MiB: 16 deliveries of 2 MiB, or 512 small ones.
+	MaxInFlightBytes int64
+	// BodyTimeout bounds the reading of one delivery's body, from the end of
+	// its headers; a body still incomplete then is answered 408 (Azure
+	// DevOps retries 408). Default 10 s.
+	BodyTimeout time.Duration
 	// Logger receives one line per delivery. Default slog.Default().
 	Logger *slog.Logger
 }
+
+// defaultMaxBodyBytes is Azure DevOps' own payload limit.
+const defaultMaxBodyBytes = 2 << 20
+
+// MinDeliveryReservation is the least a delivery reserves of
+// Config.MaxInFlightBytes, however small its body: it also holds a
+// goroutine, buffers and the parsed request.
+const MinDeliveryReservation = 64 << 10
 
 // Validate says what an operator must fix.
 func (c Config) Validate() error {
@@ -46,12 +67,20 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 0 || c.PublishTimeout < 0 {
 		errs = append(errs, errors.New("body limit and publish timeout must not be negative"))
 	}
+	if d := c.withDefaults(); d.MaxInFlightBytes < d.MaxBodyBytes {
+		errs = append(errs, fmt.Errorf("INGEST_MAX_IN_FLIGHT_BYTES must be at least the body limit (%d bytes)", d.MaxBodyBytes))
+	}
+	if c.BodyTimeout < 0 {
+		errs = append(errs, errors.New("INGEST_BODY_TIMEOUT must not be negative"))
+	}
 	return errors.Join(errs...)
 }
 
 func (c Config) withDefaults() Config {
-	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, 2<<20)
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, defaultMaxBodyBytes)
 	c.PublishTimeout = cmp.Or(c.PublishTimeout, 10*time.Second)
+	c.MaxInFlightBytes = cmp.Or(c.MaxInFlightBytes, 32<<20)
+	c.BodyTimeout = cmp.Or(c.BodyTimeout, 10*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

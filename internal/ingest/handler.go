@@ -4,14 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/azreviewer/azreviewer/internal/events"
 )
@@ -30,6 +34,8 @@ type Handler struct {
 	pub     Publisher
 	metrics *metrics
 	now     func() time.Time
+	// inFlight is Config.MaxInFlightBytes, reserved by deliveries.
+	inFlight *semaphore.Weighted
 }
 
 // NewHandler returns the webhook handler. reg may be nil.
@@ -37,7 +43,8 @@ func NewHandler(cfg Config, pub Publisher, reg prometheus.Registerer) (*Handler,
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Handler{cfg: cfg.withDefaults(), pub: pub, metrics: newMetrics(reg), now: time.Now}, nil
+	cfg = cfg.withDefaults()
+	return &Handler{cfg: cfg, pub: pub, metrics: newMetrics(reg), now: time.Now, inFlight: semaphore.NewWeighted(cfg.MaxInFlightBytes)}, nil
 }
 
 // Outcomes of a delivery, as counted and logged.
@@ -49,6 +56,9 @@ const (
 	outcomeBadRequest   = "bad_request"
 	outcomeTooLarge     = "too_large"
 	outcomeUnavailable  = "unavailable"
+	outcomeQueueFull    = "queue_full"
+	outcomeBusy         = "busy"
+	outcomeTimeout      = "timeout"
 )
 
 // response is the JSON body of every answer.
@@ -87,16 +97,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+	if r.ContentLength > h.cfg.MaxBodyBytes {
+		log.Warn("webhook refused: body too large", "limit_bytes", h.cfg.MaxBodyBytes, "content_length", r.ContentLength)
+		w.Header().Set("Connection", "close")
+		answer(http.StatusRequestEntityTooLarge, outcomeTooLarge, response{Status: "error", Error: "body larger than the limit"})
+		return
+	}
+	reserved := h.reservation(r)
+	if !h.inFlight.TryAcquire(reserved) {
+		log.Warn("webhook refused: too many deliveries in flight", "limit_bytes", h.cfg.MaxInFlightBytes, "reservation_bytes", reserved)
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Connection", "close") // do not wait for the unread body
+		answer(http.StatusServiceUnavailable, outcomeBusy, response{Status: "error", Error: "too many deliveries in progress, retry later"})
+		return
+	}
+	defer h.inFlight.Release(reserved)
+	h.metrics.inFlight.Inc()
+	defer h.metrics.inFlight.Dec()
+
+	body, err := h.readBody(w, r)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.As(err, &tooLarge):
 			log.Warn("webhook refused: body too large", "limit_bytes", h.cfg.MaxBodyBytes)
 			answer(http.StatusRequestEntityTooLarge, outcomeTooLarge, response{Status: "error", Error: "body larger than the limit"})
-			return
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			log.Warn("webhook refused: body not received in time", "timeout", h.cfg.BodyTimeout)
+			w.Header().Set("Connection", "close")
+			answer(http.StatusRequestTimeout, outcomeTimeout, response{Status: "error", Error: "body not received within " + h.cfg.BodyTimeout.String()})
+		default:
+			log.Warn("webhook body could not be read", "error", err)
+			answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: "body could not be read"})
 		}
-		log.Warn("webhook body could not be read", "error", err)
-		answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: "body could not be read"})
 		return
 	}
 
@@ -133,9 +166,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	pub, err := h.pub.Publish(ctx, req)
 	if err != nil {
 		span.RecordError(err)
-		log.Error("webhook not accepted: JetStream unavailable", "event_type", eventType, "pull_request", req.PullRequestID, "error", err)
-		w.Header().Set("Retry-After", "5")
-		answer(http.StatusServiceUnavailable, outcomeUnavailable, response{Status: "error", Error: "queue unavailable, retry later"})
+		h.publishFailed(w, log, eventType, req, err, answer)
 		return
 	}
 	outcome := outcomeAccepted
@@ -145,6 +176,67 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	log.Info("webhook accepted", "event_type", eventType, "pull_request", req.PullRequestID,
 		"repository", req.RepositoryName, "msg_id", req.MsgID(), "stream_seq", pub.Sequence, "duplicate", pub.Duplicate)
 	answer(http.StatusAccepted, outcome, response{Status: "accepted", MsgID: req.MsgID(), Sequence: pub.Sequence, Duplicate: pub.Duplicate})
+}
+
+// reservation is what a delivery reserves of Config.MaxInFlightBytes: its
+// declared length (at most MaxBodyBytes, checked before), or MaxBodyBytes
+// when it declares none.
+func (h *Handler) reservation(r *http.Request) int64 {
+	n := r.ContentLength
+	if n < 0 {
+		n = h.cfg.MaxBodyBytes
+	}
+	return max(n, MinDeliveryReservation)
+}
+
+// readBody reads the body within Config.BodyTimeout and Config.MaxBodyBytes.
+// A declared length is read into a buffer of that size, so the memory a
+// delivery holds is what it reserved.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(h.cfg.BodyTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return nil, fmt.Errorf("set the body's read deadline: %w", err)
+	}
+	if r.ContentLength >= 0 {
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, err
+		}
+		// Reach the body's end (nothing is left to read): net/http then
+		// clears the read deadline and watches the connection again.
+		var end [1]byte
+		_, _ = r.Body.Read(end[:])
+		return body, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+}
+
+// publishFailed answers a delivery JetStream did not store, saying why: 413
+// for a request that can never fit in a message, 503 with Retry-After for a
+// full queue or an unavailable JetStream, 400 for ids that cannot name a
+// subject (Decide refuses those first).
+func (h *Handler) publishFailed(w http.ResponseWriter, log *slog.Logger, eventType string, req *events.ReviewRequest, err error, answer func(int, string, response)) {
+	log = log.With("event_type", eventType, "pull_request", req.PullRequestID, "error", err)
+	var invalid *events.InvalidRequestError
+	var tooLarge *events.MessageTooLargeError
+	var full *events.QueueFullError
+	switch {
+	case errors.As(err, &invalid):
+		log.Warn("webhook refused: malformed payload")
+		answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: invalid.Error(), Field: invalid.Field})
+	case errors.As(err, &tooLarge):
+		log.Warn("webhook refused: review request larger than a NATS message", "size_bytes", tooLarge.Size, "max_payload_bytes", tooLarge.MaxPayload)
+		answer(http.StatusRequestEntityTooLarge, outcomeTooLarge, response{Status: "error",
+			Error: fmt.Sprintf("the review request for this delivery (%d bytes) is larger than the queue's message limit (NATS max_payload %d bytes)", tooLarge.Size, tooLarge.MaxPayload)})
+	case errors.As(err, &full):
+		log.Error("webhook not accepted: the review queue is full", "reason", full.Reason)
+		w.Header().Set("Retry-After", "30")
+		answer(http.StatusServiceUnavailable, outcomeQueueFull, response{Status: "error", Error: full.Error() + ", retry later"})
+	default:
+		log.Error("webhook not accepted: JetStream unavailable")
+		w.Header().Set("Retry-After", "5")
+		answer(http.StatusServiceUnavailable, outcomeUnavailable, response{Status: "error", Error: "queue unavailable, retry later"})
+	}
 }
 
 func (h *Handler) decide(body []byte, eventType *string) (events.Decision, error) {

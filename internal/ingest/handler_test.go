@@ -193,6 +193,7 @@ func TestConfigRefusesNoAuthentication(t *testing.T) {
 		{"user without password", ingest.Config{BasicUser: "u", Token: "t"}, "WEBHOOK_BASIC_PASSWORD"},
 		{"insecure allowed", ingest.Config{InsecureNoAuth: true}, ""},
 		{"token only", ingest.Config{Token: "t"}, ""},
+		{"in-flight budget below the body limit", ingest.Config{Token: "t", MaxInFlightBytes: 1 << 20}, "INGEST_MAX_IN_FLIGHT_BYTES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

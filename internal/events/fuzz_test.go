@@ -1,0 +1,136 @@
+package events_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/azreviewer/azreviewer/internal/events"
+)
+
+// fuzzSeeds adds every sample payload in testdata and a few hand-made
+// shapes to the corpus.
+func fuzzSeeds(f *testing.F) {
+	f.Helper()
+	files, err := filepath.Glob("testdata/*.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, s := range []string{
+		``, `null`, `[]`, `{}`, `{"id":"e","eventType":"x","resource":1}`,
+		`{"id":"e1","eventType":"git.pullrequest.created","resource":{"pullRequestId":1,"repository":{"id":"r/é","project":{"id":"p"}}}}`,
+		`{"id":"e1","eventType":"git.pullrequest.updated","resource":{"pullRequestId":2,"status":"active","lastMergeSourceCommit":{"commitId":"4444eeee455ff5aaaaabb66ccccccccc7777cccc"},"repository":{"id":"R.1","project":{"id":"p"}}}}`,
+		`{"id":"e1","eventType":"ms.vss-code.git-pullrequest-comment-event","resource":{"comment":{"id":1,"content":"/azreviewer review","_links":{"threads":{"href":"x/threads/9"}}},"pullRequest":{"pullRequestId":3,"repository":{"id":"r","project":{"id":"p"}}}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+}
+
+// FuzzParseEnvelope: any body either parses or fails with a
+// *PayloadError; nothing panics.
+func FuzzParseEnvelope(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		env, err := events.ParseEnvelope(body)
+		if err != nil {
+			var pe *events.PayloadError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error is not a *PayloadError: %T %v", err, err)
+			}
+			return
+		}
+		if env.EventType == "" || env.ID == "" || len(env.Resource) == 0 {
+			t.Fatalf("parsed an envelope without its required fields: %+v", env)
+		}
+	})
+}
+
+// kvKey is nats.go's rule for a key-value key (jetstream/kv.go keyValid).
+var kvKey = regexp.MustCompile(`^[-/_=.a-zA-Z0-9]+$`)
+
+// FuzzDecide: whatever the body, Decide does not panic, refuses with a
+// *PayloadError, or returns a review request that every later stage can
+// use as it is: its subject is four valid tokens under the stream's filter,
+// its coordination key is a valid key-value key, its de-duplication id is
+// one header line, its comment is capped, and it survives encoding and the
+// worker's decoding. A request that passes here cannot fail later for its
+// shape (hole: ids accepted at the door, unusable later).
+func FuzzDecide(f *testing.F) {
+	fuzzSeeds(f)
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		env, err := events.ParseEnvelope(body)
+		if err != nil {
+			return
+		}
+		d, err := events.Decide(env, now)
+		if err != nil {
+			var pe *events.PayloadError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error is not a *PayloadError: %T %v", err, err)
+			}
+			return
+		}
+		if (d.Request == nil) == (d.Ignored == "") {
+			t.Fatalf("a decision is a request or a reason to ignore, not both or neither: %+v", d)
+		}
+		req := d.Request
+		if req == nil {
+			return
+		}
+		if err := req.Validate(); err != nil {
+			t.Fatalf("decided request does not validate: %v", err)
+		}
+
+		subject := req.Subject()
+		tokens := strings.Split(subject, ".")
+		if len(tokens) != 4 || !strings.HasPrefix(subject, events.SubjectPrefix) || tokens[3] != strconv.Itoa(req.PullRequestID) {
+			t.Fatalf("subject %q is not %s<repository>.<pull request>", subject, events.SubjectPrefix)
+		}
+		for _, tok := range tokens {
+			if tok == "" || strings.ContainsAny(tok, " \t\r\n*>") || !utf8.ValidString(tok) {
+				t.Fatalf("subject %q has an invalid token %q", subject, tok)
+			}
+		}
+
+		key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
+		if !kvKey.MatchString(key) || strings.HasPrefix(key, ".") || strings.HasSuffix(key, ".") || strings.Contains(key, "..") {
+			t.Fatalf("coordination key %q is not a valid key-value key", key)
+		}
+
+		if id := req.MsgID(); strings.ContainsAny(id, "\r\n") || len(id) > 512 {
+			t.Fatalf("de-duplication id %q is not one bounded header line", id)
+		}
+
+		if c := req.Comment; c != nil {
+			if len(c.Content) > events.MaxCommentBytes || !utf8.ValidString(c.Content) {
+				t.Fatalf("comment of %d bytes is over the cap or not UTF-8", len(c.Content))
+			}
+		}
+
+		data, err := req.Marshal()
+		if err != nil {
+			t.Fatalf("encode: %v", err)
+		}
+		back, err := events.UnmarshalRequest(data)
+		if err != nil {
+			t.Fatalf("the worker cannot decode the request: %v", err)
+		}
+		if back.Subject() != subject || events.PullRequestKey(back.RepositoryID, back.PullRequestID) != key {
+			t.Fatalf("round trip changed the request: %+v", back)
+		}
+	})
+}
