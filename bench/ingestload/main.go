@@ -1,4 +1,4 @@
-// Command loadharness measures what hostile but authenticated deliveries
+// Command ingestload measures what hostile but authenticated deliveries
 // cost a real ingest or all-in-one process. It runs the given binary on
 // loopback (ingest against an embedded JetStream server it starts itself),
 // drives it, samples the process's resident memory from /proc, prints a
@@ -6,9 +6,9 @@
 // bytes, and a hold time after which every connection is closed.
 //
 //	go build -o /tmp/ingest ./cmd/ingest
-//	go run ./internal/ingest/testdata/loadharness -bin /tmp/ingest -mode slow -n 2000
+//	go run ./bench/ingestload -bin /tmp/ingest -mode slow -n 2000
 //	go build -o /tmp/azreviewer ./cmd/azreviewer
-//	go run ./internal/ingest/testdata/loadharness -bin /tmp/azreviewer -allinone -mode comments -n 400
+//	go run ./bench/ingestload -bin /tmp/azreviewer -allinone -mode comments -n 400
 //
 // Modes:
 //   - slow: n concurrent deliveries each send their headers (Content-Length
@@ -55,11 +55,11 @@ func main() {
 	comment := flag.Int("comment", 900_000, "comments: bytes of comment text (at most 1.9 MiB)")
 	flag.Parse()
 	if *bin == "" || *n < 1 || *n > 5000 || *hold > time.Minute || *comment > 1900<<10 {
-		fmt.Fprintln(os.Stderr, "usage: loadharness -bin PATH [-allinone] [-mode slow|comments] [-n N<=5000] [-hold D<=60s]")
+		fmt.Fprintln(os.Stderr, "usage: ingestload -bin PATH [-allinone] [-mode slow|comments] [-n N<=5000] [-hold D<=60s]")
 		os.Exit(2)
 	}
 	if err := run(*bin, *allInOne, *mode, *n, *sent, *hold, *comment); err != nil {
-		fmt.Fprintln(os.Stderr, "loadharness:", err)
+		fmt.Fprintln(os.Stderr, "ingestload:", err)
 		os.Exit(1)
 	}
 }
