@@ -105,3 +105,17 @@ func TestToolChildrenDieWithIt(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkReview measures one review of a small pull request by a tool
+// that prints a SARIF file: the scratch tree, the process and its group,
+// parsing and mapping.
+func BenchmarkReview(b *testing.B) {
+	pr, files := testPR()
+	sarif := filepath.Join(testDir, "basic.sarif")
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "lint", Command: []string{fakeTool, "-cat", sarif}}, files)
+	for b.Loop() {
+		if _, err := r.Review(b.Context(), pr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
