@@ -109,8 +109,13 @@ func runGroup(ctx context.Context, cmd *exec.Cmd, stdout, stderr io.Writer) erro
 	// The tool's process group outlives its leader as long as a member
 	// lives, so its id cannot have been reused yet when one is left.
 	killErr := killGroup(cmd.Process)
-	if !done {
+	switch {
+	case killErr == nil && !done:
 		waitErr = <-exited
+	case killErr != nil:
+		// Not allowed to signal the tool's user (no CAP_KILL): whatever
+		// is left runs on, and Wait returns when the tool exits.
+		killErr = fmt.Errorf("kill the process group: %w", killErr)
 	}
 
 	copied := make(chan struct{})
@@ -129,7 +134,7 @@ func runGroup(ctx context.Context, cmd *exec.Cmd, stdout, stderr io.Writer) erro
 		<-copied
 	}
 	if killErr != nil {
-		return fmt.Errorf("kill the process group: %w", killErr)
+		return killErr
 	}
 	return waitErr
 }

@@ -2,7 +2,9 @@ package analyzers
 
 import (
 	"cmp"
+	"fmt"
 	"os"
+	"strings"
 )
 
 // Defaults of the user a tool runs as when the worker runs as root: nobody
@@ -36,4 +38,41 @@ func ToolsCanRead(path string, uid, gid int) (bool, error) {
 		return true, nil
 	}
 	return readableBy(path, cmp.Or(uid, DefaultUID), cmp.Or(gid, DefaultGID))
+}
+
+// neededCapabilities are what a root worker needs to run its tools as
+// another user: change to it, hand it the tree, kill its process group, and
+// remove what it wrote in the tree afterwards.
+func neededCapabilities() []capability {
+	return []capability{
+		{"CAP_CHOWN", 0},
+		{"CAP_DAC_OVERRIDE", 1},
+		{"CAP_KILL", 5},
+		{"CAP_SETGID", 6},
+		{"CAP_SETUID", 7},
+	}
+}
+
+// capability is a Linux capability and its bit in a capability set.
+type capability struct {
+	name string
+	bit  uint
+}
+
+// CheckCapabilities returns an error naming the capabilities a worker
+// running as root lacks to run its tools as another user (CAP_CHOWN,
+// CAP_DAC_OVERRIDE, CAP_KILL, CAP_SETGID, CAP_SETUID; a container's default
+// set has them all), or nil, also for a worker that is not root.
+func CheckCapabilities() error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	missing, err := missingCapabilities()
+	if err != nil {
+		return fmt.Errorf("read the worker's capabilities: %w", err)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the worker runs as root without %s, which it needs to run the external analyzers as another user: add them to the container", strings.Join(missing, ", "))
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"unicode"
@@ -190,20 +191,29 @@ func refusedName(err error) bool {
 	return false
 }
 
-// chownAll hands base and everything in it to owner. Symbolic links are not
-// followed (the tree holds none; the tool has not started yet).
+// chownAll hands base and everything in it to owner, each directory after
+// its contents, so that the worker needs no more than CAP_CHOWN for it.
+// Symbolic links are not followed (the tree holds none; the tool has not
+// started yet).
 func chownAll(base string, owner *credential) error {
 	root, err := os.OpenRoot(base)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	return fs.WalkDir(root.FS(), ".", func(name string, _ fs.DirEntry, err error) error {
-		if err != nil {
+	var names []string
+	if err := fs.WalkDir(root.FS(), ".", func(name string, _ fs.DirEntry, err error) error {
+		names = append(names, name)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, name := range slices.Backward(names) {
+		if err := root.Lchown(name, owner.uid, owner.gid); err != nil {
 			return err
 		}
-		return root.Lchown(name, owner.uid, owner.gid)
-	})
+	}
+	return nil
 }
 
 // args returns the written files as arguments: each relative path with a

@@ -31,7 +31,8 @@ type analyzerSpec struct {
 //     paths: [".go"]
 //
 // Each command runs without a shell in a temporary tree of the changed
-// files' head versions and must print SARIF 2.1.0 on standard output.
+// files' head versions and must print SARIF 2.1.0 on standard output; with
+// append_files the files are appended as "./<path>" (see [analyzers]).
 func LoadAnalyzers(path string) ([]analyzers.Analyzer, error) {
 	if path == "" {
 		return nil, nil
@@ -71,9 +72,10 @@ func LoadAnalyzers(path string) ([]analyzers.Analyzer, error) {
 
 // Analyzers loads the ANALYZERS_FILE and keeps the tools from the worker's
 // secrets: they run as AnalyzersUID and AnalyzersGID when the worker runs as
-// root, and a worker whose PAT file (AZDO_PAT_FILE) or NATS credentials file
-// (natsCreds) they could read refuses to start, since a pull request can
-// make a tool run code of its own (a linter's configuration file in the
+// root (which then needs the capabilities [analyzers.CheckCapabilities]
+// names), and a worker whose PAT file (AZDO_PAT_FILE) or NATS credentials
+// file (natsCreds) they could read refuses to start, since a pull request
+// can make a tool run code of its own (a linter's configuration file in the
 // tree, for one).
 func (c *Worker) Analyzers(natsCreds string) ([]analyzers.Analyzer, error) {
 	tools, err := LoadAnalyzers(c.AnalyzersFile)
@@ -82,6 +84,9 @@ func (c *Worker) Analyzers(natsCreds string) ([]analyzers.Analyzer, error) {
 	}
 	if c.AnalyzersUID <= 0 || c.AnalyzersGID <= 0 {
 		return nil, fmt.Errorf("ANALYZERS_UID and ANALYZERS_GID must be positive, not %d and %d: tools running as root could read the worker's secrets", c.AnalyzersUID, c.AnalyzersGID)
+	}
+	if err := analyzers.CheckCapabilities(); err != nil {
+		return nil, err
 	}
 	for i := range tools {
 		tools[i].UID, tools[i].GID = c.AnalyzersUID, c.AnalyzersGID
