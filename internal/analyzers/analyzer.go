@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -32,8 +34,9 @@ type Analyzer struct {
 	// Command is the argv to run, without a shell, e.g.
 	// {"semgrep", "scan", "--sarif", "--config", "p/default"}.
 	Command []string
-	// AppendFiles appends the changed files' paths, relative to the working
-	// directory, to Command.
+	// AppendFiles appends the changed files' paths to Command, relative to
+	// the working directory and each with a "./" prefix ("./src/a.go"), so
+	// that no file name can be taken for an option.
 	AppendFiles bool
 	// Timeout bounds one run; 0 means [DefaultTimeout].
 	Timeout time.Duration
@@ -44,8 +47,14 @@ type Analyzer struct {
 	// whose path ends with one of these suffixes, e.g. ".go".
 	Paths []string
 	// Env holds extra "KEY=VALUE" environment entries for the tool, on top of
-	// PATH, HOME and TMPDIR inherited from the worker.
+	// PATH inherited from the worker and HOME and TMPDIR in the run's
+	// scratch directory.
 	Env []string
+	// UID and GID are the user and only group the tool runs as when the
+	// worker runs as root; 0 means [DefaultUID] and [DefaultGID]. A worker
+	// that is not root runs its tools as itself (and makes itself
+	// non-dumpable first, see the package documentation).
+	UID, GID int
 }
 
 // Files gives the head (source branch) version of a pull request's files.
@@ -67,7 +76,11 @@ func New(analyzers []Analyzer, files Files) []reviewer.Reviewer {
 
 // NewReviewer returns a reviewer named "analyzer/<a.Name>" that runs a over
 // the changed files of each pull request. A misconfigured analyzer (no name,
-// no command) fails every review.
+// no command, a negative UID or GID) fails every review.
+//
+// The reviewer also has a Notes method, which lists the changed files of
+// the last review that no tool could be given (see [ToolPath]); use one
+// reviewer per review when reading it.
 func NewReviewer(a Analyzer, files Files) reviewer.Reviewer {
 	return &analyzerReviewer{a: a, files: files}
 }
@@ -75,6 +88,9 @@ func NewReviewer(a Analyzer, files Files) reviewer.Reviewer {
 type analyzerReviewer struct {
 	a     Analyzer
 	files Files
+
+	mu      sync.Mutex
+	skipped []SkippedPath
 }
 
 // Name returns "analyzer/<name>".
@@ -89,23 +105,52 @@ func (r *analyzerReviewer) Review(ctx context.Context, pr *reviewer.PullRequest)
 	if r.files == nil {
 		return nil, errors.New("no Files to read the head versions from")
 	}
-	paths := r.a.selectFiles(pr)
+	paths, skipped := r.a.selectFiles(pr)
+	r.setSkipped(skipped)
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	t, err := writeTree(ctx, r.files, paths)
+	owner := r.a.runAs()
+	if owner == nil {
+		// The tool runs as the worker's user: keep it out of the worker's
+		// memory and environment.
+		if err := protectProcess(); err != nil {
+			return nil, fmt.Errorf("make the worker non-dumpable: %w", err)
+		}
+	}
+	t, err := writeTree(ctx, r.files, paths, owner)
 	if err != nil {
 		return nil, err
 	}
 	defer t.remove()
+	r.setSkipped(append(skipped, t.skipped...))
 	if len(t.rels) == 0 {
 		return nil, nil
 	}
-	out, err := r.a.run(ctx, t)
+	out, err := r.a.run(ctx, t, owner)
 	if err != nil {
 		return nil, err
 	}
 	return r.a.findings(out, t), nil
+}
+
+// Skipped returns the changed files of the last review that no tool could
+// be given, in pull-request order.
+func (r *analyzerReviewer) Skipped() []SkippedPath {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.skipped)
+}
+
+// Notes says in the summary which changed files of the last review no tool
+// could be given, or returns "" when there are none. The text does not
+// depend on the analyzer, so a caller can show it once for all of them.
+func (r *analyzerReviewer) Notes() string { return SkippedNote(r.Skipped()) }
+
+func (r *analyzerReviewer) setSkipped(s []SkippedPath) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.skipped = s
 }
 
 // validate reports a misconfiguration.
@@ -115,24 +160,33 @@ func (a Analyzer) validate() error {
 		return errors.New("analyzer has no name")
 	case len(a.Command) == 0 || a.Command[0] == "":
 		return fmt.Errorf("analyzer %s has no command", a.Name)
+	case a.UID < 0 || a.GID < 0:
+		return fmt.Errorf("analyzer %s: negative UID or GID", a.Name)
 	}
 	return nil
 }
 
-// selectFiles returns the paths of the changed files the tool should see:
-// not deleted, not binary, not skipped, and matching Paths.
-func (a Analyzer) selectFiles(pr *reviewer.PullRequest) []string {
+// selectFiles returns the paths of the changed files the tool should see
+// (not deleted, not binary, not skipped, matching Paths) and, apart, those
+// of the changed files no tool can be given, whether they match Paths or
+// not, so that every analyzer reports the same.
+func (a Analyzer) selectFiles(pr *reviewer.PullRequest) (paths []string, skipped []SkippedPath) {
 	if pr == nil {
-		return nil
+		return nil, nil
 	}
-	var paths []string
 	for _, f := range pr.Files {
-		if f.Change == reviewer.ChangeDelete || f.Binary || f.Skipped != "" || !a.matches(f.Path) {
+		if f.Change == reviewer.ChangeDelete || f.Binary || f.Skipped != "" {
 			continue
 		}
-		paths = append(paths, f.Path)
+		if _, reason := ToolPath(f.Path); reason != "" {
+			skipped = append(skipped, SkippedPath{Path: f.Path, Reason: reason})
+			continue
+		}
+		if a.matches(f.Path) {
+			paths = append(paths, f.Path)
+		}
 	}
-	return paths
+	return paths, skipped
 }
 
 // matches reports whether path ends with one of the Paths suffixes (always

@@ -62,9 +62,11 @@ func testPR() (*reviewer.PullRequest, *fakeFiles) {
 	return pr, files
 }
 
+// fixture returns the path of the copy of testdata/name a tool can read.
 func fixture(t *testing.T, name string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("testdata", name))
+	p := filepath.Join(testDir, name)
+	_, err := os.Stat(p)
 	require.NoError(t, err)
 	return p
 }
@@ -122,8 +124,8 @@ func TestReviewFileURIsAndAppendFiles(t *testing.T) {
 	got, err := r.Review(t.Context(), pr)
 	require.NoError(t, err)
 	require.Equal(t, []reviewer.Finding{
-		{Path: "/src/a.go", StartLine: 1, EndLine: 1, Rule: "abs/abs", Severity: reviewer.SeverityWarning, Message: "seen src/a.go"},
-		{Path: "/docs/read me.md", StartLine: 1, EndLine: 1, Rule: "abs/abs", Severity: reviewer.SeverityWarning, Message: "seen docs/read me.md"},
+		{Path: "/src/a.go", StartLine: 1, EndLine: 1, Rule: "abs/abs", Severity: reviewer.SeverityWarning, Message: "seen ./src/a.go"},
+		{Path: "/docs/read me.md", StartLine: 1, EndLine: 1, Rule: "abs/abs", Severity: reviewer.SeverityWarning, Message: "seen ./docs/read me.md"},
 	}, got)
 }
 
@@ -259,12 +261,109 @@ func TestReviewErrors(t *testing.T) {
 	failing := &fakeFiles{err: errors.New("azdo down")}
 	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}}, failing).Review(t.Context(), pr)
 	require.ErrorContains(t, err, "azdo down")
+	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}, UID: -1}, files).Review(t.Context(), pr)
+	require.ErrorContains(t, err, "negative UID")
+}
 
-	for _, p := range []string{"/../escape.go", "/a/../../b.go", "/a//b.go", "/./a.go", "/"} {
-		bad := &reviewer.PullRequest{Files: []reviewer.FileDiff{{Path: p, Change: reviewer.ChangeAdd}}}
-		_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}}, &fakeFiles{head: map[string]string{p: "x"}}).Review(t.Context(), bad)
-		require.ErrorContains(t, err, "unsafe path", p)
+// added returns an added file's diff.
+func added(path, content string) reviewer.FileDiff {
+	return reviewer.Diff(path, "", reviewer.ChangeAdd, nil, []byte(content), reviewer.DiffOptions{})
+}
+
+func TestAppendFilesAreNeverOptions(t *testing.T) {
+	t.Parallel()
+	names := []string{"/--output=pwned.txt", "/-h", "/@args", "/src/a.go"}
+	pr := &reviewer.PullRequest{}
+	files := &fakeFiles{head: map[string]string{}}
+	for _, n := range names {
+		pr.Files = append(pr.Files, added(n, "x\n"))
+		files.head[n] = "x\n"
 	}
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "args", Command: []string{fakeTool, "-fileuris"}, AppendFiles: true}, files)
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err, "a file name set no option of the tool")
+	var seen []string
+	for _, f := range got {
+		require.NotEqual(t, "args/output", f.Rule, "a file name became an option: %s", f.Message)
+		seen = append(seen, f.Path+" "+f.Message)
+	}
+	require.Equal(t, []string{
+		"/--output=pwned.txt seen ./--output=pwned.txt",
+		"/-h seen ./-h",
+		"/@args seen ./@args",
+		"/src/a.go seen ./src/a.go",
+	}, seen)
+}
+
+func TestOddPathsAreSkippedNotFatal(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("n", 300) + ".go"
+	deep := strings.Repeat(strings.Repeat("d", 200)+"/", 6) + "x.go"
+	good := []string{"/src/a.go", "/src/b`tick.go", "/docs/read me.md"}
+	odd := map[string]string{
+		"/src/a\\b.go":    "contains a backslash",
+		"/" + long:        "has a name longer than 255 bytes",
+		"/" + deep:        "longer than 1024 bytes",
+		"/nul\x00.go":     "contains a control character",
+		"/new\nline.go":   "contains a control character",
+		"/tab\t.go":       "contains a control character",
+		"/b`q\r.go":       "contains a control character",
+		"/../escape.go":   `has an empty, "." or ".." component`,
+		"/a/../../b.go":   `has an empty, "." or ".." component`,
+		"/a//b.go":        `has an empty, "." or ".." component`,
+		"//etc/passwd":    `has an empty, "." or ".." component`,
+		"/./a.go":         `has an empty, "." or ".." component`,
+		"/":               "empty path",
+		"/bad\xffutf8.go": "not valid UTF-8",
+	}
+	pr := &reviewer.PullRequest{}
+	files := &fakeFiles{head: map[string]string{}}
+	// The odd paths come first and between the good ones.
+	var order []string
+	for p := range odd {
+		order = append(order, p)
+	}
+	slices.Sort(order)
+	order = append(order[:3], append(good, order[3:]...)...)
+	for _, p := range order {
+		pr.Files = append(pr.Files, added(p, "x\n"))
+		files.head[p] = "x\n"
+	}
+	// A path the checks let through that the file system refuses: a file
+	// where another needs a directory.
+	pr.Files = append(pr.Files, added("/src/a.go/inner.go", "x\n"))
+	files.head["/src/a.go/inner.go"] = "x\n"
+
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "odd", Command: []string{fakeTool, "-fileuris"}, AppendFiles: true}, files)
+	got, err := r.Review(t.Context(), pr)
+	require.NoError(t, err, "odd paths do not fail the analyzer")
+	var analyzed []string
+	for _, f := range got {
+		analyzed = append(analyzed, f.Path)
+	}
+	require.ElementsMatch(t, good, analyzed, "the rest of the pull request is analyzed")
+
+	skipped := r.(interface {
+		Skipped() []analyzers.SkippedPath
+	}).Skipped()
+	want := map[string]string{"/src/a.go/inner.go": "the file system refused its name"}
+	for p, reason := range odd {
+		want[p] = reason
+	}
+	gotSkipped := map[string]string{}
+	for _, s := range skipped {
+		gotSkipped[s.Path] = s.Reason
+	}
+	require.Equal(t, want, gotSkipped)
+
+	note := r.(interface{ Notes() string }).Notes()
+	require.Contains(t, note, "External analyzers were not given 15 changed files, whose paths a tool cannot take: ")
+	require.Contains(t, note, "` \"/src/a\\\\b.go\" ` (contains a backslash)")
+	require.Contains(t, note, "` \"/nul\\x00.go\" ` (contains a control character)")
+	require.Contains(t, note, "`` \"/b`q\\r.go\" `` (contains a control character)", "a backtick cannot close the code span")
+	require.NotContains(t, note, "\n", "control characters are escaped")
+	require.NotContains(t, note, "\x00")
+	require.Less(t, len(note), 20*(80+60)+200, "long paths are shortened")
 }
 
 func TestReviewMissingHeadFileAndEmptyPR(t *testing.T) {

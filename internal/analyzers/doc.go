@@ -6,14 +6,45 @@
 // "analyzer/<name>", so a tool that fails is listed on its own in
 // [reviewer.Result.Failed] and does not hide the others' findings.
 //
+// # The tree
+//
 // For every review the head version of each changed file (not deleted, not
 // binary, not skipped, matching [Analyzer.Paths]) is fetched through [Files]
 // and written into a fresh temporary directory, which becomes the tool's
-// working directory and is removed afterwards. The tool is started directly
-// (argv, no shell) with an environment limited to PATH, HOME and TMPDIR plus
-// [Analyzer.Env], so the worker's secrets do not leak to it; it runs in its
-// own process group, which is killed when [Analyzer.Timeout] expires or its
-// standard output exceeds [Analyzer.MaxOutputBytes].
+// working directory and is removed afterwards, with whatever the tool wrote.
+// A file whose path no tool can be given (see [ToolPath]: a backslash, a
+// control character, an empty, "." or ".." component, a name over 255 bytes,
+// a path over 1024 bytes, or a name the file system refuses) is left out and
+// listed by the reviewer's Notes for the summary; the other files are still
+// analyzed. With [Analyzer.AppendFiles] the files are passed as "./<path>",
+// so no file name can become an option.
+//
+// # Isolation
+//
+// The tool is started directly (argv, no shell) with an environment limited
+// to PATH, HOME and TMPDIR (both in the run's own scratch directory) plus
+// [Analyzer.Env]. A pull request controls the tool's input, and often, via
+// configuration files in the tree, what the tool executes, so the tool is
+// treated as hostile:
+//
+//   - When the worker runs as root, the tool runs as [Analyzer.UID] and
+//     [Analyzer.GID] (default 65534, nobody) with no supplementary groups;
+//     the tree is handed to that user. It cannot read the worker's
+//     /proc/<pid>/environ, mem or fd, nor a secret file only root can read
+//     ([ToolsCanRead] checks one).
+//   - When the worker is not root, the tool runs as the worker's user, and
+//     the worker first makes itself non-dumpable (Linux prctl
+//     PR_SET_DUMPABLE 0), which closes its /proc/<pid>/environ, mem and fd
+//     and ptrace to processes of the same user. Files the worker can read,
+//     the tool can read too.
+//
+// The tool runs in its own process group. When the tool exits, however it
+// exits (success, failure, [Analyzer.Timeout], standard output beyond
+// [Analyzer.MaxOutputBytes], the review's context ending), the whole group
+// is killed, so no child outlives it; its output pipes are read at most 5 s
+// longer, in case a process that left the group holds them.
+//
+// # Results
 //
 // Many linters exit with a non-zero status when they found something, so the
 // exit status alone decides nothing: valid SARIF on standard output is a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,12 +13,13 @@ import (
 	"time"
 )
 
-// waitDelay is how long Wait waits for the output pipes after the process
-// was killed or exited, in case a grandchild holds them open.
+// waitDelay is how long the output pipes may stay open after the tool's
+// process group was killed, in case a process that left the group holds
+// them.
 const waitDelay = 5 * time.Second
 
 // run runs the tool in the tree and parses its SARIF output.
-func (a Analyzer) run(ctx context.Context, t *tree) ([]SARIFResult, error) {
+func (a Analyzer) run(ctx context.Context, t *tree, owner *credential) ([]SARIFResult, error) {
 	timeout := a.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -31,19 +33,16 @@ func (a Analyzer) run(ctx context.Context, t *tree) ([]SARIFResult, error) {
 
 	args := append([]string(nil), a.Command[1:]...)
 	if a.AppendFiles {
-		args = append(args, t.rels...)
+		args = append(args, t.args()...)
 	}
-	cmd := exec.CommandContext(runCtx, a.Command[0], args...)
+	cmd := exec.Command(a.Command[0], args...)
 	cmd.Dir = t.dir
-	cmd.Env = a.env()
-	cmd.Stdin = nil
+	cmd.Env = a.env(t)
 	stdout := &limitedBuffer{limit: limit, onOverflow: cancel}
 	stderr := &tailBuffer{limit: maxStderrBytes}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.WaitDelay = waitDelay
-	setProcessGroup(cmd)
+	prepare(cmd, owner)
 
-	runErr := cmd.Run()
+	runErr := runGroup(runCtx, cmd, stdout, stderr)
 	switch {
 	case stdout.overflowed():
 		return nil, fmt.Errorf("%s: output larger than %d bytes", a.Name, limit)
@@ -66,15 +65,88 @@ func (a Analyzer) run(ctx context.Context, t *tree) ([]SARIFResult, error) {
 	return nil, fmt.Errorf("%s: %w%s", a.Name, parseErr, stderr.suffix())
 }
 
-// env returns the tool's environment: PATH, HOME and TMPDIR from the worker,
-// then a.Env.
-func (a Analyzer) env() []string {
-	var env []string
-	for _, k := range []string{"PATH", "HOME", "TMPDIR"} {
-		if v, ok := os.LookupEnv(k); ok {
-			env = append(env, k+"="+v)
-		}
+// runGroup starts cmd (prepared to lead its own process group), waits until
+// it exits or ctx is done, and then kills its whole process group, however
+// the tool ended: no child of a tool outlives it. Its standard output and
+// error go to stdout and stderr through pipes that are read until every
+// process holding them is gone, or at most [waitDelay] after the group was
+// killed.
+func runGroup(ctx context.Context, cmd *exec.Cmd, stdout, stderr io.Writer) error {
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return err
 	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return err
+	}
+	defer outR.Close()
+	defer errR.Close()
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	// The tool holds the write ends now; the reads end when it and every
+	// process it left behind are gone.
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		return err
+	}
+	var copies sync.WaitGroup
+	copies.Go(func() { _, _ = io.Copy(stdout, outR) })
+	copies.Go(func() { _, _ = io.Copy(stderr, errR) })
+
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var waitErr error
+	done := false
+	select {
+	case waitErr = <-exited:
+		done = true
+	case <-ctx.Done():
+	}
+	// The tool's process group outlives its leader as long as a member
+	// lives, so its id cannot have been reused yet when one is left.
+	killErr := killGroup(cmd.Process)
+	switch {
+	case killErr == nil && !done:
+		waitErr = <-exited
+	case killErr != nil:
+		// Not allowed to signal the tool's user (no CAP_KILL): whatever
+		// is left runs on, and Wait returns when the tool exits.
+		killErr = fmt.Errorf("kill the process group: %w", killErr)
+	}
+
+	copied := make(chan struct{})
+	go func() {
+		copies.Wait()
+		close(copied)
+	}()
+	timer := time.NewTimer(waitDelay)
+	defer timer.Stop()
+	select {
+	case <-copied:
+	case <-timer.C:
+		// A process that left the group still holds a pipe.
+		_ = outR.SetReadDeadline(time.Now())
+		_ = errR.SetReadDeadline(time.Now())
+		<-copied
+	}
+	if killErr != nil {
+		return killErr
+	}
+	return waitErr
+}
+
+// env returns the tool's environment: PATH from the worker, HOME and TMPDIR
+// in the run's scratch directory, then a.Env.
+func (a Analyzer) env(t *tree) []string {
+	var env []string
+	if v, ok := os.LookupEnv("PATH"); ok {
+		env = append(env, "PATH="+v)
+	}
+	env = append(env, "HOME="+t.home, "TMPDIR="+t.tmp)
 	return append(env, a.Env...)
 }
 

@@ -8,8 +8,16 @@ import (
 	"testing"
 )
 
-// fakeTool is the path of the compiled testdata/faketool.
-var fakeTool string
+// Built in TestMain, in a directory every user can read, since the tools
+// run as nobody when the tests run as root.
+var (
+	// testDir holds the binaries and copies of the SARIF fixtures.
+	testDir string
+	// fakeTool is the path of the compiled testdata/faketool.
+	fakeTool string
+	// probeWorker is the path of the compiled testdata/probeworker.
+	probeWorker string
+)
 
 // secretEnv is set in the test process; no tool may see it.
 const secretEnv = "AZDO_PAT"
@@ -25,16 +33,50 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	fakeTool = filepath.Join(dir, "faketool")
-	build := exec.Command("go", "build", "-o", fakeTool, "./testdata/faketool")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build faketool:", err)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	testDir = dir
+	fakeTool = filepath.Join(dir, "faketool")
+	probeWorker = filepath.Join(dir, "probeworker")
+	for bin, pkg := range map[string]string{fakeTool: "./testdata/faketool", probeWorker: "./testdata/probeworker"} {
+		build := exec.Command("go", "build", "-o", bin, pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build", pkg+":", err)
+			return 1
+		}
+	}
+	fixtures, _ := filepath.Glob("testdata/*.sarif")
+	for _, f := range fixtures {
+		data, err := os.ReadFile(f)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	if err := os.Setenv(secretEnv, "very-secret-token"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	return m.Run()
+}
+
+// sharedDir returns a fresh directory every user can write to, removed
+// after the test.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(testDir, "shared-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }

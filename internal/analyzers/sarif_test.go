@@ -2,6 +2,7 @@ package analyzers_test
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,4 +56,48 @@ func TestParseSARIFInvalid(t *testing.T) {
 	require.ErrorContains(t, err, "invalid SARIF")
 	_, err = analyzers.ParseSARIF(nil)
 	require.Error(t, err)
+}
+
+// FuzzParseSARIF feeds the parser what a hostile or broken tool could
+// print: it must not panic, must return results or an error (never both),
+// and its output is bounded by its input: no more results than the input
+// could describe, every line range ordered.
+func FuzzParseSARIF(f *testing.F) {
+	fixtures, err := filepath.Glob("testdata/*.sarif")
+	require.NoError(f, err)
+	for _, name := range fixtures {
+		data, err := os.ReadFile(name)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	for _, s := range []string{
+		"",
+		"null",
+		`{"version":"2.1.0","runs":[]}`,
+		`{"version":"2.1.0","runs":[{"results":[{"locations":[{}]}]}]}`,
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"rules":[{"id":"r"}]}},"results":[{"ruleIndex":5,"locations":[{}]},{"ruleIndex":-1,"rule":{"index":0},"locations":[{}]}]}]}`,
+		`{"version":"2.1.0","runs":[{"results":[{"locations":[{"physicalLocation":{"region":{"startLine":9,"endLine":2}}}]}]}]}`,
+		`{"version":"2.1.0","runs":[{"results":[{"locations":[{"physicalLocation":{"region":{"startLine":-3,"endLine":-9}}}]}]}]}`,
+		`{"version":"2.1.0","runs":[{"results":[{"locations":[{"physicalLocation":{"region":{"startLine":1e99}}}]}]}]}`,
+		`{"version":"2.1.0","runs":null}`,
+		`{"version":"2.1.0","runs":[{"results":[{"suppressions":[{}],"locations":[{}]}]}]}`,
+		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
+	} {
+		f.Add([]byte(s))
+	}
+	// The smallest result that counts: {"locations":[{}]} plus a comma.
+	const minResultBytes = len(`{"locations":[{}]},`)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		results, err := analyzers.ParseSARIF(data)
+		if err != nil {
+			require.Nil(t, results)
+			return
+		}
+		require.LessOrEqual(t, len(results), len(data)/minResultBytes+1)
+		for _, r := range results {
+			require.GreaterOrEqual(t, r.EndLine, r.StartLine)
+			require.Contains(t, []reviewer.Severity{reviewer.SeverityError, reviewer.SeverityWarning, reviewer.SeverityInfo}, r.Severity)
+			require.LessOrEqual(t, len(r.Message)+len(r.URI), len(data))
+		}
+	})
 }

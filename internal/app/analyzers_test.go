@@ -42,3 +42,60 @@ func TestLoadAnalyzers(t *testing.T) {
 		})
 	}
 }
+
+func TestWorkerAnalyzersKeepSecretFilesFromTools(t *testing.T) {
+	t.Parallel()
+	root := os.Geteuid() == 0
+	tests := []struct {
+		name     string
+		tools    bool
+		uid      int
+		patMode  os.FileMode
+		credMode os.FileMode
+		wantErr  string
+	}{
+		{name: "private secret files", tools: true, patMode: 0o600, credMode: 0o600},
+		{name: "world-readable PAT file", tools: true, patMode: 0o644, credMode: 0o600, wantErr: "AZDO_PAT_FILE"},
+		{name: "world-readable NATS credentials", tools: true, patMode: 0o600, credMode: 0o644, wantErr: "NATS_CREDS"},
+		{name: "no analyzers, nothing to check", patMode: 0o644, credMode: 0o644},
+		{name: "analyzers as root", tools: true, uid: -1, patMode: 0o600, credMode: 0o600, wantErr: "must be positive"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// A world-readable file is only readable by the tools when they
+			// can reach it.
+			dir := t.TempDir()
+			require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
+			require.NoError(t, os.Chmod(dir, 0o755))
+			cfg := &app.Worker{AnalyzersUID: 65534, AnalyzersGID: 65534}
+			if tt.uid != 0 {
+				cfg.AnalyzersUID = 0
+			}
+			if tt.tools {
+				cfg.AnalyzersFile = filepath.Join(dir, "analyzers.yaml")
+				require.NoError(t, os.WriteFile(cfg.AnalyzersFile, []byte("- name: x\n  command: [x]\n"), 0o600))
+			}
+			cfg.PATFile = filepath.Join(dir, "pat")
+			creds := filepath.Join(dir, "nats.creds")
+			for path, mode := range map[string]os.FileMode{cfg.PATFile: tt.patMode, creds: tt.credMode} {
+				require.NoError(t, os.WriteFile(path, []byte("secret"), mode))
+				require.NoError(t, os.Chmod(path, mode))
+			}
+			got, err := cfg.Analyzers(creds)
+			switch {
+			case tt.wantErr != "" && (root || tt.uid != 0):
+				require.ErrorContains(t, err, tt.wantErr)
+			case !root && tt.tools:
+				require.ErrorContains(t, err, "a worker that is not root runs them as its own user")
+			default:
+				require.NoError(t, err)
+				if tt.tools {
+					require.Len(t, got, 1)
+					require.Equal(t, 65534, got[0].UID)
+					require.Equal(t, 65534, got[0].GID)
+				}
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
 )
@@ -149,6 +150,9 @@ type Worker struct {
 	MaxFiles      int
 	ShutdownGrace time.Duration
 	AnalyzersFile string
+	// AnalyzersUID and AnalyzersGID are the user and group the external
+	// analyzers run as when the worker runs as root.
+	AnalyzersUID, AnalyzersGID int
 	// BlockingSeverity fails the azreviewer/review status.
 	BlockingSeverity string
 }
@@ -162,6 +166,8 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
 	fs.StringVar(&c.AnalyzersFile, "analyzers-file", "", "YAML list of external SARIF analyzers run on every review (see README)")
+	fs.IntVar(&c.AnalyzersUID, "analyzers-uid", analyzers.DefaultUID, "user id the external analyzers run as when the worker runs as root")
+	fs.IntVar(&c.AnalyzersGID, "analyzers-gid", analyzers.DefaultGID, "group id the external analyzers run as when the worker runs as root")
 	fs.StringVar(&c.BlockingSeverity, "blocking-severity", "error", "open findings at or above this severity (info, warning, error) fail the azreviewer/review status")
 	return c
 }

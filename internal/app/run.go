@@ -91,7 +91,7 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		reviewers = append(reviewers, llm)
 		d.Log.Info("LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
 	}
-	tools, err := LoadAnalyzers(cfg.AnalyzersFile)
+	tools, err := cfg.Analyzers(c.NATSCreds)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +70,33 @@ func TestRepositoryCanSwitchAnalyzersOff(t *testing.T) {
 	rep, err := b.worker.Review(context.Background(), b.req)
 	require.NoError(t, err)
 	require.Equal(t, 0, rep.ReviewerErrors, "the tool did not run")
+}
+
+func TestAnalyzersSkipOddPathsAndSayItOnce(t *testing.T) {
+	t.Parallel()
+	odd := "/src/odd\\name.js"
+	b := setupWith(t, map[string]string{"/src/app.js": "let a;\n"}, map[string]string{"/src/app.js": "let a;\neval(a);\n", odd: "eval(b);\n"},
+		func(_ *azdo.Config, w *worker.Config) {
+			cmd := []string{"/bin/sh", "-c", "test -f src/app.js && printf '%s' '" + sarif + "'"}
+			w.Analyzers = []analyzers.Analyzer{
+				{Name: "fake", Command: cmd, Timeout: 20 * time.Second},
+				{Name: "other", Command: cmd, Timeout: 20 * time.Second},
+			}
+		})
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, 0, rep.ReviewerErrors, "an odd path fails no analyzer")
+	var summary string
+	rules := map[string]bool{}
+	for _, th := range b.sim.Org.PullRequest(b.req.PullRequestID).Threads() {
+		if th.ThreadContext == nil {
+			summary = *(*th.Comments)[0].Content
+			continue
+		}
+		rules[azdo.ThreadProperty(th, worker.PropRule)] = true
+	}
+	require.True(t, rules["fake/no-eval"], "the other files are analyzed: %v", rules)
+	require.True(t, rules["other/no-eval"], "the other files are analyzed: %v", rules)
+	require.Equal(t, 1, strings.Count(summary, "External analyzers were not given 1 changed file"), summary)
+	require.Contains(t, summary, `"/src/odd\\name.js"`)
 }

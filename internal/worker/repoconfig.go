@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
@@ -96,15 +97,18 @@ type perReview interface {
 	ForReview(instructions, language string) *llmreview.PerReview
 }
 
-// notes collects what reviewers want said in the summary (LLM tokens).
+// notes collects what reviewers want said in the summary (LLM tokens, the
+// files the external analyzers were not given), each different note once.
 func notes(rs []reviewer.Reviewer) []string {
 	var out []string
 	for _, r := range rs {
 		if t, ok := r.(tracedReviewer); ok {
 			r = t.Reviewer
 		}
-		if n, ok := r.(interface{ Notes() string }); ok && n.Notes() != "" {
-			out = append(out, n.Notes())
+		if n, ok := r.(interface{ Notes() string }); ok {
+			if note := n.Notes(); note != "" && !slices.Contains(out, note) {
+				out = append(out, note)
+			}
 		}
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -24,7 +25,31 @@ func main() {
 	fileURIs := flag.Bool("fileuris", false, "report line 1..N of every file argument with an absolute file:// URI")
 	env := flag.String("env", "", "report the environment, one result per variable, on line 1 of this file")
 	pwd := flag.String("pwd", "", "report the working directory on line 1 of this file")
+	output := flag.String("output", "", "an option no file name may set: write this file and report it")
+	bgChild := flag.String("bgchild", "", "first start a child that sleeps for an hour in the background, without the tool's output, and write its pid to this file")
+	probe := flag.String("probe", "", "try every route to the worker's secrets, append all that was read to this file and report each route on line 1 of -probefile")
+	probeFile := flag.String("probefile", "a.go", "with -probe, the file the reports are on")
+	patFile := flag.String("patfile", "", "with -probe, the worker's PAT file")
 	flag.Parse()
+
+	if *output != "" {
+		_ = os.WriteFile(*output, []byte("pwned"), 0o644)
+		emit([]any{result("output", "a.go", "option -output set to "+*output, 1)})
+		os.Exit(0)
+	}
+	if *bgChild != "" {
+		cmd := exec.Command(os.Args[0], "-sleep", "1h")
+		if err := cmd.Start(); err != nil {
+			panic(err)
+		}
+		if err := os.WriteFile(*bgChild, []byte(strconv.Itoa(cmd.Process.Pid)), 0o644); err != nil {
+			panic(err)
+		}
+	}
+	if *probe != "" {
+		emit(probeSecrets(*probe, *probeFile, *patFile))
+		os.Exit(*exit)
+	}
 
 	if *stderr != "" {
 		fmt.Fprintln(os.Stderr, *stderr)
