@@ -141,6 +141,11 @@ type Worker struct {
 	AnalyzersFile string
 	// BlockingSeverity fails the azreviewer/review status.
 	BlockingSeverity string
+	// MaxThreads caps the finding threads of one review.
+	MaxThreads int
+	// CommentAllowedHosts are the hosts comments may link to,
+	// comma-separated.
+	CommentAllowedHosts string
 }
 
 // RegisterWorker adds the worker flags to fs.
@@ -153,6 +158,8 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
 	fs.StringVar(&c.AnalyzersFile, "analyzers-file", "", "YAML list of external SARIF analyzers run on every review (see README)")
 	fs.StringVar(&c.BlockingSeverity, "blocking-severity", "error", "open findings at or above this severity (info, warning, error) fail the azreviewer/review status")
+	fs.IntVar(&c.MaxThreads, "max-threads", 25, "most finding threads one review has, the most severe first; the rest are counted in the summary")
+	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)
 	return c
 }
 

@@ -102,7 +102,7 @@ func (p Policy) Text(s string) string {
 			}
 		}
 		if c < utf8.RuneSelf {
-			writeEscaped(&b, c)
+			writeEscaped(&b, s, i)
 			i++
 			continue
 		}
@@ -116,8 +116,19 @@ func (p Policy) Text(s string) string {
 // Text renders untrusted prose with the zero [Policy]: no links.
 func Text(s string) string { return Policy{}.Text(s) }
 
-// writeEscaped writes one ASCII byte of prose.
-func writeEscaped(b *strings.Builder, c byte) {
+// writeEscaped writes the ASCII byte s[i] of one-line prose. Characters
+// that start markup anywhere are always escaped; those that matter only in
+// some places (a list marker at the start, the ":" of a scheme, the "." of a
+// domain name) only there, so the text stays readable in raw form.
+func writeEscaped(b *strings.Builder, s string, i int) {
+	c := s[i]
+	var prev, next byte
+	if i > 0 {
+		prev = s[i-1]
+	}
+	if i+1 < len(s) {
+		next = s[i+1]
+	}
 	switch c {
 	case '<':
 		b.WriteString("&lt;")
@@ -129,12 +140,42 @@ func writeEscaped(b *strings.Builder, c byte) {
 		b.WriteString("&num;") // no header, no work-item link (#123)
 	case '!':
 		b.WriteString("&excl;") // no image, no pull-request link (!123)
-	case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '+', '-', '.', '|', '~', ':', '=', '$', '^', '@':
+	case '\\', '`', '*', '_', '[', ']', '|', '~', '$', '@':
 		b.WriteByte('\\')
+		b.WriteByte(c)
+	case '-', '+', '=':
+		if i == 0 { // a list marker, a thematic break, a setext underline
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	case '.', ')':
+		if leadingDigits(s, i) { // an ordered list marker: "1." or "1)"
+			b.WriteByte('\\')
+		} else if c == '.' && isLabelByte(prev) && isLabelByte(next) { // a domain name
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
+	case ':':
+		if next == '/' { // a URL scheme
+			b.WriteByte('\\')
+		}
 		b.WriteByte(c)
 	default:
 		b.WriteByte(c)
 	}
+}
+
+// leadingDigits reports whether s[:i] is all digits, and not empty.
+func leadingDigits(s string, i int) bool {
+	if i == 0 || i > 9 {
+		return false
+	}
+	for j := range i {
+		if s[j] < '0' || s[j] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Code renders s as an inline code span: line breaks become spaces, the
@@ -229,6 +270,10 @@ func urlByte(c byte) bool {
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
+
+// isLabelByte reports whether c can be part of a domain name's label,
+// internationalised names included.
+func isLabelByte(c byte) bool { return isWordByte(c) || c == '-' || c >= utf8.RuneSelf }
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)

@@ -79,16 +79,20 @@ func TestText(t *testing.T) {
 	t.Parallel()
 	p := markdown.Policy{AllowedHosts: []string{"docs.example.com", "*.learn.example"}}
 	tests := []struct{ name, in, want string }{
-		{"plain", "Remove it.", `Remove it\.`},
+		{"plain", "Remove it.", "Remove it."},
 		{"code span kept", "Remove `console.log` here", "Remove `console.log` here"},
 		{"code span with backticks", "``a`b``", "``a`b``"},
-		{"allowed link", "see https://docs.example.com/a?b=1.", `see <https://docs.example.com/a?b=1>\.`},
+		{"allowed link", "see https://docs.example.com/a?b=1.", "see <https://docs.example.com/a?b=1>."},
 		{"allowed subdomain", "https://x.learn.example/p", "<https://x.learn.example/p>"},
 		{"other host", "https://evil.example", `https\://evil\.example`},
 		{"userinfo trick", "https://docs.example.com@evil.example/", `https\://docs\.example\.com\@evil\.example/`},
-		{"javascript", "javascript:alert(1)", `javascript\:alert\(1\)`},
+		{"javascript", "[x](javascript:alert(1))", `\[x\](javascript:alert(1))`},
 		{"mention", "@<ALL>", `\@&lt;ALL&gt;`},
 		{"lines joined", "a\n\n# b", "a &num; b"},
+		{"list marker", "- a - b", `\- a - b`},
+		{"ordered list marker", "12. a 3. b", `12\. a 3. b`},
+		{"readable prose", "LLM: 2 requests (1 failed), x = y + 1.", "LLM: 2 requests (1 failed), x = y + 1."},
+		{"idn", "evil.\u0440\u0444", "evil\\.\u0440\u0444"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -49,7 +50,7 @@ custom_rules:
 		require.Contains(t, rules["/web/site.js"], "**Error** · `debug/console-log`", "severity overridden")
 		require.NotContains(t, rules, "/vendor/lib/lib.js", "ignored path")
 		require.Contains(t, summary, "vendor/lib/lib.js")
-		require.Contains(t, summary, ".azreviewer.yaml from main")
+		require.Contains(t, summary, markdown.Text(".azreviewer.yaml from main"), "escaped: the branch name is the repository's")
 		require.Equal(t, "failed", rep.Status, "an error-severity finding is open")
 	})
 	t.Run("an invalid file gets one comment and the defaults", func(t *testing.T) {
