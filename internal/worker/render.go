@@ -24,6 +24,9 @@ const (
 	maxLineRunes = 1000
 	// maxListed is the most files or reviewers the summary lists one by one.
 	maxListed = 50
+	// listBudget is where the summary stops listing, in bytes, so that the
+	// count of what it leaves out fits under markdown.MaxComment.
+	listBudget = markdown.MaxComment - 4<<10
 )
 
 // RenderFinding is the markdown of a finding's comment: severity and rule
@@ -135,17 +138,27 @@ func (s Summary) Render() string {
 	}
 	if len(r.Failed) > 0 {
 		b.WriteString("\n**Reviewers that failed** (their findings are missing from this review):\n")
-		for _, f := range r.Failed[:min(len(r.Failed), maxListed)] {
+		listed := 0
+		for _, f := range r.Failed {
+			if listed == maxListed || b.Len() > listBudget {
+				break
+			}
 			fmt.Fprintf(&b, "- %s: %s\n", markdown.Text(markdown.Clip(f.Reviewer, maxRuleRunes)), markdown.Text(markdown.Clip(fmt.Sprint(f.Err), maxLineRunes)))
+			listed++
 		}
-		more(&b, len(r.Failed), "reviewer")
+		more(&b, len(r.Failed)-listed, "reviewer")
 	}
 	if len(r.Skipped) > 0 {
 		b.WriteString("\n**Not reviewed:**\n")
-		for _, f := range r.Skipped[:min(len(r.Skipped), maxListed)] {
+		listed := 0
+		for _, f := range r.Skipped {
+			if listed == maxListed || b.Len() > listBudget {
+				break
+			}
 			fmt.Fprintf(&b, "- %s: %s\n", markdown.Code(markdown.Clip(f.Path, maxPathRunes)), markdown.Text(markdown.Clip(f.Reason, maxLineRunes)))
+			listed++
 		}
-		more(&b, len(r.Skipped), "file")
+		more(&b, len(r.Skipped)-listed, "file")
 	}
 	if r.Dropped > 0 {
 		fmt.Fprintf(&b, "\n%s outside the changed lines were left out.\n", plural(r.Dropped, "finding"))
@@ -153,10 +166,10 @@ func (s Summary) Render() string {
 	return markdown.Truncate(b.String(), markdown.MaxComment)
 }
 
-// more ends a list cut at maxListed with the count of what it leaves out.
+// more ends a cut list with the count of the n items it leaves out.
 func more(b *strings.Builder, n int, word string) {
-	if n > maxListed {
-		fmt.Fprintf(b, "- and %s more\n", plural(n-maxListed, word))
+	if n > 0 {
+		fmt.Fprintf(b, "- and %s\n", plural(n, "more "+word))
 	}
 }
 
