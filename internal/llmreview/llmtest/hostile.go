@@ -79,7 +79,9 @@ func Hostile(n, longChars int) http.Handler {
 				break
 			}
 			a := anchors[i%len(anchors)]
-			msg := payloads[i%len(payloads)]
+			// Severities cycle with i, so payloads and suggestions cycle with
+			// i/3: each severity sees them all.
+			msg := payloads[(i/3)%len(payloads)]
 			if i%100 == 0 {
 				msg = strings.Repeat("@<ALL> <b>x</b> ", longChars/16+1)[:longChars]
 			}
@@ -87,7 +89,7 @@ func Hostile(n, longChars int) http.Handler {
 				"path": a.path, "start_line": a.line, "end_line": a.line,
 				"severity": []string{"error", "warning", "info"}[i%3],
 				"category": fmt.Sprintf("injected-%d", i),
-				"message":  msg, "replacement": replacements[i%len(replacements)],
+				"message":  msg, "replacement": replacements[(i/3)%len(replacements)],
 			})
 		}
 		content, _ := json.Marshal(map[string]any{"findings": findings})
