@@ -1,6 +1,7 @@
 package llmreview
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -39,8 +40,12 @@ func maskFile(secrets *reviewer.SecretRules, f reviewer.FileDiff) reviewer.FileD
 		return f
 	}
 	type ref struct{ hunk, line int }
-	var newText, oldText []string
-	var newRef, oldRef []ref
+	n := 0
+	for h := range f.Hunks {
+		n += len(f.Hunks[h].Lines)
+	}
+	newText, oldText := make([]string, 0, n), make([]string, 0, n)
+	newRef, oldRef := make([]ref, 0, n), make([]ref, 0, n)
 	for h := range f.Hunks {
 		for l, line := range f.Hunks[h].Lines {
 			if line.Kind != reviewer.Deleted {
@@ -51,10 +56,10 @@ func maskFile(secrets *reviewer.SecretRules, f reviewer.FileDiff) reviewer.FileD
 			}
 		}
 	}
-	hit := map[ref]bool{}
+	var hit []ref
 	for i, secret := range secrets.Lines(f.Path, newText) {
 		if secret {
-			hit[newRef[i]] = true
+			hit = append(hit, newRef[i])
 		}
 	}
 	oldPath := f.Path
@@ -63,21 +68,20 @@ func maskFile(secrets *reviewer.SecretRules, f reviewer.FileDiff) reviewer.FileD
 	}
 	for i, secret := range secrets.Lines(oldPath, oldText) {
 		if secret {
-			hit[oldRef[i]] = true
+			hit = append(hit, oldRef[i])
 		}
 	}
 	if len(hit) == 0 {
 		return f
 	}
-	hunks := make([]reviewer.Hunk, len(f.Hunks))
-	for h := range f.Hunks {
-		hunks[h] = f.Hunks[h]
-		hunks[h].Lines = append([]reviewer.Line(nil), f.Hunks[h].Lines...)
-		for l := range hunks[h].Lines {
-			if hit[ref{h, l}] {
-				hunks[h].Lines[l].Text = maskedLine
-			}
+	hunks := slices.Clone(f.Hunks)
+	cloned := make([]bool, len(hunks))
+	for _, r := range hit {
+		if !cloned[r.hunk] {
+			hunks[r.hunk].Lines = slices.Clone(hunks[r.hunk].Lines)
+			cloned[r.hunk] = true
 		}
+		hunks[r.hunk].Lines[r.line].Text = maskedLine
 	}
 	f.Hunks = hunks
 	return f

@@ -34,11 +34,13 @@ func (s *SecretRules) Lines(path string, lines []string) []bool {
 		return hit
 	}
 	h := Hunk{Lines: make([]Line, len(lines))}
+	size := 0
 	for i, l := range lines {
 		h.Lines[i] = Line{Kind: Added, New: i + 1, Text: l}
+		size += len(l)
 	}
 	info := newFileInfo(path)
-	sc := scanner{path: path, anyLine: true}
+	sc := scanner{path: path, anyLine: true, run: make([]runLine, 0, len(lines)), lower: make([]byte, 0, size)}
 	for j := range s.rules.rules {
 		if r := &s.rules.rules[j]; r.files == nil || r.files(info) {
 			sc.rules = append(sc.rules, r)
