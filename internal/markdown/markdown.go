@@ -77,21 +77,23 @@ func (p Policy) Allows(host string) bool {
 // interpret is escaped.
 func (p Policy) Text(s string) string {
 	s = strings.Join(strings.Fields(clean(s, true)), " ")
+	runs, next := backtickRuns(s)
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
+	r := 0 // the first backtick run at or after i
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c == '`' {
-			n := run(s, i, '`')
-			if j := closing(s, i+n, n); j >= 0 {
-				b.WriteString(Code(codeContent(s[i+n : j])))
-				i = j + n
+		if r < len(runs) && runs[r].at == i {
+			n := runs[r].n
+			if j := next[r]; j >= 0 {
+				b.WriteString(Code(codeContent(s[i+n : runs[j].at])))
+				i, r = runs[j].at+runs[j].n, j+1
 				continue
 			}
 			for range n {
 				b.WriteString("\\`")
 			}
-			i += n
+			i, r = i+n, r+1
 			continue
 		}
 		if c == 'h' || c == 'H' {
@@ -232,6 +234,10 @@ func Clip(s string, n int) string {
 	return s[:i] + "…"
 }
 
+// maxURL is the longest URL kept as a link; it also bounds the work of
+// looking for one.
+const maxURL = 2048
+
 // link returns the URL starting at s[i] when it is an http or https URL to
 // an allowed host made only of characters that need no escaping in an
 // autolink.
@@ -246,7 +252,9 @@ func (p Policy) link(s string, i int) (string, bool) {
 	}
 	end := 0
 	for end < len(rest) && urlByte(rest[end]) {
-		end++
+		if end++; end > maxURL {
+			return "", false
+		}
 	}
 	u := strings.TrimRight(rest[:end], ".,:;!?)]}'*_~")
 	parsed, err := url.Parse(u)
@@ -312,21 +320,33 @@ func run(s string, i int, c byte) int {
 	return n
 }
 
-// closing returns the index of the next run of exactly n backticks at or
-// after from, or -1.
-func closing(s string, from, n int) int {
-	for i := from; i < len(s); {
+// backtickRun is a run of n backticks starting at byte at.
+type backtickRun struct{ at, n int }
+
+// backtickRuns returns the backtick runs of s and, for each, the index of
+// the next run of the same length (-1 if none): where a code span that the
+// run opens closes, as CommonMark reads it. Linear in len(s).
+func backtickRuns(s string) ([]backtickRun, []int) {
+	var runs []backtickRun
+	for i := 0; i < len(s); {
 		if s[i] != '`' {
 			i++
 			continue
 		}
-		m := run(s, i, '`')
-		if m == n {
-			return i
-		}
-		i += m
+		n := run(s, i, '`')
+		runs = append(runs, backtickRun{i, n})
+		i += n
 	}
-	return -1
+	next := make([]int, len(runs))
+	last := map[int]int{}
+	for i := len(runs) - 1; i >= 0; i-- {
+		next[i] = -1
+		if j, ok := last[runs[i].n]; ok {
+			next[i] = j
+		}
+		last[runs[i].n] = i
+	}
+	return runs, next
 }
 
 // codeContent is a code span's content as CommonMark reads it: one space
