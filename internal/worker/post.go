@@ -56,24 +56,18 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	ws := &writes{tracer: w.tracer}
 	defer ws.endAll()
 	var failure error
-	// The most severe findings get threads first, at most MaxThreads of
-	// them: a finding already posted keeps its thread and takes its place
-	// in the budget; the rest are counted in the summary.
-	order := slices.Clone(result.Findings)
-	slices.SortStableFunc(order, func(a, b reviewer.Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
-	shown, notPosted := 0, map[reviewer.Severity]int{}
-	for _, f := range order {
+	// At most MaxThreads findings have threads, the most severe first: a
+	// finding already posted keeps its thread and takes its place in the
+	// budget; the rest are counted in the summary. Threads are written in
+	// the reviewers' order.
+	selected, notPosted := threadBudget(result.Findings, posted, w.cfg.MaxThreads)
+	for _, f := range result.Findings {
 		fp := f.Fingerprint()
 		if posted[fp] {
 			rep.AlreadyPosted++
-			shown++
 			continue
 		}
-		if failure != nil {
-			continue
-		}
-		if shown >= w.cfg.MaxThreads {
-			notPosted[f.Severity]++
+		if failure != nil || !selected[fp] {
 			continue
 		}
 		if failure = ws.create(ctx, w.azdo, ref, WriteThread, findingThread(f, fp, tracking[f.Path], rep.Iteration, w.links),
@@ -85,7 +79,6 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 			continue
 		}
 		posted[fp] = true
-		shown++
 	}
 	for _, n := range notPosted {
 		rep.NotPosted += n
@@ -128,6 +121,35 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		return &DroppedWritesError{Dropped: ws.counts.Dropped, Repository: ref.RepositoryID}
 	}
 	return nil
+}
+
+// threadBudget picks the findings to post: in order of severity, each
+// finding already posted (in posted) takes one of limit places and keeps its
+// thread; each other finding gets a place while one is left. It returns the
+// fingerprints picked for a new thread and, by severity, the count of the
+// findings left without one.
+func threadBudget(findings []reviewer.Finding, posted map[string]bool, limit int) (map[string]bool, map[reviewer.Severity]int) {
+	order := slices.Clone(findings)
+	slices.SortStableFunc(order, func(a, b reviewer.Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
+	selected, left, seen := map[string]bool{}, map[reviewer.Severity]int{}, map[string]bool{}
+	used := 0
+	for _, f := range order {
+		fp := f.Fingerprint()
+		if seen[fp] {
+			continue
+		}
+		seen[fp] = true
+		switch {
+		case posted[fp]:
+			used++
+		case used < limit:
+			selected[fp] = true
+			used++
+		default:
+			left[f.Severity]++
+		}
+	}
+	return selected, left
 }
 
 // resolvable returns azreviewer's open finding threads whose finding this
