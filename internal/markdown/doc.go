@@ -8,8 +8,8 @@
 // Whatever the input, the output of [Policy.Text], [Code] and [Suggestion]:
 //
 //   - mentions nobody: "@<" never appears in it ("<" is written "&lt;" in
-//     prose; in code, a word joiner U+2060 separates "@" from "<"), and "#"
-//     and "!" are written as entities in prose;
+//     prose; in code, a word joiner U+2060 separates "@" from "<"), and a
+//     "#" or "!" before a digit is written as an entity in prose;
 //   - has no raw HTML: "<", ">" and "&" are entities in prose;
 //   - has no image, and no link except, in prose, to a host the [Policy]
 //     allows: every other URL has its ":" and "." escaped, so no renderer

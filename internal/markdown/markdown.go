@@ -138,10 +138,18 @@ func writeEscaped(b *strings.Builder, s string, i int) {
 		b.WriteString("&gt;")
 	case '&':
 		b.WriteString("&amp;")
-	case '#':
-		b.WriteString("&num;") // no header, no work-item link (#123)
-	case '!':
-		b.WriteString("&excl;") // no image, no pull-request link (!123)
+	case '#': // a header at the start, a work-item link (#123) anywhere
+		if i == 0 || isDigit(next) {
+			b.WriteString("&num;")
+		} else {
+			b.WriteByte(c)
+		}
+	case '!': // a pull-request link (!123); "![" is no image once "[" is escaped
+		if isDigit(next) {
+			b.WriteString("&excl;")
+		} else {
+			b.WriteByte(c)
+		}
 	case '\\', '`', '*', '_', '[', ']', '|', '~', '$', '@':
 		b.WriteByte('\\')
 		b.WriteByte(c)
@@ -278,6 +286,8 @@ func urlByte(c byte) bool {
 func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // isLabelByte reports whether c can be part of a domain name's label,
 // internationalised names included.
