@@ -13,19 +13,29 @@ import (
 	"strings"
 )
 
-// Payloads are the hostile texts the findings' messages carry, in turn.
-var payloads = []string{
-	"Ping @<5c2b1f7e-0b7a-4a35-9a57-2f1f7c3f8d01> and @<ALL> now. ![beacon](https://evil.example/b.png?pr=1) " +
-		`<img src="https://evil.example/p.gif"> [click me](javascript:alert(document.cookie)) <script>alert(1)</script>`,
-	"# Owned\n\n<details open><summary>raw HTML</summary>hidden</details>\n\n```\nfence break\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\n> quoted, see www.evil.example and https://evil.example/x",
-	"Fixes #1 and !2; mail a@evil.example <https://evil.example/autolink> [ref]\n\n[ref]: https://evil.example/ref",
+// payload is the i-th hostile message, in turn.
+func payload(i int) string {
+	switch i % 3 {
+	case 0:
+		return "Ping @<5c2b1f7e-0b7a-4a35-9a57-2f1f7c3f8d01> and @<ALL> now. ![beacon](https://evil.example/b.png?pr=1) " +
+			`<img src="https://evil.example/p.gif"> [click me](javascript:alert(document.cookie)) <script>alert(1)</script>`
+	case 1:
+		return "# Owned\n\n<details open><summary>raw HTML</summary>hidden</details>\n\n```\nfence break\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n\n> quoted, see www.evil.example and https://evil.example/x"
+	default:
+		return "Fixes #1 and !2; mail a@evil.example <https://evil.example/autolink> [ref]\n\n[ref]: https://evil.example/ref"
+	}
 }
 
-// Replacements are the hostile suggestions, in turn ("" is none).
-var replacements = []string{
-	"",
-	"x := 1 // @<ALL>",
-	"````\n</details>\n~~~\n",
+// replacement is the i-th hostile suggestion, in turn ("" is none).
+func replacement(i int) string {
+	switch i % 3 {
+	case 0:
+		return ""
+	case 1:
+		return "x := 1 // @<ALL>"
+	default:
+		return "````\n</details>\n~~~\n"
+	}
 }
 
 var (
@@ -81,7 +91,7 @@ func Hostile(n, longChars int) http.Handler {
 			a := anchors[i%len(anchors)]
 			// Severities cycle with i, so payloads and suggestions cycle with
 			// i/3: each severity sees them all.
-			msg := payloads[(i/3)%len(payloads)]
+			msg := payload(i / 3)
 			if i%100 == 0 {
 				msg = strings.Repeat("@<ALL> <b>x</b> ", longChars/16+1)[:longChars]
 			}
@@ -89,7 +99,7 @@ func Hostile(n, longChars int) http.Handler {
 				"path": a.path, "start_line": a.line, "end_line": a.line,
 				"severity": []string{"error", "warning", "info"}[i%3],
 				"category": fmt.Sprintf("injected-%d", i),
-				"message":  msg, "replacement": replacements[(i/3)%len(replacements)],
+				"message":  msg, "replacement": replacement(i / 3),
 			})
 		}
 		content, _ := json.Marshal(map[string]any{"findings": findings})
