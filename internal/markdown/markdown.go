@@ -265,6 +265,11 @@ func (p Policy) link(s string, i int) (string, bool) {
 		}
 	}
 	u := strings.TrimRight(rest[:end], ".,:;!?)]}'*_~")
+	for j := 0; j+1 < len(u); j++ {
+		if (u[j] == '#' || u[j] == '!') && isDigit(u[j+1]) {
+			return "", false // "#123" and "!123" would link a work item or pull request
+		}
+	}
 	parsed, err := url.Parse(u)
 	if err != nil || parsed.User != nil || parsed.Opaque != "" || !p.Allows(parsed.Hostname()) {
 		return "", false

@@ -84,6 +84,7 @@ func TestText(t *testing.T) {
 		{"code span with backticks", "``a`b``", "``a`b``"},
 		{"allowed link", "see https://docs.example.com/a?b=1.", "see <https://docs.example.com/a?b=1>."},
 		{"allowed subdomain", "https://x.learn.example/p", "<https://x.learn.example/p>"},
+		{"allowed host, work-item link in the URL", "https://docs.example.com/#12", `https\://docs\.example\.com/&num;12`},
 		{"other host", "https://evil.example", `https\://evil\.example`},
 		{"userinfo trick", "https://docs.example.com@evil.example/", `https\://docs\.example\.com\@evil\.example/`},
 		{"javascript", "[x](javascript:alert(1))", `\[x\](javascript:alert(1))`},
