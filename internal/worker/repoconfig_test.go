@@ -77,6 +77,20 @@ custom_rules:
 		require.Equal(t, 1, configComments)
 		require.Equal(t, 2, findings, "the defaults: console.log in site.js and in vendor, no custom rule")
 	})
+	t.Run("the file's own text cannot mention anyone in the comment", func(t *testing.T) {
+		t.Parallel()
+		base := map[string]string{"/.azreviewer.yaml": "\"@<ALL> please look\": 1\n"}
+		c := setupCoordinated(t, base, withBase(base, head))
+		_, err := c.new(t).Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+		require.NoError(t, err)
+		found := false
+		for _, th := range c.pr.Threads() {
+			text := *(*th.Comments)[0].Content
+			require.NotContains(t, text, "@<")
+			found = found || strings.Contains(text, "please look")
+		}
+		require.True(t, found, "the problem is reported")
+	})
 }
 
 func withBase(base, head map[string]string) map[string]string {
