@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/allinone"
+	"github.com/azreviewer/azreviewer/internal/llmreview/llmtest"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 )
 
 // TestDemo runs the README's first command in-process: the demo must post
@@ -42,6 +46,54 @@ func TestDemo(t *testing.T) {
 	}
 	require.Regexp(t, regexp.MustCompile(`webhook git.pullrequest.created -> http://127\.0\.0\.1:\d+/webhooks/azure-devops: 202 Accepted`), got)
 	require.False(t, strings.Contains(logs.String(), "level=ERROR"), logs.String())
+}
+
+// TestDemoHostileLLM runs the demo with LLM_BASE_URL pointed at a model
+// answering as a prompt-injected one would (mentions, images, raw HTML,
+// javascript: links, a 300,000-character message, 300 findings) and checks
+// the printed threads: nothing live, no comment over the cap, no more
+// finding threads than MAX_THREADS (25). It sets environment variables, so
+// it is not parallel.
+func TestDemoHostileLLM(t *testing.T) {
+	model := httptest.NewServer(llmtest.Hostile(300, 300_000)) // 127.0.0.1
+	t.Cleanup(model.Close)
+	t.Setenv("LLM_BASE_URL", model.URL+"/v1")
+	t.Setenv("LLM_MODEL", "hostile")
+	t.Setenv("LLM_API_KEY", "sk-demo-unused")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out, logs bytes.Buffer
+	err := allinone.Main(ctx, []string{"--demo", "--log-level", "warn"}, &out, &logs)
+	require.NoError(t, err, logs.String())
+	got := out.String()
+	t.Log(got)
+
+	require.Contains(t, got, "llm/injected-", "the model's findings are posted")
+	m := regexp.MustCompile(`review complete: (\d+) finding threads`).FindStringSubmatch(got)
+	require.NotNil(t, m, got)
+	threads, _ := strconv.Atoi(m[1])
+	require.LessOrEqual(t, threads, 25, "no more threads than MAX_THREADS")
+	require.Regexp(t, `\d+ more findings not posted`, got)
+	m = regexp.MustCompile(`longest comment: (\d+) bytes`).FindStringSubmatch(got)
+	require.NotNil(t, m, got)
+	longest, _ := strconv.Atoi(m[1])
+	require.LessOrEqual(t, longest, markdown.MaxComment)
+	for _, live := range []*regexp.Regexp{
+		regexp.MustCompile(`@<`),            // a mention
+		regexp.MustCompile(`<[A-Za-z/!?]`),  // raw HTML or an autolink
+		regexp.MustCompile(`(^|[^\\])!\[`),  // an image
+		regexp.MustCompile(`(^|[^\\])\]\(`), // an inline link
+		regexp.MustCompile(`(?i)https?://`), // a URL a renderer would link
+		regexp.MustCompile(`(?i)www\.evil`), // a GFM www. autolink
+		regexp.MustCompile(`(?m)^\s*#`),     // a header outside the summary title
+	} {
+		for _, line := range strings.Split(got, "\n") {
+			if strings.Contains(line, "### azreviewer") || strings.HasPrefix(line, "webhook ") || strings.HasPrefix(line, "Azure DevOps simulator:") {
+				continue // the demo's own lines
+			}
+			require.False(t, live.MatchString(line), "%s matches %q", line, live)
+		}
+	}
 }
 
 func TestUsageErrors(t *testing.T) {

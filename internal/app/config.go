@@ -155,6 +155,11 @@ type Worker struct {
 	AnalyzersUID, AnalyzersGID int
 	// BlockingSeverity fails the azreviewer/review status.
 	BlockingSeverity string
+	// MaxThreads caps the finding threads of one review.
+	MaxThreads int
+	// CommentAllowedHosts are the hosts comments may link to,
+	// comma-separated.
+	CommentAllowedHosts string
 }
 
 // RegisterWorker adds the worker flags to fs.
@@ -169,6 +174,8 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.IntVar(&c.AnalyzersUID, "analyzers-uid", analyzers.DefaultUID, "user id the external analyzers run as when the worker runs as root")
 	fs.IntVar(&c.AnalyzersGID, "analyzers-gid", analyzers.DefaultGID, "group id the external analyzers run as when the worker runs as root")
 	fs.StringVar(&c.BlockingSeverity, "blocking-severity", "error", "open findings at or above this severity (info, warning, error) fail the azreviewer/review status")
+	fs.IntVar(&c.MaxThreads, "max-threads", 25, "most finding threads one review has, the most severe first; the rest are counted in the summary")
+	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)
 	return c
 }
 

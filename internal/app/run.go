@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -103,9 +104,12 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		OrgURL:           cfg.OrgURL,
 		ReviewTimeout:    cfg.ReviewTimeout,
 		MaxFiles:         cfg.MaxFiles,
-		Logger:           d.Log,
-		Coordinator:      coord,
-		LeaseRefresh:     c.LeaseTTL / 3,
+		MaxThreads:       cfg.MaxThreads,
+		// Validated by worker.New.
+		CommentAllowedHosts: strings.Split(cfg.CommentAllowedHosts, ","),
+		Logger:              d.Log,
+		Coordinator:         coord,
+		LeaseRefresh:        c.LeaseTTL / 3,
 	}, client, metrics)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)

@@ -6,14 +6,22 @@ import (
 	"strings"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+
+	"github.com/azreviewer/azreviewer/internal/markdown"
 )
 
 // PrintThreads writes one line per thread: "path:line  text" for threads
-// on a file, "(pull request)  text" for the others, then the summary.
+// on a file, "(pull request)  text" for the others, then the summary and
+// the length of the longest comment.
 func PrintThreads(w io.Writer, threads []git.GitPullRequestCommentThread) (findings int) {
 	var summary string
+	longest := 0
+	defer func() {
+		fmt.Fprintf(w, "\nlongest comment: %d bytes (cap %d)\n", longest, markdown.MaxComment)
+	}()
 	for _, t := range threads {
 		text := firstComment(t)
+		longest = max(longest, len(text))
 		if t.ThreadContext == nil || t.ThreadContext.FilePath == nil {
 			summary = text
 			continue
@@ -42,9 +50,27 @@ func firstComment(t git.GitPullRequestCommentThread) string {
 	return *(*t.Comments)[0].Content
 }
 
-// flatten turns a finding's markdown into one readable line.
+// flatten turns a finding's markdown into one readable line; a fenced
+// block (a suggestion) becomes "[suggestion: N lines]".
 func flatten(md string) string {
-	md = strings.NewReplacer("**", "", "`", "").Replace(md)
+	var kept []string
+	fence, n := "", 0
+	for _, l := range strings.Split(md, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case fence == "" && strings.HasPrefix(t, "```"):
+			fence = t[:len(t)-len(strings.TrimLeft(t, "`"))]
+			n = 0
+		case fence != "" && strings.Trim(t, "`") == "" && len(t) >= len(fence):
+			kept = append(kept, fmt.Sprintf("[%s: %d lines]", "suggestion", n))
+			fence = ""
+		case fence != "":
+			n++
+		default:
+			kept = append(kept, l)
+		}
+	}
+	md = strings.NewReplacer("**", "", "`", "").Replace(strings.Join(kept, "\n"))
 	return strings.Join(strings.Fields(strings.ReplaceAll(md, "\n\n", " — ")), " ")
 }
 

@@ -39,6 +39,9 @@ const (
 	// MinMaxInputTokens is the smallest accepted MaxInputTokens: the system
 	// prompt and the pull request's title and description need room.
 	MinMaxInputTokens = 1500
+	// DefaultMaxFindingsPerRequest is the default number of findings kept
+	// from one answer.
+	DefaultMaxFindingsPerRequest = 20
 	// MaxDescriptionChars bounds the pull request description put in a
 	// prompt; a longer one is truncated.
 	MaxDescriptionChars = 4000
@@ -83,6 +86,10 @@ type Config struct {
 	// out: the batch then fails with reason FailTimeout). 0 means
 	// [DefaultMaxRetries]; a negative value means no retries.
 	MaxRetries int
+	// MaxFindingsPerRequest is the most findings kept from one answer (one
+	// batch): the most severe first; the rest are counted as dropped
+	// ([DropOverLimit]). Default [DefaultMaxFindingsPerRequest].
+	MaxFindingsPerRequest int
 	// Temperature is the sampling temperature; nil leaves the model's
 	// default (some reasoning models accept no other).
 	Temperature *float64
@@ -108,6 +115,7 @@ func (c Config) withDefaults() Config {
 	c.MaxInputTokens = cmp.Or(c.MaxInputTokens, DefaultMaxInputTokens)
 	c.MaxConcurrency = cmp.Or(c.MaxConcurrency, DefaultMaxConcurrency)
 	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
+	c.MaxFindingsPerRequest = cmp.Or(c.MaxFindingsPerRequest, DefaultMaxFindingsPerRequest)
 	c.MaxRetries = cmp.Or(c.MaxRetries, DefaultMaxRetries)
 	if c.MaxRetries < 0 {
 		c.MaxRetries = 0
@@ -153,6 +161,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConcurrency < 1 {
 		errs = append(errs, fmt.Errorf("llm: LLM_CONCURRENCY is %d, must be at least 1", c.MaxConcurrency))
+	}
+	if c.MaxFindingsPerRequest < 1 {
+		errs = append(errs, fmt.Errorf("llm: LLM_MAX_FINDINGS is %d, must be at least 1", c.MaxFindingsPerRequest))
 	}
 	if c.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("llm: LLM_TIMEOUT is %s, must be positive", c.Timeout))
@@ -203,6 +214,7 @@ func isLoopback(host string) bool {
 //	LLM_MAX_INPUT_TOKENS      estimated prompt tokens per request (default 12000)
 //	LLM_CONCURRENCY           concurrent requests per review (default 2)
 //	LLM_TIMEOUT               time limit per request attempt, e.g. 90s (default 60s)
+//	LLM_MAX_FINDINGS          findings kept from one answer, most severe first (default 20)
 //
 // The provider is Azure when LLM_PROVIDER is "azure", or when it is unset and
 // AZURE_OPENAI_ENDPOINT is set. The bool reports whether an LLM is configured
@@ -246,6 +258,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, bool, error) {
 	}
 	intVar("LLM_MAX_INPUT_TOKENS", &c.MaxInputTokens)
 	intVar("LLM_CONCURRENCY", &c.MaxConcurrency)
+	intVar("LLM_MAX_FINDINGS", &c.MaxFindingsPerRequest)
 	if v := env("LLM_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -85,7 +85,8 @@ func TestReviewGoodAnswer(t *testing.T) {
 	require.Equal(t, 4, a.EndLine)
 	require.Equal(t, "llm/error-handling", a.Rule)
 	require.Equal(t, reviewer.SeverityWarning, a.Severity)
-	require.Equal(t, "The error of f is ignored.\n\n```suggestion\n\tif err := f(); err != nil {\n\t\treturn err\n\t}\n```", a.Message)
+	require.Equal(t, "The error of f is ignored.", a.Message)
+	require.Equal(t, "\tif err := f(); err != nil {\n\t\treturn err\n\t}", a.Suggestion)
 
 	b := findings[1]
 	require.Equal(t, "/b.go", b.Path, "a path without a leading slash is normalised")

@@ -30,6 +30,8 @@ type Reviewer struct {
 	log    *slog.Logger
 	system string
 	red    redactor
+	// secrets finds the lines masked before a prompt is built.
+	secrets *reviewer.SecretRules
 }
 
 var _ reviewer.Reviewer = (*Reviewer)(nil)
@@ -49,12 +51,13 @@ func New(cfg Config) (*Reviewer, error) {
 		log = slog.Default()
 	}
 	return &Reviewer{
-		cfg:    cfg,
-		client: newClient(cfg),
-		tracer: tp.Tracer(tracerName),
-		log:    log,
-		system: systemPrompt(cfg),
-		red:    redactor{secret: cfg.APIKey},
+		cfg:     cfg,
+		client:  newClient(cfg),
+		tracer:  tp.Tracer(tracerName),
+		log:     log,
+		system:  systemPrompt(cfg),
+		red:     redactor{secret: cfg.APIKey},
+		secrets: reviewer.NewSecretRules(),
 	}, nil
 }
 
@@ -68,13 +71,15 @@ func (r *Reviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]revi
 }
 
 // ReviewWithStats reviews pr in batches and returns the findings with the
-// review's [Stats]. It returns an error when ctx ends or when every batch
+// review's [Stats]. Lines that a built-in secret rule flags are masked
+// before any prompt is built: the model never receives them. It returns an error when ctx ends or when every batch
 // failed; the Stats are returned in any case. A pull request without
 // reviewable hunks makes no request.
 func (r *Reviewer) ReviewWithStats(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, Stats, error) {
 	if pr == nil {
 		pr = &reviewer.PullRequest{}
 	}
+	pr = mask(r.secrets, pr)
 	header := prHeader(pr)
 	schemaJSON, _ := json.Marshal(findingsSchema)
 	fixed := estimateTokens(r.system) + estimateTokens(header) + estimateTokens(string(schemaJSON)) + 32
@@ -229,7 +234,7 @@ func (r *Reviewer) runBatch(ctx context.Context, b *batch) (res batchResult) {
 		res.reason, res.err = FailTruncated, fmt.Errorf("request %d: the answer was cut off at the output token limit; lower LLM_MAX_INPUT_TOKENS for smaller batches", b.index+1)
 		return res
 	}
-	findings, err := parseAnswer(choice.Message.Content, b, res.dropped)
+	findings, err := parseAnswer(choice.Message.Content, b, r.cfg.MaxFindingsPerRequest, res.dropped)
 	if err != nil {
 		res.reason, res.err = FailMalformed, fmt.Errorf("request %d: %w", b.index+1, err)
 		return res

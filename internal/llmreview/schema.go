@@ -2,6 +2,7 @@ package llmreview
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -55,6 +56,9 @@ const (
 	DropInvalidSeverity = "invalid_severity"
 	// DropEmptyMessage is a finding without a message.
 	DropEmptyMessage = "empty_message"
+	// DropOverLimit is a valid finding beyond [Config.MaxFindingsPerRequest]
+	// of its answer (the least severe are dropped).
+	DropOverLimit = "over_limit"
 )
 
 // rawFinding is one finding as the schema describes it.
@@ -75,10 +79,12 @@ type errMalformed struct{ cause string }
 func (e errMalformed) Error() string { return "malformed model output: " + e.cause }
 
 // parseAnswer turns the model's content into findings for b, counting the
-// dropped ones in dropped. It fails only when the content as a whole is not
-// a JSON object with a "findings" array; a Markdown code fence around it is
-// tolerated, since models without structured outputs often add one.
-func parseAnswer(content string, b *batch, dropped map[string]int) ([]reviewer.Finding, error) {
+// dropped ones in dropped. At most limit findings are kept, the most severe
+// first (in the answer's order within a severity). It fails only when the
+// content as a whole is not a JSON object with a "findings" array; a
+// Markdown code fence around it is tolerated, since models without
+// structured outputs often add one.
+func parseAnswer(content string, b *batch, limit int, dropped map[string]int) ([]reviewer.Finding, error) {
 	var ans struct {
 		Findings *[]json.RawMessage `json:"findings"`
 	}
@@ -101,6 +107,11 @@ func parseAnswer(content string, b *batch, dropped map[string]int) ([]reviewer.F
 			continue
 		}
 		out = append(out, f)
+	}
+	if len(out) > limit {
+		slices.SortStableFunc(out, func(a, b reviewer.Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
+		dropped[DropOverLimit] += len(out) - limit
+		out = out[:limit]
 	}
 	return out, nil
 }
@@ -153,34 +164,17 @@ func convert(rf rawFinding, b *batch) (reviewer.Finding, string) {
 	if msg == "" {
 		return reviewer.Finding{}, DropEmptyMessage
 	}
-	if rf.Replacement != "" {
-		msg += "\n\n" + suggestion(rf.Replacement)
-	}
+	// Message and suggestion are the model's text: the worker renders them
+	// safe (and bounded) when it posts them.
 	return reviewer.Finding{
-		Path:      path,
-		StartLine: rf.StartLine,
-		EndLine:   end,
-		Rule:      "llm/" + slug(rf.Category),
-		Severity:  sev,
-		Message:   msg,
+		Path:       path,
+		StartLine:  rf.StartLine,
+		EndLine:    end,
+		Rule:       "llm/" + slug(rf.Category),
+		Severity:   sev,
+		Message:    msg,
+		Suggestion: rf.Replacement,
 	}, ""
-}
-
-// suggestion renders a replacement as a fenced suggestion block, with a fence
-// longer than any backtick run in it.
-func suggestion(replacement string) string {
-	fence, run := "```", 0
-	for _, r := range replacement {
-		if r == '`' {
-			run++
-			if run >= len(fence) {
-				fence += "`"
-			}
-		} else {
-			run = 0
-		}
-	}
-	return fence + "suggestion\n" + strings.TrimSuffix(replacement, "\n") + "\n" + fence
 }
 
 // maxSlugLen bounds a rule's category slug.

@@ -61,8 +61,12 @@ type Finding struct {
 	Rule string `json:"rule"`
 	// Severity is how serious the finding is.
 	Severity Severity `json:"severity"`
-	// Message says what is wrong and what to do. It never quotes secrets.
+	// Message says what is wrong and what to do, as plain text (backticks
+	// mark code); it is escaped when posted. It never quotes secrets.
 	Message string `json:"message"`
+	// Suggestion, when set, is replacement text for the flagged lines,
+	// posted as a suggestion the author can apply.
+	Suggestion string `json:"suggestion,omitempty"`
 	// ContentHash is the hex SHA-256 of the flagged lines' text, each line
 	// trimmed of surrounding white space and the lines joined by "\n". [Run]
 	// fills it from the diff; [Finding.Fingerprint] uses it so that the

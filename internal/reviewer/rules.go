@@ -177,6 +177,9 @@ type scanner struct {
 	prev     string // the new-side line before the run
 	hasPrev  bool   // whether the diff shows that line
 	findings []Finding
+	// anyLine also flags comment lines and lines an azreviewer:ignore
+	// comment covers (SecretRules).
+	anyLine bool
 }
 
 // runLine is one line of a run of consecutive added lines.
@@ -278,7 +281,7 @@ func (sc *scanner) fires(r *rule, i int) bool {
 			return false
 		}
 	}
-	if sc.isCovered(r.id, i) || (r.code && isComment(l.text)) {
+	if sc.isCovered(r.id, i) || (r.code && !sc.anyLine && isComment(l.text)) {
 		return false
 	}
 	if !r.matches(l.text) {
@@ -288,7 +291,7 @@ func (sc *scanner) fires(r *rule, i int) bool {
 	if i > 0 {
 		prev, hasPrev = sc.run[i-1].text, true
 	}
-	if strings.Contains(l.text, ignoreMarker) || hasPrev && strings.Contains(prev, ignoreNextMarker) {
+	if !sc.anyLine && (strings.Contains(l.text, ignoreMarker) || hasPrev && strings.Contains(prev, ignoreNextMarker)) {
 		return false
 	}
 	return !(hasPrev && r.unlessPrev != nil && r.unlessPrev.MatchString(prev))

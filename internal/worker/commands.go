@@ -12,6 +12,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 )
 
 // Comment commands: a line of a pull-request comment that starts with
@@ -98,7 +99,7 @@ func (w *Worker) command(ctx context.Context, req *events.ReviewRequest) (rep Re
 	case CommandHelp:
 		return w.reply(ctx, ref, c, helpText)
 	default:
-		return w.reply(ctx, ref, c, fmt.Sprintf("I do not know the command `%s %s`.\n\n%s", commandPrefix, verb, helpText))
+		return w.reply(ctx, ref, c, fmt.Sprintf("I do not know the command %s.\n\n%s", markdown.Code(commandPrefix+" "+verb), helpText))
 	}
 }
 
@@ -137,7 +138,7 @@ func (w *Worker) ignore(ctx context.Context, ref azdo.PullRequestRef, req *event
 	if _, err := w.azdo.UpdateThreadStatus(ctx, ref, req.Comment.ThreadID, git.CommentThreadStatusValues.WontFix); err != nil {
 		return Report{}, false, azdo.WriteFailure(err)
 	}
-	return w.reply(ctx, ref, req.Comment, fmt.Sprintf("Understood: I will no longer report `%s` on this pull request.", rule))
+	return w.reply(ctx, ref, req.Comment, fmt.Sprintf("Understood: I will no longer report %s on this pull request.", markdown.Code(rule)))
 }
 
 // reply answers the command's comment in its thread.
@@ -145,7 +146,7 @@ func (w *Worker) reply(ctx context.Context, ref azdo.PullRequestRef, c *events.C
 	ctx, span := w.tracer.Start(ctx, "write reply")
 	defer span.End()
 	span.SetAttributes(attribute.String("azreviewer.write.kind", "reply"), attribute.Int("azdo.thread.id", c.ThreadID))
-	if _, err := w.azdo.Reply(ctx, ref, c.ThreadID, c.CommentID, text); err != nil {
+	if _, err := w.azdo.Reply(ctx, ref, c.ThreadID, c.CommentID, commentText(text)); err != nil {
 		err = azdo.WriteFailure(err)
 		recordFailure(span, err)
 		return Report{}, false, err

@@ -9,6 +9,8 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/markdown"
+	"github.com/azreviewer/azreviewer/internal/markdown/markdowntest"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -90,5 +92,12 @@ func TestCommentCommands(t *testing.T) {
 		require.Equal(t, worker.OutcomeCommand, rep.Outcome)
 		got := replies(consoleThread)
 		require.Contains(t, got[len(got)-1], "I do not know the command `/azreviewer please`")
+	})
+	t.Run("an unknown command is quoted safely", func(t *testing.T) {
+		rep, err := w.Review(context.Background(), comment(consoleThread, human, "/azreviewer @<ALL>`\n# x", false))
+		require.NoError(t, err)
+		require.Equal(t, worker.OutcomeCommand, rep.Outcome)
+		got := replies(consoleThread)
+		require.NoError(t, markdowntest.Check(got[len(got)-1], markdown.Policy{}), got[len(got)-1])
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
@@ -40,6 +41,16 @@ type Config struct {
 	// RepoDefaults are the organisation's defaults for .azreviewer.yaml;
 	// each repository's file overrides them (repoconfig.Merge).
 	RepoDefaults repoconfig.Config
+	// MaxThreads is the most finding threads one review has: the most
+	// severe findings first, a finding already posted keeping its thread and
+	// its place; the others are counted in the summary by severity. Default
+	// 25.
+	MaxThreads int
+	// CommentAllowedHosts are the hosts a reviewer's text (an LLM's or an
+	// analyzer's message) may link to in a comment: "docs.example.com", or
+	// "*.example.com" for subdomains. Default none: every URL is shown as
+	// text. Images are never shown.
+	CommentAllowedHosts []string
 	// BlockingSeverity: while open findings at or above it remain, the
 	// pull-request status azreviewer/review is failed. Default error.
 	BlockingSeverity reviewer.Severity
@@ -60,6 +71,7 @@ func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
 	c.FetchConcurrency = cmp.Or(c.FetchConcurrency, 8)
 	c.MaxFiles = cmp.Or(c.MaxFiles, 300)
+	c.MaxThreads = cmp.Or(c.MaxThreads, 25)
 	c.BlockingSeverity = cmp.Or(c.BlockingSeverity, reviewer.SeverityError)
 	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
@@ -81,8 +93,11 @@ func (c Config) Validate() error {
 	if c.BlockingSeverity != "" && !c.BlockingSeverity.Valid() {
 		errs = append(errs, fmt.Errorf("blocking severity %q is not one of info, warning, error", c.BlockingSeverity))
 	}
-	if c.ReviewTimeout < 0 || c.FetchConcurrency < 0 || c.MaxFiles < 0 {
-		errs = append(errs, errors.New("review timeout, fetch concurrency and max files must not be negative"))
+	if c.ReviewTimeout < 0 || c.FetchConcurrency < 0 || c.MaxFiles < 0 || c.MaxThreads < 0 {
+		errs = append(errs, errors.New("review timeout, fetch concurrency, max files and max threads must not be negative"))
+	}
+	if _, err := markdown.NewPolicy(c.CommentAllowedHosts); err != nil {
+		errs = append(errs, fmt.Errorf("COMMENT_ALLOWED_HOSTS: %w", err))
 	}
 	return errors.Join(errs...)
 }

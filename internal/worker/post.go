@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
@@ -10,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
@@ -54,21 +56,32 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	ws := &writes{tracer: w.tracer}
 	defer ws.endAll()
 	var failure error
+	// At most MaxThreads findings have threads, the most severe first: a
+	// finding already posted keeps its thread and takes its place in the
+	// budget; the rest are counted in the summary. Threads are written in
+	// the reviewers' order.
+	selected, notPosted := threadBudget(result.Findings, posted, w.cfg.MaxThreads)
 	for _, f := range result.Findings {
 		fp := f.Fingerprint()
 		if posted[fp] {
 			rep.AlreadyPosted++
 			continue
 		}
-		if failure = ws.create(ctx, w.azdo, ref, WriteThread, findingThread(f, fp, tracking[f.Path], rep.Iteration),
+		if failure != nil || !selected[fp] {
+			continue
+		}
+		if failure = ws.create(ctx, w.azdo, ref, WriteThread, findingThread(f, fp, tracking[f.Path], rep.Iteration, w.links),
 			attribute.String("azreviewer.finding.rule", f.Rule),
 			attribute.String("azreviewer.finding.path", f.Path),
 			attribute.Int("azreviewer.finding.line", f.StartLine),
 			attribute.String("azreviewer.finding.fingerprint", fp),
 		); failure != nil {
-			break
+			continue
 		}
 		posted[fp] = true
+	}
+	for _, n := range notPosted {
+		rep.NotPosted += n
 	}
 	gone := resolvable(existing, current, changes, result, rep.Since > 0)
 	if failure == nil {
@@ -83,7 +96,7 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	}
 	key := strconv.Itoa(rep.Iteration) + "@" + head
 	sum := Summary{Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result,
-		Notes: notes, ConfigInvalid: invalidConfig != nil}
+		NotPosted: notPosted, MaxThreads: w.cfg.MaxThreads, Notes: notes, ConfigInvalid: invalidConfig != nil, Links: w.links}
 	switch {
 	case failure != nil:
 	case summary == nil:
@@ -108,6 +121,35 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		return &DroppedWritesError{Dropped: ws.counts.Dropped, Repository: ref.RepositoryID}
 	}
 	return nil
+}
+
+// threadBudget picks the findings to post: in order of severity, each
+// finding already posted (in posted) takes one of limit places and keeps its
+// thread; each other finding gets a place while one is left. It returns the
+// fingerprints picked for a new thread and, by severity, the count of the
+// findings left without one.
+func threadBudget(findings []reviewer.Finding, posted map[string]bool, limit int) (map[string]bool, map[reviewer.Severity]int) {
+	order := slices.Clone(findings)
+	slices.SortStableFunc(order, func(a, b reviewer.Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
+	selected, left, seen := map[string]bool{}, map[reviewer.Severity]int{}, map[string]bool{}
+	used := 0
+	for _, f := range order {
+		fp := f.Fingerprint()
+		if seen[fp] {
+			continue
+		}
+		seen[fp] = true
+		switch {
+		case posted[fp]:
+			used++
+		case used < limit:
+			selected[fp] = true
+			used++
+		default:
+			left[f.Severity]++
+		}
+	}
+	return selected, left
 }
 
 // resolvable returns azreviewer's open finding threads whose finding this
@@ -201,6 +243,15 @@ type pendingWrite struct {
 func (ws *writes) create(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, kind string, thread git.GitPullRequestCommentThread, attrs ...attribute.KeyValue) error {
 	ctx, span := ws.tracer.Start(ctx, "write "+kind, trace.WithAttributes(append(attrs,
 		attribute.String("azreviewer.write.kind", kind))...))
+	if thread.Comments != nil {
+		comments := slices.Clone(*thread.Comments)
+		for i, c := range comments {
+			if c.Content != nil {
+				comments[i].Content = ptr(commentText(*c.Content))
+			}
+		}
+		thread.Comments = &comments
+	}
 	created, err := az.CreateThread(ctx, ref, thread)
 	if err != nil {
 		return ws.rejected(span, err)
@@ -233,6 +284,7 @@ func (ws *writes) resolve(ctx context.Context, az AzureDevOps, ref azdo.PullRequ
 
 // updateComment rewrites a thread's first comment in place.
 func (ws *writes) updateComment(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread, kind, content string) error {
+	content = commentText(content)
 	ctx, span := ws.tracer.Start(ctx, "write "+kind, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", kind),
 		attribute.Int("azdo.thread.id", *t.Id),
@@ -259,6 +311,7 @@ func (ws *writes) rejected(span trace.Span, err error) error {
 // updateSummary rewrites the summary thread in place: its text, then its
 // iteration key.
 func (ws *writes) updateSummary(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread, key, content string) error {
+	content = commentText(content)
 	ctx, span := ws.tracer.Start(ctx, "write "+WriteSummary, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", WriteSummary),
 		attribute.Int("azdo.thread.id", *t.Id),
@@ -372,11 +425,11 @@ func recordFailure(span trace.Span, err error) {
 
 // findingThread anchors a finding to its lines on the right (new) side of
 // the pull request's newest iteration compared with the common commit.
-func findingThread(f reviewer.Finding, fingerprint string, changeTrackingID, iteration int) git.GitPullRequestCommentThread {
+func findingThread(f reviewer.Finding, fingerprint string, changeTrackingID, iteration int, links markdown.Policy) git.GitPullRequestCommentThread {
 	active := git.CommentThreadStatusValues.Active
 	text := git.CommentTypeValues.Text
 	parent := 0
-	content := RenderFinding(f)
+	content := RenderFinding(f, links)
 	path := f.Path
 	return git.GitPullRequestCommentThread{
 		Comments: &[]git.Comment{{ParentCommentId: &parent, Content: &content, CommentType: &text}},

@@ -83,7 +83,7 @@ func (ws *writes) configComment(ctx context.Context, az AzureDevOps, ref azdo.Pu
 			Status:   &active,
 		})
 	default:
-		content := repoconfig.ErrorComment(invalid, repoconfig.FileName)
+		content := commentText(repoconfig.ErrorComment(invalid, repoconfig.FileName))
 		if firstComment(*thread) == content {
 			return nil
 		}

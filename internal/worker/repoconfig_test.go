@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -49,7 +50,7 @@ custom_rules:
 		require.Contains(t, rules["/web/site.js"], "**Error** · `debug/console-log`", "severity overridden")
 		require.NotContains(t, rules, "/vendor/lib/lib.js", "ignored path")
 		require.Contains(t, summary, "vendor/lib/lib.js")
-		require.Contains(t, summary, ".azreviewer.yaml from main")
+		require.Contains(t, summary, markdown.Text(".azreviewer.yaml from main"), "escaped: the branch name is the repository's")
 		require.Equal(t, "failed", rep.Status, "an error-severity finding is open")
 	})
 	t.Run("an invalid file gets one comment and the defaults", func(t *testing.T) {
@@ -90,6 +91,20 @@ custom_rules:
 			}
 		}
 		require.NotEmpty(t, comment, "the configuration comment names the line and column")
+	})
+	t.Run("the file's own text cannot mention anyone in the comment", func(t *testing.T) {
+		t.Parallel()
+		base := map[string]string{"/.azreviewer.yaml": "\"@<ALL> please look\": 1\n"}
+		c := setupCoordinated(t, base, withBase(base, head))
+		_, err := c.new(t).Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+		require.NoError(t, err)
+		found := false
+		for _, th := range c.pr.Threads() {
+			text := *(*th.Comments)[0].Content
+			require.NotContains(t, text, "@<")
+			found = found || strings.Contains(text, "please look")
+		}
+		require.True(t, found, "the problem is reported")
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 )
 
 const tracerName = "github.com/azreviewer/azreviewer/internal/worker"
@@ -26,6 +27,8 @@ type Worker struct {
 	azdo    AzureDevOps
 	metrics *Metrics
 	tracer  trace.Tracer
+	// links are the hosts comments may link to (CommentAllowedHosts).
+	links markdown.Policy
 }
 
 // New returns a worker that reads from and writes to Azure DevOps through
@@ -38,6 +41,7 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 		metrics = NewMetrics(nil)
 	}
 	w := &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{}}
+	w.links, _ = markdown.NewPolicy(w.cfg.CommentAllowedHosts) // validated above
 	return w, nil
 }
 
@@ -82,6 +86,8 @@ type Report struct {
 	Findings      int
 	ThreadsPosted int
 	AlreadyPosted int
+	// NotPosted counts the findings left without a thread by MaxThreads.
+	NotPosted     int
 	Resolved      int
 	Writes        WriteCounts
 	SummaryPosted bool
