@@ -358,9 +358,9 @@ func TestOddPathsAreSkippedNotFatal(t *testing.T) {
 
 	note := r.(interface{ Notes() string }).Notes()
 	require.Contains(t, note, "External analyzers were not given 15 changed files, whose paths a tool cannot take: ")
-	require.Contains(t, note, "` \"/src/a\\\\b.go\" ` (contains a backslash)")
-	require.Contains(t, note, "` \"/nul\\x00.go\" ` (contains a control character)")
-	require.Contains(t, note, "`` \"/b`q\\r.go\" `` (contains a control character)", "a backtick cannot close the code span")
+	require.Contains(t, note, `"/src/a\\b.go" (contains a backslash)`)
+	require.Contains(t, note, `"/nul\x00.go" (contains a control character)`)
+	require.Contains(t, note, "\"/b`q\\r.go\" (contains a control character)")
 	require.NotContains(t, note, "\n", "control characters are escaped")
 	require.NotContains(t, note, "\x00")
 	require.Less(t, len(note), 20*(80+60)+200, "long paths are shortened")

@@ -16,8 +16,8 @@ const (
 
 // SkippedNote is the summary line about changed files no external analyzer
 // could be given, or "" without any: at most 20 paths, each shortened to 80
-// characters, Go-quoted (so control characters show as escapes) and set in a
-// code span that no backtick in the path can close, with the reason.
+// characters and Go-quoted (so control characters show as escapes), with the
+// reason. It is plain text: the summary renders it safe as Markdown.
 func SkippedNote(skipped []SkippedPath) string {
 	if len(skipped) == 0 {
 		return ""
@@ -32,7 +32,7 @@ func SkippedNote(skipped []SkippedPath) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "%s (%s)", codeSpan(quotePath(s.Path)), s.Reason)
+		fmt.Fprintf(&b, "%s (%s)", quotePath(s.Path), s.Reason)
 	}
 	if n := len(skipped) - maxNotedPaths; n > 0 {
 		fmt.Fprintf(&b, " and %d more", n)
@@ -48,21 +48,4 @@ func quotePath(p string) string {
 		p = string(r[:maxNotedPathRunes]) + "…"
 	}
 	return strconv.Quote(p)
-}
-
-// codeSpan returns s as a CommonMark code span: fenced by one backtick more
-// than the longest run of backticks in s, padded with spaces, so its
-// content is literal text.
-func codeSpan(s string) string {
-	longest, run := 0, 0
-	for _, c := range s {
-		if c == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	fence := strings.Repeat("`", longest+1)
-	return fence + " " + s + " " + fence
 }

@@ -213,13 +213,38 @@ func Code(s string) string {
 // false, and renders nothing, when replacement contains "@<": a suggestion
 // must be applied verbatim, so it cannot be defused like prose.
 func Suggestion(replacement string) (string, bool) {
-	s := strings.ToValidUTF8(replacement, "\uFFFD")
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s := blockText(replacement)
 	if strings.Contains(s, "@<") {
 		return "", false
 	}
+	return fenced("suggestion", s), true
+}
+
+// Block renders s as a fenced code block with the info string info (a
+// language such as "text" or "yaml", or ""; only ASCII letters, digits,
+// "_", "-" and "+" of it are kept), whose fence is longer than any
+// backtick run in s, so no line of it can close the block; as in [Code], a
+// word joiner follows every "@" before "<". Unlike a suggestion, a block is
+// only read, so its text may be defused.
+func Block(info, s string) string {
+	info = strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf && (isWordByte(byte(r)) || r == '-' || r == '+') {
+			return r
+		}
+		return -1
+	}, info)
+	return fenced(info, strings.ReplaceAll(blockText(s), "@<", "@\u2060<"))
+}
+
+// blockText is s as valid UTF-8 with "\n" line ends.
+func blockText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+func fenced(info, s string) string {
 	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
-	return fence + "suggestion\n" + strings.TrimSuffix(s, "\n") + "\n" + fence, true
+	return fence + info + "\n" + strings.TrimSuffix(s, "\n") + "\n" + fence
 }
 
 // Clip returns s cut to at most n runes, with "…" appended when cut. Clip

@@ -151,6 +151,24 @@ func TestSuggestion(t *testing.T) {
 	}
 }
 
+func TestBlock(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, info, in, want string }{
+		{"plain", "text", "a: b\n", "```text\na: b\n```"},
+		{"fence inside", "yaml", "a\n```\n", "````yaml\na\n```\n````"},
+		{"mention defused", "text", "@<ALL> look", "```text\n@\u2060<ALL> look\n```"},
+		{"info cannot break the fence", "text\n# `Owned`", "x", "```textOwned\nx\n```"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := markdown.Block(tt.info, tt.in)
+			require.Equal(t, tt.want, got)
+			require.NoError(t, markdowntest.Check("intro\n\n"+got+"\n\nafter", markdown.Policy{}))
+		})
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	t.Parallel()
 	sugg, _ := markdown.Suggestion(strings.Repeat("line\n", 100))

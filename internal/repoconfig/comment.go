@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/azreviewer/azreviewer/internal/markdown"
 )
 
 // ErrorCommentMarker is a hidden HTML comment at the start of every
@@ -58,43 +60,16 @@ func ErrorComment(err error, file string) string {
 
 	var sb strings.Builder
 	sb.WriteString(ErrorCommentMarker + "\n")
-	fmt.Fprintf(&sb, "**azreviewer: the configuration file %s is invalid**\n\n", code(file))
+	fmt.Fprintf(&sb, "**azreviewer: the configuration file %s is invalid**\n\n", markdown.Code(file))
 	if len(lines) == 1 {
 		sb.WriteString("It has this problem:\n\n")
 	} else {
 		fmt.Fprintf(&sb, "It has these %d problems:\n\n", len(lines))
 	}
-	fence := fenceFor(problems)
-	fmt.Fprintf(&sb, "%stext\n%s\n%s\n\n", fence, problems, fence)
+	fmt.Fprintf(&sb, "%s\n\n", markdown.Block("text", problems))
 	sb.WriteString("This review used the organisation's default configuration instead: " +
 		"none of the file's settings were applied. Fix the file on the target branch and the next review will use it.\n\n")
 	sb.WriteString("A minimal valid file, for reference:\n\n")
 	fmt.Fprintf(&sb, "```yaml\n%s```\n", minimalExample)
 	return sb.String()
-}
-
-// fenceFor returns a code fence longer than any run of backticks in s.
-func fenceFor(s string) string {
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
-}
-
-// code returns s as Markdown inline code.
-func code(s string) string {
-	fence := "`"
-	for strings.Contains(s, fence) {
-		fence += "`"
-	}
-	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
-		return fence + " " + s + " " + fence
-	}
-	return fence + s + fence
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -98,5 +99,5 @@ func TestAnalyzersSkipOddPathsAndSayItOnce(t *testing.T) {
 	require.True(t, rules["fake/no-eval"], "the other files are analyzed: %v", rules)
 	require.True(t, rules["other/no-eval"], "the other files are analyzed: %v", rules)
 	require.Equal(t, 1, strings.Count(summary, "External analyzers were not given 1 changed file"), summary)
-	require.Contains(t, summary, `"/src/odd\\name.js"`)
+	require.Contains(t, summary, markdown.Text(`"/src/odd\\name.js"`), "the path, quoted, as safe prose")
 }
