@@ -50,12 +50,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// MaxHeaderBytes bounds a request's headers (431 beyond). Headers are read
+// before a webhook is authenticated, so the bound is what any client can
+// make a connection cost; Azure DevOps deliveries carry a few hundred bytes.
+const MaxHeaderBytes = 16 << 10
+
 // Serve serves h on ln until ctx is cancelled, then stops accepting, lets
 // in-flight requests finish within grace, and returns.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,

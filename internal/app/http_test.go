@@ -3,9 +3,13 @@ package app_test
 import (
 	"context"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -49,4 +53,30 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	status, body = get("/readyz")
 	require.Equal(t, http.StatusServiceUnavailable, status)
 	require.Contains(t, body, events.StreamName)
+}
+
+// TestServeBoundsHeaders: headers are read before any authentication, so
+// their size is what any client can make a connection cost (Go's default is
+// 1 MiB per connection).
+func TestServeBoundsHeaders(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Serve(ctx, ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}), time.Second, slog.New(slog.DiscardHandler))
+	}()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+
+	get := func(pad int) int {
+		req, err := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Pad", strings.Repeat("p", pad))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, get(1<<10))
+	require.Equal(t, http.StatusRequestHeaderFieldsTooLarge, get(64<<10))
 }

@@ -30,6 +30,9 @@ type Options struct {
 	DataDir string
 	// ReadyTimeout bounds start-up. Default 10 s.
 	ReadyTimeout time.Duration
+	// MaxPayload is the largest message the server accepts; 0 keeps the
+	// server's default (1 MiB).
+	MaxPayload int32
 	// InProcess starts the server without any network listener: the only
 	// way in is [Server.Connect] from this process. Host and Port are
 	// ignored.
@@ -66,6 +69,7 @@ func Start(opts Options) (*Server, error) {
 		NoLog:      true,
 		NoSigs:     true,
 		DontListen: opts.InProcess,
+		MaxPayload: opts.MaxPayload,
 	})
 	if err != nil {
 		s.removeTemp()

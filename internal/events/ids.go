@@ -54,6 +54,27 @@ func validCommit(s string) bool {
 
 // capComment returns content cut to [MaxCommentBytes] and whether it was
 // cut.
+// MaxNameBytes bounds the display names a review request carries (project
+// and repository): Azure DevOps allows 64 characters; a longer name is cut.
+const MaxNameBytes = 256
+
+// MaxOrgURLBytes bounds the organisation URL read from a payload; a longer
+// one is refused.
+const MaxOrgURLBytes = 512
+
+// clipName returns s cut to at most MaxNameBytes, before the character that
+// straddles the limit.
+func clipName(s string) string {
+	if len(s) <= MaxNameBytes {
+		return s
+	}
+	end := MaxNameBytes
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end]
+}
+
 func capComment(content string) (string, bool) {
 	if len(content) <= MaxCommentBytes {
 		return content, false

@@ -60,6 +60,7 @@ func TestDecideRefusesUnusableIDs(t *testing.T) {
 		{"short source commit", "e1", `{"pullRequestId":3,"lastMergeSourceCommit":{"commitId":"4444eee"},"repository":{"id":"r","project":{"id":"p"}}}`, "resource.lastMergeSourceCommit.commitId"},
 		{"target commit not hexadecimal", "e1", `{"pullRequestId":3,` + commit + `,"lastMergeTargetCommit":{"commitId":"zzzzeeee455ff5aaaaabb66ccccccccc7777cccc"},"repository":{"id":"r","project":{"id":"p"}}}`, "resource.lastMergeTargetCommit.commitId"},
 		{"event id with a space", "e 1", `{"pullRequestId":3,` + commit + `,"repository":{"id":"r","project":{"id":"p"}}}`, "id"},
+		{"organisation URL of a megabyte", "e1", `{"pullRequestId":3,"repository":{"id":"r","url":"https://dev.azure.com/` + strings.Repeat("o", 1<<20) + `/_apis/git/repositories/r","project":{"id":"p"}}}`, "resourceContainers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +73,38 @@ func TestDecideRefusesUnusableIDs(t *testing.T) {
 			require.Equal(t, tt.wantField, pe.Field)
 		})
 	}
+}
+
+// TestDecideBoundsFreeText: the free text a review request carries or a
+// decision logs is bounded, whatever size the payload gives it (names are
+// cut, an author id must be an id), so an authenticated payload cannot make
+// a megabyte message or log line out of a field.
+func TestDecideBoundsFreeText(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("n", 1<<20)
+	pr := `{"pullRequestId":3,"repository":{"id":"r","name":"` + huge + `","project":{"id":"p","name":"` + huge + `"}}}`
+	env, err := events.ParseEnvelope([]byte(`{"id":"e1","eventType":"git.pullrequest.created","resource":` + pr + `}`))
+	require.NoError(t, err)
+	d, err := events.Decide(env, time.Now())
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(d.Request.RepositoryName), events.MaxNameBytes)
+	require.LessOrEqual(t, len(d.Request.ProjectName), events.MaxNameBytes)
+	require.True(t, strings.HasPrefix(huge, d.Request.RepositoryName) && d.Request.RepositoryName != "")
+
+	env, err = events.ParseEnvelope([]byte(`{"id":"e1","eventType":"git.` + huge + `","resource":{}}`))
+	require.NoError(t, err)
+	d, err = events.Decide(env, time.Now())
+	require.NoError(t, err)
+	require.Equal(t, "event_type", d.Ignored)
+	require.Less(t, len(d.Reason), 200, "the reason quotes the event type cut short")
+
+	env, err = events.ParseEnvelope([]byte(`{"id":"e1","eventType":"` + events.EventPullRequestComment + `","resource":{"comment":{"id":1,"content":"/azreviewer review","author":{"id":"` +
+		huge + `"}},"pullRequest":` + pr + `}}`))
+	require.NoError(t, err)
+	_, err = events.Decide(env, time.Now())
+	var pe *events.PayloadError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, "resource.comment.author.id", pe.Field)
 }
 
 func TestDecideCapsCommentText(t *testing.T) {

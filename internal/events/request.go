@@ -142,7 +142,7 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 	case EventPullRequestComment:
 		trigger = TriggerComment
 	default:
-		return Decision{Ignored: "event_type", Reason: fmt.Sprintf("event type %q does not trigger a review", env.EventType)}, nil
+		return Decision{Ignored: "event_type", Reason: fmt.Sprintf("event type %.64q does not trigger a review", env.EventType)}, nil
 	}
 
 	var pr *PullRequestResource
@@ -169,7 +169,10 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 			Truncated: truncated,
 			Edited:    res.Comment.LastContentUpdatedDate.After(res.Comment.PublishedDate),
 		}
-		if res.Comment.Author != nil {
+		if res.Comment.Author != nil && res.Comment.Author.ID != "" {
+			if !ValidID(res.Comment.Author.ID) {
+				return Decision{}, &PayloadError{Field: "resource.comment.author.id", Reason: notAnID}
+			}
 			comment.AuthorID = res.Comment.Author.ID
 		}
 		if res.Comment.Links != nil && res.Comment.Links.Threads != nil {
@@ -195,6 +198,10 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 		return Decision{}, err
 	}
 
+	orgURL := env.OrgURL(pr)
+	if len(orgURL) > MaxOrgURLBytes {
+		return Decision{}, &PayloadError{Field: "resourceContainers", Reason: fmt.Sprintf("the organisation URL is longer than %d bytes", MaxOrgURLBytes)}
+	}
 	req := &ReviewRequest{
 		Version:        SchemaVersion,
 		Trigger:        trigger,
@@ -203,11 +210,11 @@ func Decide(env *Envelope, now time.Time) (Decision, error) {
 		SubscriptionID: env.SubscriptionID,
 		NotificationID: env.NotificationID,
 		ReceivedAt:     now.UTC(),
-		OrgURL:         env.OrgURL(pr),
+		OrgURL:         orgURL,
 		ProjectID:      pr.Repository.Project.ID,
-		ProjectName:    pr.Repository.Project.Name,
+		ProjectName:    clipName(pr.Repository.Project.Name),
 		RepositoryID:   pr.Repository.ID,
-		RepositoryName: pr.Repository.Name,
+		RepositoryName: clipName(pr.Repository.Name),
 		PullRequestID:  pr.PullRequestID,
 		Comment:        comment,
 	}

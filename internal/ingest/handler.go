@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,7 +75,7 @@ type response struct {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	span := trace.SpanFromContext(r.Context())
-	log := h.cfg.Logger.With("remote", r.RemoteAddr, "request_id", r.Header.Get("Request-Id"))
+	log := h.cfg.Logger.With("remote", r.RemoteAddr, "request_id", requestID(r))
 	eventType := ""
 	answer := func(status int, outcome string, body response) {
 		h.metrics.webhooks.WithLabelValues(eventLabel(eventType), outcome).Inc()
@@ -258,4 +259,17 @@ func eventLabel(t string) string {
 	default:
 		return "other"
 	}
+}
+
+// maxRequestIDBytes bounds the Request-Id header as logged: it comes before
+// authentication, so anyone could otherwise write large log lines.
+const maxRequestIDBytes = 128
+
+// requestID is the delivery's Request-Id header, cut to maxRequestIDBytes.
+func requestID(r *http.Request) string {
+	id := r.Header.Get("Request-Id")
+	if len(id) > maxRequestIDBytes {
+		id = strings.ToValidUTF8(id[:maxRequestIDBytes], "") + "…"
+	}
+	return id
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
@@ -25,8 +26,14 @@ import (
 // setupStream is setup with the review stream's limits of cfg.
 func setupStream(t *testing.T, cfg ingest.Config, stream events.StreamConfig) *bundle {
 	t.Helper()
+	return setupServer(t, broker.Options{}, cfg, stream)
+}
+
+// setupServer is setupStream on a server started with opts.
+func setupServer(t *testing.T, opts broker.Options, cfg ingest.Config, stream events.StreamConfig) *bundle {
+	t.Helper()
 	stream.Memory = true
-	b := eventstest.Start(t, stream)
+	b := eventstest.StartServer(t, opts, stream)
 	reg := prometheus.NewRegistry()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	h, err := ingest.NewHandler(cfg, events.NewPublisher(b.JS), reg)
@@ -97,19 +104,32 @@ func TestHandlerRefusesIDsUnusableLater(t *testing.T) {
 }
 
 // TestHandlerOversizedRequestIs413: a delivery within the body limit whose
-// review request is larger than the server's max_payload (1 MiB by
-// default) can never be queued: 413 with the reason, not 503.
+// review request is larger than the server's max_payload can never be
+// queued: 413 with the reason, not 503. (With the server's default of 1 MiB
+// no request reaches it: names and comments are cut far below; a server
+// configured with a small max_payload does.)
 func TestHandlerOversizedRequestIs413(t *testing.T) {
 	t.Parallel()
-	b := setupStream(t, ingest.Config{Token: token}, events.StreamConfig{})
-	body := edit(t, sample(t, "git.pullrequest.created.json"), strings.Repeat("x", 1536<<10), "resource", "repository", "name")
-	require.Less(t, len(body), 2<<20, "within the body limit")
+	b := setupServer(t, broker.Options{MaxPayload: 2048}, ingest.Config{Token: token}, events.StreamConfig{})
+	body := edit(t, sample(t, "ms.vss-code.git-pullrequest-comment-event.json"), "/azreviewer review\n"+strings.Repeat("x", 3<<10), "resource", "comment", "content")
 	a := post(t, b.url+"?token="+token, body, nil)
 	require.Equal(t, http.StatusRequestEntityTooLarge, a.status, a.body)
-	require.Contains(t, a.body["error"], "max_payload 1048576 bytes")
+	require.Contains(t, a.body["error"], "max_payload 2048 bytes")
 	require.Empty(t, a.header.Get("Retry-After"))
 	require.Zero(t, messages(t, b))
 	require.Equal(t, 1.0, delivered(t, b.reg, "too_large"))
+}
+
+// TestHandlerCutsLongNames: a megabyte repository name is cut, not carried.
+func TestHandlerCutsLongNames(t *testing.T) {
+	t.Parallel()
+	b := setupStream(t, ingest.Config{Token: token}, events.StreamConfig{})
+	body := edit(t, sample(t, "git.pullrequest.created.json"), strings.Repeat("x", 1536<<10), "resource", "repository", "name")
+	a := post(t, b.url+"?token="+token, body, nil)
+	require.Equal(t, http.StatusAccepted, a.status, a.body)
+	req, size := storedRequest(t, b, uint64(a.body["stream_seq"].(float64)))
+	require.Len(t, req.RepositoryName, events.MaxNameBytes)
+	require.Less(t, size, 4<<10)
 }
 
 // TestHandlerCapsCommentText: the comment text carried in a review request
@@ -233,4 +253,20 @@ func TestHandlerBodyTimeout(t *testing.T) {
 	require.Equal(t, http.StatusRequestTimeout, resp.StatusCode)
 	require.Equal(t, 1.0, delivered(t, b.reg, "timeout"))
 	require.Zero(t, gauge(t, b.reg, "azreviewer_ingest_deliveries_in_flight"))
+}
+
+// TestHandlerLogsABoundedRequestID: the Request-Id header is logged before
+// authentication, so a stranger's megabyte Request-Id must not become a
+// megabyte log line.
+func TestHandlerLogsABoundedRequestID(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Config{Token: "t0ken"})
+	a := post(t, b.url+"?token=wrong", sample(t, "git.pullrequest.created.json"), func(r *http.Request) {
+		r.Header.Set("Request-Id", strings.Repeat("r", 64<<10))
+	})
+	require.Equal(t, http.StatusUnauthorized, a.status)
+	require.Contains(t, b.logs.String(), "webhook refused")
+	for line := range strings.SplitSeq(b.logs.String(), "\n") {
+		require.Less(t, len(line), 1024, "log line of %d bytes", len(line))
+	}
 }

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"go.opentelemetry.io/otel/attribute"
@@ -21,15 +22,21 @@ const (
 
 // postStatus posts azreviewer/review for the reviewed iteration: failed
 // while open findings at or above the blocking severity remain on the pull
-// request, succeeded otherwise. after is the read-back of the threads (nil:
+// request; otherwise error when a reviewer failed (the review is
+// incomplete), succeeded when none did. after is the read-back of the threads (nil:
 // judge by this review's findings). A status Azure refuses is reported, but
 // does not fail the review: the threads are there. It returns the state
 // posted, or "" when the post failed.
 func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iteration int, result reviewer.Result, after []git.GitPullRequestCommentThread) string {
 	blocking, open := w.blockingFindings(result, after)
 	state, desc := git.GitStatusStateValues.Succeeded, fmt.Sprintf("No open findings at %s or above (%d open in all)", w.cfg.BlockingSeverity, open)
-	if blocking > 0 {
+	switch {
+	case blocking > 0:
 		state, desc = git.GitStatusStateValues.Failed, fmt.Sprintf("%s at %s or above", plural(blocking, "open finding"), w.cfg.BlockingSeverity)
+	case len(result.Failed) > 0:
+		// A reviewer that failed or ran out of time may have missed what a
+		// pull request hides from it: never report success then.
+		state, desc = git.GitStatusStateValues.Error, fmt.Sprintf("Review incomplete: %s failed (%s); findings may be missing", plural(len(result.Failed), "reviewer"), failedNames(result.Failed))
 	}
 	ctx, span := w.tracer.Start(ctx, "write status", trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", "status"),
@@ -79,4 +86,17 @@ func (w *Worker) blockingFindings(result reviewer.Result, after []git.GitPullReq
 		}
 	}
 	return blocking, open
+}
+
+// failedNames lists the failed reviewers' names for a status description,
+// at most three.
+func failedNames(failed []reviewer.Failure) string {
+	names := make([]string, 0, 3)
+	for _, f := range failed[:min(len(failed), 3)] {
+		names = append(names, f.Reviewer)
+	}
+	if len(failed) > 3 {
+		names = append(names, "…")
+	}
+	return strings.Join(names, ", ")
 }

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -245,6 +247,19 @@ func TestPullRequestStatus(t *testing.T) {
 		require.Len(t, st, 1)
 		require.Equal(t, "1 open finding at warning or above", *st[0].Description)
 	})
+	t.Run("error, never succeeded, while a reviewer failed", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, "", func(_ *azdo.Config, w *worker.Config) {
+			w.Reviewers = []reviewer.Reviewer{reviewer.Rules(), failingReviewer{}}
+		})
+		rep, err := b.worker.Review(context.Background(), b.req)
+		require.NoError(t, err)
+		require.Equal(t, 1, rep.ThreadsPosted, "the other reviewers' findings are posted")
+		require.Equal(t, "error", rep.Status)
+		st := b.sim.Org.PullRequest(b.req.PullRequestID).Statuses()
+		require.Len(t, st, 1)
+		require.Equal(t, "Review incomplete: 1 reviewer failed (flaky); findings may be missing", *st[0].Description)
+	})
 	t.Run("a refused status does not fail the review", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, "")
@@ -255,4 +270,14 @@ func TestPullRequestStatus(t *testing.T) {
 		require.Empty(t, rep.Status)
 		require.Equal(t, 1, rep.ThreadsPosted)
 	})
+}
+
+// failingReviewer is a reviewer that always fails, as one stopped by the
+// deadline or whose service is down does.
+type failingReviewer struct{}
+
+func (failingReviewer) Name() string { return "flaky" }
+
+func (failingReviewer) Review(context.Context, *reviewer.PullRequest) ([]reviewer.Finding, error) {
+	return nil, errors.New("service unavailable")
 }

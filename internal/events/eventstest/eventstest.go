@@ -31,7 +31,15 @@ type Bundle struct {
 // stops everything when the test ends.
 func Start(t testing.TB, cfg events.StreamConfig) *Bundle {
 	t.Helper()
-	srv, err := broker.Start(broker.Options{DataDir: t.TempDir()})
+	return StartServer(t, broker.Options{}, cfg)
+}
+
+// StartServer is [Start] with the server's options (its DataDir is always
+// t.TempDir()).
+func StartServer(t testing.TB, opts broker.Options, cfg events.StreamConfig) *Bundle {
+	t.Helper()
+	opts.DataDir = t.TempDir()
+	srv, err := broker.Start(opts)
 	if err != nil {
 		t.Fatalf("start embedded NATS: %v", err)
 	}
