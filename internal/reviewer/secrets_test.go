@@ -20,8 +20,12 @@ func TestSecretRulesLines(t *testing.T) {
 		{"aws key", "/a.go", []string{"x := 1", `k := "AKIAQ7N3WXYZ4R2MPLKD"`}, []bool{false, true}},
 		{"documented example key", "/a.go", []string{`k := "AKIAIOSFODNN7EXAMPLE"`}, []bool{false}},
 		{"suppressed and commented still found", "/a.go", []string{`// k := "AKIAQ7N3WXYZ4R2MPLKD" // azreviewer:ignore`}, []bool{true}},
-		{"private key block", "/k.pem", []string{"-----BEGIN RSA PRIVATE KEY-----", "MIIEow", "-----END RSA PRIVATE KEY-----", "after"}, []bool{true, true, true, false}},
+		{"private key block", "/k.pem", []string{"-----BEGIN RSA PRIVATE KEY-----", "MIIEow", "-----END RSA PRIVATE KEY-----", "# after the key"}, []bool{true, true, true, false}},
 		{"not a secret rule", "/a.js", []string{"console.log(1)"}, []bool{false}},
+		{"tail of a key without its BEGIN line", "/notes.txt", []string{"ends here:", "MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn", "ROTATEDKEYTAILSECRET==", "-----END PRIVATE KEY-----", "after"}, []bool{false, true, true, true, false}},
+		{"middle of a key file", "/certs/server.key", []string{"MIIEowIBAAKCAQEA0Z3VS5JJcds3xfn", "OLDKEYTAILSECRET"}, []bool{true, true}},
+		{"ssh key file", "/home/.ssh/id_ed25519", []string{"b3BlbnNzaC1rZXktdjEAAAAABG5vbmU"}, []bool{true}},
+		{"base64 elsewhere is no key", "/a.go", []string{"SGVsbG8gd29ybGQ=", "return x"}, []bool{false, false}},
 		{"no lines", "/a.go", nil, []bool{}},
 	}
 	for _, tt := range tests {
