@@ -142,3 +142,15 @@ func TestConfigCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoStopsOnAWorkerMistake: a worker configuration mistake ends the
+// demo with that mistake (exit 2), not with the review's timeout after it.
+func TestDemoStopsOnAWorkerMistake(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var out, logs bytes.Buffer
+	err := allinone.Main(ctx, []string{"--demo", "--log-level", "warn", "--demo-timeout", "5s", "--max-threads", "-1"}, &out, &logs)
+	require.ErrorIs(t, err, app.ErrUsage)
+	require.ErrorContains(t, err, "max threads must not be negative")
+	require.NotContains(t, err.Error(), "no summary thread", "the demo did not wait out its timeout")
+}

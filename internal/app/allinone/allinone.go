@@ -6,7 +6,6 @@ package allinone
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -97,12 +96,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
+	// A task that fails (a worker configuration mistake) stops the demo
+	// at once, rather than after --demo-timeout.
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	stopOnError := func(err error) error {
+		if err != nil {
+			stop(err)
+		}
+		return err
+	}
 	tasks := pool.New().WithErrors().WithContext(runCtx).WithCancelOnError()
-	tasks.Go(func(ctx context.Context) error { return app.RunIngest(ctx, ln, h, p.Log) })
+	tasks.Go(func(ctx context.Context) error { return stopOnError(app.RunIngest(ctx, ln, h, p.Log)) })
 	tasks.Go(func(ctx context.Context) error {
-		return app.RunWorker(ctx, c, wc, app.WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log})
+		return stopOnError(app.RunWorker(ctx, c, wc, app.WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log}))
 	})
 	if !*demoMode {
 		return tasks.Wait()
@@ -112,8 +119,11 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		URL:       "http://" + ln.Addr().String() + ingest.WebhookPath,
 		BasicUser: ing.BasicUser, BasicPassword: ing.BasicPassword, Token: ing.Token,
 	}, *demoTimeout, stdout, recorder)
-	stop()
-	return errors.Join(demoErr, tasks.Wait())
+	stop(nil)
+	if err := tasks.Wait(); err != nil {
+		return err // why the demo could not finish
+	}
+	return demoErr
 }
 
 // runDemo delivers the sample webhook, waits for the review and prints it.
