@@ -147,6 +147,7 @@ func TestUnmarshalRequestRefusesUnusableIDs(t *testing.T) {
 		{"unicode repository id", `{"version":1,"repository_id":"répo","pull_request_id":1}`, "repository_id"},
 		{"no repository id", `{"version":1,"pull_request_id":1}`, "repository_id"},
 		{"no pull request id", `{"version":1,"repository_id":"r"}`, "pull_request_id"},
+		{"project id that climbs a URL path", `{"version":1,"repository_id":"r","pull_request_id":1,"project_id":"p/../x"}`, "project_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -103,15 +103,17 @@ func UnmarshalRequest(data []byte) (*ReviewRequest, error) {
 	return &r, nil
 }
 
-// Validate checks the fields that become a subject token or a key-value key
-// ([ReviewRequest.Subject], [PullRequestKey]). The error is an
-// *InvalidRequestError.
+// Validate checks the fields that become a subject token, a key-value key
+// ([ReviewRequest.Subject], [PullRequestKey]) or a URL path segment (the
+// project id). The error is an *InvalidRequestError.
 func (r *ReviewRequest) Validate() error {
 	switch {
 	case !ValidID(r.RepositoryID):
 		return &InvalidRequestError{Field: "repository_id", Reason: "missing or not an id"}
 	case r.PullRequestID <= 0:
 		return &InvalidRequestError{Field: "pull_request_id", Reason: "missing or not a positive number"}
+	case r.ProjectID != "" && !ValidID(r.ProjectID):
+		return &InvalidRequestError{Field: "project_id", Reason: "not an id"}
 	}
 	return nil
 }
