@@ -2,12 +2,12 @@ package analyzers_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
+	"github.com/azreviewer/azreviewer/internal/fuzztest"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
@@ -63,13 +63,7 @@ func TestParseSARIFInvalid(t *testing.T) {
 // and its output is bounded by its input: no more results than the input
 // could describe, every line range ordered.
 func FuzzParseSARIF(f *testing.F) {
-	fixtures, err := filepath.Glob("testdata/*.sarif")
-	require.NoError(f, err)
-	for _, name := range fixtures {
-		data, err := os.ReadFile(name)
-		require.NoError(f, err)
-		f.Add(data)
-	}
+	fuzztest.AddFiles(f, "testdata/*.sarif")
 	for _, s := range []string{
 		"",
 		"null",

@@ -2,8 +2,6 @@ package events_test
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,23 +10,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fuzztest"
 )
 
 // fuzzSeeds adds every sample payload in testdata and a few hand-made
 // shapes to the corpus.
 func fuzzSeeds(f *testing.F) {
 	f.Helper()
-	files, err := filepath.Glob("testdata/*.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, file := range files {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	fuzztest.AddFiles(f, "testdata/*.json")
 	for _, s := range []string{
 		``, `null`, `[]`, `{}`, `{"id":"e","eventType":"x","resource":1}`,
 		`{"id":"e1","eventType":"git.pullrequest.created","resource":{"pullRequestId":1,"repository":{"id":"r/é","project":{"id":"p"}}}}`,

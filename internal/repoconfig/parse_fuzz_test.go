@@ -1,13 +1,12 @@
 package repoconfig_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/azreviewer/azreviewer/internal/fuzztest"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 )
 
@@ -16,13 +15,7 @@ import (
 // that the custom rules of a valid file compile. The seeds are the fixtures
 // in testdata and the shapes of the bombs the limits stop.
 func FuzzParse(f *testing.F) {
-	fixtures, err := filepath.Glob(filepath.Join("testdata", "*.yaml"))
-	require.NoError(f, err)
-	for _, name := range fixtures {
-		data, err := os.ReadFile(name)
-		require.NoError(f, err)
-		f.Add(data)
-	}
+	fuzztest.AddFiles(f, "testdata/*.yaml")
 	for _, s := range []string{
 		"",
 		"\ufeffversion: 1\r\nignore: [a]\r\n",

@@ -40,15 +40,7 @@ func TestExternalAnalyzers(t *testing.T) {
 			rep, err := b.worker.Review(context.Background(), b.req)
 			require.NoError(t, err)
 			require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
-			var summary string
-			rules := map[string]bool{}
-			for _, th := range b.sim.Org.PullRequest(b.req.PullRequestID).Threads() {
-				if th.ThreadContext == nil {
-					summary = *(*th.Comments)[0].Content
-					continue
-				}
-				rules[azdo.ThreadProperty(th, worker.PropRule)] = true
-			}
+			summary, rules := summaryAndRules(b)
 			if tt.wantRule != "" {
 				require.True(t, rules[tt.wantRule], "rules posted: %v", rules)
 			}
@@ -87,8 +79,17 @@ func TestAnalyzersSkipOddPathsAndSayItOnce(t *testing.T) {
 	rep, err := b.worker.Review(context.Background(), b.req)
 	require.NoError(t, err)
 	require.Equal(t, 0, rep.ReviewerErrors, "an odd path fails no analyzer")
-	var summary string
-	rules := map[string]bool{}
+	summary, rules := summaryAndRules(b)
+	require.True(t, rules["fake/no-eval"], "the other files are analyzed: %v", rules)
+	require.True(t, rules["other/no-eval"], "the other files are analyzed: %v", rules)
+	require.Equal(t, 1, strings.Count(summary, "External analyzers were not given 1 changed file"), summary)
+	require.Contains(t, summary, markdown.Text(`"/src/odd\\name.js"`), "the path, quoted, as safe prose")
+}
+
+// summaryAndRules reads the pull request's threads: the summary's text and
+// the rules of the finding threads.
+func summaryAndRules(b *bundle) (summary string, rules map[string]bool) {
+	rules = map[string]bool{}
 	for _, th := range b.sim.Org.PullRequest(b.req.PullRequestID).Threads() {
 		if th.ThreadContext == nil {
 			summary = *(*th.Comments)[0].Content
@@ -96,8 +97,5 @@ func TestAnalyzersSkipOddPathsAndSayItOnce(t *testing.T) {
 		}
 		rules[azdo.ThreadProperty(th, worker.PropRule)] = true
 	}
-	require.True(t, rules["fake/no-eval"], "the other files are analyzed: %v", rules)
-	require.True(t, rules["other/no-eval"], "the other files are analyzed: %v", rules)
-	require.Equal(t, 1, strings.Count(summary, "External analyzers were not given 1 changed file"), summary)
-	require.Contains(t, summary, markdown.Text(`"/src/odd\\name.js"`), "the path, quoted, as safe prose")
+	return summary, rules
 }
