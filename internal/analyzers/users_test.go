@@ -6,10 +6,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -174,4 +176,62 @@ func TestConcurrentRunsDoNotShareAUser(t *testing.T) {
 		}
 	}
 	require.Len(t, uids, 2, "the two runs at once ran as different users")
+}
+
+func TestRunWaitsForAFreeUser(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("a worker that is not root takes no ids")
+	}
+	users := usersAt(t, 44, 1)
+	started := filepath.Join(sharedDir(t), "started")
+	require.NoError(t, syscall.Mkfifo(started, 0o666))
+	require.NoError(t, os.Chmod(started, 0o666))
+	pr, files := testPR()
+
+	// The first run holds the only id until its context ends.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	holder := analyzers.Analyzer{Name: "holder", Command: []string{"/bin/sh", "-c", "echo up >" + started + "; exec sleep 3600"}, Users: users}
+	first := make(chan error, 1)
+	go func() {
+		_, err := analyzers.NewReviewer(holder, files).Review(ctx, pr)
+		first <- err
+	}()
+	f, err := os.Open(started)
+	require.NoError(t, err)
+	_, err = f.Read(make([]byte, 8))
+	require.NoError(t, err, "the first tool runs")
+	f.Close()
+
+	quick := analyzers.Analyzer{Name: "quick", Command: []string{fakeTool, "-cat", fixture(t, "empty.sarif")}, Users: users}
+	waiting, stop := context.WithCancel(t.Context())
+	stop()
+	_, err = analyzers.NewReviewer(quick, files).Review(waiting, pr)
+	require.ErrorContains(t, err, "wait for a free analyzer user id", "no id is free; the wait ends with its context")
+	require.ErrorIs(t, err, context.Canceled)
+
+	cancel()
+	require.ErrorIs(t, <-first, context.Canceled)
+	_, err = analyzers.NewReviewer(quick, files).Review(t.Context(), pr)
+	require.NoError(t, err, "the first run gave its id back")
+}
+
+func TestCheckUnused(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("starts a process as another user")
+	}
+	users := usersAt(t, 50, 4)
+	require.NoError(t, users.CheckUnused())
+	other := exec.Command("/bin/sleep", "3600")
+	other.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uidBase + 52), Gid: uint32(uidBase + 52), Groups: []uint32{}}}
+	require.NoError(t, other.Start())
+	t.Cleanup(func() {
+		_ = other.Process.Kill()
+		_ = other.Wait()
+	})
+	err := users.CheckUnused()
+	require.ErrorContains(t, err, fmt.Sprintf("pid %d", other.Process.Pid))
+	require.ErrorContains(t, err, "nothing else uses")
 }
