@@ -1,10 +1,10 @@
 package analyzers
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -106,17 +106,23 @@ type process struct {
 
 // processesOf returns the processes one of whose uids matches.
 func processesOf(match func(uid int) bool) ([]process, error) {
-	entries, err := os.ReadDir("/proc")
+	dir, err := os.Open("/proc")
 	if err != nil {
 		return nil, fmt.Errorf("list processes: %w", err)
 	}
+	names, err := dir.Readdirnames(-1)
+	dir.Close()
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	buf := make([]byte, statusBytes)
 	var out []process
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
 		if err != nil || pid <= 0 {
 			continue
 		}
-		p, ok, err := readProcess(pid)
+		p, ok, err := readStatus(pid, buf)
 		if err != nil {
 			return nil, err
 		}
@@ -127,43 +133,60 @@ func processesOf(match func(uid int) bool) ([]process, error) {
 	return out, nil
 }
 
+// statusBytes is more than a /proc/<pid>/status holds (about 1.5 KiB).
+const statusBytes = 8 << 10
+
 // readProcess parses /proc/<pid>/status; ok is false when the process is
 // gone. The file is readable for every process, whoever owns it and
 // whether it is dumpable or not.
-func readProcess(pid int) (p process, ok bool, err error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+func readProcess(pid int) (process, bool, error) {
+	return readStatus(pid, make([]byte, statusBytes))
+}
+
+// readStatus is readProcess reading into buf.
+func readStatus(pid int, buf []byte) (p process, ok bool, err error) {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) || errors.Is(err, unix.ESRCH) {
 			return p, false, nil
 		}
 		return p, false, fmt.Errorf("read process %d: %w", pid, err)
 	}
+	n, err := io.ReadFull(f, buf)
+	f.Close()
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+	case errors.Is(err, unix.ESRCH):
+		return p, false, nil
+	case err != nil:
+		return p, false, fmt.Errorf("read process %d: %w", pid, err)
+	}
 	p.pid = pid
-	seenUid := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		key, value, _ := strings.Cut(sc.Text(), ":")
-		fields := strings.Fields(value)
-		switch key {
+	seenUID := false
+	for rest := buf[:n]; len(rest) > 0; {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		key, value, _ := bytes.Cut(line, []byte(":"))
+		switch string(key) {
 		case "State":
-			p.zombie = len(fields) > 0 && (fields[0] == "Z" || fields[0] == "X")
+			state := bytes.TrimSpace(value)
+			p.zombie = len(state) > 0 && (state[0] == 'Z' || state[0] == 'X')
 		case "PPid":
-			if len(fields) > 0 {
-				p.ppid, _ = strconv.Atoi(fields[0])
-			}
+			p.ppid, _ = strconv.Atoi(string(bytes.TrimSpace(value)))
 		case "Uid":
+			fields := bytes.Fields(value)
 			if len(fields) != 4 {
 				return p, false, fmt.Errorf("process %d: unexpected Uid line %q", pid, value)
 			}
 			for i, f := range fields {
-				if p.uids[i], err = strconv.Atoi(f); err != nil {
+				if p.uids[i], err = strconv.Atoi(string(f)); err != nil {
 					return p, false, fmt.Errorf("process %d: Uid line %q: %w", pid, value, err)
 				}
 			}
-			seenUid = true
+			seenUID = true
 		}
 	}
-	if !seenUid {
+	if !seenUID {
 		// A process that exited while its status was read.
 		return p, false, nil
 	}
