@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -63,6 +64,69 @@ func killUser(uid int) error {
 		time.Sleep(pause)
 		pause = min(2*pause, reapMaxPause)
 	}
+}
+
+// sharedDirs are the world-writable directories where a tool can leave
+// files outside its tree (besides its TMPDIR, which is in the tree).
+func sharedDirs() []string {
+	dirs := []string{os.TempDir()}
+	for _, d := range []string{"/tmp", "/var/tmp", "/dev/shm"} {
+		if !slices.Contains(dirs, d) {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}
+
+// removeFilesOf removes, from the top level of each of dirs, every entry
+// (file, directory with all it holds, symbolic link itself) owned by uid:
+// what a run left outside its tree, which a later run of the same id could
+// otherwise read. It goes through an [os.Root] per directory and looks at
+// each entry with Lstat, so no symbolic link leads it elsewhere. A
+// directory that does not exist is skipped.
+func removeFilesOf(uid int, dirs []string) error {
+	var errs []error
+	for _, dir := range dirs {
+		root, err := os.OpenRoot(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, removeOwned(root, uid))
+		root.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// removeOwned removes the entries of root's top level that uid owns.
+func removeOwned(root *os.Root, uid int) error {
+	d, err := root.Open(".")
+	if err != nil {
+		return err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, name := range names {
+		info, err := root.Lstat(name)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if !ok || int(st.Uid) != uid {
+			continue
+		}
+		if err := root.RemoveAll(name); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s/%s: %w", root.Name(), name, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // kill sends SIGKILL to process pid, which was seen with uid, through a

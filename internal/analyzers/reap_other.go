@@ -9,3 +9,9 @@ func killUser(int) error { return nil }
 
 // CheckUnused cannot list processes on this system and accepts the ids.
 func (u *Users) CheckUnused() error { return nil }
+
+// sharedDirs are not looked at on this system.
+func sharedDirs() []string { return nil }
+
+// removeFilesOf does nothing on this system.
+func removeFilesOf(int, []string) error { return nil }

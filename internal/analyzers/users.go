@@ -92,12 +92,19 @@ func (u *Users) acquire(ctx context.Context) (*credential, error) {
 }
 
 // release kills every process left of c's user, calls cleanup (which
-// removes the run's tree) and gives the id back to the pool; when some
-// process survives, it keeps the id out of the pool for good and returns
-// an error wrapping [ErrUserLeftOver].
+// removes the run's tree), removes what the user left in the shared
+// temporary directories (/tmp, /var/tmp, /dev/shm) and gives the id back to
+// the pool; when some process survives or a file cannot be removed, it
+// keeps the id out of the pool for good and returns an error (wrapping
+// [ErrUserLeftOver] for processes).
 func (u *Users) release(c *credential, cleanup func()) error {
 	err := killUser(c.uid)
 	cleanup()
+	if err == nil {
+		// Only once nothing of the user runs, so nothing is added
+		// meanwhile.
+		err = removeFilesOf(c.uid, sharedDirs())
+	}
 	if err != nil {
 		return fmt.Errorf("uid %d taken out of the analyzers' pool: %w", c.uid, err)
 	}

@@ -235,3 +235,41 @@ func TestCheckUnused(t *testing.T) {
 	require.ErrorContains(t, err, fmt.Sprintf("pid %d", other.Process.Pid))
 	require.ErrorContains(t, err, "nothing else uses")
 }
+
+func TestRunLeavesNoFilesBehind(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("a worker that is not root cannot tell a tool's files from its own")
+	}
+	users := usersAt(t, 56, 1)
+	dir := sharedDir(t)
+	// A file the tool may point a link at: the link goes, not the file.
+	target := filepath.Join(dir, "target")
+	require.NoError(t, os.WriteFile(target, []byte("keep"), 0o644))
+	record := filepath.Join(dir, "left")
+	script := strings.Join([]string{
+		"f=/tmp/azreviewer-left-$$; echo pull request data >$f; echo $f >>" + record,
+		"d=/dev/shm/azreviewer-left-$$; mkdir $d && echo x >$d/inner && echo $d >>" + record,
+		"l=/var/tmp/azreviewer-left-$$; ln -s " + target + " $l && echo $l >>" + record,
+		"cat " + fixture(t, "empty.sarif"),
+	}, "; ")
+	pr, files := testPR()
+	_, err := analyzers.NewReviewer(analyzers.Analyzer{Name: "litter", Command: []string{"/bin/sh", "-c", script}, Users: users}, files).Review(t.Context(), pr)
+	require.NoError(t, err)
+	data, err := os.ReadFile(record)
+	require.NoError(t, err)
+	left := strings.Fields(string(data))
+	t.Cleanup(func() {
+		for _, p := range left {
+			_ = os.RemoveAll(p)
+		}
+	})
+	require.Len(t, left, 3, "the tool left its files")
+	for _, p := range left {
+		_, err := os.Lstat(p)
+		require.ErrorIs(t, err, os.ErrNotExist, "%s, left by the run, outlived it", p)
+	}
+	got, err := os.ReadFile(target)
+	require.NoError(t, err, "the link's target is not the run's")
+	require.Equal(t, "keep", string(got))
+}
