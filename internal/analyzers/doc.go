@@ -52,9 +52,10 @@
 // process of the run's user is then killed too, wherever it is (setsid,
 // a shell's job control, reparented to init): /proc is scanned and each
 // one sent SIGKILL, until none is left, for at most 5 s; only then is the
-// tree removed and the id given back. An id some process of which
-// survives is kept out of the pool and the run fails with
-// [ErrUserLeftOver].
+// tree removed, whatever the user left at the top of /tmp, /var/tmp and
+// /dev/shm removed too, and the id given back. An id some process of which
+// survives (or a file of which cannot be removed) is kept out of the pool
+// and the run fails ([ErrUserLeftOver] for processes).
 //
 // # Results
 //
