@@ -48,13 +48,15 @@ type Analyzer struct {
 	Paths []string
 	// Env holds extra "KEY=VALUE" environment entries for the tool, on top of
 	// PATH inherited from the worker and HOME and TMPDIR in the run's
-	// scratch directory.
+	// scratch directory (an entry for one of these replaces it). Nothing
+	// else of the worker's environment reaches the tool.
 	Env []string
-	// UID and GID are the user and only group the tool runs as when the
-	// worker runs as root; 0 means [DefaultUID] and [DefaultGID]. A worker
-	// that is not root runs its tools as itself (and makes itself
-	// non-dumpable first, see the package documentation).
-	UID, GID int
+	// Users are the user ids the tool runs as when the worker runs as root:
+	// each run takes one for itself (see [Users]); share one pool between
+	// all analyzers of a worker. Required when the worker runs as root. A
+	// worker that is not root runs its tools as itself (see [Protect] and
+	// the package documentation).
+	Users *Users
 }
 
 // Files gives the head (source branch) version of a pull request's files.
@@ -76,7 +78,7 @@ func New(analyzers []Analyzer, files Files) []reviewer.Reviewer {
 
 // NewReviewer returns a reviewer named "analyzer/<a.Name>" that runs a over
 // the changed files of each pull request. A misconfigured analyzer (no name,
-// no command, a negative UID or GID) fails every review.
+// no command; no Users on a worker running as root) fails every review.
 //
 // The reviewer also has a Notes method, which lists the changed files of
 // the last review that no tool could be given (see [ToolPath]); use one
@@ -98,7 +100,7 @@ func (r *analyzerReviewer) Name() string { return "analyzer/" + r.a.Name }
 
 // Review runs the tool over the pull request's changed files and returns its
 // results on those files.
-func (r *analyzerReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
+func (r *analyzerReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) (found []reviewer.Finding, err error) {
 	if err := r.a.validate(); err != nil {
 		return nil, err
 	}
@@ -110,19 +112,34 @@ func (r *analyzerReviewer) Review(ctx context.Context, pr *reviewer.PullRequest)
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	owner := r.a.runAs()
-	if owner == nil {
-		// The tool runs as the worker's user: keep it out of the worker's
-		// memory and environment.
-		if err := protectProcess(); err != nil {
-			return nil, fmt.Errorf("make the worker non-dumpable: %w", err)
-		}
-	}
-	t, err := writeTree(ctx, r.files, paths, owner)
+	owner, err := r.a.runAs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer t.remove()
+	if owner == nil {
+		// The tool runs as the worker's user: keep it out of the worker's
+		// memory and environment (the worker should have done so at
+		// start-up already).
+		if err := Protect(); err != nil {
+			return nil, err
+		}
+	}
+	var t *tree
+	defer func() {
+		if owner == nil {
+			t.remove()
+			return
+		}
+		// Nothing of the run may outlive it: its user's processes are all
+		// killed, then its tree removed, before the id serves another run.
+		if relErr := r.a.Users.release(owner, t.remove); relErr != nil {
+			found, err = nil, errors.Join(err, relErr)
+		}
+	}()
+	t, err = writeTree(ctx, r.files, paths, owner)
+	if err != nil {
+		return nil, err
+	}
 	r.setSkipped(append(skipped, t.skipped...))
 	if len(t.rels) == 0 {
 		return nil, nil
@@ -160,8 +177,6 @@ func (a Analyzer) validate() error {
 		return errors.New("analyzer has no name")
 	case len(a.Command) == 0 || a.Command[0] == "":
 		return fmt.Errorf("analyzer %s has no command", a.Name)
-	case a.UID < 0 || a.GID < 0:
-		return fmt.Errorf("analyzer %s: negative UID or GID", a.Name)
 	}
 	return nil
 }

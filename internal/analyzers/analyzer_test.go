@@ -74,7 +74,7 @@ func fixture(t *testing.T, name string) string {
 func TestReviewParsesSARIF(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{
+	r := newReviewer(analyzers.Analyzer{
 		Name:    "lint",
 		Command: []string{fakeTool, "-cat", fixture(t, "basic.sarif")},
 	}, files)
@@ -95,8 +95,8 @@ func TestReviewThroughRunDropsContextLines(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
 	rs := analyzers.New([]analyzers.Analyzer{
-		{Name: "lint", Command: []string{fakeTool, "-cat", fixture(t, "basic.sarif"), "-exit", "1"}},
-		{Name: "broken", Command: []string{fakeTool, "-garbage", "-exit", "2", "-stderr", "config file not found"}},
+		{Name: "lint", Command: []string{fakeTool, "-cat", fixture(t, "basic.sarif"), "-exit", "1"}, Users: testUsers},
+		{Name: "broken", Command: []string{fakeTool, "-garbage", "-exit", "2", "-stderr", "config file not found"}, Users: testUsers},
 	}, files)
 	res := reviewer.Run(t.Context(), pr, rs...)
 
@@ -116,7 +116,7 @@ func TestReviewThroughRunDropsContextLines(t *testing.T) {
 func TestReviewFileURIsAndAppendFiles(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{
+	r := newReviewer(analyzers.Analyzer{
 		Name:        "abs",
 		Command:     []string{fakeTool, "-fileuris"},
 		AppendFiles: true,
@@ -132,7 +132,7 @@ func TestReviewFileURIsAndAppendFiles(t *testing.T) {
 func TestReviewRemovesTree(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "pwd", Command: []string{fakeTool, "-pwd", "src/a.go"}}, files)
+	r := newReviewer(analyzers.Analyzer{Name: "pwd", Command: []string{fakeTool, "-pwd", "src/a.go"}}, files)
 	got, err := r.Review(t.Context(), pr)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
@@ -145,7 +145,7 @@ func TestReviewRemovesTree(t *testing.T) {
 func TestReviewPathsFilter(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{
+	r := newReviewer(analyzers.Analyzer{
 		Name:        "go",
 		Command:     []string{fakeTool, "-fileuris"},
 		AppendFiles: true,
@@ -158,7 +158,7 @@ func TestReviewPathsFilter(t *testing.T) {
 	require.Equal(t, []string{"/src/a.go"}, files.asked)
 
 	// Nothing matching: the tool is not run at all.
-	r = analyzers.NewReviewer(analyzers.Analyzer{Name: "none", Command: []string{"/does/not/exist"}, Paths: []string{".rs"}}, files)
+	r = newReviewer(analyzers.Analyzer{Name: "none", Command: []string{"/does/not/exist"}, Paths: []string{".rs"}}, files)
 	got, err = r.Review(t.Context(), pr)
 	require.NoError(t, err)
 	require.Empty(t, got)
@@ -167,7 +167,7 @@ func TestReviewPathsFilter(t *testing.T) {
 func TestReviewEnvironmentHasNoSecrets(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{
+	r := newReviewer(analyzers.Analyzer{
 		Name:    "env",
 		Command: []string{fakeTool, "-env", "src/a.go"},
 		Env:     []string{"EXTRA=1"},
@@ -191,7 +191,7 @@ func TestReviewNonZeroExitWithoutSARIF(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
 	long := strings.Repeat("noise ", 2000) + "the real reason"
-	r := analyzers.NewReviewer(analyzers.Analyzer{
+	r := newReviewer(analyzers.Analyzer{
 		Name:    "bad",
 		Command: []string{fakeTool, "-garbage", "-exit", "2", "-stderr", long},
 	}, files)
@@ -204,7 +204,7 @@ func TestReviewNonZeroExitWithoutSARIF(t *testing.T) {
 func TestReviewZeroExitWithoutSARIF(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "bad", Command: []string{fakeTool, "-garbage"}}, files)
+	r := newReviewer(analyzers.Analyzer{Name: "bad", Command: []string{fakeTool, "-garbage"}}, files)
 	_, err := r.Review(t.Context(), pr)
 	require.ErrorContains(t, err, "bad: invalid SARIF")
 }
@@ -212,7 +212,7 @@ func TestReviewZeroExitWithoutSARIF(t *testing.T) {
 func TestReviewTimeoutKillsProcessGroup(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{
+	r := newReviewer(analyzers.Analyzer{
 		Name:    "slow",
 		Command: []string{fakeTool, "-sleep", "30s", "-child"},
 		Timeout: 300 * time.Millisecond,
@@ -228,7 +228,7 @@ func TestReviewTimeoutKillsProcessGroup(t *testing.T) {
 func TestReviewOutputTooLarge(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{
+	r := newReviewer(analyzers.Analyzer{
 		Name:           "chatty",
 		Command:        []string{fakeTool, "-spam", "100000"},
 		MaxOutputBytes: 1000,
@@ -240,7 +240,7 @@ func TestReviewOutputTooLarge(t *testing.T) {
 func TestReviewCanceledContext(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "slow", Command: []string{fakeTool, "-sleep", "30s"}}, files)
+	r := newReviewer(analyzers.Analyzer{Name: "slow", Command: []string{fakeTool, "-sleep", "30s"}}, files)
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	_, err := r.Review(ctx, pr)
@@ -251,18 +251,20 @@ func TestReviewErrors(t *testing.T) {
 	t.Parallel()
 	pr, files := testPR()
 
-	_, err := analyzers.NewReviewer(analyzers.Analyzer{Command: []string{fakeTool}}, files).Review(t.Context(), pr)
+	_, err := newReviewer(analyzers.Analyzer{Command: []string{fakeTool}}, files).Review(t.Context(), pr)
 	require.ErrorContains(t, err, "no name")
-	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x"}, files).Review(t.Context(), pr)
+	_, err = newReviewer(analyzers.Analyzer{Name: "x"}, files).Review(t.Context(), pr)
 	require.ErrorContains(t, err, "no command")
-	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{"/does/not/exist"}}, files).Review(t.Context(), pr)
+	_, err = newReviewer(analyzers.Analyzer{Name: "x", Command: []string{"/does/not/exist"}}, files).Review(t.Context(), pr)
 	require.ErrorContains(t, err, "x: ")
 
 	failing := &fakeFiles{err: errors.New("azdo down")}
-	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}}, failing).Review(t.Context(), pr)
+	_, err = newReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}}, failing).Review(t.Context(), pr)
 	require.ErrorContains(t, err, "azdo down")
-	_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}, UID: -1}, files).Review(t.Context(), pr)
-	require.ErrorContains(t, err, "negative UID")
+	if os.Geteuid() == 0 {
+		_, err = analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{fakeTool}}, files).Review(t.Context(), pr)
+		require.ErrorContains(t, err, "no user ids", "a root worker runs no tool without a pool of ids")
+	}
 }
 
 // added returns an added file's diff.
@@ -279,7 +281,7 @@ func TestAppendFilesAreNeverOptions(t *testing.T) {
 		pr.Files = append(pr.Files, added(n, "x\n"))
 		files.head[n] = "x\n"
 	}
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "args", Command: []string{fakeTool, "-fileuris"}, AppendFiles: true}, files)
+	r := newReviewer(analyzers.Analyzer{Name: "args", Command: []string{fakeTool, "-fileuris"}, AppendFiles: true}, files)
 	got, err := r.Review(t.Context(), pr)
 	require.NoError(t, err, "a file name set no option of the tool")
 	var seen []string
@@ -334,7 +336,7 @@ func TestOddPathsAreSkippedNotFatal(t *testing.T) {
 	pr.Files = append(pr.Files, added("/src/a.go/inner.go", "x\n"))
 	files.head["/src/a.go/inner.go"] = "x\n"
 
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "odd", Command: []string{fakeTool, "-fileuris"}, AppendFiles: true}, files)
+	r := newReviewer(analyzers.Analyzer{Name: "odd", Command: []string{fakeTool, "-fileuris"}, AppendFiles: true}, files)
 	got, err := r.Review(t.Context(), pr)
 	require.NoError(t, err, "odd paths do not fail the analyzer")
 	var analyzed []string
@@ -370,7 +372,7 @@ func TestReviewMissingHeadFileAndEmptyPR(t *testing.T) {
 	t.Parallel()
 	pr, _ := testPR()
 	// No head versions at all: nothing to analyze, the tool is not run.
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "x", Command: []string{"/does/not/exist"}}, &fakeFiles{})
+	r := newReviewer(analyzers.Analyzer{Name: "x", Command: []string{"/does/not/exist"}}, &fakeFiles{})
 	got, err := r.Review(t.Context(), pr)
 	require.NoError(t, err)
 	require.Empty(t, got)

@@ -27,22 +27,35 @@
 // configuration files in the tree, what the tool executes, so the tool is
 // treated as hostile:
 //
-//   - When the worker runs as root, the tool runs as [Analyzer.UID] and
-//     [Analyzer.GID] (default 65534, nobody) with no supplementary groups;
-//     the tree is handed to that user. It cannot read the worker's
-//     /proc/<pid>/environ, mem or fd, nor a secret file only root can read
-//     ([ToolsCanRead] checks one).
+//   - When the worker runs as root, every run of a tool takes a user id
+//     of [Analyzer.Users] for itself, as its uid and only gid (no
+//     supplementary groups), waiting for a free one as long as the review's
+//     context allows: concurrent runs never share a user, and the pool's
+//     size bounds how many tools run at once. The run's scratch directory
+//     belongs to that user with mode 0700, so no other run can read or
+//     change it. The tool cannot read the worker's /proc/<pid>/environ,
+//     mem or fd, nor a secret file only root can read ([ToolsCanRead]
+//     checks one).
 //   - When the worker is not root, the tool runs as the worker's user, and
-//     the worker first makes itself non-dumpable (Linux prctl
-//     PR_SET_DUMPABLE 0), which closes its /proc/<pid>/environ, mem and fd
-//     and ptrace to processes of the same user. Files the worker can read,
-//     the tool can read too.
+//     the worker makes itself non-dumpable ([Protect], Linux prctl
+//     PR_SET_DUMPABLE 0; a worker calls it at start-up), which closes its
+//     /proc/<pid>/environ, mem and fd and ptrace to processes of the same
+//     user. Files the worker can read, the tool can read too, and a
+//     process the tool leaves behind outside its process group cannot be
+//     told from the worker's own and survives.
 //
 // The tool runs in its own process group. When the tool exits, however it
 // exits (success, failure, [Analyzer.Timeout], standard output beyond
 // [Analyzer.MaxOutputBytes], the review's context ending), the whole group
-// is killed, so no child outlives it; its output pipes are read at most 5 s
-// longer, in case a process that left the group holds them.
+// is killed; its output pipes are read at most 5 s longer, in case a
+// process that left the group holds them. On a root worker (Linux), every
+// process of the run's user is then killed too, wherever it is (setsid,
+// a shell's job control, reparented to init): /proc is scanned and each
+// one sent SIGKILL, until none is left, for at most 5 s; only then is the
+// tree removed, whatever the user left at the top of /tmp, /var/tmp and
+// /dev/shm removed too, and the id given back. An id some process of which
+// survives (or a file of which cannot be removed) is kept out of the pool
+// and the run fails ([ErrUserLeftOver] for processes).
 //
 // # Results
 //

@@ -74,7 +74,7 @@ func TestToolChildrenDieWithIt(t *testing.T) {
 				}()
 			}
 			args := append([]string{fakeTool, "-bgchild", pidFile}, tt.args...)
-			r := analyzers.NewReviewer(analyzers.Analyzer{Name: "bg", Command: args, Timeout: tt.timeout}, files)
+			r := newReviewer(analyzers.Analyzer{Name: "bg", Command: args, Timeout: tt.timeout}, files)
 			_, err := r.Review(ctx, pr)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
@@ -114,7 +114,7 @@ func TestToolChildrenDieWithIt(t *testing.T) {
 func BenchmarkReview(b *testing.B) {
 	pr, files := testPR()
 	sarif := filepath.Join(testDir, "basic.sarif")
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "lint", Command: []string{fakeTool, "-cat", sarif}}, files)
+	r := newReviewer(analyzers.Analyzer{Name: "lint", Command: []string{fakeTool, "-cat", sarif}}, files)
 	for b.Loop() {
 		if _, err := r.Review(b.Context(), pr); err != nil {
 			b.Fatal(err)

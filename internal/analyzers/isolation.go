@@ -1,43 +1,43 @@
 package analyzers
 
 import (
-	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 )
 
-// Defaults of the user a tool runs as when the worker runs as root: nobody
-// and nogroup on Debian and in distroless images.
-const (
-	DefaultUID = 65534
-	DefaultGID = 65534
-)
-
 // credential is the user and only group a tool runs as.
 type credential struct{ uid, gid int }
 
-// runAs returns the user the tool runs as: a.UID and a.GID (or their
-// defaults) when the worker runs as root, nil (the worker's own user)
-// otherwise.
-func (a Analyzer) runAs() *credential {
+// runAs returns the user the tool runs as: an id of a.Users, for this run
+// alone, when the worker runs as root (waiting for one as long as ctx
+// allows), nil (the worker's own user) otherwise.
+func (a Analyzer) runAs(ctx context.Context) (*credential, error) {
 	if os.Geteuid() != 0 {
-		return nil
+		return nil, nil
 	}
-	return &credential{uid: cmp.Or(a.UID, DefaultUID), gid: cmp.Or(a.GID, DefaultGID)}
+	if a.Users == nil {
+		return nil, fmt.Errorf("analyzer %s: the worker runs as root but has no user ids to run the tool as (Analyzer.Users)", a.Name)
+	}
+	return a.Users.acquire(ctx)
 }
 
-// ToolsCanRead reports whether a tool run by this process as uid and gid
-// (see [Analyzer.UID]) could read the file at path: when this process is
-// not root the tools run as its own user, so they can read whatever it can;
-// as root, the file's mode and owner, and those of every directory on its
-// resolved path, decide (access control lists are not looked at). Use it
-// for the files holding the worker's secrets.
-func ToolsCanRead(path string, uid, gid int) (bool, error) {
+// ToolsCanRead reports whether a tool run by this process as one of the
+// ids of users could read the file at path: when this process is not root
+// the tools run as its own user, so they can read whatever it can; as
+// root, the file's mode and owner, and those of every directory on its
+// resolved path, decide for each id of users (access control lists are not
+// looked at). Use it for the files holding the worker's secrets.
+func ToolsCanRead(path string, users *Users) (bool, error) {
 	if os.Geteuid() != 0 {
 		return true, nil
 	}
-	return readableBy(path, cmp.Or(uid, DefaultUID), cmp.Or(gid, DefaultGID))
+	if users == nil {
+		return false, errors.New("no user ids for the tools")
+	}
+	return readableBy(path, users)
 }
 
 // neededCapabilities are what a root worker needs to run its tools as

@@ -66,7 +66,7 @@ func TestToolCannotReadWorkerSecrets(t *testing.T) {
 			}
 			dir := sharedDir(t)
 			out := filepath.Join(dir, "read.txt")
-			env := []string{"PATH=" + os.Getenv("PATH"), "PROBE_TOOL=" + fakeTool, "PROBE_OUT=" + out}
+			env := []string{"PATH=" + os.Getenv("PATH"), "PROBE_TOOL=" + fakeTool, "PROBE_OUT=" + out, "PROBE_UIDS=" + usersAt(t, 48, 2).String()}
 			for k, v := range workerSecrets {
 				env = append(env, k+"="+v)
 			}
@@ -119,7 +119,7 @@ func TestToolCannotReadWorkerSecrets(t *testing.T) {
 func TestToolsCanRead(t *testing.T) {
 	t.Parallel()
 	if os.Geteuid() != 0 {
-		ok, err := analyzers.ToolsCanRead("/does/not/matter", 0, 0)
+		ok, err := analyzers.ToolsCanRead("/does/not/matter", nil)
 		require.NoError(t, err)
 		require.True(t, ok, "tools of a worker that is not root run as its user")
 		return
@@ -137,8 +137,10 @@ func TestToolsCanRead(t *testing.T) {
 		{name: "owner only", path: filepath.Join(dir, "a"), mode: 0o600, uid: 0, gid: 0, want: false},
 		{name: "world-readable", path: filepath.Join(dir, "b"), mode: 0o644, uid: 0, gid: 0, want: true},
 		{name: "world-readable in a private directory", path: filepath.Join(private, "c"), mode: 0o644, uid: 0, gid: 0, want: false},
-		{name: "owned by the tools' user", path: filepath.Join(dir, "d"), mode: 0o400, uid: analyzers.DefaultUID, gid: 0, want: true},
-		{name: "readable by the tools' group", path: filepath.Join(dir, "e"), mode: 0o640, uid: 0, gid: analyzers.DefaultGID, want: true},
+		{name: "owned by a tools' user", path: filepath.Join(dir, "d"), mode: 0o400, uid: uidBase + 3, gid: 0, want: true},
+		{name: "owned by a tools' user, not readable by its owner", path: filepath.Join(dir, "d2"), mode: 0o004, uid: uidBase + 3, gid: 0, want: true},
+		{name: "owned by a tools' user, unreadable", path: filepath.Join(dir, "d3"), mode: 0o000, uid: uidBase + 3, gid: 0, want: false},
+		{name: "readable by a tools' group", path: filepath.Join(dir, "e"), mode: 0o640, uid: 0, gid: uidBase + 15, want: true},
 		{name: "group-readable by another group", path: filepath.Join(dir, "f"), mode: 0o640, uid: 0, gid: 0, want: false},
 	}
 	for _, tt := range tests {
@@ -147,11 +149,11 @@ func TestToolsCanRead(t *testing.T) {
 			require.NoError(t, os.WriteFile(tt.path, []byte("secret"), tt.mode))
 			require.NoError(t, os.Chmod(tt.path, tt.mode))
 			require.NoError(t, os.Chown(tt.path, tt.uid, tt.gid))
-			got, err := analyzers.ToolsCanRead(tt.path, 0, 0)
+			got, err := analyzers.ToolsCanRead(tt.path, testUsers)
 			require.NoError(t, err)
 			require.Equal(t, tt.want, got)
 		})
 	}
-	_, err := analyzers.ToolsCanRead(filepath.Join(dir, "missing"), 0, 0)
+	_, err := analyzers.ToolsCanRead(filepath.Join(dir, "missing"), testUsers)
 	require.Error(t, err)
 }

@@ -6,6 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/azreviewer/azreviewer/internal/analyzers"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
 // Built in TestMain, in a directory every user can read, since the tools
@@ -17,7 +20,34 @@ var (
 	fakeTool string
 	// probeWorker is the path of the compiled testdata/probeworker.
 	probeWorker string
+	// uidBase is the first of the 64 user ids these tests run tools as,
+	// derived from the test process's id so that two test processes at
+	// once (other checkouts) hardly ever share one: the ids' processes are
+	// killed after every run.
+	uidBase int
+	// testUsers are the first 16 of them, for the tests that need no pool
+	// of their own.
+	testUsers *analyzers.Users
 )
+
+// newReviewer is [analyzers.NewReviewer] with a.Users set to testUsers
+// when it has none.
+func newReviewer(a analyzers.Analyzer, files analyzers.Files) reviewer.Reviewer {
+	if a.Users == nil {
+		a.Users = testUsers
+	}
+	return analyzers.NewReviewer(a, files)
+}
+
+// usersAt returns a pool of n ids from uidBase+offset on.
+func usersAt(t testing.TB, offset, n int) *analyzers.Users {
+	t.Helper()
+	u, err := analyzers.NewUsers(uidBase+offset, uidBase+offset+n-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
 
 // secretEnv is set in the test process; no tool may see it.
 const secretEnv = "AZDO_PAT"
@@ -38,6 +68,11 @@ func run(m *testing.M) int {
 		return 1
 	}
 	testDir = dir
+	uidBase = 400000 + os.Getpid()%4096*64
+	if testUsers, err = analyzers.NewUsers(uidBase, uidBase+15); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	fakeTool = filepath.Join(dir, "faketool")
 	probeWorker = filepath.Join(dir, "probeworker")
 	for bin, pkg := range map[string]string{fakeTool: "./testdata/faketool", probeWorker: "./testdata/probeworker"} {

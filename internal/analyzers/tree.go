@@ -270,5 +270,10 @@ func (t *tree) within(abs string) (string, bool) {
 	return "", false
 }
 
-// remove deletes the scratch directory and whatever the tool left in it.
-func (t *tree) remove() { _ = os.RemoveAll(t.base) }
+// remove deletes the scratch directory and whatever the tool left in it;
+// a nil tree has nothing to remove.
+func (t *tree) remove() {
+	if t != nil {
+		_ = os.RemoveAll(t.base)
+	}
+}

@@ -150,8 +150,11 @@ type Worker struct {
 	MaxFiles      int
 	ShutdownGrace time.Duration
 	AnalyzersFile string
-	// AnalyzersUID and AnalyzersGID are the user and group the external
-	// analyzers run as when the worker runs as root.
+	// AnalyzersUIDs is the range of user ids ("FIRST-LAST") the external
+	// analyzers run as when the worker runs as root, one id per run.
+	AnalyzersUIDs string
+	// AnalyzersUID and AnalyzersGID are the removed single user and group
+	// of the analyzers; a worker with analyzers refuses them.
 	AnalyzersUID, AnalyzersGID int
 	// BlockingSeverity fails the azreviewer/review status.
 	BlockingSeverity string
@@ -171,8 +174,9 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
 	fs.StringVar(&c.AnalyzersFile, "analyzers-file", "", "YAML list of external SARIF analyzers run on every review (see README)")
-	fs.IntVar(&c.AnalyzersUID, "analyzers-uid", analyzers.DefaultUID, "user id the external analyzers run as when the worker runs as root")
-	fs.IntVar(&c.AnalyzersGID, "analyzers-gid", analyzers.DefaultGID, "group id the external analyzers run as when the worker runs as root")
+	fs.StringVar(&c.AnalyzersUIDs, "analyzers-uids", analyzers.DefaultUsers, "range of user ids (FIRST-LAST, used by nothing else) the external analyzers run as when the worker runs as root: one id, as uid and gid, per run; as many runs at once as ids")
+	fs.IntVar(&c.AnalyzersUID, "analyzers-uid", 0, "removed: use --analyzers-uids")
+	fs.IntVar(&c.AnalyzersGID, "analyzers-gid", 0, "removed: use --analyzers-uids")
 	fs.StringVar(&c.BlockingSeverity, "blocking-severity", "error", "open findings at or above this severity (info, warning, error) fail the azreviewer/review status")
 	fs.IntVar(&c.MaxThreads, "max-threads", 25, "most finding threads one review has, the most severe first; the rest are counted in the summary")
 	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)

@@ -144,6 +144,10 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
+	// Before any secret is read or any tool runs.
+	if err := wc.Protect(); err != nil {
+		return err
+	}
 	p, err := StartProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
 	if err != nil {
 		return err

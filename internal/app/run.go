@@ -71,6 +71,11 @@ type WorkerDeps struct {
 // RunWorker consumes review requests until ctx is cancelled, then drains:
 // running reviews get cfg.ShutdownGrace to finish.
 func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error {
+	// First: it makes the worker non-dumpable before anything else.
+	tools, err := cfg.Analyzers(c.NATSCreds)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUsage, err)
+	}
 	client, err := cfg.Client(d.Transport)
 	if err != nil {
 		return err
@@ -91,10 +96,6 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		}
 		reviewers = append(reviewers, llm)
 		d.Log.Info("LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
-	}
-	tools, err := cfg.Analyzers(c.NATSCreds)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	metrics := worker.NewMetrics(d.Registry)
 	w, err := worker.New(worker.Config{

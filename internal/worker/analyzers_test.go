@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,18 @@ const sarif = `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"fake"}},"re
  {"ruleId":"no-eval","level":"error","message":{"text":"eval is dangerous"},
   "locations":[{"physicalLocation":{"artifactLocation":{"uri":"src/app.js"},"region":{"startLine":2}}}]}]}]}`
 
+// analyzerUsers returns a pool of 8 user ids for the analyzers of one
+// test, from offset on in a range derived from this process's id: the
+// ids' processes are killed after every run, so no two pools (nor two
+// test processes at once, as far as it goes) may share one.
+func analyzerUsers(t *testing.T, offset int) *analyzers.Users {
+	t.Helper()
+	first := 700000 + os.Getpid()%4096*64 + offset
+	u, err := analyzers.NewUsers(first, first+7)
+	require.NoError(t, err)
+	return u
+}
+
 func TestExternalAnalyzers(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -30,12 +43,13 @@ func TestExternalAnalyzers(t *testing.T) {
 		{"SARIF results become findings", []string{"/bin/sh", "-c", "test -f src/app.js && printf '%s' '" + sarif + "'"}, "fake/no-eval", false},
 		{"a failing tool is reported, not fatal", []string{"/bin/sh", "-c", "echo boom >&2; exit 3"}, "", true},
 	}
-	for _, tt := range tests {
+	for i, tt := range tests {
+		users := analyzerUsers(t, 8*i)
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := setupWith(t, map[string]string{"/src/app.js": "let a;\n"}, map[string]string{"/src/app.js": "let a;\neval(a);\n"},
 				func(_ *azdo.Config, w *worker.Config) {
-					w.Analyzers = []analyzers.Analyzer{{Name: "fake", Command: tt.command, Timeout: 20 * time.Second}}
+					w.Analyzers = []analyzers.Analyzer{{Name: "fake", Command: tt.command, Timeout: 20 * time.Second, Users: users}}
 				})
 			rep, err := b.worker.Review(context.Background(), b.req)
 			require.NoError(t, err)
@@ -58,7 +72,7 @@ func TestRepositoryCanSwitchAnalyzersOff(t *testing.T) {
 	base := map[string]string{"/src/app.js": "let a;\n", "/.azreviewer.yaml": "reviewers: {analyzers: false}\n"}
 	b := setupWith(t, base, withBase(base, map[string]string{"/src/app.js": "let a;\neval(a);\n"}),
 		func(_ *azdo.Config, w *worker.Config) {
-			w.Analyzers = []analyzers.Analyzer{{Name: "fake", Command: []string{"/bin/sh", "-c", "exit 9"}}}
+			w.Analyzers = []analyzers.Analyzer{{Name: "fake", Command: []string{"/bin/sh", "-c", "exit 9"}, Users: analyzerUsers(t, 16)}}
 		})
 	rep, err := b.worker.Review(context.Background(), b.req)
 	require.NoError(t, err)
@@ -68,12 +82,13 @@ func TestRepositoryCanSwitchAnalyzersOff(t *testing.T) {
 func TestAnalyzersSkipOddPathsAndSayItOnce(t *testing.T) {
 	t.Parallel()
 	odd := "/src/odd\\name.js"
+	users := analyzerUsers(t, 24)
 	b := setupWith(t, map[string]string{"/src/app.js": "let a;\n"}, map[string]string{"/src/app.js": "let a;\neval(a);\n", odd: "eval(b);\n"},
 		func(_ *azdo.Config, w *worker.Config) {
 			cmd := []string{"/bin/sh", "-c", "test -f src/app.js && printf '%s' '" + sarif + "'"}
 			w.Analyzers = []analyzers.Analyzer{
-				{Name: "fake", Command: cmd, Timeout: 20 * time.Second},
-				{Name: "other", Command: cmd, Timeout: 20 * time.Second},
+				{Name: "fake", Command: cmd, Timeout: 20 * time.Second, Users: users},
+				{Name: "other", Command: cmd, Timeout: 20 * time.Second, Users: users},
 			}
 		})
 	rep, err := b.worker.Review(context.Background(), b.req)

@@ -42,6 +42,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := app.Parse(fs, args); err != nil {
 		return err
 	}
+	// Before any secret is read or any tool runs.
+	if err := wc.Protect(); err != nil {
+		return err
+	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 

@@ -86,6 +86,9 @@ type ProcessOptions struct {
 	Tally *LogTally
 	// Env is added to the process's environment.
 	Env []string
+	// Credential, if set, is the user the process runs as (the test must
+	// run as root).
+	Credential *syscall.Credential
 }
 
 // Process is a running worker process.
@@ -130,6 +133,9 @@ func StartWorkerProcess(ctx context.Context, opts ProcessOptions) (*Process, err
 		cmd.Env = append(cmd.Env, "MAX_DELIVER="+strconv.Itoa(opts.MaxDeliver))
 	}
 	cmd.Env = append(cmd.Env, opts.Env...)
+	if opts.Credential != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: opts.Credential}
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		logFile.Close()

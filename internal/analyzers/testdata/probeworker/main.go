@@ -36,7 +36,11 @@ func main() {
 	pr := &reviewer.PullRequest{Files: []reviewer.FileDiff{
 		reviewer.Diff("/a.go", "", reviewer.ChangeAdd, nil, []byte("package a\n"), reviewer.DiffOptions{}),
 	}}
-	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "probe", Command: command}, files{"/a.go": "package a\n"})
+	users, err := analyzers.ParseUsers(os.Getenv("PROBE_UIDS"))
+	if err != nil {
+		fail(err)
+	}
+	r := analyzers.NewReviewer(analyzers.Analyzer{Name: "probe", Command: command, Users: users}, files{"/a.go": "package a\n"})
 	found, err := r.Review(context.Background(), pr)
 	if err != nil {
 		fail(err)
