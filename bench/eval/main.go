@@ -1,0 +1,157 @@
+// Command eval measures azreviewer's reviewers on a corpus of small pull
+// requests with known problems: it prints, per reviewer and per kind of
+// problem, true positives, false positives, false negatives, precision and
+// recall, the comments each pull request would get, and every false
+// positive and false negative, so that a rule's noise or blind spot can be
+// acted on.
+//
+//	go run ./bench/eval [-v] [-case NAME] [-corpus DIR]
+//
+// Each case under bench/eval/testdata/cases is a directory: case.yaml (the
+// pull request's title and description, the planted problems as kind and
+// head line, and the lines that must stay quiet), base/ and head/ (the
+// files on each side), and optionally .azreviewer.yaml (the target
+// branch's configuration, with custom rules). A case goes through the same
+// code as a review by the worker: [reviewer.Diff] per file, the
+// configuration's Filter, its Reviewers, [reviewer.Run] and its Apply.
+//
+// The reviewers are the built-in rules, the custom rules of the cases that
+// have them, and the LLM reviewer when the environment configures one as
+// for the worker (LLM_BASE_URL/LLM_MODEL or AZURE_OPENAI_*; see
+// llmreview.ConfigFromEnv). Without a model only the deterministic
+// reviewers run, and the report says so. Bugs (off-by-one, nil
+// dereference, SQL by concatenation…) are claimed by the LLM only.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/azreviewer/azreviewer/internal/llmreview"
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "eval:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	corpus  string
+	only    string
+	verbose bool
+	timeout time.Duration
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, w io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.StringVar(&o.corpus, "corpus", "bench/eval/testdata/cases", "directory of cases")
+	fs.StringVar(&o.only, "case", "", "run only the case of this name")
+	fs.BoolVar(&o.verbose, "v", false, "list true positives and each case's findings too")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "bound on the whole run (the LLM's calls)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+
+	cases, err := loadCorpus(o.corpus)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	kept := cases[:0]
+	for _, c := range cases {
+		if o.only != "" && c.Name != o.only {
+			continue
+		}
+		if err := c.check(); err != nil {
+			errs = append(errs, err)
+		}
+		kept = append(kept, c)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if len(kept) == 0 {
+		return fmt.Errorf("no case named %q in %s", o.only, o.corpus)
+	}
+
+	llm, model, err := llmFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	if llm == nil {
+		fmt.Fprintln(w, "LLM: no model configured (set LLM_BASE_URL/LLM_MODEL or AZURE_OPENAI_ENDPOINT/AZURE_OPENAI_DEPLOYMENT); deterministic reviewers only, bugs not scored.")
+	} else {
+		fmt.Fprintln(w, "LLM:", model)
+	}
+	var results []caseResult
+	for _, c := range kept {
+		r, err := review(ctx, c, llm)
+		if err != nil {
+			return fmt.Errorf("case %s: %w", c.Name, err)
+		}
+		results = append(results, r)
+	}
+	report(w, results, o.verbose)
+	return nil
+}
+
+// llmFromEnv returns the LLM reviewer the environment configures, as the
+// worker builds it, and the model's name; nil when none is configured.
+func llmFromEnv(getenv func(string) string) (*llmreview.Reviewer, string, error) {
+	cfg, on, err := llmreview.ConfigFromEnv(getenv)
+	if err != nil || !on {
+		return nil, "", err
+	}
+	llm, err := llmreview.New(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	return llm, fmt.Sprintf("%s %s%s", cfg.Provider, cfg.Model, cfg.Deployment), nil
+}
+
+// caseResult is what the reviewers found in one case.
+type caseResult struct {
+	c *Case
+	// findings maps each reviewer that ran to its findings.
+	findings map[string][]reviewer.Finding
+	outcomes []Outcome
+}
+
+// review runs the reviewers on c as the worker does, each on its own so
+// that its findings can be told apart, and judges their findings.
+func review(ctx context.Context, c *Case, llm *llmreview.Reviewer) (caseResult, error) {
+	cfg := c.Config
+	input, _ := cfg.Filter(c.PullRequest())
+	available := map[string]reviewer.Reviewer{reviewer.RulesName: reviewer.Rules()}
+	if custom, err := cfg.CustomRules(); err != nil {
+		return caseResult{}, err
+	} else if len(cfg.Custom) > 0 {
+		available[repoconfig.CustomName] = custom
+	}
+	if llm != nil {
+		available[llm.Name()] = llm.ForReview(cfg.LLM.Instructions, cfg.LLM.Language)
+	}
+	res := caseResult{c: c, findings: map[string][]reviewer.Finding{}}
+	for _, r := range cfg.Reviewers(available) {
+		out := reviewer.Run(ctx, input, r)
+		if err := out.Err(); err != nil {
+			return caseResult{}, err
+		}
+		res.findings[r.Name()] = cfg.Apply(out.Findings)
+	}
+	res.outcomes = judge(c, res.findings)
+	return res, nil
+}

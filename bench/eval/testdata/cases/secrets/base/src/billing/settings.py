@@ -1,0 +1,4 @@
+import os
+
+DEBUG = False
+ALLOWED_HOSTS = ["billing.contoso.com"]
