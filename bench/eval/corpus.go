@@ -124,8 +124,13 @@ func loadCase(dir string) (*Case, error) {
 	return c, nil
 }
 
-// readTree returns the files under root by slash-separated relative path;
-// a missing root is an empty tree.
+// fixtureSuffix ends the name of a fixture that would otherwise be taken
+// for a source file of the module: x.go is stored as x.go.in, so that Go
+// tools and gofmt leave the corpus alone.
+const fixtureSuffix = ".in"
+
+// readTree returns the files under root by slash-separated relative path,
+// without [fixtureSuffix]; a missing root is an empty tree.
 func readTree(root string) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -137,7 +142,7 @@ func readTree(root string) (map[string][]byte, error) {
 			return err
 		}
 		data, err := os.ReadFile(p)
-		files[filepath.ToSlash(rel)] = data
+		files[strings.TrimSuffix(filepath.ToSlash(rel), fixtureSuffix)] = data
 		return err
 	})
 	if os.IsNotExist(err) {

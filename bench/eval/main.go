@@ -10,7 +10,7 @@
 // Each case under bench/eval/testdata/cases is a directory: case.yaml (the
 // pull request's title and description, the planted problems as kind and
 // head line, and the lines that must stay quiet), base/ and head/ (the
-// files on each side), and optionally .azreviewer.yaml (the target
+// files on each side, a Go file x.go stored as x.go.in), and optionally .azreviewer.yaml (the target
 // branch's configuration, with custom rules). A case goes through the same
 // code as a review by the worker: [reviewer.Diff] per file, the
 // configuration's Filter, its Reviewers, [reviewer.Run] and its Apply.
