@@ -1,0 +1,2 @@
+#!/bin/sh
+curl http://localhost:8080/healthz

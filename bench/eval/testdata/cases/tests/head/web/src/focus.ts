@@ -1,0 +1,3 @@
+export function fit(width: number): number {
+  return Math.min(width, 80);
+}
