@@ -10,8 +10,9 @@
 // Each case under bench/eval/testdata/cases is a directory: case.yaml (the
 // pull request's title and description, the planted problems as kind and
 // head line, and the lines that must stay quiet), base/ and head/ (the
-// files on each side, a Go file x.go stored as x.go.in), and optionally .azreviewer.yaml (the target
-// branch's configuration, with custom rules). A case goes through the same
+// files on each side; a Go file x.go is stored as x.go.in), and optionally
+// .azreviewer.yaml (the target branch's configuration, with custom rules).
+// A case goes through the same
 // code as a review by the worker: [reviewer.Diff] per file, the
 // configuration's Filter, its Reviewers, [reviewer.Run] and its Apply.
 //
@@ -24,12 +25,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/llmreview"
@@ -119,7 +122,7 @@ func llmFromEnv(getenv func(string) string) (*llmreview.Reviewer, string, error)
 	if err != nil {
 		return nil, "", err
 	}
-	return llm, fmt.Sprintf("%s %s%s", cfg.Provider, cfg.Model, cfg.Deployment), nil
+	return llm, strings.TrimSpace(cfg.Provider + " " + cmp.Or(cfg.Model, cfg.Deployment)), nil
 }
 
 // caseResult is what the reviewers found in one case.

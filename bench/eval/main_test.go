@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -202,5 +206,47 @@ func TestRun(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-corpus", corpusDir, "-case", "no-such-case"}, func(string) string { return "" }, &out); err == nil {
 		t.Error("-case no-such-case: no error")
+	}
+}
+
+// TestRunWithLLM runs one case with the LLM reviewer configured from the
+// environment as the worker does, against a local OpenAI-compatible server
+// that reports the off-by-one bug of bugs-go, and checks that the LLM is
+// scored: one bug found, the others missed.
+func TestRunWithLLM(t *testing.T) {
+	c, err := loadCase(corpusDir + "/bugs-go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for _, e := range c.Expect {
+		if e.What == "off-by-one" {
+			line = e.Line
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		findings, _ := json.Marshal(map[string]any{"findings": []any{map[string]any{
+			"path": "/internal/invoice/store.go", "start_line": line, "end_line": line, "severity": "error",
+			"category": "bug", "message": "The loop reads one element past the end.", "replacement": "",
+		}}})
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": "test-model",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": string(findings), "refusal": nil}}},
+			"usage":   map[string]any{"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+		})
+	})
+	srv := httptest.NewServer(mux) // listens on 127.0.0.1
+	t.Cleanup(srv.Close)
+	env := map[string]string{"LLM_BASE_URL": srv.URL, "LLM_MODEL": "test-model"}
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-corpus", corpusDir, "-case", "bugs-go"}, func(k string) string { return env[k] }, &out); err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile(`(?m)^\s*llm\s+bug\s+1\s+0\s+6\s+1\.00\s+0\.14\s*$`)
+	if !row.MatchString(out.String()) {
+		t.Errorf("no llm bug row with 1 TP, 0 FP, 6 FN:\n%s", out.String())
 	}
 }
