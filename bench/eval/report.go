@@ -35,7 +35,8 @@ func (t *tally) add(o Outcome) {
 }
 
 // report prints the table per reviewer and kind, the comments per pull
-// request, and the false positives and negatives (with verbose, the true
+// request (findings per reviewer, and the threads they make: one per
+// distinct fingerprint), and the false positives and negatives (with verbose, the true
 // positives too).
 func report(w io.Writer, results []caseResult, verbose bool) {
 	type key struct{ rev, kind string }
@@ -80,8 +81,8 @@ func report(w io.Writer, results []caseResult, verbose bool) {
 	slices.Sort(revs)
 	fmt.Fprintln(w, "\ncomments per pull request")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "case\t%s\ttotal\t\n", strings.Join(revs, "\t"))
-	sums := make([]int, len(revs)+1)
+	fmt.Fprintf(tw, "case\t%s\ttotal\tthreads\t\n", strings.Join(revs, "\t"))
+	sums := make([]int, len(revs)+2)
 	for _, r := range results {
 		row := []string{r.c.Name}
 		total := 0
@@ -96,8 +97,10 @@ func report(w io.Writer, results []caseResult, verbose bool) {
 			sums[i] += n
 			total += n
 		}
+		threads := r.threads()
 		sums[len(revs)] += total
-		fmt.Fprintf(tw, "%s\t%d\t\n", strings.Join(row, "\t"), total)
+		sums[len(revs)+1] += threads
+		fmt.Fprintf(tw, "%s\t%d\t%d\t\n", strings.Join(row, "\t"), total, threads)
 	}
 	mean := []string{"mean"}
 	for _, s := range sums {
@@ -127,6 +130,18 @@ func report(w io.Writer, results []caseResult, verbose bool) {
 		}
 		tw.Flush()
 	}
+}
+
+// threads returns how many threads the worker would post for the case's
+// findings: one per distinct fingerprint.
+func (r caseResult) threads() int {
+	seen := map[string]bool{}
+	for _, fs := range r.findings {
+		for _, f := range fs {
+			seen[f.Fingerprint()] = true
+		}
+	}
+	return len(seen)
 }
 
 func boolInt(b bool) int {

@@ -1,0 +1,9 @@
+export function pull(store) {
+  console.log("here");
+  return store.pull();
+}
+
+export function push(store) {
+  console.log("here");
+  return store.push();
+}
