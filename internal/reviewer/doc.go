@@ -31,7 +31,8 @@
 // column offsets so the anchor covers the whole lines, removes duplicates,
 // and sorts the result deterministically. [Finding.Fingerprint] identifies a
 // finding independently of line numbers, so a caller can recognise a finding
-// it has already posted after the pull request is updated and lines shift.
+// it has already posted after the pull request is updated and lines shift;
+// identical findings in one file are told apart by their place among them.
 //
 // # Built-in rules
 //

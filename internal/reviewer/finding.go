@@ -3,6 +3,7 @@ package reviewer
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 )
 
@@ -73,16 +74,35 @@ type Finding struct {
 	// fingerprint does not depend on line numbers. The text itself is not
 	// kept, since it may hold a secret.
 	ContentHash string `json:"content_hash,omitempty"`
+	// Repeat is how many findings of the same rule, path and flagged text
+	// come before this one in its file, in line order: 0 for the first, 1
+	// for the second. [Run] fills it; [Finding.Fingerprint] uses it to tell
+	// identical findings in one file apart.
+	Repeat int `json:"repeat,omitempty"`
 }
 
 // Fingerprint identifies the finding independently of its line numbers: it
 // is a 32-digit hex digest of the rule, the path and [Finding.ContentHash],
 // so the same problem keeps its fingerprint when lines are inserted above it,
-// and differs when the flagged text changes. It is stable across releases;
-// a caller can store it in a posted comment to recognise the finding later.
-// Without a ContentHash (a finding that did not go through [Run]) the message
-// stands in for the text.
+// and differs when the flagged text changes. A repeated finding (Repeat n > 0,
+// the same rule and text further down the same file) has that digest
+// followed by "#" and its place, n+1: "#2" for the second, so each gets its
+// own thread. The first keeps the plain digest, as releases before Repeat
+// gave every occurrence. It is stable across releases; a caller can store it
+// in a posted comment to recognise the finding later. Without a ContentHash
+// (a finding that did not go through [Run]) the message stands in for the
+// text.
 func (f Finding) Fingerprint() string {
+	fp := f.baseFingerprint()
+	if f.Repeat > 0 {
+		fp += "#" + strconv.Itoa(f.Repeat+1)
+	}
+	return fp
+}
+
+// baseFingerprint is the fingerprint without the repeat: the digest of the
+// rule, the path and the flagged text.
+func (f Finding) baseFingerprint() string {
 	content := f.ContentHash
 	if content == "" {
 		content = "message:" + f.Message
@@ -93,6 +113,18 @@ func (f Finding) Fingerprint() string {
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// numberRepeats sets each finding's Repeat: how many findings before it in
+// findings, which are in line order within each file, have its rule, path
+// and flagged text.
+func numberRepeats(findings []Finding) {
+	seen := make(map[string]int, len(findings))
+	for i := range findings {
+		base := findings[i].baseFingerprint()
+		findings[i].Repeat = seen[base]
+		seen[base]++
+	}
 }
 
 // contentHash returns the hex SHA-256 of lines, each trimmed of surrounding

@@ -71,3 +71,43 @@ func TestFingerprintStable(t *testing.T) {
 	g.Message = "n"
 	require.NotEqual(t, f.Fingerprint(), g.Fingerprint())
 }
+
+// TestFingerprintRepeats: identical findings in one file get one fingerprint
+// each, numbered in line order; the first keeps the fingerprint a lone
+// finding has, and lines added above keep them all.
+func TestFingerprintRepeats(t *testing.T) {
+	t.Parallel()
+	const bad = "console.log(x)\n"
+	lone := fingerprintOf(t, "/src/app.js", "debug/console-log", "", bad, 1, 1)
+	tests := []struct {
+		name    string
+		newText string
+		lines   []int
+		want    []string
+	}{
+		{name: "one", newText: bad, lines: []int{1}, want: []string{lone}},
+		{name: "two", newText: bad + "ok()\n" + bad, lines: []int{1, 3}, want: []string{lone, lone + "#2"}},
+		{name: "two, re-indented", newText: "  " + bad + bad, lines: []int{1, 2}, want: []string{lone, lone + "#2"}},
+		{name: "lines added above", newText: "a()\nb()\n" + bad + "ok()\n" + bad, lines: []int{3, 5}, want: []string{lone, lone + "#2"}},
+		{name: "three, found out of order", newText: bad + bad + bad, lines: []int{3, 1, 2}, want: []string{lone, lone + "#2", lone + "#3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pr := &reviewer.PullRequest{Files: []reviewer.FileDiff{
+				reviewer.Diff("/src/app.js", "", reviewer.ChangeAdd, nil, []byte(tt.newText), reviewer.DiffOptions{}),
+			}}
+			var found []reviewer.Finding
+			for _, l := range tt.lines {
+				// A reviewer's own Repeat is ignored: Run numbers them.
+				found = append(found, reviewer.Finding{Path: "/src/app.js", StartLine: l, Rule: "debug/console-log", Severity: reviewer.SeverityError, Message: "m", Repeat: 7})
+			}
+			res := reviewer.Run(context.Background(), pr, stubReviewer{name: "stub", findings: found})
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, f.Fingerprint())
+			}
+			require.Equal(t, tt.want, got)
+		})
+	}
+}

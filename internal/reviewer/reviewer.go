@@ -96,7 +96,9 @@ type outcome struct {
 //   - offsets are filled to cover the whole lines, and ContentHash from the
 //     flagged lines' text (see [Finding.Fingerprint]);
 //   - identical findings are reported once, and the result is sorted, so it
-//     does not depend on scheduling.
+//     does not depend on scheduling;
+//   - findings with the same rule, path and flagged text further down a file
+//     are numbered in Repeat, so each has its own fingerprint.
 //
 // A reviewer that returns an error or panics is listed in Failed and does
 // not stop the others. One that fails with a context error once ctx is done
@@ -138,8 +140,12 @@ func Run(ctx context.Context, pr *PullRequest, reviewers ...Reviewer) Result {
 			}
 		}
 	}
+	for i := range res.Findings {
+		res.Findings[i].Repeat = 0 // numbered below, whatever the reviewer said
+	}
 	slices.SortFunc(res.Findings, compareFindings)
 	res.Findings = slices.Compact(res.Findings)
+	numberRepeats(res.Findings)
 	return res
 }
 

@@ -1,0 +1,104 @@
+package worker_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+const (
+	here = "console.log(\"here\");\n"
+	// hereFingerprint is the fingerprint releases before repeat numbering
+	// stored on the thread of console.log("here") in /src/app.js, whichever
+	// occurrence it was.
+	hereFingerprint = "0808580e022e48067160eeb1ded19ca2"
+)
+
+// findingThreads returns the fingerprint of each of azreviewer's finding
+// threads on b's pull request and the fingerprints of those marked fixed.
+func findingThreads(t *testing.T, b *bundle) (all, fixed []string) {
+	t.Helper()
+	for _, th := range b.sim.Org.PullRequest(b.req.PullRequestID).Threads() {
+		fp := azdo.ThreadProperty(th, worker.PropFingerprint)
+		if fp == "" {
+			continue
+		}
+		all = append(all, fp)
+		if th.Status != nil && *th.Status == git.CommentThreadStatusValues.Fixed {
+			fixed = append(fixed, fp)
+		}
+	}
+	return all, fixed
+}
+
+// TestRepeatedFindingsGetAThreadEach: two identical findings in one file get
+// two threads, which later reviews recognise when nothing moved and when
+// lines were added above them; removing the second resolves only its thread.
+func TestRepeatedFindingsGetAThreadEach(t *testing.T) {
+	t.Parallel()
+	const top = "export const a = 1;\n"
+	b := setupWith(t, map[string]string{"/src/app.js": top}, map[string]string{"/src/app.js": top + here + "export const b = 2;\n" + here})
+	pr := b.sim.Org.PullRequest(b.req.PullRequestID)
+	both := []string{hereFingerprint, hereFingerprint + "#2"}
+	steps := []struct {
+		name string
+		// head, when set, is pushed before the review.
+		head                               string
+		iteration, posted, already, solved int
+		fixed                              []string
+	}{
+		{name: "first review", iteration: 1, posted: 2},
+		{name: "the same iteration again", iteration: 1, already: 2},
+		{name: "lines added above both", head: top + "// one\n// two\n" + here + "export const b = 2;\n" + here, iteration: 2, already: 2},
+		{name: "second occurrence removed", head: top + "// one\n// two\n" + here + "export const b = 2;\n", iteration: 3, already: 1, solved: 1, fixed: []string{hereFingerprint + "#2"}},
+	}
+	for _, s := range steps {
+		if s.head != "" {
+			pr.Push(b.sim.Repo.Commit(map[string]string{"/src/app.js": s.head}))
+		}
+		rep, err := b.worker.Review(context.Background(), b.req)
+		require.NoError(t, err, s.name)
+		require.Equal(t, s.iteration, rep.Iteration, s.name)
+		require.Equal(t, s.posted, rep.ThreadsPosted, "%s: threads posted", s.name)
+		require.Equal(t, s.already, rep.AlreadyPosted, "%s: already posted", s.name)
+		require.Equal(t, s.solved, rep.Resolved, "%s: resolved", s.name)
+		all, fixed := findingThreads(t, b)
+		require.Equal(t, both, all, "%s: one thread per occurrence, none twice", s.name)
+		require.Equal(t, s.fixed, fixed, s.name)
+	}
+}
+
+// TestThreadOfEarlierReleaseIsRecognised: a thread an earlier release posted
+// for one of two identical findings (with the plain fingerprint it gave
+// every occurrence) is kept after the upgrade; only the other occurrence
+// gets a new thread.
+func TestThreadOfEarlierReleaseIsRecognised(t *testing.T) {
+	t.Parallel()
+	const top = "export const a = 1;\n"
+	b := setupWith(t, map[string]string{"/src/app.js": top}, map[string]string{"/src/app.js": top + here + here})
+	active, text, path := git.CommentThreadStatusValues.Active, git.CommentTypeValues.Text, "/src/app.js"
+	b.sim.Org.PullRequest(b.req.PullRequestID).AddThread(b.sim.User, git.GitPullRequestCommentThread{
+		Comments: &[]git.Comment{{ParentCommentId: new(int), Content: new("**warning** `debug/console-log`: remove it"), CommentType: &text}},
+		Status:   &active,
+		ThreadContext: &git.CommentThreadContext{
+			FilePath:       &path,
+			RightFileStart: &git.CommentPosition{Line: new(2), Offset: new(1)},
+			RightFileEnd:   &git.CommentPosition{Line: new(2), Offset: new(22)},
+		},
+		Properties: map[string]string{worker.PropFingerprint: hereFingerprint, worker.PropRule: "debug/console-log", worker.PropSeverity: "warning"},
+	})
+
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.AlreadyPosted, "the earlier release's thread")
+	require.Equal(t, 1, rep.ThreadsPosted, "the second occurrence")
+	require.Equal(t, 0, rep.Resolved)
+	all, fixed := findingThreads(t, b)
+	require.Equal(t, []string{hereFingerprint, hereFingerprint + "#2"}, all, "no duplicate after the upgrade")
+	require.Empty(t, fixed)
+}
