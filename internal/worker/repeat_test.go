@@ -102,3 +102,22 @@ func TestThreadOfEarlierReleaseIsRecognised(t *testing.T) {
 	require.Equal(t, []string{hereFingerprint, hereFingerprint + "#2"}, all, "no duplicate after the upgrade")
 	require.Empty(t, fixed)
 }
+
+// TestRepeatedFindingsCountAgainstTheCap: each occurrence takes a place
+// under the thread cap, and those left without a thread are counted in the
+// summary as not posted, none as already posted.
+func TestRepeatedFindingsCountAgainstTheCap(t *testing.T) {
+	t.Parallel()
+	const top = "export const a = 1;\n"
+	b := setupWith(t, map[string]string{"/src/app.js": top}, map[string]string{"/src/app.js": top + here + here + here},
+		func(_ *azdo.Config, w *worker.Config) { w.MaxThreads = 2 })
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.ThreadsPosted)
+	require.Equal(t, 0, rep.AlreadyPosted)
+	require.Equal(t, 1, rep.NotPosted)
+	all, _ := findingThreads(t, b)
+	require.Equal(t, []string{hereFingerprint, hereFingerprint + "#2"}, all, "the first two in line order")
+	_, _, summary := postedComments(t, b)
+	require.Contains(t, summary, "**1 more finding not posted** (at most 2 threads per review, the most severe first): 1 warning.")
+}
