@@ -52,8 +52,6 @@ func validCommit(s string) bool {
 	return true
 }
 
-// capComment returns content cut to [MaxCommentBytes] and whether it was
-// cut.
 // MaxNameBytes bounds the display names a review request carries (project
 // and repository): Azure DevOps allows 64 characters; a longer name is cut.
 const MaxNameBytes = 256
@@ -62,19 +60,11 @@ const MaxNameBytes = 256
 // one is refused.
 const MaxOrgURLBytes = 512
 
-// clipName returns s cut to at most MaxNameBytes, before the character that
-// straddles the limit.
-func clipName(s string) string {
-	if len(s) <= MaxNameBytes {
-		return s
-	}
-	end := MaxNameBytes
-	for end > 0 && !utf8.RuneStart(s[end]) {
-		end--
-	}
-	return s[:end]
-}
+// clipName returns s cut to at most MaxNameBytes.
+func clipName(s string) string { return cutBytes(s, MaxNameBytes) }
 
+// capComment returns content cut to [MaxCommentBytes], at its last line
+// break before the limit if it has one, and whether it was cut.
 func capComment(content string) (string, bool) {
 	if len(content) <= MaxCommentBytes {
 		return content, false
@@ -82,10 +72,17 @@ func capComment(content string) (string, bool) {
 	if i := strings.LastIndexByte(content[:MaxCommentBytes], '\n'); i >= 0 {
 		return content[:i+1], true
 	}
-	// Cut before the character that straddles the limit.
-	end := MaxCommentBytes
-	for end > 0 && !utf8.RuneStart(content[end]) {
-		end--
+	return cutBytes(content, MaxCommentBytes), true
+}
+
+// cutBytes returns s cut to at most n bytes, before the character that
+// straddles the limit.
+func cutBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return content[:end], true
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
