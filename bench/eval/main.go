@@ -38,6 +38,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 func main() {
@@ -99,9 +100,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, w io.Wr
 	} else {
 		fmt.Fprintln(w, "LLM:", model)
 	}
+	scanner, err := secrets.New()
+	if err != nil {
+		return err
+	}
 	var results []caseResult
 	for _, c := range kept {
-		r, err := review(ctx, c, llm)
+		r, err := review(ctx, c, suite{secrets: scanner, llm: llm})
 		if err != nil {
 			return fmt.Errorf("case %s: %w", c.Name, err)
 		}
@@ -133,12 +138,25 @@ type caseResult struct {
 	outcomes []Outcome
 }
 
+// suite is the reviewers that need building once: the secret scanner and
+// the LLM (nil when no model is configured).
+type suite struct {
+	secrets *secrets.Scanner
+	llm     *llmreview.Reviewer
+}
+
 // review runs the reviewers on c as the worker does, each on its own so
 // that its findings can be told apart, and judges their findings.
-func review(ctx context.Context, c *Case, llm *llmreview.Reviewer) (caseResult, error) {
+func review(ctx context.Context, c *Case, s suite) (caseResult, error) {
 	cfg := c.Config
 	input, _ := cfg.Filter(c.PullRequest())
-	available := map[string]reviewer.Reviewer{reviewer.RulesName: reviewer.Rules()}
+	allow := cfg.Secrets.Allow
+	scanner, err := s.secrets.WithAllow(secrets.Allow{Paths: allow.Paths, Values: allow.Values, Stopwords: allow.Stopwords})
+	if err != nil {
+		return caseResult{}, err
+	}
+	available := map[string]reviewer.Reviewer{reviewer.RulesName: reviewer.Rules(), secrets.Name: scanner}
+	llm := s.llm
 	if custom, err := cfg.CustomRules(); err != nil {
 		return caseResult{}, err
 	} else if len(cfg.Custom) > 0 {

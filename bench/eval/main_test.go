@@ -13,6 +13,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 const corpusDir = "testdata/cases"
@@ -120,13 +121,15 @@ func TestJudge(t *testing.T) {
 		return reviewer.Finding{Path: "/a.go", StartLine: from, EndLine: to, Rule: rule}
 	}
 	got := judge(c, map[string][]reviewer.Finding{
+		"secrets": {
+			f("secret/generic-api-key", 2, 3),  // covers line 3: TP
+			f("secret/aws-access-token", 3, 0), // the same problem again
+			f("secret/generic-api-key", 4, 0),  // on the quiet line
+		},
 		"rules": {
-			f("secret/hardcoded-credential", 2, 3), // covers line 3: TP
-			f("secret/aws-access-key", 3, 0),       // the same problem again
-			f("secret/hardcoded-credential", 4, 0), // on the quiet line
-			f("debug/go-builtin-print", 5, 0),      // wrong rule id
-			f("debug/go-print", 5, 0),              // TP by rule id
-			f("conflict/marker", 6, 6),             // unexpected
+			f("debug/go-builtin-print", 5, 0), // wrong rule id
+			f("debug/go-print", 5, 0),         // TP by rule id
+			f("conflict/marker", 6, 6),        // unexpected
 		},
 		"llm": {
 			f("llm/bug", 6, 8),      // TP whatever its category
@@ -144,9 +147,9 @@ func TestJudge(t *testing.T) {
 		rows = append(rows, row{o.Reviewer, o.Verdict, o.Kind, o.Line, o.Why})
 	}
 	want := []row{
-		{"rules", "TP", "secret", 3, "key"},
-		{"rules", "FP", "secret", 3, "duplicate"},
-		{"rules", "FP", "secret", 4, "quiet line: placeholder"},
+		{"secrets", "TP", "secret", 3, "key"},
+		{"secrets", "FP", "secret", 3, "duplicate"},
+		{"secrets", "FP", "secret", 4, "quiet line: placeholder"},
 		{"rules", "FP", "debug", 5, "unexpected"},
 		{"rules", "TP", "debug", 5, "print"},
 		{"rules", "FP", "conflict", 6, "unexpected"},
@@ -183,7 +186,7 @@ func TestReviewHandMade(t *testing.T) {
 			Quiet:  []Quiet{{Path: "src/a.js", Line: 3, Why: "comment", Text: "//"}},
 		},
 	}
-	res, err := review(context.Background(), c, nil)
+	res, err := review(context.Background(), c, suite{secrets: secrets.MustNew()})
 	if err != nil {
 		t.Fatal(err)
 	}

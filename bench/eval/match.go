@@ -5,6 +5,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 // kindOf returns the kind of problem a rule id finds, by its prefix:
@@ -34,6 +35,8 @@ func claimant(kind string) string {
 		return "llm"
 	case "custom":
 		return repoconfig.CustomName
+	case "secret":
+		return secrets.Name
 	default:
 		return reviewer.RulesName
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -84,12 +85,17 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	if err != nil {
 		return err
 	}
-	reviewers := []reviewer.Reviewer{reviewer.Rules()}
+	scanner, err := secrets.New()
+	if err != nil {
+		return err
+	}
+	reviewers := []reviewer.Reviewer{reviewer.Rules(), scanner}
 	llmCfg, llmOn, err := llmreview.ConfigFromEnv(os.Getenv)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if llmOn {
+		llmCfg.Secrets = scanner
 		llm, err := llmreview.New(llmCfg)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrUsage, err)

@@ -47,6 +47,12 @@ const (
 	MaxDescriptionChars = 4000
 )
 
+// SecretLines reports which of lines, consecutive lines of the file at path,
+// may hold a secret; [secrets.Scanner.Lines] does.
+type SecretLines interface {
+	Lines(path string, lines []string) []bool
+}
+
 // Config configures a [Reviewer]. The zero values of the optional fields
 // select the defaults; [ConfigFromEnv] reads it from the environment.
 type Config struct {
@@ -101,6 +107,9 @@ type Config struct {
 	Language string
 	// TracerProvider makes the per-batch spans. Nil means the global one.
 	TracerProvider trace.TracerProvider
+	// Secrets finds the lines masked before a prompt is built. Nil means a
+	// [secrets.Scanner] of New's own; pass the worker's to share it.
+	Secrets SecretLines
 	// Logger receives warnings about failed batches. Nil means
 	// slog.Default().
 	Logger *slog.Logger

@@ -14,7 +14,7 @@ const maskedLine = "[line hidden by azreviewer: it holds a secret]"
 // added, deleted or context, title and description included — replaced by
 // maskedLine, so that no secret a rule found reaches the model. pr itself is
 // not modified.
-func mask(secrets *reviewer.SecretRules, pr *reviewer.PullRequest) *reviewer.PullRequest {
+func mask(secrets SecretLines, pr *reviewer.PullRequest) *reviewer.PullRequest {
 	out := *pr
 	if secrets.Lines("", []string{pr.Title})[0] {
 		out.Title = maskedLine
@@ -35,7 +35,7 @@ func mask(secrets *reviewer.SecretRules, pr *reviewer.PullRequest) *reviewer.Pul
 
 // maskFile masks the lines of f's new side (context and added lines) and
 // old side (context and deleted lines) that hold a secret.
-func maskFile(secrets *reviewer.SecretRules, f reviewer.FileDiff) reviewer.FileDiff {
+func maskFile(secrets SecretLines, f reviewer.FileDiff) reviewer.FileDiff {
 	if len(f.Hunks) == 0 {
 		return f
 	}

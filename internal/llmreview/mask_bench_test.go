@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 // benchPR is a pull request of 300 edited files of 300 lines, every third
@@ -33,7 +34,7 @@ func benchPR() *reviewer.PullRequest {
 // BenchmarkMask is the cost of masking secrets before the prompts are
 // built; BenchmarkMakeBatches, the prompt building itself, is its baseline.
 func BenchmarkMask(b *testing.B) {
-	pr, secrets := benchPR(), reviewer.NewSecretRules()
+	pr, secrets := benchPR(), secrets.MustNew()
 	b.ReportAllocs()
 	for b.Loop() {
 		mask(secrets, pr)

@@ -19,8 +19,8 @@ func TestPromptHasNoSecret(t *testing.T) {
 		awsKey   = "AKIAQ7N3WXYZ4R2MPLKD"
 		password = "Tr0ub4dor-and-3-more"
 		pemBody  = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
-		oldKey   = "AKIAZZ9KQ2M4X7WVBNCE"
-		descKey  = "AKIAJ4PLM2QX9DT6RWEE"
+		oldKey   = "AKIAZZ6KQ2M4X7WVBNCE"
+		descKey  = "AKIAJ4PLM2QX5DT6RWEE"
 	)
 	base := "package conf\n\nvar old = \"" + oldKey + "\"\n\nconst dbPassword = \"" + password + "\"\n\nfunc f() {}\n"
 	head := "package conf\n\nvar key = \"" + awsKey + "\" // azreviewer:ignore\n\nconst dbPassword = \"" + password + "\"\n\n" +

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 // tracerName is the instrumentation scope of the package's spans.
@@ -31,7 +32,7 @@ type Reviewer struct {
 	system string
 	red    redactor
 	// secrets finds the lines masked before a prompt is built.
-	secrets *reviewer.SecretRules
+	secrets SecretLines
 }
 
 var _ reviewer.Reviewer = (*Reviewer)(nil)
@@ -50,6 +51,14 @@ func New(cfg Config) (*Reviewer, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	sec := cfg.Secrets
+	if sec == nil {
+		s, err := secrets.New()
+		if err != nil {
+			return nil, err
+		}
+		sec = s
+	}
 	return &Reviewer{
 		cfg:     cfg,
 		client:  newClient(cfg),
@@ -57,7 +66,7 @@ func New(cfg Config) (*Reviewer, error) {
 		log:     log,
 		system:  systemPrompt(cfg),
 		red:     redactor{secret: cfg.APIKey},
-		secrets: reviewer.NewSecretRules(),
+		secrets: sec,
 	}, nil
 }
 

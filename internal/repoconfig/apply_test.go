@@ -44,8 +44,9 @@ func TestMerge(t *testing.T) {
 			{ID: "a", Pattern: "A", Message: "org a"},
 			{ID: "b", Pattern: "B", Message: "org b"},
 		},
-		LLM:    repoconfig.LLM{Instructions: "Be kind.", Language: "English"},
-		Source: "organisation defaults",
+		LLM:     repoconfig.LLM{Instructions: "Be kind.", Language: "English"},
+		Secrets: repoconfig.Secrets{Allow: repoconfig.SecretAllow{Paths: []string{"fixtures/**"}, Stopwords: []string{"dummy"}}},
+		Source:  "organisation defaults",
 	})
 
 	tests := []struct {
@@ -65,11 +66,12 @@ func TestMerge(t *testing.T) {
 				Limits:            repoconfig.Limits{MaxFiles: intp(repoconfig.DefaultMaxFiles), MaxLines: intp(5000)},
 				Custom:            []repoconfig.CustomRule{{ID: "a", Pattern: "A", Message: "org a"}, {ID: "b", Pattern: "B", Message: "org b"}},
 				LLM:               repoconfig.LLM{Instructions: "Be kind.", Language: "English"},
+				Secrets:           repoconfig.Secrets{Allow: repoconfig.SecretAllow{Paths: []string{"fixtures/**"}, Stopwords: []string{"dummy"}}},
 				Source:            "organisation defaults",
 			},
 		},
 		{
-			name: "scalars replace, maps merge, lists replace, custom rules merge by id, instructions add up",
+			name: "scalars replace, maps merge, lists replace, custom rules merge by id, instructions and secret allow-lists add up",
 			repo: repoconfig.Config{
 				Version:           1,
 				ReviewersOn:       map[string]bool{"llm": true, "custom": false},
@@ -79,6 +81,7 @@ func TestMerge(t *testing.T) {
 				Limits:            repoconfig.Limits{MaxFiles: intp(0)},
 				Custom:            []repoconfig.CustomRule{{ID: "c", Pattern: "C", Message: "repo c"}, {ID: "a", Pattern: "AA", Message: "repo a"}},
 				LLM:               repoconfig.LLM{Instructions: "Use testify.", Language: "German"},
+				Secrets:           repoconfig.Secrets{Allow: repoconfig.SecretAllow{Paths: []string{"testdata/**"}, Values: []string{"^sk_test_"}}},
 				Source:            ".azreviewer.yaml from main",
 			},
 			want: repoconfig.Config{
@@ -93,8 +96,9 @@ func TestMerge(t *testing.T) {
 					{ID: "b", Pattern: "B", Message: "org b"},
 					{ID: "c", Pattern: "C", Message: "repo c"},
 				},
-				LLM:    repoconfig.LLM{Instructions: "Be kind.\n\nUse testify.", Language: "German"},
-				Source: ".azreviewer.yaml from main",
+				LLM:     repoconfig.LLM{Instructions: "Be kind.\n\nUse testify.", Language: "German"},
+				Secrets: repoconfig.Secrets{Allow: repoconfig.SecretAllow{Paths: []string{"fixtures/**", "testdata/**"}, Values: []string{"^sk_test_"}, Stopwords: []string{"dummy"}}},
+				Source:  ".azreviewer.yaml from main",
 			},
 		},
 	}
@@ -107,10 +111,12 @@ func TestMerge(t *testing.T) {
 			got.ReviewersOn["rules"] = false
 			got.Rules.Severity["test/skipped"] = "info"
 			got.Custom[0].ID = "changed"
+			got.Secrets.Allow.Paths[0] = "changed"
 			*got.Limits.MaxLines = 1
 			require.True(t, org.ReviewersOn["rules"])
 			require.Equal(t, reviewer.SeverityError, org.Rules.Severity["test/skipped"])
 			require.Equal(t, "a", org.Custom[0].ID)
+			require.Equal(t, "fixtures/**", org.Secrets.Allow.Paths[0])
 			require.Equal(t, 5000, *org.Limits.MaxLines)
 		})
 	}

@@ -30,11 +30,13 @@ const (
 	// AnalyzerPrefix + tool) on or off; the operator configures the tools.
 	AnalyzersName  = "analyzers"
 	AnalyzerPrefix = "analyzer/"
+	// SecretsName is the name of the secret scanner (package secrets).
+	SecretsName = "secrets"
 )
 
 // knownReviewers are the names accepted under reviewers, in the order
 // messages list them.
-var knownReviewers = []string{reviewer.RulesName, LLMName, CustomName, AnalyzersName}
+var knownReviewers = []string{reviewer.RulesName, SecretsName, LLMName, CustomName, AnalyzersName}
 
 // Defaults of [Defaults] and limits enforced by [Parse].
 const (
@@ -66,6 +68,12 @@ const (
 	// MaxLanguage is the longest [LLM.Language] [Parse] accepts, in
 	// characters.
 	MaxLanguage = 40
+	// MaxAllowEntries is the longest list each of secrets.allow's paths,
+	// values and stopwords may be.
+	MaxAllowEntries = 100
+	// MinStopword and MaxStopword bound the length of a secrets.allow
+	// stop word, in bytes: a shorter one would allow almost any value.
+	MinStopword, MaxStopword = 4, 200
 )
 
 // Config is a repository's review configuration: the content of
@@ -98,6 +106,8 @@ type Config struct {
 	Custom []CustomRule `yaml:"custom_rules,omitempty"`
 	// LLM configures the language-model reviewer.
 	LLM LLM `yaml:"llm,omitzero"`
+	// Secrets configures the secret scanner.
+	Secrets Secrets `yaml:"secrets,omitzero"`
 	// Source says where the configuration came from, for [Config.Describe],
 	// e.g. ".azreviewer.yaml from main". It is set by the caller, not read
 	// from the file; empty means the organisation's defaults.
@@ -142,6 +152,26 @@ type CustomRule struct {
 	Message string `yaml:"message"`
 }
 
+// Secrets configures the secret scanner.
+type Secrets struct {
+	// Allow lists what is not a secret.
+	Allow SecretAllow `yaml:"allow,omitzero"`
+}
+
+// SecretAllow lists what the secret scanner leaves quiet. Lists add up when
+// merged: a repository can allow more than its organisation, not less.
+type SecretAllow struct {
+	// Paths are doublestar globs (matched like [Config.Ignore]) of files
+	// the scanner does not read.
+	Paths []string `yaml:"paths,omitempty"`
+	// Values are Go (RE2) regular expressions; a found value one matches is
+	// not reported.
+	Values []string `yaml:"values,omitempty"`
+	// Stopwords are words of at least [MinStopword] bytes; a found value
+	// containing one, in any case, is not reported.
+	Stopwords []string `yaml:"stopwords,omitempty"`
+}
+
 // LLM configures the language-model reviewer.
 type LLM struct {
 	// Instructions are added to the reviewer's prompt.
@@ -174,6 +204,7 @@ func Defaults() Config {
 //   - lists replace: ignore and rules.disable in repo, when set (even to an
 //     empty list), replace org's entirely: repeat the organisation's
 //     entries to keep them;
+//   - secrets.allow's lists add up: org's entries, then repo's;
 //   - custom_rules merge by id: a repo rule replaces the org rule with the
 //     same id in place, the others are appended in repo order;
 //   - llm.instructions add up: org's, a blank line, then repo's, so a
@@ -198,6 +229,11 @@ func Merge(org, repo Config) Config {
 			Instructions: joinNonEmpty(org.LLM.Instructions, repo.LLM.Instructions),
 			Language:     cmp.Or(repo.LLM.Language, org.LLM.Language),
 		},
+		Secrets: Secrets{Allow: SecretAllow{
+			Paths:     addLists(org.Secrets.Allow.Paths, repo.Secrets.Allow.Paths),
+			Values:    addLists(org.Secrets.Allow.Values, repo.Secrets.Allow.Values),
+			Stopwords: addLists(org.Secrets.Allow.Stopwords, repo.Secrets.Allow.Stopwords),
+		}},
 		Source: cmp.Or(repo.Source, org.Source),
 	}
 	for _, r := range org.Custom {
@@ -220,6 +256,15 @@ func orList(repo, org []string) []string {
 		return append([]string{}, repo...)
 	}
 	return slices.Clone(org)
+}
+
+// addLists returns org's entries followed by repo's; nil when both are
+// empty.
+func addLists(org, repo []string) []string {
+	if len(org)+len(repo) == 0 {
+		return nil
+	}
+	return append(slices.Clone(org), repo...)
 }
 
 func (r CustomRule) clone() CustomRule {

@@ -28,9 +28,10 @@
 //	# .azreviewer.yaml
 //	version: 1                 # the file format; 1 is the only version (default 1)
 //
-//	# Reviewers on or off by name: rules (the built-in rules), llm (the
-//	# language-model reviewer), custom (custom_rules below), analyzers (every
-//	# external analyzer the operator configured). Default: all on.
+//	# Reviewers on or off by name: rules (the built-in rules), secrets (the
+//	# secret scanner), llm (the language-model reviewer), custom
+//	# (custom_rules below), analyzers (every external analyzer the operator
+//	# configured). Default: all on.
 //	reviewers:
 //	  rules: true
 //	  llm: false
@@ -67,6 +68,14 @@
 //	    paths: ["**/*.go"]     # optional: only these files (globs as above)
 //	    severity: info         # optional: info, warning (default) or error
 //	    message: "Open a work item instead of a TODO."
+//
+//	# What the secret scanner leaves quiet; these lists add to the
+//	# organisation's. A line can also say azreviewer:ignore.
+//	secrets:
+//	  allow:
+//	    paths: ["test/fixtures/**"]  # files not scanned (globs as above)
+//	    values: ["^sk_test_"]        # a found value matching one (RE2)
+//	    stopwords: ["dummy"]         # a found value containing one (4+ chars)
 //
 //	# The language-model reviewer.
 //	llm:

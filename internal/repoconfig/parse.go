@@ -458,6 +458,7 @@ func (d *decoder) config(root ast.Node, cfg *Config) {
 			})
 		}},
 		{"custom_rules", func(n ast.Node, path string) { cfg.Custom = d.customRules(n, path) }},
+		{"secrets", func(n ast.Node, path string) { d.secrets(n, path, &cfg.Secrets) }},
 		{"llm", func(n ast.Node, path string) {
 			d.mapping(n, path, "a mapping with instructions and language", []field{
 				{"instructions", func(n ast.Node, path string) {
@@ -530,6 +531,61 @@ func (d *decoder) rules(n ast.Node, path string, out *Rules) {
 			}
 		}},
 	})
+}
+
+// secrets decodes secrets: allow, with paths, values and stopwords.
+func (d *decoder) secrets(n ast.Node, path string, out *Secrets) {
+	d.mapping(n, path, "a mapping with allow", []field{
+		{"allow", func(n ast.Node, path string) {
+			d.mapping(n, path, "a mapping with paths, values and stopwords", []field{
+				{"paths", func(n ast.Node, path string) {
+					out.Allow.Paths = d.allowList(n, path, "a list of glob patterns, like [\"testdata/**\"]", d.glob)
+				}},
+				{"values", func(n ast.Node, path string) {
+					out.Allow.Values = d.allowList(n, path, "a list of regular expressions, like [\"^AKIA[A-Z0-9]{12}EXAMPLE$\"]", d.valuePattern)
+				}},
+				{"stopwords", func(n ast.Node, path string) {
+					out.Allow.Stopwords = d.allowList(n, path, "a list of words, like [\"dummy\"]", d.stopword)
+				}},
+			})
+		}},
+	})
+}
+
+// allowList decodes one list of secrets.allow, of at most MaxAllowEntries
+// entries each passing check.
+func (d *decoder) allowList(n ast.Node, path, what string, check func(item ast.Node, path, s string) bool) []string {
+	list, _ := d.strList(n, path, what, check)
+	if len(list) > MaxAllowEntries {
+		d.add(n, path, "has %d entries; the limit is %d", len(list), MaxAllowEntries)
+		return nil
+	}
+	return list
+}
+
+// valuePattern checks a secrets.allow.values regular expression.
+func (d *decoder) valuePattern(n ast.Node, path, s string) bool {
+	var pe *PatternError
+	switch _, _, err := compilePattern(s); {
+	case s == "":
+		d.add(n, path, "is empty; expected a regular expression")
+	case errors.As(err, &pe) && pe.Size > 0:
+		d.add(n, path, "%q is too large: %s", abbreviate(s, 80), pe.Reason)
+	case errors.As(err, &pe):
+		d.add(n, path, "%q is not a valid Go (RE2) regular expression: %s", abbreviate(s, 80), pe.Reason)
+	default:
+		return true
+	}
+	return false
+}
+
+// stopword checks a secrets.allow.stopwords entry.
+func (d *decoder) stopword(n ast.Node, path, s string) bool {
+	if len(s) < MinStopword || len(s) > MaxStopword || strings.TrimSpace(s) != s {
+		d.add(n, path, "%q: a stop word has %d to %d characters and no surrounding spaces", abbreviate(s, 80), MinStopword, MaxStopword)
+		return false
+	}
+	return true
 }
 
 // customRules decodes custom_rules.

@@ -27,7 +27,7 @@ func intp(v int) *int { return &v }
 func fullConfig() repoconfig.Config {
 	return repoconfig.Config{
 		Version:     1,
-		ReviewersOn: map[string]bool{"rules": true, "llm": false, "custom": true},
+		ReviewersOn: map[string]bool{"rules": true, "secrets": true, "llm": false, "custom": true},
 		Rules: repoconfig.Rules{
 			Disable:  []string{"debug/console-log"},
 			Severity: map[string]reviewer.Severity{"debug/go-print": reviewer.SeverityWarning, "custom/no-todo": reviewer.SeverityError},
@@ -49,6 +49,11 @@ func fullConfig() repoconfig.Config {
 			Instructions: "We use testify; prefer require over assert.\nBe brief.",
 			Language:     "English",
 		},
+		Secrets: repoconfig.Secrets{Allow: repoconfig.SecretAllow{
+			Paths:     []string{"test/fixtures/**"},
+			Values:    []string{`^AKIA[A-Z2-7]{12}EXAMPLE$`},
+			Stopwords: []string{"dummy"},
+		}},
 	}
 }
 
@@ -129,7 +134,7 @@ func TestParseInvalid(t *testing.T) {
 			`.azreviewer.yaml line 4, column 2: YAML syntax error: value is not allowed in this context`,
 		}},
 		{"invalid_unknown_key.yaml", []string{
-			`.azreviewer.yaml line 2, column 1: unknown key "severity_treshold" (did you mean "severity_threshold"?); the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, llm`,
+			`.azreviewer.yaml line 2, column 1: unknown key "severity_treshold" (did you mean "severity_threshold"?); the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, secrets, llm`,
 		}},
 		{"invalid_severity.yaml", []string{
 			`.azreviewer.yaml line 3, column 21: severity_threshold: "urgent" is not one of info, warning, error`,
@@ -152,7 +157,7 @@ func TestParseInvalid(t *testing.T) {
 		{"invalid_several.yaml", []string{
 			`.azreviewer.yaml line 1, column 10: version: 3 is not supported; the only version is 1`,
 			`.azreviewer.yaml line 3, column 10: reviewers.rules: expected true or false, got "yes"`,
-			`.azreviewer.yaml line 4, column 3: reviewers: unknown reviewer "lint"; the reviewers are rules, llm, custom, analyzers`,
+			`.azreviewer.yaml line 4, column 3: reviewers: unknown reviewer "lint"; the reviewers are rules, secrets, llm, custom, analyzers`,
 			`.azreviewer.yaml line 6, column 13: rules.disable[0]: "Debug Console" is not a rule id; rule ids look like "debug/console-log", or "custom/no-todo" for a custom rule`,
 			`.azreviewer.yaml line 7, column 32: rules.severity.debug/go-print: "urgent" is not one of info, warning, error`,
 			`.azreviewer.yaml line 8, column 21: severity_threshold: "high" is not one of info, warning, error`,
@@ -170,7 +175,7 @@ func TestParseInvalid(t *testing.T) {
 			`.azreviewer.yaml line 22, column 9: custom_rules[3].id: "ok" is already the id of custom_rules[2] (line 18); ids must be unique`,
 			`.azreviewer.yaml line 25, column 21: llm.instructions: expected a string, got a list`,
 			`.azreviewer.yaml line 25, column 29: llm: unknown key "tone"; the keys allowed here are instructions, language`,
-			`.azreviewer.yaml line 26, column 1: unknown key "extra"; the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, llm`,
+			`.azreviewer.yaml line 26, column 1: unknown key "extra"; the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, secrets, llm`,
 		}},
 	}
 	for _, tt := range tests {
@@ -224,6 +229,16 @@ func TestParseInvalidInline(t *testing.T) {
 			`.azreviewer.yaml line 1, column 10: ignore[0]: is empty; expected a glob pattern like "vendor/**"`},
 		{"bad severity key", "rules: {severity: {Loud: error}}\n",
 			`.azreviewer.yaml line 1, column 20: rules.severity: "Loud" is not a rule id; rule ids look like "debug/console-log", or "custom/no-todo" for a custom rule`},
+		{"allowed value not a regexp", "secrets: {allow: {values: [\"(\"]}}\n",
+			`.azreviewer.yaml line 1, column 28: secrets.allow.values[0]: "(" is not a valid Go (RE2) regular expression: missing closing ) in "("`},
+		{"allowed value too large", "secrets: {allow: {values: [\"[a-z]{1,999}\"]}}\n",
+			`.azreviewer.yaml line 1, column 28: secrets.allow.values[0]: "[a-z]{1,999}" is too large: it expands to more than 1000 instructions, the limit; shorten the repetition {1,999}`},
+		{"short stop word", "secrets: {allow: {stopwords: [ab]}}\n",
+			`.azreviewer.yaml line 1, column 31: secrets.allow.stopwords[0]: "ab": a stop word has 4 to 200 characters and no surrounding spaces`},
+		{"allowed path not a glob", "secrets: {allow: {paths: [\"a/[b\"]}}\n",
+			`.azreviewer.yaml line 1, column 27: secrets.allow.paths[0]: "a/[b" is not a valid glob pattern (check its brackets and braces); expected something like "vendor/**" or "**/*.min.js"`},
+		{"unknown secrets key", "secrets: {allowed: {}}\n",
+			`.azreviewer.yaml line 1, column 11: secrets: unknown key "allowed" (did you mean "allow"?); the keys allowed here are allow`},
 		{"multi-line language", "llm: {language: \"a\\nb\"}\n",
 			`.azreviewer.yaml line 1, column 17: llm.language: expected a language name like "English" on one line, of at most 40 characters`},
 	}

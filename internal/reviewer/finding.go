@@ -79,6 +79,10 @@ type Finding struct {
 	// for the second. [Run] fills it; [Finding.Fingerprint] uses it to tell
 	// identical findings in one file apart.
 	Repeat int `json:"repeat,omitempty"`
+	// FormerRules are rule ids under which earlier releases reported the same
+	// problem, such as the ids of a rule set since replaced. A thread posted
+	// for one of them ([Finding.Fingerprints]) is this finding's thread.
+	FormerRules []string `json:"former_rules,omitempty"`
 }
 
 // Fingerprint identifies the finding independently of its line numbers: it
@@ -98,6 +102,19 @@ func (f Finding) Fingerprint() string {
 		fp += "#" + strconv.Itoa(f.Repeat+1)
 	}
 	return fp
+}
+
+// Fingerprints returns [Finding.Fingerprint] followed by the fingerprints
+// the finding had under each of its [Finding.FormerRules]: every fingerprint
+// a thread posted for it may carry.
+func (f Finding) Fingerprints() []string {
+	out := []string{f.Fingerprint()}
+	for _, r := range f.FormerRules {
+		g := f
+		g.Rule, g.FormerRules = r, nil
+		out = append(out, g.Fingerprint())
+	}
+	return out
 }
 
 // baseFingerprint is the fingerprint without the repeat: the digest of the

@@ -144,9 +144,15 @@ func Run(ctx context.Context, pr *PullRequest, reviewers ...Reviewer) Result {
 		res.Findings[i].Repeat = 0 // numbered below, whatever the reviewer said
 	}
 	slices.SortFunc(res.Findings, compareFindings)
-	res.Findings = slices.Compact(res.Findings)
+	res.Findings = slices.CompactFunc(res.Findings, sameFinding)
 	numberRepeats(res.Findings)
 	return res
+}
+
+// sameFinding reports whether a and b are the same finding, field by field.
+func sameFinding(a, b Finding) bool {
+	return compareFindings(a, b) == 0 && a.Suggestion == b.Suggestion && a.Repeat == b.Repeat &&
+		slices.Equal(a.FormerRules, b.FormerRules)
 }
 
 // review calls one reviewer, turning a panic into an error.

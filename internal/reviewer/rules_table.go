@@ -1,7 +1,5 @@
 package reviewer
 
-import "strings"
-
 // Shared patterns and messages.
 const (
 	// credentialKey matches the end of a key or identifier that names a
@@ -40,92 +38,11 @@ func ruleTable() []ruleSpec {
 	pyFiles := exts(".py")
 	// docFiles are prose, where "=======" underlines a heading.
 	docFiles := exts(".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt")
-	// configFiles hold unquoted key=value or key: value settings.
-	configFiles := anyOf(
-		exts(".env", ".properties", ".ini", ".cfg", ".conf", ".yaml", ".yml"),
-		basePrefix(".env"),
-	)
 	// printingDirs hold programs whose job may be to print: commands,
 	// examples and scripts.
 	printingDirs := inDir("cmd", "example", "examples", "_examples", "testdata", "tools", "scripts", "bin")
 
 	return []ruleSpec{
-		// Hard-coded secrets. Messages never quote the value.
-		{
-			id:       "secret/aws-access-key",
-			severity: SeverityError,
-			message: "Hard-coded AWS access key ID. " +
-				"Remove it, deactivate the key in AWS IAM (it stays in the Git history), and load credentials from the environment or a secret store.",
-			hints:   []string{"akia", "asia"},
-			pattern: `(?:^|[^A-Za-z0-9])(?P<value>(?:AKIA|ASIA)[A-Z0-9]{16})(?:[^A-Za-z0-9]|$)`,
-			// AWS documents AKIAIOSFODNN7EXAMPLE; its look-alikes are examples.
-			reject: func(v string) bool { return strings.HasSuffix(v, "EXAMPLE") },
-		},
-		{
-			id:          "secret/private-key",
-			severity:    SeverityError,
-			message:     msgPrivateKey,
-			hints:       []string{"private key"},
-			pattern:     `-----BEGIN ` + privateKeyLabel,
-			end:         `-----END ` + privateKeyLabel,
-			endRequired: true, // a lone header is usually code that parses PEM
-		},
-		{
-			// A whole key on one line, as in JSON ("-----BEGIN…-----\nMIIE…").
-			id:       "secret/private-key",
-			severity: SeverityError,
-			message:  msgPrivateKey,
-			hints:    []string{"private key"},
-			pattern:  `-----BEGIN ` + privateKeyLabel + `(?:\\r|\\n|\s)+[A-Za-z0-9+/]{40}`,
-		},
-		{
-			id:       "secret/azure-storage-connection-string",
-			severity: SeverityError,
-			message: "Azure Storage connection string with an account key. " +
-				"Remove it, rotate the storage account key (it stays in the Git history), and use a managed identity or a secret store such as Azure Key Vault.",
-			hints:   []string{"accountkey="},
-			pattern: `(?i)DefaultEndpointsProtocol=https?;\s*AccountName=(?P<value>[^;\s"'` + "`" + `]+);\s*AccountKey=[a-z0-9+/]{20,}`,
-			// devstoreaccount1 is the storage emulator's public account.
-			reject: func(v string) bool { return strings.EqualFold(v, "devstoreaccount1") || isTemplated(v) },
-		},
-		{
-			id:       "secret/azure-shared-access-key",
-			severity: SeverityError,
-			message: "Azure connection string with a shared access key (Service Bus, Event Hubs, IoT Hub). " +
-				"Remove it, regenerate the key (it stays in the Git history), and use a managed identity or a secret store such as Azure Key Vault.",
-			hints:   []string{"sharedaccesskey="},
-			pattern: `(?i)(?:Endpoint=sb://|HostName=)[^;\s]+;\s*SharedAccessKeyName=[^;\s]+;\s*SharedAccessKey=[a-z0-9+/]{20,}`,
-		},
-		{
-			// password = "…", "password": "…", Token: `…`, api_key => '…'.
-			id:       "secret/hardcoded-credential",
-			severity: SeverityError,
-			message:  msgCredential,
-			hints:    []string{"pass", "secret", "key", "token", "credential"},
-			pattern:  `(?i)(?:^|[^a-z0-9_])["']?` + credentialKey + `["']?\s*(?:=|:=|:|=>)\s*` + quoted,
-			reject:   isPlaceholder,
-		},
-		{
-			// Unquoted settings: PASSWORD=… in .env, password: … in YAML.
-			id:       "secret/hardcoded-credential",
-			severity: SeverityError,
-			message:  msgCredential,
-			files:    configFiles,
-			hints:    []string{"pass", "secret", "key", "token", "credential"},
-			pattern: `(?i)^\s*(?:-\s+)?(?:export\s+)?` + credentialKey +
-				`\s*[=:]\s*(?P<value>[^\s"'#;!&*|>{\[][^\s#;]*)\s*(?:[#;].*)?$`,
-			reject: isPlaceholder,
-		},
-		{
-			// Password=… inside an ADO.NET or ODBC connection string.
-			id:       "secret/hardcoded-credential",
-			severity: SeverityError,
-			message:  msgCredential,
-			hints:    []string{"password=", "pwd="},
-			pattern:  `(?i)(?:server|data source|host)=[^;]+;.*(?:^|[;"'\s])(?:password|pwd)=(?P<value>[^;"'\s]+)`,
-			reject:   isPlaceholder,
-		},
-
 		// Merge-conflict markers: a whole added conflict is one finding.
 		{
 			id:       "conflict/marker",

@@ -11,6 +11,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 // Config tunes a [Worker]. Zero values take the documented defaults.
@@ -76,7 +77,7 @@ func (c Config) withDefaults() Config {
 	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
 	if len(c.Reviewers) == 0 {
-		c.Reviewers = []reviewer.Reviewer{reviewer.Rules()}
+		c.Reviewers = []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew()}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

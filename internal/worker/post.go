@@ -50,7 +50,9 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	}
 	current := make(map[string]bool, len(result.Findings))
 	for _, f := range result.Findings {
-		current[f.Fingerprint()] = true
+		for _, fp := range f.Fingerprints() {
+			current[fp] = true
+		}
 	}
 
 	ws := &writes{tracer: w.tracer}
@@ -62,8 +64,8 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	// the reviewers' order.
 	selected, notPosted := threadBudget(result.Findings, posted, w.cfg.MaxThreads)
 	for _, f := range result.Findings {
-		fp := f.Fingerprint()
-		if posted[fp] {
+		fp, done := threadOf(f, posted)
+		if done {
 			rep.AlreadyPosted++
 			continue
 		}
@@ -123,6 +125,19 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	return nil
 }
 
+// threadOf returns the fingerprint of f's thread: the first of
+// [reviewer.Finding.Fingerprints] in posted, and true; or f's own
+// fingerprint and false when none is posted.
+func threadOf(f reviewer.Finding, posted map[string]bool) (string, bool) {
+	fps := f.Fingerprints()
+	for _, fp := range fps {
+		if posted[fp] {
+			return fp, true
+		}
+	}
+	return fps[0], false
+}
+
 // threadBudget picks the findings to post: in order of severity, each
 // finding already posted (in posted) takes one of limit places and keeps its
 // thread; each other finding gets a place while one is left. It returns the
@@ -134,13 +149,13 @@ func threadBudget(findings []reviewer.Finding, posted map[string]bool, limit int
 	selected, left, seen := map[string]bool{}, map[reviewer.Severity]int{}, map[string]bool{}
 	used := 0
 	for _, f := range order {
-		fp := f.Fingerprint()
+		fp, done := threadOf(f, posted)
 		if seen[fp] {
 			continue
 		}
 		seen[fp] = true
 		switch {
-		case posted[fp]:
+		case done:
 			used++
 		case used < limit:
 			selected[fp] = true

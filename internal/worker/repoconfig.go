@@ -13,6 +13,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 // repoConfig reads .azreviewer.yaml from the target branch's commit of the
@@ -46,6 +47,9 @@ func (w *Worker) reviewersFor(cfg repoconfig.Config, files analyzers.Files) []re
 		if p, ok := r.(perReview); ok {
 			r = p.ForReview(cfg.LLM.Instructions, cfg.LLM.Language)
 		}
+		if s, ok := r.(*secrets.Scanner); ok {
+			r = allowing(s, cfg.Secrets.Allow)
+		}
 		available[r.Name()] = tracedReviewer{Reviewer: r, tracer: w.tracer}
 	}
 	for _, r := range analyzers.New(w.cfg.Analyzers, files) {
@@ -55,6 +59,17 @@ func (w *Worker) reviewersFor(cfg repoconfig.Config, files analyzers.Files) []re
 		available[custom.Name()] = tracedReviewer{Reviewer: custom, tracer: w.tracer}
 	}
 	return cfg.Reviewers(available)
+}
+
+// allowing returns s leaving quiet what allow allows. Parse has checked
+// allow; should it still not compile, s is kept as it is, reporting more
+// rather than less.
+func allowing(s *secrets.Scanner, allow repoconfig.SecretAllow) *secrets.Scanner {
+	out, err := s.WithAllow(secrets.Allow{Paths: allow.Paths, Values: allow.Values, Stopwords: allow.Stopwords})
+	if err != nil {
+		return s
+	}
+	return out
 }
 
 // configComment keeps the one comment about an invalid .azreviewer.yaml in

@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -52,6 +53,34 @@ custom_rules:
 		require.Contains(t, summary, "vendor/lib/lib.js")
 		require.Contains(t, summary, markdown.Text(".azreviewer.yaml from main"), "escaped: the branch name is the repository's")
 		require.Equal(t, "failed", rep.Status, "an error-severity finding is open")
+	})
+	t.Run("the file's secret allow-list silences the scanner", func(t *testing.T) {
+		t.Parallel()
+		tok := func(c string) string { return "ghp" + "_Xb3kq9ZrT2mWv8LpYc4NdH6sJfA1uE0gR7i" + c }
+		files := map[string]string{"/src/keys.go": "package src\n\nconst a = \"" + tok("A") + "\"\nconst b = \"" + tok("B") + "\"\n"}
+		for _, tc := range []struct {
+			name, file string
+			lines      []int
+		}{
+			{"without", "", []int{3, 4}},
+			{"with", "secrets: {allow: {values: ['7iA$']}}\n", []int{4}},
+		} {
+			base := map[string]string{}
+			if tc.file != "" {
+				base["/.azreviewer.yaml"] = tc.file
+			}
+			c := setupCoordinated(t, base, withBase(base, files))
+			_, err := c.new(t).Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+			require.NoError(t, err)
+			var lines []int
+			for _, th := range c.pr.Threads() {
+				if th.ThreadContext != nil && strings.Contains(*(*th.Comments)[0].Content, "secret/github-pat") {
+					lines = append(lines, *th.ThreadContext.RightFileStart.Line)
+				}
+			}
+			slices.Sort(lines)
+			require.Equal(t, tc.lines, lines, tc.name)
+		}
 	})
 	t.Run("an invalid file gets one comment and the defaults", func(t *testing.T) {
 		t.Parallel()

@@ -1,0 +1,274 @@
+package secrets
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/viper"
+	"github.com/zricethezav/gitleaks/v8/config"
+	"github.com/zricethezav/gitleaks/v8/detect"
+	gitleaksre "github.com/zricethezav/gitleaks/v8/regexp"
+	"github.com/zricethezav/gitleaks/v8/report"
+
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// Name is the [reviewer.Reviewer.Name] of the scanner, the name
+// .azreviewer.yaml switches it on and off by.
+const Name = "secrets"
+
+// RulePrefix starts the rule id of every finding: gitleaks' rule
+// "github-pat" reports as "secret/github-pat".
+const RulePrefix = "secret/"
+
+// Suppression comments, the same as the built-in rules': a line containing
+// ignoreMarker, or following a line containing ignoreNextMarker, gets no
+// finding. gitleaks' own "gitleaks:allow" also works.
+const (
+	ignoreMarker     = "azreviewer:ignore"
+	ignoreNextMarker = "azreviewer:ignore-next-line"
+)
+
+// azureRules are azreviewer's rules added to gitleaks' default set.
+//
+//go:embed rules.toml
+var azureRules string
+
+// Scanner is the secret scanner. It is safe for concurrent use; build one
+// with [New] and share it, since building compiles every rule.
+type Scanner struct {
+	det   *detect.Detector
+	kinds map[string]confidence
+	allow allowList
+}
+
+// New returns a Scanner with gitleaks' default rule set and azreviewer's
+// Azure rules.
+func New() (*Scanner, error) {
+	// A viper instance of its own: gitleaks' NewDetectorDefaultConfig uses
+	// viper's global one, which is not safe to share.
+	v := viper.New()
+	v.SetConfigType("toml")
+	if err := v.ReadConfig(strings.NewReader(config.DefaultConfig + "\n" + azureRules)); err != nil {
+		return nil, fmt.Errorf("secrets: reading the rule set: %w", err)
+	}
+	var vc config.ViperConfig
+	if err := v.Unmarshal(&vc); err != nil {
+		return nil, fmt.Errorf("secrets: reading the rule set: %w", err)
+	}
+	cfg, err := vc.Translate()
+	if err != nil {
+		return nil, fmt.Errorf("secrets: compiling the rule set: %w", err)
+	}
+	// The Azure storage emulator's account and key are public, documented
+	// values: a connection string naming the account is not a secret.
+	emulator := &config.Allowlist{
+		Description: "The Azure storage emulator's public account and key",
+		RegexTarget: "line",
+		Regexes:     []*gitleaksre.Regexp{gitleaksre.MustCompile(`(?i)AccountName=devstoreaccount1;`)},
+	}
+	if err := emulator.Validate(); err != nil {
+		return nil, fmt.Errorf("secrets: compiling the rule set: %w", err)
+	}
+	cfg.Allowlists = append(cfg.Allowlists, emulator)
+	// Key names that describe a credential rather than hold one.
+	describing := &config.Allowlist{
+		Description: "Key names that describe a credential rather than hold one",
+		RegexTarget: "match",
+		Regexes: []*gitleaksre.Regexp{gitleaksre.MustCompile(
+			`(?i)(?:passw(?:or)?d|pwd|secret|token|key)[_.-]?(?:hash(?:ed)?|digest|salt|type|kind|length|len|min|max|policy|regex|pattern|prompt|label|hint|field|param|header|ref|reference|version)["']?\s*(?:=|:=|:|=>)`)},
+	}
+	if err := describing.Validate(); err != nil {
+		return nil, fmt.Errorf("secrets: compiling the rule set: %w", err)
+	}
+	for _, id := range []string{"generic-api-key", "password-assignment", "password-in-config"} {
+		r := cfg.Rules[id]
+		r.Allowlists = append(r.Allowlists, describing)
+		cfg.Rules[id] = r
+	}
+	det := detect.NewDetector(cfg)
+	// Only what is written: no base64 or URL decoding passes, which would
+	// multiply the work an attacker's pull request can ask for.
+	det.MaxDecodeDepth = 0
+	kinds := make(map[string]confidence, len(cfg.Rules))
+	for id, r := range cfg.Rules {
+		kinds[id] = ruleConfidence(r)
+	}
+	return &Scanner{det: det, kinds: kinds}, nil
+}
+
+// MustNew is [New] for callers that cannot handle its error: it panics if
+// the embedded rule set does not compile, which the package's tests rule
+// out.
+func MustNew() *Scanner {
+	s, err := New()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Name returns [Name].
+func (*Scanner) Name() string { return Name }
+
+// WithAllow returns a Scanner that shares s's rules and also leaves quiet
+// what a allows, on top of what s allows. It fails when a value pattern or
+// a glob of a is not valid.
+func (s *Scanner) WithAllow(a Allow) (*Scanner, error) {
+	list, err := a.compile()
+	if err != nil {
+		return nil, err
+	}
+	out := *s
+	out.allow = s.allow.join(list)
+	return &out, nil
+}
+
+// RuleCount returns how many rules the scanner applies.
+func (s *Scanner) RuleCount() int { return len(s.kinds) }
+
+// Review flags the added lines of pr that hold a credential.
+func (s *Scanner) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
+	var out []reviewer.Finding
+	for i := range pr.Files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f := &pr.Files[i]
+		if f.Skipped != "" || len(f.Hunks) == 0 || s.allow.path(f.Path) {
+			continue
+		}
+		out = append(out, s.file(ctx, f)...)
+	}
+	return out, ctx.Err()
+}
+
+// file scans the added lines of one file, as one text in which each run of
+// consecutive added lines is set apart from the next by an empty line.
+func (s *Scanner) file(ctx context.Context, f *reviewer.FileDiff) []reviewer.Finding {
+	var t text
+	for i := range f.Hunks {
+		prev, prevNo := "", -1
+		for _, l := range f.Hunks[i].Lines {
+			if l.Kind == reviewer.Deleted {
+				continue
+			}
+			if l.Kind == reviewer.Added {
+				quiet := strings.Contains(l.Text, ignoreMarker) || prevNo == l.New-1 && strings.Contains(prev, ignoreNextMarker)
+				t.add(l.New, l.Text, quiet)
+			}
+			prev, prevNo = l.Text, l.New
+		}
+	}
+	if len(t.lines) == 0 {
+		return nil
+	}
+	class := classify(f.Path)
+	var out []reviewer.Finding
+	for _, gf := range s.detect(ctx, f.Path, t.b.String()) {
+		from, to, ok := t.span(secretLines(gf))
+		if !ok || t.lines[from].quiet || s.allow.value(gf.Secret) {
+			continue
+		}
+		kind := s.kinds[gf.RuleID]
+		sev, report := kind.severity(class)
+		if !report {
+			continue
+		}
+		out = append(out, reviewer.Finding{
+			Path:        f.Path,
+			StartLine:   t.lines[from].no,
+			EndLine:     t.lines[to].no,
+			Rule:        RulePrefix + gf.RuleID,
+			Severity:    sev,
+			Message:     kind.message(gf.Description),
+			FormerRules: formerRules(gf.RuleID),
+		})
+	}
+	return strongest(out)
+}
+
+// detect runs gitleaks on one text of the file at path.
+func (s *Scanner) detect(ctx context.Context, path, raw string) []report.Finding {
+	return s.det.DetectContext(ctx, detect.Fragment{Raw: raw, FilePath: strings.TrimPrefix(path, "/")})
+}
+
+// secretLines returns the 0-based lines of the detector's text that hold
+// the secret of f, which may be fewer than its match covers: a rule may
+// match from a command's name lines before the credential.
+func secretLines(f report.Finding) (int, int) {
+	i := strings.Index(f.Match, f.Secret)
+	if f.Secret == "" || i < 0 {
+		return f.StartLine, f.EndLine
+	}
+	from := f.StartLine + strings.Count(f.Match[:i], "\n")
+	return from, from + strings.Count(f.Secret, "\n")
+}
+
+// text is the added lines of a file, joined for the detector.
+type text struct {
+	b     strings.Builder
+	lines []textLine
+}
+
+// textLine is one line of a text: an added line, or (no 0) the empty line
+// that ends a run.
+type textLine struct {
+	no    int
+	quiet bool
+}
+
+// add appends new-side line no to t, first closing the current run when no
+// does not follow its last line. Every line ends with "\n": gitleaks takes
+// the whole text for the line of a match on an unterminated last line, and
+// an allow-list that tests the line would then test every line.
+func (t *text) add(no int, line string, quiet bool) {
+	if n := len(t.lines); n > 0 && t.lines[n-1].no != no-1 {
+		t.b.WriteByte('\n')
+		t.lines = append(t.lines, textLine{})
+	}
+	t.b.WriteString(line)
+	t.b.WriteByte('\n')
+	t.lines = append(t.lines, textLine{no: no, quiet: quiet})
+}
+
+// span maps the 0-based lines from..to of a detector finding to indexes of
+// t.lines, cut at the end of the run where it starts, since the lines
+// between runs are not part of the pull request's change.
+func (t *text) span(from, to int) (int, int, bool) {
+	for from < len(t.lines) && t.lines[from].no == 0 {
+		from++
+	}
+	if from >= len(t.lines) {
+		return 0, 0, false
+	}
+	to = min(max(to, from), len(t.lines)-1)
+	for i := from + 1; i <= to; i++ {
+		if t.lines[i].no == 0 {
+			return from, i - 1, true
+		}
+	}
+	return from, to, true
+}
+
+// strongest keeps, of the findings that flag the same lines, the most
+// severe one (the first of equals).
+func strongest(fs []reviewer.Finding) []reviewer.Finding {
+	type lines struct{ from, to int }
+	best := make(map[lines]int, len(fs))
+	out := fs[:0]
+	for _, f := range fs {
+		k := lines{f.StartLine, f.EndLine}
+		i, seen := best[k]
+		switch {
+		case !seen:
+			best[k] = len(out)
+			out = append(out, f)
+		case f.Severity.Rank() > out[i].Severity.Rank():
+			out[i] = f
+		}
+	}
+	return out
+}
