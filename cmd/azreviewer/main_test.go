@@ -32,14 +32,14 @@ func TestDemo(t *testing.T) {
 
 	got := out.String()
 	for _, want := range []string{
-		"/config/settings.yaml:3 ", "secret/aws-access-key",
-		"/config/settings.yaml:6 ", "secret/hardcoded-credential",
+		"/config/settings.yaml:3 ", "secret/aws-access-token",
+		"/config/settings.yaml:6 ", "secret/password-assignment",
 		"/internal/store/store.go:16", "debug/go-print",
 		"/scripts/report.py:2 ", "conflict/marker",
 		"/src/cart.js:2 ", "debug/console-log",
 		"/src/cart.test.js:4 ", "test/focused",
 		"summary thread:", "POST /webhooks/azure-devops", "review pull request",
-		"pull request status azreviewer/review: failed — 5 open findings at error or above",
+		"pull request status azreviewer/review: failed — 4 open findings at error or above",
 		"review complete: 8 finding threads and a summary posted",
 	} {
 		require.Contains(t, got, want)

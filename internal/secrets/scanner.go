@@ -1,9 +1,11 @@
 package secrets
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/viper"
@@ -167,7 +169,13 @@ func (s *Scanner) file(ctx context.Context, f *reviewer.FileDiff) []reviewer.Fin
 	}
 	class := classify(f.Path)
 	var out []reviewer.Finding
-	for _, gf := range s.detect(ctx, f.Path, t.b.String()) {
+	found := s.detect(ctx, f.Path, t.b.String())
+	// gitleaks applies its rules in map order: sort, so that equal findings
+	// are chosen between the same way every time.
+	slices.SortFunc(found, func(a, b report.Finding) int {
+		return cmp.Or(cmp.Compare(a.StartLine, b.StartLine), cmp.Compare(a.RuleID, b.RuleID))
+	})
+	for _, gf := range found {
 		from, to, ok := t.span(secretLines(gf))
 		if !ok || t.lines[from].quiet || s.allow.value(gf.Secret) {
 			continue
@@ -254,7 +262,7 @@ func (t *text) span(from, to int) (int, int, bool) {
 }
 
 // strongest keeps, of the findings that flag the same lines, the most
-// severe one (the first of equals).
+// severe one (the first of equals, in file's order: by line, then rule id).
 func strongest(fs []reviewer.Finding) []reviewer.Finding {
 	type lines struct{ from, to int }
 	best := make(map[lines]int, len(fs))

@@ -172,7 +172,7 @@ func TestThreadsPerReviewCapped(t *testing.T) {
 // and a later review keeps the threads already posted within the cap.
 func TestThreadCapPostsTheMostSevereFirst(t *testing.T) {
 	t.Parallel()
-	head := "console.log(1);\nconsole.log(2);\nconsole.log(3);\nconst k = \"AKIAQ7N3WXYZ4R2MPLKD\";\nconsole.log(4);\nconst j = \"AKIAZZ9KQ2M4X7WVBNCE\";\n"
+	head := "console.log(1);\nconsole.log(2);\nconsole.log(3);\nconst k = \"AKIAQ7N3WXYZ4R2MPLKD\";\nconsole.log(4);\nconst j = \"AKIAZZ6KQ2M4X7WVBNCE\";\n"
 	b := setupWith(t, map[string]string{"/src/app.js": "\n"}, map[string]string{"/src/app.js": "\n" + head},
 		func(_ *azdo.Config, w *worker.Config) { w.MaxThreads = 3 })
 	rep, err := b.worker.Review(context.Background(), b.req)
@@ -184,7 +184,7 @@ func TestThreadCapPostsTheMostSevereFirst(t *testing.T) {
 			rules = append(rules, r)
 		}
 	}
-	require.ElementsMatch(t, []string{"secret/aws-access-key", "secret/aws-access-key", "debug/console-log"}, rules)
+	require.ElementsMatch(t, []string{"secret/aws-access-token", "secret/aws-access-token", "debug/console-log"}, rules)
 	_, _, summary := postedComments(t, b)
 	require.Contains(t, summary, "**3 more findings not posted** (at most 3 threads per review, the most severe first): 3 warnings.")
 
