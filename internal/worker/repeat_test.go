@@ -36,6 +36,22 @@ func findingThreads(t *testing.T, b *bundle) (all, fixed []string) {
 	return all, fixed
 }
 
+// addFindingThread adds to b's pull request an active finding thread on
+// line of path, as an earlier release posted it, with fingerprint fp.
+func addFindingThread(b *bundle, path string, line, endOffset int, fp, rule, severity string) {
+	active, text := git.CommentThreadStatusValues.Active, git.CommentTypeValues.Text
+	b.sim.Org.PullRequest(b.req.PullRequestID).AddThread(b.sim.User, git.GitPullRequestCommentThread{
+		Comments: &[]git.Comment{{ParentCommentId: new(int), Content: new("**" + severity + "** `" + rule + "`: remove it"), CommentType: &text}},
+		Status:   &active,
+		ThreadContext: &git.CommentThreadContext{
+			FilePath:       &path,
+			RightFileStart: &git.CommentPosition{Line: new(line), Offset: new(1)},
+			RightFileEnd:   &git.CommentPosition{Line: new(line), Offset: new(endOffset)},
+		},
+		Properties: map[string]string{worker.PropFingerprint: fp, worker.PropRule: rule, worker.PropSeverity: severity},
+	})
+}
+
 // TestRepeatedFindingsGetAThreadEach: two identical findings in one file get
 // two threads, which later reviews recognise when nothing moved and when
 // lines were added above them; removing the second resolves only its thread.
@@ -81,17 +97,7 @@ func TestThreadOfEarlierReleaseIsRecognised(t *testing.T) {
 	t.Parallel()
 	const top = "export const a = 1;\n"
 	b := setupWith(t, map[string]string{"/src/app.js": top}, map[string]string{"/src/app.js": top + here + here})
-	active, text, path := git.CommentThreadStatusValues.Active, git.CommentTypeValues.Text, "/src/app.js"
-	b.sim.Org.PullRequest(b.req.PullRequestID).AddThread(b.sim.User, git.GitPullRequestCommentThread{
-		Comments: &[]git.Comment{{ParentCommentId: new(int), Content: new("**warning** `debug/console-log`: remove it"), CommentType: &text}},
-		Status:   &active,
-		ThreadContext: &git.CommentThreadContext{
-			FilePath:       &path,
-			RightFileStart: &git.CommentPosition{Line: new(2), Offset: new(1)},
-			RightFileEnd:   &git.CommentPosition{Line: new(2), Offset: new(22)},
-		},
-		Properties: map[string]string{worker.PropFingerprint: hereFingerprint, worker.PropRule: "debug/console-log", worker.PropSeverity: "warning"},
-	})
+	addFindingThread(b, "/src/app.js", 2, 22, hereFingerprint, "debug/console-log", "warning")
 
 	rep, err := b.worker.Review(context.Background(), b.req)
 	require.NoError(t, err)

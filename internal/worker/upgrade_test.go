@@ -4,10 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/stretchr/testify/require"
-
-	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // TestSecretThreadOfEarlierReleaseIsRecognised: a thread the hand-written
@@ -24,17 +21,7 @@ func TestSecretThreadOfEarlierReleaseIsRecognised(t *testing.T) {
 		formerFingerprint = "02050ec86dd485eff7e0b3782a52a385"
 	)
 	b := setupWith(t, map[string]string{}, map[string]string{"/src/app.go": head})
-	active, text, path := git.CommentThreadStatusValues.Active, git.CommentTypeValues.Text, "/src/app.go"
-	b.sim.Org.PullRequest(b.req.PullRequestID).AddThread(b.sim.User, git.GitPullRequestCommentThread{
-		Comments: &[]git.Comment{{ParentCommentId: new(int), Content: new("**error** `secret/hardcoded-credential`: remove it"), CommentType: &text}},
-		Status:   &active,
-		ThreadContext: &git.CommentThreadContext{
-			FilePath:       &path,
-			RightFileStart: &git.CommentPosition{Line: new(3), Offset: new(1)},
-			RightFileEnd:   &git.CommentPosition{Line: new(3), Offset: new(58)},
-		},
-		Properties: map[string]string{worker.PropFingerprint: formerFingerprint, worker.PropRule: "secret/hardcoded-credential", worker.PropSeverity: "error"},
-	})
+	addFindingThread(b, "/src/app.go", 3, 58, formerFingerprint, "secret/hardcoded-credential", "error")
 	for _, step := range []string{"first review after the upgrade", "again"} {
 		rep, err := b.worker.Review(context.Background(), b.req)
 		require.NoError(t, err, step)
