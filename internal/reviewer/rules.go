@@ -48,7 +48,11 @@ type ruleSpec struct {
 	// reject, when set, is called with each capture group named "value"
 	// that a match sets; a match whose value it rejects does not count.
 	reject func(value string) bool
-	// code ignores whole-line comments (see isComment).
+	// code matches pattern against the line's code view, where comments
+	// and string contents are blanked (see lexer.go), so a match inside a
+	// comment, a docstring or a string literal does not count; in a
+	// language the lexer does not know, whole-line comments are skipped
+	// (see isComment). unless and unlessPrev still see the whole line.
 	code bool
 }
 
@@ -149,16 +153,21 @@ func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error
 			continue
 		}
 		info := newFileInfo(f.Path)
+		info.generated = info.generated || hasGeneratedHeader(f)
 		sc.rules = sc.rules[:0]
+		code := false
 		for j := range s.rules {
 			if r := &s.rules[j]; r.files == nil || r.files(info) {
 				sc.rules = append(sc.rules, r)
+				code = code || r.code
 			}
 		}
 		if len(sc.rules) == 0 {
 			continue
 		}
 		sc.path = f.Path
+		sc.sx, sc.lexing = syntaxFor(f.Path)
+		sc.lexing = sc.lexing && code && !sc.anyLine
 		for j := range f.Hunks {
 			sc.hunk(&f.Hunks[j])
 		}
@@ -169,10 +178,16 @@ func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error
 // scanner applies the rules selected for one file to its runs of added
 // lines. Its buffers are reused from run to run.
 type scanner struct {
-	path     string
-	rules    []*rule
-	run      []runLine
-	lower    []byte // the run's lines in ASCII lower case, back to back
+	path  string
+	rules []*rule
+	run   []runLine
+	lower []byte // the run's lines in ASCII lower case, back to back
+	code  []byte // the run's code views, back to back, when lexing
+	// sx is the file's syntax; lexing says whether the rules match the
+	// code views of its lines (a code rule applies and the lexer knows the
+	// language).
+	sx       syntax
+	lexing   bool
 	covered  []span // findings of this run, by rule id
 	prev     string // the new-side line before the run
 	hasPrev  bool   // whether the diff shows that line
@@ -184,9 +199,11 @@ type scanner struct {
 
 // runLine is one line of a run of consecutive added lines.
 type runLine struct {
-	no     int
-	text   string
-	lo, hi int // the line's bytes in scanner.lower
+	no       int
+	text     string
+	code     string // the code view, when lexing; else text
+	lo, hi   int    // the line's bytes in scanner.lower
+	clo, chi int    // the line's bytes in scanner.code
 }
 
 // span is a range of run indexes flagged under a rule id.
@@ -196,8 +213,13 @@ type span struct {
 }
 
 // hunk splits a hunk into runs of consecutive added lines and scans each.
+//
+// When lexing, the hunk's context and added lines are lexed in order from
+// the hunk's StartState (deleted lines are not on the new side), so a
+// comment or string opened on one line is known on the next.
 func (sc *scanner) hunk(h *Hunk) {
 	prevText, prevNo := "", -1
+	st := h.StartState
 	sc.run = sc.run[:0]
 	for _, l := range h.Lines {
 		switch l.Kind {
@@ -210,9 +232,19 @@ func (sc *scanner) hunk(h *Hunk) {
 			if len(sc.run) == 0 {
 				sc.prev, sc.hasPrev = prevText, prevNo == l.New-1
 			}
-			sc.run = append(sc.run, runLine{no: l.New, text: l.Text})
+			rl := runLine{no: l.New, text: l.Text, code: l.Text}
+			if sc.lexing {
+				rl.clo = len(sc.code)
+				sc.code = append(sc.code, l.Text...)
+				rl.chi = len(sc.code)
+				st = sc.sx.lex(l.Text, st, sc.code[rl.clo:rl.chi])
+			}
+			sc.run = append(sc.run, rl)
 		default:
 			sc.scanRun()
+			if sc.lexing {
+				st = sc.sx.lex(l.Text, st, nil)
+			}
 		}
 		prevText, prevNo = l.Text, l.New
 	}
@@ -225,12 +257,17 @@ func (sc *scanner) scanRun() {
 		return
 	}
 	sc.lower = sc.lower[:0]
+	code := string(sc.code) // one string for the run's code views
 	for i := range sc.run {
 		l := &sc.run[i]
 		l.lo = len(sc.lower)
 		sc.lower = appendLower(sc.lower, l.text)
 		l.hi = len(sc.lower)
+		if sc.lexing {
+			l.code = code[l.clo:l.chi]
+		}
 	}
+	sc.code = sc.code[:0]
 	sc.covered = sc.covered[:0]
 	for _, r := range sc.rules {
 		if r.endRe != nil {
@@ -281,10 +318,20 @@ func (sc *scanner) fires(r *rule, i int) bool {
 			return false
 		}
 	}
-	if sc.isCovered(r.id, i) || (r.code && !sc.anyLine && isComment(l.text)) {
+	if sc.isCovered(r.id, i) {
 		return false
 	}
-	if !r.matches(l.text) {
+	// A code rule matches the code view; without one (a language the
+	// lexer does not know), it skips whole-line comments.
+	view := l.text
+	if r.code && !sc.anyLine {
+		if sc.lexing {
+			view = l.code
+		} else if isComment(l.text) {
+			return false
+		}
+	}
+	if !r.matches(l.text, view) {
 		return false
 	}
 	prev, hasPrev := sc.prev, sc.hasPrev
@@ -297,14 +344,17 @@ func (sc *scanner) fires(r *rule, i int) bool {
 	return !(hasPrev && r.unlessPrev != nil && r.unlessPrev.MatchString(prev))
 }
 
-// matches applies the rule's patterns to one line.
-func (r *rule) matches(text string) bool {
+// matches applies the rule's patterns to one line: unless to its text,
+// which holds its comments (eslint-disable-line, nolint), and pattern to
+// view, its code view for a code rule and its text otherwise.
+func (r *rule) matches(text, view string) bool {
 	if r.unlessRe != nil && r.unlessRe.MatchString(text) {
 		return false
 	}
 	if len(r.values) == 0 {
-		return r.re.MatchString(text)
+		return r.re.MatchString(view)
 	}
+	text = view
 	for _, m := range r.re.FindAllStringSubmatchIndex(text, -1) {
 		for _, g := range r.values {
 			if lo, hi := m[2*g], m[2*g+1]; lo >= 0 && !r.reject(text[lo:hi]) {

@@ -11,8 +11,9 @@ import (
 )
 
 // TestRuleTable checks the rule table: every entry compiles, ids are
-// well-formed, entries sharing an id share its severity, messages are
-// sentences, and every id has a fixture in testdata/rules that expects it.
+// well-formed, messages are sentences, and every id has a fixture in
+// testdata/rules that expects it at each of its entries' severities
+// (entries of one id may differ in severity by confidence).
 func TestRuleTable(t *testing.T) {
 	t.Parallel()
 	specs := ruleTable()
@@ -29,13 +30,8 @@ func TestRuleTable(t *testing.T) {
 	}
 
 	idFormat := regexp.MustCompile(`^[a-z]+/[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	severities := map[string]Severity{}
 	for _, s := range specs {
 		require.Regexp(t, idFormat, s.id)
-		if sev, ok := severities[s.id]; ok {
-			require.Equal(t, sev, s.severity, "entries of %s disagree on severity", s.id)
-		}
-		severities[s.id] = s.severity
 		require.True(t, strings.HasSuffix(s.message, "."), "%s: message is a sentence", s.id)
 		require.Contains(t, fixtures.String(), " "+s.id+" "+string(s.severity)+"\n", "%s has a fixture", s.id)
 	}
