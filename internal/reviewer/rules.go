@@ -40,6 +40,11 @@ type ruleSpec struct {
 	// endRequired drops a block whose end is not among the added lines;
 	// otherwise its opening line is flagged alone.
 	endRequired bool
+	// acrossContext lets a block enclose context lines of its hunk (one
+	// side of a merge conflict often equals the base): the finding then
+	// spans the block's first run of added lines, and the whole block
+	// counts as covered.
+	acrossContext bool
 	// unless suppresses a match when the line also matches it.
 	unless string
 	// unlessPrev suppresses a match when the previous new-side line (when
@@ -175,8 +180,9 @@ func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error
 	return sc.findings, nil
 }
 
-// scanner applies the rules selected for one file to its runs of added
-// lines. Its buffers are reused from run to run.
+// scanner applies the rules selected for one file to its hunks, one run of
+// consecutive new-side lines (context and added) at a time; only added
+// lines are flagged. Its buffers are reused from run to run.
 type scanner struct {
 	path  string
 	rules []*rule
@@ -189,17 +195,16 @@ type scanner struct {
 	sx       syntax
 	lexing   bool
 	covered  []span // findings of this run, by rule id
-	prev     string // the new-side line before the run
-	hasPrev  bool   // whether the diff shows that line
 	findings []Finding
 	// anyLine also flags comment lines and lines an azreviewer:ignore
 	// comment covers (SecretRules).
 	anyLine bool
 }
 
-// runLine is one line of a run of consecutive added lines.
+// runLine is one line of a run of consecutive new-side lines.
 type runLine struct {
 	no       int
+	added    bool
 	text     string
 	code     string // the code view, when lexing; else text
 	lo, hi   int    // the line's bytes in scanner.lower
@@ -212,41 +217,30 @@ type span struct {
 	from, to int
 }
 
-// hunk splits a hunk into runs of consecutive added lines and scans each.
+// hunk scans a hunk's new-side lines (context and added, in order) as one
+// run; a hand-built hunk whose line numbers jump is split where they do.
 //
-// When lexing, the hunk's context and added lines are lexed in order from
-// the hunk's StartState (deleted lines are not on the new side), so a
-// comment or string opened on one line is known on the next.
+// When lexing, the lines are lexed in order from the hunk's StartState
+// (deleted lines are not on the new side), so a comment or string opened on
+// one line is known on the next.
 func (sc *scanner) hunk(h *Hunk) {
-	prevText, prevNo := "", -1
 	st := h.StartState
 	sc.run = sc.run[:0]
 	for _, l := range h.Lines {
-		switch l.Kind {
-		case Deleted:
+		if l.Kind == Deleted {
 			continue
-		case Added:
-			if n := len(sc.run); n > 0 && sc.run[n-1].no != l.New-1 {
-				sc.scanRun()
-			}
-			if len(sc.run) == 0 {
-				sc.prev, sc.hasPrev = prevText, prevNo == l.New-1
-			}
-			rl := runLine{no: l.New, text: l.Text, code: l.Text}
-			if sc.lexing {
-				rl.clo = len(sc.code)
-				sc.code = append(sc.code, l.Text...)
-				rl.chi = len(sc.code)
-				st = sc.sx.lex(l.Text, st, sc.code[rl.clo:rl.chi])
-			}
-			sc.run = append(sc.run, rl)
-		default:
-			sc.scanRun()
-			if sc.lexing {
-				st = sc.sx.lex(l.Text, st, nil)
-			}
 		}
-		prevText, prevNo = l.Text, l.New
+		if n := len(sc.run); n > 0 && sc.run[n-1].no != l.New-1 {
+			sc.scanRun()
+		}
+		rl := runLine{no: l.New, added: l.Kind == Added, text: l.Text, code: l.Text}
+		if sc.lexing {
+			rl.clo = len(sc.code)
+			sc.code = append(sc.code, l.Text...)
+			rl.chi = len(sc.code)
+			st = sc.sx.lex(l.Text, st, sc.code[rl.clo:rl.chi])
+		}
+		sc.run = append(sc.run, rl)
 	}
 	sc.scanRun()
 }
@@ -275,7 +269,7 @@ func (sc *scanner) scanRun() {
 		} else {
 			for i := range sc.run {
 				if sc.fires(r, i) {
-					sc.emit(r, i, i)
+					sc.emit(r, i, i, i)
 				}
 			}
 		}
@@ -287,26 +281,42 @@ func (sc *scanner) scanRun() {
 func (sc *scanner) scanBlocks(r *rule) {
 	open := -1
 	for i := range sc.run {
+		if !sc.run[i].added {
+			if open >= 0 && !r.acrossContext {
+				if !r.endRequired {
+					sc.emit(r, open, open, open)
+				}
+				open = -1
+			}
+			continue
+		}
 		if open >= 0 && r.endRe.MatchString(sc.run[i].text) {
-			sc.emit(r, open, i)
+			to := open // the block's first run of added lines ends at to
+			for to < i && sc.run[to+1].added {
+				to++
+			}
+			sc.emit(r, open, to, i)
 			open = -1
 			continue
 		}
 		if sc.fires(r, i) {
 			if open >= 0 && !r.endRequired {
-				sc.emit(r, open, open)
+				sc.emit(r, open, open, open)
 			}
 			open = i
 		}
 	}
 	if open >= 0 && !r.endRequired {
-		sc.emit(r, open, open)
+		sc.emit(r, open, open, open)
 	}
 }
 
 // fires reports whether rule r flags line i of the run.
 func (sc *scanner) fires(r *rule, i int) bool {
 	l := &sc.run[i]
+	if !l.added {
+		return false
+	}
 	if len(r.hintBytes) > 0 {
 		low, hit := sc.lower[l.lo:l.hi], false
 		for _, h := range r.hintBytes {
@@ -334,9 +344,9 @@ func (sc *scanner) fires(r *rule, i int) bool {
 	if !r.matches(l.text, view) {
 		return false
 	}
-	prev, hasPrev := sc.prev, sc.hasPrev
-	if i > 0 {
-		prev, hasPrev = sc.run[i-1].text, true
+	prev, hasPrev := "", i > 0
+	if hasPrev {
+		prev = sc.run[i-1].text
 	}
 	if !sc.anyLine && (strings.Contains(l.text, ignoreMarker) || hasPrev && strings.Contains(prev, ignoreNextMarker)) {
 		return false
@@ -375,9 +385,10 @@ func (sc *scanner) isCovered(id string, i int) bool {
 	return false
 }
 
-// emit records a finding of rule r over run lines from..to.
-func (sc *scanner) emit(r *rule, from, to int) {
-	sc.covered = append(sc.covered, span{id: r.id, from: from, to: to})
+// emit records a finding of rule r over run lines from..to, and marks
+// from..cover as covered by it.
+func (sc *scanner) emit(r *rule, from, to, cover int) {
+	sc.covered = append(sc.covered, span{id: r.id, from: from, to: cover})
 	sc.findings = append(sc.findings, Finding{
 		Path:      sc.path,
 		StartLine: sc.run[from].no,

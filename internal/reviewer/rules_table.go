@@ -165,7 +165,8 @@ func ruleTable() []ruleSpec {
 		},
 
 		// Merge-conflict markers. A complete added conflict, <<<<<<< to
-		// >>>>>>> within one run of added lines, is one error finding; a
+		// >>>>>>> within one hunk (a side equal to the base shows as
+		// context lines inside it), is one error finding; a
 		// marker line outside one is a warning (it may be half of a
 		// conflict whose rest is not in the diff, or text shaped like one).
 		// They fire in every file, string literal or not: a marker at the
@@ -173,13 +174,14 @@ func ruleTable() []ruleSpec {
 		// Quiet: "=======" alone in prose (a heading underline), and
 		// markers not at the start of the line.
 		{
-			id:          "conflict/marker",
-			severity:    SeverityError,
-			message:     msgConflict,
-			hints:       []string{"<<<<<<<"},
-			pattern:     `^<<<<<<<(?:\s|$)`,
-			end:         `^>>>>>>>(?:\s|$)`,
-			endRequired: true,
+			id:            "conflict/marker",
+			severity:      SeverityError,
+			message:       msgConflict,
+			hints:         []string{"<<<<<<<"},
+			pattern:       `^<<<<<<<(?:\s|$)`,
+			end:           `^>>>>>>>(?:\s|$)`,
+			endRequired:   true,
+			acrossContext: true,
 		},
 		{
 			id:       "conflict/marker",
