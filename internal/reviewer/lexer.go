@@ -111,11 +111,54 @@ type syntax struct {
 	backquote backquote
 	// regex: JavaScript regular-expression literals (/…/flags).
 	regex bool
+	// special marks the bytes that may start a token the lexer acts on in
+	// code; the others (and spaces) are skipped in a tight loop (see
+	// withSpecial).
+	special [256]bool
+}
+
+// withSpecial fills sx.special from the syntax's other fields.
+func (sx syntax) withSpecial() syntax {
+	mark := func(chars string) {
+		for i := 0; i < len(chars); i++ {
+			sx.special[chars[i]] = true
+		}
+	}
+	mark(sx.quotes + sx.triple)
+	if sx.lineComment != "" {
+		mark(sx.lineComment[:1])
+	}
+	if sx.block || sx.regex {
+		mark("/")
+	}
+	if sx.charQuote {
+		mark("'")
+	}
+	if sx.backquote != bqNone {
+		mark("`")
+	}
+	if sx.backquote == bqTemplate {
+		mark("{}")
+	}
+	if sx.verbatim {
+		mark("@")
+	}
+	if sx.rustRaw {
+		mark("rb")
+	}
+	return sx
 }
 
 // syntaxFor returns the syntax of the file at path p, and false when the
 // lexer does not know its language (the code view is then the line itself).
 func syntaxFor(p string) (syntax, bool) {
+	sx, ok := knownSyntax(p)
+	return sx.withSpecial(), ok
+}
+
+// knownSyntax returns the syntax of the file at path p, without its special
+// table.
+func knownSyntax(p string) (syntax, bool) {
 	base := strings.ToLower(path.Base(p))
 	cLike := syntax{lineComment: "//", block: true, quotes: `"`, charQuote: true}
 	hash := syntax{lineComment: "#", quotes: `"'`}
@@ -321,10 +364,23 @@ func (l *lexer) template(i int) int {
 
 // code lexes one token from i in code and returns where the next starts.
 func (l *lexer) code(i int) int {
-	sx, line, c := l.sx, l.line, l.line[i]
+	sx, line := l.sx, l.line
+	if start, last := i, l.last; !sx.special[line[i]] {
+		for ; i < len(line); i++ {
+			if c := line[i]; c != ' ' && c != '\t' {
+				if sx.special[c] {
+					break
+				}
+				last = i
+			}
+		}
+		if i > start {
+			l.last = last
+			return i
+		}
+	}
+	c := line[i]
 	switch {
-	case c == ' ' || c == '\t':
-		return i + 1
 	case sx.lineComment != "" && strings.HasPrefix(line[i:], sx.lineComment) && (!sx.wordComment || wordStart(line, i)):
 		l.blank(i, len(line))
 		return len(line)
