@@ -14,8 +14,9 @@ var fuzzExts = []string{"a.go", "a.ts", "a.c", "a.java", "a.kt", "a.swift", "a.c
 // string is its own code view and leaves the state as it was; and a line
 // lexed from plain code has a code view that lexes to itself, with the same
 // state after it unless a block comment is left open (blanked text holds
-// nothing a lexer could act on) — in languages with character literals,
-// whose blanked quotes may pair up anew, to a view at least as blank.
+// nothing a lexer could act on) — in languages with character literals or
+// regular-expression literals, whose blanked delimiters may pair up anew,
+// to a view at least as blank.
 func FuzzCodeView(f *testing.F) {
 	f.Add(uint8(0), "s := \"a // b\" + `raw\nfmt.Println(\"x\")` // tail\nr := '\"'\n/* a\n*/ x")
 	f.Add(uint8(1), "const t = `a ${f(`b`, {c: 1})} d\n${x}`;\nif (/[\"/]/.test(s)) n = a / b;\n/** c\n*/")
@@ -52,9 +53,11 @@ func FuzzCodeView(f *testing.F) {
 			}
 			var st2 LexState
 			again, st2 = sx.codeView(again, string(view), LexState{})
-			if sx.charQuote {
+			if sx.charQuote || sx.regex {
 				// A blanked character literal ('\n' → '  ') is no longer one,
-				// so its quotes may pair up anew: the view may only get blanker.
+				// and a '/' looking for the end of a regular expression sees
+				// blanks where a '[' was, so quotes and slashes may pair up
+				// anew: the view may only get blanker.
 				for i := range view {
 					if view[i] == ' ' && again[i] != ' ' {
 						t.Fatalf("%q: view %q lexes to %q", line, view, again)
