@@ -206,9 +206,8 @@ type runLine struct {
 	no       int
 	added    bool
 	text     string
-	code     string // the code view, when lexing; else text
-	lo, hi   int    // the line's bytes in scanner.lower
-	clo, chi int    // the line's bytes in scanner.code
+	lo, hi   int // the line's bytes in scanner.lower
+	clo, chi int // the line's code view in scanner.code, when lexing
 }
 
 // span is a range of run indexes flagged under a rule id.
@@ -233,7 +232,7 @@ func (sc *scanner) hunk(h *Hunk) {
 		if n := len(sc.run); n > 0 && sc.run[n-1].no != l.New-1 {
 			sc.scanRun()
 		}
-		rl := runLine{no: l.New, added: l.Kind == Added, text: l.Text, code: l.Text}
+		rl := runLine{no: l.New, added: l.Kind == Added, text: l.Text}
 		if sc.lexing {
 			rl.clo = len(sc.code)
 			sc.code = append(sc.code, l.Text...)
@@ -251,17 +250,14 @@ func (sc *scanner) scanRun() {
 		return
 	}
 	sc.lower = sc.lower[:0]
-	code := string(sc.code) // one string for the run's code views
 	for i := range sc.run {
 		l := &sc.run[i]
 		l.lo = len(sc.lower)
-		sc.lower = appendLower(sc.lower, l.text)
-		l.hi = len(sc.lower)
-		if sc.lexing {
-			l.code = code[l.clo:l.chi]
+		if l.added {
+			sc.lower = appendLower(sc.lower, l.text)
 		}
+		l.hi = len(sc.lower)
 	}
-	sc.code = sc.code[:0]
 	sc.covered = sc.covered[:0]
 	for _, r := range sc.rules {
 		if r.endRe != nil {
@@ -275,6 +271,7 @@ func (sc *scanner) scanRun() {
 		}
 	}
 	sc.run = sc.run[:0]
+	sc.code = sc.code[:0]
 }
 
 // scanBlocks applies a block rule to the current run.
@@ -333,10 +330,10 @@ func (sc *scanner) fires(r *rule, i int) bool {
 	}
 	// A code rule matches the code view; without one (a language the
 	// lexer does not know), it skips whole-line comments.
-	view := l.text
+	var view []byte // nil: the pattern sees the text
 	if r.code && !sc.anyLine {
 		if sc.lexing {
-			view = l.code
+			view = sc.code[l.clo:l.chi]
 		} else if isComment(l.text) {
 			return false
 		}
@@ -356,15 +353,20 @@ func (sc *scanner) fires(r *rule, i int) bool {
 
 // matches applies the rule's patterns to one line: unless to its text,
 // which holds its comments (eslint-disable-line, nolint), and pattern to
-// view, its code view for a code rule and its text otherwise.
-func (r *rule) matches(text, view string) bool {
+// view, its code view for a code rule, or to its text when view is nil.
+func (r *rule) matches(text string, view []byte) bool {
 	if r.unlessRe != nil && r.unlessRe.MatchString(text) {
 		return false
 	}
 	if len(r.values) == 0 {
-		return r.re.MatchString(view)
+		if view != nil {
+			return r.re.Match(view)
+		}
+		return r.re.MatchString(text)
 	}
-	text = view
+	if view != nil {
+		text = string(view)
+	}
 	for _, m := range r.re.FindAllStringSubmatchIndex(text, -1) {
 		for _, g := range r.values {
 			if lo, hi := m[2*g], m[2*g+1]; lo >= 0 && !r.reject(text[lo:hi]) {

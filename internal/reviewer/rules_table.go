@@ -275,6 +275,8 @@ func ruleTable() []ruleSpec {
 			unless:  `^\s*def\s|\bfile\s*=|#\s*noqa`,
 		},
 		{
+			// Nothing is quiet beyond notOurs and code: a breakpoint stops
+			// even a script or a command.
 			id:       "debug/python-breakpoint",
 			severity: SeverityWarning,
 			message: "Debugger breakpoint left in the code (breakpoint(), pdb): it stops the program to wait for input. " +
