@@ -97,6 +97,11 @@ type Hunk struct {
 	// Lines are the hunk's lines in unified-diff order: within each change
 	// the deleted lines come before the added ones.
 	Lines []Line
+	// StartState is the lexical state at the hunk's first new-side line —
+	// inside a block comment or a multi-line string opened above the hunk,
+	// or code — for the languages the built-in rules' lexer knows; [Diff]
+	// sets it, and the zero value means code.
+	StartState LexState
 }
 
 // FileDiff is the diff of one file of a pull request.
@@ -192,6 +197,9 @@ func Diff(path, oldPath string, change ChangeType, oldData, newData []byte, opts
 	}
 	a, b := splitLines(string(oldData)), splitLines(string(newData))
 	d.Hunks = buildHunks(a, b, lineDiffs(a, b), opts.context())
+	if sx, ok := syntaxFor(d.Path); ok {
+		setStartStates(&sx, b, d.Hunks)
+	}
 	return d
 }
 
@@ -277,6 +285,24 @@ func buildHunks(a, b []string, diffs []lcs.Diff, ctx int) []Hunk {
 		i = j + 1
 	}
 	return hunks
+}
+
+// setStartStates lexes the new side's lines b, once and only up to the last
+// hunk, to record each hunk's [Hunk.StartState].
+func setStartStates(sx *syntax, b []string, hunks []Hunk) {
+	var st LexState
+	next := 0 // index in b of the next line to lex
+	for i := range hunks {
+		h := &hunks[i]
+		first := h.NewStart - 1 // index of the hunk's first new-side line
+		if h.NewLines == 0 {
+			first = h.NewStart
+		}
+		for ; next < first && next < len(b); next++ {
+			st = sx.lex(strings.TrimSuffix(strings.TrimSuffix(b[next], "\n"), "\r"), st, nil)
+		}
+		h.StartState = st
+	}
 }
 
 // hunkStart converts a 0-based first index into a unified-diff start.

@@ -41,6 +41,19 @@
 // are one data table (rules_table.go): a new rule is one entry. Messages say
 // what is wrong and what to do, and never quote the offending value.
 //
+// Rules know where they are. Most match a line's code view, in which a
+// small lexer (lexer.go) has blanked comments and string-literal contents,
+// so console.log in a string, a JSDoc block or a Python docstring is quiet;
+// the lexer follows block comments and multi-line strings across the lines
+// of a hunk, and [Diff] records the state at each hunk's first line
+// ([Hunk.StartState]) so a hunk that starts inside a comment opened above
+// it is known. Files are classed by path as tests, test fixtures,
+// documentation and examples, generated (also by a "Code generated … DO
+// NOT EDIT." header the diff shows) and vendored code: debug rules are
+// quiet outside the repository's own code, and test rules look at its own
+// test files only. Severity follows confidence: only a complete conflict
+// block and a focused test with a literal title in a test file are errors.
+//
 // The credential rule skips values that are obviously not secrets: shorter
 // than 4 characters, containing white space, templated (${VAR}, $(var),
 // {{ var }}, <your-key>, #{token}#, __TOKEN__, %VAR%), an environment

@@ -40,15 +40,21 @@ type ruleSpec struct {
 	// endRequired drops a block whose end is not among the added lines;
 	// otherwise its opening line is flagged alone.
 	endRequired bool
+	// acrossContext lets a block enclose context lines of its hunk (one
+	// side of a merge conflict often equals the base): the finding then
+	// spans the block's first run of added lines, and the whole block
+	// counts as covered.
+	acrossContext bool
 	// unless suppresses a match when the line also matches it.
 	unless string
 	// unlessPrev suppresses a match when the previous new-side line (when
 	// the diff shows it) matches it.
 	unlessPrev string
-	// reject, when set, is called with each capture group named "value"
-	// that a match sets; a match whose value it rejects does not count.
-	reject func(value string) bool
-	// code ignores whole-line comments (see isComment).
+	// code matches pattern against the line's code view, where comments
+	// and string contents are blanked (see lexer.go), so a match inside a
+	// comment, a docstring or a string literal does not count; in a
+	// language the lexer does not know, whole-line comments are skipped
+	// (see isComment). unless and unlessPrev still see the whole line.
 	code bool
 }
 
@@ -60,7 +66,6 @@ type rule struct {
 	endRe      *regexp.Regexp
 	unlessRe   *regexp.Regexp
 	unlessPrev *regexp.Regexp
-	values     []int // indexes of the capture groups named "value"
 }
 
 // compileRule compiles a table entry.
@@ -90,14 +95,6 @@ func compileRule(s ruleSpec) (rule, error) {
 	r.unlessRe, r.unlessPrev = compile(s.unless), compile(s.unlessPrev)
 	if err != nil {
 		return r, err
-	}
-	for i, name := range r.re.SubexpNames() {
-		if name == "value" {
-			r.values = append(r.values, i)
-		}
-	}
-	if (len(r.values) > 0) != (s.reject != nil) {
-		return r, fmt.Errorf("rule %s: a reject function needs a capture group named value, and vice versa", s.id)
 	}
 	return r, nil
 }
@@ -149,16 +146,21 @@ func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error
 			continue
 		}
 		info := newFileInfo(f.Path)
+		info.generated = info.generated || hasGeneratedHeader(f)
 		sc.rules = sc.rules[:0]
+		code := false
 		for j := range s.rules {
 			if r := &s.rules[j]; r.files == nil || r.files(info) {
 				sc.rules = append(sc.rules, r)
+				code = code || r.code
 			}
 		}
 		if len(sc.rules) == 0 {
 			continue
 		}
 		sc.path = f.Path
+		sc.sx, sc.lexing = syntaxFor(f.Path)
+		sc.lexing = sc.lexing && code
 		for j := range f.Hunks {
 			sc.hunk(&f.Hunks[j])
 		}
@@ -166,27 +168,31 @@ func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error
 	return sc.findings, nil
 }
 
-// scanner applies the rules selected for one file to its runs of added
-// lines. Its buffers are reused from run to run.
+// scanner applies the rules selected for one file to its hunks, one run of
+// consecutive new-side lines (context and added) at a time; only added
+// lines are flagged. Its buffers are reused from run to run.
 type scanner struct {
-	path     string
-	rules    []*rule
-	run      []runLine
-	lower    []byte // the run's lines in ASCII lower case, back to back
+	path  string
+	rules []*rule
+	run   []runLine
+	lower []byte // the run's lines in ASCII lower case, back to back
+	code  []byte // the run's code views, back to back, when lexing
+	// sx is the file's syntax; lexing says whether the rules match the
+	// code views of its lines (a code rule applies and the lexer knows the
+	// language).
+	sx       syntax
+	lexing   bool
 	covered  []span // findings of this run, by rule id
-	prev     string // the new-side line before the run
-	hasPrev  bool   // whether the diff shows that line
 	findings []Finding
-	// anyLine also flags comment lines and lines an azreviewer:ignore
-	// comment covers (SecretRules).
-	anyLine bool
 }
 
-// runLine is one line of a run of consecutive added lines.
+// runLine is one line of a run of consecutive new-side lines.
 type runLine struct {
-	no     int
-	text   string
-	lo, hi int // the line's bytes in scanner.lower
+	no       int
+	added    bool
+	text     string
+	lo, hi   int // the line's bytes in scanner.lower
+	clo, chi int // the line's code view in scanner.code, when lexing
 }
 
 // span is a range of run indexes flagged under a rule id.
@@ -195,26 +201,30 @@ type span struct {
 	from, to int
 }
 
-// hunk splits a hunk into runs of consecutive added lines and scans each.
+// hunk scans a hunk's new-side lines (context and added, in order) as one
+// run; a hand-built hunk whose line numbers jump is split where they do.
+//
+// When lexing, the lines are lexed in order from the hunk's StartState
+// (deleted lines are not on the new side), so a comment or string opened on
+// one line is known on the next.
 func (sc *scanner) hunk(h *Hunk) {
-	prevText, prevNo := "", -1
+	st := h.StartState
 	sc.run = sc.run[:0]
 	for _, l := range h.Lines {
-		switch l.Kind {
-		case Deleted:
+		if l.Kind == Deleted {
 			continue
-		case Added:
-			if n := len(sc.run); n > 0 && sc.run[n-1].no != l.New-1 {
-				sc.scanRun()
-			}
-			if len(sc.run) == 0 {
-				sc.prev, sc.hasPrev = prevText, prevNo == l.New-1
-			}
-			sc.run = append(sc.run, runLine{no: l.New, text: l.Text})
-		default:
+		}
+		if n := len(sc.run); n > 0 && sc.run[n-1].no != l.New-1 {
 			sc.scanRun()
 		}
-		prevText, prevNo = l.Text, l.New
+		rl := runLine{no: l.New, added: l.Kind == Added, text: l.Text}
+		if sc.lexing {
+			rl.clo = len(sc.code)
+			sc.code = append(sc.code, l.Text...)
+			rl.chi = len(sc.code)
+			st = sc.sx.lex(l.Text, st, sc.code[rl.clo:rl.chi])
+		}
+		sc.run = append(sc.run, rl)
 	}
 	sc.scanRun()
 }
@@ -228,7 +238,9 @@ func (sc *scanner) scanRun() {
 	for i := range sc.run {
 		l := &sc.run[i]
 		l.lo = len(sc.lower)
-		sc.lower = appendLower(sc.lower, l.text)
+		if l.added {
+			sc.lower = appendLower(sc.lower, l.text)
+		}
 		l.hi = len(sc.lower)
 	}
 	sc.covered = sc.covered[:0]
@@ -238,38 +250,55 @@ func (sc *scanner) scanRun() {
 		} else {
 			for i := range sc.run {
 				if sc.fires(r, i) {
-					sc.emit(r, i, i)
+					sc.emit(r, i, i, i)
 				}
 			}
 		}
 	}
 	sc.run = sc.run[:0]
+	sc.code = sc.code[:0]
 }
 
 // scanBlocks applies a block rule to the current run.
 func (sc *scanner) scanBlocks(r *rule) {
 	open := -1
 	for i := range sc.run {
+		if !sc.run[i].added {
+			if open >= 0 && !r.acrossContext {
+				if !r.endRequired {
+					sc.emit(r, open, open, open)
+				}
+				open = -1
+			}
+			continue
+		}
 		if open >= 0 && r.endRe.MatchString(sc.run[i].text) {
-			sc.emit(r, open, i)
+			to := open // the block's first run of added lines ends at to
+			for to < i && sc.run[to+1].added {
+				to++
+			}
+			sc.emit(r, open, to, i)
 			open = -1
 			continue
 		}
 		if sc.fires(r, i) {
 			if open >= 0 && !r.endRequired {
-				sc.emit(r, open, open)
+				sc.emit(r, open, open, open)
 			}
 			open = i
 		}
 	}
 	if open >= 0 && !r.endRequired {
-		sc.emit(r, open, open)
+		sc.emit(r, open, open, open)
 	}
 }
 
 // fires reports whether rule r flags line i of the run.
 func (sc *scanner) fires(r *rule, i int) bool {
 	l := &sc.run[i]
+	if !l.added {
+		return false
+	}
 	if len(r.hintBytes) > 0 {
 		low, hit := sc.lower[l.lo:l.hi], false
 		for _, h := range r.hintBytes {
@@ -281,38 +310,43 @@ func (sc *scanner) fires(r *rule, i int) bool {
 			return false
 		}
 	}
-	if sc.isCovered(r.id, i) || (r.code && !sc.anyLine && isComment(l.text)) {
+	if sc.isCovered(r.id, i) {
 		return false
 	}
-	if !r.matches(l.text) {
+	// A code rule matches the code view; without one (a language the
+	// lexer does not know), it skips whole-line comments.
+	var view []byte // nil: the pattern sees the text
+	if r.code {
+		if sc.lexing {
+			view = sc.code[l.clo:l.chi]
+		} else if isComment(l.text) {
+			return false
+		}
+	}
+	if !r.matches(l.text, view) {
 		return false
 	}
-	prev, hasPrev := sc.prev, sc.hasPrev
-	if i > 0 {
-		prev, hasPrev = sc.run[i-1].text, true
+	prev, hasPrev := "", i > 0
+	if hasPrev {
+		prev = sc.run[i-1].text
 	}
-	if !sc.anyLine && (strings.Contains(l.text, ignoreMarker) || hasPrev && strings.Contains(prev, ignoreNextMarker)) {
+	if strings.Contains(l.text, ignoreMarker) || hasPrev && strings.Contains(prev, ignoreNextMarker) {
 		return false
 	}
 	return !(hasPrev && r.unlessPrev != nil && r.unlessPrev.MatchString(prev))
 }
 
-// matches applies the rule's patterns to one line.
-func (r *rule) matches(text string) bool {
+// matches applies the rule's patterns to one line: unless to its text,
+// which holds its comments (eslint-disable-line, nolint), and pattern to
+// view, its code view for a code rule, or to its text when view is nil.
+func (r *rule) matches(text string, view []byte) bool {
 	if r.unlessRe != nil && r.unlessRe.MatchString(text) {
 		return false
 	}
-	if len(r.values) == 0 {
-		return r.re.MatchString(text)
+	if view != nil {
+		return r.re.Match(view)
 	}
-	for _, m := range r.re.FindAllStringSubmatchIndex(text, -1) {
-		for _, g := range r.values {
-			if lo, hi := m[2*g], m[2*g+1]; lo >= 0 && !r.reject(text[lo:hi]) {
-				return true
-			}
-		}
-	}
-	return false
+	return r.re.MatchString(text)
 }
 
 // isCovered reports whether line i already has a finding of rule id.
@@ -325,9 +359,10 @@ func (sc *scanner) isCovered(id string, i int) bool {
 	return false
 }
 
-// emit records a finding of rule r over run lines from..to.
-func (sc *scanner) emit(r *rule, from, to int) {
-	sc.covered = append(sc.covered, span{id: r.id, from: from, to: to})
+// emit records a finding of rule r over run lines from..to, and marks
+// from..cover as covered by it.
+func (sc *scanner) emit(r *rule, from, to, cover int) {
+	sc.covered = append(sc.covered, span{id: r.id, from: from, to: cover})
 	sc.findings = append(sc.findings, Finding{
 		Path:      sc.path,
 		StartLine: sc.run[from].no,

@@ -11,8 +11,9 @@ import (
 )
 
 // TestRuleTable checks the rule table: every entry compiles, ids are
-// well-formed, entries sharing an id share its severity, messages are
-// sentences, and every id has a fixture in testdata/rules that expects it.
+// well-formed, messages are sentences, and every id has a fixture in
+// testdata/rules that expects it at each of its entries' severities
+// (entries of one id may differ in severity by confidence).
 func TestRuleTable(t *testing.T) {
 	t.Parallel()
 	specs := ruleTable()
@@ -29,13 +30,8 @@ func TestRuleTable(t *testing.T) {
 	}
 
 	idFormat := regexp.MustCompile(`^[a-z]+/[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	severities := map[string]Severity{}
 	for _, s := range specs {
 		require.Regexp(t, idFormat, s.id)
-		if sev, ok := severities[s.id]; ok {
-			require.Equal(t, sev, s.severity, "entries of %s disagree on severity", s.id)
-		}
-		severities[s.id] = s.severity
 		require.True(t, strings.HasSuffix(s.message, "."), "%s: message is a sentence", s.id)
 		require.Contains(t, fixtures.String(), " "+s.id+" "+string(s.severity)+"\n", "%s has a fixture", s.id)
 	}
@@ -55,8 +51,6 @@ func TestCompileRuleErrors(t *testing.T) {
 		{name: "bad pattern", edit: func(s *ruleSpec) { s.pattern = `(` }},
 		{name: "bad end", edit: func(s *ruleSpec) { s.end = `[` }},
 		{name: "upper-case hint", edit: func(s *ruleSpec) { s.hints = []string{"A"} }},
-		{name: "reject without value group", edit: func(s *ruleSpec) { s.reject = isPlaceholder }},
-		{name: "value group without reject", edit: func(s *ruleSpec) { s.pattern = `(?P<value>a)` }},
 	}
 	_, err := compileRule(ok)
 	require.NoError(t, err)
@@ -68,51 +62,6 @@ func TestCompileRuleErrors(t *testing.T) {
 			_, err := compileRule(s)
 			require.Error(t, err)
 		})
-	}
-}
-
-// TestIsPlaceholder lists the values the credential rule does and does not
-// take for secrets.
-func TestIsPlaceholder(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		value       string
-		placeholder bool
-	}{
-		{"", true},
-		{"abc", true},
-		{"${DB_PASSWORD}", true},
-		{"$DB_PASSWORD", true},
-		{"$(dbPassword)", true},
-		{"${{ secrets.TOKEN }}", true},
-		{"{{.Password}}", true},
-		{"{password}", true},
-		{"<your-api-key>", true},
-		{"%DB_PASSWORD%", true},
-		{"#{dbPassword}#", true},
-		{"__DB_PASSWORD__", true},
-		{"DB_PASSWORD", true},
-		{"xxxxxxxx", true},
-		{"********", true},
-		{"changeme", true},
-		{"CHANGE_ME", true},
-		{"change-me-please", true},
-		{"password", true},
-		{"Secret", true},
-		{"your_token_here", true},
-		{"my-example-key", true},
-		{"replace-with-key", true},
-		{"Mot de passe", true},
-		{"true", true},
-		{"hunter2", false},
-		{"Pa55w0rd!", false},
-		{"s3cr3t-Value-42", false},
-		{"sk_live_abcdef123456", false},
-		{"9f8e7d6c5b4a3210", false},
-		{"$3cr3t", false},
-	}
-	for _, tt := range tests {
-		require.Equal(t, tt.placeholder, isPlaceholder(tt.value), "%q", tt.value)
 	}
 }
 

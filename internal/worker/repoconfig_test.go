@@ -16,14 +16,14 @@ import (
 func TestRepositoryConfiguration(t *testing.T) {
 	t.Parallel()
 	head := map[string]string{
-		"/app.go":            "package app\n\n// TODO(jo): remove\nvar x = 1\n",
-		"/web/site.js":       "let a;\nconsole.log(a);\n",
-		"/vendor/lib/lib.js": "console.log('vendored');\n",
+		"/app.go":        "package app\n\n// TODO(jo): remove\nvar x = 1\n",
+		"/web/site.js":   "let a;\nconsole.log(a);\n",
+		"/legacy/lib.js": "console.log('legacy');\n",
 	}
 	t.Run("the target branch's file shapes the review", func(t *testing.T) {
 		t.Parallel()
 		base := map[string]string{"/.azreviewer.yaml": `
-ignore: ["vendor/**"]
+ignore: ["legacy/**"]
 rules:
   severity: {"debug/console-log": error}
 custom_rules:
@@ -49,8 +49,8 @@ custom_rules:
 		}
 		require.Contains(t, rules["/app.go"], "custom/no-todo")
 		require.Contains(t, rules["/web/site.js"], "**Error** · `debug/console-log`", "severity overridden")
-		require.NotContains(t, rules, "/vendor/lib/lib.js", "ignored path")
-		require.Contains(t, summary, "vendor/lib/lib.js")
+		require.NotContains(t, rules, "/legacy/lib.js", "ignored path")
+		require.Contains(t, summary, "legacy/lib.js")
 		require.Contains(t, summary, markdown.Text(".azreviewer.yaml from main"), "escaped: the branch name is the repository's")
 		require.Equal(t, "failed", rep.Status, "an error-severity finding is open")
 	})
@@ -104,7 +104,7 @@ custom_rules:
 			}
 		}
 		require.Equal(t, 1, configComments)
-		require.Equal(t, 2, findings, "the defaults: console.log in site.js and in vendor, no custom rule")
+		require.Equal(t, 2, findings, "the defaults: console.log in site.js and in legacy, no custom rule")
 	})
 	t.Run("a nesting bomb is refused before it is parsed", func(t *testing.T) {
 		t.Parallel()
