@@ -13,14 +13,6 @@ import (
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
-// Suppression comments honoured by the custom rules, as by the built-in
-// ones: a line containing ignoreMarker, or following a line containing
-// ignoreNextMarker, gets no finding.
-const (
-	ignoreMarker     = "azreviewer:ignore"
-	ignoreNextMarker = "azreviewer:ignore-next-line"
-)
-
 // customRule is a compiled CustomRule.
 type customRule struct {
 	id       string // with CustomRulePrefix
@@ -122,8 +114,8 @@ func (r *customReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) (
 				if l.Kind == reviewer.Deleted {
 					continue
 				}
-				suppressed := strings.Contains(l.Text, ignoreMarker) ||
-					prevNo == l.New-1 && strings.Contains(prevText, ignoreNextMarker)
+				suppressed := strings.Contains(l.Text, reviewer.IgnoreMarker) ||
+					prevNo == l.New-1 && strings.Contains(prevText, reviewer.IgnoreNextMarker)
 				if l.Kind == reviewer.Added && !suppressed {
 					for _, cr := range rules {
 						matched, err := cr.match(ctx, l.Text)

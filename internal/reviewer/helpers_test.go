@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -19,38 +18,6 @@ var update = flag.Bool("update", false, "rewrite testdata golden files")
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// section is one file of an archive read by readArchive.
-type section struct {
-	name string
-	data string
-}
-
-// readArchive reads a txtar-like fixture: free text, then sections that each
-// start with a line "-- NAME --" and hold the lines up to the next one. In
-// section data, "%%" is removed: fixtures write secret-shaped values as
-// "AKIA%%…" so that secret scanners do not flag this repository.
-func readArchive(t *testing.T, path string) (comment string, sections []section) {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
-	text := strings.ReplaceAll(string(raw), "\r\n", "\n")
-	lines := strings.SplitAfter(text, "\n")
-	cur := -1
-	for _, l := range lines {
-		if name, ok := strings.CutPrefix(strings.TrimSuffix(l, "\n"), "-- "); ok && strings.HasSuffix(name, " --") {
-			sections = append(sections, section{name: strings.TrimSuffix(name, " --")})
-			cur = len(sections) - 1
-			continue
-		}
-		if cur < 0 {
-			comment += l
-		} else {
-			sections[cur].data += strings.ReplaceAll(l, "%%", "")
-		}
-	}
-	return comment, sections
 }
 
 // renderDiff prints a FileDiff with both line numbers on every line, for

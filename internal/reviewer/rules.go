@@ -11,11 +11,12 @@ import (
 // RulesName is the [Reviewer.Name] of the built-in rule set.
 const RulesName = "rules"
 
-// Suppression comments: a line containing ignoreMarker, or following a line
-// containing ignoreNextMarker, gets no finding from the built-in rules.
+// Suppression comments: a line containing IgnoreMarker, or following a line
+// containing IgnoreNextMarker, gets no finding from the built-in rules, the
+// secret scanner or the custom rules.
 const (
-	ignoreMarker     = "azreviewer:ignore"
-	ignoreNextMarker = "azreviewer:ignore-next-line"
+	IgnoreMarker     = "azreviewer:ignore"
+	IgnoreNextMarker = "azreviewer:ignore-next-line"
 )
 
 // ruleSpec is one entry of the rule table (rules_table.go). Several entries
@@ -330,7 +331,7 @@ func (sc *scanner) fires(r *rule, i int) bool {
 	if hasPrev {
 		prev = sc.run[i-1].text
 	}
-	if strings.Contains(l.text, ignoreMarker) || hasPrev && strings.Contains(prev, ignoreNextMarker) {
+	if strings.Contains(l.text, IgnoreMarker) || hasPrev && strings.Contains(prev, IgnoreNextMarker) {
 		return false
 	}
 	return !(hasPrev && r.unlessPrev != nil && r.unlessPrev.MatchString(prev))

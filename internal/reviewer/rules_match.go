@@ -29,6 +29,37 @@ func newFileInfo(p string) fileInfo {
 	return f
 }
 
+// FileClass is what a file is for, as far as its path tells: the classes
+// of files the rules treat apart (see the package documentation of each
+// rule). A file may be in several, or none: then it is the repository's own
+// production code.
+type FileClass struct {
+	// Test is test code: x_test.go, x.test.ts, x.spec.js, x.cy.js,
+	// test_x.py, x_test.py, conftest.py, x_spec.rb, or under test, tests,
+	// __tests__, spec, specs, e2e or cypress.
+	Test bool
+	// Fixture is data and doubles for tests, under testdata, fixtures,
+	// fixture, __fixtures__, __mocks__ or __snapshots__.
+	Fixture bool
+	// Doc is documentation and examples: under docs, doc, documentation,
+	// examples, example, _examples, samples or sample, or prose (.md, .rst,
+	// .adoc, .txt, …).
+	Doc bool
+	// Generated is named so by a code generator: x.pb.go, x_generated.go,
+	// x.min.js, X.g.cs, X.Designer.cs, x_pb2.py, …
+	Generated bool
+	// Vendored is another project's code: under vendor, node_modules,
+	// third_party, bower_components or jspm_packages.
+	Vendored bool
+}
+
+// ClassifyPath returns the classes of the file at p, a path as in
+// [FileDiff.Path]. It reads no file: a generated-code header is not seen.
+func ClassifyPath(p string) FileClass {
+	f := newFileInfo(p)
+	return FileClass{Test: f.test, Fixture: f.fixture, Doc: f.doc, Generated: f.generated, Vendored: f.vendored}
+}
+
 // isTestPath: test code by name (x_test.go, x.test.ts, x.spec.js, x.cy.js,
 // test_x.py, x_test.py, conftest.py, x_spec.rb) or by directory
 // (test, tests, __tests__, spec, specs, e2e, cypress).

@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"path"
 	"strings"
 
 	"github.com/zricethezav/gitleaks/v8/config"
@@ -93,38 +92,11 @@ func (c confidence) message(desc string) string {
 		"in .azreviewer.yaml or mark the line azreviewer:ignore."
 }
 
-// testDirs, docDirs and docExts mark illustrative files (see classify).
-var (
-	testDirs = map[string]bool{
-		"test": true, "tests": true, "__tests__": true, "spec": true, "specs": true, "e2e": true,
-		"testdata": true, "fixtures": true, "__fixtures__": true, "__mocks__": true, "mocks": true,
-	}
-	docDirs = map[string]bool{
-		"doc": true, "docs": true, "documentation": true, "example": true, "examples": true,
-		"_examples": true, "sample": true, "samples": true,
-	}
-	docExts = map[string]bool{".md": true, ".markdown": true, ".rst": true, ".adoc": true, ".asciidoc": true, ".txt": true}
-)
-
 // classify says what the file at p (Azure DevOps form, leading "/") is for:
-// tests (test directories, *_test.go, *.test.*, *.spec.*, test_*.py,
-// *_test.py, conftest.py), fixtures, documentation and examples are
+// tests, fixtures, documentation and examples ([reviewer.ClassifyPath]) are
 // illustrative.
 func classify(p string) pathClass {
-	p = strings.ToLower(strings.TrimPrefix(p, "/"))
-	base := path.Base(p)
-	dirs := strings.Split(path.Dir(p), "/")
-	for _, d := range dirs {
-		if testDirs[d] || docDirs[d] {
-			return illustrative
-		}
-	}
-	switch {
-	case docExts[path.Ext(base)],
-		strings.HasSuffix(base, "_test.go"),
-		strings.Contains(base, ".test."), strings.Contains(base, ".spec."),
-		strings.HasPrefix(base, "test_") && strings.HasSuffix(base, ".py"),
-		strings.HasSuffix(base, "_test.py"), base == "conftest.py":
+	if c := reviewer.ClassifyPath(p); c.Test || c.Fixture || c.Doc {
 		return illustrative
 	}
 	return production

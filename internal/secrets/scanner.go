@@ -25,14 +25,6 @@ const Name = "secrets"
 // "github-pat" reports as "secret/github-pat".
 const RulePrefix = "secret/"
 
-// Suppression comments, the same as the built-in rules': a line containing
-// ignoreMarker, or following a line containing ignoreNextMarker, gets no
-// finding. gitleaks' own "gitleaks:allow" also works.
-const (
-	ignoreMarker     = "azreviewer:ignore"
-	ignoreNextMarker = "azreviewer:ignore-next-line"
-)
-
 // azureRules are azreviewer's rules added to gitleaks' default set.
 //
 //go:embed rules.toml
@@ -158,7 +150,7 @@ func (s *Scanner) file(ctx context.Context, f *reviewer.FileDiff) []reviewer.Fin
 				continue
 			}
 			if l.Kind == reviewer.Added {
-				quiet := strings.Contains(l.Text, ignoreMarker) || prevNo == l.New-1 && strings.Contains(prev, ignoreNextMarker)
+				quiet := strings.Contains(l.Text, reviewer.IgnoreMarker) || prevNo == l.New-1 && strings.Contains(prev, reviewer.IgnoreNextMarker)
 				t.add(l.New, l.Text, quiet)
 			}
 			prev, prevNo = l.Text, l.New
