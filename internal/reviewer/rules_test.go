@@ -2,7 +2,6 @@ package reviewer_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,29 +21,7 @@ import (
 // must not even report what Run would drop.
 func TestRulesFixtures(t *testing.T) {
 	t.Parallel()
-	paths, err := filepath.Glob(filepath.Join("testdata", "rules", "*.txt"))
-	require.NoError(t, err)
-	require.NotEmpty(t, paths)
-	for _, path := range paths {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			t.Parallel()
-			pr, want := reviewertest.PullRequest(t, path)
-			require.NotEmpty(t, want, "every fixture shows its rules firing")
-			res := reviewer.Run(context.Background(), pr, reviewer.Rules())
-			require.NoError(t, res.Err())
-			require.Zero(t, res.Dropped, "the rules flagged lines that are not added lines")
-			var got []string
-			for _, f := range res.Findings {
-				lines := fmt.Sprint(f.StartLine)
-				if f.EndLine != f.StartLine {
-					lines += fmt.Sprintf("-%d", f.EndLine)
-				}
-				got = append(got, fmt.Sprintf("%s:%s %s %s", f.Path, lines, f.Rule, f.Severity))
-				reviewertest.RequireNoQuote(t, pr, f)
-			}
-			require.Equal(t, want, got)
-		})
-	}
+	reviewertest.RunFixtures(t, filepath.Join("testdata", "rules", "*.txt"), reviewer.Rules())
 }
 
 // TestRulesDogfood: the package's own sources give no finding.

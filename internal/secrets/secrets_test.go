@@ -19,16 +19,6 @@ import (
 // scanner is built once: building compiles some 230 rules.
 var scanner = secrets.MustNew()
 
-// render prints a finding as a fixture's want section does:
-// "PATH:LINE[-END] RULE SEVERITY".
-func render(f reviewer.Finding) string {
-	lines := fmt.Sprint(f.StartLine)
-	if f.EndLine != f.StartLine {
-		lines += fmt.Sprintf("-%d", f.EndLine)
-	}
-	return fmt.Sprintf("%s:%s %s %s", f.Path, lines, f.Rule, f.Severity)
-}
-
 // TestFixtures runs the scanner on every testdata/*.txt fixture and compares
 // the findings with its want section. Each fixture also puts secrets on
 // context and deleted lines, where they must not be flagged: Dropped stays
@@ -36,24 +26,7 @@ func render(f reviewer.Finding) string {
 // quotes what it flags.
 func TestFixtures(t *testing.T) {
 	t.Parallel()
-	paths, err := filepath.Glob(filepath.Join("testdata", "*.txt"))
-	require.NoError(t, err)
-	require.NotEmpty(t, paths)
-	for _, path := range paths {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			t.Parallel()
-			pr, want := reviewertest.PullRequest(t, path)
-			res := reviewer.Run(context.Background(), pr, scanner)
-			require.NoError(t, res.Err())
-			require.Zero(t, res.Dropped, "the scanner flagged lines that are not added lines")
-			var got []string
-			for _, f := range res.Findings {
-				got = append(got, render(f))
-				reviewertest.RequireNoQuote(t, pr, f)
-			}
-			require.Equal(t, want, got)
-		})
-	}
+	reviewertest.RunFixtures(t, filepath.Join("testdata", "*.txt"), scanner)
 }
 
 // diffPR returns a pull request adding the files of head, path to content.

@@ -11,8 +11,12 @@
 package reviewertest
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -124,5 +128,54 @@ func RequireNoQuote(t testing.TB, pr *reviewer.PullRequest, f reviewer.Finding) 
 				}
 			}
 		}
+	}
+}
+
+// Render prints a finding as a fixture's want section does:
+// "PATH:LINE[-END] RULE SEVERITY".
+func Render(f reviewer.Finding) string {
+	lines := strconv.Itoa(f.StartLine)
+	if f.EndLine != f.StartLine {
+		lines += "-" + strconv.Itoa(f.EndLine)
+	}
+	return f.Path + ":" + lines + " " + f.Rule + " " + string(f.Severity)
+}
+
+// RunFixtures runs r through [reviewer.Run] on every fixture matching
+// pattern, each as a parallel subtest, and fails a fixture whose findings,
+// rendered by [Render] in Run's order, are not its want section, that has
+// no want line, or for which r flagged a line that is not added (Run's
+// Dropped must stay 0: fixtures put the flagged text on context and
+// deleted lines too, where a reviewer must not even report it), or whose
+// messages quote what they flag ([RequireNoQuote]).
+func RunFixtures(t *testing.T, pattern string, r reviewer.Reviewer) {
+	t.Helper()
+	paths, err := filepath.Glob(pattern)
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("fixtures %s: %v, %d files", pattern, err, len(paths))
+	}
+	for _, path := range paths {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
+			pr, want := PullRequest(t, path)
+			if len(want) == 0 {
+				t.Fatal("every fixture shows its reviewer firing")
+			}
+			res := reviewer.Run(context.Background(), pr, r)
+			if err := res.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if res.Dropped != 0 {
+				t.Fatalf("%d findings on lines that are not added lines", res.Dropped)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, Render(f))
+				RequireNoQuote(t, pr, f)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
 	}
 }
