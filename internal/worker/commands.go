@@ -49,21 +49,27 @@ const helpText = "**azreviewer commands** — write one on a line of its own:\n\
 	"- `/azreviewer ignore` (in a thread azreviewer started): stop reporting that rule on this pull request.\n" +
 	"- `/azreviewer help`: this list."
 
-// identity is the PAT's identity, read once.
+// identity is the PAT's identity, read on first use and kept once read; a
+// failed read is tried again on the next use. Safe for concurrent use.
 type identity struct {
-	once sync.Once
-	who  azdo.Identity
-	err  error
+	mu  sync.Mutex
+	who *azdo.Identity
 }
 
+// self returns the PAT's identity, reading it from Azure DevOps the first
+// time; concurrent callers wait for that one read.
 func (w *Worker) self(ctx context.Context) (azdo.Identity, error) {
-	w.me.once.Do(func() { w.me.who, w.me.err = w.azdo.WhoAmI(ctx) })
-	if w.me.err != nil {
-		err := w.me.err
-		w.me = &identity{} // try again next time
+	w.me.mu.Lock()
+	defer w.me.mu.Unlock()
+	if w.me.who != nil {
+		return *w.me.who, nil
+	}
+	who, err := w.azdo.WhoAmI(ctx)
+	if err != nil {
 		return azdo.Identity{}, err
 	}
-	return w.me.who, nil
+	w.me.who = &who
+	return who, nil
 }
 
 // command handles a comment event. review is true when the command asks
