@@ -26,9 +26,12 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 30s); make test runs o
 	FUZZTIME=$${FUZZTIME:-30s} GO=$(GO) scripts/fuzz.sh
 
 .PHONY: lint
-lint: ## gofmt and go vet
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: ## gofmt, go vet and staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 .PHONY: bench
 bench: ## review speed and allocations on a 1,000-file, 100,000-line pull request

@@ -275,7 +275,7 @@ func TestDuplicateDeliveriesAreReviewedOnce(t *testing.T) {
 	require.NotEqual(t, fromProject, fromRepo)
 	answers = r.deliverAll(t, fromProject, fromRepo)
 	requireOneStored(t, answers)
-	c = r.waitReviewed(t, pr, 2, head2)
+	r.waitReviewed(t, pr, 2, head2)
 
 	// A vote or a title change: an update for the same source commit.
 	vote := r.deliver(t, pr.Event(azdosim.EventPullRequestUpdated))

@@ -125,7 +125,7 @@ func keyAttributes(attrs []attribute.KeyValue) string {
 		case "http.response.status_code", "azreviewer.outcome", "azreviewer.findings",
 			"azreviewer.threads_posted", "azreviewer.ingest.outcome", "azreviewer.settlement",
 			"azreviewer.write.outcome", "error.type":
-			parts = append(parts, fmt.Sprintf("%s=%s", kv.Key, kv.Value.Emit()))
+			parts = append(parts, fmt.Sprintf("%s=%s", kv.Key, kv.Value.String()))
 		}
 	}
 	if len(parts) == 0 {

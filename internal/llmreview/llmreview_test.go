@@ -483,11 +483,11 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 			for _, s := range spans {
 				requireNoSecret(t, s.Name+s.Status.Description, testKey, "span")
 				for _, a := range s.Attributes {
-					requireNoSecret(t, a.Value.Emit(), testKey, "span attribute "+string(a.Key))
+					requireNoSecret(t, a.Value.String(), testKey, "span attribute "+string(a.Key))
 				}
 				for _, e := range s.Events {
 					for _, a := range e.Attributes {
-						requireNoSecret(t, a.Value.Emit(), testKey, "span event attribute "+string(a.Key))
+						requireNoSecret(t, a.Value.String(), testKey, "span event attribute "+string(a.Key))
 					}
 				}
 			}
@@ -517,7 +517,7 @@ func TestSpans(t *testing.T) {
 	require.Equal(t, review.SpanContext.SpanID(), chat.Parent.SpanID())
 	attrs := map[string]string{}
 	for _, a := range chat.Attributes {
-		attrs[string(a.Key)] = a.Value.Emit()
+		attrs[string(a.Key)] = a.Value.String()
 	}
 	require.Equal(t, "openai", attrs["gen_ai.system"])
 	require.Equal(t, "test-model", attrs["gen_ai.request.model"])
@@ -525,7 +525,7 @@ func TestSpans(t *testing.T) {
 	require.Equal(t, "20", attrs["gen_ai.usage.output_tokens"])
 	reviewAttrs := map[string]string{}
 	for _, a := range review.Attributes {
-		reviewAttrs[string(a.Key)] = a.Value.Emit()
+		reviewAttrs[string(a.Key)] = a.Value.String()
 	}
 	require.Equal(t, "100", reviewAttrs["llmreview.usage.input_tokens"])
 	require.Equal(t, "1", reviewAttrs["llmreview.batches"])

@@ -300,8 +300,7 @@ custom_rules:
 		[]byte("package a\n// TODO(old) removed\n// TODO(kept) context\nfunc f() {}\n"),
 		[]byte("package a\n// TODO(kept) context\nfunc f() {} // TODO(new)\n// FixMe: later\n// azreviewer:ignore-next-line\n// TODO(suppressed)\n// TODO(x) azreviewer:ignore\n"),
 		reviewer.DiffOptions{})
-	js := added("/web/app.js", 0)
-	js = reviewer.Diff("/web/app.js", "", reviewer.ChangeAdd, nil, []byte("// TODO(js)\n// fixme\n"), reviewer.DiffOptions{})
+	js := reviewer.Diff("/web/app.js", "", reviewer.ChangeAdd, nil, []byte("// TODO(js)\n// fixme\n"), reviewer.DiffOptions{})
 	pr := &reviewer.PullRequest{Files: []reviewer.FileDiff{edit, js}}
 
 	got, err := r.Review(context.Background(), pr)
