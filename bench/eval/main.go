@@ -6,6 +6,12 @@
 // acted on.
 //
 //	go run ./bench/eval [-v] [-case NAME] [-corpus DIR]
+//	go run ./bench/eval [-v] -git REPO -range BASE..HEAD
+//
+// The second form reviews a real repository's change between two
+// revisions as one pull request with the deterministic reviewers and counts
+// the findings per rule and severity: a measure of the comments a team
+// would get, without expectations to score them against.
 //
 // Each case under bench/eval/testdata/cases is a directory: case.yaml (the
 // pull request's title and description, the planted problems as kind and
@@ -54,6 +60,8 @@ type options struct {
 	only    string
 	verbose bool
 	timeout time.Duration
+	gitDir  string
+	rng     string
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, w io.Writer) error {
@@ -63,11 +71,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, w io.Wr
 	fs.StringVar(&o.only, "case", "", "run only the case of this name")
 	fs.BoolVar(&o.verbose, "v", false, "list true positives and each case's findings too")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "bound on the whole run (the LLM's calls)")
+	fs.StringVar(&o.gitDir, "git", "", "instead of the corpus: review the change -range BASE..HEAD of this git repository and count the findings")
+	fs.StringVar(&o.rng, "range", "", "with -git: the revisions BASE..HEAD to review as one pull request")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
+	if o.gitDir != "" {
+		scanner, err := secrets.New()
+		if err != nil {
+			return err
+		}
+		return reviewRange(ctx, w, o.gitDir, o.rng, suite{secrets: scanner}, o.verbose)
+	}
 
 	cases, err := loadCorpus(o.corpus)
 	if err != nil {

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
+	"github.com/stretchr/testify/require"
 )
 
 const corpusDir = "testdata/cases"
@@ -252,4 +256,50 @@ func TestRunWithLLM(t *testing.T) {
 	if !row.MatchString(out.String()) {
 		t.Errorf("no llm bug row with 1 TP, 0 FP, 6 FN:\n%s", out.String())
 	}
+}
+
+// TestReviewRange reviews a change between two commits of a git repository
+// made here, and counts its findings by rule and severity.
+func TestReviewRange(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	gitIn := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "commit.gpgsign=false"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v: %s", args, err, out)
+		}
+	}
+	write := func(name, content string) {
+		t.Helper()
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644))
+	}
+	gitIn("init", "-q")
+	write("src/app.js", "export const a = 1;\n")
+	write("src/old.js", "export const b = 2;\n")
+	gitIn("add", "-A")
+	gitIn("commit", "-q", "-m", "base")
+	gitIn("tag", "base")
+	write("src/app.js", "export const a = 1;\nconsole.log(a);\n")
+	write("test/app.test.js", "it.only(\"adds\", () => {});\n")
+	require.NoError(t, os.Rename(filepath.Join(dir, "src/old.js"), filepath.Join(dir, "src/renamed.js")))
+	gitIn("add", "-A")
+	gitIn("commit", "-q", "-m", "head")
+
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-git", dir, "-range", "base..HEAD", "-v"}, func(string) string { return "" }, &out))
+	got := out.String()
+	for _, want := range []string{
+		"3 files, 2 added lines",
+		"debug/console-log                        warning  1",
+		"test/focused                             error    1",
+		"all                                               2 (1 at error: the status would fail)",
+		"  /src/app.js:2 debug/console-log warning",
+	} {
+		require.Contains(t, got, want)
+	}
+	require.Error(t, run(context.Background(), []string{"-git", dir, "-range", "base"}, func(string) string { return "" }, &out))
 }
