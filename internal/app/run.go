@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -83,7 +84,7 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	}
 	coord, err := events.EnsureCoordination(ctx, d.JS, c.Stream, events.CoordinationConfig{Owner: workerName(), LeaseTTL: c.LeaseTTL})
 	if err != nil {
-		return err
+		return startFailed(ctx, err)
 	}
 	scanner, err := secrets.New()
 	if err != nil {
@@ -123,7 +124,7 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	}
 	cons, err := events.EnsureConsumer(ctx, d.Stream, c.Stream)
 	if err != nil {
-		return err
+		return startFailed(ctx, err)
 	}
 	d.Log.Info("worker consuming", "stream", events.StreamName, "consumer", events.ConsumerName,
 		"concurrency", cfg.Concurrency, "org", client.OrgURL())
@@ -136,6 +137,15 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		MaxDeliver:    c.Stream.MaxDeliver,
 		OnSettled:     metrics.Settled,
 	}, w.Handle)
+}
+
+// startFailed returns err, a start-up step's failure, or nil when it only
+// says that ctx ended: a shutdown asked for while the worker was starting.
+func startFailed(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return nil
+	}
+	return err
 }
 
 // workerName names this process in lease values: host and pid.
