@@ -12,8 +12,13 @@ import (
 // settings, with the repository's extra instructions appended to the
 // organisation's and its comment language (empty: unchanged). It also
 // remembers the review's Stats for [PerReview.Notes]. Use a new one per
-// review.
-func (r *Reviewer) ForReview(instructions, language string) *PerReview {
+// review. It makes the Reviewer a [reviewer.Instructable].
+func (r *Reviewer) ForReview(instructions, language string) reviewer.Reviewer {
+	return r.PerReview(instructions, language)
+}
+
+// PerReview is [Reviewer.ForReview] with its concrete type.
+func (r *Reviewer) PerReview(instructions, language string) *PerReview {
 	c := *r
 	if instructions != "" {
 		c.cfg.ExtraInstructions = strings.TrimSpace(c.cfg.ExtraInstructions + "\n\n" + instructions)
@@ -33,7 +38,10 @@ type PerReview struct {
 	ran   bool
 }
 
-var _ reviewer.Reviewer = (*PerReview)(nil)
+var (
+	_ reviewer.Instructable = (*Reviewer)(nil)
+	_ reviewer.Noter        = (*PerReview)(nil)
+)
 
 // Name returns "llm".
 func (p *PerReview) Name() string { return p.r.Name() }

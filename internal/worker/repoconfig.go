@@ -10,7 +10,6 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
-	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
@@ -44,7 +43,7 @@ func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, it git
 func (w *Worker) reviewersFor(cfg repoconfig.Config, files analyzers.Files) []reviewer.Reviewer {
 	available := make(map[string]reviewer.Reviewer, len(w.cfg.Reviewers)+len(w.cfg.Analyzers)+1)
 	for _, r := range w.cfg.Reviewers {
-		if p, ok := r.(perReview); ok {
+		if p, ok := reviewer.As[reviewer.Instructable](r); ok {
 			r = p.ForReview(cfg.LLM.Instructions, cfg.LLM.Language)
 		}
 		if s, ok := r.(*secrets.Scanner); ok {
@@ -106,21 +105,12 @@ func (ws *writes) configComment(ctx context.Context, az AzureDevOps, ref azdo.Pu
 	}
 }
 
-// perReview is a reviewer that takes the repository's instructions and
-// comment language for one review (the LLM reviewer).
-type perReview interface {
-	ForReview(instructions, language string) *llmreview.PerReview
-}
-
 // notes collects what reviewers want said in the summary (LLM tokens, the
 // files the external analyzers were not given), each different note once.
 func notes(rs []reviewer.Reviewer) []string {
 	var out []string
 	for _, r := range rs {
-		if t, ok := r.(tracedReviewer); ok {
-			r = t.Reviewer
-		}
-		if n, ok := r.(interface{ Notes() string }); ok {
+		if n, ok := reviewer.As[reviewer.Noter](r); ok {
 			if note := n.Notes(); note != "" && !slices.Contains(out, note) {
 				out = append(out, note)
 			}

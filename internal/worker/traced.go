@@ -15,6 +15,9 @@ type tracedReviewer struct {
 	tracer trace.Tracer
 }
 
+// Unwrap returns the traced reviewer.
+func (t tracedReviewer) Unwrap() reviewer.Reviewer { return t.Reviewer }
+
 func (t tracedReviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
 	ctx, span := t.tracer.Start(ctx, "reviewer "+t.Name(), trace.WithAttributes(
 		attribute.String("azreviewer.reviewer", t.Name()),
