@@ -84,6 +84,7 @@ func faulty(t *testing.T, status int, contentType, body string, header http.Head
 func TestClientClassifiesFailures(t *testing.T) {
 	t.Parallel()
 	signIn := "<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head></html>"
+	frontDoor := "<!DOCTYPE html><html><head><title>Our services aren't available right now</title></head><body>Please check back soon.</body></html>"
 	tests := []struct {
 		name        string
 		status      int
@@ -102,6 +103,13 @@ func TestClientClassifiesFailures(t *testing.T) {
 			http.Header{"Retry-After": {"7"}, "X-Ratelimit-Resource": {"Core"}}, azdo.KindRateLimited, 7 * time.Second, "rate-limiting"},
 		{"service unavailable", 503, "text/plain", "try later", nil, azdo.KindTransient, 0, "temporarily"},
 		{"empty 401", 401, "application/json", "", nil, azdo.KindUnauthorized, 0, "PAT"},
+		{"front door's 502 page", 502, "text/html", frontDoor, nil, azdo.KindTransient, 0, "temporarily"},
+		{"front door's 503 page", 503, "text/html; charset=utf-8", frontDoor, nil, azdo.KindTransient, 0, "temporarily"},
+		{"a 500 page that mentions signing in", 500, "text/html", signIn, nil, azdo.KindTransient, 0, "temporarily"},
+		{"Azure DevOps Server's 404 page", 404, "text/html", "<html><body>404 - File or directory not found.</body></html>", nil, azdo.KindNotFound, 0, "Not found"},
+		{"401 page that is not the sign-in form", 401, "text/html", "<html><body>401 - Unauthorized</body></html>", nil, azdo.KindUnauthorized, 0, "PAT was refused"},
+		{"a proxy's 200 page", 200, "text/html", "<html><body>Welcome to the corporate network</body></html>", nil, azdo.KindInvalid, 0, "not Azure DevOps' sign-in page"},
+		{"a 200 sign-in form", 200, "text/html", `<html><a href="https://app.vssps.visualstudio.com/_signin">Sign in</a></html>`, nil, azdo.KindSignInPage, 0, "sign-in page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -181,13 +181,16 @@ func retryReason(call context.Context, status int, err error) (reason string, an
 	if call.Err() != nil {
 		return "", false // the caller gave up
 	}
-	if err != nil {
-		if e, ok := AsError(err); ok {
-			if e.Kind == KindRateLimited {
-				return "http_429", true
-			}
+	if e, ok := AsError(err); ok {
+		switch {
+		case e.Kind == KindRateLimited:
+			return "http_429", true
+		case e.Kind != KindTransient: // a transient one (a 5xx HTML page) is judged by its status below
 			return "", false
 		}
+		err = nil
+	}
+	if err != nil {
 		var cert *tls.CertificateVerificationError
 		var op *net.OpError
 		var ne net.Error

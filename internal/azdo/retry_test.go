@@ -367,3 +367,39 @@ func TestParseRetryAfter(t *testing.T) {
 		require.Equal(t, tt.want, got, "%q", tt.in)
 	}
 }
+
+// TestRetryFrontDoorPages: an HTML error page from Azure's front door (a
+// 502, 503 or 504 without JSON) is a transient failure, retried like the
+// service's own, never a sign-in page.
+func TestRetryFrontDoorPages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		pages      int
+		status     int
+		maxRetries int
+		wantErr    bool
+	}{
+		{"503 pages twice, then the answer", 2, http.StatusServiceUnavailable, 0, false},
+		{"a 502 page", 1, http.StatusBadGateway, 0, false},
+		{"504 pages more often than MaxRetries", 4, http.StatusGatewayTimeout, 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, azdo.Config{Clock: newFakeClock(), MaxRetries: tt.maxRetries, RequestsPerSecond: -1}, nil)
+			before := len(f.attempts("git.pullRequests.get"))
+			f.sim.Server.FailRequestsWithPage("git.pullRequests.get", tt.pages, tt.status)
+			err := f.readPR(context.Background())
+			if !tt.wantErr {
+				require.NoError(t, err)
+				require.Len(t, f.attempts("git.pullRequests.get"), before+tt.pages+1, "each page retried")
+				return
+			}
+			e := requireKind(t, err, azdo.KindTransient, f.sim.PAT)
+			require.Equal(t, tt.status, e.StatusCode)
+			require.Contains(t, e.Diagnosis(), "temporarily")
+			require.Len(t, f.attempts("git.pullRequests.get"), before+tt.maxRetries+1)
+		})
+	}
+}

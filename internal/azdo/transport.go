@@ -1,7 +1,9 @@
 package azdo
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -15,8 +17,9 @@ import (
 // transport sits under otelhttp, inside each attempt's client span (see
 // retry.go for the layers). It records Azure DevOps' rate-limit headers on
 // the span, turns an HTML answer — Azure's sign-in page for an invalid or
-// expired PAT, sometimes with status 203 — into a typed
-// *Error{Kind: KindSignInPage} before the SDK fails to parse it as JSON,
+// expired PAT, sometimes with status 203, or its front door's error page —
+// into a typed *Error (see htmlAnswer) before the SDK fails to parse it as
+// JSON,
 // turns a 429 into *Error{Kind: KindRateLimited} that keeps Retry-After,
 // pauses the Client for any Retry-After (Azure sends it on a 200 too once
 // it starts delaying requests), and reaches the retry verdict.
@@ -58,14 +61,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case resp.StatusCode == http.StatusTooManyRequests:
 		typed = rateLimited(req, resp, retryAfter)
 	case isHTML(resp):
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		_ = resp.Body.Close()
-		typed = &Error{
-			Kind:       KindSignInPage,
-			StatusCode: resp.StatusCode,
-			Op:         req.Method + " " + routeOf(req.URL.EscapedPath()),
-			Message:    "Azure DevOps answered with an HTML page instead of JSON",
-		}
+		typed = htmlAnswer(req, resp)
 	}
 	if a != nil {
 		var verdictErr error
@@ -93,6 +89,49 @@ func apiVersion(req *http.Request) string {
 		}
 	}
 	return ""
+}
+
+// htmlAnswer classifies an HTML answer (or a 203) where JSON was asked
+// for, and closes its body. Only a sign-in page says the PAT is not
+// accepted: a 203, Azure's answer to credentials it wants to send through
+// interactive sign-in, or a page that is the sign-in form. Azure's front
+// door answers 502, 503 and 504 with HTML error pages of its own, and
+// Azure DevOps Server may answer 404 with one: those are transient and not
+// found. Any other HTML page (a proxy's, or an organisation URL that is
+// not Azure DevOps) is a refused request, said as such.
+func htmlAnswer(req *http.Request, resp *http.Response) *Error {
+	page, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	e := &Error{StatusCode: resp.StatusCode, Op: req.Method + " " + routeOf(req.URL.EscapedPath())}
+	switch status := resp.StatusCode; {
+	case status == http.StatusNonAuthoritativeInfo || status < http.StatusInternalServerError && isSignInPage(page):
+		e.Kind, e.Message = KindSignInPage, "Azure DevOps answered with an HTML sign-in page instead of JSON"
+	case status >= http.StatusInternalServerError:
+		e.Kind, e.Message = KindTransient, fmt.Sprintf("Azure DevOps answered %d with an HTML error page instead of JSON", status)
+	case status == http.StatusNotFound:
+		e.Kind, e.Message = KindNotFound, "Azure DevOps answered 404 with an HTML page instead of JSON"
+	case status == http.StatusUnauthorized:
+		e.Kind, e.Message = KindUnauthorized, "Azure DevOps answered 401 with an HTML page instead of JSON"
+	default:
+		e.Kind, e.Message = KindInvalid, fmt.Sprintf("the server answered %d with an HTML page that is not Azure DevOps' sign-in page, instead of JSON: is the organisation URL right, or is a proxy answering?", status)
+	}
+	return e
+}
+
+// signInMarkers are what Azure DevOps' sign-in pages hold (lower case):
+// its sign-in route, Microsoft Entra's sign-in host, the page title.
+var signInMarkers = []string{"/_signin", "login.microsoftonline.com", "login.live.com", "| sign in</title>", "sign in to azure devops"}
+
+// isSignInPage reports whether an HTML page is a sign-in page.
+func isSignInPage(page []byte) bool {
+	low := bytes.ToLower(page)
+	for _, m := range signInMarkers {
+		if bytes.Contains(low, []byte(m)) {
+			return true
+		}
+	}
+	return false
 }
 
 func isHTML(resp *http.Response) bool {

@@ -133,6 +133,11 @@
 //     returns an azuredevops.WrappedError with the status. Calls accumulate
 //     per operation; a request uses its operation's failures before those
 //     of "".
+//   - Server.FailRequestsWithPage(op, n, status): the same, answered as
+//     Azure's front door answers when the service behind it fails: 502, 503
+//     or 504 with an HTML error page of its own (text/html, no JSON, no
+//     ActivityId) — a page a client must not take for the sign-in page. Its
+//     wording is the simulator's; real front-door pages vary [unverified].
 //   - Server.FailAfterApplying(op, n): the next n successful requests of op
 //     ("" = any) carrying a valid PAT are applied — the thread is stored,
 //     the comment or status created — and then answered 500

@@ -18,6 +18,7 @@ type failure struct {
 	remaining  int
 	status     int
 	retryAfter time.Duration
+	page       bool // answered with the front door's HTML error page
 }
 
 // FailRequests makes the next n requests of operation op (an Operation name
@@ -48,6 +49,40 @@ func (s *Server) FailRequests(op string, n int, status int, retryAfter time.Dura
 	}
 	s.failures[op] = append(s.failures[op], failure{remaining: n, status: status, retryAfter: retryAfter})
 }
+
+// FailRequestsWithPage is FailRequests answered as Azure's front door
+// answers when the service behind it fails: status 502, 503 or 504 with an
+// HTML error page of its own (Content-Type text/html) instead of Azure
+// DevOps' JSON error body.
+func (s *Server) FailRequestsWithPage(op string, n int, status int) {
+	s.mustOperation(op, "FailRequestsWithPage")
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+	default:
+		panic(fmt.Sprintf("azdosim: FailRequestsWithPage with status %d, want 502, 503 or 504", status))
+	}
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failures == nil {
+		s.failures = make(map[string][]failure)
+	}
+	s.failures[op] = append(s.failures[op], failure{remaining: n, status: status, page: true})
+}
+
+// frontDoorPage imitates the HTML error page a front door in front of
+// Azure DevOps answers with when the service behind it fails.
+const frontDoorPage = `<!DOCTYPE html>
+<html>
+<head><title>Our services aren't available right now</title></head>
+<body>
+<h2>Our services aren't available right now</h2>
+<p>We're working to restore all services as soon as possible. Please check back soon.</p>
+</body>
+</html>
+`
 
 // FailAfterApplying makes the next n requests of operation op ("" means any)
 // that carry a valid PAT and that the operation answers with success be
@@ -97,6 +132,9 @@ func (s *Server) takeFailure(op string) *response {
 	s.mu.Unlock()
 	if !found {
 		return nil
+	}
+	if f.page {
+		return &response{status: f.status, contentType: "text/html; charset=utf-8", body: []byte(frontDoorPage)}
 	}
 	resp := serverFailureResponse(f.status)
 	if f.retryAfter > 0 {
