@@ -50,15 +50,16 @@ type Finding struct {
 	// EndLine is the last flagged new-side line, inclusive. A reviewer may
 	// leave it 0 for a single line; [Run] then sets it to StartLine.
 	EndLine int `json:"end_line"`
-	// StartOffset is the 1-based character (rune) column where the anchor
-	// starts on StartLine, as Azure DevOps comment positions count; [Run]
-	// sets it to 1.
+	// StartOffset is the 1-based column where the anchor starts on
+	// StartLine, in UTF-16 code units as Azure DevOps' web editor counts
+	// them (a character outside the Basic Multilingual Plane, such as an
+	// emoji, is two); [Run] sets it to 1.
 	StartOffset int `json:"start_offset"`
-	// EndOffset is the 1-based character column just past the anchor on
-	// EndLine; [Run] sets it to the rune length of that line plus 1, so the
-	// anchor covers the whole lines.
+	// EndOffset is the 1-based column just past the anchor on EndLine, in
+	// UTF-16 code units; [Run] sets it to that line's length in UTF-16 code
+	// units plus 1, so the anchor covers the whole lines.
 	EndOffset int `json:"end_offset"`
-	// Rule is the stable id of what was found, like "secret/aws-access-key".
+	// Rule is the stable id of what was found, like "secret/github-pat".
 	Rule string `json:"rule"`
 	// Severity is how serious the finding is.
 	Severity Severity `json:"severity"`

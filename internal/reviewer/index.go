@@ -2,7 +2,7 @@ package reviewer
 
 import (
 	"slices"
-	"unicode/utf8"
+	"unicode/utf16"
 )
 
 // diffIndex answers which new-side lines of which file a pull request added.
@@ -77,7 +77,19 @@ func (x *diffIndex) anchor(f *Finding) bool {
 		return false
 	}
 	f.StartOffset = 1
-	f.EndOffset = utf8.RuneCountInString(a.texts[j]) + 1
+	f.EndOffset = utf16Len(a.texts[j]) + 1
 	f.ContentHash = contentHash(a.texts[i : j+1])
 	return true
+}
+
+// utf16Len is the length of s in UTF-16 code units, as JavaScript (and so
+// Azure DevOps' web editor) counts a string: two for a character outside
+// the Basic Multilingual Plane, one for any other, and one for each byte
+// that is not UTF-8.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s { // a byte that is not UTF-8 is U+FFFD: one unit
+		n += utf16.RuneLen(r)
+	}
+	return n
 }

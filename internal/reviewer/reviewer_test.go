@@ -87,7 +87,7 @@ func TestRunOffsets(t *testing.T) {
 		wantEndOffset int
 	}{
 		{name: "ascii", finding: at("/src/app.go", 2, 2), wantEndOffset: len("func a() {}") + 1},
-		{name: "multi-byte end line", finding: at("/src/app.go", 5, 5), wantEndOffset: len([]rune("// héllo wörld 🚀")) + 1},
+		{name: "multi-byte end line, an astral character counting two", finding: at("/src/app.go", 5, 5), wantEndOffset: len([]rune("// héllo wörld 🚀")) + 1 + 1},
 		{name: "end line decides", finding: at("/src/app.go", 5, 6), wantEndOffset: len("func c() {}") + 1},
 		{name: "CJK", finding: at("/docs/ä.md", 1, 1), wantEndOffset: 4},
 		{name: "empty line", finding: at("/docs/ä.md", 1, 2), wantEndOffset: 1},
