@@ -143,6 +143,10 @@ const (
 	DefaultMaxFileBytes = 1 << 20
 	// SkipBinary is the [FileDiff.Skipped] reason for binary files.
 	SkipBinary = "binary file"
+	// SkipLFS is the [FileDiff.Skipped] reason for a Git LFS pointer: the
+	// file's content is stored outside the repository, and the pointer is
+	// not code.
+	SkipLFS = "Git LFS pointer (the content is stored outside the repository)"
 	// binarySniffLen is how many leading bytes are searched for a NUL, as git
 	// does.
 	binarySniffLen = 8000
@@ -188,6 +192,10 @@ func Diff(path, oldPath string, change ChangeType, oldData, newData []byte, opts
 		d.Skipped = SkipBinary
 		return d
 	}
+	if isLFSPointer(oldData) || isLFSPointer(newData) {
+		d.Skipped = SkipLFS
+		return d
+	}
 	if limit := opts.maxFileBytes(); len(oldData) > limit || len(newData) > limit {
 		d.Skipped = fmt.Sprintf("file larger than %d bytes", limit)
 		return d
@@ -215,6 +223,25 @@ func adoPath(p string) string {
 // bytes.
 func isBinary(data []byte) bool {
 	return bytes.IndexByte(data[:min(len(data), binarySniffLen)], 0) >= 0
+}
+
+// lfsPointerPrefixes start every Git LFS pointer file (Git LFS
+// specification, v1 and the pre-release form).
+var lfsPointerPrefixes = [][]byte{[]byte("version https://git-lfs.github.com/spec/"), []byte("version https://hawser.github.com/spec/")}
+
+// isLFSPointer reports whether data is a Git LFS pointer: a small text
+// starting with the pointer's version line (a pointer is under 200 bytes;
+// the specification caps it at 1024).
+func isLFSPointer(data []byte) bool {
+	if len(data) > 1024 {
+		return false
+	}
+	for _, p := range lfsPointerPrefixes {
+		if bytes.HasPrefix(data, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // splitLines splits s into lines that keep their "\n"; a final line without

@@ -162,6 +162,7 @@ func TestDiffSkipped(t *testing.T) {
 	nulLate := append(bytes.Repeat([]byte("x"), 8000), 0)
 	nulEarly := append(bytes.Repeat([]byte("x"), 7999), 0)
 	big := bytes.Repeat([]byte("0123456789abcde\n"), 1<<16+1) // 1 MiB + 16 bytes
+	lfs := []byte("version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n")
 	tests := []struct {
 		name        string
 		old, new    []byte
@@ -178,6 +179,9 @@ func TestDiffSkipped(t *testing.T) {
 		{name: "custom limit", old: text, new: []byte("0123456789a\n"), opts: reviewer.DiffOptions{MaxFileBytes: 10}, wantSkipped: "file larger than 10 bytes"},
 		{name: "exactly at the limit", old: text, new: []byte("012345678\n"), opts: reviewer.DiffOptions{MaxFileBytes: 10}},
 		{name: "no limit", old: text, new: big, opts: reviewer.DiffOptions{MaxFileBytes: -1}},
+		{name: "Git LFS pointer", old: nil, new: lfs, wantSkipped: reviewer.SkipLFS},
+		{name: "Git LFS pointer replaced", old: lfs, new: []byte(strings.Replace(string(lfs), "4d7a", "9b1c", 1)), wantSkipped: reviewer.SkipLFS},
+		{name: "a file that quotes a pointer line", old: text, new: append([]byte("# How LFS works\n"), lfs...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
