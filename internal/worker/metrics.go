@@ -43,7 +43,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"error_type"}),
 		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_writes_total",
-			Help: "Writes to Azure DevOps (threads and summaries) by outcome: posted (confirmed by read-back), rejected, dropped (acknowledged but missing), unverified.",
+			Help: "Writes to Azure DevOps (threads and summaries) by outcome: posted (confirmed by read-back), rejected, dropped (acknowledged but missing), unverified, altered (there, with a text other than sent).",
 		}, []string{"outcome"}),
 		threads: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "azreviewer_threads_posted_total",
@@ -85,6 +85,7 @@ func (m *Metrics) observe(r Report, err error, took time.Duration) {
 	m.writes.WithLabelValues(WriteRejected).Add(float64(r.Writes.Rejected))
 	m.writes.WithLabelValues(WriteDropped).Add(float64(r.Writes.Dropped))
 	m.writes.WithLabelValues(WriteUnverified).Add(float64(r.Writes.Unverified))
+	m.writes.WithLabelValues(WriteAltered).Add(float64(r.Writes.Altered))
 	m.threads.Add(float64(r.ThreadsPosted))
 	m.findings.Add(float64(r.Findings))
 	m.duration.Observe(took.Seconds())

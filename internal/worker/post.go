@@ -4,11 +4,13 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/markdown"
@@ -228,11 +230,16 @@ const (
 	WriteDropped = "dropped"
 	// WriteUnverified: answered success; the read-back itself failed.
 	WriteUnverified = "unverified"
+	// WriteAltered: there when read back, but Azure DevOps keeps a comment
+	// text that differs from the one sent by more than the normalisations
+	// it may apply (see sameText): the write happened, its text is not
+	// quite what was sent (cut, or rewritten).
+	WriteAltered = "altered"
 )
 
 // WriteCounts counts a review's writes by outcome.
 type WriteCounts struct {
-	Posted, Rejected, Dropped, Unverified int
+	Posted, Rejected, Dropped, Unverified, Altered int
 }
 
 // writes tracks a review's writes until their outcome is known. Each write
@@ -249,8 +256,11 @@ type pendingWrite struct {
 	span     trace.Span
 	threadID int
 	// check, when set, tells whether the read-back thread shows the write
-	// (a status or content change); otherwise its presence does.
+	// (a status or property change); otherwise its presence does.
 	check func(git.GitPullRequestCommentThread) bool
+	// text, when set, is the first comment's content the write sent; the
+	// read-back compares it with what Azure DevOps keeps (sameText).
+	text string
 }
 
 // create posts a thread inside a write span. A rejected write ends its span
@@ -308,8 +318,7 @@ func (ws *writes) updateComment(ctx context.Context, az AzureDevOps, ref azdo.Pu
 	if _, err := az.UpdateComment(ctx, ref, *t.Id, firstCommentID(t), content); err != nil {
 		return ws.rejected(span, err)
 	}
-	ws.pending = append(ws.pending, pendingWrite{kind: kind, span: span, threadID: *t.Id,
-		check: func(t git.GitPullRequestCommentThread) bool { return firstComment(t) == content }})
+	ws.pending = append(ws.pending, pendingWrite{kind: kind, span: span, threadID: *t.Id, text: content})
 	return nil
 }
 
@@ -339,10 +348,8 @@ func (ws *writes) updateSummary(ctx context.Context, az AzureDevOps, ref azdo.Pu
 	if err != nil {
 		return ws.rejected(span, err)
 	}
-	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: *t.Id,
-		check: func(t git.GitPullRequestCommentThread) bool {
-			return azdo.ThreadProperty(t, PropSummary) == key && firstComment(t) == content
-		}})
+	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: *t.Id, text: content,
+		check: func(t git.GitPullRequestCommentThread) bool { return azdo.ThreadProperty(t, PropSummary) == key }})
 	return nil
 }
 
@@ -391,6 +398,12 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 			p.span.SetStatus(codes.Error, "Azure DevOps answered success but the write is not there when read back")
 			p.span.SetAttributes(attribute.String("error.type", WriteDropped),
 				attribute.String("azreviewer.diagnosis", droppedDiagnosis))
+		case p.text != "" && !sameText(firstComment(present[p.threadID]), p.text):
+			outcome = WriteAltered
+			ws.counts.Altered++
+			ws.posted[p.kind]++
+			p.span.SetAttributes(attribute.Int("azreviewer.write.sent_bytes", len(p.text)),
+				attribute.Int("azreviewer.write.kept_bytes", len(firstComment(present[p.threadID]))))
 		default:
 			ws.counts.Posted++
 			ws.posted[p.kind]++
@@ -402,6 +415,7 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 		attribute.Int("azreviewer.writes.posted", ws.counts.Posted),
 		attribute.Int("azreviewer.writes.dropped", ws.counts.Dropped),
 		attribute.Int("azreviewer.writes.unverified", ws.counts.Unverified),
+		attribute.Int("azreviewer.writes.altered", ws.counts.Altered),
 	)
 	ws.pending = nil
 	return threads
@@ -412,6 +426,25 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 func written(present map[int]git.GitPullRequestCommentThread, p pendingWrite) bool {
 	t, ok := present[p.threadID]
 	return p.threadID != 0 && ok && (p.check == nil || p.check(t))
+}
+
+// sameText reports whether kept, a comment's text as Azure DevOps returns
+// it, is sent as the worker wrote it, up to what a store may normalise: line
+// endings, white space at the ends of lines and of the text, and Unicode
+// normalisation form (NFC).
+func sameText(kept, sent string) bool {
+	return kept == sent || normalText(kept) == normalText(sent)
+}
+
+// normalText is s with "\r\n" and "\r" as "\n", each line and the whole
+// text trimmed of white space at its end, in Unicode NFC.
+func normalText(s string) string {
+	s = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	return norm.NFC.String(strings.TrimRight(strings.Join(lines, "\n"), " \t\n"))
 }
 
 // endAll ends spans of writes never verified (a panic or early return).

@@ -98,7 +98,7 @@ func (ws *writes) configComment(ctx context.Context, az AzureDevOps, ref azdo.Pu
 		})
 	default:
 		content := commentText(repoconfig.ErrorComment(invalid, repoconfig.FileName))
-		if firstComment(*thread) == content {
+		if sameText(firstComment(*thread), content) {
 			return nil
 		}
 		return ws.updateComment(ctx, az, ref, *thread, WriteConfig, content)

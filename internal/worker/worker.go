@@ -134,6 +134,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 		attribute.Int("azreviewer.writes.rejected", rep.Writes.Rejected),
 		attribute.Int("azreviewer.writes.dropped", rep.Writes.Dropped),
 		attribute.Int("azreviewer.writes.unverified", rep.Writes.Unverified),
+		attribute.Int("azreviewer.writes.altered", rep.Writes.Altered),
 	)
 	switch rep.Outcome {
 	case OutcomeSkipped:

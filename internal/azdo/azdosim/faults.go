@@ -130,3 +130,22 @@ func (pr *PullRequest) DropThreadWrites(on bool) {
 	defer s.mu.Unlock()
 	pr.dropThreadWrites = on
 }
+
+// StoreCommentsAs makes the simulator store every comment text it is sent
+// (new threads, replies, edits) as f returns it, as Azure DevOps would if it
+// normalised what it keeps — line endings, trailing white space, Unicode
+// normalisation, a length cap [unverified which it does]. nil stores texts
+// as sent, the default. Safe to call while serving.
+func (s *Server) StoreCommentsAs(f func(string) string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.storeText = f
+}
+
+// storedTextLocked is text as the simulator stores it; s.mu must be held.
+func (s *Server) storedTextLocked(text string) string {
+	if s.storeText == nil {
+		return text
+	}
+	return s.storeText(text)
+}

@@ -195,7 +195,9 @@ func (pr *PullRequest) newThreadLocked(author Identity, in git.GitPullRequestCom
 	}
 	org.nextThreadID++
 	for i, c := range *in.Comments {
-		t.comments = append(t.comments, newComment(i+1, author, c, now))
+		cm := newComment(i+1, author, c, now)
+		cm.content = org.s.storedTextLocked(cm.content)
+		t.comments = append(t.comments, cm)
 	}
 	return t, nil
 }
@@ -396,7 +398,7 @@ func (c *call) updateComment() (*response, error) {
 			return nil, errBadRequest("TF401192: Only the author of a comment can edit it.")
 		}
 		if in.Content != nil {
-			cm.content = *in.Content
+			cm.content = c.s.storedTextLocked(*in.Content)
 		}
 		now := c.s.now()
 		cm.updated, t.updated = now, now
@@ -418,6 +420,7 @@ func (c *call) createComment() (*response, error) {
 	defer c.s.mu.Unlock()
 	now := c.s.now()
 	cm := newComment(len(t.comments)+1, c.who, in, now)
+	cm.content = c.s.storedTextLocked(cm.content)
 	t.comments = append(t.comments, cm)
 	t.updated = now
 	c.s.notifyLocked()

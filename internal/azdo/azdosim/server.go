@@ -41,6 +41,7 @@ type Server struct {
 	orgs       []*Org
 	requests   []Request
 	signInPage bool                     // see SetSignInPage
+	storeText  func(string) string      // see StoreCommentsAs; nil: as sent
 	rateLimit  RateLimit                // see Server.RateLimit; Requests counts down
 	failures   map[string][]failure     // see FailRequests; by operation
 	failAfter  map[string]int           // see FailAfterApplying; by operation
