@@ -74,20 +74,60 @@ func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
 		name   string
 		req    *events.ReviewRequest
 		reason string
+		// calls is what the skip costs: a push event's commit is checked
+		// against the newest iteration (one call), other events cost none.
+		calls int
 	}{
-		{"the same push again (another subscription, a retry)", c.request(events.TriggerUpdated, second), "already reviewed"},
-		{"a vote or reviewer update: same source commit", c.request(events.TriggerUpdated, second), "already reviewed"},
-		{"an older push delivered late", c.request(events.TriggerUpdated, first), "already reviewed"},
-		{"created racing updated for the first push", c.request(events.TriggerCreated, first), "already reviewed"},
+		{"the same push again (another subscription, a retry)", c.request(events.TriggerUpdated, second), "already reviewed", 1},
+		{"a vote or reviewer update: same source commit", c.request(events.TriggerUpdated, second), "already reviewed", 1},
+		{"an older push delivered late", c.request(events.TriggerUpdated, first), "already reviewed", 1},
+		{"created racing updated for the first push", c.request(events.TriggerCreated, first), "already reviewed", 0},
 	}
 	for _, tt := range tests {
-		before := c.calls()
+		before := c.sim.Server.Requests()
 		rep, err := w.Review(context.Background(), tt.req)
 		require.NoError(t, err, tt.name)
 		require.Equal(t, worker.OutcomeSkipped, rep.Outcome, tt.name)
 		require.Equal(t, worker.SkipAlreadyReviewed, rep.SkipCode, tt.name)
 		require.Contains(t, rep.Reason, tt.reason, tt.name)
-		require.Equal(t, before, c.calls(), "%s: no Azure DevOps call", tt.name)
+		after := c.sim.Server.Requests()[len(before):]
+		require.Len(t, after, tt.calls, "%s: Azure DevOps calls", tt.name)
+		for _, r := range after {
+			require.Equal(t, "git.iterations.list", r.Operation, tt.name)
+		}
+	}
+}
+
+// TestPushOfAReviewedCommitIsCheckedAgainstTheNewestIteration: a push
+// event whose commit was already reviewed is not skipped when the newest
+// iteration is newer than the one reviewed — its payload named the
+// previous head, or the branch was force-pushed back to a reviewed commit
+// — so that iteration is reviewed and gets its own status.
+func TestPushOfAReviewedCommitIsCheckedAgainstTheNewestIteration(t *testing.T) {
+	t.Parallel()
+	c := setupCoordinated(t, map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
+	w := c.new(t)
+	first := c.pr.Head()
+	_, err := w.Review(context.Background(), c.request(events.TriggerCreated, first))
+	require.NoError(t, err)
+
+	statuses := func() int { return c.sim.Server.Count("git.statuses.create") }
+	steps := []struct {
+		name string
+		push string // pushed before the event
+		sent string // the commit the event's payload names
+	}{
+		{"a push whose payload still names the previous head", c.sim.Repo.Commit(map[string]string{"/a.js": "let a = 2;\nconsole.log(a);\n"}), first},
+		{"a force-push back to the first commit", first, first},
+	}
+	for i, s := range steps {
+		c.pr.Push(s.push)
+		before := statuses()
+		rep, err := w.Review(context.Background(), c.request(events.TriggerUpdated, s.sent))
+		require.NoError(t, err, s.name)
+		require.Equal(t, worker.OutcomeReviewed, rep.Outcome, s.name)
+		require.Equal(t, i+2, rep.Iteration, "%s: the newest iteration is reviewed", s.name)
+		require.Equal(t, before+1, statuses(), "%s: and gets a status", s.name)
 	}
 }
 

@@ -29,14 +29,18 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		}
 	}
 	key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
+	ref := azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID}
 	// A superseded request is recognised before waiting for the lease, and
 	// again after: the review it waited for may have covered it.
 	state, err := w.loadState(ctx, key)
 	if err != nil {
 		return Report{}, err
 	}
+	newest := 0 // the newest iteration, when the push check read it
 	if !forced && state.covers(req.SourceCommit) {
-		return skip(SkipAlreadyReviewed, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
+		if newest, err = w.pushedSince(ctx, ref, req, state); err != nil || newest == 0 {
+			return supersededSkip(err, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
+		}
 	}
 	ctx, release, err := w.acquire(ctx, key)
 	if err != nil {
@@ -46,11 +50,10 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	if state, err = w.loadState(ctx, key); err != nil {
 		return Report{}, err
 	}
-	if !forced && state.covers(req.SourceCommit) {
+	if !forced && state.covers(req.SourceCommit) && newest <= state.Iteration {
 		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
 	}
 
-	ref := azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID}
 	pr, err := w.azdo.PullRequest(ctx, ref)
 	if err != nil {
 		return Report{}, err
@@ -242,4 +245,35 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// pushedSince is the cheap check of a push event whose commit was already
+// reviewed: such an event is usually a duplicate or a late delivery, but
+// its payload may name the previous head while the newest iteration has a
+// new one, and a force-push back to a reviewed commit, or a retarget, makes
+// a new iteration of a reviewed commit that needs its own status. It costs
+// one call (the iterations list), for push events (updated) only; it
+// returns the newest iteration when that is newer than the one reviewed,
+// and 0 otherwise, when the event is to be skipped.
+func (w *Worker) pushedSince(ctx context.Context, ref azdo.PullRequestRef, req *events.ReviewRequest, state reviewState) (int, error) {
+	if req.Trigger != events.TriggerUpdated {
+		return 0, nil
+	}
+	its, err := w.azdo.Iterations(ctx, ref)
+	if err != nil || len(its) == 0 {
+		return 0, err
+	}
+	if latest := its[len(its)-1]; latest.Id != nil && *latest.Id > state.Iteration {
+		return *latest.Id, nil
+	}
+	return 0, nil
+}
+
+// supersededSkip is the skip of a request already covered, or the error of
+// the check that was to tell.
+func supersededSkip(err error, format string, args ...any) (Report, error) {
+	if err != nil {
+		return Report{}, err
+	}
+	return skip(SkipAlreadyReviewed, format, args...)
 }
