@@ -18,10 +18,15 @@ func (s *Scanner) Lines(path string, lines []string) []bool {
 	if len(lines) == 0 {
 		return hit
 	}
-	raw := strings.Join(lines, "\n") + "\n" // see text.add
-	for _, f := range s.detect(context.Background(), path, raw) {
-		for n := max(f.StartLine, 0); n <= f.EndLine && n < len(hit); n++ {
-			hit[n] = true
+	var t text
+	for i, l := range lines {
+		t.add(i+1, l, false)
+	}
+	for _, fr := range t.fragments() {
+		for _, f := range s.detect(context.Background(), path, fr.raw) {
+			for n := fr.line(f.StartLine); n <= fr.line(f.EndLine); n++ {
+				hit[n] = true
+			}
 		}
 	}
 	for i, l := range lines {

@@ -1,9 +1,11 @@
 package secrets
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/viper"
@@ -29,6 +31,7 @@ const RulePrefix = "secret/"
 const (
 	ignoreMarker     = "azreviewer:ignore"
 	ignoreNextMarker = "azreviewer:ignore-next-line"
+	gitleaksAllow    = "gitleaks:allow"
 )
 
 // azureRules are azreviewer's rules added to gitleaks' default set.
@@ -40,6 +43,7 @@ var azureRules string
 // with [New] and share it, since building compiles every rule.
 type Scanner struct {
 	det   *detect.Detector
+	lines lineAllows
 	kinds map[string]confidence
 	allow allowList
 }
@@ -72,6 +76,9 @@ func New() (*Scanner, error) {
 	if err := emulator.Validate(); err != nil {
 		return nil, fmt.Errorf("secrets: compiling the rule set: %w", err)
 	}
+	if cfg.Allowlists, err = withoutPaths(cfg.Allowlists); err != nil {
+		return nil, fmt.Errorf("secrets: compiling the rule set: %w", err)
+	}
 	cfg.Allowlists = append(cfg.Allowlists, emulator)
 	// Key names that describe a credential rather than hold one.
 	describing := &config.Allowlist{
@@ -88,15 +95,19 @@ func New() (*Scanner, error) {
 		r.Allowlists = append(r.Allowlists, describing)
 		cfg.Rules[id] = r
 	}
+	lines := takeLineAllows(&cfg)
 	det := detect.NewDetector(cfg)
 	// Only what is written: no base64 or URL decoding passes, which would
 	// multiply the work an attacker's pull request can ask for.
 	det.MaxDecodeDepth = 0
+	// The scanner honours gitleaks:allow itself, on the whole line (see
+	// suppressed); Lines must not honour it at all.
+	det.IgnoreGitleaksAllow = true
 	kinds := make(map[string]confidence, len(cfg.Rules))
 	for id, r := range cfg.Rules {
 		kinds[id] = ruleConfidence(r)
 	}
-	return &Scanner{det: det, kinds: kinds}, nil
+	return &Scanner{det: det, kinds: kinds, lines: lines}, nil
 }
 
 // MustNew is [New] for callers that cannot handle its error: it panics if
@@ -137,7 +148,7 @@ func (s *Scanner) Review(ctx context.Context, pr *reviewer.PullRequest) ([]revie
 			return nil, err
 		}
 		f := &pr.Files[i]
-		if f.Skipped != "" || len(f.Hunks) == 0 || s.allow.path(f.Path) {
+		if f.Skipped != "" || len(f.Hunks) == 0 || thirdParty(strings.TrimPrefix(f.Path, "/")) || s.allow.path(f.Path) {
 			continue
 		}
 		out = append(out, s.file(ctx, f)...)
@@ -156,7 +167,7 @@ func (s *Scanner) file(ctx context.Context, f *reviewer.FileDiff) []reviewer.Fin
 				continue
 			}
 			if l.Kind == reviewer.Added {
-				quiet := strings.Contains(l.Text, ignoreMarker) || prevNo == l.New-1 && strings.Contains(prev, ignoreNextMarker)
+				quiet := suppressed(l.Text) || prevNo == l.New-1 && strings.Contains(prev, ignoreNextMarker)
 				t.add(l.New, l.Text, quiet)
 			}
 			prev, prevNo = l.Text, l.New
@@ -166,28 +177,43 @@ func (s *Scanner) file(ctx context.Context, f *reviewer.FileDiff) []reviewer.Fin
 		return nil
 	}
 	class := classify(f.Path)
+	check := lineCheck{lists: s.lines, path: strings.TrimPrefix(f.Path, "/")}
 	var out []reviewer.Finding
-	for _, gf := range s.detect(ctx, f.Path, t.b.String()) {
-		from, to, ok := t.span(secretLines(gf))
-		if !ok || t.lines[from].quiet || s.allow.value(gf.Secret) {
-			continue
+	for _, fr := range t.fragments() {
+		if ctx.Err() != nil {
+			return nil
 		}
-		kind := s.kinds[gf.RuleID]
-		sev, report := kind.severity(class)
-		if !report {
-			continue
+		for _, gf := range s.detect(ctx, f.Path, fr.raw) {
+			rf, rt := secretLines(gf)
+			from, to, ok := t.span(fr.line(rf), fr.line(rt))
+			if !ok || t.lines[from].quiet || s.allow.value(gf.Secret) ||
+				check.allowed(&t, gf.RuleID, gf.Secret, fr.line(gf.StartLine), fr.line(gf.EndLine)) {
+				continue
+			}
+			kind := s.kinds[gf.RuleID]
+			sev, report := kind.severity(class)
+			if !report {
+				continue
+			}
+			out = append(out, reviewer.Finding{
+				Path:        f.Path,
+				StartLine:   t.lines[from].no,
+				EndLine:     t.lines[to].no,
+				Rule:        RulePrefix + gf.RuleID,
+				Severity:    sev,
+				Message:     kind.message(gf.Description),
+				FormerRules: formerRules(gf.RuleID),
+			})
 		}
-		out = append(out, reviewer.Finding{
-			Path:        f.Path,
-			StartLine:   t.lines[from].no,
-			EndLine:     t.lines[to].no,
-			Rule:        RulePrefix + gf.RuleID,
-			Severity:    sev,
-			Message:     kind.message(gf.Description),
-			FormerRules: formerRules(gf.RuleID),
-		})
 	}
 	return strongest(out)
+}
+
+// suppressed reports whether line carries a comment that keeps its
+// findings quiet. The scanner looks for gitleaks' own, not the detector,
+// which would see only the part of a long line it scans.
+func suppressed(line string) bool {
+	return strings.Contains(line, ignoreMarker) || strings.Contains(line, gitleaksAllow)
 }
 
 // detect runs gitleaks on one text of the file at path.
@@ -207,55 +233,14 @@ func secretLines(f report.Finding) (int, int) {
 	return from, from + strings.Count(f.Secret, "\n")
 }
 
-// text is the added lines of a file, joined for the detector.
-type text struct {
-	b     strings.Builder
-	lines []textLine
-}
-
-// textLine is one line of a text: an added line, or (no 0) the empty line
-// that ends a run.
-type textLine struct {
-	no    int
-	quiet bool
-}
-
-// add appends new-side line no to t, first closing the current run when no
-// does not follow its last line. Every line ends with "\n": gitleaks takes
-// the whole text for the line of a match on an unterminated last line, and
-// an allow-list that tests the line would then test every line.
-func (t *text) add(no int, line string, quiet bool) {
-	if n := len(t.lines); n > 0 && t.lines[n-1].no != no-1 {
-		t.b.WriteByte('\n')
-		t.lines = append(t.lines, textLine{})
-	}
-	t.b.WriteString(line)
-	t.b.WriteByte('\n')
-	t.lines = append(t.lines, textLine{no: no, quiet: quiet})
-}
-
-// span maps the 0-based lines from..to of a detector finding to indexes of
-// t.lines, cut at the end of the run where it starts, since the lines
-// between runs are not part of the pull request's change.
-func (t *text) span(from, to int) (int, int, bool) {
-	for from < len(t.lines) && t.lines[from].no == 0 {
-		from++
-	}
-	if from >= len(t.lines) {
-		return 0, 0, false
-	}
-	to = min(max(to, from), len(t.lines)-1)
-	for i := from + 1; i <= to; i++ {
-		if t.lines[i].no == 0 {
-			return from, i - 1, true
-		}
-	}
-	return from, to, true
-}
-
 // strongest keeps, of the findings that flag the same lines, the most
-// severe one (the first of equals).
+// severe one, of equals the one whose rule id sorts first: the detector
+// finds in no fixed order, and a finding must keep its rule (and so its
+// thread) from one review to the next.
 func strongest(fs []reviewer.Finding) []reviewer.Finding {
+	slices.SortFunc(fs, func(a, b reviewer.Finding) int {
+		return cmp.Or(cmp.Compare(a.StartLine, b.StartLine), cmp.Compare(a.EndLine, b.EndLine), cmp.Compare(a.Rule, b.Rule))
+	})
 	type lines struct{ from, to int }
 	best := make(map[lines]int, len(fs))
 	out := fs[:0]
