@@ -37,6 +37,42 @@ func hostilePR() *reviewer.PullRequest {
 	return &reviewer.PullRequest{Files: []reviewer.FileDiff{reviewer.Diff("/dist/app.min.js", "", reviewer.ChangeAdd, nil, []byte(line+"\n"), reviewer.DiffOptions{MaxFileBytes: 2 << 20})}}
 }
 
+// oneFile is a pull request adding one file of unit repeated to 1 MiB after
+// head.
+func oneFile(head, unit string) *reviewer.PullRequest {
+	body := head + strings.Repeat(unit, (1<<20-len(head))/len(unit))
+	return &reviewer.PullRequest{Files: []reviewer.FileDiff{reviewer.Diff("/src/app.js", "", reviewer.ChangeAdd, nil, []byte(body), reviewer.DiffOptions{})}}
+}
+
+// BenchmarkHostile measures files of 1 MiB built to make the detector work
+// hard, against ordinary code of the same size in the same run: lines that
+// each match the generic rule's pattern (but not its entropy), one line of
+// tokens, many lines of tokens, private-key BEGIN lines, a Kubernetes
+// secret's data lines, and curl commands.
+func BenchmarkHostile(b *testing.B) {
+	for _, c := range []struct{ name, head, unit string }{
+		{"ordinary", "", "\tresult, err := client.Fetch(ctx, \"item\", options{Retries: 3})\n"},
+		{"generic-lines", "", "key=aaaaaaaaaa\n"},
+		{"token-line", "", token("Z") + " "},
+		{"token-lines", "", token("Z") + "\n"},
+		{"generic-line", "", `apiKey="a8f5f167f44f4964e6c9";`},
+		{"key-begins", "", "-----BEGIN PRIVATE" + " KEY-----\n"},
+		{"key-no-end", "-----BEGIN PRIVATE" + " KEY-----\n", "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi0BYOWyTXaZTNOdbSHnJ3oRhAV\n"},
+		{"k8s-data", "kind: secret\n", "data: x\n"},
+		{"curl-lines", "", "curl x\n"},
+	} {
+		pr := oneFile(c.head, c.unit)
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(1 << 20)
+			for b.Loop() {
+				if _, err := scanner.Review(context.Background(), pr); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkReview compares the scanner with the built-in rules on the same
 // pull requests: an ordinary one of 10,000 added lines, and a hostile one.
 func BenchmarkReview(b *testing.B) {
