@@ -19,7 +19,7 @@ const (
 	fragmentBytes = 64 << 10
 	overlapLines  = 256
 	overlapBytes  = 16 << 10
-	pieceBytes    = 32 << 10
+	pieceBytes    = 64 << 10
 )
 
 // text is the added lines of a file, joined for the detector.
@@ -51,10 +51,12 @@ func (t *text) add(no int, line string, quiet bool) {
 	t.b.WriteByte('\n')
 }
 
-// fragment is a part of a text handed to the detector: raw holds lines
-// first to last of the text, or a piece of line first (= last).
+// fragment is a part of a text handed to the detector: raw, from offset at
+// of the text, holds lines first to last of the text, or a piece of line
+// first (= last).
 type fragment struct {
 	raw         string
+	at          int
 	first, last int
 }
 
@@ -71,7 +73,7 @@ func (t *text) fragments() []fragment {
 		if l := t.lines[i]; l.end-l.start > overlapBytes {
 			for at := l.start; ; at += pieceBytes - overlapBytes {
 				end := min(at+pieceBytes, l.end)
-				out = append(out, fragment{raw: s[at:end], first: i, last: i})
+				out = append(out, fragment{raw: s[at:end], at: at, first: i, last: i})
 				if end == l.end {
 					break
 				}
@@ -88,7 +90,7 @@ func (t *text) fragments() []fragment {
 			}
 			j++
 		}
-		out = append(out, fragment{raw: s[t.lines[i].start : t.lines[j-1].end+1], first: i, last: j - 1})
+		out = append(out, fragment{raw: s[t.lines[i].start : t.lines[j-1].end+1], at: t.lines[i].start, first: i, last: j - 1})
 		if j == len(t.lines) {
 			break
 		}
