@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
 )
 
 // benchPR is a pull request of 50 files of 200 added lines of ordinary
@@ -102,5 +103,49 @@ func BenchmarkLines(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		scanner.Lines("/src/a.go", lines)
+	}
+}
+
+// BenchmarkAllowValues measures the cost of secrets.allow.values on a file
+// of 2,000 distinct tokens: none, 100 patterns at the per-pattern limit
+// (which repoconfig now refuses), and patterns up to the limit for all of
+// them together.
+func BenchmarkAllowValues(b *testing.B) {
+	const abc = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	var body strings.Builder
+	x := uint64(88172645463325252)
+	for range 2000 {
+		body.WriteString("ghp_")
+		for range 36 {
+			x ^= x << 13
+			x ^= x >> 7
+			x ^= x << 17
+			body.WriteByte(abc[x%62])
+		}
+		body.WriteString("\n")
+	}
+	pr := diffPR(map[string]string{"/src/tokens.go": body.String()})
+	slow := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf(`[\p{L}\p{N}]{1,490}!%c`, 'a'+i%26) // about 985 instructions, never matching
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name   string
+		values []string
+	}{{"none", nil}, {"100-at-pattern-limit", slow(100)}, {"5-at-total-limit", slow(5)}} {
+		s, err := scanner.WithAllow(secrets.Allow{Values: c.values})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Review(context.Background(), pr); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
