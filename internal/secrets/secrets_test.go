@@ -139,6 +139,7 @@ func TestLines(t *testing.T) {
 		{"key file", "/deploy/id_rsa", []string{"MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi0BYOWyTXaZTNOdbSHnJ3oRhAV", "", "not base64!"}, []int{0}},
 		{"nothing", "/src/a.go", []string{"func f() {}", "return token"}, nil},
 		{"none", "/src/a.go", nil, nil},
+		{"key head", "/src/k.go", []string{"const k = `", "-----BEGIN RSA PRIVATE" + " KEY-----", "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi0BYOWyTXaZTNOdbSHnJ3oRhAV", "Zk9pL3mN5bV7cX1zA2sD4fG6hJ8kL0qW2eR4tY6uI8oP0aS2dF4gH6jK8lZ0xC2v"}, []int{1, 2, 3}},
 		{"gitleaks:allow", "/src/call.sh", []string{`curl -H "Authorization: Bearer ` + token("V") + `" # gitleaks:allow`}, []int{0}},
 		{"lock file", "/web/package-lock.json", []string{`"resolved": "https://x.invalid/` + token("W") + `"`}, []int{0}},
 		{"title over two lines", "", []string{"Fix the build\n" + token("X")}, []int{0}},
@@ -287,6 +288,46 @@ func TestLongText(t *testing.T) {
 			require.NoError(t, err)
 			var got []string
 			for _, f := range fs {
+				got = append(got, render(f))
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestAnchoringEdges: a finding is on the secret's own added line whatever
+// surrounds it: CRLF endings, no final newline, bytes that are not UTF-8 or
+// are NUL, text before it in other scripts, runs of one added line between
+// unchanged ones, and a suppression comment on the unchanged line above.
+func TestAnchoringEdges(t *testing.T) {
+	t.Parallel()
+	secret := "t = \"" + token("Y") + "\""
+	ctxLines := "a\nb\nc\nd\ne\nf\ng\nh\n"
+	cases := []struct {
+		name      string
+		old, head string
+		want      []string
+	}{
+		{"crlf", "", "x\r\ny\r\n" + secret + "\r\nz\r\n", []string{"/src/a.go:3 secret/github-pat error"}},
+		{"no final newline", "", "x\n" + secret, []string{"/src/a.go:2 secret/github-pat error"}},
+		{"last line of many", "", strings.Repeat("x\n", 2000) + secret + "\n", []string{"/src/a.go:2001 secret/github-pat error"}},
+		{"invalid utf-8", "", "x\n\xff\xfe " + secret + " \xc3\n", []string{"/src/a.go:2 secret/github-pat error"}},
+		// A NUL in the first 8,000 bytes makes the file binary, not diffed.
+		{"nul after the binary sniff", "", strings.Repeat("x\n", 4500) + "\x00 " + secret + " \x00\n", []string{"/src/a.go:4501 secret/github-pat error"}},
+		{"other scripts before", "", "x\n日本語の説明 🙂 " + secret + "\n", []string{"/src/a.go:2 secret/github-pat error"}},
+		{"runs of one line", ctxLines, "a\n" + secret + "\nb\nc\n" + secret + "\nd\ne\nf\ng\nh\n", []string{"/src/a.go:2 secret/github-pat error", "/src/a.go:5 secret/github-pat error"}},
+		{"context line above ignores", "// azreviewer:ignore-next-line\nold\n", "// azreviewer:ignore-next-line\n" + secret + "\n", nil},
+		{"deleted and context lines", secret + "\nkeep " + secret + "\n", "keep " + secret + "\n", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pr := &reviewer.PullRequest{Files: []reviewer.FileDiff{reviewer.Diff("/src/a.go", "", reviewer.ChangeEdit, []byte(tc.old), []byte(tc.head), reviewer.DiffOptions{})}}
+			res := reviewer.Run(context.Background(), pr, scanner)
+			require.NoError(t, res.Err())
+			require.Zero(t, res.Dropped)
+			var got []string
+			for _, f := range res.Findings {
 				got = append(got, render(f))
 			}
 			require.Equal(t, tc.want, got)
