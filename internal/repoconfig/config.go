@@ -68,6 +68,11 @@ const (
 	// MaxLanguage is the longest [LLM.Language] [Parse] accepts, in
 	// characters.
 	MaxLanguage = 40
+	// MaxAllowProgram is the largest program size of all the
+	// secrets.allow.values patterns of a file together. Every finding's
+	// value is tested against each of them: at the per-pattern limit, 100
+	// patterns made the scanner some 28 times slower.
+	MaxAllowProgram = 5000
 	// MaxAllowEntries is the longest list each of secrets.allow's paths,
 	// values and stopwords may be.
 	MaxAllowEntries = 100

@@ -542,7 +542,21 @@ func (d *decoder) secrets(n ast.Node, path string, out *Secrets) {
 					out.Allow.Paths = d.allowList(n, path, "a list of glob patterns, like [\"testdata/**\"]", d.glob)
 				}},
 				{"values", func(n ast.Node, path string) {
-					out.Allow.Values = d.allowList(n, path, "a list of regular expressions, like [\"^AKIA[A-Z0-9]{12}EXAMPLE$\"]", d.valuePattern)
+					program := 0 // the instructions of the patterns so far
+					out.Allow.Values = d.allowList(n, path, "a list of regular expressions, like [\"^AKIA[A-Z0-9]{12}EXAMPLE$\"]", func(item ast.Node, path, s string) bool {
+						if !d.valuePattern(item, path, s) {
+							return false
+						}
+						_, size, _ := compilePattern(s)
+						before := program
+						if program += size; program > MaxAllowProgram {
+							if before <= MaxAllowProgram { // reported once, where the budget runs out
+								d.add(item, path, "the allowed value patterns up to this one compile to %d instructions; the limit for all of them together is %d", program, MaxAllowProgram)
+							}
+							return false
+						}
+						return true
+					})
 				}},
 				{"stopwords", func(n ast.Node, path string) {
 					out.Allow.Stopwords = d.allowList(n, path, "a list of words, like [\"dummy\"]", d.stopword)

@@ -233,6 +233,8 @@ func TestParseInvalidInline(t *testing.T) {
 			`.azreviewer.yaml line 1, column 28: secrets.allow.values[0]: "(" is not a valid Go (RE2) regular expression: missing closing ) in "("`},
 		{"allowed value too large", "secrets: {allow: {values: [\"[a-z]{1,999}\"]}}\n",
 			`.azreviewer.yaml line 1, column 28: secrets.allow.values[0]: "[a-z]{1,999}" is too large: it expands to more than 1000 instructions, the limit; shorten the repetition {1,999}`},
+		{"allowed values too large together", "secrets: {allow: {values: [" + strings.Repeat(`"[a-z]{1,400}", `, 7) + "x]}}\n",
+			`.azreviewer.yaml line 1, column 124: secrets.allow.values[6]: the allowed value patterns up to this one compile to 5607 instructions; the limit for all of them together is 5000`},
 		{"short stop word", "secrets: {allow: {stopwords: [ab]}}\n",
 			`.azreviewer.yaml line 1, column 31: secrets.allow.stopwords[0]: "ab": a stop word has 4 to 200 characters and no surrounding spaces`},
 		{"allowed path not a glob", "secrets: {allow: {paths: [\"a/[b\"]}}\n",

@@ -11,17 +11,23 @@ import (
 // suppression comments, allow-lists and the file's kind (a secret stays a
 // secret), and it casts a wider net than the rules: it also counts any line
 // that assigns a value other than a placeholder to a credential-named key
-// (password = "hunter2"), the base64 lines before an END PRIVATE KEY line,
-// and every base64 line of a key file (.pem, .key, id_rsa, …).
+// (password = "hunter2"), the base64 lines before an END PRIVATE KEY line
+// and after a BEGIN one (a hunk may show either without the other), and
+// every base64 line of a key file (.pem, .key, id_rsa, …).
 func (s *Scanner) Lines(path string, lines []string) []bool {
 	hit := make([]bool, len(lines))
 	if len(lines) == 0 {
 		return hit
 	}
-	raw := strings.Join(lines, "\n") + "\n" // see text.add
-	for _, f := range s.detect(context.Background(), path, raw) {
-		for n := max(f.StartLine, 0); n <= f.EndLine && n < len(hit); n++ {
-			hit[n] = true
+	var t text
+	for i, l := range lines {
+		t.add(i+1, l, false)
+	}
+	for _, fr := range t.fragments() {
+		for _, f := range s.detect(context.Background(), path, fr.raw) {
+			for n := fr.line(f.StartLine); n <= fr.line(f.EndLine); n++ {
+				hit[n] = true
+			}
 		}
 	}
 	for i, l := range lines {
@@ -63,6 +69,11 @@ func keyMaterial(path string, lines []string, hit []bool) {
 		case strings.Contains(l, "-----END ") && strings.Contains(l, "PRIVATE KEY-----"):
 			hit[i] = true
 			for j := i - 1; j >= 0 && isBase64Line(lines[j]); j-- {
+				hit[j] = true
+			}
+		case strings.Contains(l, "-----BEGIN ") && strings.Contains(l, "PRIVATE KEY-----"):
+			hit[i] = true
+			for j := i + 1; j < len(lines) && isBase64Line(lines[j]); j++ {
 				hit[j] = true
 			}
 		}

@@ -25,6 +25,10 @@ const Name = "secrets"
 // "github-pat" reports as "secret/github-pat".
 const RulePrefix = "secret/"
 
+// gitleaksAllow is gitleaks' own suppression comment, honoured with
+// azreviewer's (reviewer.IgnoreMarker, reviewer.IgnoreNextMarker).
+const gitleaksAllow = "gitleaks:allow"
+
 // azureRules are azreviewer's rules added to gitleaks' default set.
 //
 //go:embed rules.toml
@@ -34,6 +38,7 @@ var azureRules string
 // with [New] and share it, since building compiles every rule.
 type Scanner struct {
 	det   *detect.Detector
+	lines lineAllows
 	kinds map[string]confidence
 	allow allowList
 }
@@ -66,6 +71,9 @@ func New() (*Scanner, error) {
 	if err := emulator.Validate(); err != nil {
 		return nil, fmt.Errorf("secrets: compiling the rule set: %w", err)
 	}
+	if cfg.Allowlists, err = withoutPaths(cfg.Allowlists); err != nil {
+		return nil, fmt.Errorf("secrets: compiling the rule set: %w", err)
+	}
 	cfg.Allowlists = append(cfg.Allowlists, emulator)
 	// Key names that describe a credential rather than hold one.
 	describing := &config.Allowlist{
@@ -82,15 +90,19 @@ func New() (*Scanner, error) {
 		r.Allowlists = append(r.Allowlists, describing)
 		cfg.Rules[id] = r
 	}
+	lines := takeLineAllows(&cfg)
 	det := detect.NewDetector(cfg)
 	// Only what is written: no base64 or URL decoding passes, which would
 	// multiply the work an attacker's pull request can ask for.
 	det.MaxDecodeDepth = 0
+	// The scanner honours gitleaks:allow itself, on the whole line (see
+	// suppressed); Lines must not honour it at all.
+	det.IgnoreGitleaksAllow = true
 	kinds := make(map[string]confidence, len(cfg.Rules))
 	for id, r := range cfg.Rules {
 		kinds[id] = ruleConfidence(r)
 	}
-	return &Scanner{det: det, kinds: kinds}, nil
+	return &Scanner{det: det, kinds: kinds, lines: lines}, nil
 }
 
 // MustNew is [New] for callers that cannot handle its error: it panics if
@@ -131,7 +143,7 @@ func (s *Scanner) Review(ctx context.Context, pr *reviewer.PullRequest) ([]revie
 			return nil, err
 		}
 		f := &pr.Files[i]
-		if f.Skipped != "" || len(f.Hunks) == 0 || s.allow.path(f.Path) {
+		if f.Skipped != "" || len(f.Hunks) == 0 || thirdParty(strings.TrimPrefix(f.Path, "/")) || s.allow.path(f.Path) {
 			continue
 		}
 		out = append(out, s.file(ctx, f)...)
@@ -150,7 +162,7 @@ func (s *Scanner) file(ctx context.Context, f *reviewer.FileDiff) []reviewer.Fin
 				continue
 			}
 			if l.Kind == reviewer.Added {
-				quiet := strings.Contains(l.Text, reviewer.IgnoreMarker) || prevNo == l.New-1 && strings.Contains(prev, reviewer.IgnoreNextMarker)
+				quiet := suppressed(l.Text) || prevNo == l.New-1 && strings.Contains(prev, reviewer.IgnoreNextMarker)
 				t.add(l.New, l.Text, quiet)
 			}
 			prev, prevNo = l.Text, l.New
@@ -160,34 +172,43 @@ func (s *Scanner) file(ctx context.Context, f *reviewer.FileDiff) []reviewer.Fin
 		return nil
 	}
 	class := classify(f.Path)
+	check := lineCheck{lists: s.lines, path: strings.TrimPrefix(f.Path, "/")}
 	var out []reviewer.Finding
-	found := s.detect(ctx, f.Path, t.b.String())
-	// gitleaks applies its rules in map order: sort, so that equal findings
-	// are chosen between the same way every time.
-	slices.SortFunc(found, func(a, b report.Finding) int {
-		return cmp.Or(cmp.Compare(a.StartLine, b.StartLine), cmp.Compare(a.RuleID, b.RuleID))
-	})
-	for _, gf := range found {
-		from, to, ok := t.span(secretLines(gf))
-		if !ok || t.lines[from].quiet || s.allow.value(gf.Secret) {
-			continue
+	for _, fr := range t.fragments() {
+		if ctx.Err() != nil {
+			return nil
 		}
-		kind := s.kinds[gf.RuleID]
-		sev, report := kind.severity(class)
-		if !report {
-			continue
+		for _, gf := range s.detect(ctx, f.Path, fr.raw) {
+			rf, rt := secretLines(gf)
+			from, to, ok := t.span(fr.line(rf), fr.line(rt))
+			if !ok || t.lines[from].quiet || s.allow.value(gf.Secret) ||
+				check.allowed(&t, gf.RuleID, gf.Secret, fr.line(gf.StartLine), fr.line(gf.EndLine)) {
+				continue
+			}
+			kind := s.kinds[gf.RuleID]
+			sev, report := kind.severity(class)
+			if !report {
+				continue
+			}
+			out = append(out, reviewer.Finding{
+				Path:        f.Path,
+				StartLine:   t.lines[from].no,
+				EndLine:     t.lines[to].no,
+				Rule:        RulePrefix + gf.RuleID,
+				Severity:    sev,
+				Message:     kind.message(gf.Description),
+				FormerRules: formerRules(gf.RuleID),
+			})
 		}
-		out = append(out, reviewer.Finding{
-			Path:        f.Path,
-			StartLine:   t.lines[from].no,
-			EndLine:     t.lines[to].no,
-			Rule:        RulePrefix + gf.RuleID,
-			Severity:    sev,
-			Message:     kind.message(gf.Description),
-			FormerRules: formerRules(gf.RuleID),
-		})
 	}
 	return strongest(out)
+}
+
+// suppressed reports whether line carries a comment that keeps its
+// findings quiet. The scanner looks for gitleaks' own, not the detector,
+// which would see only the part of a long line it scans.
+func suppressed(line string) bool {
+	return strings.Contains(line, reviewer.IgnoreMarker) || strings.Contains(line, gitleaksAllow)
 }
 
 // detect runs gitleaks on one text of the file at path.
@@ -211,55 +232,14 @@ func secretLines(f report.Finding) (int, int) {
 	return from, from + strings.Count(f.Secret, "\n")
 }
 
-// text is the added lines of a file, joined for the detector.
-type text struct {
-	b     strings.Builder
-	lines []textLine
-}
-
-// textLine is one line of a text: an added line, or (no 0) the empty line
-// that ends a run.
-type textLine struct {
-	no    int
-	quiet bool
-}
-
-// add appends new-side line no to t, first closing the current run when no
-// does not follow its last line. Every line ends with "\n": gitleaks takes
-// the whole text for the line of a match on an unterminated last line, and
-// an allow-list that tests the line would then test every line.
-func (t *text) add(no int, line string, quiet bool) {
-	if n := len(t.lines); n > 0 && t.lines[n-1].no != no-1 {
-		t.b.WriteByte('\n')
-		t.lines = append(t.lines, textLine{})
-	}
-	t.b.WriteString(line)
-	t.b.WriteByte('\n')
-	t.lines = append(t.lines, textLine{no: no, quiet: quiet})
-}
-
-// span maps the 0-based lines from..to of a detector finding to indexes of
-// t.lines, cut at the end of the run where it starts, since the lines
-// between runs are not part of the pull request's change.
-func (t *text) span(from, to int) (int, int, bool) {
-	for from < len(t.lines) && t.lines[from].no == 0 {
-		from++
-	}
-	if from >= len(t.lines) {
-		return 0, 0, false
-	}
-	to = min(max(to, from), len(t.lines)-1)
-	for i := from + 1; i <= to; i++ {
-		if t.lines[i].no == 0 {
-			return from, i - 1, true
-		}
-	}
-	return from, to, true
-}
-
 // strongest keeps, of the findings that flag the same lines, the most
-// severe one (the first of equals, in file's order: by line, then rule id).
+// severe one, of equals the one whose rule id sorts first: the detector
+// finds in no fixed order, and a finding must keep its rule (and so its
+// thread) from one review to the next.
 func strongest(fs []reviewer.Finding) []reviewer.Finding {
+	slices.SortFunc(fs, func(a, b reviewer.Finding) int {
+		return cmp.Or(cmp.Compare(a.StartLine, b.StartLine), cmp.Compare(a.EndLine, b.EndLine), cmp.Compare(a.Rule, b.Rule))
+	})
 	type lines struct{ from, to int }
 	best := make(map[lines]int, len(fs))
 	out := fs[:0]

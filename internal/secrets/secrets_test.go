@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -111,6 +112,10 @@ func TestLines(t *testing.T) {
 		{"key file", "/deploy/id_rsa", []string{"MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi0BYOWyTXaZTNOdbSHnJ3oRhAV", "", "not base64!"}, []int{0}},
 		{"nothing", "/src/a.go", []string{"func f() {}", "return token"}, nil},
 		{"none", "/src/a.go", nil, nil},
+		{"key head", "/src/k.go", []string{"const k = `", "-----BEGIN RSA PRIVATE" + " KEY-----", "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi0BYOWyTXaZTNOdbSHnJ3oRhAV", "Zk9pL3mN5bV7cX1zA2sD4fG6hJ8kL0qW2eR4tY6uI8oP0aS2dF4gH6jK8lZ0xC2v"}, []int{1, 2, 3}},
+		{"gitleaks:allow", "/src/call.sh", []string{`curl -H "Authorization: Bearer ` + token("V") + `" # gitleaks:allow`}, []int{0}},
+		{"lock file", "/web/package-lock.json", []string{`"resolved": "https://x.invalid/` + token("W") + `"`}, []int{0}},
+		{"title over two lines", "", []string{"Fix the build\n" + token("X")}, []int{0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,4 +174,136 @@ func TestFindingsCarryFormerRules(t *testing.T) {
 	require.Contains(t, fs[0].FormerRules, "secret/hardcoded-credential")
 	require.NotContains(t, fs[0].FormerRules, fs[0].Rule)
 	require.Equal(t, len(fs[0].FormerRules)+1, len(fs[0].Fingerprints()))
+}
+
+// TestThirdPartyPaths: lock files, checksums and vendored code are not
+// scanned, but a file does not escape the scanner by a name that merely
+// contains one of theirs, as gitleaks' own path allow-list lets it.
+func TestThirdPartyPaths(t *testing.T) {
+	t.Parallel()
+	line := "const t = \"" + token("P") + "\"\n"
+	cases := []struct {
+		path    string
+		scanned bool
+	}{
+		{"/go.sum", false},
+		{"/tools/go.mod", false},
+		{"/web/package-lock.json", false},
+		{"/web/yarn.lock", false},
+		{"/web/node_modules/left-pad/index.js", false},
+		{"/vendor/github.com/x/y/z.go", false},
+		{"/static/jquery-3.7.1.min.js", false},
+		{"/static/bootstrap.bundle.min.js", false},
+		{"/.gitleaks.toml", false},
+		{"/src/gitleaks.toml.go", true},
+		{"/gitleaks.toml/app.go", true},
+		{"/src/cargo.mod", true},
+		{"/src/mongo.sum", true},
+		{"/verification-metadata.xml/keys.py", true},
+		{"/DatabaseXrefactorlog/a.cs", true},
+		{"/web/bootstrap.js", true},
+		{"/web/jquery-setup.js", true},
+		{"/src/app.xdll", true},
+		{"/node_modules.go", true},
+		{"/env/library.py", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.path, func(t *testing.T) {
+			t.Parallel()
+			fs, err := scanner.Review(context.Background(), diffPR(map[string]string{tc.path: line}))
+			require.NoError(t, err)
+			require.Equal(t, tc.scanned, len(fs) == 1, "findings: %v", fs)
+		})
+	}
+}
+
+// TestSameRuleEveryTime: when two rules of equal severity flag the same
+// line, the finding has the same rule on every review, so that it keeps its
+// thread. The detector runs its rules in no fixed order.
+func TestSameRuleEveryTime(t *testing.T) {
+	t.Parallel()
+	pr := diffPR(map[string]string{"/deploy/app.env": "DB_PASSWORD=\"Zq8vR2mK7xW4pL9s\"\n"})
+	rules := map[string]bool{}
+	for range 40 {
+		fs, err := scanner.Review(context.Background(), pr)
+		require.NoError(t, err)
+		require.Len(t, fs, 1)
+		rules[fs[0].Rule] = true
+	}
+	require.Len(t, rules, 1, "rules reported: %v", rules)
+}
+
+// TestLongText: the detector scans a long text in overlapping fragments and
+// a long line in overlapping pieces; a secret is found wherever it lies,
+// anchored to its own line, and a suppression comment anywhere on a long
+// line still counts.
+func TestLongText(t *testing.T) {
+	t.Parallel()
+	filler := strings.Repeat("x", 100) + "\n"
+	key := "-----BEGIN RSA PRIVATE" + " KEY-----\n" + strings.Repeat("MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi0BYOWyTXaZTNOdbSHnJ3oRhAV\n", 90) + "-----END RSA PRIVATE" + " KEY-----\n"
+	long := strings.Repeat("a=1; ", 20000)
+	cases := []struct {
+		name string
+		body string
+		want []string
+	}{
+		{"key across fragments", strings.Repeat(filler, 600) + key, []string{"/src/a.go:601-692 secret/private-key error"}},
+		{"key across line-count fragments", strings.Repeat("\n", 1000) + key, []string{"/src/a.go:1001-1092 secret/private-key error"}},
+		{"far along a long line", long + "t = \"" + token("Q") + "\"\n", []string{"/src/a.go:1 secret/github-pat error"}},
+		{"on a long line's every piece", long[:40000] + token("R") + long[:40000] + token("S") + "\n" + filler, []string{"/src/a.go:1 secret/github-pat error"}},
+		{"after a long line", long + "\n" + "t = \"" + token("T") + "\"\n", []string{"/src/a.go:2 secret/github-pat error"}},
+		{"allowed far from the value", "t = \"" + token("U") + "\"; " + long + " // gitleaks:allow\n", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fs, err := scanner.Review(context.Background(), diffPR(map[string]string{"/src/a.go": tc.body}))
+			require.NoError(t, err)
+			var got []string
+			for _, f := range fs {
+				got = append(got, reviewertest.Render(f))
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// TestAnchoringEdges: a finding is on the secret's own added line whatever
+// surrounds it: CRLF endings, no final newline, bytes that are not UTF-8 or
+// are NUL, text before it in other scripts, runs of one added line between
+// unchanged ones, and a suppression comment on the unchanged line above.
+func TestAnchoringEdges(t *testing.T) {
+	t.Parallel()
+	secret := "t = \"" + token("Y") + "\""
+	ctxLines := "a\nb\nc\nd\ne\nf\ng\nh\n"
+	cases := []struct {
+		name      string
+		old, head string
+		want      []string
+	}{
+		{"crlf", "", "x\r\ny\r\n" + secret + "\r\nz\r\n", []string{"/src/a.go:3 secret/github-pat error"}},
+		{"no final newline", "", "x\n" + secret, []string{"/src/a.go:2 secret/github-pat error"}},
+		{"last line of many", "", strings.Repeat("x\n", 2000) + secret + "\n", []string{"/src/a.go:2001 secret/github-pat error"}},
+		{"invalid utf-8", "", "x\n\xff\xfe " + secret + " \xc3\n", []string{"/src/a.go:2 secret/github-pat error"}},
+		// A NUL in the first 8,000 bytes makes the file binary, not diffed.
+		{"nul after the binary sniff", "", strings.Repeat("x\n", 4500) + "\x00 " + secret + " \x00\n", []string{"/src/a.go:4501 secret/github-pat error"}},
+		{"other scripts before", "", "x\n日本語の説明 🙂 " + secret + "\n", []string{"/src/a.go:2 secret/github-pat error"}},
+		{"runs of one line", ctxLines, "a\n" + secret + "\nb\nc\n" + secret + "\nd\ne\nf\ng\nh\n", []string{"/src/a.go:2 secret/github-pat error", "/src/a.go:5 secret/github-pat error"}},
+		{"context line above ignores", "// azreviewer:ignore-next-line\nold\n", "// azreviewer:ignore-next-line\n" + secret + "\n", nil},
+		{"deleted and context lines", secret + "\nkeep " + secret + "\n", "keep " + secret + "\n", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			pr := &reviewer.PullRequest{Files: []reviewer.FileDiff{reviewer.Diff("/src/a.go", "", reviewer.ChangeEdit, []byte(tc.old), []byte(tc.head), reviewer.DiffOptions{})}}
+			res := reviewer.Run(context.Background(), pr, scanner)
+			require.NoError(t, res.Err())
+			require.Zero(t, res.Dropped)
+			var got []string
+			for _, f := range res.Findings {
+				got = append(got, reviewertest.Render(f))
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
 }

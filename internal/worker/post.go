@@ -64,9 +64,10 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	// finding already posted keeps its thread and takes its place in the
 	// budget; the rest are counted in the summary. Threads are written in
 	// the reviewers' order.
-	selected, notPosted := threadBudget(result.Findings, posted, w.cfg.MaxThreads)
-	for _, f := range result.Findings {
-		fp, done := threadOf(f, posted)
+	threads := threadsOf(result.Findings, posted)
+	selected, notPosted := threadBudget(result.Findings, threads, w.cfg.MaxThreads)
+	for i, f := range result.Findings {
+		fp, done := threads[i].fp, threads[i].done
 		if done {
 			rep.AlreadyPosted++
 			continue
@@ -127,31 +128,58 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	return nil
 }
 
-// threadOf returns the fingerprint of f's thread: the first of
-// [reviewer.Finding.Fingerprints] in posted, and true; or f's own
-// fingerprint and false when none is posted.
-func threadOf(f reviewer.Finding, posted map[string]bool) (string, bool) {
-	fps := f.Fingerprints()
-	for _, fp := range fps {
+// thread is the thread of a finding: the fingerprint it carries, and
+// whether it is posted.
+type thread struct {
+	fp   string
+	done bool
+}
+
+// threadsOf returns the thread of each finding: a posted thread carrying
+// its own fingerprint; else the first posted thread carrying one of its
+// former fingerprints ([reviewer.Finding.Fingerprints]) that no other
+// finding has claimed, since findings of different rules on the same text
+// share their former fingerprints and one thread is one finding's; else a
+// thread to post with its own fingerprint.
+func threadsOf(findings []reviewer.Finding, posted map[string]bool) []thread {
+	out := make([]thread, len(findings))
+	claimed := make(map[string]bool, len(findings))
+	for i, f := range findings {
+		fp := f.Fingerprint()
+		out[i] = thread{fp: fp, done: posted[fp]}
 		if posted[fp] {
-			return fp, true
+			claimed[fp] = true
 		}
 	}
-	return fps[0], false
+	for i, f := range findings {
+		if out[i].done {
+			continue
+		}
+		for _, fp := range f.Fingerprints()[1:] {
+			if posted[fp] && !claimed[fp] {
+				out[i], claimed[fp] = thread{fp: fp, done: true}, true
+				break
+			}
+		}
+	}
+	return out
 }
 
 // threadBudget picks the findings to post: in order of severity, each
-// finding already posted (in posted) takes one of limit places and keeps its
-// thread; each other finding gets a place while one is left. It returns the
-// fingerprints picked for a new thread and, by severity, the count of the
-// findings left without one.
-func threadBudget(findings []reviewer.Finding, posted map[string]bool, limit int) (map[string]bool, map[reviewer.Severity]int) {
-	order := slices.Clone(findings)
-	slices.SortStableFunc(order, func(a, b reviewer.Finding) int { return b.Severity.Rank() - a.Severity.Rank() })
+// finding already posted (threads, as threadsOf says) takes one of limit
+// places and keeps its thread; each other finding gets a place while one
+// is left. It returns the fingerprints picked for a new thread and, by
+// severity, the count of the findings left without one.
+func threadBudget(findings []reviewer.Finding, threads []thread, limit int) (map[string]bool, map[reviewer.Severity]int) {
+	order := make([]int, len(findings))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return findings[b].Severity.Rank() - findings[a].Severity.Rank() })
 	selected, left, seen := map[string]bool{}, map[reviewer.Severity]int{}, map[string]bool{}
 	used := 0
-	for _, f := range order {
-		fp, done := threadOf(f, posted)
+	for _, i := range order {
+		fp, done := threads[i].fp, threads[i].done
 		if seen[fp] {
 			continue
 		}
@@ -163,7 +191,7 @@ func threadBudget(findings []reviewer.Finding, posted map[string]bool, limit int
 			selected[fp] = true
 			used++
 		default:
-			left[f.Severity]++
+			left[findings[i].Severity]++
 		}
 	}
 	return selected, left

@@ -4,7 +4,12 @@ import (
 	"context"
 	"testing"
 
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/secrets"
+	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // TestSecretThreadOfEarlierReleaseIsRecognised: a thread the hand-written
@@ -31,5 +36,50 @@ func TestSecretThreadOfEarlierReleaseIsRecognised(t *testing.T) {
 		all, fixed := findingThreads(t, b)
 		require.Equal(t, []string{formerFingerprint}, all, step)
 		require.Empty(t, fixed, step)
+	}
+}
+
+// TestFormerThreadIsClaimedOnce: two findings of different rules on the
+// same text (a header alone, and the same header continuing a curl command)
+// have the same fingerprint under a former rule. The earlier release's
+// thread is the thread of one of them only: the other gets a thread of its
+// own rather than being taken for posted.
+func TestFormerThreadIsClaimedOnce(t *testing.T) {
+	t.Parallel()
+	const (
+		header = `-H "X-Api-Key: Zq8vR2mK7xW4pL9sT3"`
+		head   = header + "\necho 1\necho 2\necho 3\necho 4\necho 5\necho 6\necho 7\ncurl https://x.invalid \\\n  " + header + "\n"
+		path   = "/scripts/call.sh"
+	)
+	pr := &reviewer.PullRequest{Files: []reviewer.FileDiff{reviewer.Diff(path, "", reviewer.ChangeAdd, nil, []byte(head), reviewer.DiffOptions{})}}
+	res := reviewer.Run(context.Background(), pr, secrets.MustNew())
+	require.Len(t, res.Findings, 2)
+	former := res.Findings[0]
+	former.Rule, former.FormerRules = "secret/hardcoded-credential", nil
+	require.Contains(t, res.Findings[1].Fingerprints(), former.Fingerprint(), "the two findings share a former fingerprint")
+
+	b := setupWith(t, map[string]string{}, map[string]string{path: head})
+	active, text := git.CommentThreadStatusValues.Active, git.CommentTypeValues.Text
+	b.sim.Org.PullRequest(b.req.PullRequestID).AddThread(b.sim.User, git.GitPullRequestCommentThread{
+		Comments: &[]git.Comment{{ParentCommentId: new(int), Content: new("**error** `secret/hardcoded-credential`: remove it"), CommentType: &text}},
+		Status:   &active,
+		ThreadContext: &git.CommentThreadContext{
+			FilePath:       new(path),
+			RightFileStart: &git.CommentPosition{Line: new(1), Offset: new(1)},
+			RightFileEnd:   &git.CommentPosition{Line: new(1), Offset: new(len(header) + 1)},
+		},
+		Properties: map[string]string{worker.PropFingerprint: former.Fingerprint(), worker.PropRule: former.Rule, worker.PropSeverity: "error"},
+	})
+	for _, step := range []struct {
+		name            string
+		already, posted int
+	}{{"first review after the upgrade", 1, 1}, {"again", 2, 0}} {
+		rep, err := b.worker.Review(context.Background(), b.req)
+		require.NoError(t, err, step.name)
+		require.Equal(t, step.already, rep.AlreadyPosted, "%s: already posted", step.name)
+		require.Equal(t, step.posted, rep.ThreadsPosted, "%s: posted", step.name)
+		require.Equal(t, 0, rep.Resolved, "%s: resolved", step.name)
+		all, _ := findingThreads(t, b)
+		require.Len(t, all, 2, step.name)
 	}
 }
