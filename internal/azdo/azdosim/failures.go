@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,21 +34,8 @@ type failure struct {
 // nothing. It panics if op is not an operation the simulator serves or
 // status is not one of the four. Safe to call while serving.
 func (s *Server) FailRequests(op string, n int, status int, retryAfter time.Duration) {
-	s.mustOperation(op, "FailRequests")
-	switch status {
-	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-	default:
-		panic(fmt.Sprintf("azdosim: FailRequests with status %d, want 500, 502, 503 or 504", status))
-	}
-	if n <= 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.failures == nil {
-		s.failures = make(map[string][]failure)
-	}
-	s.failures[op] = append(s.failures[op], failure{remaining: n, status: status, retryAfter: retryAfter})
+	s.addFailure("FailRequests", op, n, failure{status: status, retryAfter: retryAfter},
+		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout)
 }
 
 // FailRequestsWithPage is FailRequests answered as Azure's front door
@@ -55,21 +43,27 @@ func (s *Server) FailRequests(op string, n int, status int, retryAfter time.Dura
 // HTML error page of its own (Content-Type text/html) instead of Azure
 // DevOps' JSON error body.
 func (s *Server) FailRequestsWithPage(op string, n int, status int) {
-	s.mustOperation(op, "FailRequestsWithPage")
-	switch status {
-	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-	default:
-		panic(fmt.Sprintf("azdosim: FailRequestsWithPage with status %d, want 502, 503 or 504", status))
+	s.addFailure("FailRequestsWithPage", op, n, failure{status: status, page: true},
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout)
+}
+
+// addFailure adds a batch of n failures f for op, after checking op and
+// that f's status is one of allowed; caller names the method in panics.
+func (s *Server) addFailure(caller, op string, n int, f failure, allowed ...int) {
+	s.mustOperation(op, caller)
+	if !slices.Contains(allowed, f.status) {
+		panic(fmt.Sprintf("azdosim: %s with status %d, want one of %v", caller, f.status, allowed))
 	}
 	if n <= 0 {
 		return
 	}
+	f.remaining = n
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failures == nil {
 		s.failures = make(map[string][]failure)
 	}
-	s.failures[op] = append(s.failures[op], failure{remaining: n, status: status, page: true})
+	s.failures[op] = append(s.failures[op], f)
 }
 
 // frontDoorPage imitates the HTML error page a front door in front of
