@@ -163,6 +163,8 @@ type Worker struct {
 	// CommentAllowedHosts are the hosts comments may link to,
 	// comma-separated.
 	CommentAllowedHosts string
+	// SweepInterval is how often the recovery sweep runs; 0 turns it off.
+	SweepInterval time.Duration
 }
 
 // RegisterWorker adds the worker flags to fs.
@@ -180,6 +182,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.StringVar(&c.BlockingSeverity, "blocking-severity", "error", "open findings at or above this severity (info, warning, error) fail the azreviewer/review status")
 	fs.IntVar(&c.MaxThreads, "max-threads", 25, "most finding threads one review has, the most severe first; the rest are counted in the summary")
 	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", 0, "how often one worker of the fleet lists the active pull requests and enqueues those whose head was never reviewed (lost webhooks); 0: off")
 	return c
 }
 

@@ -128,6 +128,10 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	}
 	d.Log.Info("worker consuming", "stream", events.StreamName, "consumer", events.ConsumerName,
 		"concurrency", cfg.Concurrency, "org", client.OrgURL())
+	if cfg.SweepInterval > 0 {
+		stop := sweepEvery(ctx, cfg.SweepInterval, w, client, events.NewPublisher(d.JS), d.Log)
+		defer stop()
+	}
 	return events.Consume(ctx, cons, events.ConsumeConfig{
 		Concurrency:   cfg.Concurrency,
 		Heartbeat:     max(c.Stream.AckWait/4, time.Second),
@@ -137,6 +141,30 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		MaxDeliver:    c.Stream.MaxDeliver,
 		OnSettled:     metrics.Settled,
 	}, w.Handle)
+}
+
+// sweepEvery runs the worker's recovery sweep every interval, the first
+// one an interval after the start, until ctx ends or stop is called; stop
+// waits for a running sweep to end.
+func sweepEvery(ctx context.Context, interval time.Duration, w *worker.Worker, list worker.SweepLister, enq worker.Enqueuer, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := w.Sweep(ctx, list, enq); err != nil && ctx.Err() == nil {
+					log.Warn("sweep failed; the next one runs on schedule", "error", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // startFailed returns err, a start-up step's failure, or nil when it only

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7"
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/core"
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/location"
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/security"
@@ -65,6 +66,7 @@ type Config struct {
 type Client struct {
 	orgURL   string
 	git      git.Client
+	core     core.Client
 	location location.Client
 	security security.Client
 	hooks    servicehooks.Client
@@ -122,6 +124,7 @@ func New(cfg Config) (*Client, error) {
 	return &Client{
 		orgURL:   conn.BaseUrl,
 		git:      &git.ClientImpl{Client: sdk()},
+		core:     &core.ClientImpl{Client: sdk()},
 		location: &location.ClientImpl{Client: sdk()},
 		security: &security.ClientImpl{Client: sdk()},
 		hooks:    &servicehooks.ClientImpl{Client: sdk()},

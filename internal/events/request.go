@@ -21,6 +21,9 @@ const (
 	TriggerCreated Trigger = "created"
 	TriggerUpdated Trigger = "updated"
 	TriggerComment Trigger = "comment"
+	// TriggerSweep is a worker's recovery sweep: an active pull request
+	// whose head commit was never reviewed, its webhook lost.
+	TriggerSweep Trigger = "sweep"
 )
 
 // ReviewRequest is the message ingest publishes and workers consume: which

@@ -27,6 +27,8 @@ type Options struct {
 	Hook *app.Ingest
 	// Log receives every process's logs. Default: discarded.
 	Log *slog.Logger
+	// SweepInterval turns the worker's recovery sweep on.
+	SweepInterval time.Duration
 }
 
 // Fleet is a running ingest and worker.
@@ -62,7 +64,7 @@ func Start(t testing.TB, opts Options) *Fleet {
 	go func() {
 		done <- app.RunWorker(ctx, &app.Common{Stream: events.StreamConfig{Memory: true}},
 			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT}, Concurrency: 2,
-				ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second},
+				ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second, SweepInterval: opts.SweepInterval},
 			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: opts.Log})
 	}()
 	t.Cleanup(func() {

@@ -13,6 +13,10 @@
 //     itself. GET {org}/_apis/ResourceAreas/{areaId} answers for the git area.
 //   - Location connection data (authenticated/authorized user = the PAT's
 //     identity).
+//   - The organization's projects (GET {org}/_apis/projects, $top at a
+//     time with an x-ms-continuationtoken header while more are left) and a
+//     project's pull requests of every repository
+//     (GET {project}/_apis/git/pullRequests), for the recovery sweep.
 //   - Git pull requests (by repository and by id), iterations, iteration
 //     changes (add, edit, delete and exact-content renames reported with
 //     originalPath and sourceServerItem, $top/$skip paging with

@@ -29,6 +29,8 @@ const (
 	locPermissions       = "dd3b8bd6-c7fc-4cbd-929a-933d9c011c9d"
 	locPermissionBatch   = "cf1faa59-1b63-4448-bf04-13d981a46f5d"
 	locSubscriptions     = "fc50d02a-849f-41fb-8af1-0a5216103269"
+	locProjects          = "603fe2ac-9723-48b9-88ad-09305aa6c6e1"
+	locProjectPRs        = "a5d28130-9cd2-40fa-9f08-902e7daa9efb"
 )
 
 // Version range advertised by every location. The SDK requests
@@ -76,6 +78,8 @@ func locationTable() []azuredevops.ApiResourceLocation {
 		entry(locPermissions, "Security", "Permissions", "_apis/{resource}/{securityNamespaceId}/{permissions}", 2),
 		entry(locPermissionBatch, "Security", "permissionEvaluationBatch", "_apis/{area}/{resource}", 1),
 		entry(locSubscriptions, "hooks", "subscriptions", "_apis/{area}/{resource}/{subscriptionId}", 1),
+		entry(locProjects, "core", "projects", "_apis/{resource}/{*projectId}", 4),
+		entry(locProjectPRs, "git", "pullRequests", "{project}/_apis/{area}/{resource}", 1),
 	}
 }
 

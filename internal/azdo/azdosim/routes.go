@@ -49,6 +49,7 @@ func routeTable() []route {
 		org(http.MethodGet, "location.resourceAreas.list", "_apis/ResourceAreas", true, (*call).listResourceAreas),
 		org(http.MethodGet, "location.resourceAreas.get", "_apis/ResourceAreas/{areaId}", true, (*call).getResourceArea),
 		org(http.MethodGet, "location.connectionData", "_apis/connectionData", false, (*call).connectionData),
+		org(http.MethodGet, "core.projects.list", "_apis/projects", false, (*call).listProjects),
 
 		org(http.MethodGet, "security.permissions.has", "_apis/permissions/{securityNamespaceId}/{permissions}", false, (*call).hasPermissions),
 		org(http.MethodPost, "security.permissionEvaluationBatch", "_apis/security/permissionevaluationbatch", false, (*call).evaluatePermissionBatch),
@@ -60,6 +61,7 @@ func routeTable() []route {
 		git(http.MethodGet, "git.pullRequests.list", repoPrefix+"/pullRequests", accessCodeRead, (*call).listPullRequests),
 		git(http.MethodGet, "git.pullRequests.get", prPrefix, accessCodeRead, (*call).getPullRequest),
 		git(http.MethodGet, "git.pullRequests.getById", "_apis/git/pullRequests/{pullRequestId}", accessCodeRead, (*call).getPullRequestByID),
+		git(http.MethodGet, "git.pullRequests.listByProject", "_apis/git/pullRequests", accessCodeRead, (*call).listProjectPullRequests),
 		git(http.MethodGet, "git.iterations.list", prPrefix+"/iterations", accessCodeRead, (*call).listIterations),
 		git(http.MethodGet, "git.iterations.get", prPrefix+"/iterations/{iterationId}", accessCodeRead, (*call).getIteration),
 		git(http.MethodGet, "git.iterationChanges.list", prPrefix+"/iterations/{iterationId}/changes", accessCodeRead, (*call).listIterationChanges),

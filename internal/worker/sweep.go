@@ -1,0 +1,149 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/events"
+)
+
+// SweepLister lists what a sweep looks at; *azdo.Client implements it.
+type SweepLister interface {
+	Projects(ctx context.Context) ([]azdo.Project, error)
+	OpenPullRequests(ctx context.Context, project string, limit int) ([]azdo.OpenPullRequest, error)
+}
+
+// Enqueuer stores a review request as ingest does, de-duplicated by its
+// message id; *events.Publisher implements it.
+type Enqueuer interface {
+	Publish(ctx context.Context, req *events.ReviewRequest) (events.Published, error)
+}
+
+// sweepKey is the lease that lets one worker of the fleet sweep at a time.
+const sweepKey = "sweep"
+
+// SweepMaxPerProject bounds how many active pull requests of one project a
+// sweep looks at, newest first: with the projects list, a sweep costs at
+// most 1 + ⌈projects/100⌉ + 5 calls per project.
+const SweepMaxPerProject = 500
+
+// SweepResult is what one sweep did.
+type SweepResult struct {
+	// Skipped says why the sweep did not run ("" when it ran): another
+	// worker holds the sweep lease.
+	Skipped string
+	// Projects and PullRequests counts what was listed; Enqueued the review
+	// requests stored, Duplicates those JetStream already had (a webhook's,
+	// or an earlier sweep's still waiting).
+	Projects, PullRequests, Enqueued, Duplicates int
+}
+
+// Sweep recovers pull requests whose webhooks were lost — Azure DevOps
+// drops events while a subscription is on probation, and sends nothing
+// again: it lists the active pull requests of every project and enqueues a
+// review request for each whose head commit is not among the reviewed
+// ones, through the same de-duplicated path as a webhook (the message id
+// is the pull request and its head commit). One worker of the fleet sweeps
+// at a time (a lease); a sweep another worker is running is skipped.
+func (w *Worker) Sweep(ctx context.Context, list SweepLister, enq Enqueuer) (SweepResult, error) {
+	var res SweepResult
+	ctx, span := w.tracer.Start(ctx, "sweep")
+	defer span.End()
+	lease, err := w.sweepLease(ctx)
+	if errors.Is(err, events.ErrLeaseHeld) {
+		res.Skipped = "another worker is sweeping"
+		span.SetAttributes(attribute.String("azreviewer.sweep.skipped", res.Skipped))
+		return res, nil
+	}
+	if err != nil {
+		return res, sweepFailed(span, err)
+	}
+	ctx, release, err := w.keep(ctx, sweepKey, lease)
+	if err != nil {
+		return res, sweepFailed(span, err)
+	}
+	defer release()
+
+	projects, err := list.Projects(ctx)
+	if err != nil {
+		return res, sweepFailed(span, err)
+	}
+	res.Projects = len(projects)
+	var errs []error
+	for _, p := range projects {
+		prs, err := list.OpenPullRequests(ctx, p.ID, SweepMaxPerProject)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("project %s: %w", p.Name, err))
+			continue
+		}
+		for _, pr := range prs {
+			res.PullRequests++
+			if err := w.sweepOne(ctx, enq, pr, &res); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	span.SetAttributes(
+		attribute.Int("azreviewer.sweep.projects", res.Projects),
+		attribute.Int("azreviewer.sweep.pull_requests", res.PullRequests),
+		attribute.Int("azreviewer.sweep.enqueued", res.Enqueued),
+		attribute.Int("azreviewer.sweep.duplicates", res.Duplicates),
+	)
+	if err := errors.Join(errs...); err != nil {
+		return res, sweepFailed(span, err)
+	}
+	w.cfg.Logger.Info("sweep done", "projects", res.Projects, "pull_requests", res.PullRequests,
+		"enqueued", res.Enqueued, "duplicates", res.Duplicates)
+	return res, nil
+}
+
+// sweepLease takes the sweep lease without waiting for it.
+func (w *Worker) sweepLease(ctx context.Context) (*events.Lease, error) {
+	if w.cfg.Coordinator == nil {
+		return nil, errors.New("a sweep needs the fleet's coordination (leases and review state)")
+	}
+	return w.cfg.Coordinator.Acquire(ctx, sweepKey)
+}
+
+// sweepOne enqueues a review of pr unless its head commit was reviewed.
+func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.OpenPullRequest, res *SweepResult) error {
+	if pr.SourceCommit == "" {
+		return nil // nothing to review yet
+	}
+	state, err := w.loadState(ctx, events.PullRequestKey(pr.RepositoryID, pr.ID))
+	if err != nil {
+		return err
+	}
+	if state.covers(pr.SourceCommit) {
+		return nil
+	}
+	req := &events.ReviewRequest{
+		Version: events.SchemaVersion, Trigger: events.TriggerSweep, EventType: "sweep",
+		EventID:    fmt.Sprintf("sweep:%s:%d:%s", pr.RepositoryID, pr.ID, pr.SourceCommit),
+		ReceivedAt: time.Now().UTC(), OrgURL: events.NormalizeOrgURL(w.cfg.OrgURL),
+		ProjectID: pr.ProjectID, ProjectName: pr.ProjectName, RepositoryID: pr.RepositoryID, RepositoryName: pr.RepositoryName,
+		PullRequestID: pr.ID, SourceCommit: pr.SourceCommit, TargetCommit: pr.TargetCommit,
+	}
+	out, err := enq.Publish(ctx, req)
+	if err != nil {
+		return fmt.Errorf("enqueue pull request %d: %w", pr.ID, err)
+	}
+	if out.Duplicate {
+		res.Duplicates++
+	} else {
+		res.Enqueued++
+	}
+	return nil
+}
+
+func sweepFailed(span trace.Span, err error) error {
+	span.SetStatus(codes.Error, err.Error())
+	return fmt.Errorf("sweep: %w", err)
+}

@@ -1,0 +1,78 @@
+package worker_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+// TestSweepRecoversALostWebhook: of two active pull requests, one reviewed
+// from its webhook and one whose webhook never came, the sweep enqueues the
+// second only, through JetStream; the worker reviews it once; the next
+// sweep enqueues nothing, and a sweep another worker runs is skipped.
+func TestSweepRecoversALostWebhook(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	delivered := sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
+	lost := sim.NewPullRequest(map[string]string{"/b.js": "let b;\n"}, map[string]string{"/b.js": "let b;\ndebugger;\n"})
+	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	require.NoError(t, err)
+	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
+	require.NoError(t, err)
+	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	_, err = w.Review(ctx, &events.ReviewRequest{Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "hook",
+		ProjectID: sim.Project.ID(), RepositoryID: sim.Repo.ID(), PullRequestID: delivered.ID(), SourceCommit: delivered.Head()})
+	require.NoError(t, err)
+
+	pub := events.NewPublisher(b.JS)
+	res, err := w.Sweep(ctx, client, pub)
+	require.NoError(t, err)
+	require.Equal(t, worker.SweepResult{Projects: 1, PullRequests: 2, Enqueued: 1}, res)
+	again, err := w.Sweep(ctx, client, pub)
+	require.NoError(t, err)
+	require.Equal(t, 1, again.Duplicates, "still queued: the same message id")
+
+	batch, err := b.Consumer.Fetch(5, jetstream.FetchMaxWait(2*time.Second))
+	require.NoError(t, err)
+	var reqs []*events.ReviewRequest
+	for m := range batch.Messages() {
+		req, err := events.UnmarshalRequest(m.Data())
+		require.NoError(t, err)
+		reqs = append(reqs, req)
+		require.NoError(t, m.Ack())
+	}
+	require.Len(t, reqs, 1, "one message for the lost pull request")
+	require.Equal(t, lost.ID(), reqs[0].PullRequestID)
+	require.Equal(t, events.TriggerSweep, reqs[0].Trigger)
+	rep, err := w.Review(ctx, reqs[0])
+	require.NoError(t, err)
+	require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+	require.Equal(t, 1, rep.ThreadsPosted)
+
+	after, err := w.Sweep(ctx, client, pub)
+	require.NoError(t, err)
+	require.Equal(t, worker.SweepResult{Projects: 1, PullRequests: 2}, after, "both reviewed: nothing to enqueue")
+
+	held, err := coord.Acquire(ctx, "sweep")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = held.Release(context.Background()) })
+	skipped, err := w.Sweep(ctx, client, pub)
+	require.NoError(t, err)
+	require.NotEmpty(t, skipped.Skipped, "another worker is sweeping")
+}
