@@ -52,9 +52,6 @@ func (c *coordinated) request(trigger events.Trigger, commit string) *events.Rev
 	}
 }
 
-// calls counts the simulator's answered requests.
-func (c *coordinated) calls() int { return len(c.sim.Server.Requests()) }
-
 func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
 	t.Parallel()
 	c := setupCoordinated(t, map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
