@@ -125,13 +125,16 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 
 // WorkerMain is the worker command: the review consumer. "worker doctor"
 // runs [DoctorMain], "worker dead-letters" [DeadLettersMain], "worker
-// config" [ConfigMain].
+// config" [ConfigMain], "worker hooks" [HooksMain].
 func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rest, ok := Subcommand(args); ok {
 		return DoctorMain(ctx, rest, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "config" {
 		return ConfigMain(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "hooks" {
+		return HooksMain(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "dead-letters" {
 		return DeadLettersMain(ctx, args[1:], stdout, stderr)

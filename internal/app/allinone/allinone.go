@@ -30,6 +30,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if rest, ok := app.Subcommand(args); ok {
 		return app.DoctorMain(ctx, rest, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "hooks" {
+		return app.HooksMain(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "config" {
 		return app.ConfigMain(ctx, args[1:], stdout, stderr)
 	}

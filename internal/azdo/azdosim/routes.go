@@ -56,6 +56,8 @@ func routeTable() []route {
 
 		hooks(http.MethodGet, "hooks.subscriptions.list", "_apis/hooks/subscriptions", (*call).listSubscriptions),
 		hooks(http.MethodGet, "hooks.subscriptions.get", "_apis/hooks/subscriptions/{subscriptionId}", (*call).getSubscription),
+		{method: http.MethodPost, op: "hooks.subscriptions.create", pattern: strings.Split("_apis/hooks/subscriptions", "/"), access: accessHooksWrite, handle: (*call).createSubscription},
+		{method: http.MethodPut, op: "hooks.subscriptions.replace", pattern: strings.Split("_apis/hooks/subscriptions/{subscriptionId}", "/"), access: accessHooksWrite, handle: (*call).replaceSubscription},
 
 		git(http.MethodGet, "git.repositories.get", repoPrefix, accessCodeRead, (*call).getRepository),
 		git(http.MethodGet, "git.pullRequests.list", repoPrefix+"/pullRequests", accessCodeRead, (*call).listPullRequests),

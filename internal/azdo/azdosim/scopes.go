@@ -26,6 +26,8 @@ const (
 	accessStatusWrite
 	// accessHooksRead lists service-hook subscriptions.
 	accessHooksRead
+	// accessHooksWrite creates and replaces service-hook subscriptions.
+	accessHooksWrite
 )
 
 // acceptedScopes returns the scopes any one of which allows a.
@@ -46,6 +48,8 @@ func (a access) acceptedScopes() []string {
 	case accessHooksRead:
 		return append(codeRead, "vso.hooks", "vso.hooks_write", "vso.hooks_interact",
 			"vso.build", "vso.build_execute", "vso.work", "vso.work_write", "vso.work_full")
+	case accessHooksWrite:
+		return []string{"vso.hooks_write"}
 	}
 	return nil
 }
