@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,6 +33,24 @@ func Parse(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	return nil
+}
+
+// ParseFlagsOnly is Parse for a command that takes no positional
+// argument: one left after the flags is a usage error naming the
+// subcommands, so that a mistyped subcommand ("worker version") never
+// starts the command with its defaults.
+func ParseFlagsOnly(fs *flag.FlagSet, args []string, subcommands ...string) error {
+	if err := Parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return nil
+	}
+	known := "it has no subcommands"
+	if len(subcommands) > 0 {
+		known = "its subcommands are " + strings.Join(subcommands, ", ")
+	}
+	return fmt.Errorf("%w: %s: unexpected argument %q: it takes flags only (see --help); %s", ErrUsage, fs.Name(), fs.Arg(0), known)
 }
 
 // Process is what every command sets up before its own work: logger,
@@ -98,7 +117,7 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	c, ing := RegisterCommon(fs), RegisterIngest(fs)
 	c.RegisterNATS(fs)
 	ing.RegisterOrg(fs)
-	if err := Parse(fs, args); err != nil {
+	if err := ParseFlagsOnly(fs, args); err != nil {
 		return err
 	}
 	p, err := StartProcess(ctx, c, "azreviewer-ingest", telemetry.Options{})
@@ -144,7 +163,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	c, wc := RegisterCommon(fs), RegisterWorker(fs)
 	c.RegisterNATS(fs)
 	wc.RegisterMetricsAddr(fs)
-	if err := Parse(fs, args); err != nil {
+	if err := ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "dead-letters"); err != nil {
 		return err
 	}
 	// Before any secret is read or any tool runs.

@@ -42,7 +42,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data-dir", "", "directory of the embedded JetStream store (empty: in memory, lost at exit)")
 	demoMode := fs.Bool("demo", false, "run the demo: simulator, sample pull request, webhook, review, print, exit")
 	demoTimeout := fs.Duration("demo-timeout", time.Minute, "longest the demo waits for the review")
-	if err := app.Parse(fs, args); err != nil {
+	if err := app.ParseFlagsOnly(fs, args, "doctor", "config", "hooks"); err != nil {
 		return err
 	}
 	// Before any secret is read or any tool runs.
