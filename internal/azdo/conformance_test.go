@@ -186,7 +186,6 @@ func conformanceCases() []conformanceCase {
 		},
 		{
 			file: "git/repository-get.json", sdk: strict[git.GitRepository],
-			rules: azdotest.ShapeRules{Ignore: map[string]string{"project.revision": whyNoProjectRev}},
 			setup: func(t *testing.T, w *world) simRequest {
 				return simRequest{method: http.MethodGet, path: w.repoPath("")}
 			},

@@ -15,7 +15,9 @@ import (
 // "value[].comments[].author.id" or "value[].properties.*.$type".
 type ShapeRules struct {
 	// Ignore lists paths whose recorded fields the other document need not
-	// have, each with the reason (which is never empty).
+	// have, each with the reason (which is never empty). An ignored path
+	// the other document does answer is reported, so ignores cannot
+	// outlive their reason.
 	Ignore map[string]string
 	// Maps are objects whose keys are data, not field names (properties,
 	// _links, inputs): their values are compared as one shape, the keys
@@ -139,6 +141,9 @@ func (s *shape) nonNull() []string {
 
 func compareShapes(path string, r, g *shape, rules ShapeRules, diffs *[]string) {
 	if _, ok := rules.Ignore[path]; ok && path != "" {
+		if len(r.nonNull()) > 0 && len(g.nonNull()) > 0 {
+			*diffs = append(*diffs, fmt.Sprintf("%s: ignored, but answered: drop the ignore", path))
+		}
 		return
 	}
 	want := r.nonNull()

@@ -38,6 +38,11 @@ func TestCompareShape(t *testing.T) {
 			name: "ignored path", recorded: `{"a":{"b":1,"c":2}}`, got: `{"a":{"b":1}}`,
 			rules: azdotest.ShapeRules{Ignore: map[string]string{"a.c": "not modelled"}},
 		},
+		{
+			name: "ignored path answered", recorded: `{"a":{"b":1,"c":2}}`, got: `{"a":{"b":1,"c":3}}`,
+			rules:     azdotest.ShapeRules{Ignore: map[string]string{"a.c": "not modelled"}},
+			wantDiffs: []string{"a.c: ignored, but answered: drop the ignore"},
+		},
 		{name: "ignore without a reason", recorded: `{}`, got: `{}`, rules: azdotest.ShapeRules{Ignore: map[string]string{"a": " "}}, wantErr: true},
 		{
 			name: "map keys are data", rules: thread,
