@@ -52,7 +52,10 @@ func toSubscription(s servicehooks.Subscription) Subscription {
 	if s.Id != nil {
 		sub.ID = s.Id.String()
 	}
-	if s.Status != nil {
+	// Azure leaves out the status of an enabled subscription, the enum's
+	// default (recorded in the service-hook examples).
+	sub.Status = "enabled"
+	if s.Status != nil && *s.Status != "" {
 		sub.Status = string(*s.Status)
 	}
 	if s.ConsumerInputs != nil {

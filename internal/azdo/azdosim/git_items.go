@@ -3,6 +3,7 @@ package azdosim
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -30,15 +31,13 @@ const (
 func (c *call) getItem() (*response, error) {
 	q := c.r.URL.Query()
 	itemPath := q.Get("path")
+	if itemPath == "" && q.Get("scopePath") != "" {
+		return c.listItems(cleanItemPath(q.Get("scopePath")), q.Get("recursionLevel"))
+	}
 	if itemPath == "" {
 		return nil, errBadRequest("The path parameter is required.")
 	}
-	if !strings.HasPrefix(itemPath, "/") {
-		itemPath = "/" + itemPath
-	}
-	if len(itemPath) > 1 {
-		itemPath = strings.TrimSuffix(itemPath, "/")
-	}
+	itemPath = cleanItemPath(itemPath)
 	format, err := itemFormat(q.Get("$format"), c.r.Header.Get("Accept"))
 	if err != nil {
 		return nil, err
@@ -93,6 +92,85 @@ func (c *call) getItem() (*response, error) {
 		item.Content = ptr(b.content)
 	}
 	return jsonResponse(http.StatusOK, item)
+}
+
+// cleanItemPath gives a path a leading and no trailing slash ("/" stays).
+func cleanItemPath(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	if len(p) > 1 {
+		p = strings.TrimSuffix(p, "/")
+	}
+	return p
+}
+
+// listItems serves GET …/items?scopePath=…[&recursionLevel=None|OneLevel|Full]
+// (GetItems): the item at scopePath, then, sorted by path, its children
+// (OneLevel) or everything below it (Full), folders included, in the
+// collection envelope. The version descriptor is read as for getItem.
+func (c *call) listItems(scope, recursion string) (*response, error) {
+	var depth int // levels below scope to list; -1: all
+	switch strings.ToLower(recursion) {
+	case "", "none":
+	case "onelevel":
+		depth = 1
+	case "full":
+		depth = -1
+	default:
+		return nil, errBadRequest("The value '%s' is not valid for recursionLevel.", recursion)
+	}
+	q := c.r.URL.Query()
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	repo, err := c.repository()
+	if err != nil {
+		return nil, err
+	}
+	commitID, descriptor, err := repo.resolveVersion(q.Get("versionDescriptor.versionType"), q.Get("versionDescriptor.version"))
+	if err != nil {
+		return nil, err
+	}
+	files := repo.commits[commitID].files
+	item := func(p string) (git.GitItem, bool) {
+		m := git.GitItem{
+			CommitId: ptr(commitID),
+			Path:     ptr(p),
+			Url:      ptr(repo.apiURL() + "/items?path=" + url.QueryEscape(p) + "&versionType=Commit&version=" + commitID),
+		}
+		if b, ok := files[p]; ok {
+			m.ObjectId, m.GitObjectType = ptr(b.objectID), ptr(git.GitObjectTypeValues.Blob)
+			return m, true
+		}
+		children := folderChildren(files, p)
+		if len(children) == 0 {
+			return m, false
+		}
+		m.ObjectId, m.GitObjectType, m.IsFolder = ptr(folderID(files, children)), ptr(git.GitObjectTypeValues.Tree), ptr(true)
+		return m, true
+	}
+	root, ok := item(scope)
+	if !ok {
+		return nil, errItemNotFound(scope, repo.name, descriptor, commitID)
+	}
+	out := []git.GitItem{root}
+	if depth != 0 && root.IsFolder != nil {
+		below := map[string]bool{}
+		for _, f := range folderChildren(files, scope) {
+			rel := strings.Split(strings.TrimPrefix(f, strings.TrimSuffix(scope, "/")+"/"), "/")
+			for i := range rel {
+				if depth > 0 && i >= depth {
+					break
+				}
+				below[strings.TrimSuffix(scope, "/")+"/"+strings.Join(rel[:i+1], "/")] = true
+			}
+		}
+		for _, p := range slices.Sorted(maps.Keys(below)) {
+			m, _ := item(p)
+			out = append(out, m)
+		}
+	}
+	return collectionResponse(out)
 }
 
 // itemFormat picks the representation from $format or the Accept header.

@@ -15,7 +15,7 @@ import (
 // names for it, so the simulator checks that bit.
 func (c *call) createStatus() (*response, error) {
 	var in git.GitPullRequestStatus
-	if err := decodeBody(c.r, &in); err != nil {
+	if err := decodeBodyEnums(c.r, &in, statusEnums()); err != nil {
 		return nil, err
 	}
 	if in.Context == nil || in.Context.Name == nil || *in.Context.Name == "" {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/webapi"
 )
@@ -68,7 +71,7 @@ func typedProperty(v any) typedValue {
 	case map[string]any:
 		if t, ok := x["$type"].(string); ok {
 			if val, ok := x["$value"]; ok {
-				return typedValue{Type: t, Value: val}
+				return typedGiven(t, val)
 			}
 		}
 	case string:
@@ -87,6 +90,18 @@ func typedProperty(v any) typedValue {
 	// Arrays and other objects are stored as their JSON text.
 	text, _ := json.Marshal(v)
 	return typedValue{Type: "System.String", Value: string(text)}
+}
+
+// typedGiven stores a property sent in the typed form. The service keeps
+// the type, except that it stores a System.Guid as a System.String of the
+// 32 hex digits (recorded in the pull-request status examples).
+func typedGiven(typ string, val any) typedValue {
+	if s, ok := val.(string); ok && strings.EqualFold(typ, "System.Guid") {
+		if id, err := uuid.Parse(s); err == nil {
+			return typedValue{Type: "System.String", Value: strings.ReplaceAll(id.String(), "-", "")}
+		}
+	}
+	return typedValue{Type: typ, Value: val}
 }
 
 // threadModel renders t as the service returns it. Requires s.mu.
@@ -110,9 +125,10 @@ func (pr *PullRequest) threadModel(t *thread) git.GitPullRequestCommentThread {
 			"repository": {pr.repo.apiURL()},
 		},
 	}
-	if len(t.properties) > 0 {
-		m.Properties = t.properties
-	}
+	// Azure answers an empty properties object rather than none.
+	props := make(map[string]typedValue, len(t.properties))
+	maps.Copy(props, t.properties)
+	m.Properties = props
 	return m
 }
 
@@ -263,7 +279,7 @@ func (c *call) getThread() (*response, error) {
 // (DropThreadWrites) the complete thread is answered but not stored.
 func (c *call) createThread() (*response, error) {
 	var in git.GitPullRequestCommentThread
-	if err := decodeBody(c.r, &in); err != nil {
+	if err := decodeBodyEnums(c.r, &in, threadEnums()); err != nil {
 		return nil, err
 	}
 	c.s.mu.Lock()
@@ -291,7 +307,7 @@ func (c *call) createThread() (*response, error) {
 // ignored. It needs GitPullRequestContribute.
 func (c *call) updateThread() (*response, error) {
 	var in git.GitPullRequestCommentThread
-	if err := decodeBody(c.r, &in); err != nil {
+	if err := decodeBodyEnums(c.r, &in, threadEnums()); err != nil {
 		return nil, err
 	}
 	props, err := typedProperties(in.Properties)
@@ -361,7 +377,7 @@ func (c *call) getComment() (*response, error) {
 // (GitPullRequestContribute). On success the caller holds s.mu and must
 // unlock it.
 func (c *call) lockThreadForComment(in *git.Comment) (*PullRequest, *thread, error) {
-	if err := decodeBody(c.r, in); err != nil {
+	if err := decodeBodyEnums(c.r, in, commentEnums()); err != nil {
 		return nil, nil, err
 	}
 	c.s.mu.Lock()

@@ -162,7 +162,6 @@ func (sub *hookSubscription) model() servicehooks.Subscription {
 	m := servicehooks.Subscription{
 		Id:                ptr(sub.id),
 		Url:               ptr(org.URL() + "/_apis/hooks/subscriptions/" + sub.id.String()),
-		Status:            ptr(servicehooks.SubscriptionStatus(spec.Status)),
 		PublisherId:       ptr("tfs"),
 		EventType:         ptr(spec.EventType),
 		EventDescription:  ptr(description),
@@ -183,6 +182,11 @@ func (sub *hookSubscription) model() servicehooks.Subscription {
 			"actions":   {org.URL() + "/_apis/hooks/consumers/webHooks/actions"},
 			"publisher": {org.URL() + "/_apis/hooks/publishers/tfs"},
 		},
+	}
+	// Azure leaves out the status of an enabled subscription (the enum's
+	// default), as its recorded answers show.
+	if spec.Status != SubscriptionEnabled {
+		m.Status = ptr(servicehooks.SubscriptionStatus(spec.Status))
 	}
 	if spec.ProbationRetries > 0 {
 		m.LastProbationRetryDate = azTime(sub.created)

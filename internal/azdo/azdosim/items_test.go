@@ -118,3 +118,58 @@ func TestItems(t *testing.T) {
 		requireAzureError(t, err, 404, "GitUnresolvableToCommitException")
 	})
 }
+
+func TestListItems(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	head := sim.Repo.Commit(map[string]string{
+		"/web/views/home/index.html": "index\n", "/web/views/web.config": "<c/>\n", "/web/app.go": "package web\n",
+	})
+	sim.Repo.SetBranch("main", head)
+	client := gitClient(t, sim)
+	project, repo := sim.Project.Name(), sim.Repo.ID()
+
+	tests := []struct {
+		name, scope string
+		level       git.VersionControlRecursionType
+		want        []string // paths, folders with a trailing "/"
+		wantErr     bool
+	}{
+		{"a file", "/web/app.go", "", []string{"/web/app.go"}, false},
+		{"a folder alone", "/web/views", git.VersionControlRecursionTypeValues.None, []string{"/web/views/"}, false},
+		{"one level", "/web", git.VersionControlRecursionTypeValues.OneLevel, []string{"/web/", "/web/app.go", "/web/views/"}, false},
+		{"full", "/web", git.VersionControlRecursionTypeValues.Full,
+			[]string{"/web/", "/web/app.go", "/web/views/", "/web/views/home/", "/web/views/home/index.html", "/web/views/web.config"}, false},
+		{"the root, one level", "/", git.VersionControlRecursionTypeValues.OneLevel, []string{"//", "/web/"}, false},
+		{"missing", "/nope", "", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := git.GetItemsArgs{Project: &project, RepositoryId: &repo, ScopePath: &tt.scope}
+			if tt.level != "" {
+				args.RecursionLevel = &tt.level
+			}
+			items, err := client.GetItems(t.Context(), args)
+			if tt.wantErr {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			var got []string
+			for _, it := range *items {
+				p := *it.Path
+				if it.IsFolder != nil && *it.IsFolder {
+					require.Equal(t, git.GitObjectTypeValues.Tree, *it.GitObjectType)
+					p += "/"
+				} else {
+					require.Equal(t, git.GitObjectTypeValues.Blob, *it.GitObjectType)
+				}
+				require.Equal(t, head, *it.CommitId)
+				require.NotEmpty(t, *it.ObjectId)
+				got = append(got, p)
+			}
+			require.Equal(t, tt.want, got)
+		})
+	}
+}

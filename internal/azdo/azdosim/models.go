@@ -57,6 +57,16 @@ func (r *Repository) model() *git.GitRepository {
 		WebUrl:          ptr(r.webURL()),
 		IsDisabled:      ptr(false),
 		IsInMaintenance: ptr(false),
+		Links: map[string]link{
+			"self":         {r.apiURL()},
+			"project":      {r.project.apiURL()},
+			"web":          {r.webURL()},
+			"commits":      {r.apiURL() + "/commits"},
+			"refs":         {r.apiURL() + "/refs"},
+			"pullRequests": {r.apiURL() + "/pullRequests"},
+			"items":        {r.apiURL() + "/items"},
+			"pushes":       {r.apiURL() + "/pushes"},
+		},
 	}
 }
 
@@ -104,6 +114,7 @@ func (pr *PullRequest) model() git.GitPullRequest {
 			"targetCommit": {r.apiURL() + "/commits/" + pr.base},
 			"createdBy":    {*org.identityRef(pr.createdBy).Url},
 			"iterations":   {pr.apiURL() + "/iterations"},
+			"workItems":    {pr.apiURL() + "/workitems"},
 		},
 	}
 	if !pr.closed.IsZero() {
