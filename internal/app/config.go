@@ -135,10 +135,14 @@ func (c *AzureDevOps) Client(transport http.RoundTripper) (*azdo.Client, error) 
 	if c.OrgURL == "" {
 		return nil, fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
 	}
-	return azdo.New(azdo.Config{
+	client, err := azdo.New(azdo.Config{
 		OrgURL: c.OrgURL, PAT: pat, Transport: transport,
 		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: AZDO_ORG_URL: %w", ErrUsage, err)
+	}
+	return client, nil
 }
 
 // Worker is the review worker's configuration.

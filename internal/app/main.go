@@ -30,6 +30,9 @@ func Parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
+		if strings.HasSuffix(err.Error(), "parse error") {
+			return fmt.Errorf("%w: %w (a duration needs its unit, as in 60s, 5m or 1h30m; a number is a whole number)", ErrUsage, err)
+		}
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	return nil

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -86,6 +88,9 @@ type PullRequestRef struct {
 func New(cfg Config) (*Client, error) {
 	if cfg.OrgURL == "" {
 		return nil, errors.New("azure devops: organisation URL is empty")
+	}
+	if u, err := url.Parse(cfg.OrgURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("azure devops: organisation URL %q is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", cfg.OrgURL)
 	}
 	if cfg.PAT == "" {
 		return nil, errors.New("azure devops: PAT is empty")
