@@ -159,7 +159,7 @@ func checkHooks(ctx context.Context, az AzureDevOps, who azdo.Identity, webhookU
 	const name = "Service hooks visible"
 	subs, err := az.WebhookSubscriptions(ctx)
 	if e, ok := azdo.AsError(err); ok && e.Kind == azdo.KindForbidden {
-		return hiddenHooks(name, who, projectID, "Azure DevOps refused to list service-hook subscriptions (HTTP 403)")
+		return hiddenHooks(name, who, projectID, "listing them was answered HTTP 403")
 	}
 	if err != nil {
 		return []Check{failed("Service hooks", err)}
@@ -170,7 +170,7 @@ func checkHooks(ctx context.Context, az AzureDevOps, who azdo.Identity, webhookU
 		canView, err := az.CanViewSubscriptions(ctx, projectID)
 		switch {
 		case err == nil && !canView:
-			return hiddenHooks(name, who, projectID, "the project lists no subscription, and the PAT owner lacks View subscriptions there")
+			return hiddenHooks(name, who, projectID, "the list holds none of the project, and the PAT owner lacks View subscriptions there")
 		case err == nil:
 			checks = append(checks, Check{Name: name, Status: Pass, Detail: fmt.Sprintf("%s may view the project's subscriptions: none exists", who.Name())})
 		case isCannotEvaluate(err):
