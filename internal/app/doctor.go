@@ -15,7 +15,8 @@ import (
 var ErrChecksFailed = errors.New("doctor: checks failed")
 
 // DoctorMain is the doctor subcommand: read-only checks of the PAT, the
-// repository, the permissions and the service hooks, printed as a table.
+// repository, the permissions and the service hooks, printed as a table,
+// and with --probe-pull-request N a write probe on pull request N.
 func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -24,11 +25,15 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.StringVar(&cfg.Project, "project", "", "project to check, by name or id (required)")
 	fs.StringVar(&cfg.Repository, "repository", "", "repository to check, by name or id (required)")
 	fs.StringVar(&cfg.WebhookURL, "webhook-url", "", "public URL of the webhook endpoint the service hooks should deliver to")
+	fs.IntVar(&cfg.ProbePullRequest, "probe-pull-request", 0, "write probe: create a comment thread on this pull request of the repository, read it back and delete it (0: write nothing)")
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
 	if cfg.Project == "" || cfg.Repository == "" {
 		return fmt.Errorf("%w: doctor needs --project and --repository", ErrUsage)
+	}
+	if cfg.ProbePullRequest < 0 {
+		return fmt.Errorf("%w: --probe-pull-request / PROBE_PULL_REQUEST must be a pull request id, not %d", ErrUsage, cfg.ProbePullRequest)
 	}
 	p, err := StartProcess(ctx, c, "azreviewer-doctor", telemetry.Options{})
 	if err != nil {

@@ -111,7 +111,6 @@ const (
 	whyNoReviewers     = "the simulator has no reviewers; azreviewer never reads them"
 	whyNoDescription   = "the simulator's projects have no description (Azure omits an empty one); azreviewer never reads it"
 	whyNoGroups        = "the simulator's identities are users, never groups (isContainer); azreviewer never reads it"
-	whyNoDeletes       = "the simulator cannot delete comments, so it never answers isDeleted on a comment; azreviewer never reads it"
 	whyNoCompletion    = "the simulator has no completion queue; azreviewer never reads completionQueueTime"
 	whyNoContentMeta   = "the simulator has no content metadata (includeContentMetadata); azreviewer never reads it"
 	whyNoProjectRev    = "project revision of a repository answered alone; azreviewer never reads it"
@@ -237,7 +236,6 @@ func conformanceCases() []conformanceCase {
 			rules: azdotest.ShapeRules{
 				Ignore: map[string]string{
 					"value[].comments[].author.isContainer": whyNoGroups,
-					"value[].comments[].isDeleted":          whyNoDeletes,
 				},
 				Maps:  []string{"value[].properties"},
 				Enums: []string{"value[].status", "value[].comments[].commentType", "value[]." + propertiesTypePath},

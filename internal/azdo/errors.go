@@ -25,6 +25,11 @@ const (
 	// KindMissingScope: 401 on a write after reads succeeded — the PAT lacks
 	// a write scope (Code Read & Write).
 	KindMissingScope Kind = "missing_scope"
+	// KindCannotEvaluate: 401 on a permission evaluation by a PAT that is
+	// accepted otherwise — its scopes do not allow evaluating permissions
+	// (Scope names the one that would). It says nothing about the PAT's
+	// validity nor about the permission evaluated.
+	KindCannotEvaluate Kind = "cannot_evaluate"
 	// KindForbidden: 403 — the PAT owner lacks a repository permission
 	// (TF401027 GitNeedsPermissionException).
 	KindForbidden Kind = "forbidden"
@@ -57,6 +62,9 @@ type Error struct {
 	// Confirmed says a permission evaluation agreed.
 	Permission GitPermission
 	Confirmed  bool
+	// Scope is the PAT scope that would allow the refused call
+	// (KindCannotEvaluate), e.g. vso.security_manage.
+	Scope string
 	// Identity is the PAT owner and Repository the repository's name, when
 	// known; the diagnosis names them.
 	Identity   Identity
@@ -106,10 +114,12 @@ func (e *Error) Diagnosis() string {
 	case KindSignInPage:
 		return "Azure DevOps answered with an HTML sign-in page instead of JSON: the PAT is invalid, expired or revoked. Create a PAT with Code (Read & Write) and set AZDO_PAT."
 	case KindUnauthorized:
-		if strings.Contains(strings.ToLower(e.Message), "expired") {
+		if e.expired() {
 			return "The PAT has expired. Create a new PAT with Code (Read & Write) and set AZDO_PAT."
 		}
 		return "The PAT was refused: it is invalid or revoked. Create a PAT with Code (Read & Write) and set AZDO_PAT."
+	case KindCannotEvaluate:
+		return fmt.Sprintf("Azure DevOps refused to evaluate permissions with this PAT's scopes: that needs %s, which the PAT lacks. The PAT itself is accepted, and nothing is known about the permission; a review does not need this scope.", scopeLabel(e.Scope))
 	case KindMissingScope:
 		return "The PAT can read but was refused a write: it lacks a write scope. Create a PAT with Code (Read & Write) and set AZDO_PAT."
 	case KindForbidden:
@@ -256,10 +266,41 @@ func WriteFailure(err error) error {
 	}
 	c := *e
 	c.Write = true
-	if c.Kind == KindUnauthorized && !strings.Contains(strings.ToLower(c.Message), "expired") {
+	if c.Kind == KindUnauthorized && !c.expired() {
 		c.Kind = KindMissingScope
 	}
 	return &c
+}
+
+// evaluationFailure classifies the failure of a permission evaluation. A
+// 401 there, from a PAT that authenticates (callers evaluate only after
+// another call succeeded: doctor after WhoAmI, Explain after a 403), means
+// its scopes do not cover the security API, unless Azure says it expired.
+func evaluationFailure(op string, err error) error {
+	e, ok := AsError(classify(op, err))
+	if !ok {
+		return err
+	}
+	if e.Kind == KindUnauthorized && !e.expired() {
+		c := *e
+		c.Kind, c.Scope = KindCannotEvaluate, SecurityScope
+		return &c
+	}
+	return e
+}
+
+// expired reports whether Azure says the PAT has expired.
+func (e *Error) expired() bool { return strings.Contains(strings.ToLower(e.Message), "expired") }
+
+// scopeLabel names a scope as the PAT page shows it, with its OAuth name.
+func scopeLabel(scope string) string {
+	switch scope {
+	case SecurityScope:
+		return "the Security (Manage) scope (" + scope + ")"
+	case "":
+		return "another scope"
+	}
+	return "the scope " + scope
 }
 
 // isSDKConfigError reports the SDK's own errors for an API the server does

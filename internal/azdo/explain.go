@@ -6,8 +6,10 @@ import (
 
 // Explain adds what an operator needs to a permission failure on a
 // repository: who the PAT owner is, and whether a permission evaluation
-// confirms the missing permission. It costs two calls and is meant for the
-// failure path only. Other errors are returned unchanged.
+// confirms the missing permission. It costs two or three calls and is meant
+// for the failure path only. A PAT whose scopes do not allow evaluating
+// permissions (KindCannotEvaluate) leaves the diagnosis unconfirmed. Other
+// errors are returned unchanged.
 func (c *Client) Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error {
 	e, ok := AsError(err)
 	if !ok || e.Kind != KindForbidden {
@@ -24,6 +26,11 @@ func (c *Client) Explain(ctx context.Context, projectID, repositoryID, repositor
 	}
 	for _, p := range perms {
 		has, perr := c.HasPermission(ctx, projectID, repositoryID, p)
+		if pe, ok := AsError(perr); ok && pe.Kind == KindCannotEvaluate {
+			// The PAT's scopes do not allow evaluating: the 403 keeps its
+			// diagnosis, unconfirmed, and the other bits are not tried.
+			break
+		}
 		if perr == nil && !has {
 			x.Permission, x.Confirmed = p, true
 			break

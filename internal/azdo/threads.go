@@ -78,3 +78,13 @@ func (c *Client) Reply(ctx context.Context, ref PullRequestRef, threadID, parent
 	})
 	return cm, wrap("reply to thread", err)
 }
+
+// DeleteComment deletes a comment the PAT's identity wrote; Azure keeps it
+// in the thread marked isDeleted.
+func (c *Client) DeleteComment(ctx context.Context, ref PullRequestRef, threadID, commentID int) error {
+	err := c.git.DeleteComment(ctx, git.DeleteCommentArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
+		ThreadId: &threadID, CommentId: &commentID,
+	})
+	return wrap("delete comment", err)
+}

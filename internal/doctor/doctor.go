@@ -1,9 +1,14 @@
-// Package doctor checks, without writing anything, that azreviewer can do
-// its job for one repository: the PAT is accepted and whose it is, the
-// repository and its pull requests are readable, the PAT owner holds every
-// Git permission a review needs, and the project's service hooks deliver
-// the needed events to this ingest and are enabled. Each failed check says
-// what to fix.
+// Package doctor checks that azreviewer can do its job for one repository:
+// the PAT is accepted and whose it is, the repository and its pull requests
+// are readable, the PAT owner holds every Git permission a review needs,
+// and the project's service hooks deliver the needed events to this ingest
+// and are enabled. Each failed check says what to fix.
+//
+// It writes nothing unless asked to probe a pull request
+// (Config.ProbePullRequest): then it creates a comment thread there, reads
+// it back and deletes the comment, the only proof of Code (Read & Write)
+// and Contribute to pull requests for a least-privilege PAT, whose scopes
+// do not allow evaluating permissions.
 package doctor
 
 import (
@@ -24,7 +29,9 @@ type AzureDevOps interface {
 	Repository(ctx context.Context, project, repository string) (*git.GitRepository, error)
 	ActivePullRequests(ctx context.Context, project, repositoryID string, top int) ([]git.GitPullRequest, error)
 	HasPermission(ctx context.Context, projectID, repositoryID string, perm azdo.GitPermission) (bool, error)
+	CanViewSubscriptions(ctx context.Context, projectID string) (bool, error)
 	WebhookSubscriptions(ctx context.Context) ([]azdo.Subscription, error)
+	Prober
 }
 
 // Config names what to check.
@@ -35,6 +42,10 @@ type Config struct {
 	// WebhookURL is the public URL of this ingest's webhook endpoint; the
 	// query (a token) is ignored. Empty: subscriptions are not checked.
 	WebhookURL string
+	// ProbePullRequest is the id of a pull request of the repository on
+	// which to run the write probe (see Probe). 0: no probe, nothing is
+	// written.
+	ProbePullRequest int
 }
 
 // Status of a check.
@@ -105,6 +116,8 @@ func Run(ctx context.Context, az AzureDevOps, cfg Config) []Check {
 		name := "Permission " + p.Label()
 		has, err := az.HasPermission(ctx, projectID, repoID, p)
 		switch {
+		case isCannotEvaluate(err):
+			add(cannotEvaluate(name, err, fmt.Sprintf("whether %s holds %s on %s", who.Name(), p.Name(), repoName)))
 		case err != nil:
 			add(failed(name, err))
 		case has:
@@ -115,22 +128,120 @@ func Run(ctx context.Context, az AzureDevOps, cfg Config) []Check {
 		}
 	}
 
-	add(Check{Name: "PAT write scope", Status: Skip,
-		Detail: "cannot be checked without writing; a PAT without Code (Read & Write) fails its first write as missing_scope"})
+	if cfg.ProbePullRequest > 0 {
+		for _, c := range Probe(ctx, az, azdo.PullRequestRef{Project: projectID, RepositoryID: repoID, ID: cfg.ProbePullRequest}) {
+			add(c)
+		}
+	} else {
+		add(Check{Name: "PAT write scope", Status: Skip,
+			Detail: "not checked without writing (--probe-pull-request N writes and deletes a comment on pull request N); a PAT without Code (Read & Write) fails its first write as missing_scope"})
+	}
 
 	if cfg.WebhookURL == "" {
 		add(Check{Name: "Service hooks", Status: Skip, Detail: "no --webhook-url given"})
 		return checks
 	}
-	subs, err := az.WebhookSubscriptions(ctx)
-	if err != nil {
-		add(failed("Service hooks", err))
-		return checks
-	}
-	for _, need := range requiredHooks() {
-		add(checkHook(need, subs, cfg.WebhookURL, projectID, repoID))
+	for _, c := range checkHooks(ctx, az, who, cfg.WebhookURL, projectID, repoID) {
+		add(c)
 	}
 	return checks
+}
+
+// checkHooks lists the subscriptions and checks each needed event. An
+// identity without View Subscriptions on the project does not see its
+// subscriptions: Azure DevOps answers 403 or leaves them out of the list
+// (which one is unverified). So a 403 is "cannot see", and a list without
+// any subscription of the project is "none exists" only if a permission
+// evaluation says the identity may see them; if it may not, "cannot see";
+// if the evaluation itself is impossible (the PAT's scopes), the checks
+// fail as "none exists" with both fixes, rather than pass unchecked.
+func checkHooks(ctx context.Context, az AzureDevOps, who azdo.Identity, webhookURL, projectID, repoID string) []Check {
+	const name = "Service hooks visible"
+	subs, err := az.WebhookSubscriptions(ctx)
+	if e, ok := azdo.AsError(err); ok && e.Kind == azdo.KindForbidden {
+		return hiddenHooks(name, who, projectID, "listing them was answered HTTP 403")
+	}
+	if err != nil {
+		return []Check{failed("Service hooks", err)}
+	}
+	var checks []Check
+	unsure := ""
+	if !anyOfProject(subs, projectID) {
+		canView, err := az.CanViewSubscriptions(ctx, projectID)
+		switch {
+		case err == nil && !canView:
+			return hiddenHooks(name, who, projectID, "the list holds none of the project, and the PAT owner lacks View subscriptions there")
+		case err == nil:
+			checks = append(checks, Check{Name: name, Status: Pass, Detail: fmt.Sprintf("%s may view the project's subscriptions: none exists", who.Name())})
+		case isCannotEvaluate(err):
+			unsure = viewRightsFix(who, projectID)
+			checks = append(checks, cannotEvaluate(name, err, "whether the PAT owner may see the project's subscriptions"))
+		default:
+			checks = append(checks, failed(name, err))
+		}
+	}
+	for _, need := range requiredHooks() {
+		c := checkHook(need, subs, webhookURL, projectID, repoID)
+		if unsure != "" && c.Status != Pass {
+			c.Detail += " (or the PAT owner cannot see them)"
+			c.Fix += " If subscriptions exist, the PAT owner cannot see them: " + unsure
+		}
+		checks = append(checks, c)
+	}
+	return checks
+}
+
+// hiddenHooks reports subscriptions the PAT owner cannot see: a warning
+// with how to grant view rights, and each event skipped.
+func hiddenHooks(name string, who azdo.Identity, projectID, why string) []Check {
+	checks := []Check{{
+		Name: name, Status: Warn,
+		Detail: fmt.Sprintf("%s cannot see the project's service-hook subscriptions (%s), so whether they deliver is unknown", who.Name(), why),
+		Fix:    viewRightsFix(who, projectID),
+	}}
+	for _, need := range requiredHooks() {
+		checks = append(checks, Check{Name: "Service hook " + need.eventType, Status: Skip, Detail: "the PAT owner cannot see subscriptions"})
+	}
+	return checks
+}
+
+// viewRightsFix says how to let the PAT owner see subscriptions.
+func viewRightsFix(who azdo.Identity, projectID string) string {
+	return fmt.Sprintf("Listing service hooks needs View subscriptions, held by Project Administrators by default. Run doctor with a project administrator's PAT, or grant it to %q: az devops security permission update --namespace-id %s --subject <descriptor of %s> --token PublisherSecurity/%s --allow-bit 1.",
+		who.Name(), azdo.ServiceHooksNamespaceID, who.Name(), projectID)
+}
+
+// anyOfProject reports whether a subscription filters on the project (or
+// on none).
+func anyOfProject(subs []azdo.Subscription, projectID string) bool {
+	for _, s := range subs {
+		if s.ProjectID == "" || strings.EqualFold(s.ProjectID, projectID) {
+			return true
+		}
+	}
+	return false
+}
+
+// isCannotEvaluate reports a permission evaluation the PAT's scopes do not
+// allow.
+func isCannotEvaluate(err error) bool {
+	e, ok := azdo.AsError(err)
+	return ok && e.Kind == azdo.KindCannotEvaluate
+}
+
+// cannotEvaluate is the warning for a check the PAT's scopes cannot
+// answer: what is unknown, and the scope that would tell.
+func cannotEvaluate(name string, err error, unknown string) Check {
+	scope := azdo.SecurityScope
+	if e, ok := azdo.AsError(err); ok && e.Scope != "" {
+		scope = e.Scope
+	}
+	return Check{
+		Name: name, Status: Warn,
+		Detail: fmt.Sprintf("cannot evaluate with this PAT's scopes: evaluating permissions needs %s, which it lacks; %s is unknown", scope, unknown),
+		Fix: fmt.Sprintf("A review does not need %s. To check, run doctor once with a PAT of the same identity that has Security (Manage) (%s), or prove the write permissions with --probe-pull-request N.",
+			scope, scope),
+	}
 }
 
 // hookNeed is an event azreviewer wants delivered.

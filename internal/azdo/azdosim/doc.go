@@ -60,9 +60,12 @@
 //     evaluate the caller's denies on the tokens repoV2/{projectId} (denies
 //     made with Project.Deny) and repoV2/{projectId}/{repositoryId} (plus
 //     the project's; deeper branch tokens inherit from the repository). A
-//     token is true when the caller holds all requested bits; other
+//     token is true when the caller holds all requested bits; in the
+//     ServiceHooks namespace (ServiceHooksNamespace) the token
+//     PublisherSecurity/{projectId} answers by Project.DenyHooks; other
 //     namespaces and unknown tokens are always true, and
-//     alwaysAllowAdministrators is ignored.
+//     alwaysAllowAdministrators is ignored. Both evaluations need the
+//     vso.security_manage scope (see LimitScopes).
 //   - Service-hook subscriptions (reference §1.4): Project.AddSubscription
 //     registers a Web Hooks subscription, GET {org}/_apis/hooks/subscriptions
 //     lists them (filtered by publisherId, eventType, consumerId and
@@ -70,7 +73,15 @@
 //     status, probationRetries, publisherInputs (projectId, repository,
 //     notificationType, tfsSubscriptionId) and consumerInputs (url,
 //     basicAuthUsername, resourceDetailsToSend; a basic-auth password is
-//     never returned, only "********" as the service masks it).
+//     never returned, only "********" as the service masks it). A caller
+//     denied HooksViewSubscriptions on a project (Project.DenyHooks; by
+//     default in Azure DevOps only project administrators hold it) does not
+//     see that project's subscriptions: they are left out of the list, or
+//     the list answers 403 AccessCheckException
+//     (Org.SetHiddenSubscriptions); which one the service does is not
+//     documented.
+//   - Comments can be deleted (DELETE …/threads/{id}/comments/{id}, by their
+//     author): the comment stays, marked isDeleted.
 //
 // # Fault modes
 //
@@ -100,8 +111,9 @@
 //     needs vso.code_write (or manage/full) or vso.threads_full; statuses
 //     need vso.code_status or vso.code_write to write (either, or vso.code,
 //     to read); listing subscriptions needs a vso.code, vso.hooks, vso.build
-//     or vso.work scope; discovery, connection data and the security
-//     endpoints need none. So with "vso.code" reads work and CreateThread,
+//     or vso.work scope; permission evaluation needs vso.security_manage
+//     (the spec lists no scope for it: a guess); discovery and connection
+//     data need none. So with "vso.code" reads work and CreateThread,
 //     UpdateThread, CreateComment and CreatePullRequestStatus get 401.
 //   - PullRequest.DropThreadWrites(true): creating a thread answers 200 with
 //     a complete thread (new id, comments, typed properties) that is never

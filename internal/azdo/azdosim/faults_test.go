@@ -201,19 +201,48 @@ func TestLimitScopes(t *testing.T) {
 		})
 	}
 
-	t.Run("security, hooks and connection data with vso.code", func(t *testing.T) {
+	t.Run("hooks and connection data with vso.code", func(t *testing.T) {
 		t.Parallel()
 		pat := sim.NewPAT(sim.User)
 		sim.Server.LimitScopes(pat, "vso.code")
 		conn := sim.ConnectionWith(pat)
-		_, err := security.NewClient(t.Context(), conn).HasPermissions(t.Context(), security.HasPermissionsArgs{
-			SecurityNamespaceId: &gitNamespace, Permissions: ptr(int(azdosim.GitPullRequestContribute)), Tokens: ptr(repoToken(sim.Repo)),
-		})
-		require.NoError(t, err)
-		_, err = servicehooks.NewClient(t.Context(), conn).ListSubscriptions(t.Context(), servicehooks.ListSubscriptionsArgs{})
+		_, err := servicehooks.NewClient(t.Context(), conn).ListSubscriptions(t.Context(), servicehooks.ListSubscriptionsArgs{})
 		require.NoError(t, err)
 		_, err = location.NewClient(t.Context(), conn).GetConnectionData(t.Context(), location.GetConnectionDataArgs{})
 		require.NoError(t, err)
+	})
+	t.Run("permission evaluation needs vso.security_manage", func(t *testing.T) {
+		t.Parallel()
+		for _, tc := range []struct {
+			scopes  []string
+			allowed bool
+		}{
+			{[]string{"vso.code"}, false},
+			{[]string{"vso.code_write", "vso.code_status"}, false},
+			{[]string{"vso.code", "vso.threads_full", "vso.hooks"}, false},
+			{[]string{"vso.code", azdosim.SecurityScope}, true},
+			{nil, true}, // full access
+		} {
+			pat := sim.NewPAT(sim.User)
+			sim.Server.LimitScopes(pat, tc.scopes...)
+			client := security.NewClient(t.Context(), sim.ConnectionWith(pat))
+			_, errOne := client.HasPermissions(t.Context(), security.HasPermissionsArgs{
+				SecurityNamespaceId: &gitNamespace, Permissions: ptr(int(azdosim.GitPullRequestContribute)), Tokens: ptr(repoToken(sim.Repo)),
+			})
+			_, errBatch := client.HasPermissionsBatch(t.Context(), security.HasPermissionsBatchArgs{
+				EvalBatch: &security.PermissionEvaluationBatch{Evaluations: &[]security.PermissionEvaluation{
+					{SecurityNamespaceId: &gitNamespace, Permissions: ptr(2), Token: ptr(repoToken(sim.Repo))},
+				}},
+			})
+			for _, err := range []error{errOne, errBatch} {
+				if tc.allowed {
+					require.NoError(t, err, tc.scopes)
+					continue
+				}
+				wrapped := requireAzureError(t, err, 401, "UnauthorizedRequestException")
+				require.Contains(t, wrapped.Error(), sim.User.ID, tc.scopes)
+			}
+		}
 	})
 	t.Run("no scopes restores full access", func(t *testing.T) {
 		t.Parallel()

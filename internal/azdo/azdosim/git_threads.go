@@ -36,6 +36,7 @@ type comment struct {
 	commentType git.CommentType
 	published   time.Time
 	updated     time.Time
+	deleted     bool // see deleteComment
 }
 
 // typedValue is a property in the service's typed form:
@@ -146,6 +147,7 @@ func (pr *PullRequest) commentModel(t *thread, cm *comment) git.Comment {
 		LastUpdatedDate:        azTime(cm.updated),
 		LastContentUpdatedDate: azTime(cm.updated),
 		CommentType:            ptr(cm.commentType),
+		IsDeleted:              ptr(cm.deleted),
 		UsersLiked:             &[]webapi.IdentityRef{},
 		Links: map[string]link{
 			"self":         {fmt.Sprintf("%s/comments/%d", threadURL, cm.id)},

@@ -206,7 +206,9 @@ func (sub *hookSubscription) matchesEvent(eventType string, pr *PullRequest) boo
 
 // listSubscriptions serves GET {org}/_apis/hooks/subscriptions, filtered by
 // the publisherId, eventType, consumerId and consumerActionId query
-// parameters (compared ignoring case), in creation order.
+// parameters (compared ignoring case), in creation order. Subscriptions of
+// projects on which the caller lacks View Subscriptions are left out, or
+// make the whole list 403 (see SetHiddenSubscriptions).
 func (c *call) listSubscriptions() (*response, error) {
 	q := c.r.URL.Query()
 	c.s.mu.Lock()
@@ -214,12 +216,19 @@ func (c *call) listSubscriptions() (*response, error) {
 	out := make([]servicehooks.Subscription, 0, len(c.org.hooks))
 	for _, sub := range c.org.hooks {
 		m := sub.model()
-		if matchesFilter(q, "publisherId", *m.PublisherId) &&
-			matchesFilter(q, "eventType", *m.EventType) &&
-			matchesFilter(q, "consumerId", *m.ConsumerId) &&
-			matchesFilter(q, "consumerActionId", *m.ConsumerActionId) {
-			out = append(out, m)
+		if !matchesFilter(q, "publisherId", *m.PublisherId) ||
+			!matchesFilter(q, "eventType", *m.EventType) ||
+			!matchesFilter(q, "consumerId", *m.ConsumerId) ||
+			!matchesFilter(q, "consumerActionId", *m.ConsumerActionId) {
+			continue
 		}
+		if !sub.project.canViewHooks(c.who) {
+			if c.org.hiddenHooks == HiddenForbidden {
+				return nil, errViewSubscriptions(c.who, sub.project.id.String())
+			}
+			continue
+		}
+		out = append(out, m)
 	}
 	return collectionResponse(out)
 }
@@ -237,9 +246,16 @@ func (c *call) getSubscription() (*response, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	for _, sub := range c.org.hooks {
-		if strings.EqualFold(sub.id.String(), id) {
-			return jsonResponse(http.StatusOK, sub.model())
+		if !strings.EqualFold(sub.id.String(), id) {
+			continue
 		}
+		if !sub.project.canViewHooks(c.who) {
+			if c.org.hiddenHooks == HiddenForbidden {
+				return nil, errViewSubscriptions(c.who, sub.project.id.String())
+			}
+			break
+		}
+		return jsonResponse(http.StatusOK, sub.model())
 	}
 	return nil, errSubscriptionNotFound(id)
 }

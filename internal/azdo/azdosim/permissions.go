@@ -207,12 +207,20 @@ func errNeedsPermission(missing GitPermission, who Identity) *apiError {
 }
 
 // evaluatePermission answers whether who holds all of perms on token in the
-// security namespace ns. Only the Git Repositories namespace knows denies;
+// security namespace ns. Only the Git Repositories and ServiceHooks
+// namespaces know denies (see evaluateHooksPermission for the latter);
 // every other namespace, unknown token or unknown project grants
-// everything. Tokens are repoV2[/{projectId}[/{repositoryId}[/…]]]; deeper
-// tokens (branches) inherit from their repository. Requires s.mu.
+// everything. Git tokens are repoV2[/{projectId}[/{repositoryId}[/…]]];
+// deeper tokens (branches) inherit from their repository. Requires s.mu.
 func (o *Org) evaluatePermission(ns uuid.UUID, token string, perms GitPermission, who Identity) bool {
-	if ns.String() != GitRepositoriesNamespace || perms == 0 {
+	if perms == 0 {
+		return true
+	}
+	switch ns.String() {
+	case ServiceHooksNamespace:
+		return o.evaluateHooksPermission(token, HooksPermission(perms), who)
+	case GitRepositoriesNamespace:
+	default:
 		return true
 	}
 	parts := strings.Split(strings.Trim(token, "/"), "/")

@@ -44,6 +44,9 @@ func routeTable() []route {
 	hooks := func(method, op, pattern string, h func(*call) (*response, error)) route {
 		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), access: accessHooksRead, handle: h}
 	}
+	security := func(method, op, pattern string, h func(*call) (*response, error)) route {
+		return route{method: method, op: op, pattern: strings.Split(pattern, "/"), access: accessSecurityRead, handle: h}
+	}
 	return []route{
 		org(http.MethodOptions, "location.options", "_apis", true, (*call).options),
 		org(http.MethodGet, "location.resourceAreas.list", "_apis/ResourceAreas", true, (*call).listResourceAreas),
@@ -51,8 +54,8 @@ func routeTable() []route {
 		org(http.MethodGet, "location.connectionData", "_apis/connectionData", false, (*call).connectionData),
 		org(http.MethodGet, "core.projects.list", "_apis/projects", false, (*call).listProjects),
 
-		org(http.MethodGet, "security.permissions.has", "_apis/permissions/{securityNamespaceId}/{permissions}", false, (*call).hasPermissions),
-		org(http.MethodPost, "security.permissionEvaluationBatch", "_apis/security/permissionevaluationbatch", false, (*call).evaluatePermissionBatch),
+		security(http.MethodGet, "security.permissions.has", "_apis/permissions/{securityNamespaceId}/{permissions}", (*call).hasPermissions),
+		security(http.MethodPost, "security.permissionEvaluationBatch", "_apis/security/permissionevaluationbatch", (*call).evaluatePermissionBatch),
 
 		hooks(http.MethodGet, "hooks.subscriptions.list", "_apis/hooks/subscriptions", (*call).listSubscriptions),
 		hooks(http.MethodGet, "hooks.subscriptions.get", "_apis/hooks/subscriptions/{subscriptionId}", (*call).getSubscription),
@@ -76,6 +79,7 @@ func routeTable() []route {
 		git(http.MethodPost, "git.comments.create", prPrefix+"/threads/{threadId}/comments", accessThreadWrite, (*call).createComment),
 		git(http.MethodGet, "git.comments.get", prPrefix+"/threads/{threadId}/comments/{commentId}", accessThreadRead, (*call).getComment),
 		git(http.MethodPatch, "git.comments.update", prPrefix+"/threads/{threadId}/comments/{commentId}", accessThreadWrite, (*call).updateComment),
+		git(http.MethodDelete, "git.comments.delete", prPrefix+"/threads/{threadId}/comments/{commentId}", accessThreadWrite, (*call).deleteComment),
 		git(http.MethodGet, "git.statuses.list", prPrefix+"/statuses", accessStatusRead, (*call).listStatuses),
 		git(http.MethodPost, "git.statuses.create", prPrefix+"/statuses", accessStatusWrite, (*call).createStatus),
 		git(http.MethodGet, "git.statuses.get", prPrefix+"/statuses/{statusId}", accessStatusRead, (*call).getStatus),

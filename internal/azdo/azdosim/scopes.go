@@ -11,8 +11,7 @@ import (
 type access int
 
 const (
-	// accessAny routes need no scope: discovery, connection data and the
-	// security endpoints, for which the specs list none.
+	// accessAny routes need no scope: discovery and connection data.
 	accessAny access = iota
 	// accessCodeRead reads pull requests, iterations, changes and items.
 	accessCodeRead
@@ -28,7 +27,18 @@ const (
 	accessHooksRead
 	// accessHooksWrite creates and replaces service-hook subscriptions.
 	accessHooksWrite
+	// accessSecurityRead evaluates permissions (HasPermissions and the
+	// permission evaluation batch). The spec lists no scope for them, and
+	// vso.security_manage for the security API's other operations; since
+	// every REST API was given a PAT scope (devblogs, November 2022) the
+	// likeliest is vso.security_manage. Unverified against a real
+	// organisation.
+	accessSecurityRead
 )
+
+// SecurityScope is the scope the simulator's permission evaluation
+// endpoints accept (see accessSecurityRead).
+const SecurityScope = "vso.security_manage"
 
 // acceptedScopes returns the scopes any one of which allows a.
 func (a access) acceptedScopes() []string {
@@ -50,6 +60,8 @@ func (a access) acceptedScopes() []string {
 			"vso.build", "vso.build_execute", "vso.work", "vso.work_write", "vso.work_full")
 	case accessHooksWrite:
 		return []string{"vso.hooks_write"}
+	case accessSecurityRead:
+		return []string{SecurityScope}
 	}
 	return nil
 }
@@ -68,7 +80,7 @@ func (t *token) allows(a access) bool {
 // LimitScopes restricts pat, which must have been added with AddPAT, to the
 // given OAuth scopes, e.g. "vso.code" (read code, pull requests and
 // threads), "vso.code_write", "vso.code_status", "vso.threads_full",
-// "vso.hooks". Requests outside them are answered 401 (see doc.go). No
+// "vso.hooks", "vso.security_manage" (permission evaluation). Requests outside them are answered 401 (see doc.go). No
 // scopes restores full access. Safe to call while serving.
 func (s *Server) LimitScopes(pat string, scopes ...string) {
 	s.mu.Lock()

@@ -25,6 +25,7 @@ type Org struct {
 	nextThreadID      int
 	subscriptions     map[string]*subscription // synthetic, for Event
 	hooks             []*hookSubscription      // added with AddSubscription
+	hiddenHooks       HiddenSubscriptions      // see SetHiddenSubscriptions
 }
 
 // Project is a team project inside an Org.
@@ -34,8 +35,9 @@ type Project struct {
 	name string
 
 	// Guarded by org.s.mu.
-	repos []*Repository
-	acl   acl // denies on repoV2/{projectId}
+	repos    []*Repository
+	acl      acl                        // denies on repoV2/{projectId}
+	hooksACL map[string]HooksPermission // denies on PublisherSecurity/{projectId}, by lowercased identity id
 }
 
 // Repository is a Git repository inside a Project. It stores commits as
@@ -117,7 +119,7 @@ func (o *Org) AddProject(name string) *Project {
 	if o.findProject(name) != nil {
 		panic(fmt.Sprintf("azdosim: project %q already exists in %q", name, o.name))
 	}
-	p := &Project{org: o, id: uuid.New(), name: name, acl: make(acl)}
+	p := &Project{org: o, id: uuid.New(), name: name, acl: make(acl), hooksACL: make(map[string]HooksPermission)}
 	o.projects = append(o.projects, p)
 	return p
 }

@@ -1,0 +1,38 @@
+package azdosim
+
+import "net/http"
+
+// deleteComment serves DELETE …/threads/{threadId}/comments/{commentId}.
+// As the service does, it keeps the comment and marks it isDeleted; thread
+// and comment reads keep listing it so. Only its author may delete it (the
+// service's answer to anyone else is not documented; the simulator answers
+// as for an edit, 400 TF401192), and it needs GitPullRequestContribute. A
+// comment already deleted is deleted again without complaint.
+func (c *call) deleteComment() (*response, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
+		return nil, err
+	}
+	id, err := c.intParam("commentId")
+	if err != nil {
+		return nil, err
+	}
+	for _, cm := range t.comments {
+		if cm.id != id {
+			continue
+		}
+		if cm.author.ID != c.who.ID {
+			return nil, errBadRequest("TF401192: Only the author of a comment can delete it.")
+		}
+		now := c.s.now()
+		cm.deleted, cm.updated, t.updated = true, now, now
+		c.s.notifyLocked()
+		return &response{status: http.StatusOK, contentType: contentTypeJSON}, nil
+	}
+	return nil, errCommentNotFound(id)
+}

@@ -1,0 +1,112 @@
+package azdo_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+)
+
+// TestPermissionEvaluationScopes: a PAT that is accepted but whose scopes
+// do not allow evaluating permissions reads as cannot_evaluate, naming the
+// scope, never as an invalid PAT; an expired PAT still reads as expired.
+func TestPermissionEvaluationScopes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		setup    func(sim *azdotest.Sim)
+		wantKind azdo.Kind // "" for an answer
+		wantHas  bool
+		wantView bool
+	}{
+		{name: "full access", setup: func(*azdotest.Sim) {}, wantHas: true, wantView: true},
+		{name: "full access, denied", setup: func(sim *azdotest.Sim) {
+			sim.Repo.Deny(sim.User, azdosim.GitPullRequestContribute)
+			sim.Project.DenyHooks(sim.User, azdosim.HooksViewSubscriptions)
+		}},
+		{name: "security scope", setup: func(sim *azdotest.Sim) { sim.Server.LimitScopes(sim.PAT, "vso.code", azdosim.SecurityScope) }, wantHas: true, wantView: true},
+		{name: "Code (Read & Write) and Code (Status)", setup: func(sim *azdotest.Sim) {
+			sim.Server.LimitScopes(sim.PAT, "vso.code_write", "vso.code_status")
+		}, wantKind: azdo.KindCannotEvaluate},
+		{name: "Kodus' list", setup: func(sim *azdotest.Sim) {
+			sim.Server.LimitScopes(sim.PAT, "vso.analytics", "vso.code_write", "vso.graph", "vso.identity", "vso.project", "vso.profile")
+		}, wantKind: azdo.KindCannotEvaluate},
+		{name: "expired", setup: func(sim *azdotest.Sim) { sim.Server.ExpirePAT(sim.PAT) }, wantKind: azdo.KindUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := azdotest.New(t)
+			tt.setup(sim)
+			c, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT, MaxRetries: -1})
+			require.NoError(t, err)
+			ctx := context.Background()
+			has, errHas := c.HasPermission(ctx, sim.Project.ID(), sim.Repo.ID(), azdo.GitPullRequestContribute)
+			view, errView := c.CanViewSubscriptions(ctx, sim.Project.ID())
+			if tt.wantKind == "" {
+				require.NoError(t, errHas)
+				require.NoError(t, errView)
+				require.Equal(t, tt.wantHas, has)
+				require.Equal(t, tt.wantView, view)
+				return
+			}
+			for _, err := range []error{errHas, errView} {
+				e, ok := azdo.AsError(err)
+				require.True(t, ok, "%T %v", err, err)
+				require.Equal(t, tt.wantKind, e.Kind)
+				if tt.wantKind == azdo.KindCannotEvaluate {
+					require.Equal(t, azdo.SecurityScope, e.Scope)
+					require.Contains(t, e.Diagnosis(), "vso.security_manage")
+					require.NotContains(t, e.Diagnosis(), "invalid or revoked")
+				}
+			}
+		})
+	}
+}
+
+// TestExplainWithoutSecurityScope: a 403 on a write is confirmed by a
+// permission evaluation when the PAT's scopes allow one, and keeps its
+// diagnosis, unconfirmed, when they do not.
+func TestExplainWithoutSecurityScope(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		scopes        []string
+		wantConfirmed bool
+		wantEvals     int
+	}{
+		{"full access confirms", nil, true, 1},
+		{"with the security scope", []string{"vso.code_write", azdosim.SecurityScope}, true, 1},
+		{"without it", []string{"vso.code_write", "vso.code_status"}, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := azdotest.New(t)
+			pr := sim.NewPullRequest(map[string]string{"/a": "1\n"}, map[string]string{"/a": "2\n"})
+			sim.Repo.Deny(sim.User, azdosim.GitPullRequestContribute)
+			sim.Server.LimitScopes(sim.PAT, tt.scopes...)
+			c, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT, MaxRetries: -1})
+			require.NoError(t, err)
+			ctx := context.Background()
+			ref := azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()}
+			text := "finding"
+			_, err = c.CreateThread(ctx, ref, git.GitPullRequestCommentThread{Comments: &[]git.Comment{{Content: &text}}})
+			err = c.Explain(ctx, sim.Project.ID(), sim.Repo.ID(), sim.Repo.Name(), azdo.WriteFailure(err))
+			e, ok := azdo.AsError(err)
+			require.True(t, ok)
+			require.Equal(t, azdo.KindForbidden, e.Kind)
+			require.Equal(t, azdo.GitPullRequestContribute, e.Permission)
+			require.Equal(t, tt.wantConfirmed, e.Confirmed)
+			require.Contains(t, e.Diagnosis(), `Grant "Contribute to pull requests" on repository "Web App" to the PAT owner "Azure Reviewer"`)
+			require.Equal(t, tt.wantConfirmed, strings.Contains(e.Diagnosis(), "confirms"))
+			require.Equal(t, tt.wantEvals, sim.Server.Count("security.permissions.has"))
+		})
+	}
+}
