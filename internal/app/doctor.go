@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/doctor"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
@@ -35,21 +36,32 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.ProbePullRequest < 0 {
 		return fmt.Errorf("%w: --probe-pull-request / PROBE_PULL_REQUEST must be a pull request id, not %d", ErrUsage, cfg.ProbePullRequest)
 	}
-	p, err := StartProcess(ctx, c, "azreviewer-doctor", telemetry.Options{})
+	p, client, err := startAzureDevOpsCommand(ctx, c, az, "azreviewer-doctor")
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	client, err := az.Client(nil)
-	if err != nil {
-		return err
-	}
 	checks := doctor.Run(ctx, client, cfg)
 	doctor.Print(stdout, checks)
 	if doctor.Failed(checks) {
 		return ErrChecksFailed
 	}
 	return nil
+}
+
+// startAzureDevOpsCommand sets up a set-up command that talks to Azure
+// DevOps: its process (logger, tracing) and client.
+func startAzureDevOpsCommand(ctx context.Context, c *Common, az *AzureDevOps, service string) (*Process, *azdo.Client, error) {
+	p, err := StartProcess(ctx, c, service, telemetry.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := az.Client(nil)
+	if err != nil {
+		p.Close()
+		return nil, nil, err
+	}
+	return p, client, nil
 }
 
 // Subcommand returns the doctor subcommand's arguments when args start

@@ -13,7 +13,6 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/hooks"
-	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
 // HooksMain is the hooks subcommand. "hooks install" creates, or repairs,
@@ -42,15 +41,11 @@ func HooksMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if project == "" || verb == "install" && webhookURL == "" {
 		return fmt.Errorf("%w: hooks %s needs --project%s", ErrUsage, verb, map[bool]string{true: " and --webhook-url", false: ""}[verb == "install"])
 	}
-	p, err := StartProcess(ctx, c, "azreviewer-hooks", telemetry.Options{})
+	p, client, err := startAzureDevOpsCommand(ctx, c, az, "azreviewer-hooks")
 	if err != nil {
 		return err
 	}
 	defer p.Close()
-	client, err := az.Client(nil)
-	if err != nil {
-		return err
-	}
 	target, err := resolveTarget(ctx, client, project, repository)
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7"
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/core"
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 )
 
 // listProjects serves GET {org}/_apis/projects: the organization's projects
@@ -42,8 +41,7 @@ func (c *call) listProjects() (*response, error) {
 }
 
 // listProjectPullRequests serves GET {project}/_apis/git/pullRequests: the
-// project's pull requests of every repository with searchCriteria.status
-// (default active; "all" for any), newest first, $skip and $top applied.
+// project's pull requests of every repository (see pullRequestsWhere).
 func (c *call) listProjectPullRequests() (*response, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
@@ -51,28 +49,5 @@ func (c *call) listProjectPullRequests() (*response, error) {
 	if p == nil {
 		return nil, errProjectNotFound(c.project)
 	}
-	q := c.r.URL.Query()
-	status := q.Get("searchCriteria.status")
-	if status == "" {
-		status = StatusActive
-	}
-	var ids []int
-	for id, pr := range c.org.pullRequests {
-		if pr.repo.project == p && (status == "all" || strings.EqualFold(pr.status, status)) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	slices.Reverse(ids)
-	skip, _ := strconv.Atoi(q.Get("$skip"))
-	top, _ := strconv.Atoi(q.Get("$top"))
-	ids = ids[min(max(skip, 0), len(ids)):]
-	if top > 0 && top < len(ids) {
-		ids = ids[:top]
-	}
-	out := make([]git.GitPullRequest, 0, len(ids))
-	for _, id := range ids {
-		out = append(out, c.org.pullRequests[id].model())
-	}
-	return collectionResponse(out)
+	return c.pullRequestsWhere(func(pr *PullRequest) bool { return pr.repo.project == p })
 }

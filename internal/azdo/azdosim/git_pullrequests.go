@@ -82,6 +82,13 @@ func (c *call) listPullRequests() (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.pullRequestsWhere(func(pr *PullRequest) bool { return pr.repo == r })
+}
+
+// pullRequestsWhere answers the pull requests in matches with
+// searchCriteria.status (default active; "all" for any), newest first,
+// $skip and $top applied. Requires s.mu.
+func (c *call) pullRequestsWhere(in func(*PullRequest) bool) (*response, error) {
 	q := c.r.URL.Query()
 	status := q.Get("searchCriteria.status")
 	if status == "" {
@@ -89,7 +96,7 @@ func (c *call) listPullRequests() (*response, error) {
 	}
 	var ids []int
 	for id, pr := range c.org.pullRequests {
-		if pr.repo == r && (status == "all" || strings.EqualFold(pr.status, status)) {
+		if in(pr) && (status == "all" || strings.EqualFold(pr.status, status)) {
 			ids = append(ids, id)
 		}
 	}

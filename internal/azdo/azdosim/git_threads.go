@@ -404,6 +404,23 @@ func (c *call) updateComment() (*response, error) {
 		return nil, err
 	}
 	defer c.s.mu.Unlock()
+	cm, err := c.ownComment(t, "edit")
+	if err != nil {
+		return nil, err
+	}
+	if in.Content != nil {
+		cm.content = c.s.storedTextLocked(*in.Content)
+	}
+	now := c.s.now()
+	cm.updated, t.updated = now, now
+	c.s.notifyLocked()
+	return jsonResponse(http.StatusOK, pr.commentModel(t, cm))
+}
+
+// ownComment finds the comment of t the commentId parameter names, which
+// the caller must have written to verb it (Azure DevOps' TF401192
+// otherwise). Requires s.mu.
+func (c *call) ownComment(t *thread, verb string) (*comment, error) {
 	id, err := c.intParam("commentId")
 	if err != nil {
 		return nil, err
@@ -413,15 +430,9 @@ func (c *call) updateComment() (*response, error) {
 			continue
 		}
 		if cm.author.ID != c.who.ID {
-			return nil, errBadRequest("TF401192: Only the author of a comment can edit it.")
+			return nil, errBadRequest("TF401192: Only the author of a comment can %s it.", verb)
 		}
-		if in.Content != nil {
-			cm.content = c.s.storedTextLocked(*in.Content)
-		}
-		now := c.s.now()
-		cm.updated, t.updated = now, now
-		c.s.notifyLocked()
-		return jsonResponse(http.StatusOK, pr.commentModel(t, cm))
+		return cm, nil
 	}
 	return nil, errCommentNotFound(id)
 }
