@@ -121,7 +121,11 @@ func (e *Error) Diagnosis() string {
 	case KindCannotEvaluate:
 		return fmt.Sprintf("Azure DevOps refused to evaluate permissions with this PAT's scopes: that needs %s, which the PAT lacks. The PAT itself is accepted, and nothing is known about the permission; a review does not need this scope.", scopeLabel(e.Scope))
 	case KindMissingScope:
-		return "The PAT can read but was refused a write: it lacks a write scope. Create a PAT with Code (Read & Write) and set AZDO_PAT."
+		d := "The PAT can read but was refused a write: it lacks a write scope. Create a PAT with Code (Read & Write) and set AZDO_PAT."
+		if e.Confirmed {
+			d += " The PAT is still accepted for reads, so it is its scope."
+		}
+		return d
 	case KindForbidden:
 		perm := "Contribute to pull requests"
 		if e.Permission != 0 {

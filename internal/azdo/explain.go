@@ -6,12 +6,16 @@ import (
 
 // Explain adds what an operator needs to a permission failure on a
 // repository: who the PAT owner is, and whether a permission evaluation
-// confirms the missing permission. It costs two or three calls and is meant
+// confirms the missing permission; for a write refused with 401 (taken for
+// a missing write scope), whether the PAT itself is still accepted. It costs two or three calls and is meant
 // for the failure path only. A PAT whose scopes do not allow evaluating
 // permissions (KindCannotEvaluate) leaves the diagnosis unconfirmed. Other
 // errors are returned unchanged.
 func (c *Client) Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error {
 	e, ok := AsError(err)
+	if ok && e.Kind == KindMissingScope {
+		return c.explainWriteRefusal(ctx, e)
+	}
 	if !ok || e.Kind != KindForbidden {
 		return err
 	}
@@ -36,5 +40,22 @@ func (c *Client) Explain(ctx context.Context, projectID, repositoryID, repositor
 			break
 		}
 	}
+	return &x
+}
+
+// explainWriteRefusal tells a write refused with 401 after the reads
+// succeeded — a missing write scope — from a PAT refused outright since
+// (revoked or expired while the review ran): one call that needs no
+// scope, reading who the PAT is. Refused too, that call's error is the
+// cause; accepted, the missing scope is confirmed.
+func (c *Client) explainWriteRefusal(ctx context.Context, e *Error) error {
+	_, werr := c.WhoAmI(ctx)
+	if we, ok := AsError(werr); ok && (we.Kind == KindUnauthorized || we.Kind == KindSignInPage) {
+		x := *we
+		x.Write, x.Message = true, "the PAT was refused while the review ran: "+we.Message
+		return &x
+	}
+	x := *e
+	x.Confirmed = werr == nil
 	return &x
 }

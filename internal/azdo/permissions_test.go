@@ -110,3 +110,42 @@ func TestExplainWithoutSecurityScope(t *testing.T) {
 		})
 	}
 }
+
+// TestExplainWriteRefusal: a write refused with 401 is a missing write scope
+// while the PAT is still accepted (confirmed by one call), and the PAT's own
+// refusal when it was revoked or expired while the review ran.
+func TestExplainWriteRefusal(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		after     func(sim *azdotest.Sim)
+		wantKind  azdo.Kind
+		wantInDia string
+	}{
+		{"scope missing, PAT accepted", func(*azdotest.Sim) {}, azdo.KindMissingScope, "so it is its scope"},
+		{"revoked since", func(sim *azdotest.Sim) { sim.Server.RevokePAT(sim.PAT) }, azdo.KindUnauthorized, "invalid or revoked"},
+		{"expired since", func(sim *azdotest.Sim) { sim.Server.ExpirePAT(sim.PAT) }, azdo.KindUnauthorized, "expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := azdotest.New(t)
+			pr := sim.NewPullRequest(map[string]string{"/a": "1\n"}, map[string]string{"/a": "2\n"})
+			sim.Server.LimitScopes(sim.PAT, "vso.code")
+			c, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT, MaxRetries: -1})
+			require.NoError(t, err)
+			ctx := context.Background()
+			ref := azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()}
+			text := "finding"
+			_, err = c.CreateThread(ctx, ref, git.GitPullRequestCommentThread{Comments: &[]git.Comment{{Content: &text}}})
+			require.Equal(t, azdo.KindMissingScope, func() azdo.Kind { e, _ := azdo.AsError(azdo.WriteFailure(err)); return e.Kind }())
+			tt.after(sim)
+			err = c.Explain(ctx, sim.Project.ID(), sim.Repo.ID(), sim.Repo.Name(), azdo.WriteFailure(err))
+			e, ok := azdo.AsError(err)
+			require.True(t, ok, "%v", err)
+			require.Equal(t, tt.wantKind, e.Kind)
+			require.Contains(t, e.Diagnosis(), tt.wantInDia)
+			require.NotContains(t, err.Error(), sim.PAT)
+		})
+	}
+}

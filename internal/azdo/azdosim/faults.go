@@ -66,6 +66,18 @@ func (s *Server) ExpirePAT(pat string) {
 	s.mustToken(pat, "ExpirePAT").expired = true
 }
 
+// RevokePAT revokes pat, which must have been added with AddPAT: every
+// request with it is then answered as for a PAT the service does not know
+// (401 TF400813, or the sign-in page in sign-in page mode), as when an
+// administrator revokes it while a review runs. AddPAT adds it again. Safe
+// to call while serving.
+func (s *Server) RevokePAT(pat string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustToken(pat, "RevokePAT")
+	delete(s.pats, pat)
+}
+
 // RateLimit describes a burst of throttled requests, see Server.RateLimit.
 type RateLimit struct {
 	// Requests is how many upcoming authenticated requests are blocked.
