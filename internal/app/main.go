@@ -115,6 +115,9 @@ func ListenIngest(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry,
 
 // IngestMain is the ingest command: the webhook receiver.
 func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
+	if PrintVersion(args, stderr) {
+		return nil
+	}
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c, ing := RegisterCommon(fs), RegisterIngest(fs)
@@ -149,6 +152,9 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 // runs [DoctorMain], "worker dead-letters" [DeadLettersMain], "worker
 // config" [ConfigMain], "worker hooks" [HooksMain].
 func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if PrintVersion(args, stdout) {
+		return nil
+	}
 	if rest, ok := Subcommand(args); ok {
 		return DoctorMain(ctx, rest, stdout, stderr)
 	}

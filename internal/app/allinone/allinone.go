@@ -27,6 +27,9 @@ import (
 // "azreviewer doctor" runs app.DoctorMain, "azreviewer config"
 // app.ConfigMain.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if app.PrintVersion(args, stdout) {
+		return nil
+	}
 	if rest, ok := app.Subcommand(args); ok {
 		return app.DoctorMain(ctx, rest, stdout, stderr)
 	}
