@@ -403,3 +403,20 @@ func TestRetryFrontDoorPages(t *testing.T) {
 		})
 	}
 }
+
+// TestSimulatorSlowDownPausesTheClient: the simulator's success answers with
+// Retry-After, as Azure DevOps sends while it delays an identity, pause the
+// client's next call for that long and are not retried.
+func TestSimulatorSlowDownPausesTheClient(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	f := newFixture(t, azdo.Config{Clock: clock, RequestsPerSecond: -1}, nil)
+	before := len(f.attempts(opGetPR))
+	f.sim.Server.SlowDown(azdosim.RateLimit{Requests: 1, RetryAfter: 1500 * time.Millisecond})
+	require.NoError(t, f.readPR(context.Background()), "a success with Retry-After is a success")
+	require.Len(t, f.attempts(opGetPR), before+1, "not retried")
+	require.Empty(t, clock.Slept())
+	require.NoError(t, f.readPR(context.Background()))
+	require.Equal(t, []time.Duration{2 * time.Second}, clock.Slept(), "the next call waits Retry-After (whole seconds)")
+	require.Equal(t, 2*time.Second, f.client.Stats().Paused)
+}

@@ -120,6 +120,11 @@
 //     stored, so GetThreads does not list it — the "silent" lost write of
 //     reference §5.4 (which found no evidence of the service doing this;
 //     it models a proxy or bug the product must survive by re-reading).
+//   - Server.SlowDown(RateLimit{Requests: n, RetryAfter: d, Resource: r}):
+//     the next n authenticated requests that succeed still succeed but carry
+//     what Azure DevOps sends while it delays an identity before blocking
+//     it: Retry-After, X-RateLimit-Delay, X-RateLimit-Resource, -Limit,
+//     -Remaining (1) and -Reset.
 //   - Server.RateLimit(RateLimit{Requests: n, RetryAfter: d, Resource: r}):
 //     the next n requests carrying a valid PAT (discovery included) get 429,
 //     typeKey RequestBlockedException, message "TF400733: The request has

@@ -109,6 +109,47 @@ func (s *Server) RateLimit(rl RateLimit) {
 	s.rateLimit = rl
 }
 
+// SlowDown makes the next rl.Requests authenticated requests that succeed
+// carry the headers Azure DevOps sends while it delays an identity that
+// nears its limit, before it blocks it: Retry-After (rl.RetryAfter, whole
+// seconds, rounded up), X-RateLimit-Delay (the same, in seconds with
+// decimals), X-RateLimit-Resource, X-RateLimit-Limit, X-RateLimit-Remaining
+// (1) and X-RateLimit-Reset (reference §6). The answer stays a success.
+// Safe to call while serving.
+func (s *Server) SlowDown(rl RateLimit) {
+	if rl.Resource == "" {
+		rl.Resource = "Core"
+	}
+	rl.Requests = max(rl.Requests, 0)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slowDown = rl
+}
+
+// takeSlowDown adds SlowDown's headers to a successful resp while any are
+// left to add.
+func (s *Server) takeSlowDown(resp *response) {
+	s.mu.Lock()
+	if s.slowDown.Requests <= 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.slowDown.Requests--
+	rl := s.slowDown
+	now := s.now()
+	s.mu.Unlock()
+	wait := int64(math.Ceil(max(rl.RetryAfter, 0).Seconds()))
+	if resp.header == nil {
+		resp.header = map[string]string{}
+	}
+	resp.header["Retry-After"] = strconv.FormatInt(wait, 10)
+	resp.header["X-RateLimit-Delay"] = strconv.FormatFloat(rl.RetryAfter.Seconds(), 'f', 3, 64)
+	resp.header["X-RateLimit-Resource"] = rl.Resource
+	resp.header["X-RateLimit-Limit"] = strconv.Itoa(rateLimitTSTUs)
+	resp.header["X-RateLimit-Remaining"] = "1"
+	resp.header["X-RateLimit-Reset"] = strconv.FormatInt(now.Unix()+wait, 10)
+}
+
 // takeRateLimit consumes one blocked request and returns its 429 response,
 // or returns nil when no request is to be blocked.
 func (s *Server) takeRateLimit() *response {

@@ -43,6 +43,7 @@ type Server struct {
 	signInPage bool                     // see SetSignInPage
 	storeText  func(string) string      // see StoreCommentsAs; nil: as sent
 	rateLimit  RateLimit                // see Server.RateLimit; Requests counts down
+	slowDown   RateLimit                // see Server.SlowDown; Requests counts down
 	failures   map[string][]failure     // see FailRequests; by operation
 	failAfter  map[string]int           // see FailAfterApplying; by operation
 	delays     map[string]time.Duration // see Delay; by operation
@@ -275,6 +276,7 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 		if failed := s.takeFailAfterApplying(op); failed != nil {
 			return rt.op, failed
 		}
+		s.takeSlowDown(resp)
 	}
 	return rt.op, resp
 }
