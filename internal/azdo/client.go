@@ -230,7 +230,7 @@ func toChange(e git.GitPullRequestChange) (Change, bool) {
 // file that is too large.
 func (c *Client) FileAt(ctx context.Context, ref PullRequestRef, path, commit string) (content []byte, found bool, err error) {
 	versionType := git.GitVersionTypeValues.Commit
-	rc, err := c.git.GetItemContent(ctx, git.GetItemContentArgs{
+	rc, err := c.git.GetItemContent(withExpectedStatus(ctx, http.StatusNotFound), git.GetItemContentArgs{
 		Project: &ref.Project, RepositoryId: &ref.RepositoryID, Path: &path,
 		VersionDescriptor: &git.GitVersionDescriptor{Version: &commit, VersionType: &versionType},
 	})

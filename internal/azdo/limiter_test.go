@@ -2,6 +2,7 @@ package azdo_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -222,4 +223,39 @@ func TestRetrySpans(t *testing.T) {
 	a = attrs(paused)
 	require.InDelta(t, 2000, a["azdo.limiter.wait_ms"].AsFloat64(), 0.001)
 	require.NotContains(t, a, attribute.Key("http.request.resend_count"))
+}
+
+// TestClientSpanFailureKinds: a client span of a JSON error answer carries
+// the failure kind as error.type, not the numeric status; the 404 of a file
+// that may not exist (FileAt) is an expected answer, not a failed span.
+func TestClientSpanFailureKinds(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, azdo.Config{RequestsPerSecond: -1, MaxRetries: -1}, nil)
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "review")
+
+	_, found, err := f.client.FileAt(ctx, f.ref, "/no/such/file", f.sim.Repo.Commit(map[string]string{"/a.txt": "x\n"}))
+	require.NoError(t, err)
+	require.False(t, found)
+	_, err = f.client.PullRequest(ctx, azdo.PullRequestRef{Project: f.ref.Project, RepositoryID: f.ref.RepositoryID, ID: 999999})
+	requireKind(t, err, azdo.KindNotFound, f.sim.PAT)
+	f.sim.Repo.Deny(f.sim.User, azdosim.GitPullRequestContribute)
+	requireKind(t, azdo.WriteFailure(f.createThread(ctx)), azdo.KindForbidden, f.sim.PAT)
+	parent.End()
+
+	var got []string
+	for _, s := range rec.Ended() {
+		if s.Parent().SpanID() != parent.SpanContext().SpanID() {
+			continue
+		}
+		a := attrs(s)
+		got = append(got, fmt.Sprintf("%s %s %s expected=%t", s.Name(), s.Status().Code, a["error.type"].AsString(), a["azdo.expected"].AsBool()))
+	}
+	require.Equal(t, []string{
+		"GET _apis/git/repositories/{id}/items Ok 404 expected=true",
+		"GET _apis/git/repositories/{id}/pullRequests/{id} Error not_found expected=false",
+		"POST _apis/git/repositories/{id}/pullRequests/{id}/threads Error forbidden expected=false",
+	}, got)
 }

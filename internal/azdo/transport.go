@@ -2,6 +2,7 @@ package azdo
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -71,10 +73,72 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.policy.decide(span, a, req, resp.StatusCode, verdictErr, retryAfter, now)
 	}
 	if typed == nil {
+		if resp.StatusCode >= http.StatusBadRequest {
+			resp.Body = &failureBody{ReadCloser: resp.Body, span: span, kind: kindOfStatus(resp.StatusCode),
+				expected: expectedFrom(req.Context()) == resp.StatusCode}
+		}
 		return resp, nil
 	}
 	span.SetAttributes(attribute.String("error.type", string(typed.Kind)), attribute.String("azreviewer.diagnosis", typed.Diagnosis()))
 	return nil, typed
+}
+
+// kindOfStatus is the failure kind a JSON error answer's status alone
+// tells (the caller may refine it: a 401 on a write is a missing scope).
+func kindOfStatus(status int) Kind {
+	switch {
+	case status == http.StatusUnauthorized:
+		return KindUnauthorized
+	case status == http.StatusForbidden:
+		return KindForbidden
+	case status == http.StatusNotFound:
+		return KindNotFound
+	case status >= http.StatusInternalServerError:
+		return KindTransient
+	default:
+		return KindInvalid
+	}
+}
+
+// failureBody is the body of an error answer the SDK reads to build its
+// error. On the first read — after otelhttp has set the client span's
+// error.type to the numeric status, before the span ends — it sets
+// error.type to the failure kind, as docs/traces.md promises; an answer the
+// caller expected (a 404 for a file that may not exist, see
+// withExpectedStatus) marks the span Ok instead of failed.
+type failureBody struct {
+	io.ReadCloser
+	span     trace.Span
+	kind     Kind
+	expected bool
+	once     bool
+}
+
+func (b *failureBody) Read(p []byte) (int, error) {
+	if !b.once {
+		b.once = true
+		if b.expected {
+			b.span.SetAttributes(attribute.Bool("azdo.expected", true))
+			b.span.SetStatus(codes.Ok, "")
+		} else {
+			b.span.SetAttributes(attribute.String("error.type", string(b.kind)))
+		}
+	}
+	return b.ReadCloser.Read(p)
+}
+
+type expectedKey struct{}
+
+// withExpectedStatus marks the calls made with ctx as expecting status as
+// one of their normal answers (FileAt's 404 for a file that does not exist).
+func withExpectedStatus(ctx context.Context, status int) context.Context {
+	return context.WithValue(ctx, expectedKey{}, status)
+}
+
+// expectedFrom is the status withExpectedStatus put in ctx, or 0.
+func expectedFrom(ctx context.Context) int {
+	s, _ := ctx.Value(expectedKey{}).(int)
+	return s
 }
 
 // apiVersion reads the api-version the SDK negotiated; it sends it in the
