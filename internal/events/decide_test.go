@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -170,4 +171,44 @@ func TestUnmarshalRequestRejectsNewerSchema(t *testing.T) {
 	r, err := events.UnmarshalRequest([]byte(`{"version":1,"repository_id":"r","pull_request_id":1}`))
 	require.NoError(t, err)
 	require.Equal(t, 1, r.PullRequestID)
+}
+
+// TestOrgURLOfAServerPayload: on Azure DevOps Server the account container
+// is the server and the collection the organisation a worker is configured
+// with; on Services both are the organisation. The collection decides.
+func TestOrgURLOfAServerPayload(t *testing.T) {
+	t.Parallel()
+	body, err := os.ReadFile(filepath.Join("testdata", "git.pullrequest.created.json"))
+	require.NoError(t, err)
+	var raw map[string]any
+	require.NoError(t, json.Unmarshal(body, &raw))
+	tests := []struct {
+		name, account, collection, want string
+	}{
+		{"Server", "https://tfs.fabrikam.example/tfs/", "https://tfs.fabrikam.example/tfs/DefaultCollection/", "https://tfs.fabrikam.example/tfs/defaultcollection"},
+		{"Server, custom virtual directory", "https://ado.fabrikam.example/", "https://ado.fabrikam.example/Web%20Platform/", "https://ado.fabrikam.example/web platform"},
+		{"Services", "https://dev.azure.com/fabrikam/", "https://dev.azure.com/fabrikam/", "https://dev.azure.com/fabrikam"},
+		{"Services, account only", "https://fabrikam.visualstudio.com/", "", "https://dev.azure.com/fabrikam"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			containers := map[string]any{"account": map[string]any{"id": "a", "baseUrl": tt.account}, "project": map[string]any{"id": "p"}}
+			if tt.collection != "" {
+				containers["collection"] = map[string]any{"id": "c", "baseUrl": tt.collection}
+			}
+			payload := map[string]any{}
+			for k, v := range raw {
+				payload[k] = v
+			}
+			payload["resourceContainers"] = containers
+			data, err := json.Marshal(payload)
+			require.NoError(t, err)
+			env, err := events.ParseEnvelope(data)
+			require.NoError(t, err)
+			d, err := events.Decide(env, time.Now())
+			require.NoError(t, err)
+			require.Equal(t, tt.want, d.Request.OrgURL)
+		})
+	}
 }

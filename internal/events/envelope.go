@@ -111,11 +111,15 @@ func ParseEnvelope(body []byte) (*Envelope, error) {
 }
 
 // OrgURL is the organisation the event came from, as best the payload says:
-// resourceContainers.account.baseUrl or collection.baseUrl, else derived from
-// the repository URL. It only ever selects among configured organisations;
-// credentials are never sent to it.
+// resourceContainers.collection.baseUrl or account.baseUrl, else derived
+// from the repository URL. The collection comes first: on Azure DevOps
+// Services both name the organisation, but on Azure DevOps Server the
+// account is the server (https://host/tfs/) and the collection
+// (https://host/tfs/DefaultCollection/) is what a worker is configured
+// with. It only ever selects among configured organisations; credentials
+// are never sent to it.
 func (e *Envelope) OrgURL(pr *PullRequestResource) string {
-	for _, name := range []string{"account", "collection"} {
+	for _, name := range []string{"collection", "account"} {
 		if c, ok := e.ResourceContainers[name]; ok && c.BaseURL != "" {
 			return NormalizeOrgURL(c.BaseURL)
 		}
