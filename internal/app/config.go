@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -107,6 +109,9 @@ type AzureDevOps struct {
 	MaxConcurrent     int
 	RequestsPerSecond float64
 	MaxRetries        int
+	// CAFile is a PEM bundle of certificate authorities trusted for Azure
+	// DevOps Server's HTTPS besides the system's.
+	CAFile string
 }
 
 // RegisterAzureDevOps adds the organisation and PAT flags to fs.
@@ -123,6 +128,7 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConcurrent, "azdo-max-concurrent", 8, "Azure DevOps calls in flight at once per process (negative: unlimited)")
 	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 20, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
 	fs.IntVar(&c.MaxRetries, "azdo-max-retries", 4, "resends of one Azure DevOps call after 429, 502-504 or a timeout (negative: none)")
+	fs.StringVar(&c.CAFile, "azdo-ca-file", "", "PEM file of certificate authorities to trust for Azure DevOps (Server with a private CA), besides the system's")
 }
 
 // Client returns an Azure DevOps client for the organisation, or a
@@ -135,6 +141,11 @@ func (c *AzureDevOps) Client(transport http.RoundTripper) (*azdo.Client, error) 
 	if c.OrgURL == "" {
 		return nil, fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
 	}
+	if c.CAFile != "" {
+		if transport, err = trustingTransport(transport, c.CAFile); err != nil {
+			return nil, fmt.Errorf("%w: AZDO_CA_FILE: %w", ErrUsage, err)
+		}
+	}
 	client, err := azdo.New(azdo.Config{
 		OrgURL: c.OrgURL, PAT: pat, Transport: transport,
 		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
@@ -143,6 +154,37 @@ func (c *AzureDevOps) Client(transport http.RoundTripper) (*azdo.Client, error) 
 		return nil, fmt.Errorf("%w: AZDO_ORG_URL: %w", ErrUsage, err)
 	}
 	return client, nil
+}
+
+// trustingTransport returns base (a clone of http.DefaultTransport when
+// nil, which it must then be) trusting the certificate authorities of the
+// PEM file at path besides the system's.
+func trustingTransport(base http.RoundTripper, path string) (http.RoundTripper, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	t, ok := base.(*http.Transport)
+	switch {
+	case base == nil:
+		t = http.DefaultTransport.(*http.Transport).Clone()
+	case !ok:
+		return nil, fmt.Errorf("a custom transport (%T) cannot take a CA file", base)
+	default:
+		t = t.Clone()
+	}
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	t.TLSClientConfig.RootCAs = pool
+	return t, nil
 }
 
 // Worker is the review worker's configuration.
