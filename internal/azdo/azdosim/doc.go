@@ -13,6 +13,9 @@
 //     itself. GET {org}/_apis/ResourceAreas/{areaId} answers for the git area.
 //   - Location connection data (authenticated/authorized user = the PAT's
 //     identity).
+//   - Azure DevOps Server's layout with Server.SetVirtualDirectory("tfs"):
+//     organizations (collections) below a virtual directory, and events
+//     whose account is the server and whose collection is the organization.
 //   - The organization's projects (GET {org}/_apis/projects, $top at a
 //     time with an x-ms-continuationtoken header while more are left) and a
 //     project's pull requests of every repository

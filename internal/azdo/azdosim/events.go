@@ -84,6 +84,10 @@ func (pr *PullRequest) Event(eventType string) []byte {
 	text := pr.eventText(eventType)
 	detail := fmt.Sprintf("%s\r\n\r\n- Merge status: Succeeded\r\n", text)
 	base := org.URL() + "/"
+	accountBase := base
+	if s.virtualDirectory() != "" {
+		accountBase = s.rootURL() // Server: the account is the server, the collection the organization
+	}
 	ev := serviceHookEvent{
 		SubscriptionID: subID,
 		NotificationID: notificationID,
@@ -100,7 +104,7 @@ func (pr *PullRequest) Event(eventType string) []byte {
 		ResourceVersion: "1.0",
 		ResourceContainers: resourceContainers{
 			Collection: resourceContainer{ID: org.collectionID.String(), BaseURL: base},
-			Account:    resourceContainer{ID: org.id.String(), BaseURL: base},
+			Account:    resourceContainer{ID: org.id.String(), BaseURL: accountBase},
 			Project:    resourceContainer{ID: pr.repo.project.id.String(), BaseURL: base},
 		},
 		CreatedDate: s.now().Format(eventTimeFormat),

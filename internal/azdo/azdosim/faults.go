@@ -3,7 +3,9 @@ package azdosim
 import (
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -201,4 +203,30 @@ func (s *Server) storedTextLocked(text string) string {
 		return text
 	}
 	return s.storeText(text)
+}
+
+// SetVirtualDirectory makes the simulator answer as Azure DevOps Server
+// installed under a virtual directory (IIS's "tfs" by default): every
+// organization — a collection, in Server's terms — is served below it
+// (http://127.0.0.1:port/tfs/DefaultCollection), Org.URL says so, and
+// events name the server (…/tfs/) as their account and the collection as
+// their collection. "" (the default) serves organizations at the root, as
+// Azure DevOps Services does. Call it before handing out URLs.
+func (s *Server) SetVirtualDirectory(dir string) {
+	s.vdir.Store(strings.Trim(dir, "/"))
+}
+
+// virtualDirectory is SetVirtualDirectory's directory; it needs no lock,
+// since URLs are made under s.mu.
+func (s *Server) virtualDirectory() string {
+	dir, _ := s.vdir.Load().(string)
+	return dir
+}
+
+// rootURL is the URL organizations are served below, ending in "/".
+func (s *Server) rootURL() string {
+	if vdir := s.virtualDirectory(); vdir != "" {
+		return s.url + "/" + url.PathEscape(vdir) + "/"
+	}
+	return s.url + "/"
 }

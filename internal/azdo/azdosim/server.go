@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,7 @@ type Server struct {
 	orgs       []*Org
 	requests   []Request
 	signInPage bool                     // see SetSignInPage
+	vdir       atomic.Value             // string, see SetVirtualDirectory; read without mu
 	storeText  func(string) string      // see StoreCommentsAs; nil: as sent
 	rateLimit  RateLimit                // see Server.RateLimit; Requests counts down
 	slowDown   RateLimit                // see Server.SlowDown; Requests counts down
@@ -225,6 +227,12 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 		}
 	}()
 	segs, ok := splitPath(r.URL.EscapedPath())
+	if vdir := s.virtualDirectory(); ok && vdir != "" {
+		if len(segs) == 0 || !strings.EqualFold(segs[0], vdir) {
+			return "", errorResponse(errRouteNotFound(r.URL.Path))
+		}
+		segs = segs[1:]
+	}
 	if !ok || len(segs) == 0 {
 		return "", errorResponse(errRouteNotFound(r.URL.Path))
 	}

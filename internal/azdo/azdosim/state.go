@@ -106,7 +106,7 @@ func (o *Org) ID() string { return o.id.String() }
 // URL returns the organization URL to hand to
 // azuredevops.NewPatConnection: the server URL, "/", and the path-escaped
 // name, e.g. "http://127.0.0.1:PORT/Fabrikam%20Fiber".
-func (o *Org) URL() string { return o.s.url + "/" + url.PathEscape(o.name) }
+func (o *Org) URL() string { return o.s.rootURL() + url.PathEscape(o.name) }
 
 // AddProject creates a project. Names are matched case-insensitively; a
 // duplicate or empty name panics.
