@@ -167,6 +167,9 @@ type Change struct {
 	ChangeType string
 	// ChangeTrackingID follows the file through iterations; threads anchor to it.
 	ChangeTrackingID int
+	// Submodule is true for a submodule entry (Git object type commit): a
+	// commit of another repository, not a file.
+	Submodule bool
 }
 
 // IterationChanges lists every changed file of an iteration against
@@ -206,6 +209,10 @@ func toChange(e git.GitPullRequestChange) (Change, bool) {
 	if folder, _ := item["isFolder"].(bool); folder {
 		return ch, false
 	}
+	// A submodule entry's object is a commit; whether iteration changes
+	// say so is unverified (the recorded examples carry no gitObjectType).
+	objectType, _ := item["gitObjectType"].(string)
+	ch.Submodule = strings.EqualFold(objectType, "commit")
 	ch.Path, _ = item["path"].(string)
 	if ch.Path == "" && e.SourceServerItem != nil {
 		ch.Path = *e.SourceServerItem

@@ -143,6 +143,10 @@ const (
 	DefaultMaxFileBytes = 1 << 20
 	// SkipBinary is the [FileDiff.Skipped] reason for binary files.
 	SkipBinary = "binary file"
+	// SkipSubmodule is the [FileDiff.Skipped] reason for a submodule entry:
+	// a commit of another repository, whose code that repository's reviews
+	// see.
+	SkipSubmodule = "submodule (a commit of another repository)"
 	// SkipLFS is the [FileDiff.Skipped] reason for a Git LFS pointer: the
 	// file's content is stored outside the repository, and the pointer is
 	// not code.

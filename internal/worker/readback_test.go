@@ -47,3 +47,21 @@ func TestReadBackToleratesWhatAzureNormalises(t *testing.T) {
 		})
 	}
 }
+
+// TestSubmoduleEntriesAreNotReviewedAsFiles: a submodule entry of the
+// iteration changes (object type commit) is not read as a file but named
+// in the summary as not reviewed; the other files are reviewed.
+func TestSubmoduleEntriesAreNotReviewedAsFiles(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, map[string]string{"/a.js": "let a;\n"},
+		map[string]string{"/a.js": "let a;\nconsole.log(a);\n", "/lib/vendored": "Subproject commit 1f2e3d4c5b6a\n"})
+	b.sim.Repo.MarkSubmodule("/lib/vendored")
+	reads := b.sim.Server.Count("git.items.get")
+	rep, err := b.worker.Review(context.Background(), b.req)
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.ThreadsPosted, "a.js's finding")
+	require.Equal(t, 1, rep.SkippedFiles)
+	require.Equal(t, 3, b.sim.Server.Count("git.items.get")-reads, "a.js on both sides and .azreviewer.yaml; the submodule is not read")
+	_, _, summary := postedComments(t, b)
+	require.Contains(t, summary, "submodule")
+}

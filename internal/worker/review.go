@@ -171,6 +171,10 @@ func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes
 	for i, ch := range changes {
 		p.Go(func(ctx context.Context) error {
 			kind := changeType(ch.ChangeType)
+			if ch.Submodule {
+				files[i] = reviewer.FileDiff{Path: ch.Path, Change: kind, Skipped: reviewer.SkipSubmodule}
+				return nil
+			}
 			oldPath := ch.Path
 			if kind == reviewer.ChangeRename && ch.OriginalPath != "" {
 				oldPath = ch.OriginalPath

@@ -201,6 +201,8 @@ type changeItem struct {
 	ObjectID         string `json:"objectId,omitempty"`
 	OriginalObjectID string `json:"originalObjectId,omitempty"`
 	Path             string `json:"path"`
+	// GitObjectType is "commit" for a submodule (see MarkSubmodule).
+	GitObjectType string `json:"gitObjectType,omitempty"`
 }
 
 // iterationChanges is the body of GetPullRequestIterationChanges. nextSkip
@@ -257,7 +259,7 @@ func (c *call) listIterationChanges() (*response, error) {
 		entries = append(entries, changeEntry{
 			ChangeTrackingID: pr.trackingID(ch.path),
 			ChangeID:         i + 1,
-			Item:             changeItem{ObjectID: ch.objectID, OriginalObjectID: ch.originalObjectID, Path: ch.path},
+			Item:             changeItem{ObjectID: ch.objectID, OriginalObjectID: ch.originalObjectID, Path: ch.path, GitObjectType: submoduleType(pr.repo, ch.path)},
 			ChangeType:       ch.changeType,
 			SourceServerItem: ch.originalPath,
 			OriginalPath:     ch.originalPath,
@@ -344,4 +346,13 @@ func diffTrees(oldC, newC *commit) []change {
 	}
 	slices.SortFunc(changes, func(a, b change) int { return strings.Compare(a.path, b.path) })
 	return changes
+}
+
+// submoduleType is "commit" for a path MarkSubmodule marked, "" otherwise.
+// Requires s.mu.
+func submoduleType(r *Repository, path string) string {
+	if r.submodules[path] {
+		return "commit"
+	}
+	return ""
 }

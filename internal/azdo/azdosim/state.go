@@ -48,9 +48,24 @@ type Repository struct {
 	name    string
 
 	// Guarded by project.org.s.mu.
-	commits  map[string]*commit
-	branches map[string]string // "refs/heads/x" → commit id
-	acl      acl               // denies on repoV2/{projectId}/{repositoryId}
+	commits    map[string]*commit
+	branches   map[string]string // "refs/heads/x" → commit id
+	acl        acl               // denies on repoV2/{projectId}/{repositoryId}
+	submodules map[string]bool   // paths MarkSubmodule marked
+}
+
+// MarkSubmodule makes the entries of path (as "/lib/vendored") in iteration
+// changes submodule entries: Git object type commit, as a submodule's
+// commit of another repository is [unverified: that iteration changes
+// carry gitObjectType]. Safe to call while serving.
+func (r *Repository) MarkSubmodule(path string) {
+	s := r.project.org.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.submodules == nil {
+		r.submodules = map[string]bool{}
+	}
+	r.submodules[path] = true
 }
 
 // commit is a snapshot of a repository's files.
