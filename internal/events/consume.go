@@ -109,6 +109,7 @@ func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, ha
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	context.AfterFunc(ctx, func() {
+		cfg.Logger.Info("stopping: taking no new messages; running ones may finish", "grace", cfg.ShutdownGrace)
 		t := time.AfterFunc(cfg.ShutdownGrace, cancelWork)
 		context.AfterFunc(workCtx, func() { t.Stop() })
 	})
@@ -173,6 +174,11 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 	switch {
 	case err == nil:
 		log.Debug("message handled")
+	case handedBack(ctx, err):
+		// Not a failure: the shutdown grace ran out and the message is
+		// given to another worker now.
+		span.SetAttributes(attribute.Bool("azreviewer.handed_back", true))
+		log.Info("message handed back: the process is stopping; another worker takes it now")
 	case settlement == SettleTerm || settlement == SettleDeadLetter:
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
@@ -185,6 +191,12 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 	if c.cfg.OnSettled != nil {
 		c.cfg.OnSettled(settlement, err, took)
 	}
+}
+
+// handedBack reports whether err only says that the shutdown ended the
+// handler: its context was cancelled, and the error says so.
+func handedBack(ctx context.Context, err error) bool {
+	return ctx.Err() != nil && errors.Is(err, context.Canceled) && !IsPermanent(err)
 }
 
 // run calls the handler with heartbeats and panic recovery.

@@ -1,6 +1,7 @@
 package events_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -183,17 +184,24 @@ func TestConsumeShutdownNaksUnfinishedWork(t *testing.T) {
 
 	started := make(chan struct{})
 	var settlement atomic.Value
+	var logs bytes.Buffer // slog's handler serialises its writes
 	cfg := events.ConsumeConfig{
-		Logger:        quiet,
+		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
 		ShutdownGrace: 50 * time.Millisecond,
 		OnSettled:     func(s events.Settlement, _ error, _ time.Duration) { settlement.Store(s) },
 	}
 	consumeUntil(t, b, cfg, started, func(ctx context.Context, msg jetstream.Msg) error {
 		close(started)
 		<-ctx.Done() // a review that outlives the grace period
-		return ctx.Err()
+		return fmt.Errorf("read file: %w", ctx.Err())
 	})
 	require.Equal(t, events.SettleNak, settlement.Load())
+	// A rolling deploy is not an incident: one line says the process stops,
+	// one that the message is handed back; nothing at warning or above.
+	require.Contains(t, logs.String(), "stopping: taking no new messages")
+	require.Contains(t, logs.String(), "message handed back")
+	require.NotContains(t, logs.String(), "level=WARN")
+	require.NotContains(t, logs.String(), "level=ERROR")
 	info, err := b.Stream.Info(context.Background())
 	require.NoError(t, err)
 	require.EqualValues(t, 1, info.State.Msgs, "the message stays for another worker")

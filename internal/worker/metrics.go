@@ -27,7 +27,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		reviews: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_reviews_total",
-			Help: "Review requests handled, by outcome (reviewed, skipped, failed, command).",
+			Help: "Review requests handled, by outcome (reviewed, skipped, failed, command, handed_back: unfinished at shutdown, redelivered).",
 		}, []string{"outcome"}),
 		skips: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "azreviewer_review_skips_total",
@@ -73,7 +73,7 @@ func (m *Metrics) observe(r Report, err error, took time.Duration) {
 	if r.Outcome == OutcomeSkipped {
 		m.skips.WithLabelValues(r.SkipCode).Inc()
 	}
-	if err != nil {
+	if err != nil && r.Outcome != OutcomeHandedBack {
 		kind := "other"
 		var c events.Classified
 		if errors.As(err, &c) {

@@ -1,12 +1,17 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -64,4 +69,40 @@ func TestSubmoduleEntriesAreNotReviewedAsFiles(t *testing.T) {
 	require.Equal(t, 3, b.sim.Server.Count("git.items.get")-reads, "a.js on both sides and .azreviewer.yaml; the submodule is not read")
 	_, _, summary := postedComments(t, b)
 	require.Contains(t, summary, "submodule")
+}
+
+// TestReviewCutShortByShutdownIsHandedBack: a review whose context ends
+// while it waits on Azure DevOps — the worker is stopping — is handed back,
+// logged at info, not as a failed review with a network diagnosis.
+func TestReviewCutShortByShutdownIsHandedBack(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	b := setupWith(t, map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"},
+		func(_ *azdo.Config, w *worker.Config) { w.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	b.sim.Server.Delay("git.items.get", 10*time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	rep, err := b.worker.Review(ctx, b.req)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, worker.OutcomeHandedBack, rep.Outcome)
+	require.Contains(t, logs.String(), "review handed back")
+	require.NotContains(t, logs.String(), "level=ERROR")
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -66,6 +66,9 @@ const (
 	OutcomeReviewed Outcome = "reviewed"
 	OutcomeSkipped  Outcome = "skipped"
 	OutcomeFailed   Outcome = "failed"
+	// OutcomeHandedBack: the worker is stopping and gave the review back
+	// unfinished; another worker takes the message.
+	OutcomeHandedBack Outcome = "handed_back"
 	// OutcomeCommand: a comment command was answered.
 	OutcomeCommand Outcome = "command"
 )
@@ -115,7 +118,9 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	log := w.cfg.Logger.With("pull_request", req.PullRequestID, "repository", req.RepositoryName, "project", req.ProjectName, "trigger", req.Trigger)
 
 	rep, err := w.review(ctx, req)
-	if err != nil {
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		rep.Outcome = OutcomeHandedBack
+	} else if err != nil {
 		rep.Outcome = OutcomeFailed
 		err = w.azdo.Explain(ctx, req.ProjectID, req.RepositoryID, cmp.Or(rep.Repository, req.RepositoryName), err)
 		err = steer(err)
@@ -142,6 +147,8 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 		log.Info("review skipped", "reason", rep.Reason)
 	case OutcomeCommand:
 		log.Info("comment command answered")
+	case OutcomeHandedBack:
+		log.Info("review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond))
 	case OutcomeReviewed:
 		log.Info("review posted", "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
 			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond))
