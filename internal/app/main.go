@@ -70,6 +70,7 @@ func StartProcess(ctx context.Context, c *Common, service string, opts telemetry
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	opts.ServiceName = service
+	telemetry.RouteErrors(log)
 	shutdown, exporting, err := telemetry.Setup(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)

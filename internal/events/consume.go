@@ -170,7 +170,7 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 
 	span.SetAttributes(attribute.String("azreviewer.settlement", string(settlement)))
 	log := c.cfg.Logger.With("subject", msg.Subject(), "stream_seq", seq, "delivery", delivered,
-		"settlement", settlement, "took", took.Round(time.Millisecond))
+		"settlement", settlement, "took", took.Round(time.Millisecond).String())
 	switch {
 	case err == nil:
 		log.Debug("message handled")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
 )
 
@@ -62,8 +63,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	if reg != nil {
 		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration)
 	}
-	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed, OutcomeCommand} {
+	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed, OutcomeCommand, OutcomeHandedBack} {
 		m.reviews.WithLabelValues(string(o))
+	}
+	// Every failure kind has its series from the start, so an alert on
+	// increase() sees the first failure.
+	for _, k := range []azdo.Kind{azdo.KindUnauthorized, azdo.KindSignInPage, azdo.KindMissingScope, azdo.KindForbidden,
+		azdo.KindNotFound, azdo.KindRateLimited, azdo.KindTransient, azdo.KindInvalid} {
+		m.failures.WithLabelValues(string(k))
+	}
+	m.failures.WithLabelValues((&DroppedWritesError{}).Class())
+	m.failures.WithLabelValues("other")
+	for _, o := range []string{WritePosted, WriteRejected, WriteDropped, WriteUnverified, WriteAltered} {
+		m.writes.WithLabelValues(o)
 	}
 	return m
 }

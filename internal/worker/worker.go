@@ -148,10 +148,10 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	case OutcomeCommand:
 		log.Info("comment command answered")
 	case OutcomeHandedBack:
-		log.Info("review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond))
+		log.Info("review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond).String())
 	case OutcomeReviewed:
 		log.Info("review posted", "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
-			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond))
+			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond).String())
 	default:
 		recordFailure(span, err)
 		args := []any{"error", err, "writes_posted", rep.Writes.Posted, "writes_rejected", rep.Writes.Rejected, "writes_dropped", rep.Writes.Dropped}
