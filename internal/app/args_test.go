@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,4 +36,20 @@ func TestStrayArgumentsAreUsageErrors(t *testing.T) {
 			require.ErrorContains(t, err, m.want)
 		})
 	}
+}
+
+// TestHelpNamesEnvironmentAndSubcommands: --help lists the subcommands and,
+// for every flag, the environment variable that sets it.
+func TestHelpNamesEnvironmentAndSubcommands(t *testing.T) {
+	t.Parallel()
+	var out, errOut bytes.Buffer
+	err := app.WorkerMain(context.Background(), []string{"--help"}, &out, &errOut)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	help := errOut.String()
+	for _, want := range []string{"Usage: worker [flags]", "worker hooks …", "worker dead-letters …", "--azdo-org-url string  [AZDO_ORG_URL]", "--sweep-interval duration  [SWEEP_INTERVAL]", "(default 1m0s)"} {
+		require.Contains(t, help, want)
+	}
+	errOut.Reset()
+	require.ErrorIs(t, app.HooksMain(context.Background(), []string{"--help"}, &out, &errOut), flag.ErrHelp)
+	require.Contains(t, errOut.String(), "hooks install|status")
 }

@@ -22,8 +22,13 @@ import (
 // needs a PAT with Service Hooks (Read & write), status Service Hooks
 // (Read).
 func HooksMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	const usageLine = "usage: hooks install|status --project P [--repository R] --webhook-url URL (hooks install --help for every flag)"
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintln(stderr, usageLine)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || args[0] != "install" && args[0] != "status" {
-		return fmt.Errorf("%w: usage: hooks install|status --project P [--repository R] --webhook-url URL", ErrUsage)
+		return fmt.Errorf("%w: %s", ErrUsage, usageLine)
 	}
 	verb := args[0]
 	fs := flag.NewFlagSet("hooks "+verb, flag.ContinueOnError)

@@ -43,6 +43,7 @@ func Parse(fs *flag.FlagSet, args []string) error {
 // subcommands, so that a mistyped subcommand ("worker version") never
 // starts the command with its defaults.
 func ParseFlagsOnly(fs *flag.FlagSet, args []string, subcommands ...string) error {
+	fs.Usage = func() { usage(fs, subcommands) }
 	if err := Parse(fs, args); err != nil {
 		return err
 	}
@@ -54,6 +55,29 @@ func ParseFlagsOnly(fs *flag.FlagSet, args []string, subcommands ...string) erro
 		known = "its subcommands are " + strings.Join(subcommands, ", ")
 	}
 	return fmt.Errorf("%w: %s: unexpected argument %q: it takes flags only (see --help); %s", ErrUsage, fs.Name(), fs.Arg(0), known)
+}
+
+// usage prints a command's --help: how to call it, its subcommands, and
+// each flag with the environment variable that sets it too.
+func usage(fs *flag.FlagSet, subcommands []string) {
+	w := fs.Output()
+	fmt.Fprintf(w, "Usage: %s [flags]\n", fs.Name())
+	for _, sub := range subcommands {
+		fmt.Fprintf(w, "       %s %s … (see %s %s --help)\n", fs.Name(), sub, fs.Name(), sub)
+	}
+	fmt.Fprintln(w, "\nFlags (each also set by the environment variable in brackets; a flag wins):")
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, help := flag.UnquoteUsage(f)
+		if kind != "" {
+			kind = " " + kind
+		}
+		env := strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		fmt.Fprintf(w, "  --%s%s  [%s]\n      %s", f.Name, kind, env, help)
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "0s" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // Process is what every command sets up before its own work: logger,
