@@ -150,8 +150,9 @@ func (t Target) check() error {
 
 // matching returns the subscriptions of subs for event e and target t:
 // same event type, project, repository filter and notification type, and,
-// when t has a URL, the same endpoint (scheme, host and path; the query,
-// which holds the token, may differ and is then repaired).
+// when t has a URL, the same endpoint (scheme, host and path, in any case
+// and with or without a trailing slash; the query, which holds the token,
+// may differ: all are then repaired).
 func matching(subs []azdo.Subscription, e Event, t Target) []azdo.Subscription {
 	var out []azdo.Subscription
 	for _, s := range subs {
@@ -191,13 +192,15 @@ func problem(s azdo.Subscription, t Target) string {
 	return ""
 }
 
-// endpoint is u without its query and fragment, in lower case.
+// endpoint is u without its query, fragment and a trailing slash, in lower
+// case.
 func endpoint(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return strings.ToLower(u)
 	}
 	p.RawQuery, p.Fragment, p.User = "", "", nil
+	p.Path, p.RawPath = strings.TrimRight(p.Path, "/"), strings.TrimRight(p.RawPath, "/")
 	return strings.ToLower(p.String())
 }
 

@@ -108,6 +108,31 @@ func TestStatusShowsProbationAndInstallRepairs(t *testing.T) {
 	}
 }
 
+// TestInstallRepairsTheSameEndpointSpelledOtherwise: a subscription to
+// ingest's URL spelled with another case or a trailing slash is the same
+// endpoint: install repairs it in place rather than adding a second one
+// that Azure DevOps would deliver through as well.
+func TestInstallRepairsTheSameEndpointSpelledOtherwise(t *testing.T) {
+	t.Parallel()
+	for _, spelled := range []string{
+		"https://ingest.example.invalid/webhooks/azure-devops/?token=old-token",
+		"https://INGEST.example.invalid/webhooks/azure-devops?token=old-token",
+	} {
+		sim, c, target := setup(t)
+		ctx := context.Background()
+		old := sim.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: "git.pullrequest.created", URL: spelled})
+		out, err := hooks.Install(ctx, c, target)
+		require.NoError(t, err)
+		require.Equal(t, []string{
+			"git.pullrequest.created repaired", "git.pullrequest.updated created", "ms.vss-code.git-pullrequest-comment-event created",
+		}, actions(out), spelled)
+		require.Equal(t, old, out[0].Subscription.ID, "repaired in place")
+		subs, err := c.WebhookSubscriptions(ctx)
+		require.NoError(t, err)
+		require.Len(t, subs, 3, "one per event")
+	}
+}
+
 // TestInstallNeedsServiceHooksWrite: a PAT without vso.hooks_write gets a
 // typed refusal, and nothing is created.
 func TestInstallNeedsServiceHooksWrite(t *testing.T) {
