@@ -57,12 +57,15 @@ const (
 	Created  = "created"
 	Repaired = "repaired"
 	Kept     = "kept"
+	// Failed: the create or repair was refused; the outcome's Problem says
+	// why, its Subscription is the one found, unchanged (empty if none).
+	Failed = "failed"
 )
 
 // Outcome is what Install did, or Status found, for one needed event.
 type Outcome struct {
 	Event Event
-	// Action is Created, Repaired or Kept (Install); "" for Status.
+	// Action is Created, Repaired, Kept or Failed (Install); "" for Status.
 	Action string
 	// Subscription is the subscription after the action, or as found;
 	// empty when none is there (Status).
@@ -103,7 +106,10 @@ func Install(ctx context.Context, c Client, t Target) ([]Outcome, error) {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.EventType, err))
-			o.Problem = err.Error()
+			o.Action, o.Problem, o.Subscription = Failed, err.Error(), azdo.Subscription{}
+			if len(mine) > 0 {
+				o.Subscription = mine[0]
+			}
 		}
 		out = append(out, o)
 	}

@@ -148,6 +148,29 @@ func TestInstallNeedsServiceHooksWrite(t *testing.T) {
 	require.Zero(t, sim.Server.Count("hooks.subscriptions.replace"))
 }
 
+// TestInstallFailureLeavesAClearState: writes refused midway, each outcome
+// says it failed, and one to be repaired is shown as it still is, not as
+// missing or done.
+func TestInstallFailureLeavesAClearState(t *testing.T) {
+	t.Parallel()
+	sim, c, target := setup(t)
+	probation := sim.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: "git.pullrequest.created", URL: hookURL,
+		Status: azdosim.SubscriptionOnProbation, ProbationRetries: 3})
+	sim.Server.LimitScopes(sim.PAT, "vso.code", "vso.hooks")
+	out, err := hooks.Install(context.Background(), c, target)
+	require.Error(t, err)
+	require.Equal(t, []string{
+		"git.pullrequest.created failed", "git.pullrequest.updated failed", "ms.vss-code.git-pullrequest-comment-event failed",
+	}, actions(out))
+	require.Equal(t, probation, out[0].Subscription.ID, "still there, as it was")
+	require.Equal(t, "onProbation", out[0].Subscription.Status)
+	for _, o := range out {
+		require.NotEmpty(t, o.Problem)
+		require.NotContains(t, o.Problem, "hook-token-51c2")
+	}
+	require.Empty(t, out[1].Subscription.ID, "not created")
+}
+
 func TestTargetChecks(t *testing.T) {
 	t.Parallel()
 	_, err := hooks.Install(context.Background(), nil, hooks.Target{URL: "ingest/webhooks"})
