@@ -107,6 +107,7 @@ func TestClientClassifiesFailures(t *testing.T) {
 		{"front door's 503 page", 503, "text/html; charset=utf-8", frontDoor, nil, azdo.KindTransient, 0, "temporarily"},
 		{"a 500 page that mentions signing in", 500, "text/html", signIn, nil, azdo.KindTransient, 0, "temporarily"},
 		{"Azure DevOps Server's 404 page", 404, "text/html", "<html><body>404 - File or directory not found.</body></html>", nil, azdo.KindNotFound, 0, "Not found"},
+		{"a 404 page with a sign-in link", 404, "text/html", `<html><body><a href="/tfs/_signin">Sign in</a><h1>404 - Page not found</h1></body></html>`, nil, azdo.KindNotFound, 0, "Not found"},
 		{"401 page that is not the sign-in form", 401, "text/html", "<html><body>401 - Unauthorized</body></html>", nil, azdo.KindUnauthorized, 0, "PAT was refused"},
 		{"a proxy's 200 page", 200, "text/html", "<html><body>Welcome to the corporate network</body></html>", nil, azdo.KindInvalid, 0, "not Azure DevOps' sign-in page"},
 		{"a 200 sign-in form", 200, "text/html", `<html><a href="https://app.vssps.visualstudio.com/_signin">Sign in</a></html>`, nil, azdo.KindSignInPage, 0, "sign-in page"},

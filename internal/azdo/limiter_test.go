@@ -259,3 +259,50 @@ func TestClientSpanFailureKinds(t *testing.T) {
 		"POST _apis/git/repositories/{id}/pullRequests/{id}/threads Error forbidden expected=false",
 	}, got)
 }
+
+// TestClientSpanFailureKindsEmptyBody: an error answer without a body
+// (Content-Length: 0, as a server may answer 401 or 404), which the SDK
+// closes unread, still sets the span's error.type to the failure kind, and
+// FileAt's expected 404 still makes an Ok span.
+func TestClientSpanFailureKindsEmptyBody(t *testing.T) {
+	t.Parallel()
+	empty := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case strings.HasSuffix(r.URL.Path, "/items"):
+				w.Header().Set("Content-Length", "0")
+				w.WriteHeader(http.StatusNotFound)
+			case strings.HasSuffix(r.URL.Path, "/pullRequests/999999"):
+				w.Header().Set("Content-Length", "0")
+				w.WriteHeader(http.StatusUnauthorized)
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+	f := newFixture(t, azdo.Config{RequestsPerSecond: -1, MaxRetries: -1}, empty)
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "review")
+
+	_, found, err := f.client.FileAt(ctx, f.ref, "/no/such/file", "0123456789abcdef0123456789abcdef01234567")
+	require.NoError(t, err)
+	require.False(t, found)
+	_, err = f.client.PullRequest(ctx, azdo.PullRequestRef{Project: f.ref.Project, RepositoryID: f.ref.RepositoryID, ID: 999999})
+	requireKind(t, err, azdo.KindUnauthorized, f.sim.PAT)
+	parent.End()
+
+	var got []string
+	for _, s := range rec.Ended() {
+		if s.Parent().SpanID() != parent.SpanContext().SpanID() {
+			continue
+		}
+		a := attrs(s)
+		got = append(got, fmt.Sprintf("%s %s %s expected=%t", s.Name(), s.Status().Code, a["error.type"].AsString(), a["azdo.expected"].AsBool()))
+	}
+	require.Equal(t, []string{
+		"GET _apis/git/repositories/{id}/items Ok 404 expected=true",
+		"GET _apis/git/repositories/{id}/pullRequests/{id} Error unauthorized expected=false",
+	}, got)
+}

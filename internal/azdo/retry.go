@@ -305,6 +305,10 @@ func rewindable(req *http.Request) (io.ReadCloser, func() (io.ReadCloser, error)
 func handOver(req *http.Request, resp *http.Response, actx context.Context, done func()) *http.Response {
 	if resp.Body == nil || resp.Body == http.NoBody || resp.ContentLength == 0 || req.Method == http.MethodHead {
 		if resp.Body != nil {
+			// Read to its end before closing: the end of an empty error
+			// answer is what sets its span's failure kind (failureBody),
+			// and otelhttp ends the span on Close first.
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			_ = resp.Body.Close()
 		}
 		resp.Body = http.NoBody

@@ -161,7 +161,7 @@ func apiVersion(req *http.Request) string {
 // interactive sign-in, or a page that is the sign-in form. Azure's front
 // door answers 502, 503 and 504 with HTML error pages of its own, and
 // Azure DevOps Server may answer 404 with one: those are transient and not
-// found. Any other HTML page (a proxy's, or an organisation URL that is
+// found, whatever sign-in link the page holds. Any other HTML page (a proxy's, or an organisation URL that is
 // not Azure DevOps) is a refused request, said as such.
 func htmlAnswer(req *http.Request, resp *http.Response) *Error {
 	page, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -169,12 +169,16 @@ func htmlAnswer(req *http.Request, resp *http.Response) *Error {
 	_ = resp.Body.Close()
 	e := &Error{StatusCode: resp.StatusCode, Op: req.Method + " " + routeOf(req.URL.EscapedPath())}
 	switch status := resp.StatusCode; {
-	case status == http.StatusNonAuthoritativeInfo || status < http.StatusInternalServerError && isSignInPage(page):
+	case status == http.StatusNonAuthoritativeInfo:
 		e.Kind, e.Message = KindSignInPage, "Azure DevOps answered with an HTML sign-in page instead of JSON"
 	case status >= http.StatusInternalServerError:
 		e.Kind, e.Message = KindTransient, fmt.Sprintf("Azure DevOps answered %d with an HTML error page instead of JSON", status)
 	case status == http.StatusNotFound:
+		// Never a sign-in answer, though the page may link to sign-in
+		// (Azure DevOps Server's, a proxy's): FileAt's missing file.
 		e.Kind, e.Message = KindNotFound, "Azure DevOps answered 404 with an HTML page instead of JSON"
+	case isSignInPage(page):
+		e.Kind, e.Message = KindSignInPage, "Azure DevOps answered with an HTML sign-in page instead of JSON"
 	case status == http.StatusUnauthorized:
 		e.Kind, e.Message = KindUnauthorized, "Azure DevOps answered 401 with an HTML page instead of JSON"
 	default:

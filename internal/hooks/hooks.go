@@ -57,12 +57,15 @@ const (
 	Created  = "created"
 	Repaired = "repaired"
 	Kept     = "kept"
+	// Failed: the create or repair was refused; the outcome's Problem says
+	// why, its Subscription is the one found, unchanged (empty if none).
+	Failed = "failed"
 )
 
 // Outcome is what Install did, or Status found, for one needed event.
 type Outcome struct {
 	Event Event
-	// Action is Created, Repaired or Kept (Install); "" for Status.
+	// Action is Created, Repaired, Kept or Failed (Install); "" for Status.
 	Action string
 	// Subscription is the subscription after the action, or as found;
 	// empty when none is there (Status).
@@ -103,7 +106,10 @@ func Install(ctx context.Context, c Client, t Target) ([]Outcome, error) {
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.EventType, err))
-			o.Problem = err.Error()
+			o.Action, o.Problem, o.Subscription = Failed, err.Error(), azdo.Subscription{}
+			if len(mine) > 0 {
+				o.Subscription = mine[0]
+			}
 		}
 		out = append(out, o)
 	}
@@ -150,8 +156,9 @@ func (t Target) check() error {
 
 // matching returns the subscriptions of subs for event e and target t:
 // same event type, project, repository filter and notification type, and,
-// when t has a URL, the same endpoint (scheme, host and path; the query,
-// which holds the token, may differ and is then repaired).
+// when t has a URL, the same endpoint (scheme, host and path, in any case
+// and with or without a trailing slash; the query, which holds the token,
+// may differ: all are then repaired).
 func matching(subs []azdo.Subscription, e Event, t Target) []azdo.Subscription {
 	var out []azdo.Subscription
 	for _, s := range subs {
@@ -191,13 +198,15 @@ func problem(s azdo.Subscription, t Target) string {
 	return ""
 }
 
-// endpoint is u without its query and fragment, in lower case.
+// endpoint is u without its query, fragment and a trailing slash, in lower
+// case.
 func endpoint(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return strings.ToLower(u)
 	}
 	p.RawQuery, p.Fragment, p.User = "", "", nil
+	p.Path, p.RawPath = strings.TrimRight(p.Path, "/"), strings.TrimRight(p.RawPath, "/")
 	return strings.ToLower(p.String())
 }
 

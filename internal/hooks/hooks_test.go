@@ -108,6 +108,31 @@ func TestStatusShowsProbationAndInstallRepairs(t *testing.T) {
 	}
 }
 
+// TestInstallRepairsTheSameEndpointSpelledOtherwise: a subscription to
+// ingest's URL spelled with another case or a trailing slash is the same
+// endpoint: install repairs it in place rather than adding a second one
+// that Azure DevOps would deliver through as well.
+func TestInstallRepairsTheSameEndpointSpelledOtherwise(t *testing.T) {
+	t.Parallel()
+	for _, spelled := range []string{
+		"https://ingest.example.invalid/webhooks/azure-devops/?token=old-token",
+		"https://INGEST.example.invalid/webhooks/azure-devops?token=old-token",
+	} {
+		sim, c, target := setup(t)
+		ctx := context.Background()
+		old := sim.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: "git.pullrequest.created", URL: spelled})
+		out, err := hooks.Install(ctx, c, target)
+		require.NoError(t, err)
+		require.Equal(t, []string{
+			"git.pullrequest.created repaired", "git.pullrequest.updated created", "ms.vss-code.git-pullrequest-comment-event created",
+		}, actions(out), spelled)
+		require.Equal(t, old, out[0].Subscription.ID, "repaired in place")
+		subs, err := c.WebhookSubscriptions(ctx)
+		require.NoError(t, err)
+		require.Len(t, subs, 3, "one per event")
+	}
+}
+
 // TestInstallNeedsServiceHooksWrite: a PAT without vso.hooks_write gets a
 // typed refusal, and nothing is created.
 func TestInstallNeedsServiceHooksWrite(t *testing.T) {
@@ -121,6 +146,29 @@ func TestInstallNeedsServiceHooksWrite(t *testing.T) {
 	require.Equal(t, 401, e.StatusCode)
 	require.NotContains(t, err.Error(), "hook-token-51c2")
 	require.Zero(t, sim.Server.Count("hooks.subscriptions.replace"))
+}
+
+// TestInstallFailureLeavesAClearState: writes refused midway, each outcome
+// says it failed, and one to be repaired is shown as it still is, not as
+// missing or done.
+func TestInstallFailureLeavesAClearState(t *testing.T) {
+	t.Parallel()
+	sim, c, target := setup(t)
+	probation := sim.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: "git.pullrequest.created", URL: hookURL,
+		Status: azdosim.SubscriptionOnProbation, ProbationRetries: 3})
+	sim.Server.LimitScopes(sim.PAT, "vso.code", "vso.hooks")
+	out, err := hooks.Install(context.Background(), c, target)
+	require.Error(t, err)
+	require.Equal(t, []string{
+		"git.pullrequest.created failed", "git.pullrequest.updated failed", "ms.vss-code.git-pullrequest-comment-event failed",
+	}, actions(out))
+	require.Equal(t, probation, out[0].Subscription.ID, "still there, as it was")
+	require.Equal(t, "onProbation", out[0].Subscription.Status)
+	for _, o := range out {
+		require.NotEmpty(t, o.Problem)
+		require.NotContains(t, o.Problem, "hook-token-51c2")
+	}
+	require.Empty(t, out[1].Subscription.ID, "not created")
 }
 
 func TestTargetChecks(t *testing.T) {

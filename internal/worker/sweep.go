@@ -77,16 +77,26 @@ func (w *Worker) Sweep(ctx context.Context, list SweepLister, enq Enqueuer) (Swe
 	}
 	res.Projects = len(projects)
 	var errs []error
+	var full *events.QueueFullError
+projects:
 	for _, p := range projects {
 		prs, err := list.OpenPullRequests(ctx, p.ID, SweepMaxPerProject)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("project %s: %w", p.Name, err))
+			if ctx.Err() != nil {
+				break // shut down, or the lease lost: the rest would fail alike
+			}
 			continue
 		}
 		for _, pr := range prs {
 			res.PullRequests++
 			if err := w.sweepOne(ctx, enq, pr, &res); err != nil {
 				errs = append(errs, err)
+				// A full queue refuses every other request too, and a
+				// context ended fails them: the next sweep takes them up.
+				if errors.As(err, &full) || ctx.Err() != nil {
+					break projects
+				}
 			}
 		}
 	}

@@ -2,8 +2,10 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,4 +77,65 @@ func TestSweepRecoversALostWebhook(t *testing.T) {
 	skipped, err := w.Sweep(ctx, client, pub)
 	require.NoError(t, err)
 	require.NotEmpty(t, skipped.Skipped, "another worker is sweeping")
+}
+
+// TestSweepStopsAtAFullQueue: with the review stream at its limit, the
+// sweep stops at the first refusal rather than trying, and reporting, every
+// remaining pull request; the next sweep enqueues the rest.
+func TestSweepStopsAtAFullQueue(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	for i := range 4 {
+		sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": strings.Repeat("let a;\n", i+2)})
+	}
+	b := eventstest.Start(t, events.StreamConfig{Memory: true, MaxMsgs: 1})
+	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	require.NoError(t, err)
+	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
+	require.NoError(t, err)
+	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
+	require.NoError(t, err)
+
+	res, err := w.Sweep(context.Background(), client, events.NewPublisher(b.JS))
+	var full *events.QueueFullError
+	require.True(t, errors.As(err, &full), "%v", err)
+	require.Equal(t, 1, strings.Count(err.Error(), "queue is full"), "one refusal: %v", err)
+	require.Equal(t, 1, res.Enqueued)
+	require.Less(t, res.PullRequests, 4, "the rest is left to the next sweep")
+}
+
+// cancelAfterListing lists the projects three times over, then ends the
+// sweep's context, as a shutdown would.
+type cancelAfterListing struct {
+	worker.SweepLister
+	cancel context.CancelFunc
+}
+
+func (l cancelAfterListing) Projects(ctx context.Context) ([]azdo.Project, error) {
+	ps, err := l.SweepLister.Projects(ctx)
+	l.cancel()
+	return append(append(ps, ps...), ps...), err
+}
+
+// TestSweepStopsWhenItsContextEnds: a sweep shut down midway stops at the
+// first failure instead of failing alike on every remaining project.
+func TestSweepStopsWhenItsContextEnds(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nlet b;\n"})
+	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	require.NoError(t, err)
+	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
+	require.NoError(t, err)
+	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = w.Sweep(ctx, cancelAfterListing{SweepLister: client, cancel: cancel}, events.NewPublisher(b.JS))
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, 1, strings.Count(err.Error(), "project "), "one failure: %v", err)
 }
