@@ -159,7 +159,7 @@ func sweepEvery(ctx context.Context, interval time.Duration, w *worker.Worker, l
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if _, err := w.Sweep(ctx, list, enq); err != nil && ctx.Err() == nil {
+				if _, err := w.SweepEvery(ctx, interval, list, enq); err != nil && ctx.Err() == nil {
 					log.Warn("sweep failed; the next one runs on schedule", "error", err)
 				}
 			}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -53,14 +54,35 @@ type SweepResult struct {
 // is the pull request and its head commit). One worker of the fleet sweeps
 // at a time (a lease); a sweep another worker is running is skipped.
 func (w *Worker) Sweep(ctx context.Context, list SweepLister, enq Enqueuer) (SweepResult, error) {
+	return w.sweep(ctx, 0, list, enq)
+}
+
+// SweepEvery is Sweep for a worker that sweeps every interval, as each
+// worker of a fleet does: a sweep any worker finished less than 9/10 of
+// every ago is not repeated, so the fleet sweeps about once an interval,
+// not once per worker.
+func (w *Worker) SweepEvery(ctx context.Context, every time.Duration, list SweepLister, enq Enqueuer) (SweepResult, error) {
+	return w.sweep(ctx, every*9/10, list, enq)
+}
+
+// sweepState is what the fleet remembers of its sweeps.
+type sweepState struct {
+	// At is when the last sweep finished.
+	At time.Time `json:"at"`
+}
+
+func (w *Worker) sweep(ctx context.Context, gap time.Duration, list SweepLister, enq Enqueuer) (SweepResult, error) {
 	var res SweepResult
 	ctx, span := w.tracer.Start(ctx, "sweep")
 	defer span.End()
+	skip := func(why string) (SweepResult, error) {
+		res.Skipped = why
+		span.SetAttributes(attribute.String("azreviewer.sweep.skipped", why))
+		return res, nil
+	}
 	lease, err := w.sweepLease(ctx)
 	if errors.Is(err, events.ErrLeaseHeld) {
-		res.Skipped = "another worker is sweeping"
-		span.SetAttributes(attribute.String("azreviewer.sweep.skipped", res.Skipped))
-		return res, nil
+		return skip("another worker is sweeping")
 	}
 	if err != nil {
 		return res, sweepFailed(span, err)
@@ -70,6 +92,12 @@ func (w *Worker) Sweep(ctx context.Context, list SweepLister, enq Enqueuer) (Swe
 		return res, sweepFailed(span, err)
 	}
 	defer release()
+	if gap > 0 {
+		if last, ok := w.lastSweep(ctx); ok && time.Since(last) < gap {
+			return skip(fmt.Sprintf("the fleet swept %s ago", time.Since(last).Round(time.Second)))
+		}
+	}
+	defer w.rememberSweep(ctx)
 
 	projects, err := list.Projects(ctx)
 	if err != nil {
@@ -112,6 +140,28 @@ projects:
 	w.cfg.Logger.Info("sweep done", "projects", res.Projects, "pull_requests", res.PullRequests,
 		"enqueued", res.Enqueued, "duplicates", res.Duplicates)
 	return res, nil
+}
+
+// lastSweep is when the fleet's last sweep finished, if it is known.
+func (w *Worker) lastSweep(ctx context.Context) (time.Time, bool) {
+	data, found, err := w.cfg.Coordinator.LoadState(ctx, sweepKey)
+	var st sweepState
+	if err != nil || !found || json.Unmarshal(data, &st) != nil {
+		return time.Time{}, false
+	}
+	return st.At, true
+}
+
+// rememberSweep records that a sweep finished now; a lost record only
+// costs an extra sweep.
+func (w *Worker) rememberSweep(ctx context.Context) {
+	data, err := json.Marshal(sweepState{At: time.Now().UTC()})
+	if err == nil {
+		err = w.cfg.Coordinator.SaveState(context.WithoutCancel(ctx), sweepKey, data)
+	}
+	if err != nil {
+		w.cfg.Logger.Warn("sweep time not saved; the next sweep may come early", "error", err)
+	}
 }
 
 // sweepLease takes the sweep lease without waiting for it.

@@ -139,3 +139,39 @@ func TestSweepStopsWhenItsContextEnds(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, 1, strings.Count(err.Error(), "project "), "one failure: %v", err)
 }
+
+// TestFleetSweepsOnceAnInterval: workers that each sweep every interval
+// share one sweep an interval — the second finds the fleet swept recently
+// and lists nothing — while an explicit Sweep always runs.
+func TestFleetSweepsOnceAnInterval(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\ndebugger;\n"})
+	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	require.NoError(t, err)
+	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
+	require.NoError(t, err)
+	newWorker := func() *worker.Worker {
+		w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
+		require.NoError(t, err)
+		return w
+	}
+	first, second := newWorker(), newWorker()
+	pub, ctx := events.NewPublisher(b.JS), context.Background()
+
+	res, err := first.SweepEvery(ctx, time.Hour, client, pub)
+	require.NoError(t, err)
+	require.Empty(t, res.Skipped)
+	require.Equal(t, 1, res.Enqueued)
+	listings := sim.Server.Count("core.projects.list")
+	res, err = second.SweepEvery(ctx, time.Hour, client, pub)
+	require.NoError(t, err)
+	require.Contains(t, res.Skipped, "the fleet swept")
+	require.Equal(t, listings, sim.Server.Count("core.projects.list"), "no listing")
+	res, err = second.Sweep(ctx, client, pub)
+	require.NoError(t, err)
+	require.Empty(t, res.Skipped)
+	require.Equal(t, 1, res.Duplicates, "an explicit sweep runs; its request is already queued")
+}
