@@ -74,30 +74,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if typed == nil {
 		if resp.StatusCode >= http.StatusBadRequest {
-			resp.Body = &failureBody{ReadCloser: resp.Body, span: span, kind: kindOfStatus(resp.StatusCode),
+			resp.Body = &failureBody{ReadCloser: resp.Body, span: span, kind: kindOf(resp.StatusCode),
 				expected: expectedFrom(req.Context()) == resp.StatusCode}
 		}
 		return resp, nil
 	}
 	span.SetAttributes(attribute.String("error.type", string(typed.Kind)), attribute.String("azreviewer.diagnosis", typed.Diagnosis()))
 	return nil, typed
-}
-
-// kindOfStatus is the failure kind a JSON error answer's status alone
-// tells (the caller may refine it: a 401 on a write is a missing scope).
-func kindOfStatus(status int) Kind {
-	switch {
-	case status == http.StatusUnauthorized:
-		return KindUnauthorized
-	case status == http.StatusForbidden:
-		return KindForbidden
-	case status == http.StatusNotFound:
-		return KindNotFound
-	case status >= http.StatusInternalServerError:
-		return KindTransient
-	default:
-		return KindInvalid
-	}
 }
 
 // failureBody is the body of an error answer the SDK reads to build its

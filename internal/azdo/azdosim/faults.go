@@ -102,13 +102,19 @@ const rateLimitTSTUs = 200
 // blocking still pending; rl.Requests <= 0 cancels it. Safe to call while
 // serving.
 func (s *Server) RateLimit(rl RateLimit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimit = rl.withDefaults()
+}
+
+// withDefaults is rl with its resource defaulted to "Core" and a negative
+// count as none.
+func (rl RateLimit) withDefaults() RateLimit {
 	if rl.Resource == "" {
 		rl.Resource = "Core"
 	}
 	rl.Requests = max(rl.Requests, 0)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rateLimit = rl
+	return rl
 }
 
 // SlowDown makes the next rl.Requests authenticated requests that succeed
@@ -119,13 +125,9 @@ func (s *Server) RateLimit(rl RateLimit) {
 // (1) and X-RateLimit-Reset (reference §6). The answer stays a success.
 // Safe to call while serving.
 func (s *Server) SlowDown(rl RateLimit) {
-	if rl.Resource == "" {
-		rl.Resource = "Core"
-	}
-	rl.Requests = max(rl.Requests, 0)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.slowDown = rl
+	s.slowDown = rl.withDefaults()
 }
 
 // takeSlowDown adds SlowDown's headers to a successful resp while any are
