@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
@@ -225,16 +226,37 @@ func TestRetrySpans(t *testing.T) {
 	require.NotContains(t, a, attribute.Key("http.request.resend_count"))
 }
 
+// recordSpans starts a parent span whose children rec records.
+func recordSpans(t *testing.T) (*tracetest.SpanRecorder, context.Context, trace.Span) {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "review")
+	return rec, ctx, parent
+}
+
+// clientSpans describes parent's ended children: name, status, error.type
+// and azdo.expected.
+func clientSpans(rec *tracetest.SpanRecorder, parent trace.Span) []string {
+	var got []string
+	for _, s := range rec.Ended() {
+		if s.Parent().SpanID() != parent.SpanContext().SpanID() {
+			continue
+		}
+		a := attrs(s)
+		got = append(got, fmt.Sprintf("%s %s %s expected=%t", s.Name(), s.Status().Code, a["error.type"].AsString(), a["azdo.expected"].AsBool()))
+	}
+	return got
+}
+
 // TestClientSpanFailureKinds: a client span of a JSON error answer carries
 // the failure kind as error.type, not the numeric status; the 404 of a file
 // that may not exist (FileAt) is an expected answer, not a failed span.
 func TestClientSpanFailureKinds(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, azdo.Config{RequestsPerSecond: -1, MaxRetries: -1}, nil)
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	ctx, parent := tp.Tracer("test").Start(context.Background(), "review")
+	rec, ctx, parent := recordSpans(t)
 
 	_, found, err := f.client.FileAt(ctx, f.ref, "/no/such/file", f.sim.Repo.Commit(map[string]string{"/a.txt": "x\n"}))
 	require.NoError(t, err)
@@ -245,14 +267,7 @@ func TestClientSpanFailureKinds(t *testing.T) {
 	requireKind(t, azdo.WriteFailure(f.createThread(ctx)), azdo.KindForbidden, f.sim.PAT)
 	parent.End()
 
-	var got []string
-	for _, s := range rec.Ended() {
-		if s.Parent().SpanID() != parent.SpanContext().SpanID() {
-			continue
-		}
-		a := attrs(s)
-		got = append(got, fmt.Sprintf("%s %s %s expected=%t", s.Name(), s.Status().Code, a["error.type"].AsString(), a["azdo.expected"].AsBool()))
-	}
+	got := clientSpans(rec, parent)
 	require.Equal(t, []string{
 		"GET _apis/git/repositories/{id}/items Ok 404 expected=true",
 		"GET _apis/git/repositories/{id}/pullRequests/{id} Error not_found expected=false",
@@ -281,10 +296,7 @@ func TestClientSpanFailureKindsEmptyBody(t *testing.T) {
 		})
 	}
 	f := newFixture(t, azdo.Config{RequestsPerSecond: -1, MaxRetries: -1}, empty)
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	ctx, parent := tp.Tracer("test").Start(context.Background(), "review")
+	rec, ctx, parent := recordSpans(t)
 
 	_, found, err := f.client.FileAt(ctx, f.ref, "/no/such/file", "0123456789abcdef0123456789abcdef01234567")
 	require.NoError(t, err)
@@ -293,14 +305,7 @@ func TestClientSpanFailureKindsEmptyBody(t *testing.T) {
 	requireKind(t, err, azdo.KindUnauthorized, f.sim.PAT)
 	parent.End()
 
-	var got []string
-	for _, s := range rec.Ended() {
-		if s.Parent().SpanID() != parent.SpanContext().SpanID() {
-			continue
-		}
-		a := attrs(s)
-		got = append(got, fmt.Sprintf("%s %s %s expected=%t", s.Name(), s.Status().Code, a["error.type"].AsString(), a["azdo.expected"].AsBool()))
-	}
+	got := clientSpans(rec, parent)
 	require.Equal(t, []string{
 		"GET _apis/git/repositories/{id}/items Ok 404 expected=true",
 		"GET _apis/git/repositories/{id}/pullRequests/{id} Error unauthorized expected=false",

@@ -19,26 +19,49 @@ import (
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
+// sweepFleet is a simulator, a JetStream stream with the fleet's
+// coordination, a client, and a worker factory sharing them.
+type sweepFleet struct {
+	sim    *azdotest.Sim
+	b      *eventstest.Bundle
+	coord  *events.Coordination
+	client *azdo.Client
+}
+
+func newSweepFleet(t *testing.T, stream events.StreamConfig) *sweepFleet {
+	t.Helper()
+	sim := azdotest.New(t)
+	b := eventstest.Start(t, stream)
+	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	require.NoError(t, err)
+	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
+	require.NoError(t, err)
+	return &sweepFleet{sim: sim, b: b, coord: coord, client: client}
+}
+
+// worker returns a new worker of the fleet.
+func (f *sweepFleet) worker(t *testing.T) *worker.Worker {
+	t.Helper()
+	w, err := worker.New(worker.Config{OrgURL: f.sim.Org.URL(), Coordinator: f.coord, LeaseRefresh: 100 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, f.client, nil)
+	require.NoError(t, err)
+	return w
+}
+
 // TestSweepRecoversALostWebhook: of two active pull requests, one reviewed
 // from its webhook and one whose webhook never came, the sweep enqueues the
 // second only, through JetStream; the worker reviews it once; the next
 // sweep enqueues nothing, and a sweep another worker runs is skipped.
 func TestSweepRecoversALostWebhook(t *testing.T) {
 	t.Parallel()
-	sim := azdotest.New(t)
+	fleet := newSweepFleet(t, events.StreamConfig{Memory: true})
+	sim, b, coord, client := fleet.sim, fleet.b, fleet.coord, fleet.client
 	delivered := sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
 	lost := sim.NewPullRequest(map[string]string{"/b.js": "let b;\n"}, map[string]string{"/b.js": "let b;\ndebugger;\n"})
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
-	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
-	require.NoError(t, err)
-	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
-	require.NoError(t, err)
-	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
-	require.NoError(t, err)
+	w := fleet.worker(t)
 	ctx := context.Background()
 
-	_, err = w.Review(ctx, &events.ReviewRequest{Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "hook",
+	_, err := w.Review(ctx, &events.ReviewRequest{Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "hook",
 		ProjectID: sim.Project.ID(), RepositoryID: sim.Repo.ID(), PullRequestID: delivered.ID(), SourceCommit: delivered.Head()})
 	require.NoError(t, err)
 
@@ -84,18 +107,12 @@ func TestSweepRecoversALostWebhook(t *testing.T) {
 // remaining pull request; the next sweep enqueues the rest.
 func TestSweepStopsAtAFullQueue(t *testing.T) {
 	t.Parallel()
-	sim := azdotest.New(t)
+	fleet := newSweepFleet(t, events.StreamConfig{Memory: true, MaxMsgs: 1})
+	sim, b, client := fleet.sim, fleet.b, fleet.client
 	for i := range 4 {
 		sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": strings.Repeat("let a;\n", i+2)})
 	}
-	b := eventstest.Start(t, events.StreamConfig{Memory: true, MaxMsgs: 1})
-	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
-	require.NoError(t, err)
-	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
-	require.NoError(t, err)
-	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
-	require.NoError(t, err)
+	w := fleet.worker(t)
 
 	res, err := w.Sweep(context.Background(), client, events.NewPublisher(b.JS))
 	var full *events.QueueFullError
@@ -122,20 +139,14 @@ func (l cancelAfterListing) Projects(ctx context.Context) ([]azdo.Project, error
 // first failure instead of failing alike on every remaining project.
 func TestSweepStopsWhenItsContextEnds(t *testing.T) {
 	t.Parallel()
-	sim := azdotest.New(t)
+	fleet := newSweepFleet(t, events.StreamConfig{Memory: true})
+	sim, b, client := fleet.sim, fleet.b, fleet.client
 	sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nlet b;\n"})
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
-	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
-	require.NoError(t, err)
-	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
-	require.NoError(t, err)
-	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
-	require.NoError(t, err)
+	w := fleet.worker(t)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err = w.Sweep(ctx, cancelAfterListing{SweepLister: client, cancel: cancel}, events.NewPublisher(b.JS))
+	_, err := w.Sweep(ctx, cancelAfterListing{SweepLister: client, cancel: cancel}, events.NewPublisher(b.JS))
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, 1, strings.Count(err.Error(), "project "), "one failure: %v", err)
 }
@@ -145,20 +156,10 @@ func TestSweepStopsWhenItsContextEnds(t *testing.T) {
 // and lists nothing — while an explicit Sweep always runs.
 func TestFleetSweepsOnceAnInterval(t *testing.T) {
 	t.Parallel()
-	sim := azdotest.New(t)
+	fleet := newSweepFleet(t, events.StreamConfig{Memory: true})
+	sim, b, client := fleet.sim, fleet.b, fleet.client
 	sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\ndebugger;\n"})
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
-	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
-	require.NoError(t, err)
-	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
-	require.NoError(t, err)
-	newWorker := func() *worker.Worker {
-		w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, client, nil)
-		require.NoError(t, err)
-		return w
-	}
-	first, second := newWorker(), newWorker()
+	first, second := fleet.worker(t), fleet.worker(t)
 	pub, ctx := events.NewPublisher(b.JS), context.Background()
 
 	res, err := first.SweepEvery(ctx, time.Hour, client, pub)

@@ -11,11 +11,8 @@ import "net/http"
 func (c *call) deleteComment() (*response, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	pr, t, err := c.pullRequestThread()
+	_, t, err := c.contributableThread()
 	if err != nil {
-		return nil, err
-	}
-	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
 		return nil, err
 	}
 	cm, err := c.ownComment(t, "delete")

@@ -46,11 +46,7 @@ func (c *call) getItem() (*response, error) {
 
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	repo, err := c.repository()
-	if err != nil {
-		return nil, err
-	}
-	commitID, descriptor, err := repo.resolveVersion(q.Get("versionDescriptor.versionType"), q.Get("versionDescriptor.version"))
+	repo, commitID, descriptor, err := c.itemsVersion(q)
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +119,7 @@ func (c *call) listItems(scope, recursion string) (*response, error) {
 	q := c.r.URL.Query()
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	repo, err := c.repository()
-	if err != nil {
-		return nil, err
-	}
-	commitID, descriptor, err := repo.resolveVersion(q.Get("versionDescriptor.versionType"), q.Get("versionDescriptor.version"))
+	repo, commitID, descriptor, err := c.itemsVersion(q)
 	if err != nil {
 		return nil, err
 	}
@@ -243,4 +235,18 @@ func folderID(files map[string]blob, children []string) string {
 		h.Write([]byte(p + "\x00" + files[p].objectID + "\n"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// itemsVersion is the repository of an items request and the commit its
+// versionDescriptor names. Requires s.mu.
+func (c *call) itemsVersion(q url.Values) (*Repository, string, string, error) {
+	repo, err := c.repository()
+	if err != nil {
+		return nil, "", "", err
+	}
+	commitID, descriptor, err := repo.resolveVersion(q.Get("versionDescriptor.versionType"), q.Get("versionDescriptor.version"))
+	if err != nil {
+		return nil, "", "", err
+	}
+	return repo, commitID, descriptor, nil
 }

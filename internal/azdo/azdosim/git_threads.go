@@ -318,11 +318,8 @@ func (c *call) updateThread() (*response, error) {
 	}
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	pr, t, err := c.pullRequestThread()
+	pr, t, err := c.contributableThread()
 	if err != nil {
-		return nil, err
-	}
-	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
 		return nil, err
 	}
 	if in.Status != nil {
@@ -383,10 +380,7 @@ func (c *call) lockThreadForComment(in *git.Comment) (*PullRequest, *thread, err
 		return nil, nil, err
 	}
 	c.s.mu.Lock()
-	pr, t, err := c.pullRequestThread()
-	if err == nil {
-		err = c.requirePermission(pr.repo, GitPullRequestContribute)
-	}
+	pr, t, err := c.contributableThread()
 	if err != nil {
 		c.s.mu.Unlock()
 		return nil, nil, err
@@ -415,6 +409,19 @@ func (c *call) updateComment() (*response, error) {
 	cm.updated, t.updated = now, now
 	c.s.notifyLocked()
 	return jsonResponse(http.StatusOK, pr.commentModel(t, cm))
+}
+
+// contributableThread is the thread the request names, which the caller
+// needs GitPullRequestContribute on its repository to change. Requires s.mu.
+func (c *call) contributableThread() (*PullRequest, *thread, error) {
+	pr, t, err := c.pullRequestThread()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.requirePermission(pr.repo, GitPullRequestContribute); err != nil {
+		return nil, nil, err
+	}
+	return pr, t, nil
 }
 
 // ownComment finds the comment of t the commentId parameter names, which
