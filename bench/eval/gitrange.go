@@ -39,13 +39,7 @@ func reviewRange(ctx context.Context, w io.Writer, dir, rng string, s suite, ver
 	findings := cfg.Apply(res.Findings)
 	added := 0
 	for _, f := range input.Files {
-		for _, h := range f.Hunks {
-			for _, l := range h.Lines {
-				if l.Kind == reviewer.Added {
-					added++
-				}
-			}
-		}
+		added += f.AddedLines()
 	}
 	fmt.Fprintf(w, "%s %s: %d files, %d added lines, %d not reviewed (limits, binary, size)\n\n", dir, rng, len(pr.Files), added, len(skipped))
 	type key struct{ rule, severity string }

@@ -51,7 +51,7 @@ func (c Config) Filter(pr *reviewer.PullRequest) (kept *reviewer.PullRequest, sk
 			})
 			continue
 		}
-		added := addedLines(f)
+		added := f.AddedLines()
 		if added == 0 {
 			kept.Files = append(kept.Files, f)
 			continue
@@ -105,19 +105,6 @@ func matchPath(pattern, p string) bool {
 // matchAny reports whether p matches one of patterns (see matchPath).
 func matchAny(patterns []string, p string) bool {
 	return slices.ContainsFunc(patterns, func(pattern string) bool { return matchPath(pattern, p) })
-}
-
-// addedLines counts the added lines of a file's diff.
-func addedLines(f reviewer.FileDiff) int {
-	n := 0
-	for _, h := range f.Hunks {
-		for _, l := range h.Lines {
-			if l.Kind == reviewer.Added {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 func deref(p *int) int {

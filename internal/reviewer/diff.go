@@ -215,6 +215,19 @@ func Diff(path, oldPath string, change ChangeType, oldData, newData []byte, opts
 	return d
 }
 
+// AddedLines counts the added (or changed) lines of the diff.
+func (d FileDiff) AddedLines() int {
+	n := 0
+	for _, h := range d.Hunks {
+		for _, l := range h.Lines {
+			if l.Kind == Added {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // adoPath returns p with a leading "/" ("" stays "").
 func adoPath(p string) string {
 	if p == "" || strings.HasPrefix(p, "/") {
