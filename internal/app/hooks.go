@@ -84,10 +84,10 @@ func resolveTarget(ctx context.Context, client *azdo.Client, project, repository
 		if err != nil {
 			return hooks.Target{}, explain(err)
 		}
-		if r.Id == nil || r.Project == nil || r.Project.Id == nil {
+		if r.ID == "" || r.ProjectID == "" {
 			return hooks.Target{}, errors.New("the repository's answer lacks its id or its project's")
 		}
-		return hooks.Target{ProjectID: r.Project.Id.String(), RepositoryID: r.Id.String()}, nil
+		return hooks.Target{ProjectID: r.ProjectID, RepositoryID: r.ID}, nil
 	}
 	if _, err := uuid.Parse(project); err == nil {
 		return hooks.Target{ProjectID: project}, nil

@@ -145,11 +145,14 @@ func (c *Client) Stats() Stats { return c.lim.stats() }
 func (c *Client) OrgURL() string { return c.orgURL }
 
 // PullRequest reads a pull request.
-func (c *Client) PullRequest(ctx context.Context, ref PullRequestRef) (*git.GitPullRequest, error) {
+func (c *Client) PullRequest(ctx context.Context, ref PullRequestRef) (PullRequest, error) {
 	pr, err := c.git.GetPullRequest(ctx, git.GetPullRequestArgs{
 		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
 	})
-	return pr, wrap("get pull request", err)
+	if err != nil {
+		return PullRequest{}, wrap("get pull request", err)
+	}
+	return toPullRequest(pr), nil
 }
 
 // changesPageSize is how many iteration changes one call asks for (the
@@ -214,21 +217,15 @@ func toChange(e git.GitPullRequestChange) (Change, bool) {
 	objectType, _ := item["gitObjectType"].(string)
 	ch.Submodule = strings.EqualFold(objectType, "commit")
 	ch.Path, _ = item["path"].(string)
-	if ch.Path == "" && e.SourceServerItem != nil {
-		ch.Path = *e.SourceServerItem
+	if ch.Path == "" {
+		ch.Path = val(e.SourceServerItem)
 	}
 	if ch.Path == "" {
 		return ch, false
 	}
-	if e.OriginalPath != nil {
-		ch.OriginalPath = *e.OriginalPath
-	}
-	if e.ChangeType != nil {
-		ch.ChangeType = string(*e.ChangeType)
-	}
-	if e.ChangeTrackingId != nil {
-		ch.ChangeTrackingID = *e.ChangeTrackingId
-	}
+	ch.OriginalPath = val(e.OriginalPath)
+	ch.ChangeType = string(val(e.ChangeType))
+	ch.ChangeTrackingID = val(e.ChangeTrackingId)
 	return ch, true
 }
 
@@ -256,13 +253,16 @@ func (c *Client) FileAt(ctx context.Context, ref PullRequestRef, path, commit st
 }
 
 // Repository reads a repository by name or id.
-func (c *Client) Repository(ctx context.Context, project, repository string) (*git.GitRepository, error) {
+func (c *Client) Repository(ctx context.Context, project, repository string) (Repository, error) {
 	r, err := c.git.GetRepository(ctx, git.GetRepositoryArgs{Project: &project, RepositoryId: &repository})
-	return r, wrap("get repository", err)
+	if err != nil {
+		return Repository{}, wrap("get repository", err)
+	}
+	return toRepository(r), nil
 }
 
 // ActivePullRequests lists up to top active pull requests of a repository.
-func (c *Client) ActivePullRequests(ctx context.Context, project, repositoryID string, top int) ([]git.GitPullRequest, error) {
+func (c *Client) ActivePullRequests(ctx context.Context, project, repositoryID string, top int) ([]PullRequest, error) {
 	active := git.PullRequestStatusValues.Active
 	prs, err := c.git.GetPullRequests(ctx, git.GetPullRequestsArgs{
 		Project: &project, RepositoryId: &repositoryID, Top: &top,
@@ -271,27 +271,40 @@ func (c *Client) ActivePullRequests(ctx context.Context, project, repositoryID s
 	if err != nil {
 		return nil, wrap("list pull requests", err)
 	}
-	return *prs, nil
+	out := make([]PullRequest, 0, len(*prs))
+	for i := range *prs {
+		out = append(out, toPullRequest(&(*prs)[i]))
+	}
+	return out, nil
 }
 
 // Threads lists the comment threads of a pull request.
-func (c *Client) Threads(ctx context.Context, ref PullRequestRef) ([]git.GitPullRequestCommentThread, error) {
+func (c *Client) Threads(ctx context.Context, ref PullRequestRef) ([]Thread, error) {
 	ts, err := c.git.GetThreads(ctx, git.GetThreadsArgs{
 		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
 	})
 	if err != nil {
 		return nil, wrap("list threads", err)
 	}
-	return *ts, nil
+	out := make([]Thread, 0, len(*ts))
+	for i := range *ts {
+		out = append(out, toThread(&(*ts)[i]))
+	}
+	return out, nil
 }
 
-// CreateThread posts a comment thread.
-func (c *Client) CreateThread(ctx context.Context, ref PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error) {
+// CreateThread posts a comment thread (see Thread for what is sent) and
+// returns it as Azure DevOps keeps it.
+func (c *Client) CreateThread(ctx context.Context, ref PullRequestRef, thread Thread) (Thread, error) {
+	in := sdkThread(thread)
 	t, err := c.git.CreateThread(ctx, git.CreateThreadArgs{
 		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID,
-		CommentThread: &thread,
+		CommentThread: &in,
 	})
-	return t, wrap("create thread", err)
+	if err != nil {
+		return Thread{}, wrap("create thread", err)
+	}
+	return toThread(t), nil
 }
 
 func shortSHA(s string) string {

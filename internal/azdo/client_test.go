@@ -31,15 +31,22 @@ func TestClientReadsPullRequest(t *testing.T) {
 
 	got, err := c.PullRequest(ctx, ref)
 	require.NoError(t, err)
-	require.Equal(t, pr.ID(), *got.PullRequestId)
+	require.Equal(t, pr.ID(), got.ID)
+	require.Equal(t, azdo.PullRequestActive, got.Status)
+	require.Equal(t, "Add feature", got.Title)
+	require.Equal(t, "refs/heads/main", got.TargetRef)
+	require.Equal(t, sim.Repo.ID(), got.RepositoryID)
 
 	its, err := c.Iterations(ctx, ref)
 	require.NoError(t, err)
 	require.Len(t, its, 1)
 	it := its[0]
-	require.Equal(t, 1, *it.Id)
+	require.Equal(t, 1, it.ID)
+	require.Equal(t, pr.Head(), it.SourceCommit)
+	require.NotEmpty(t, it.CommonCommit)
+	require.NotEmpty(t, it.TargetCommit)
 
-	changes, err := c.IterationChanges(ctx, ref, *it.Id, 0)
+	changes, err := c.IterationChanges(ctx, ref, it.ID, 0)
 	require.NoError(t, err)
 	require.Len(t, changes, 1207)
 	seen := map[string]azdo.Change{}
@@ -51,11 +58,11 @@ func TestClientReadsPullRequest(t *testing.T) {
 	require.Equal(t, "edit", seen["/keep.txt"].ChangeType)
 	require.NotZero(t, seen["/keep.txt"].ChangeTrackingID)
 
-	content, found, err := c.FileAt(ctx, ref, "/keep.txt", *it.SourceRefCommit.CommitId)
+	content, found, err := c.FileAt(ctx, ref, "/keep.txt", it.SourceCommit)
 	require.NoError(t, err)
 	require.True(t, found)
 	require.Equal(t, "same\nmore\n", string(content))
-	_, found, err = c.FileAt(ctx, ref, "/gone.txt", *it.SourceRefCommit.CommitId)
+	_, found, err = c.FileAt(ctx, ref, "/gone.txt", it.SourceCommit)
 	require.NoError(t, err)
 	require.False(t, found, "a missing file is not an error")
 }

@@ -149,9 +149,13 @@ func conformanceCases() []conformanceCase {
 			clientCheck: func(t *testing.T, ctx context.Context, c *azdo.Client, w *world) {
 				got, err := c.PullRequest(ctx, w.ref)
 				require.NoError(t, err)
-				require.Equal(t, 22, *got.PullRequestId)
-				require.Equal(t, "b60280bc6e62e2f880f1b63c1e24987664d3bda3", *got.LastMergeSourceCommit.CommitId)
-				require.Equal(t, git.PullRequestStatusValues.Active, *got.Status)
+				require.Equal(t, 22, got.ID)
+				require.Equal(t, "b60280bc6e62e2f880f1b63c1e24987664d3bda3", got.SourceCommit)
+				require.Equal(t, azdo.PullRequestActive, got.Status)
+				require.Equal(t, "refs/heads/new_feature", got.TargetRef)
+				require.NotEmpty(t, got.Title)
+				require.NotEmpty(t, got.RepositoryID)
+				require.NotEmpty(t, got.ProjectID)
 			},
 		},
 		{
@@ -166,7 +170,7 @@ func conformanceCases() []conformanceCase {
 				require.NoError(t, err)
 				require.NotEmpty(t, got)
 				for _, pr := range got {
-					require.Equal(t, git.PullRequestStatusValues.Active, *pr.Status)
+					require.Equal(t, azdo.PullRequestActive, pr.Status)
 				}
 			},
 		},
@@ -192,7 +196,10 @@ func conformanceCases() []conformanceCase {
 			clientCheck: func(t *testing.T, ctx context.Context, c *azdo.Client, w *world) {
 				got, err := c.Repository(ctx, w.ref.Project, w.ref.RepositoryID)
 				require.NoError(t, err)
-				require.Equal(t, "refs/heads/master", *got.DefaultBranch)
+				require.Equal(t, "refs/heads/master", got.DefaultBranch)
+				require.NotEmpty(t, got.ID)
+				require.NotEmpty(t, got.Name)
+				require.NotEmpty(t, got.ProjectID)
 			},
 		},
 		{
@@ -249,11 +256,16 @@ func conformanceCases() []conformanceCase {
 				got, err := c.Threads(ctx, w.ref)
 				require.NoError(t, err)
 				require.Len(t, got, 8)
-				require.Equal(t, "MergeAttempt", azdo.ThreadProperty(got[0], "CodeReviewThreadType"))
-				require.Nil(t, got[0].Status, "a system thread has no status")
-				require.Equal(t, git.CommentThreadStatusValues.Active, *got[7].Status)
-				require.Equal(t, 1, *got[7].PullRequestThreadContext.ChangeTrackingId)
-				require.Equal(t, 5, *got[7].ThreadContext.RightFileStart.Line)
+				require.Equal(t, "MergeAttempt", got[0].Properties["CodeReviewThreadType"], "a typed String property")
+				require.Empty(t, got[0].Status, "a system thread has no status")
+				require.Equal(t, azdo.CommentSystem, got[0].Comments[0].Type)
+				require.Equal(t, azdo.ThreadActive, got[7].Status)
+				require.Equal(t, 1, got[7].ChangeTrackingID)
+				require.Equal(t, azdo.Position{Line: 5, Offset: 1}, got[7].Start)
+				require.Equal(t, azdo.Position{Line: 5, Offset: 13}, got[7].End)
+				require.Len(t, got[7].Comments, 2)
+				require.Equal(t, 1, got[7].Comments[1].ParentID)
+				require.NotEmpty(t, got[7].Comments[0].AuthorID)
 			},
 		},
 		threadCreateCase("git/thread-create.json"),
@@ -262,16 +274,16 @@ func conformanceCases() []conformanceCase {
 			file: "git/comment-create.json", sdk: strict[git.Comment],
 			rules: azdotest.ShapeRules{Enums: []string{"commentType"}},
 			setup: func(t *testing.T, w *world) simRequest {
-				w.threadID = *w.pr.AddThread(w.sim.User, newThread("Should we add a comment about what this value means?")).Id
+				w.threadID = *w.pr.AddThread(w.sim.User, sdkThread("Should we add a comment about what this value means?")).Id
 				return simRequest{method: http.MethodPost, path: w.prPath(fmt.Sprintf("/threads/%d/comments", w.threadID))}
 			},
 			route: `POST /threads/\d+/comments$`,
 			clientCheck: func(t *testing.T, ctx context.Context, c *azdo.Client, w *world) {
 				got, err := c.Reply(ctx, w.ref, 148, 1, "Good idea")
 				require.NoError(t, err)
-				require.Equal(t, 2, *got.Id)
-				require.Equal(t, 1, *got.ParentCommentId)
-				require.Equal(t, git.CommentTypeValues.Text, *got.CommentType)
+				require.Equal(t, 2, got.ID)
+				require.Equal(t, 1, got.ParentID)
+				require.Equal(t, azdo.CommentText, got.Type)
 			},
 		},
 		{
@@ -377,10 +389,10 @@ func threadCreateCase(file string) conformanceCase {
 		clientCheck: func(t *testing.T, ctx context.Context, c *azdo.Client, w *world) {
 			got, err := c.CreateThread(ctx, w.ref, newThread("This new feature looks good!"))
 			require.NoError(t, err)
-			require.NotZero(t, *got.Id)
-			require.Equal(t, git.CommentThreadStatusValues.Active, *got.Status)
-			require.Equal(t, 1, *(*got.Comments)[0].Id)
-			require.Empty(t, azdo.ThreadProperty(*got, "azreviewer.fingerprint"), "an empty properties object reads as none")
+			require.NotZero(t, got.ID)
+			require.Equal(t, azdo.ThreadActive, got.Status)
+			require.Equal(t, 1, got.Comments[0].ID)
+			require.Empty(t, got.Properties["azreviewer.fingerprint"], "an empty properties object reads as none")
 		},
 	}
 }
@@ -395,13 +407,11 @@ func statusCreateCase(file string, iteration int) conformanceCase {
 		route: `POST /pullRequests/\d+/statuses$`,
 		clientCheck: func(t *testing.T, ctx context.Context, c *azdo.Client, w *world) {
 			got, err := c.CreateStatus(ctx, w.ref, azdo.Status{Genre: "vsts-samples", Name: "sample-status",
-				State: git.GitStatusStateValues.Succeeded, Description: "Sample status succeeded", Iteration: iteration})
+				State: azdo.StatusSucceeded, Description: "Sample status succeeded", Iteration: iteration})
 			require.NoError(t, err)
-			require.Equal(t, 1, *got.Id)
-			require.Equal(t, git.GitStatusStateValues.Succeeded, *got.State)
-			if iteration > 0 {
-				require.Equal(t, iteration, *got.IterationId)
-			}
+			require.Equal(t, 1, got.ID)
+			require.Equal(t, azdo.StatusSucceeded, got.State)
+			require.Equal(t, iteration, got.Iteration)
 		},
 	}
 }
@@ -441,10 +451,10 @@ func seedThreads(w *world) {
 		"CodeReviewThreadType": "VoteUpdate", "CodeReviewReviewersUpdatedNumAdded": 1,
 	}))
 	markdown := map[string]any{"Microsoft.TeamFoundation.Discussion.SupportsMarkdown": 1}
-	text := newThread("This new feature looks good!")
+	text := sdkThread("This new feature looks good!")
 	text.Properties = markdown
 	w.pr.AddThread(w.sim.Author, text)
-	onLine := newThread("Should we add a comment about what this value means?")
+	onLine := sdkThread("Should we add a comment about what this value means?")
 	onLine.Properties = markdown
 	file := "/new_feature.cpp"
 	onLine.ThreadContext = &git.CommentThreadContext{

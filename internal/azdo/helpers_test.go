@@ -181,7 +181,13 @@ func (f *fault) count() int {
 	return f.seen
 }
 
-func newThread(text string) git.GitPullRequestCommentThread {
+// newThread is an active thread of one comment, as the client writes it.
+func newThread(text string) azdo.Thread {
+	return azdo.Thread{Status: azdo.ThreadActive, Comments: []azdo.Comment{{Content: text}}}
+}
+
+// sdkThread is newThread as the simulator's state holds it.
+func sdkThread(text string) git.GitPullRequestCommentThread {
 	active := git.CommentThreadStatusValues.Active
 	return git.GitPullRequestCommentThread{Status: &active, Comments: &[]git.Comment{{Content: &text}}}
 }

@@ -48,7 +48,7 @@ func (c *Client) WebhookSubscriptions(ctx context.Context) ([]Subscription, erro
 
 // toSubscription reads what azreviewer cares about of a subscription.
 func toSubscription(s servicehooks.Subscription) Subscription {
-	sub := Subscription{EventType: deref(s.EventType)}
+	sub := Subscription{EventType: val(s.EventType)}
 	if s.Id != nil {
 		sub.ID = s.Id.String()
 	}
@@ -135,11 +135,4 @@ func (c *Client) ReplaceWebhookSubscription(ctx context.Context, id string, spec
 		return Subscription{}, wrap("replace service-hook subscription", err)
 	}
 	return toSubscription(*out), nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -96,8 +95,7 @@ func TestExplainWithoutSecurityScope(t *testing.T) {
 			require.NoError(t, err)
 			ctx := context.Background()
 			ref := azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()}
-			text := "finding"
-			_, err = c.CreateThread(ctx, ref, git.GitPullRequestCommentThread{Comments: &[]git.Comment{{Content: &text}}})
+			_, err = c.CreateThread(ctx, ref, azdo.Thread{Comments: []azdo.Comment{{Content: "finding"}}})
 			err = c.Explain(ctx, sim.Project.ID(), sim.Repo.ID(), sim.Repo.Name(), azdo.WriteFailure(err))
 			e, ok := azdo.AsError(err)
 			require.True(t, ok)
@@ -136,8 +134,7 @@ func TestExplainWriteRefusal(t *testing.T) {
 			require.NoError(t, err)
 			ctx := context.Background()
 			ref := azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()}
-			text := "finding"
-			_, err = c.CreateThread(ctx, ref, git.GitPullRequestCommentThread{Comments: &[]git.Comment{{Content: &text}}})
+			_, err = c.CreateThread(ctx, ref, azdo.Thread{Comments: []azdo.Comment{{Content: "finding"}}})
 			require.Equal(t, azdo.KindMissingScope, func() azdo.Kind { e, _ := azdo.AsError(azdo.WriteFailure(err)); return e.Kind }())
 			tt.after(sim)
 			err = c.Explain(ctx, sim.Project.ID(), sim.Repo.ID(), sim.Repo.Name(), azdo.WriteFailure(err))

@@ -76,18 +76,18 @@ func (c *Client) OpenPullRequests(ctx context.Context, project string, limit int
 			if pr.PullRequestId == nil || pr.Repository == nil || pr.Repository.Id == nil {
 				continue
 			}
-			o := OpenPullRequest{ID: *pr.PullRequestId, RepositoryID: pr.Repository.Id.String(), RepositoryName: deref(pr.Repository.Name)}
+			o := OpenPullRequest{ID: *pr.PullRequestId, RepositoryID: pr.Repository.Id.String(), RepositoryName: val(pr.Repository.Name)}
 			if p := pr.Repository.Project; p != nil {
 				if p.Id != nil {
 					o.ProjectID = p.Id.String()
 				}
-				o.ProjectName = deref(p.Name)
+				o.ProjectName = val(p.Name)
 			}
 			if pr.LastMergeSourceCommit != nil {
-				o.SourceCommit = deref(pr.LastMergeSourceCommit.CommitId)
+				o.SourceCommit = val(pr.LastMergeSourceCommit.CommitId)
 			}
 			if pr.LastMergeTargetCommit != nil {
-				o.TargetCommit = deref(pr.LastMergeTargetCommit.CommitId)
+				o.TargetCommit = val(pr.LastMergeTargetCommit.CommitId)
 			}
 			out = append(out, o)
 		}

@@ -17,8 +17,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
-
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
 )
@@ -26,8 +24,8 @@ import (
 // AzureDevOps is what doctor reads. *azdo.Client implements it.
 type AzureDevOps interface {
 	WhoAmI(ctx context.Context) (azdo.Identity, error)
-	Repository(ctx context.Context, project, repository string) (*git.GitRepository, error)
-	ActivePullRequests(ctx context.Context, project, repositoryID string, top int) ([]git.GitPullRequest, error)
+	Repository(ctx context.Context, project, repository string) (azdo.Repository, error)
+	ActivePullRequests(ctx context.Context, project, repositoryID string, top int) ([]azdo.PullRequest, error)
 	HasPermission(ctx context.Context, projectID, repositoryID string, perm azdo.GitPermission) (bool, error)
 	CanViewSubscriptions(ctx context.Context, projectID string) (bool, error)
 	WebhookSubscriptions(ctx context.Context) ([]azdo.Subscription, error)
@@ -97,13 +95,7 @@ func Run(ctx context.Context, az AzureDevOps, cfg Config) []Check {
 		add(failed("Repository readable", err))
 		return checks
 	}
-	projectID, repoID, repoName := "", "", deref(repo.Name)
-	if repo.Id != nil {
-		repoID = repo.Id.String()
-	}
-	if repo.Project != nil && repo.Project.Id != nil {
-		projectID = repo.Project.Id.String()
-	}
+	projectID, repoID, repoName := repo.ProjectID, repo.ID, repo.Name
 	add(Check{Name: "Repository readable", Status: Pass, Detail: fmt.Sprintf("%s/%s (%s)", cfg.Project, repoName, repoID)})
 
 	if prs, err := az.ActivePullRequests(ctx, projectID, repoID, 100); err != nil {
@@ -355,11 +347,4 @@ func failed(name string, err error) Check {
 		}
 	}
 	return c
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

@@ -4,18 +4,16 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
-
 	"github.com/azreviewer/azreviewer/internal/azdo"
 )
 
 // Prober is what the write probe calls. *azdo.Client implements it.
 type Prober interface {
-	PullRequest(ctx context.Context, ref azdo.PullRequestRef) (*git.GitPullRequest, error)
-	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error)
-	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestCommentThread, error)
+	PullRequest(ctx context.Context, ref azdo.PullRequestRef) (azdo.PullRequest, error)
+	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error)
+	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]azdo.Thread, error)
 	DeleteComment(ctx context.Context, ref azdo.PullRequestRef, threadID, commentID int) error
-	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status git.CommentThreadStatus) (*git.GitPullRequestCommentThread, error)
+	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status azdo.ThreadStatus) (azdo.Thread, error)
 }
 
 // ProbeText is the probe comment: it says what it is, so that anyone who
@@ -44,15 +42,12 @@ func Probe(ctx context.Context, p Prober, ref azdo.PullRequestRef) []Check {
 		return skipRest("the pull request is not readable", "create thread", "read back", "delete comment")
 	}
 	status := "unknown"
-	if pr.Status != nil {
-		status = string(*pr.Status)
+	if pr.Status != "" {
+		status = string(pr.Status)
 	}
 	checks = append(checks, Check{Name: name("pull request"), Status: Pass, Detail: fmt.Sprintf("pull request %d is readable (%s)", ref.ID, status)})
 
-	text, kind := ProbeText, git.CommentTypeValues.Text
-	created, err := p.CreateThread(ctx, ref, git.GitPullRequestCommentThread{
-		Comments: &[]git.Comment{{Content: &text, CommentType: &kind}},
-	})
+	created, err := p.CreateThread(ctx, ref, azdo.Thread{Comments: []azdo.Comment{{Content: ProbeText}}})
 	if err != nil {
 		checks = append(checks, failed(name("create thread"), azdo.WriteFailure(err)))
 		return skipRest("nothing was written", "read back", "delete comment")
@@ -88,7 +83,7 @@ func readBack(ctx context.Context, p Prober, ref azdo.PullRequestRef, threadID, 
 		return Check{Name: name, Status: Fail,
 			Detail: fmt.Sprintf("thread %d is not among the pull request's threads though its creation was answered 200", threadID),
 			Fix:    "Azure DevOps acknowledged a write it did not keep: check for a proxy or policy between azreviewer and Azure DevOps, and run doctor again."}, true
-	case cm.Content == nil || *cm.Content != ProbeText:
+	case cm.Content != ProbeText:
 		return Check{Name: name, Status: Pass, Detail: fmt.Sprintf("thread %d is there, its text stored other than sent", threadID)}, false
 	}
 	return Check{Name: name, Status: Pass, Detail: fmt.Sprintf("thread %d is there as written", threadID)}, false
@@ -100,7 +95,7 @@ func removeProbe(ctx context.Context, p Prober, ref azdo.PullRequestRef, threadI
 	err := p.DeleteComment(ctx, ref, threadID, commentID)
 	if err != nil {
 		refused := failed(name, azdo.WriteFailure(err))
-		if _, cerr := p.UpdateThreadStatus(ctx, ref, threadID, git.CommentThreadStatusValues.Closed); cerr != nil {
+		if _, cerr := p.UpdateThreadStatus(ctx, ref, threadID, azdo.ThreadClosed); cerr != nil {
 			closing := failed(name, azdo.WriteFailure(cerr))
 			return Check{Name: name, Status: Fail,
 				Detail: fmt.Sprintf("deleting the comment was refused (%s), and so was closing thread %d (%s)", refused.Detail, threadID, closing.Detail),
@@ -114,7 +109,7 @@ func removeProbe(ctx context.Context, p Prober, ref azdo.PullRequestRef, threadI
 	if err != nil {
 		return Check{Name: name, Status: Pass, Detail: fmt.Sprintf("comment %d of thread %d deleted (not read back: %v)", commentID, threadID, err)}
 	}
-	if cm, found := findComment(threads, threadID, commentID); found && (cm.IsDeleted == nil || !*cm.IsDeleted) {
+	if cm, found := findComment(threads, threadID, commentID); found && !cm.Deleted {
 		return Check{Name: name, Status: Warn,
 			Detail: fmt.Sprintf("the deletion of comment %d of thread %d was answered 200 but the comment is still shown", commentID, threadID),
 			Fix:    fmt.Sprintf("Delete thread %d of pull request %d by hand.", threadID, ref.ID)}
@@ -123,24 +118,24 @@ func removeProbe(ctx context.Context, p Prober, ref azdo.PullRequestRef, threadI
 }
 
 // firstComment returns the ids of a created thread and its first comment.
-func firstComment(t *git.GitPullRequestCommentThread) (threadID, commentID int, ok bool) {
-	if t == nil || t.Id == nil || t.Comments == nil || len(*t.Comments) == 0 || (*t.Comments)[0].Id == nil {
+func firstComment(t azdo.Thread) (threadID, commentID int, ok bool) {
+	if t.ID == 0 || len(t.Comments) == 0 || t.Comments[0].ID == 0 {
 		return 0, 0, false
 	}
-	return *t.Id, *(*t.Comments)[0].Id, true
+	return t.ID, t.Comments[0].ID, true
 }
 
 // findComment finds a comment of a thread by ids.
-func findComment(threads []git.GitPullRequestCommentThread, threadID, commentID int) (git.Comment, bool) {
+func findComment(threads []azdo.Thread, threadID, commentID int) (azdo.Comment, bool) {
 	for _, t := range threads {
-		if t.Id == nil || *t.Id != threadID || t.Comments == nil {
+		if t.ID != threadID {
 			continue
 		}
-		for _, cm := range *t.Comments {
-			if cm.Id != nil && *cm.Id == commentID {
+		for _, cm := range t.Comments {
+			if cm.ID == commentID {
 				return cm, true
 			}
 		}
 	}
-	return git.Comment{}, false
+	return azdo.Comment{}, false
 }

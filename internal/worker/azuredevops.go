@@ -3,29 +3,52 @@ package worker
 import (
 	"context"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
-
 	"github.com/azreviewer/azreviewer/internal/azdo"
 )
 
-// AzureDevOps is what a review needs from Azure DevOps. *azdo.Client
-// implements it.
-type AzureDevOps interface {
-	PullRequest(ctx context.Context, ref azdo.PullRequestRef) (*git.GitPullRequest, error)
-	Iterations(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestIteration, error)
+// The worker's view of Azure DevOps is three small interfaces, one per
+// role, in azdo's own types; *azdo.Client implements all three, and
+// package workertest has a plain-struct fake of them for tests where HTTP
+// is not the point.
+
+// PullRequestReader reads what a review reviews: the pull request, its
+// iterations, the files an iteration changed and their contents.
+type PullRequestReader interface {
+	PullRequest(ctx context.Context, ref azdo.PullRequestRef) (azdo.PullRequest, error)
+	// Iterations are oldest first.
+	Iterations(ctx context.Context, ref azdo.PullRequestRef) ([]azdo.Iteration, error)
 	IterationChanges(ctx context.Context, ref azdo.PullRequestRef, iteration, compareTo int) ([]azdo.Change, error)
-	FileAt(ctx context.Context, ref azdo.PullRequestRef, path, commit string) ([]byte, bool, error)
-	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]git.GitPullRequestCommentThread, error)
-	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread git.GitPullRequestCommentThread) (*git.GitPullRequestCommentThread, error)
-	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status git.CommentThreadStatus) (*git.GitPullRequestCommentThread, error)
-	UpdateThreadProperties(ctx context.Context, ref azdo.PullRequestRef, threadID int, props map[string]string) (*git.GitPullRequestCommentThread, error)
-	UpdateComment(ctx context.Context, ref azdo.PullRequestRef, threadID, commentID int, content string) (*git.Comment, error)
-	CreateStatus(ctx context.Context, ref azdo.PullRequestRef, s azdo.Status) (*git.GitPullRequestStatus, error)
-	Reply(ctx context.Context, ref azdo.PullRequestRef, threadID, parentCommentID int, content string) (*git.Comment, error)
+	// FileAt reads path at commit; found is false when it is not there.
+	FileAt(ctx context.Context, ref azdo.PullRequestRef, path, commit string) (content []byte, found bool, err error)
+}
+
+// Commenter reads a pull request's threads and writes azreviewer's: threads,
+// their status and properties, comments, replies, and the pull-request
+// status.
+type Commenter interface {
+	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]azdo.Thread, error)
+	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error)
+	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status azdo.ThreadStatus) (azdo.Thread, error)
+	UpdateThreadProperties(ctx context.Context, ref azdo.PullRequestRef, threadID int, props map[string]string) (azdo.Thread, error)
+	UpdateComment(ctx context.Context, ref azdo.PullRequestRef, threadID, commentID int, content string) (azdo.Comment, error)
+	Reply(ctx context.Context, ref azdo.PullRequestRef, threadID, parentCommentID int, content string) (azdo.Comment, error)
+	CreateStatus(ctx context.Context, ref azdo.PullRequestRef, s azdo.Status) (azdo.Status, error)
+}
+
+// Diagnoser tells who the PAT is and explains a failure to an operator.
+type Diagnoser interface {
 	WhoAmI(ctx context.Context) (azdo.Identity, error)
 	// Explain adds the PAT owner and a permission evaluation to a
-	// permission failure (failure path only).
+	// permission failure (failure path only); other errors come back as
+	// they are.
 	Explain(ctx context.Context, projectID, repositoryID, repositoryName string, err error) error
+}
+
+// AzureDevOps is what a worker needs from Azure DevOps: the three roles.
+type AzureDevOps interface {
+	PullRequestReader
+	Commenter
+	Diagnoser
 }
 
 var _ AzureDevOps = (*azdo.Client)(nil)

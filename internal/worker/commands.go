@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -64,7 +63,7 @@ func (w *Worker) self(ctx context.Context) (azdo.Identity, error) {
 	if w.me.who != nil {
 		return *w.me.who, nil
 	}
-	who, err := w.azdo.WhoAmI(ctx)
+	who, err := w.diag.WhoAmI(ctx)
 	if err != nil {
 		return azdo.Identity{}, err
 	}
@@ -118,14 +117,14 @@ func (w *Worker) ignore(ctx context.Context, ref azdo.PullRequestRef, req *event
 		return Report{}, false, err
 	}
 	defer release()
-	threads, err := w.azdo.Threads(ctx, ref)
+	threads, err := w.write.Threads(ctx, ref)
 	if err != nil {
 		return Report{}, false, err
 	}
 	var rule string
 	for _, t := range threads {
-		if t.Id != nil && *t.Id == req.Comment.ThreadID {
-			rule = azdo.ThreadProperty(t, PropRule)
+		if t.ID == req.Comment.ThreadID {
+			rule = t.Properties[PropRule]
 		}
 	}
 	if rule == "" {
@@ -141,7 +140,7 @@ func (w *Worker) ignore(ctx context.Context, ref azdo.PullRequestRef, req *event
 			return Report{}, false, err
 		}
 	}
-	if _, err := w.azdo.UpdateThreadStatus(ctx, ref, req.Comment.ThreadID, git.CommentThreadStatusValues.WontFix); err != nil {
+	if _, err := w.write.UpdateThreadStatus(ctx, ref, req.Comment.ThreadID, azdo.ThreadWontFix); err != nil {
 		return Report{}, false, azdo.WriteFailure(err)
 	}
 	return w.reply(ctx, ref, req.Comment, fmt.Sprintf("Understood: I will no longer report %s on this pull request.", markdown.Code(rule)))
@@ -152,7 +151,7 @@ func (w *Worker) reply(ctx context.Context, ref azdo.PullRequestRef, c *events.C
 	ctx, span := w.tracer.Start(ctx, "write reply")
 	defer span.End()
 	span.SetAttributes(attribute.String("azreviewer.write.kind", "reply"), attribute.Int("azdo.thread.id", c.ThreadID))
-	if _, err := w.azdo.Reply(ctx, ref, c.ThreadID, c.CommentID, commentText(text)); err != nil {
+	if _, err := w.write.Reply(ctx, ref, c.ThreadID, c.CommentID, commentText(text)); err != nil {
 		err = azdo.WriteFailure(err)
 		recordFailure(span, err)
 		return Report{}, false, err

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
@@ -32,17 +31,17 @@ const (
 // or marked won't-fix is never posted again; and once after, to confirm
 // every write Azure DevOps answered with success is there.
 func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result, notes []string, invalidConfig error) error {
-	existing, err := w.azdo.Threads(ctx, ref)
+	existing, err := w.write.Threads(ctx, ref)
 	if err != nil {
 		return err
 	}
 	posted := make(map[string]bool)
-	var summary *git.GitPullRequestCommentThread
+	var summary *azdo.Thread
 	for i, t := range existing {
-		if fp := azdo.ThreadProperty(t, PropFingerprint); fp != "" {
+		if fp := t.Properties[PropFingerprint]; fp != "" {
 			posted[fp] = true
 		}
-		if summary == nil && azdo.ThreadProperty(t, PropSummary) != "" {
+		if summary == nil && t.Properties[PropSummary] != "" {
 			summary = &existing[i]
 		}
 	}
@@ -57,7 +56,7 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		}
 	}
 
-	ws := &writes{tracer: w.tracer}
+	ws := &writes{tracer: w.tracer, az: w.write, ref: ref}
 	defer ws.endAll()
 	var failure error
 	// At most MaxThreads findings have threads, the most severe first: a
@@ -75,7 +74,7 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 		if failure != nil || !selected[fp] {
 			continue
 		}
-		if failure = ws.create(ctx, w.azdo, ref, WriteThread, findingThread(f, fp, tracking[f.Path], rep.Iteration, w.links),
+		if failure = ws.create(ctx, WriteThread, findingThread(f, fp, tracking[f.Path], rep.Iteration, w.links),
 			attribute.String("azreviewer.finding.rule", f.Rule),
 			attribute.String("azreviewer.finding.path", f.Path),
 			attribute.Int("azreviewer.finding.line", f.StartLine),
@@ -91,13 +90,13 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	gone := resolvable(existing, current, changes, result, rep.Since > 0)
 	if failure == nil {
 		for _, t := range gone {
-			if failure = ws.resolve(ctx, w.azdo, ref, t); failure != nil {
+			if failure = ws.resolve(ctx, t); failure != nil {
 				break
 			}
 		}
 	}
 	if failure == nil {
-		failure = ws.configComment(ctx, w.azdo, ref, existing, invalidConfig)
+		failure = ws.configComment(ctx, existing, invalidConfig)
 	}
 	key := strconv.Itoa(rep.Iteration) + "@" + head
 	sum := Summary{Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result,
@@ -105,13 +104,13 @@ func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []az
 	switch {
 	case failure != nil:
 	case summary == nil:
-		failure = ws.create(ctx, w.azdo, ref, WriteSummary, summaryThread(key, sum))
-	case azdo.ThreadProperty(*summary, PropSummary) != key:
+		failure = ws.create(ctx, WriteSummary, summaryThread(key, sum))
+	case summary.Properties[PropSummary] != key:
 		// One summary per pull request, updated in place.
-		failure = ws.updateSummary(ctx, w.azdo, ref, *summary, key, sum.Render())
+		failure = ws.updateSummary(ctx, *summary, key, sum.Render())
 	}
 
-	after := ws.verify(ctx, w.azdo, ref)
+	after := ws.verify(ctx)
 	if failure == nil {
 		rep.Status = w.postStatus(ctx, ref, rep.Iteration, result, after)
 	}
@@ -201,7 +200,7 @@ func threadBudget(findings []reviewer.Finding, threads []thread, limit int) (map
 // review no longer produces. A full review judges every file it read; an
 // incremental one only the files changed since the last review. Nothing is
 // resolved when a reviewer failed, and files not reviewed keep theirs.
-func resolvable(existing []git.GitPullRequestCommentThread, current map[string]bool, changes []azdo.Change, result reviewer.Result, incremental bool) []git.GitPullRequestCommentThread {
+func resolvable(existing []azdo.Thread, current map[string]bool, changes []azdo.Change, result reviewer.Result, incremental bool) []azdo.Thread {
 	if len(result.Failed) > 0 {
 		return nil
 	}
@@ -216,20 +215,16 @@ func resolvable(existing []git.GitPullRequestCommentThread, current map[string]b
 	for _, s := range result.Skipped {
 		skipped[s.Path] = true
 	}
-	var out []git.GitPullRequestCommentThread
+	var out []azdo.Thread
 	for _, t := range existing {
-		fp := azdo.ThreadProperty(t, PropFingerprint)
-		if fp == "" || current[fp] || t.Id == nil || t.Status == nil || (t.IsDeleted != nil && *t.IsDeleted) {
+		fp := t.Properties[PropFingerprint]
+		if fp == "" || current[fp] || t.ID == 0 || t.Deleted {
 			continue
 		}
-		if *t.Status != git.CommentThreadStatusValues.Active && *t.Status != git.CommentThreadStatusValues.Pending {
+		if !t.Status.Open() {
 			continue // the author already closed it, or marked it won't-fix
 		}
-		path := ""
-		if t.ThreadContext != nil && t.ThreadContext.FilePath != nil {
-			path = *t.ThreadContext.FilePath
-		}
-		if skipped[path] || (incremental && !judged[path]) {
+		if skipped[t.FilePath] || (incremental && !judged[t.FilePath]) {
 			continue
 		}
 		out = append(out, t)
@@ -274,6 +269,8 @@ type WriteCounts struct {
 // has a span that ends only when its outcome is recorded.
 type writes struct {
 	tracer  trace.Tracer
+	az      Commenter
+	ref     azdo.PullRequestRef
 	pending []pendingWrite
 	counts  WriteCounts
 	posted  map[string]int
@@ -285,7 +282,7 @@ type pendingWrite struct {
 	threadID int
 	// check, when set, tells whether the read-back thread shows the write
 	// (a status or property change); otherwise its presence does.
-	check func(git.GitPullRequestCommentThread) bool
+	check func(azdo.Thread) bool
 	// text, when set, is the first comment's content the write sent; the
 	// read-back compares it with what Azure DevOps keeps (sameText).
 	text string
@@ -293,60 +290,51 @@ type pendingWrite struct {
 
 // create posts a thread inside a write span. A rejected write ends its span
 // at once; a successful one waits for verify.
-func (ws *writes) create(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, kind string, thread git.GitPullRequestCommentThread, attrs ...attribute.KeyValue) error {
+func (ws *writes) create(ctx context.Context, kind string, thread azdo.Thread, attrs ...attribute.KeyValue) error {
 	ctx, span := ws.tracer.Start(ctx, "write "+kind, trace.WithAttributes(append(attrs,
 		attribute.String("azreviewer.write.kind", kind))...))
-	if thread.Comments != nil {
-		comments := slices.Clone(*thread.Comments)
-		for i, c := range comments {
-			if c.Content != nil {
-				comments[i].Content = ptr(commentText(*c.Content))
-			}
-		}
-		thread.Comments = &comments
+	thread.Comments = slices.Clone(thread.Comments)
+	for i, c := range thread.Comments {
+		thread.Comments[i].Content = commentText(c.Content)
 	}
-	created, err := az.CreateThread(ctx, ref, thread)
+	created, err := ws.az.CreateThread(ctx, ws.ref, thread)
 	if err != nil {
 		return ws.rejected(span, err)
 	}
-	id := 0
-	if created != nil && created.Id != nil {
-		id = *created.Id
-	}
+	id := created.ID
 	span.SetAttributes(attribute.Int("azdo.thread.id", id))
 	ws.pending = append(ws.pending, pendingWrite{kind: kind, span: span, threadID: id})
 	return nil
 }
 
 // resolve sets a thread to fixed inside a write span.
-func (ws *writes) resolve(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread) error {
+func (ws *writes) resolve(ctx context.Context, t azdo.Thread) error {
 	ctx, span := ws.tracer.Start(ctx, "write "+WriteResolve, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", WriteResolve),
-		attribute.Int("azdo.thread.id", *t.Id),
-		attribute.String("azreviewer.finding.rule", azdo.ThreadProperty(t, PropRule)),
-		attribute.String("azreviewer.finding.fingerprint", azdo.ThreadProperty(t, PropFingerprint)),
+		attribute.Int("azdo.thread.id", t.ID),
+		attribute.String("azreviewer.finding.rule", t.Properties[PropRule]),
+		attribute.String("azreviewer.finding.fingerprint", t.Properties[PropFingerprint]),
 	))
-	fixed := git.CommentThreadStatusValues.Fixed
-	if _, err := az.UpdateThreadStatus(ctx, ref, *t.Id, fixed); err != nil {
+	if _, err := ws.az.UpdateThreadStatus(ctx, ws.ref, t.ID, azdo.ThreadFixed); err != nil {
 		return ws.rejected(span, err)
 	}
-	ws.pending = append(ws.pending, pendingWrite{kind: WriteResolve, span: span, threadID: *t.Id,
-		check: func(t git.GitPullRequestCommentThread) bool { return t.Status != nil && *t.Status == fixed }})
+	ws.pending = append(ws.pending, pendingWrite{kind: WriteResolve, span: span, threadID: t.ID,
+		check: func(t azdo.Thread) bool { return t.Status == azdo.ThreadFixed }})
 	return nil
 }
 
 // updateComment rewrites a thread's first comment in place.
-func (ws *writes) updateComment(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread, kind, content string) error {
+func (ws *writes) updateComment(ctx context.Context, t azdo.Thread, kind, content string) error {
 	content = commentText(content)
 	ctx, span := ws.tracer.Start(ctx, "write "+kind, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", kind),
-		attribute.Int("azdo.thread.id", *t.Id),
+		attribute.Int("azdo.thread.id", t.ID),
 		attribute.Bool("azreviewer.write.in_place", true),
 	))
-	if _, err := az.UpdateComment(ctx, ref, *t.Id, firstCommentID(t), content); err != nil {
+	if _, err := ws.az.UpdateComment(ctx, ws.ref, t.ID, firstCommentID(t), content); err != nil {
 		return ws.rejected(span, err)
 	}
-	ws.pending = append(ws.pending, pendingWrite{kind: kind, span: span, threadID: *t.Id, text: content})
+	ws.pending = append(ws.pending, pendingWrite{kind: kind, span: span, threadID: t.ID, text: content})
 	return nil
 }
 
@@ -362,53 +350,48 @@ func (ws *writes) rejected(span trace.Span, err error) error {
 
 // updateSummary rewrites the summary thread in place: its text, then its
 // iteration key.
-func (ws *writes) updateSummary(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, t git.GitPullRequestCommentThread, key, content string) error {
+func (ws *writes) updateSummary(ctx context.Context, t azdo.Thread, key, content string) error {
 	content = commentText(content)
 	ctx, span := ws.tracer.Start(ctx, "write "+WriteSummary, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", WriteSummary),
-		attribute.Int("azdo.thread.id", *t.Id),
+		attribute.Int("azdo.thread.id", t.ID),
 		attribute.Bool("azreviewer.write.in_place", true),
 	))
-	_, err := az.UpdateComment(ctx, ref, *t.Id, firstCommentID(t), content)
+	_, err := ws.az.UpdateComment(ctx, ws.ref, t.ID, firstCommentID(t), content)
 	if err == nil {
-		_, err = az.UpdateThreadProperties(ctx, ref, *t.Id, map[string]string{PropSummary: key})
+		_, err = ws.az.UpdateThreadProperties(ctx, ws.ref, t.ID, map[string]string{PropSummary: key})
 	}
 	if err != nil {
 		return ws.rejected(span, err)
 	}
-	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: *t.Id, text: content,
-		check: func(t git.GitPullRequestCommentThread) bool { return azdo.ThreadProperty(t, PropSummary) == key }})
+	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: t.ID, text: content,
+		check: func(t azdo.Thread) bool { return t.Properties[PropSummary] == key }})
 	return nil
 }
 
-func firstCommentID(t git.GitPullRequestCommentThread) int {
-	if t.Comments != nil && len(*t.Comments) > 0 && (*t.Comments)[0].Id != nil {
-		return *(*t.Comments)[0].Id
+// firstCommentID is the id of the thread's first comment (1, the first id
+// Azure DevOps gives, when the thread has none read).
+func firstCommentID(t azdo.Thread) int {
+	if len(t.Comments) > 0 && t.Comments[0].ID != 0 {
+		return t.Comments[0].ID
 	}
 	return 1
 }
 
-func firstComment(t git.GitPullRequestCommentThread) string {
-	if t.Comments != nil && len(*t.Comments) > 0 && (*t.Comments)[0].Content != nil {
-		return *(*t.Comments)[0].Content
-	}
-	return ""
-}
-
 // verify reads the threads back once and settles every pending write. It
 // returns the threads read (nil if nothing was pending or the read failed).
-func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef) []git.GitPullRequestCommentThread {
+func (ws *writes) verify(ctx context.Context) []azdo.Thread {
 	if len(ws.pending) == 0 {
 		return nil
 	}
 	ws.posted = map[string]int{}
 	ctx, span := ws.tracer.Start(ctx, "verify writes", trace.WithAttributes(attribute.Int("azreviewer.writes.pending", len(ws.pending))))
 	defer span.End()
-	threads, err := az.Threads(ctx, ref)
-	present := make(map[int]git.GitPullRequestCommentThread, len(threads))
+	threads, err := ws.az.Threads(ctx, ws.ref)
+	present := make(map[int]azdo.Thread, len(threads))
 	for _, t := range threads {
-		if t.Id != nil && (t.IsDeleted == nil || !*t.IsDeleted) {
-			present[*t.Id] = t
+		if t.ID != 0 && !t.Deleted {
+			present[t.ID] = t
 		}
 	}
 	if err != nil {
@@ -426,12 +409,12 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 			p.span.SetStatus(codes.Error, "Azure DevOps answered success but the write is not there when read back")
 			p.span.SetAttributes(attribute.String("error.type", WriteDropped),
 				attribute.String("azreviewer.diagnosis", droppedDiagnosis))
-		case p.text != "" && !sameText(firstComment(present[p.threadID]), p.text):
+		case p.text != "" && !sameText(present[p.threadID].FirstComment(), p.text):
 			outcome = WriteAltered
 			ws.counts.Altered++
 			ws.posted[p.kind]++
 			p.span.SetAttributes(attribute.Int("azreviewer.write.sent_bytes", len(p.text)),
-				attribute.Int("azreviewer.write.kept_bytes", len(firstComment(present[p.threadID]))))
+				attribute.Int("azreviewer.write.kept_bytes", len(present[p.threadID].FirstComment())))
 		default:
 			ws.counts.Posted++
 			ws.posted[p.kind]++
@@ -451,7 +434,7 @@ func (ws *writes) verify(ctx context.Context, az AzureDevOps, ref azdo.PullReque
 
 // written reports whether the read-back shows the write: the thread is
 // there and, for a status change, has that status.
-func written(present map[int]git.GitPullRequestCommentThread, p pendingWrite) bool {
+func written(present map[int]azdo.Thread, p pendingWrite) bool {
 	t, ok := present[p.threadID]
 	return p.threadID != 0 && ok && (p.check == nil || p.check(t))
 }
@@ -501,45 +484,26 @@ func recordFailure(span trace.Span, err error) {
 
 // findingThread anchors a finding to its lines on the right (new) side of
 // the pull request's newest iteration compared with the common commit.
-func findingThread(f reviewer.Finding, fingerprint string, changeTrackingID, iteration int, links markdown.Policy) git.GitPullRequestCommentThread {
-	active := git.CommentThreadStatusValues.Active
-	text := git.CommentTypeValues.Text
-	parent := 0
-	content := RenderFinding(f, links)
-	path := f.Path
-	return git.GitPullRequestCommentThread{
-		Comments: &[]git.Comment{{ParentCommentId: &parent, Content: &content, CommentType: &text}},
-		Status:   &active,
-		ThreadContext: &git.CommentThreadContext{
-			FilePath:       &path,
-			RightFileStart: &git.CommentPosition{Line: ptr(f.StartLine), Offset: ptr(f.StartOffset)},
-			RightFileEnd:   &git.CommentPosition{Line: ptr(f.EndLine), Offset: ptr(f.EndOffset)},
-		},
-		PullRequestThreadContext: &git.GitPullRequestCommentThreadContext{
-			ChangeTrackingId: ptr(changeTrackingID),
-			// Equal iterations mean "compared with the common commit".
-			IterationContext: &git.CommentIterationContext{
-				FirstComparingIteration:  ptr(iteration),
-				SecondComparingIteration: ptr(iteration),
-			},
-		},
-		Properties: map[string]string{PropFingerprint: fingerprint, PropRule: f.Rule, PropSeverity: string(f.Severity)},
+func findingThread(f reviewer.Finding, fingerprint string, changeTrackingID, iteration int, links markdown.Policy) azdo.Thread {
+	return azdo.Thread{
+		Status:           azdo.ThreadActive,
+		Comments:         []azdo.Comment{{Content: RenderFinding(f, links)}},
+		FilePath:         f.Path,
+		Start:            azdo.Position{Line: f.StartLine, Offset: f.StartOffset},
+		End:              azdo.Position{Line: f.EndLine, Offset: f.EndOffset},
+		ChangeTrackingID: changeTrackingID,
+		Iteration:        iteration,
+		Properties:       map[string]string{PropFingerprint: fingerprint, PropRule: f.Rule, PropSeverity: string(f.Severity)},
 	}
 }
 
 // summaryThread is the pull-request-level thread that says what the review
 // covered; later reviews update it in place. It is closed: it informs,
 // there is nothing to resolve.
-func summaryThread(key string, sum Summary) git.GitPullRequestCommentThread {
-	closed := git.CommentThreadStatusValues.Closed
-	text := git.CommentTypeValues.Text
-	parent := 0
-	content := sum.Render()
-	return git.GitPullRequestCommentThread{
-		Comments:   &[]git.Comment{{ParentCommentId: &parent, Content: &content, CommentType: &text}},
-		Status:     &closed,
+func summaryThread(key string, sum Summary) azdo.Thread {
+	return azdo.Thread{
+		Status:     azdo.ThreadClosed,
+		Comments:   []azdo.Comment{{Content: sum.Render()}},
 		Properties: map[string]string{PropSummary: key},
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
-
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
@@ -19,13 +17,13 @@ import (
 // iteration and merges it over the organisation's defaults. A file that
 // does not parse gives the defaults and the parse error, which the caller
 // reports on the pull request.
-func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, it git.GitPullRequestIteration, targetRef string) (cfg repoconfig.Config, invalid error, err error) {
+func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, it azdo.Iteration, targetRef string) (cfg repoconfig.Config, invalid error, err error) {
 	cfg = repoconfig.Merge(repoconfig.Defaults(), w.cfg.RepoDefaults)
-	target := commitOf(it.TargetRefCommit)
+	target := it.TargetCommit
 	if target == "" {
 		return cfg, nil, nil
 	}
-	data, found, err := w.azdo.FileAt(ctx, ref, "/"+repoconfig.FileName, target)
+	data, found, err := w.read.FileAt(ctx, ref, "/"+repoconfig.FileName, target)
 	if err != nil || !found {
 		return cfg, nil, err
 	}
@@ -74,34 +72,30 @@ func allowing(s *secrets.Scanner, allow repoconfig.SecretAllow) *secrets.Scanner
 // configComment keeps the one comment about an invalid .azreviewer.yaml in
 // step with the file: posted (or updated in place) while the file is
 // invalid, resolved once it is fixed.
-func (ws *writes) configComment(ctx context.Context, az AzureDevOps, ref azdo.PullRequestRef, existing []git.GitPullRequestCommentThread, invalid error) error {
-	var thread *git.GitPullRequestCommentThread
+func (ws *writes) configComment(ctx context.Context, existing []azdo.Thread, invalid error) error {
+	var thread *azdo.Thread
 	for i, t := range existing {
-		if strings.Contains(firstComment(t), repoconfig.ErrorCommentMarker) {
+		if strings.Contains(t.FirstComment(), repoconfig.ErrorCommentMarker) {
 			thread = &existing[i]
 			break
 		}
 	}
 	switch {
-	case invalid == nil && thread != nil && thread.Status != nil && *thread.Status == git.CommentThreadStatusValues.Active:
-		return ws.resolve(ctx, az, ref, *thread)
+	case invalid == nil && thread != nil && thread.Status == azdo.ThreadActive:
+		return ws.resolve(ctx, *thread)
 	case invalid == nil:
 		return nil
 	case thread == nil:
-		content := repoconfig.ErrorComment(invalid, repoconfig.FileName)
-		active := git.CommentThreadStatusValues.Active
-		text := git.CommentTypeValues.Text
-		parent := 0
-		return ws.create(ctx, az, ref, WriteConfig, git.GitPullRequestCommentThread{
-			Comments: &[]git.Comment{{ParentCommentId: &parent, Content: &content, CommentType: &text}},
-			Status:   &active,
+		return ws.create(ctx, WriteConfig, azdo.Thread{
+			Status:   azdo.ThreadActive,
+			Comments: []azdo.Comment{{Content: repoconfig.ErrorComment(invalid, repoconfig.FileName)}},
 		})
 	default:
 		content := commentText(repoconfig.ErrorComment(invalid, repoconfig.FileName))
-		if sameText(firstComment(*thread), content) {
+		if sameText(thread.FirstComment(), content) {
 			return nil
 		}
-		return ws.updateComment(ctx, az, ref, *thread, WriteConfig, content)
+		return ws.updateComment(ctx, *thread, WriteConfig, content)
 	}
 }
 
@@ -121,7 +115,7 @@ func notes(rs []reviewer.Reviewer) []string {
 
 // headFiles gives analyzers the head version of the pull request's files.
 type headFiles struct {
-	az   AzureDevOps
+	az   PullRequestReader
 	ref  azdo.PullRequestRef
 	head string
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -54,20 +53,17 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
 	}
 
-	pr, err := w.azdo.PullRequest(ctx, ref)
+	pr, err := w.read.PullRequest(ctx, ref)
 	if err != nil {
 		return Report{}, err
 	}
-	repoName := ""
-	if pr.Repository != nil {
-		repoName = deref(pr.Repository.Name)
-	}
-	if pr.Status != nil && *pr.Status != git.PullRequestStatusValues.Active {
-		rep, err := skip(SkipNotActive, "pull request is %s", *pr.Status)
+	repoName := pr.RepositoryName
+	if pr.Status != "" && pr.Status != azdo.PullRequestActive {
+		rep, err := skip(SkipNotActive, "pull request is %s", pr.Status)
 		rep.Repository = repoName
 		return rep, err
 	}
-	its, err := w.azdo.Iterations(ctx, ref)
+	its, err := w.read.Iterations(ctx, ref)
 	if err != nil {
 		return Report{Repository: repoName}, err
 	}
@@ -75,8 +71,8 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		return Report{Repository: repoName}, fmt.Errorf("pull request %d has no iterations", ref.ID)
 	}
 	latest := its[len(its)-1]
-	rep := Report{Outcome: OutcomeReviewed, Iteration: *latest.Id, Repository: repoName}
-	base, head := commitOf(latest.CommonRefCommit), commitOf(latest.SourceRefCommit)
+	rep := Report{Outcome: OutcomeReviewed, Iteration: latest.ID, Repository: repoName}
+	base, head := latest.CommonCommit, latest.SourceCommit
 	if base == "" || head == "" {
 		return rep, fmt.Errorf("iteration %d lacks its common or source commit", rep.Iteration)
 	}
@@ -91,7 +87,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	if !forced && state.Iteration > 0 && state.Iteration < rep.Iteration {
 		rep.Since = state.Iteration
 	}
-	changes, err := w.azdo.IterationChanges(ctx, ref, rep.Iteration, rep.Since)
+	changes, err := w.read.IterationChanges(ctx, ref, rep.Iteration, rep.Since)
 	if err != nil {
 		return rep, err
 	}
@@ -102,7 +98,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 		}
 		changes = changes[:w.cfg.MaxFiles]
 	}
-	rc, invalid, err := w.repoConfig(ctx, ref, latest, deref(pr.TargetRefName))
+	rc, invalid, err := w.repoConfig(ctx, ref, latest, pr.TargetRef)
 	if err != nil {
 		return rep, err
 	}
@@ -112,8 +108,8 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	}
 	rep.FilesReviewed = len(files)
 
-	input, excluded := rc.Filter(&reviewer.PullRequest{Title: deref(pr.Title), Description: deref(pr.Description), Files: files})
-	reviewers := w.reviewersFor(rc, headFiles{az: w.azdo, ref: ref, head: head})
+	input, excluded := rc.Filter(&reviewer.PullRequest{Title: pr.Title, Description: pr.Description, Files: files})
+	reviewers := w.reviewersFor(rc, headFiles{az: w.read, ref: ref, head: head})
 	rctx, cancel := w.reviewersContext(ctx)
 	result := reviewer.Run(rctx, input, reviewers...)
 	cancel()
@@ -131,7 +127,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	}
 	covered := make([]string, 0, len(its))
 	for _, it := range its {
-		if c := commitOf(it.SourceRefCommit); c != "" {
+		if c := it.SourceCommit; c != "" {
 			covered = append(covered, c)
 		}
 	}
@@ -183,12 +179,12 @@ func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes
 			var inBase, inHead bool
 			var err error
 			if !againstBase || kind != reviewer.ChangeAdd {
-				if old, inBase, err = w.azdo.FileAt(ctx, ref, oldPath, base); err != nil {
+				if old, inBase, err = w.read.FileAt(ctx, ref, oldPath, base); err != nil {
 					return err
 				}
 			}
 			if !againstBase || kind != reviewer.ChangeDelete {
-				if cur, inHead, err = w.azdo.FileAt(ctx, ref, ch.Path, head); err != nil {
+				if cur, inHead, err = w.read.FileAt(ctx, ref, ch.Path, head); err != nil {
 					return err
 				}
 			}
@@ -237,20 +233,6 @@ func changeType(azure string) reviewer.ChangeType {
 	}
 }
 
-func commitOf(c *git.GitCommitRef) string {
-	if c == nil || c.CommitId == nil {
-		return ""
-	}
-	return *c.CommitId
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // pushedSince is the cheap check of a push event whose commit was already
 // reviewed: such an event is usually a duplicate or a late delivery, but
 // its payload may name the previous head while the newest iteration has a
@@ -263,12 +245,12 @@ func (w *Worker) pushedSince(ctx context.Context, ref azdo.PullRequestRef, req *
 	if req.Trigger != events.TriggerUpdated {
 		return 0, nil
 	}
-	its, err := w.azdo.Iterations(ctx, ref)
+	its, err := w.read.Iterations(ctx, ref)
 	if err != nil || len(its) == 0 {
 		return 0, err
 	}
-	if latest := its[len(its)-1]; latest.Id != nil && *latest.Id > state.Iteration {
-		return *latest.Id, nil
+	if latest := its[len(its)-1]; latest.ID > state.Iteration {
+		return latest.ID, nil
 	}
 	return 0, nil
 }

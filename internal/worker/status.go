@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
@@ -27,16 +26,16 @@ const (
 // judge by this review's findings). A status Azure refuses is reported, but
 // does not fail the review: the threads are there. It returns the state
 // posted, or "" when the post failed.
-func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iteration int, result reviewer.Result, after []git.GitPullRequestCommentThread) string {
+func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iteration int, result reviewer.Result, after []azdo.Thread) string {
 	blocking, open := w.blockingFindings(result, after)
-	state, desc := git.GitStatusStateValues.Succeeded, fmt.Sprintf("No open findings at %s or above (%d open in all)", w.cfg.BlockingSeverity, open)
+	state, desc := azdo.StatusSucceeded, fmt.Sprintf("No open findings at %s or above (%d open in all)", w.cfg.BlockingSeverity, open)
 	switch {
 	case blocking > 0:
-		state, desc = git.GitStatusStateValues.Failed, fmt.Sprintf("%s at %s or above", plural(blocking, "open finding"), w.cfg.BlockingSeverity)
+		state, desc = azdo.StatusFailed, fmt.Sprintf("%s at %s or above", plural(blocking, "open finding"), w.cfg.BlockingSeverity)
 	case len(result.Failed) > 0:
 		// A reviewer that failed or ran out of time may have missed what a
 		// pull request hides from it: never report success then.
-		state, desc = git.GitStatusStateValues.Error, fmt.Sprintf("Review incomplete: %s failed (%s); findings may be missing", plural(len(result.Failed), "reviewer"), failedNames(result.Failed))
+		state, desc = azdo.StatusError, fmt.Sprintf("Review incomplete: %s failed (%s); findings may be missing", plural(len(result.Failed), "reviewer"), failedNames(result.Failed))
 	}
 	ctx, span := w.tracer.Start(ctx, "write status", trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", "status"),
@@ -44,7 +43,7 @@ func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iterat
 		attribute.Int("azreviewer.status.blocking", blocking),
 	))
 	defer span.End()
-	_, err := w.azdo.CreateStatus(ctx, ref, azdo.Status{Genre: StatusGenre, Name: StatusName, State: state, Description: desc, Iteration: iteration})
+	_, err := w.write.CreateStatus(ctx, ref, azdo.Status{Genre: StatusGenre, Name: StatusName, State: state, Description: desc, Iteration: iteration})
 	if err != nil {
 		err = azdo.WriteFailure(err)
 		span.SetAttributes(attribute.String("azreviewer.write.outcome", WriteRejected))
@@ -63,7 +62,7 @@ func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iterat
 
 // blockingFindings counts the open finding threads (active or pending)
 // and those at or above the blocking severity.
-func (w *Worker) blockingFindings(result reviewer.Result, after []git.GitPullRequestCommentThread) (blocking, open int) {
+func (w *Worker) blockingFindings(result reviewer.Result, after []azdo.Thread) (blocking, open int) {
 	if after == nil {
 		for _, f := range result.Findings {
 			open++
@@ -74,14 +73,11 @@ func (w *Worker) blockingFindings(result reviewer.Result, after []git.GitPullReq
 		return blocking, open
 	}
 	for _, t := range after {
-		if azdo.ThreadProperty(t, PropFingerprint) == "" || t.Status == nil {
-			continue
-		}
-		if *t.Status != git.CommentThreadStatusValues.Active && *t.Status != git.CommentThreadStatusValues.Pending {
+		if t.Properties[PropFingerprint] == "" || !t.Status.Open() {
 			continue
 		}
 		open++
-		if reviewer.Severity(azdo.ThreadProperty(t, PropSeverity)).AtLeast(w.cfg.BlockingSeverity) {
+		if reviewer.Severity(t.Properties[PropSeverity]).AtLeast(w.cfg.BlockingSeverity) {
 			blocking++
 		}
 	}

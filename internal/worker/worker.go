@@ -24,7 +24,9 @@ const tracerName = "github.com/azreviewer/azreviewer/internal/worker"
 type Worker struct {
 	me      *identity
 	cfg     Config
-	azdo    AzureDevOps
+	read    PullRequestReader
+	write   Commenter
+	diag    Diagnoser
 	metrics *Metrics
 	tracer  trace.Tracer
 	// links are the hosts comments may link to (CommentAllowedHosts).
@@ -40,7 +42,7 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	w := &Worker{cfg: cfg.withDefaults(), azdo: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{}}
+	w := &Worker{cfg: cfg.withDefaults(), read: az, write: az, diag: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{}}
 	w.links, _ = markdown.NewPolicy(w.cfg.CommentAllowedHosts) // validated above
 	return w, nil
 }
@@ -122,7 +124,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 		rep.Outcome = OutcomeHandedBack
 	} else if err != nil {
 		rep.Outcome = OutcomeFailed
-		err = w.azdo.Explain(ctx, req.ProjectID, req.RepositoryID, cmp.Or(rep.Repository, req.RepositoryName), err)
+		err = w.diag.Explain(ctx, req.ProjectID, req.RepositoryID, cmp.Or(rep.Repository, req.RepositoryName), err)
 		err = steer(err)
 	}
 	w.metrics.observe(rep, err, time.Since(start))
