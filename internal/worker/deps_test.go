@@ -1,7 +1,10 @@
 package worker_test
 
 import (
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,6 +25,30 @@ func TestNoModelSDK(t *testing.T) {
 	for _, pkg := range strings.Fields(string(out)) {
 		if strings.HasPrefix(pkg, "github.com/openai/") || strings.HasSuffix(pkg, "/internal/llmreview") {
 			t.Errorf("the worker links %s", pkg)
+		}
+	}
+}
+
+// TestNoSDKTypesAtTheSeam: the worker, its tests and its fake speak azdo's
+// own types; no file of theirs imports the Azure DevOps SDK, which stays
+// behind package azdo.
+func TestNoSDKTypesAtTheSeam(t *testing.T) {
+	t.Parallel()
+	for _, dir := range []string{".", "workertest"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files in %s: %v", dir, err)
+		}
+		for _, name := range files {
+			f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatalf("parse %s: %v", name, err)
+			}
+			for _, imp := range f.Imports {
+				if strings.Contains(imp.Path.Value, "github.com/microsoft/azure-devops-go-api") {
+					t.Errorf("%s imports %s", name, imp.Path.Value)
+				}
+			}
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -29,27 +28,27 @@ func findingThreads(t *testing.T, b *bundle) (all, fixed []string) {
 			continue
 		}
 		all = append(all, fp)
-		if th.Status != nil && *th.Status == git.CommentThreadStatusValues.Fixed {
+		if th.Status != nil && azdo.ThreadStatus(*th.Status) == azdo.ThreadFixed {
 			fixed = append(fixed, fp)
 		}
 	}
 	return all, fixed
 }
 
-// addFindingThread adds to b's pull request an active finding thread on
-// line of path, as an earlier release posted it, with fingerprint fp.
-func addFindingThread(b *bundle, path string, line, endOffset int, fp, rule, severity string) {
-	active, text := git.CommentThreadStatusValues.Active, git.CommentTypeValues.Text
-	b.sim.Org.PullRequest(b.req.PullRequestID).AddThread(b.sim.User, git.GitPullRequestCommentThread{
-		Comments: &[]git.Comment{{ParentCommentId: new(int), Content: new("**" + severity + "** `" + rule + "`: remove it"), CommentType: &text}},
-		Status:   &active,
-		ThreadContext: &git.CommentThreadContext{
-			FilePath:       &path,
-			RightFileStart: &git.CommentPosition{Line: new(line), Offset: new(1)},
-			RightFileEnd:   &git.CommentPosition{Line: new(line), Offset: new(endOffset)},
-		},
+// addFindingThread posts on b's pull request, as the PAT's identity, an
+// active finding thread on line of path, as an earlier release posted it,
+// with fingerprint fp.
+func addFindingThread(t *testing.T, b *bundle, path string, line, endOffset int, fp, rule, severity string) {
+	t.Helper()
+	_, err := b.client.CreateThread(context.Background(), azdo.PullRequestRef{Project: b.req.ProjectID, RepositoryID: b.req.RepositoryID, ID: b.req.PullRequestID}, azdo.Thread{
+		Status:     azdo.ThreadActive,
+		Comments:   []azdo.Comment{{Content: "**" + severity + "** `" + rule + "`: remove it"}},
+		FilePath:   path,
+		Start:      azdo.Position{Line: line, Offset: 1},
+		End:        azdo.Position{Line: line, Offset: endOffset},
 		Properties: map[string]string{worker.PropFingerprint: fp, worker.PropRule: rule, worker.PropSeverity: severity},
 	})
+	require.NoError(t, err)
 }
 
 // TestRepeatedFindingsGetAThreadEach: two identical findings in one file get
@@ -97,7 +96,7 @@ func TestThreadOfEarlierReleaseIsRecognised(t *testing.T) {
 	t.Parallel()
 	const top = "export const a = 1;\n"
 	b := setupWith(t, map[string]string{"/src/app.js": top}, map[string]string{"/src/app.js": top + here + here})
-	addFindingThread(b, "/src/app.js", 2, 22, hereFingerprint, "debug/console-log", "warning")
+	addFindingThread(t, b, "/src/app.js", 2, 22, hereFingerprint, "debug/console-log", "warning")
 
 	rep, err := b.worker.Review(context.Background(), b.req)
 	require.NoError(t, err)

@@ -4,12 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
-	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // TestSecretThreadOfEarlierReleaseIsRecognised: a thread the hand-written
@@ -26,7 +24,7 @@ func TestSecretThreadOfEarlierReleaseIsRecognised(t *testing.T) {
 		formerFingerprint = "02050ec86dd485eff7e0b3782a52a385"
 	)
 	b := setupWith(t, map[string]string{}, map[string]string{"/src/app.go": head})
-	addFindingThread(b, "/src/app.go", 3, 58, formerFingerprint, "secret/hardcoded-credential", "error")
+	addFindingThread(t, b, "/src/app.go", 3, 58, formerFingerprint, "secret/hardcoded-credential", "error")
 	for _, step := range []string{"first review after the upgrade", "again"} {
 		rep, err := b.worker.Review(context.Background(), b.req)
 		require.NoError(t, err, step)
@@ -59,17 +57,7 @@ func TestFormerThreadIsClaimedOnce(t *testing.T) {
 	require.Contains(t, res.Findings[1].Fingerprints(), former.Fingerprint(), "the two findings share a former fingerprint")
 
 	b := setupWith(t, map[string]string{}, map[string]string{path: head})
-	active, text := git.CommentThreadStatusValues.Active, git.CommentTypeValues.Text
-	b.sim.Org.PullRequest(b.req.PullRequestID).AddThread(b.sim.User, git.GitPullRequestCommentThread{
-		Comments: &[]git.Comment{{ParentCommentId: new(int), Content: new("**error** `secret/hardcoded-credential`: remove it"), CommentType: &text}},
-		Status:   &active,
-		ThreadContext: &git.CommentThreadContext{
-			FilePath:       new(path),
-			RightFileStart: &git.CommentPosition{Line: new(1), Offset: new(1)},
-			RightFileEnd:   &git.CommentPosition{Line: new(1), Offset: new(len(header) + 1)},
-		},
-		Properties: map[string]string{worker.PropFingerprint: former.Fingerprint(), worker.PropRule: former.Rule, worker.PropSeverity: "error"},
-	})
+	addFindingThread(t, b, path, 1, len(header)+1, former.Fingerprint(), former.Rule, "error")
 	for _, step := range []struct {
 		name            string
 		already, posted int

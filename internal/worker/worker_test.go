@@ -25,6 +25,7 @@ var (
 
 type bundle struct {
 	sim    *azdotest.Sim
+	client *azdo.Client
 	worker *worker.Worker
 	req    *events.ReviewRequest
 }
@@ -58,39 +59,10 @@ func setupPR(t *testing.T, pat string, base, head map[string]string, tune ...fun
 	require.NoError(t, err)
 	w, err := worker.New(wc, client, nil)
 	require.NoError(t, err)
-	return &bundle{sim: sim, worker: w, req: &events.ReviewRequest{
+	return &bundle{sim: sim, client: client, worker: w, req: &events.ReviewRequest{
 		Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "e1",
 		OrgURL: sim.Org.URL(), ProjectID: sim.Project.ID(), RepositoryID: sim.Repo.ID(), PullRequestID: pr.ID(),
 	}}
-}
-
-func TestReviewSkipsWithoutCallingAzureDevOps(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		change func(*events.ReviewRequest)
-		reason string
-	}{
-		{"comment without command", func(r *events.ReviewRequest) {
-			r.Trigger = events.TriggerComment
-			r.Comment = &events.CommentRef{CommentID: 1, Content: "Looks good to me"}
-		}, "does not contain"},
-		{"organisation not configured", func(r *events.ReviewRequest) {
-			r.OrgURL = "https://dev.azure.com/someone-else"
-		}, "not configured"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			b := setup(t, "")
-			tt.change(b.req)
-			rep, err := b.worker.Review(context.Background(), b.req)
-			require.NoError(t, err)
-			require.Equal(t, worker.OutcomeSkipped, rep.Outcome)
-			require.Contains(t, rep.Reason, tt.reason)
-			require.Empty(t, b.sim.Server.Requests(), "no Azure DevOps call")
-		})
-	}
 }
 
 func TestReviewCommentCommandReviews(t *testing.T) {
