@@ -24,107 +24,132 @@ const (
 	PropSeverity    = "azreviewer.severity"
 )
 
-// post writes one thread per finding not already on the pull request,
-// resolves the threads of findings that are gone, writes the summary, and
-// verifies the writes. Existing threads are read once before, so a
-// redelivered request posts nothing twice and a finding the author closed
-// or marked won't-fix is never posted again; and once after, to confirm
-// every write Azure DevOps answered with success is there.
-func (w *Worker) post(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, head string, rep *Report, result reviewer.Result, notes []string, invalidConfig error) error {
-	existing, err := w.write.Threads(ctx, ref)
-	if err != nil {
-		return err
+// posting is what post did before the read-back: the findings whose
+// thread was already there, and, by severity, those left without one by
+// MaxThreads.
+type posting struct {
+	already   int
+	notPosted map[reviewer.Severity]int
+}
+
+// left is how many findings MaxThreads left without a thread.
+func (p posting) left() int {
+	n := 0
+	for _, c := range p.notPosted {
+		n += c
 	}
-	posted := make(map[string]bool)
-	var summary *azdo.Thread
-	for i, t := range existing {
+	return n
+}
+
+// post writes one thread per finding not already on the pull request,
+// resolves the threads of findings that are gone, keeps the comment about
+// an invalid .azreviewer.yaml in step with the file, and writes the
+// summary. Existing threads are read once before, so a redelivered request
+// posts nothing twice and a finding the author closed or marked won't-fix
+// is never posted again. It stops writing at the first write refused and
+// returns its error; the writes made wait in ws for verify.
+func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result, notes []string) (posting, error) {
+	existing, err := r.w.write.Threads(ctx, r.ref)
+	if err != nil {
+		return posting{}, err
+	}
+	p, err := r.postFindings(ctx, ws, result.Findings, existing)
+	if err != nil {
+		return p, err
+	}
+	gone := resolvable(existing, result, r.changes, r.since > 0)
+	for _, t := range gone {
+		if err := ws.resolve(ctx, t); err != nil {
+			return p, err
+		}
+	}
+	if err := ws.configComment(ctx, existing, r.invalid); err != nil {
+		return p, err
+	}
+	sum := Summary{Iteration: r.latest.ID, Since: r.since, Head: r.latest.SourceCommit, Files: len(r.files), Resolved: len(gone), Result: result,
+		NotPosted: p.notPosted, MaxThreads: r.w.cfg.MaxThreads, Notes: notes, ConfigInvalid: r.invalid != nil, Links: r.w.links}
+	return p, r.postSummary(ctx, ws, existing, sum)
+}
+
+// postFindings writes the threads of the findings that have none, at most
+// MaxThreads in all, the most severe first: a finding already posted keeps
+// its thread and takes its place in the budget (threadBudget); the rest are
+// counted in the summary. Threads are written in the reviewers' order.
+func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, existing []azdo.Thread) (posting, error) {
+	threads := threadsOf(findings, postedFingerprints(existing))
+	selected, notPosted := threadBudget(findings, threads, r.w.cfg.MaxThreads)
+	p := posting{notPosted: notPosted}
+	tracking := make(map[string]int, len(r.changes))
+	for _, ch := range r.changes {
+		tracking[ch.Path] = ch.ChangeTrackingID
+	}
+	var failure error
+	for i, f := range findings {
+		fp := threads[i].fp
+		switch {
+		case threads[i].done:
+			p.already++
+		case failure == nil && selected[fp]:
+			failure = ws.create(ctx, WriteThread, findingThread(f, fp, tracking[f.Path], r.latest.ID, r.w.links),
+				attribute.String("azreviewer.finding.rule", f.Rule),
+				attribute.String("azreviewer.finding.path", f.Path),
+				attribute.Int("azreviewer.finding.line", f.StartLine),
+				attribute.String("azreviewer.finding.fingerprint", fp),
+			)
+		}
+	}
+	return p, failure
+}
+
+// postSummary writes the summary thread, or updates the pull request's one
+// summary in place when it is of another iteration.
+func (r *reviewRun) postSummary(ctx context.Context, ws *writes, existing []azdo.Thread, sum Summary) error {
+	key := strconv.Itoa(sum.Iteration) + "@" + sum.Head
+	i := slices.IndexFunc(existing, func(t azdo.Thread) bool { return t.Properties[PropSummary] != "" })
+	switch {
+	case i < 0:
+		return ws.create(ctx, WriteSummary, summaryThread(key, sum))
+	case existing[i].Properties[PropSummary] != key:
+		return ws.updateSummary(ctx, existing[i], key, sum.Render())
+	default:
+		return nil
+	}
+}
+
+// verified is what the read-back confirmed, and the status posted.
+type verified struct {
+	writes            WriteCounts
+	threads, resolved int
+	summary           bool
+	status            string
+}
+
+// verify reads the threads back once and settles every write post made.
+// After a post that completed, it posts the status azreviewer/review,
+// judged by the threads read back; writes Azure DevOps acknowledged but
+// did not keep then fail the review with a [*DroppedWritesError].
+func (r *reviewRun) verify(ctx context.Context, ws *writes, result reviewer.Result, complete bool) (verified, error) {
+	after := ws.verify(ctx)
+	v := verified{writes: ws.counts, threads: ws.posted[WriteThread], resolved: ws.posted[WriteResolve], summary: ws.posted[WriteSummary] > 0}
+	if !complete {
+		return v, nil
+	}
+	v.status = r.w.postStatus(ctx, r.ref, r.latest.ID, result, after)
+	if ws.counts.Dropped > 0 {
+		return v, &DroppedWritesError{Dropped: ws.counts.Dropped, Repository: r.ref.RepositoryID}
+	}
+	return v, nil
+}
+
+// postedFingerprints are the fingerprints of azreviewer's finding threads.
+func postedFingerprints(existing []azdo.Thread) map[string]bool {
+	posted := make(map[string]bool, len(existing))
+	for _, t := range existing {
 		if fp := t.Properties[PropFingerprint]; fp != "" {
 			posted[fp] = true
 		}
-		if summary == nil && t.Properties[PropSummary] != "" {
-			summary = &existing[i]
-		}
 	}
-	tracking := make(map[string]int, len(changes))
-	for _, ch := range changes {
-		tracking[ch.Path] = ch.ChangeTrackingID
-	}
-	current := make(map[string]bool, len(result.Findings))
-	for _, f := range result.Findings {
-		for _, fp := range f.Fingerprints() {
-			current[fp] = true
-		}
-	}
-
-	ws := &writes{tracer: w.tracer, az: w.write, ref: ref}
-	defer ws.endAll()
-	var failure error
-	// At most MaxThreads findings have threads, the most severe first: a
-	// finding already posted keeps its thread and takes its place in the
-	// budget; the rest are counted in the summary. Threads are written in
-	// the reviewers' order.
-	threads := threadsOf(result.Findings, posted)
-	selected, notPosted := threadBudget(result.Findings, threads, w.cfg.MaxThreads)
-	for i, f := range result.Findings {
-		fp, done := threads[i].fp, threads[i].done
-		if done {
-			rep.AlreadyPosted++
-			continue
-		}
-		if failure != nil || !selected[fp] {
-			continue
-		}
-		if failure = ws.create(ctx, WriteThread, findingThread(f, fp, tracking[f.Path], rep.Iteration, w.links),
-			attribute.String("azreviewer.finding.rule", f.Rule),
-			attribute.String("azreviewer.finding.path", f.Path),
-			attribute.Int("azreviewer.finding.line", f.StartLine),
-			attribute.String("azreviewer.finding.fingerprint", fp),
-		); failure != nil {
-			continue
-		}
-		posted[fp] = true
-	}
-	for _, n := range notPosted {
-		rep.NotPosted += n
-	}
-	gone := resolvable(existing, current, changes, result, rep.Since > 0)
-	if failure == nil {
-		for _, t := range gone {
-			if failure = ws.resolve(ctx, t); failure != nil {
-				break
-			}
-		}
-	}
-	if failure == nil {
-		failure = ws.configComment(ctx, existing, invalidConfig)
-	}
-	key := strconv.Itoa(rep.Iteration) + "@" + head
-	sum := Summary{Iteration: rep.Iteration, Since: rep.Since, Head: head, Files: rep.FilesReviewed, Resolved: len(gone), Result: result,
-		NotPosted: notPosted, MaxThreads: w.cfg.MaxThreads, Notes: notes, ConfigInvalid: invalidConfig != nil, Links: w.links}
-	switch {
-	case failure != nil:
-	case summary == nil:
-		failure = ws.create(ctx, WriteSummary, summaryThread(key, sum))
-	case summary.Properties[PropSummary] != key:
-		// One summary per pull request, updated in place.
-		failure = ws.updateSummary(ctx, *summary, key, sum.Render())
-	}
-
-	after := ws.verify(ctx)
-	if failure == nil {
-		rep.Status = w.postStatus(ctx, ref, rep.Iteration, result, after)
-	}
-	rep.Writes = ws.counts
-	rep.ThreadsPosted = ws.posted[WriteThread]
-	rep.Resolved = ws.posted[WriteResolve]
-	rep.SummaryPosted = ws.posted[WriteSummary] > 0
-	if failure != nil {
-		return failure
-	}
-	if ws.counts.Dropped > 0 {
-		return &DroppedWritesError{Dropped: ws.counts.Dropped, Repository: ref.RepositoryID}
-	}
-	return nil
+	return posted
 }
 
 // thread is the thread of a finding: the fingerprint it carries, and
@@ -200,9 +225,15 @@ func threadBudget(findings []reviewer.Finding, threads []thread, limit int) (map
 // review no longer produces. A full review judges every file it read; an
 // incremental one only the files changed since the last review. Nothing is
 // resolved when a reviewer failed, and files not reviewed keep theirs.
-func resolvable(existing []azdo.Thread, current map[string]bool, changes []azdo.Change, result reviewer.Result, incremental bool) []azdo.Thread {
+func resolvable(existing []azdo.Thread, result reviewer.Result, changes []azdo.Change, incremental bool) []azdo.Thread {
 	if len(result.Failed) > 0 {
 		return nil
+	}
+	current := make(map[string]bool, len(result.Findings))
+	for _, f := range result.Findings {
+		for _, fp := range f.Fingerprints() {
+			current[fp] = true
+		}
 	}
 	judged := make(map[string]bool, len(changes))
 	for _, ch := range changes {

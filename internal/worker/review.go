@@ -11,133 +11,265 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
-// review is the pipeline: select, serialize, skip what is already
-// reviewed, read what changed, diff, review, post, remember.
+// review runs one review request through the pipeline's phases (see
+// reviewRun).
 func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report, error) {
-	if req.OrgURL != "" && events.NormalizeOrgURL(req.OrgURL) != events.NormalizeOrgURL(w.cfg.OrgURL) {
-		return skip(SkipOtherOrg, "event is for organisation %s, which this worker is not configured for", req.OrgURL)
+	r := &reviewRun{
+		w: w, req: req,
+		ref:    azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID},
+		key:    events.PullRequestKey(req.RepositoryID, req.PullRequestID),
+		forced: req.Trigger == events.TriggerComment,
 	}
-	forced := req.Trigger == events.TriggerComment
-	if forced {
-		rep, review, err := w.command(ctx, req)
-		if err != nil || !review {
-			return rep, err
-		}
+	return r.execute(ctx)
+}
+
+// reviewRun is one review request on its way through the pipeline. Its
+// phases are methods named after them, run in this order by execute:
+//
+//   - gate: is a review needed at all (organisation, comment command, a
+//     commit already reviewed)?
+//   - lease: one review of a pull request at a time across workers.
+//   - load: the state again, the pull request and its newest iteration.
+//   - diff: the changed files, the repository's configuration, the diffs.
+//   - review: the reviewers' findings.
+//   - post: threads, resolutions, the configuration comment, the summary.
+//   - verify: the read-back of every write, and the status.
+//   - remember: what was reviewed, for the next request.
+//
+// A phase that ends the request returns the Report of a skip or an error;
+// the others record what they found in the fields below, which the later
+// phases read. The Report of a review is built from those fields and from
+// what post and verify return.
+type reviewRun struct {
+	w   *Worker
+	req *events.ReviewRequest
+	ref azdo.PullRequestRef
+	key string
+	// forced: a comment command asked for this review, which skips nothing
+	// already reviewed.
+	forced bool
+
+	// state is what was remembered of the pull request (gate, then load
+	// under the lease); newest, the newest iteration when the gate's push
+	// check read it (0: not read).
+	state  reviewState
+	newest int
+	// load: the pull request, its iterations, the newest one.
+	pr         azdo.PullRequest
+	iterations []azdo.Iteration
+	latest     azdo.Iteration
+	// diff: the iteration an incremental review compares with (0: the
+	// common commit), the changes read and those MaxFiles left out, the
+	// repository's configuration (invalid: why its file was not used) and
+	// the diffs.
+	since   int
+	changes []azdo.Change
+	cut     []reviewer.SkippedFile
+	config  repoconfig.Config
+	invalid error
+	files   []reviewer.FileDiff
+}
+
+// execute runs the phases in order; the first that ends the request ends
+// it there.
+func (r *reviewRun) execute(ctx context.Context) (Report, error) {
+	if rep, err := r.gate(ctx); ended(rep, err) {
+		return rep, err
 	}
-	key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
-	ref := azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID}
-	// A superseded request is recognised before waiting for the lease, and
-	// again after: the review it waited for may have covered it.
-	state, err := w.loadState(ctx, key)
-	if err != nil {
-		return Report{}, err
-	}
-	newest := 0 // the newest iteration, when the push check read it
-	if !forced && state.covers(req.SourceCommit) {
-		if newest, err = w.pushedSince(ctx, ref, req, state); err != nil || newest == 0 {
-			return supersededSkip(err, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
-		}
-	}
-	ctx, release, err := w.acquire(ctx, key)
+	ctx, release, err := r.lease(ctx)
 	if err != nil {
 		return Report{}, err
 	}
 	defer release()
-	if state, err = w.loadState(ctx, key); err != nil {
-		return Report{}, err
-	}
-	if !forced && state.covers(req.SourceCommit) && newest <= state.Iteration {
-		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), state.Iteration)
-	}
-
-	pr, err := w.read.PullRequest(ctx, ref)
-	if err != nil {
-		return Report{}, err
-	}
-	repoName := pr.RepositoryName
-	if pr.Status != "" && pr.Status != azdo.PullRequestActive {
-		rep, err := skip(SkipNotActive, "pull request is %s", pr.Status)
-		rep.Repository = repoName
+	if rep, err := r.load(ctx); ended(rep, err) {
 		return rep, err
 	}
-	its, err := w.read.Iterations(ctx, ref)
-	if err != nil {
-		return Report{Repository: repoName}, err
+	if err := r.diff(ctx); err != nil {
+		return r.report(), err
 	}
-	if len(its) == 0 {
-		return Report{Repository: repoName}, fmt.Errorf("pull request %d has no iterations", ref.ID)
-	}
-	latest := its[len(its)-1]
-	rep := Report{Outcome: OutcomeReviewed, Iteration: latest.ID, Repository: repoName}
-	base, head := latest.CommonCommit, latest.SourceCommit
-	if base == "" || head == "" {
-		return rep, fmt.Errorf("iteration %d lacks its common or source commit", rep.Iteration)
-	}
-	if !forced && state.Iteration == rep.Iteration && state.SourceCommit == head {
-		rep, err := skip(SkipAlreadyReviewed, "iteration %d is already reviewed", state.Iteration)
-		rep.Repository, rep.Iteration = repoName, state.Iteration
-		return rep, err
-	}
-
-	// Incremental: only the files changed since the last reviewed iteration
-	// are read, each with its whole diff against the common commit.
-	if !forced && state.Iteration > 0 && state.Iteration < rep.Iteration {
-		rep.Since = state.Iteration
-	}
-	changes, err := w.read.IterationChanges(ctx, ref, rep.Iteration, rep.Since)
-	if err != nil {
-		return rep, err
-	}
-	var skipped []reviewer.SkippedFile
-	if len(changes) > w.cfg.MaxFiles {
-		for _, ch := range changes[w.cfg.MaxFiles:] {
-			skipped = append(skipped, reviewer.SkippedFile{Path: ch.Path, Reason: fmt.Sprintf("more than %d changed files", w.cfg.MaxFiles)})
-		}
-		changes = changes[:w.cfg.MaxFiles]
-	}
-	rc, invalid, err := w.repoConfig(ctx, ref, latest, pr.TargetRef)
-	if err != nil {
-		return rep, err
-	}
-	files, err := w.diffFiles(ctx, ref, changes, base, head, rep.Since == 0)
-	if err != nil {
-		return rep, err
-	}
-	rep.FilesReviewed = len(files)
-
-	input, excluded := rc.Filter(&reviewer.PullRequest{Title: pr.Title, Description: pr.Description, Files: files})
-	reviewers := w.reviewersFor(rc, headFiles{az: w.read, ref: ref, head: head})
-	rctx, cancel := w.reviewersContext(ctx)
-	result := reviewer.Run(rctx, input, reviewers...)
-	cancel()
-	result.Findings = rc.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(state.IgnoredRules, f.Rule) }))
-	result.Skipped = append(append(result.Skipped, excluded...), skipped...)
-	rep.Findings = len(result.Findings)
-	rep.SkippedFiles = len(result.Skipped)
-	rep.ReviewerErrors = len(result.Failed)
+	result, notes := r.review(ctx)
 	if ctx.Err() != nil {
-		return rep, context.Cause(ctx)
+		return r.report().withResult(result), context.Cause(ctx)
 	}
+	ws := &writes{tracer: r.w.tracer, az: r.w.write, ref: r.ref}
+	defer ws.endAll()
+	p, postErr := r.post(ctx, ws, result, notes)
+	v, verifyErr := r.verify(ctx, ws, result, postErr == nil)
+	rep := r.report().withResult(result).withWrites(p, v)
+	switch {
+	case postErr != nil:
+		return rep, postErr
+	case verifyErr != nil:
+		return rep, verifyErr
+	}
+	r.remember(ctx)
+	return rep, nil
+}
 
-	if err := w.post(ctx, ref, changes, head, &rep, result, append(notes(reviewers), rc.Describe()), invalid); err != nil {
-		return rep, err
+// ended reports whether a phase ended the request: with an error, or with
+// a report (a skip, a command answered).
+func ended(rep Report, err error) bool { return err != nil || rep.Outcome != "" }
+
+// gate ends the requests that need no review before the lease is waited
+// for: an event of another organisation, a comment that is no command (or
+// answers one), and a commit already reviewed — unless a push made a newer
+// iteration of it (pushedSince).
+func (r *reviewRun) gate(ctx context.Context) (Report, error) {
+	req := r.req
+	if req.OrgURL != "" && events.NormalizeOrgURL(req.OrgURL) != events.NormalizeOrgURL(r.w.cfg.OrgURL) {
+		return skip(SkipOtherOrg, "event is for organisation %s, which this worker is not configured for", req.OrgURL)
 	}
-	covered := make([]string, 0, len(its))
-	for _, it := range its {
-		if c := it.SourceCommit; c != "" {
-			covered = append(covered, c)
+	if r.forced {
+		if rep, review, err := r.w.command(ctx, req); err != nil || !review {
+			return rep, err
 		}
 	}
-	if err := w.saveState(ctx, key, reviewState{Iteration: rep.Iteration, SourceCommit: head, Covered: covered,
-		IgnoredRules: state.IgnoredRules, ReviewedAt: time.Now().UTC()}); err != nil {
+	var err error
+	if r.state, err = r.w.loadState(ctx, r.key); err != nil {
+		return Report{}, err
+	}
+	if !r.covered() {
+		return Report{}, nil
+	}
+	if r.newest, err = r.w.pushedSince(ctx, r.ref, req, r.state); err != nil {
+		return Report{}, err
+	}
+	if r.covered() {
+		return skip(SkipAlreadyReviewed, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), r.state.Iteration)
+	}
+	return Report{}, nil
+}
+
+// covered reports whether the request's commit is among those reviewed and
+// no newer iteration is known: the request is superseded.
+func (r *reviewRun) covered() bool {
+	return !r.forced && r.state.covers(r.req.SourceCommit) && r.newest <= r.state.Iteration
+}
+
+// lease waits for the pull request's lease; the returned context ends if
+// the lease is lost.
+func (r *reviewRun) lease(ctx context.Context) (context.Context, func(), error) {
+	return r.w.acquire(ctx, r.key)
+}
+
+// load reads the state again under the lease — the review this request
+// waited for may have covered it — then the pull request, which must be
+// active, and its iterations; the newest iteration, if it is the one
+// reviewed last, ends the request.
+func (r *reviewRun) load(ctx context.Context) (Report, error) {
+	var err error
+	if r.state, err = r.w.loadState(ctx, r.key); err != nil {
+		return Report{}, err
+	}
+	if r.covered() {
+		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
+	}
+	if r.pr, err = r.w.read.PullRequest(ctx, r.ref); err != nil {
+		return Report{}, err
+	}
+	if r.pr.Status != "" && r.pr.Status != azdo.PullRequestActive {
+		rep, err := skip(SkipNotActive, "pull request is %s", r.pr.Status)
+		rep.Repository = r.pr.RepositoryName
+		return rep, err
+	}
+	if r.iterations, err = r.w.read.Iterations(ctx, r.ref); err != nil {
+		return Report{Repository: r.pr.RepositoryName}, err
+	}
+	if len(r.iterations) == 0 {
+		return Report{Repository: r.pr.RepositoryName}, fmt.Errorf("pull request %d has no iterations", r.ref.ID)
+	}
+	r.latest = r.iterations[len(r.iterations)-1]
+	if r.latest.CommonCommit == "" || r.latest.SourceCommit == "" {
+		return r.report(), fmt.Errorf("iteration %d lacks its common or source commit", r.latest.ID)
+	}
+	if !r.forced && r.state.Iteration == r.latest.ID && r.state.SourceCommit == r.latest.SourceCommit {
+		rep, err := skip(SkipAlreadyReviewed, "iteration %d is already reviewed", r.state.Iteration)
+		rep.Repository, rep.Iteration = r.pr.RepositoryName, r.state.Iteration
+		return rep, err
+	}
+	return Report{}, nil
+}
+
+// diff lists the changed files — on an incremental review only those
+// changed since the last reviewed iteration, each still diffed against the
+// common commit — cuts them at MaxFiles, reads .azreviewer.yaml, and
+// diffs every file.
+func (r *reviewRun) diff(ctx context.Context) error {
+	if !r.forced && r.state.Iteration > 0 && r.state.Iteration < r.latest.ID {
+		r.since = r.state.Iteration
+	}
+	changes, err := r.w.read.IterationChanges(ctx, r.ref, r.latest.ID, r.since)
+	if err != nil {
+		return err
+	}
+	if limit := r.w.cfg.MaxFiles; len(changes) > limit {
+		for _, ch := range changes[limit:] {
+			r.cut = append(r.cut, reviewer.SkippedFile{Path: ch.Path, Reason: fmt.Sprintf("more than %d changed files", limit)})
+		}
+		changes = changes[:limit]
+	}
+	r.changes = changes
+	if r.config, r.invalid, err = r.w.repoConfig(ctx, r.ref, r.latest, r.pr.TargetRef); err != nil {
+		return err
+	}
+	r.files, err = r.w.diffFiles(ctx, r.ref, r.changes, r.latest.CommonCommit, r.latest.SourceCommit, r.since == 0)
+	return err
+}
+
+// review runs the reviewers the configuration enables over the diffs, in
+// their share of the review's time (reviewersContext), and returns their
+// result, the findings filtered by the configuration and by the rules
+// ignored on this pull request, with what the reviewers want said in the
+// summary.
+func (r *reviewRun) review(ctx context.Context) (reviewer.Result, []string) {
+	input, excluded := r.config.Filter(&reviewer.PullRequest{Title: r.pr.Title, Description: r.pr.Description, Files: r.files})
+	reviewers := r.w.reviewersFor(r.config, headFiles{az: r.w.read, ref: r.ref, head: r.latest.SourceCommit})
+	rctx, cancel := r.w.reviewersContext(ctx)
+	defer cancel()
+	result := reviewer.Run(rctx, input, reviewers...)
+	result.Findings = r.config.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(r.state.IgnoredRules, f.Rule) }))
+	result.Skipped = append(append(result.Skipped, excluded...), r.cut...)
+	return result, append(notes(reviewers), r.config.Describe())
+}
+
+// remember saves what was reviewed: the iteration, its commit and every
+// iteration's source commit.
+func (r *reviewRun) remember(ctx context.Context) {
+	covered := make([]string, 0, len(r.iterations))
+	for _, it := range r.iterations {
+		if it.SourceCommit != "" {
+			covered = append(covered, it.SourceCommit)
+		}
+	}
+	if err := r.w.saveState(ctx, r.key, reviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
+		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC()}); err != nil {
 		// The threads are posted; a lost state only costs a redundant
 		// review later, which posts nothing twice.
-		w.cfg.Logger.Warn("review state not saved", "key", key, "error", err)
+		r.w.cfg.Logger.Warn("review state not saved", "key", r.key, "error", err)
 	}
-	return rep, nil
+}
+
+// report is the Report of a review of the newest iteration, as far as it
+// went: the pull request, the iteration and the files read.
+func (r *reviewRun) report() Report {
+	return Report{Outcome: OutcomeReviewed, Repository: r.pr.RepositoryName, Iteration: r.latest.ID, Since: r.since, FilesReviewed: len(r.files)}
+}
+
+// withResult adds the reviewers' result to rep.
+func (rep Report) withResult(result reviewer.Result) Report {
+	rep.Findings, rep.SkippedFiles, rep.ReviewerErrors = len(result.Findings), len(result.Skipped), len(result.Failed)
+	return rep
+}
+
+// withWrites adds what post wrote and verify confirmed to rep.
+func (rep Report) withWrites(p posting, v verified) Report {
+	rep.AlreadyPosted, rep.NotPosted = p.already, p.left()
+	rep.Writes, rep.ThreadsPosted, rep.Resolved, rep.SummaryPosted, rep.Status = v.writes, v.threads, v.resolved, v.summary, v.status
+	return rep
 }
 
 // reviewersContext is the context the reviewers run in: the review's,
@@ -253,13 +385,4 @@ func (w *Worker) pushedSince(ctx context.Context, ref azdo.PullRequestRef, req *
 		return latest.ID, nil
 	}
 	return 0, nil
-}
-
-// supersededSkip is the skip of a request already covered, or the error of
-// the check that was to tell.
-func supersededSkip(err error, format string, args ...any) (Report, error) {
-	if err != nil {
-		return Report{}, err
-	}
-	return skip(SkipAlreadyReviewed, format, args...)
 }
