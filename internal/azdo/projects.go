@@ -40,23 +40,13 @@ func (c *Client) Projects(ctx context.Context) ([]Project, error) {
 	}
 }
 
-// OpenPullRequest is an active pull request as a listing shows it.
-type OpenPullRequest struct {
-	ProjectID, ProjectName       string
-	RepositoryID, RepositoryName string
-	ID                           int
-	// SourceCommit is the head the pull request merges (its
-	// lastMergeSourceCommit), TargetCommit the target branch's.
-	SourceCommit, TargetCommit string
-}
-
 // pullRequestsPageSize is how many pull requests one call asks for.
 const pullRequestsPageSize = 100
 
 // OpenPullRequests lists project's active pull requests, newest first, at
 // most limit of them (limit <= 0: all), reading pages of 100.
-func (c *Client) OpenPullRequests(ctx context.Context, project string, limit int) ([]OpenPullRequest, error) {
-	var out []OpenPullRequest
+func (c *Client) OpenPullRequests(ctx context.Context, project string, limit int) ([]PullRequest, error) {
+	var out []PullRequest
 	active := git.PullRequestStatusValues.Active
 	for skip := 0; ; skip += pullRequestsPageSize {
 		top := pullRequestsPageSize
@@ -72,24 +62,12 @@ func (c *Client) OpenPullRequests(ctx context.Context, project string, limit int
 		if page == nil {
 			return out, nil
 		}
-		for _, pr := range *page {
-			if pr.PullRequestId == nil || pr.Repository == nil || pr.Repository.Id == nil {
-				continue
+		for i := range *page {
+			// A listing's pull requests carry their repository and project,
+			// and their head as lastMergeSourceCommit.
+			if pr := toPullRequest(&(*page)[i]); pr.ID != 0 && pr.RepositoryID != "" {
+				out = append(out, pr)
 			}
-			o := OpenPullRequest{ID: *pr.PullRequestId, RepositoryID: pr.Repository.Id.String(), RepositoryName: val(pr.Repository.Name)}
-			if p := pr.Repository.Project; p != nil {
-				if p.Id != nil {
-					o.ProjectID = p.Id.String()
-				}
-				o.ProjectName = val(p.Name)
-			}
-			if pr.LastMergeSourceCommit != nil {
-				o.SourceCommit = val(pr.LastMergeSourceCommit.CommitId)
-			}
-			if pr.LastMergeTargetCommit != nil {
-				o.TargetCommit = val(pr.LastMergeTargetCommit.CommitId)
-			}
-			out = append(out, o)
 		}
 		if len(*page) < top || limit > 0 && len(out) >= limit {
 			return out, nil

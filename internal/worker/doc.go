@@ -4,7 +4,18 @@
 // comment thread per finding anchored to its lines and a summary thread,
 // and tells the consume loop how to settle the message.
 //
-// It depends on a small [AzureDevOps] interface (satisfied by *azdo.Client)
-// and on package reviewer for the diff model and the findings; it knows
-// nothing of HTTP routing or webhooks.
+// # The pipeline
+//
+// One request is a reviewRun, whose phases are methods run in order: gate,
+// lease, load, diff, review, post, verify, remember (review.go, post.go).
+//
+// # Azure DevOps
+//
+// The worker sees Azure DevOps through three small interfaces in azdo's
+// own types, one per role: [PullRequestReader], [Commenter] and
+// [Diagnoser] ([AzureDevOps] composes them; *azdo.Client implements it).
+// Package workertest has a plain-struct fake of them for tests about the
+// worker's decisions; tests of the requests themselves run against the
+// simulator (azdo/azdotest). The worker knows nothing of HTTP routing,
+// webhooks or the SDK's models.
 package worker

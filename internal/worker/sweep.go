@@ -18,7 +18,7 @@ import (
 // SweepLister lists what a sweep looks at; *azdo.Client implements it.
 type SweepLister interface {
 	Projects(ctx context.Context) ([]azdo.Project, error)
-	OpenPullRequests(ctx context.Context, project string, limit int) ([]azdo.OpenPullRequest, error)
+	OpenPullRequests(ctx context.Context, project string, limit int) ([]azdo.PullRequest, error)
 }
 
 // Enqueuer stores a review request as ingest does, de-duplicated by its
@@ -173,7 +173,7 @@ func (w *Worker) sweepLease(ctx context.Context) (*events.Lease, error) {
 }
 
 // sweepOne enqueues a review of pr unless its head commit was reviewed.
-func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.OpenPullRequest, res *SweepResult) error {
+func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.PullRequest, res *SweepResult) error {
 	if pr.SourceCommit == "" {
 		return nil // nothing to review yet
 	}
