@@ -139,3 +139,45 @@ func TestDoctorWriteProbe(t *testing.T) {
 		})
 	}
 }
+
+var _ doctor.Prober = (*azdotest.Fake)(nil)
+
+// TestProbeDecisions: the probe's verdicts on answers the simulator has no
+// fault for, against azdotest.Fake: both the deletion and the closing of the
+// probe refused, and a write acknowledged but not kept.
+func TestProbeDecisions(t *testing.T) {
+	t.Parallel()
+	refused := &azdo.Error{Kind: azdo.KindForbidden, StatusCode: 403, Message: "TF401027: You need the Git 'PullRequestContribute' permission to perform this action."}
+	tests := []struct {
+		name      string
+		tune      func(*azdotest.Fake)
+		want      []doctor.Status
+		wantInOut string
+		wantCalls []string
+	}{
+		{"deletion and closing refused", func(f *azdotest.Fake) { f.DeleteCommentError, f.UpdateThreadError = refused, refused },
+			[]doctor.Status{doctor.Pass, doctor.Pass, doctor.Pass, doctor.Fail}, "Delete thread 1 of pull request 1 by hand",
+			[]string{"PullRequest", "CreateThread", "Threads", "DeleteComment", "UpdateThreadStatus"}},
+		{"write acknowledged, not kept", func(f *azdotest.Fake) { f.DropWrites = true },
+			[]doctor.Status{doctor.Pass, doctor.Pass, doctor.Fail, doctor.Skip}, "acknowledged a write it did not keep",
+			[]string{"PullRequest", "CreateThread", "Threads"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := azdotest.NewFake(nil, nil)
+			tt.tune(f)
+			checks := doctor.Probe(context.Background(), f, azdo.PullRequestRef{Project: "p", RepositoryID: "r", ID: 1})
+			var got []doctor.Status
+			var out bytes.Buffer
+			for _, c := range checks {
+				got = append(got, c.Status)
+				out.WriteString(c.Detail + " " + c.Fix + "\n")
+			}
+			require.Equal(t, tt.want, got)
+			require.Contains(t, out.String(), tt.wantInOut)
+			require.Equal(t, tt.wantCalls, f.Calls)
+			require.Equal(t, []azdo.Thread{{Comments: []azdo.Comment{{Content: doctor.ProbeText}}}}, f.Created, "the probe's one write")
+		})
+	}
+}

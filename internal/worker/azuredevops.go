@@ -7,9 +7,8 @@ import (
 )
 
 // The worker's view of Azure DevOps is three small interfaces, one per
-// role, in azdo's own types; *azdo.Client implements all three, and
-// package workertest has a plain-struct fake of them for tests where HTTP
-// is not the point.
+// role, in azdo's own types; *azdo.Client implements all three, and so
+// does azdotest.Fake, a plain struct for tests where HTTP is not the point.
 
 // PullRequestReader reads what a review reviews: the pull request, its
 // iterations, the files an iteration changed and their contents.

@@ -14,8 +14,8 @@
 // The worker sees Azure DevOps through three small interfaces in azdo's
 // own types, one per role: [PullRequestReader], [Commenter] and
 // [Diagnoser] ([AzureDevOps] composes them; *azdo.Client implements it).
-// Package workertest has a plain-struct fake of them for tests about the
+// azdotest.Fake, a plain struct, implements them for tests about the
 // worker's decisions; tests of the requests themselves run against the
-// simulator (azdo/azdotest). The worker knows nothing of HTTP routing,
+// simulator (azdotest.New). The worker knows nothing of HTTP routing,
 // webhooks or the SDK's models.
 package worker

@@ -14,31 +14,33 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/worker"
-	"github.com/azreviewer/azreviewer/internal/worker/workertest"
 )
 
-// The tests in this file run the pipeline against workertest's fake: they
-// are about the worker's decisions, not the requests the SDK sends (those
-// run against the simulator, see worker_test.go).
+// The tests in this file run the pipeline against azdotest.Fake: they are
+// about the worker's decisions, not the requests the SDK sends (those run
+// against the simulator, see worker_test.go).
+
+var _ worker.AzureDevOps = (*azdotest.Fake)(nil)
 
 const fakeOrg = "https://dev.azure.com/fabrikam"
 
 // fakeBundle is a worker over a fake and a request for the fake's pull
 // request.
 type fakeBundle struct {
-	az     *workertest.AzureDevOps
+	az     *azdotest.Fake
 	worker *worker.Worker
 	req    *events.ReviewRequest
 }
 
-// setupFake builds a worker over workertest.New(base, head); tune adjusts
+// setupFake builds a worker over azdotest.NewFake(base, head); tune adjusts
 // the fake and the worker's configuration.
-func setupFake(t *testing.T, base, head map[string]string, tune ...func(*workertest.AzureDevOps, *worker.Config)) *fakeBundle {
+func setupFake(t *testing.T, base, head map[string]string, tune ...func(*azdotest.Fake, *worker.Config)) *fakeBundle {
 	t.Helper()
-	az := workertest.New(base, head)
+	az := azdotest.NewFake(base, head)
 	wc := worker.Config{OrgURL: fakeOrg, ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range tune {
 		f(az, &wc)
@@ -105,24 +107,24 @@ func TestGateSkipsBeforeReading(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		change    func(*events.ReviewRequest, *workertest.AzureDevOps)
+		change    func(*events.ReviewRequest, *azdotest.Fake)
 		wantCode  string
 		wantIn    string
 		wantCalls []string
 	}{
-		{"organisation not configured", func(r *events.ReviewRequest, _ *workertest.AzureDevOps) {
+		{"organisation not configured", func(r *events.ReviewRequest, _ *azdotest.Fake) {
 			r.OrgURL = "https://dev.azure.com/someone-else"
 		}, worker.SkipOtherOrg, "not configured", nil},
-		{"comment without command", func(r *events.ReviewRequest, _ *workertest.AzureDevOps) {
+		{"comment without command", func(r *events.ReviewRequest, _ *azdotest.Fake) {
 			r.Trigger, r.Comment = events.TriggerComment, &events.CommentRef{CommentID: 1, Content: "Looks good to me"}
 		}, worker.SkipNoCommand, "does not contain", nil},
-		{"edited comment", func(r *events.ReviewRequest, _ *workertest.AzureDevOps) {
+		{"edited comment", func(r *events.ReviewRequest, _ *azdotest.Fake) {
 			r.Trigger, r.Comment = events.TriggerComment, &events.CommentRef{CommentID: 1, Content: "/azreviewer review", Edited: true}
 		}, worker.SkipNoCommand, "edited", nil},
-		{"azreviewer's own comment", func(r *events.ReviewRequest, _ *workertest.AzureDevOps) {
-			r.Trigger, r.Comment = events.TriggerComment, &events.CommentRef{CommentID: 1, Content: "/azreviewer help", AuthorID: strings.ToUpper(workertest.BotID)}
+		{"azreviewer's own comment", func(r *events.ReviewRequest, _ *azdotest.Fake) {
+			r.Trigger, r.Comment = events.TriggerComment, &events.CommentRef{CommentID: 1, Content: "/azreviewer help", AuthorID: strings.ToUpper(azdotest.User().ID)}
 		}, worker.SkipOwnComment, "own", []string{"WhoAmI"}},
-		{"pull request abandoned", func(_ *events.ReviewRequest, az *workertest.AzureDevOps) {
+		{"pull request abandoned", func(_ *events.ReviewRequest, az *azdotest.Fake) {
 			az.PullRequestValue.Status = azdo.PullRequestAbandoned
 		}, worker.SkipNotActive, "abandoned", []string{"PullRequest"}},
 	}
@@ -170,7 +172,7 @@ func TestThreadBudget(t *testing.T) {
 			r := fixedReviewer{path: "/a.txt", severities: sevs}
 			base, head := fixedFiles(len(sevs))
 			fps := fingerprints(t, r, head)
-			b := setupFake(t, base, head, func(az *workertest.AzureDevOps, wc *worker.Config) {
+			b := setupFake(t, base, head, func(az *azdotest.Fake, wc *worker.Config) {
 				wc.Reviewers, wc.MaxThreads = []reviewer.Reviewer{r}, tt.limit
 				for i, f := range tt.posted {
 					az.ThreadsValue = append(az.ThreadsValue, findingThread(i+1, fps[f], sevs[f], azdo.ThreadActive))
@@ -237,7 +239,7 @@ func TestResolveDecisions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			base, head := fixedFiles(1)
-			b := setupFake(t, base, head, func(az *workertest.AzureDevOps, wc *worker.Config) {
+			b := setupFake(t, base, head, func(az *azdotest.Fake, wc *worker.Config) {
 				wc.Reviewers = []reviewer.Reviewer{fixedReviewer{path: "/a.txt"}}
 				if tt.failing {
 					wc.Reviewers = append(wc.Reviewers, failingReviewer{})
@@ -248,9 +250,9 @@ func TestResolveDecisions(t *testing.T) {
 			})
 			rep, err := b.worker.Review(context.Background(), b.req)
 			require.NoError(t, err)
-			var want []workertest.ThreadStatusUpdate
+			var want []azdotest.ThreadStatusUpdate
 			if tt.wantResolve {
-				want = []workertest.ThreadStatusUpdate{{ThreadID: 7, Status: azdo.ThreadFixed}}
+				want = []azdotest.ThreadStatusUpdate{{ThreadID: 7, Status: azdo.ThreadFixed}}
 			}
 			require.Equal(t, want, b.az.ThreadStatuses)
 			require.Equal(t, len(want), rep.Resolved, "confirmed by the read-back")
@@ -263,7 +265,7 @@ func TestResolveDecisions(t *testing.T) {
 // judged by the threads that are there.
 func TestWritesVerifiedByReadBack(t *testing.T) {
 	t.Parallel()
-	b := setupFake(t, base, head, func(az *workertest.AzureDevOps, _ *worker.Config) { az.DropWrites = true })
+	b := setupFake(t, base, head, func(az *azdotest.Fake, _ *worker.Config) { az.DropWrites = true })
 	rep, err := b.worker.Review(context.Background(), b.req)
 	var dropped *worker.DroppedWritesError
 	require.ErrorAs(t, err, &dropped)
@@ -296,7 +298,7 @@ func TestStatusFollowsOpenFindings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			base, head := fixedFiles(2)
-			b := setupFake(t, base, head, func(_ *workertest.AzureDevOps, wc *worker.Config) {
+			b := setupFake(t, base, head, func(_ *azdotest.Fake, wc *worker.Config) {
 				wc.Reviewers = []reviewer.Reviewer{fixedReviewer{path: "/a.txt", severities: tt.sevs}}
 				if tt.failing {
 					wc.Reviewers = append(wc.Reviewers, failingReviewer{})
@@ -318,7 +320,7 @@ func TestStatusFollowsOpenFindings(t *testing.T) {
 func TestIdentityLookupIsSafeConcurrentlyAtTheSeam(t *testing.T) {
 	t.Parallel()
 	const commands = 8
-	b := setupFake(t, base, head, func(az *workertest.AzureDevOps, _ *worker.Config) {
+	b := setupFake(t, base, head, func(az *azdotest.Fake, _ *worker.Config) {
 		az.IdentityError = &azdo.Error{Kind: azdo.KindTransient, StatusCode: 500, Message: "down"}
 		az.ThreadsValue = []azdo.Thread{{ID: 1, Status: azdo.ThreadActive, Comments: []azdo.Comment{{ID: 1}}}}
 	})

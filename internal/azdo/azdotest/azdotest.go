@@ -1,6 +1,9 @@
-// Package azdotest starts Azure DevOps simulators for tests: New gives every
-// test its own azdosim server with one organization, project, repository
-// and a valid PAT, and stops it when the test ends.
+// Package azdotest has the two stand-ins for Azure DevOps in tests. New
+// gives every test its own azdosim server with one organization, project,
+// repository and a valid PAT, and stops it when the test ends: the real
+// SDK speaks HTTP to it, for tests that must prove the requests. Fake is a
+// plain struct with the client's methods, for tests of a consumer's own
+// decisions, without HTTP.
 package azdotest
 
 import (

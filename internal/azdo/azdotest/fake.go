@@ -1,11 +1,4 @@
-// Package workertest has a fake of the worker's view of Azure DevOps for
-// pipeline tests where HTTP is not the point: which requests are skipped,
-// which findings get a thread, what is resolved, what the summary and
-// status say, how a dropped write is told. It is a plain struct in
-// policy-bot's pulltest shape: canned answers in exported fields, the writes
-// it received recorded in others. Tests that must prove the requests the
-// SDK sends use the simulator (package azdotest) instead.
-package workertest
+package azdotest
 
 import (
 	"context"
@@ -16,18 +9,24 @@ import (
 	"sync"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
-	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
-var _ worker.AzureDevOps = (*AzureDevOps)(nil)
-
-// AzureDevOps implements worker.AzureDevOps over its fields, without HTTP.
+// Fake stands in for *azdo.Client where the requests are not the point: a
+// consumer's tests about its own decisions (which requests a worker skips,
+// which findings get a thread, what is resolved, what the summary and the
+// status say, how a dropped write is told) run against it without HTTP.
+// It is a plain struct in policy-bot's pulltest shape: canned answers in
+// exported fields, the calls and writes it received recorded in others. It
+// has the methods of the client that the consumers' interfaces name
+// (worker.AzureDevOps, doctor.Prober), with the client's signatures. Tests
+// that must prove the requests the SDK sends use the simulator (New).
+//
 // Its writes change its threads as Azure DevOps would (a created thread is
 // listed by Threads, a status or a comment update shows on the thread), so
-// the worker's read-back sees them, unless DropWrites is set. Set the
-// fields before the worker runs and read them after; the methods are safe
-// for the worker's concurrent calls.
-type AzureDevOps struct {
+// a read-back sees them, unless DropWrites is set. Set the fields before
+// the code under test runs and read them after; the methods are safe for
+// concurrent calls.
+type Fake struct {
 	mu sync.Mutex
 
 	// PullRequestValue answers PullRequest, PullRequestError fails it.
@@ -51,12 +50,13 @@ type AzureDevOps struct {
 	IdentityError error
 
 	// CreateThreadError, UpdateThreadError (status and properties),
-	// UpdateCommentError, ReplyError and CreateStatusError refuse those
-	// writes.
+	// UpdateCommentError, ReplyError, DeleteCommentError and
+	// CreateStatusError refuse those writes.
 	CreateThreadError  error
 	UpdateThreadError  error
 	UpdateCommentError error
 	ReplyError         error
+	DeleteCommentError error
 	CreateStatusError  error
 	// DropWrites acknowledges thread writes without keeping them, as
 	// Azure DevOps sometimes does.
@@ -75,7 +75,9 @@ type AzureDevOps struct {
 	Replies         []CommentUpdate
 	// Statuses are the pull-request statuses posted.
 	Statuses []azdo.Status
-	// Explained are the errors the worker asked to explain.
+	// Deleted are the comments deleted.
+	Deleted []CommentUpdate
+	// Explained are the errors the code under test asked to explain.
 	Explained []error
 }
 
@@ -85,8 +87,8 @@ type ThreadStatusUpdate struct {
 	Status   azdo.ThreadStatus
 }
 
-// CommentUpdate is one UpdateComment, or one Reply (CommentID is then the
-// comment answered).
+// CommentUpdate is one UpdateComment, one DeleteComment (no Content) or one
+// Reply (CommentID is then the comment answered).
 type CommentUpdate struct {
 	ThreadID, CommentID int
 	Content             string
@@ -99,7 +101,7 @@ type PropertyUpdate struct {
 }
 
 // Count is how many times method was called.
-func (f *AzureDevOps) Count(method string) int {
+func (f *Fake) Count(method string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := 0
@@ -112,32 +114,32 @@ func (f *AzureDevOps) Count(method string) int {
 }
 
 // call records method and returns the unlock function.
-func (f *AzureDevOps) call(method string) func() {
+func (f *Fake) call(method string) func() {
 	f.mu.Lock()
 	f.Calls = append(f.Calls, method)
 	return f.mu.Unlock
 }
 
-// PullRequest implements worker.PullRequestReader.
-func (f *AzureDevOps) PullRequest(_ context.Context, _ azdo.PullRequestRef) (azdo.PullRequest, error) {
+// PullRequest answers PullRequestValue or PullRequestError.
+func (f *Fake) PullRequest(_ context.Context, _ azdo.PullRequestRef) (azdo.PullRequest, error) {
 	defer f.call("PullRequest")()
 	return f.PullRequestValue, f.PullRequestError
 }
 
-// Iterations implements worker.PullRequestReader.
-func (f *AzureDevOps) Iterations(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Iteration, error) {
+// Iterations answers IterationsValue or IterationsError.
+func (f *Fake) Iterations(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Iteration, error) {
 	defer f.call("Iterations")()
 	return slices.Clone(f.IterationsValue), f.IterationsError
 }
 
-// IterationChanges implements worker.PullRequestReader.
-func (f *AzureDevOps) IterationChanges(_ context.Context, _ azdo.PullRequestRef, _, _ int) ([]azdo.Change, error) {
+// IterationChanges answers ChangesValue or ChangesError.
+func (f *Fake) IterationChanges(_ context.Context, _ azdo.PullRequestRef, _, _ int) ([]azdo.Change, error) {
 	defer f.call("IterationChanges")()
 	return slices.Clone(f.ChangesValue), f.ChangesError
 }
 
-// FileAt implements worker.PullRequestReader.
-func (f *AzureDevOps) FileAt(_ context.Context, _ azdo.PullRequestRef, path, commit string) ([]byte, bool, error) {
+// FileAt answers from Files, or FileError.
+func (f *Fake) FileAt(_ context.Context, _ azdo.PullRequestRef, path, commit string) ([]byte, bool, error) {
 	defer f.call("FileAt")()
 	if f.FileError != nil {
 		return nil, false, f.FileError
@@ -149,9 +151,9 @@ func (f *AzureDevOps) FileAt(_ context.Context, _ azdo.PullRequestRef, path, com
 	return []byte(content), true, nil
 }
 
-// Threads implements worker.Commenter: copies, so a caller's changes do
-// not reach the fake's state.
-func (f *AzureDevOps) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Thread, error) {
+// Threads answers copies of ThreadsValue, so a caller's changes do not
+// reach the fake's state, or ThreadsError.
+func (f *Fake) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Thread, error) {
 	defer f.call("Threads")()
 	if f.ThreadsError != nil {
 		return nil, f.ThreadsError
@@ -163,16 +165,16 @@ func (f *AzureDevOps) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.
 	return out, nil
 }
 
-// CreateThread implements worker.Commenter: the thread gets the next id,
-// its comments ids from 1.
-func (f *AzureDevOps) CreateThread(_ context.Context, _ azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error) {
+// CreateThread records the thread and keeps it with the next id, its
+// comments numbered from 1.
+func (f *Fake) CreateThread(_ context.Context, _ azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error) {
 	defer f.call("CreateThread")()
 	if f.CreateThreadError != nil {
 		return azdo.Thread{}, f.CreateThreadError
 	}
-	f.Created = append(f.Created, clone(thread))
 	kept := clone(thread)
 	kept.ID = f.nextID()
+	f.Created = append(f.Created, clone(thread))
 	for i := range kept.Comments {
 		kept.Comments[i].ID = i + 1
 	}
@@ -182,8 +184,8 @@ func (f *AzureDevOps) CreateThread(_ context.Context, _ azdo.PullRequestRef, thr
 	return kept, nil
 }
 
-// UpdateThreadStatus implements worker.Commenter.
-func (f *AzureDevOps) UpdateThreadStatus(_ context.Context, _ azdo.PullRequestRef, threadID int, status azdo.ThreadStatus) (azdo.Thread, error) {
+// UpdateThreadStatus records the update and applies it.
+func (f *Fake) UpdateThreadStatus(_ context.Context, _ azdo.PullRequestRef, threadID int, status azdo.ThreadStatus) (azdo.Thread, error) {
 	defer f.call("UpdateThreadStatus")()
 	if f.UpdateThreadError != nil {
 		return azdo.Thread{}, f.UpdateThreadError
@@ -192,8 +194,8 @@ func (f *AzureDevOps) UpdateThreadStatus(_ context.Context, _ azdo.PullRequestRe
 	return f.update(threadID, func(t *azdo.Thread) { t.Status = status })
 }
 
-// UpdateThreadProperties implements worker.Commenter.
-func (f *AzureDevOps) UpdateThreadProperties(_ context.Context, _ azdo.PullRequestRef, threadID int, props map[string]string) (azdo.Thread, error) {
+// UpdateThreadProperties records the update and merges the properties.
+func (f *Fake) UpdateThreadProperties(_ context.Context, _ azdo.PullRequestRef, threadID int, props map[string]string) (azdo.Thread, error) {
 	defer f.call("UpdateThreadProperties")()
 	if f.UpdateThreadError != nil {
 		return azdo.Thread{}, f.UpdateThreadError
@@ -207,8 +209,8 @@ func (f *AzureDevOps) UpdateThreadProperties(_ context.Context, _ azdo.PullReque
 	})
 }
 
-// UpdateComment implements worker.Commenter.
-func (f *AzureDevOps) UpdateComment(_ context.Context, _ azdo.PullRequestRef, threadID, commentID int, content string) (azdo.Comment, error) {
+// UpdateComment records the update and applies it.
+func (f *Fake) UpdateComment(_ context.Context, _ azdo.PullRequestRef, threadID, commentID int, content string) (azdo.Comment, error) {
 	defer f.call("UpdateComment")()
 	if f.UpdateCommentError != nil {
 		return azdo.Comment{}, f.UpdateCommentError
@@ -226,8 +228,8 @@ func (f *AzureDevOps) UpdateComment(_ context.Context, _ azdo.PullRequestRef, th
 	return out, err
 }
 
-// Reply implements worker.Commenter.
-func (f *AzureDevOps) Reply(_ context.Context, _ azdo.PullRequestRef, threadID, parentCommentID int, content string) (azdo.Comment, error) {
+// Reply records the reply and adds it to the thread.
+func (f *Fake) Reply(_ context.Context, _ azdo.PullRequestRef, threadID, parentCommentID int, content string) (azdo.Comment, error) {
 	defer f.call("Reply")()
 	if f.ReplyError != nil {
 		return azdo.Comment{}, f.ReplyError
@@ -241,8 +243,8 @@ func (f *AzureDevOps) Reply(_ context.Context, _ azdo.PullRequestRef, threadID, 
 	return out, err
 }
 
-// CreateStatus implements worker.Commenter.
-func (f *AzureDevOps) CreateStatus(_ context.Context, _ azdo.PullRequestRef, s azdo.Status) (azdo.Status, error) {
+// CreateStatus records the status, numbered from 1.
+func (f *Fake) CreateStatus(_ context.Context, _ azdo.PullRequestRef, s azdo.Status) (azdo.Status, error) {
 	defer f.call("CreateStatus")()
 	if f.CreateStatusError != nil {
 		return azdo.Status{}, f.CreateStatusError
@@ -252,15 +254,32 @@ func (f *AzureDevOps) CreateStatus(_ context.Context, _ azdo.PullRequestRef, s a
 	return s, nil
 }
 
-// WhoAmI implements worker.Diagnoser.
-func (f *AzureDevOps) WhoAmI(context.Context) (azdo.Identity, error) {
+// DeleteComment records the deletion and marks the comment deleted, as
+// Azure DevOps keeps it.
+func (f *Fake) DeleteComment(_ context.Context, _ azdo.PullRequestRef, threadID, commentID int) error {
+	defer f.call("DeleteComment")()
+	if f.DeleteCommentError != nil {
+		return f.DeleteCommentError
+	}
+	f.Deleted = append(f.Deleted, CommentUpdate{ThreadID: threadID, CommentID: commentID})
+	_, err := f.update(threadID, func(t *azdo.Thread) {
+		for i := range t.Comments {
+			if t.Comments[i].ID == commentID {
+				t.Comments[i].Deleted = true
+			}
+		}
+	})
+	return err
+}
+
+// WhoAmI answers IdentityValue or IdentityError.
+func (f *Fake) WhoAmI(context.Context) (azdo.Identity, error) {
 	defer f.call("WhoAmI")()
 	return f.IdentityValue, f.IdentityError
 }
 
-// Explain implements worker.Diagnoser: it records err and returns it as it
-// is.
-func (f *AzureDevOps) Explain(_ context.Context, _, _, _ string, err error) error {
+// Explain records err and returns it as it is.
+func (f *Fake) Explain(_ context.Context, _, _, _ string, err error) error {
 	defer f.call("Explain")()
 	f.Explained = append(f.Explained, err)
 	return err
@@ -268,7 +287,7 @@ func (f *AzureDevOps) Explain(_ context.Context, _, _, _ string, err error) erro
 
 // update applies change to thread id (unless writes are dropped) and
 // returns the thread; an unknown id is Azure's 404. Called with f.mu held.
-func (f *AzureDevOps) update(id int, change func(*azdo.Thread)) (azdo.Thread, error) {
+func (f *Fake) update(id int, change func(*azdo.Thread)) (azdo.Thread, error) {
 	for i := range f.ThreadsValue {
 		if f.ThreadsValue[i].ID == id {
 			t := clone(f.ThreadsValue[i])
@@ -282,8 +301,9 @@ func (f *AzureDevOps) update(id int, change func(*azdo.Thread)) (azdo.Thread, er
 	return azdo.Thread{}, &azdo.Error{Kind: azdo.KindNotFound, StatusCode: http.StatusNotFound, Message: fmt.Sprintf("thread %d does not exist", id)}
 }
 
-// nextID is one more than the highest thread id. Called with f.mu held.
-func (f *AzureDevOps) nextID() int {
+// nextID is one more than the highest thread id kept or given out (a
+// dropped thread's included). Called with f.mu held.
+func (f *Fake) nextID() int {
 	id := len(f.Created)
 	for _, t := range f.ThreadsValue {
 		id = max(id, t.ID)
@@ -297,21 +317,18 @@ func clone(t azdo.Thread) azdo.Thread {
 	return t
 }
 
-// Commits of the pull request New makes: the target branch (also the
+// Commits of the pull request NewFake makes: the target branch (also the
 // common commit) and the head.
 const (
 	BaseCommit = "ba5e000000000000000000000000000000000000"
 	HeadCommit = "00ead00000000000000000000000000000000000"
 )
 
-// BotID is the id of the PAT's identity New answers WhoAmI with.
-const BotID = "5c2b1f7e-0b7a-4a35-9a57-2f1f7c3f8d01"
-
-// New returns a fake holding an active pull request (id 1, repository
-// "Web App") whose one iteration turns base into head (path → content):
-// the changes of every path that differs, in path order, and both trees
-// as files.
-func New(base, head map[string]string) *AzureDevOps {
+// NewFake returns a fake holding an active pull request (id 1, repository
+// RepoName) whose one iteration turns base into head (path → content): the
+// changes of every path that differs, in path order, and both trees as
+// files. WhoAmI answers User().
+func NewFake(base, head map[string]string) *Fake {
 	var changes []azdo.Change
 	paths := slices.Sorted(maps.Keys(head))
 	for p := range base {
@@ -334,13 +351,13 @@ func New(base, head map[string]string) *AzureDevOps {
 		}
 		changes = append(changes, azdo.Change{Path: p, ChangeType: kind, ChangeTrackingID: len(changes) + 1})
 	}
-	return &AzureDevOps{
+	return &Fake{
 		PullRequestValue: azdo.PullRequest{ID: 1, Title: "Add feature", Status: azdo.PullRequestActive,
-			RepositoryID: "repo", RepositoryName: "Web App", SourceRef: "refs/heads/feature", TargetRef: "refs/heads/main",
+			RepositoryID: "repo", RepositoryName: RepoName, SourceRef: "refs/heads/feature", TargetRef: "refs/heads/main",
 			SourceCommit: HeadCommit, TargetCommit: BaseCommit},
 		IterationsValue: []azdo.Iteration{{ID: 1, SourceCommit: HeadCommit, TargetCommit: BaseCommit, CommonCommit: BaseCommit}},
 		ChangesValue:    changes,
 		Files:           map[string]map[string]string{BaseCommit: maps.Clone(base), HeadCommit: maps.Clone(head)},
-		IdentityValue:   azdo.Identity{ID: BotID, DisplayName: "Azure Reviewer"},
+		IdentityValue:   azdo.Identity{ID: User().ID, DisplayName: User().DisplayName},
 	}
 }
