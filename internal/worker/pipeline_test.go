@@ -313,11 +313,13 @@ func TestStatusFollowsOpenFindings(t *testing.T) {
 	}
 }
 
-// TestIdentityLookupIsSafeConcurrentlyAtTheSeam is the w.me regression
-// without HTTP: comment commands handled at once while WhoAmI fails (run
-// with -race) all fail; once it answers, it is called once and the answer
-// kept.
-func TestIdentityLookupIsSafeConcurrentlyAtTheSeam(t *testing.T) {
+// TestIdentityLookupRetriedThenKept: comment commands handled at once
+// while WhoAmI fails each fail and each try it; once it answers, it is
+// called once more and the answer kept. (The race regression of the
+// cached identity is TestIdentityLookupIsSafeConcurrently, on the
+// simulator: the fake's own lock orders its callers, which hides races
+// from -race.)
+func TestIdentityLookupRetriedThenKept(t *testing.T) {
 	t.Parallel()
 	const commands = 8
 	b := setupFake(t, base, head, func(az *azdotest.Fake, _ *worker.Config) {

@@ -25,7 +25,9 @@ import (
 // listed by Threads, a status or a comment update shows on the thread), so
 // a read-back sees them, unless DropWrites is set. Set the fields before
 // the code under test runs and read them after; the methods are safe for
-// concurrent calls.
+// concurrent calls. Their lock orders the callers, which hides races
+// between them from the race detector: tests of concurrency belong on the
+// simulator.
 type Fake struct {
 	mu sync.Mutex
 
