@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
@@ -352,4 +354,118 @@ func TestIdentityLookupRetriedThenKept(t *testing.T) {
 	}
 	require.Equal(t, commands+1, b.az.Count("WhoAmI"), "read once, then kept")
 	require.Len(t, b.az.Replies, 2)
+}
+
+// TestSummaryIsUpdatedInPlace: the pull request has one summary; a review
+// of another iteration rewrites its text and key in place, a review of the
+// same iteration and commit leaves it.
+func TestSummaryIsUpdatedInPlace(t *testing.T) {
+	t.Parallel()
+	key := "1@" + azdotest.HeadCommit
+	tests := []struct {
+		name        string
+		key         string
+		wantUpdated bool
+	}{
+		{"of an earlier iteration", "1@0123456789abcdef0123456789abcdef01234567", true},
+		{"of this iteration", key, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupFake(t, base, head, func(az *azdotest.Fake, _ *worker.Config) {
+				az.ThreadsValue = []azdo.Thread{{ID: 3, Status: azdo.ThreadClosed, Comments: []azdo.Comment{{ID: 1, Content: "old summary"}},
+					Properties: map[string]string{worker.PropSummary: tt.key}}}
+			})
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.NoError(t, err)
+			for _, th := range b.az.Created {
+				require.Empty(t, th.Properties[worker.PropSummary], "no second summary")
+			}
+			require.Equal(t, tt.wantUpdated, rep.SummaryPosted)
+			if !tt.wantUpdated {
+				require.Empty(t, b.az.CommentUpdates)
+				require.Empty(t, b.az.PropertyUpdates)
+				return
+			}
+			require.Len(t, b.az.CommentUpdates, 1)
+			require.Equal(t, 3, b.az.CommentUpdates[0].ThreadID)
+			require.Equal(t, 1, b.az.CommentUpdates[0].CommentID)
+			require.Contains(t, b.az.CommentUpdates[0].Content, "Reviewed iteration 1")
+			require.Equal(t, []azdotest.PropertyUpdate{{ThreadID: 3, Properties: map[string]string{worker.PropSummary: key}}}, b.az.PropertyUpdates)
+		})
+	}
+}
+
+// TestConfigCommentFollowsTheFile: while .azreviewer.yaml on the target
+// branch is invalid, one comment says so, posted once and kept in step;
+// once the file is valid, the comment's thread is resolved.
+func TestConfigCommentFollowsTheFile(t *testing.T) {
+	t.Parallel()
+	const invalid = "version: 3\n"
+	tests := []struct {
+		name string
+		// file is .azreviewer.yaml on the target branch ("": none).
+		file string
+		// earlier is the text of a comment about the file posted before
+		// ("": none).
+		earlier     string
+		wantCreated bool
+		wantUpdated bool
+		wantFixed   bool
+	}{
+		{name: "invalid: posted", file: invalid, wantCreated: true},
+		{name: "invalid, already said: nothing", file: invalid, earlier: "same"},
+		{name: "invalid, said otherwise: updated", file: invalid, earlier: repoconfig.ErrorCommentMarker + "\nan older problem", wantUpdated: true},
+		{name: "fixed: resolved", file: "version: 1\n", earlier: repoconfig.ErrorCommentMarker + "\nan older problem", wantFixed: true},
+		{name: "none: nothing", earlier: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			target := maps.Clone(base)
+			if tt.file != "" {
+				target["/.azreviewer.yaml"] = tt.file
+			}
+			b := setupFake(t, target, head)
+			if tt.earlier == "same" {
+				// What the worker posted for this file before.
+				first := setupFake(t, target, head)
+				_, err := first.worker.Review(context.Background(), first.req)
+				require.NoError(t, err)
+				tt.earlier = configComment(t, first.az.Created)
+			}
+			if tt.earlier != "" {
+				b.az.ThreadsValue = []azdo.Thread{{ID: 4, Status: azdo.ThreadActive, Comments: []azdo.Comment{{ID: 1, Content: tt.earlier}}}}
+			}
+			_, err := b.worker.Review(context.Background(), b.req)
+			require.NoError(t, err)
+			created := configComment(t, b.az.Created)
+			require.Equal(t, tt.wantCreated, created != "", "a comment created: %q", created)
+			if tt.wantCreated {
+				require.Contains(t, created, "version: 3 is not supported")
+			}
+			require.Equal(t, tt.wantUpdated, len(b.az.CommentUpdates) == 1, "updates: %v", b.az.CommentUpdates)
+			var fixed []azdotest.ThreadStatusUpdate
+			if tt.wantFixed {
+				fixed = []azdotest.ThreadStatusUpdate{{ThreadID: 4, Status: azdo.ThreadFixed}}
+			}
+			require.Equal(t, fixed, b.az.ThreadStatuses)
+		})
+	}
+}
+
+// configComment is the text of the comment about .azreviewer.yaml among
+// threads ("": none).
+func configComment(t *testing.T, threads []azdo.Thread) string {
+	t.Helper()
+	var out string
+	for _, th := range threads {
+		if strings.HasPrefix(th.FirstComment(), repoconfig.ErrorCommentMarker) {
+			require.Empty(t, out, "one comment about the file")
+			require.Equal(t, azdo.ThreadActive, th.Status)
+			out = th.FirstComment()
+		}
+	}
+	return out
 }
