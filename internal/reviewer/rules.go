@@ -64,9 +64,13 @@ type rule struct {
 	ruleSpec
 	hintBytes  [][]byte
 	re         *regexp.Regexp
+	size       int // re's program size (see matchBounded)
 	endRe      *regexp.Regexp
 	unlessRe   *regexp.Regexp
 	unlessPrev *regexp.Regexp
+	// paths, when set, selects the files by their path as the diff names
+	// them (a [LineRule]'s Applies), instead of files.
+	paths func(path string) bool
 }
 
 // compileRule compiles a table entry.
@@ -97,11 +101,16 @@ func compileRule(s ruleSpec) (rule, error) {
 	if err != nil {
 		return r, err
 	}
+	if r.size, err = programSize(s.pattern); err != nil {
+		return r, fmt.Errorf("rule %s: %w", s.id, err)
+	}
 	return r, nil
 }
 
-// ruleSet is the built-in [Reviewer].
+// ruleSet is the rule engine's [Reviewer]: the built-in rules ([Rules])
+// or rules defined elsewhere ([NewRules]).
 type ruleSet struct {
+	name  string
 	rules []rule
 }
 
@@ -121,7 +130,7 @@ func Rules() Reviewer {
 }
 
 func newRuleSet(specs []ruleSpec) (*ruleSet, error) {
-	rs := &ruleSet{rules: make([]rule, 0, len(specs))}
+	rs := &ruleSet{name: RulesName, rules: make([]rule, 0, len(specs))}
 	for _, s := range specs {
 		r, err := compileRule(s)
 		if err != nil {
@@ -132,15 +141,19 @@ func newRuleSet(specs []ruleSpec) (*ruleSet, error) {
 	return rs, nil
 }
 
-// Name returns [RulesName].
-func (*ruleSet) Name() string { return RulesName }
+// Name returns the rule set's name: [RulesName] for the built-in rules.
+func (s *ruleSet) Name() string { return s.name }
 
-// Review applies every rule to the added lines of every diffed file.
+// Review applies every rule to the added lines of every diffed file. Once
+// ctx is done it stops and returns context.Cause(ctx).
 func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error) {
-	sc := scanner{}
+	if pr == nil || len(s.rules) == 0 {
+		return nil, nil
+	}
+	sc := scanner{ctx: ctx}
 	for i := range pr.Files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
 		}
 		f := &pr.Files[i]
 		if f.Skipped != "" || len(f.Hunks) == 0 {
@@ -149,11 +162,12 @@ func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error
 		info := newFileInfo(f.Path)
 		info.generated = info.generated || hasGeneratedHeader(f)
 		sc.rules = sc.rules[:0]
-		code := false
+		code, hints := false, false
 		for j := range s.rules {
-			if r := &s.rules[j]; r.files == nil || r.files(info) {
+			if r := &s.rules[j]; r.applies(f.Path, info) {
 				sc.rules = append(sc.rules, r)
 				code = code || r.code
+				hints = hints || len(r.hintBytes) > 0
 			}
 		}
 		if len(sc.rules) == 0 {
@@ -162,17 +176,31 @@ func (s *ruleSet) Review(ctx context.Context, pr *PullRequest) ([]Finding, error
 		sc.path = f.Path
 		sc.sx, sc.lexing = syntaxFor(f.Path)
 		sc.lexing = sc.lexing && code
+		sc.lowering = hints
 		for j := range f.Hunks {
 			sc.hunk(&f.Hunks[j])
 		}
+		if sc.err != nil {
+			return nil, sc.err
+		}
 	}
 	return sc.findings, nil
+}
+
+// applies reports whether the rule applies to the file at path.
+func (r *rule) applies(path string, info fileInfo) bool {
+	if r.paths != nil {
+		return r.paths(path)
+	}
+	return r.files == nil || r.files(info)
 }
 
 // scanner applies the rules selected for one file to its hunks, one run of
 // consecutive new-side lines (context and added) at a time; only added
 // lines are flagged. Its buffers are reused from run to run.
 type scanner struct {
+	ctx   context.Context
+	err   error // context.Cause(ctx), once a match saw ctx done
 	path  string
 	rules []*rule
 	run   []runLine
@@ -183,6 +211,7 @@ type scanner struct {
 	// language).
 	sx       syntax
 	lexing   bool
+	lowering bool   // a rule has hints: the run's lines are lowered
 	covered  []span // findings of this run, by rule id
 	findings []Finding
 }
@@ -239,7 +268,7 @@ func (sc *scanner) scanRun() {
 	for i := range sc.run {
 		l := &sc.run[i]
 		l.lo = len(sc.lower)
-		if l.added {
+		if l.added && sc.lowering {
 			sc.lower = appendLower(sc.lower, l.text)
 		}
 		l.hi = len(sc.lower)
@@ -324,7 +353,7 @@ func (sc *scanner) fires(r *rule, i int) bool {
 			return false
 		}
 	}
-	if !r.matches(l.text, view) {
+	if !sc.matches(r, l.text, view) {
 		return false
 	}
 	prev, hasPrev := "", i > 0
@@ -337,17 +366,23 @@ func (sc *scanner) fires(r *rule, i int) bool {
 	return !(hasPrev && r.unlessPrev != nil && r.unlessPrev.MatchString(prev))
 }
 
-// matches applies the rule's patterns to one line: unless to its text,
+// matches applies rule r's patterns to one line: unless to its text,
 // which holds its comments (eslint-disable-line, nolint), and pattern to
 // view, its code view for a code rule, or to its text when view is nil.
-func (r *rule) matches(text string, view []byte) bool {
-	if r.unlessRe != nil && r.unlessRe.MatchString(text) {
+// Once the scan's context is done it reports false and records why.
+func (sc *scanner) matches(r *rule, text string, view []byte) bool {
+	if sc.err != nil || r.unlessRe != nil && r.unlessRe.MatchString(text) {
 		return false
 	}
 	if view != nil {
-		return r.re.Match(view)
+		if len(view) <= matchSteps/max(r.size, 1) {
+			return r.re.Match(view)
+		}
+		text = string(view) // a long line: matched in chunks
 	}
-	return r.re.MatchString(text)
+	matched, err := matchBounded(sc.ctx, r.re, r.size, text)
+	sc.err = err
+	return matched
 }
 
 // isCovered reports whether line i already has a finding of rule id.

@@ -1,4 +1,4 @@
-package repoconfig
+package reviewer
 
 import (
 	"context"
@@ -32,8 +32,7 @@ func TestMatchInChunks(t *testing.T) {
 		t.Run(tt.pattern, func(t *testing.T) {
 			t.Parallel()
 			re := regexp.MustCompile(tt.pattern)
-			cr := &customRule{re: re, size: matchSteps} // every line is matched in chunks
-			got, err := cr.match(context.Background(), tt.line)
+			got, err := matchBounded(context.Background(), re, matchSteps, tt.line) // every line is matched in chunks
 			require.NoError(t, err)
 			require.Equal(t, re.MatchString(tt.line), got)
 		})
