@@ -16,11 +16,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/azreviewer/azreviewer/internal/coordination"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/middleware"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -83,7 +87,7 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	if err != nil {
 		return err
 	}
-	coord, err := events.EnsureCoordination(ctx, d.JS, c.Stream, events.CoordinationConfig{Owner: workerName(), LeaseTTL: c.LeaseTTL})
+	coord, err := coordination.Ensure(ctx, d.JS, c.Stream, coordination.Config{Owner: workerName(), LeaseTTL: c.LeaseTTL})
 	if err != nil {
 		return startFailed(ctx, err)
 	}
@@ -123,25 +127,27 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	cons, err := events.EnsureConsumer(ctx, d.Stream, c.Stream)
+	cons, err := streams.EnsureConsumer(ctx, d.Stream, c.Stream)
 	if err != nil {
 		return startFailed(ctx, err)
 	}
-	d.Log.Info("worker consuming", "stream", events.StreamName, "consumer", events.ConsumerName,
+	d.Log.Info("worker consuming", "stream", events.StreamName, "consumer", streams.ConsumerName,
 		"concurrency", cfg.Concurrency, "org", client.OrgURL())
 	if cfg.SweepInterval > 0 {
 		stop := sweepEvery(ctx, cfg.SweepInterval, w, client, events.NewPublisher(d.JS), d.Log)
 		defer stop()
+	}
+	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(d.JS), c.Stream.MaxDeliver, d.Log)
+	if err != nil {
+		return err
 	}
 	return events.Consume(ctx, cons, events.ConsumeConfig{
 		Concurrency:   cfg.Concurrency,
 		Heartbeat:     max(c.Stream.AckWait/4, time.Second),
 		ShutdownGrace: cfg.ShutdownGrace,
 		Logger:        d.Log,
-		DeadLetters:   events.NewDeadLetters(d.JS),
-		MaxDeliver:    c.Stream.MaxDeliver,
 		OnSettled:     metrics.Settled,
-	}, w.Handle)
+	}, middleware.Chain(w.Handle, poison, middleware.Recoverer(d.Log)))
 }
 
 // sweepEvery runs the worker's recovery sweep every interval, the first

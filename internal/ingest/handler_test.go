@@ -19,6 +19,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 const (
@@ -29,7 +30,7 @@ const (
 
 func sample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../events/testdata/" + name)
+	b, err := os.ReadFile("../servicehooks/testdata/" + name)
 	require.NoError(t, err)
 	return b
 }
@@ -43,7 +44,7 @@ type bundle struct {
 
 func setup(t *testing.T, cfg ingest.Config) *bundle {
 	t.Helper()
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	b := eventstest.Start(t, streams.Config{Memory: true})
 	reg := prometheus.NewRegistry()
 	logs := &bytes.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))

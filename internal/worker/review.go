@@ -11,14 +11,16 @@ import (
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 // review is the pipeline: select, serialize, skip what is already
 // reviewed, read what changed, diff, review, post, remember.
 func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report, error) {
-	if req.OrgURL != "" && events.NormalizeOrgURL(req.OrgURL) != events.NormalizeOrgURL(w.cfg.OrgURL) {
+	if req.OrgURL != "" && servicehooks.NormalizeOrgURL(req.OrgURL) != servicehooks.NormalizeOrgURL(w.cfg.OrgURL) {
 		return skip(SkipOtherOrg, "event is for organisation %s, which this worker is not configured for", req.OrgURL)
 	}
 	forced := req.Trigger == events.TriggerComment
@@ -28,7 +30,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 			return rep, err
 		}
 	}
-	key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
+	key := coordination.Key(req.RepositoryID, req.PullRequestID)
 	ref := azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID}
 	// A superseded request is recognised before waiting for the lease, and
 	// again after: the review it waited for may have covered it.

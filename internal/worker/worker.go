@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/markdown"
 )
@@ -155,7 +156,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	default:
 		recordFailure(span, err)
 		args := []any{"error", err, "writes_posted", rep.Writes.Posted, "writes_rejected", rep.Writes.Rejected, "writes_dropped", rep.Writes.Dropped}
-		var c events.Classified
+		var c deadletter.Classified
 		if errors.As(err, &c) {
 			span.SetAttributes(attribute.String("error.type", c.Class()), attribute.String("azreviewer.diagnosis", c.Diagnosis()))
 			args = append(args, "error_type", c.Class(), "fix", c.Diagnosis())

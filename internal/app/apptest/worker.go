@@ -14,7 +14,11 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/coordination"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/middleware"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -26,7 +30,7 @@ type WorkerOptions struct {
 	JS jetstream.JetStream
 	// Stream must be the configuration the streams were provisioned with:
 	// the worker updates the consumer with it.
-	Stream      events.StreamConfig
+	Stream      streams.Config
 	OrgURL, PAT string
 	// Concurrency is how many messages are handled at once. Default 2.
 	Concurrency int
@@ -101,7 +105,7 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	coord, err := events.EnsureCoordination(ctx, opts.JS, opts.Stream, events.CoordinationConfig{
+	coord, err := coordination.Ensure(ctx, opts.JS, opts.Stream, coordination.Config{
 		LeaseTTL: opts.LeaseTTL, Owner: cmp.Or(opts.Name, "apptest-worker"),
 	})
 	if err != nil {
@@ -122,7 +126,7 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	cons, err := events.EnsureConsumer(ctx, st, opts.Stream)
+	cons, err := streams.EnsureConsumer(ctx, st, opts.Stream)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +150,11 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if opts.Wrap != nil {
 		handle = opts.Wrap(handle)
 	}
+	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(opts.JS), cmp.Or(opts.Stream.MaxDeliver, 10), log)
+	if err != nil {
+		return nil, err
+	}
+	handle = middleware.Chain(handle, poison, middleware.Recoverer(log))
 	backoff := opts.Backoff
 	if backoff == nil {
 		backoff = func(d uint64) time.Duration { return min(time.Duration(d)*100*time.Millisecond, time.Second) }
@@ -160,8 +169,6 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 			ShutdownGrace: 5 * time.Second,
 			Backoff:       backoff,
 			Logger:        log,
-			DeadLetters:   events.NewDeadLetters(opts.JS),
-			MaxDeliver:    cmp.Or(opts.Stream.MaxDeliver, 10),
 			OnSettled: func(s events.Settlement, _ error, _ time.Duration) {
 				w.mu.Lock()
 				w.settled[s]++
