@@ -212,6 +212,8 @@ type Worker struct {
 	CommentAllowedHosts string
 	// SweepInterval is how often the recovery sweep runs; 0 turns it off.
 	SweepInterval time.Duration
+	// LLM configures the LLM reviewer, if any.
+	LLM LLM
 }
 
 // RegisterWorker adds the worker flags to fs.
@@ -230,6 +232,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.IntVar(&c.MaxThreads, "max-threads", 25, "most finding threads one review has, the most severe first; the rest are counted in the summary")
 	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 0, "how often one worker of the fleet lists the active pull requests and enqueues those whose head was never reviewed (lost webhooks); 0: off")
+	c.LLM.register(fs)
 	return c
 }
 

@@ -50,14 +50,28 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 // The returned error tells the loop how to settle the message (see
 // events.Handler).
 func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) error {
+	_, _, err := w.HandleMessage(ctx, msg)
+	return err
+}
+
+// HandleMessage is [Worker.Handle] that also returns the request (nil when
+// the message could not be decoded) and the review's report.
+func (w *Worker) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.ReviewRequest, Report, error) {
 	req, err := events.UnmarshalRequest(msg.Data())
 	if err != nil {
 		w.metrics.reviews.WithLabelValues(string(OutcomeFailed)).Inc()
-		return err
+		return nil, Report{}, err
 	}
-	_, err = w.Review(ctx, req)
-	return err
+	rep, err := w.Review(ctx, req)
+	return req, rep, err
 }
+
+// The log messages of a review request's outcomes, one per request.
+const (
+	LogReviewPosted  = "review posted"
+	LogReviewSkipped = "review skipped"
+	LogReviewFailed  = "review failed"
+)
 
 // Outcome is how a review request ended.
 type Outcome string
@@ -145,13 +159,13 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	switch rep.Outcome {
 	case OutcomeSkipped:
 		span.SetAttributes(attribute.String("azreviewer.skip", rep.SkipCode), attribute.String("azreviewer.skip_reason", rep.Reason))
-		log.Info("review skipped", "reason", rep.Reason)
+		log.Info(LogReviewSkipped, "reason", rep.Reason)
 	case OutcomeCommand:
 		log.Info("comment command answered")
 	case OutcomeHandedBack:
 		log.Info("review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond).String())
 	case OutcomeReviewed:
-		log.Info("review posted", "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
+		log.Info(LogReviewPosted, "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
 			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond).String())
 	default:
 		recordFailure(span, err)
@@ -161,7 +175,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 			span.SetAttributes(attribute.String("error.type", c.Class()), attribute.String("azreviewer.diagnosis", c.Diagnosis()))
 			args = append(args, "error_type", c.Class(), "fix", c.Diagnosis())
 		}
-		log.Error("review failed", args...)
+		log.Error(LogReviewFailed, args...)
 	}
 	return rep, err
 }

@@ -4,6 +4,7 @@ package eventstest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,35 +42,49 @@ func Start(t testing.TB, cfg streams.Config) *Bundle {
 func StartServer(t testing.TB, opts broker.Options, cfg streams.Config) *Bundle {
 	t.Helper()
 	opts.DataDir = t.TempDir()
+	b, stop, err := New(opts, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return b
+}
+
+// New starts an embedded JetStream server with opts (opts.DataDir is
+// required), connects and provisions the streams and the consumer with cfg,
+// for an Example that has no testing.TB; stop closes the connection and
+// shuts the server down.
+func New(opts broker.Options, cfg streams.Config) (b *Bundle, stop func(), err error) {
 	srv, err := broker.Start(opts)
 	if err != nil {
-		t.Fatalf("start embedded NATS: %v", err)
+		return nil, nil, fmt.Errorf("start embedded NATS: %w", err)
 	}
-	t.Cleanup(srv.Shutdown)
 	nc, err := srv.Connect()
 	if err != nil {
-		t.Fatalf("connect: %v", err)
+		srv.Shutdown()
+		return nil, nil, fmt.Errorf("connect: %w", err)
 	}
-	t.Cleanup(nc.Close)
+	stop = func() { nc.Close(); srv.Shutdown() }
 	js, err := jetstream.New(nc)
 	if err != nil {
-		t.Fatalf("jetstream: %v", err)
+		stop()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	st, err := streams.EnsureReviews(ctx, js, cfg)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		b = &Bundle{Server: srv, Conn: nc, JS: js, Stream: st}
+		b.Consumer, err = streams.EnsureConsumer(ctx, st, cfg)
 	}
-	cons, err := streams.EnsureConsumer(ctx, st, cfg)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		b.DeadLetters, err = deadletter.EnsureStream(ctx, js, cfg)
 	}
-	dl, err := deadletter.EnsureStream(ctx, js, cfg)
 	if err != nil {
-		t.Fatal(err)
+		stop()
+		return nil, nil, err
 	}
-	return &Bundle{Server: srv, Conn: nc, JS: js, Stream: st, Consumer: cons, DeadLetters: dl}
+	return b, stop, nil
 }
 
 // WaitMessages waits, at most 5 s, until st holds want messages: acks and
