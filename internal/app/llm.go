@@ -4,12 +4,10 @@ import (
 	"cmp"
 	"errors"
 	"flag"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/llmreview"
-	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // LLM is the LLM reviewer's configuration, as flags and environment
@@ -125,72 +123,5 @@ func nameLLMSettings(err error) error {
 			return "", "", ""
 		}
 		return llmFlag(se.Setting), "llm: ", se.Reason
-	})
-}
-
-// nameSettings rewrites each error joined in err that setting recognises
-// as a mistake in the setting of a flag into "--flag / VARIABLE: reason",
-// so the operator reads what to set. Others are kept as they are.
-func nameSettings(err error, setting func(error) (flag, prefix, reason string)) error {
-	if err == nil {
-		return nil
-	}
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	out := make([]error, 0, len(errs))
-	for _, e := range errs {
-		f, prefix, reason := setting(e)
-		if f == "" {
-			out = append(out, e)
-			continue
-		}
-		out = append(out, &namedSettingError{prefix: prefix, flag: f, reason: reason, err: e})
-	}
-	return errors.Join(out...)
-}
-
-// namedSettingError is a library's setting mistake named as the operator
-// sets the setting.
-type namedSettingError struct {
-	prefix, flag, reason string
-	err                  error
-}
-
-func (e *namedSettingError) Error() string {
-	return fmt.Sprintf("%s--%s / %s: %s", e.prefix, e.flag, EnvName(e.flag), e.reason)
-}
-
-func (e *namedSettingError) Unwrap() error { return e.err }
-
-// workerFlag is the flag an operator sets for a worker.Config field.
-func workerFlag(setting string) string {
-	switch setting {
-	case "OrgURL":
-		return "azdo-org-url"
-	case "BlockingSeverity":
-		return "blocking-severity"
-	case "ReviewTimeout":
-		return "review-timeout"
-	case "MaxFiles":
-		return "max-files"
-	case "MaxThreads":
-		return "max-threads"
-	case "CommentAllowedHosts":
-		return "comment-allowed-hosts"
-	}
-	return ""
-}
-
-// nameWorkerSettings names the flag and variable of each
-// *worker.SettingError joined in err.
-func nameWorkerSettings(err error) error {
-	return nameSettings(err, func(e error) (flag, prefix, reason string) {
-		var se *worker.SettingError
-		if !errors.As(e, &se) {
-			return "", "", ""
-		}
-		return workerFlag(se.Setting), "", se.Reason
 	})
 }

@@ -52,7 +52,7 @@ func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Regis
 		Logger:           log,
 	}, events.NewPublisher(js), reg)
 	if err != nil {
-		return nil, err
+		return nil, nameIngestSettings(err)
 	}
 	if cfg.InsecureNoAuth && cfg.BasicUser == "" && cfg.Token == "" {
 		log.Warn("webhook deliveries are accepted without credentials (--insecure-no-auth)")

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,5 +40,28 @@ func TestWorkerMistakesNameWhatToSet(t *testing.T) {
 		`--blocking-severity / BLOCKING_SEVERITY: blocking severity "urgent" is not one of info, warning, error`,
 	} {
 		require.ErrorContains(t, err, want)
+	}
+}
+
+// TestIngestMistakesNameWhatToSet: the ingest command names the flags and
+// variables of ingest.Config's mistakes.
+func TestIngestMistakesNameWhatToSet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cfg     app.Ingest
+		wantErr string
+	}{
+		{"nothing configured", app.Ingest{}, "no webhook authentication configured: set WEBHOOK_BASIC_USER and WEBHOOK_BASIC_PASSWORD and/or WEBHOOK_TOKEN, or pass --insecure-no-auth"},
+		{"user without password", app.Ingest{BasicUser: "u", Token: "t"}, "--webhook-basic-password / WEBHOOK_BASIC_PASSWORD: not set"},
+		{"in-flight budget below the body limit", app.Ingest{Token: "t", MaxInFlightBytes: 1 << 20}, "--ingest-max-in-flight-bytes / INGEST_MAX_IN_FLIGHT_BYTES: must be at least the body limit"},
+		{"negative body timeout", app.Ingest{Token: "t", BodyTimeout: -1}, "--ingest-body-timeout / INGEST_BODY_TIMEOUT: must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := app.NewIngestHandler(&tt.cfg, nil, nil, slog.New(slog.DiscardHandler))
+			require.ErrorContains(t, err, tt.wantErr)
+		})
 	}
 }
