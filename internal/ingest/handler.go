@@ -153,7 +153,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	req := decision.Request
 	if h.cfg.OrgURL != "" && req.OrgURL != "" && servicehooks.NormalizeOrgURL(req.OrgURL) != servicehooks.NormalizeOrgURL(h.cfg.OrgURL) {
-		reason := "event is for organisation " + req.OrgURL + ", not the one this ingest serves"
+		reason := "event is for organisation " + req.OrgURL + ", which is not configured"
 		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", "organisation_not_configured"), attribute.String("azreviewer.ingest.reason", reason))
 		log.Warn("webhook ignored", "event_type", eventType, "reason", reason)
 		answer(http.StatusOK, outcomeIgnored, response{Status: "ignored", Reason: reason})
