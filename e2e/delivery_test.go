@@ -26,7 +26,9 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -34,7 +36,7 @@ const hookToken = "delivery-hook-token-2f9d41"
 
 // deliveryStream is the provisioning of these tests: a short AckWait so a
 // killed worker's message is redelivered within seconds.
-var deliveryStream = events.StreamConfig{AckWait: 2 * time.Second, MaxDeliver: 10}
+var deliveryStream = streams.Config{AckWait: 2 * time.Second, MaxDeliver: 10}
 
 // rig is one simulated organisation, a file-storage nats-server on a fixed
 // port, the provisioned streams and ingest.
@@ -43,10 +45,10 @@ type rig struct {
 	broker  *apptest.Broker
 	streams *apptest.Streams
 	ingest  *apptest.Ingest
-	cfg     events.StreamConfig
+	cfg     streams.Config
 }
 
-func newRig(t *testing.T, cfg events.StreamConfig) *rig {
+func newRig(t *testing.T, cfg streams.Config) *rig {
 	t.Helper()
 	sim := azdotest.New(t)
 	b := apptest.NewBroker(t)
@@ -534,7 +536,7 @@ func TestPanickingMessageDoesNotTakeDownOthers(t *testing.T) {
 	for seq := uint64(1); seq <= n; seq++ {
 		m, err := r.streams.DeadLetters.GetMsg(t.Context(), seq)
 		require.NoError(t, err)
-		reasons[m.Header.Get(events.HeaderOriginalSubject)] = m.Header.Get(events.HeaderError) + " after " + m.Header.Get(events.HeaderDeliveries)
+		reasons[m.Header.Get(deadletter.HeaderOriginalSubject)] = m.Header.Get(deadletter.HeaderError) + " after " + m.Header.Get(deadletter.HeaderDeliveries)
 	}
 	require.Contains(t, reasons[poisoned], "handler panicked: injected panic")
 	require.Contains(t, reasons[poisoned], "after 3", "retried up to MaxDeliver")

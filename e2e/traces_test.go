@@ -23,9 +23,9 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
-	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/jaegertest"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
@@ -120,7 +120,7 @@ func TestFailureModesInJaeger(t *testing.T) {
 			secrets = append(secrets, hook.Token)
 			fleet := apptest.Start(t, apptest.Options{OrgURL: sim.Org.URL(), PAT: pat, Hook: hook})
 
-			status := deliver(t, fleet.WebhookURL, hook.Token, pr.Event(events.EventPullRequestCreated))
+			status := deliver(t, fleet.WebhookURL, hook.Token, pr.Event(servicehooks.EventPullRequestCreated))
 			require.Equal(t, http.StatusAccepted, status)
 			if m.deadLetter {
 				require.Eventually(t, func() bool { return messages(fleet.Streams.DeadLetters) == 1 }, 20*time.Second, 20*time.Millisecond, "dead letter")
@@ -145,8 +145,8 @@ func TestFailureModesInJaeger(t *testing.T) {
 		secrets = append(secrets, hook.Token, "wrong-token-8e1f")
 		fleet := apptest.Start(t, apptest.Options{OrgURL: sim.Org.URL(), PAT: sim.PAT, Hook: hook})
 
-		require.Equal(t, http.StatusUnauthorized, deliver(t, fleet.WebhookURL, "wrong-token-8e1f", pr.Event(events.EventPullRequestCreated)))
-		require.Equal(t, http.StatusOK, deliver(t, fleet.WebhookURL, hook.Token, pr.Event(events.EventPullRequestCreated)))
+		require.Equal(t, http.StatusUnauthorized, deliver(t, fleet.WebhookURL, "wrong-token-8e1f", pr.Event(servicehooks.EventPullRequestCreated)))
+		require.Equal(t, http.StatusOK, deliver(t, fleet.WebhookURL, hook.Token, pr.Event(servicehooks.EventPullRequestCreated)))
 		flush(t)
 
 		refused, err := j.FindTraces(context.Background(), service, map[string]string{"azreviewer.ingest.outcome": "unauthorized"}, 1, 10*time.Second)

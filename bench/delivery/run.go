@@ -26,7 +26,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/coordination"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // config is one run.
@@ -129,7 +130,7 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		return nil, err
 	}
 	defer nc.Close()
-	streamCfg := events.StreamConfig{AckWait: cfg.AckWait}
+	streamCfg := streams.Config{AckWait: cfg.AckWait}
 	streams, err := apptest.Provision(ctx, nc, streamCfg)
 	if err != nil {
 		return nil, err
@@ -446,7 +447,7 @@ func killAndReplace(ctx context.Context, js jetstream.JetStream, mu *sync.Mutex,
 // waitForLease returns once process pid holds a pull request's lease,
 // watching the lease bucket.
 func waitForLease(ctx context.Context, js jetstream.JetStream, pid int) error {
-	kv, err := js.KeyValue(ctx, events.LeaseBucket)
+	kv, err := js.KeyValue(ctx, coordination.LeaseBucket)
 	if err != nil {
 		return err
 	}
@@ -470,7 +471,7 @@ func waitForLease(ctx context.Context, js jetstream.JetStream, pid int) error {
 // leasesHeldBy counts the pull-request leases whose holder is process pid
 // (lease values are "host/pid"): reviews it was in the middle of.
 func leasesHeldBy(ctx context.Context, js jetstream.JetStream, pid int) int {
-	kv, err := js.KeyValue(ctx, events.LeaseBucket)
+	kv, err := js.KeyValue(ctx, coordination.LeaseBucket)
 	if err != nil {
 		return -1
 	}

@@ -25,7 +25,7 @@
 // The reviewers are the built-in rules, the custom rules of the cases that
 // have them, and the LLM reviewer when the environment configures one as
 // for the worker (LLM_BASE_URL/LLM_MODEL or AZURE_OPENAI_*; see
-// llmreview.ConfigFromEnv). Without a model only the deterministic
+// app.RegisterLLM). Without a model only the deterministic
 // reviewers run, and the report says so. Bugs (off-by-one, nil
 // dereference, SQL by concatenation…) are claimed by the LLM only.
 package main
@@ -41,6 +41,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -48,7 +49,7 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "eval:", err)
 		os.Exit(1)
 	}
@@ -64,7 +65,7 @@ type options struct {
 	rng     string
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, w io.Writer) error {
+func run(ctx context.Context, args []string, w io.Writer) error {
 	var o options
 	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
 	fs.StringVar(&o.corpus, "corpus", "bench/eval/testdata/cases", "directory of cases")
@@ -108,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, w io.Wr
 		return fmt.Errorf("no case named %q in %s", o.only, o.corpus)
 	}
 
-	llm, model, err := llmFromEnv(getenv)
+	llm, model, err := llmFromEnv()
 	if err != nil {
 		return err
 	}
@@ -133,10 +134,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, w io.Wr
 	return nil
 }
 
-// llmFromEnv returns the LLM reviewer the environment configures, as the
-// worker builds it, and the model's name; nil when none is configured.
-func llmFromEnv(getenv func(string) string) (*llmreview.Reviewer, string, error) {
-	cfg, on, err := llmreview.ConfigFromEnv(getenv)
+// llmFromEnv returns the LLM reviewer the environment configures, read by
+// the worker's own flag and environment layer (app.RegisterLLM), and the
+// model's name; nil when none is configured.
+func llmFromEnv() (*llmreview.Reviewer, string, error) {
+	fs := flag.NewFlagSet("llm", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	settings := app.RegisterLLM(fs)
+	if err := app.Parse(fs, nil); err != nil {
+		return nil, "", err
+	}
+	cfg, on, err := settings.Config()
 	if err != nil || !on {
 		return nil, "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
@@ -202,8 +204,9 @@ func TestReviewHandMade(t *testing.T) {
 // TestRun runs the whole corpus with the deterministic reviewers, as `go
 // run ./bench/eval` does without a model, and checks the report's shape.
 func TestRun(t *testing.T) {
+	noLLM(t)
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-corpus", corpusDir}, func(string) string { return "" }, &out); err != nil {
+	if err := run(context.Background(), []string{"-corpus", corpusDir}, &out); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"no model configured", "precision", "comments per pull request", "false positives", "false negatives"} {
@@ -211,7 +214,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
-	if err := run(context.Background(), []string{"-corpus", corpusDir, "-case", "no-such-case"}, func(string) string { return "" }, &out); err == nil {
+	if err := run(context.Background(), []string{"-corpus", corpusDir, "-case", "no-such-case"}, &out); err == nil {
 		t.Error("-case no-such-case: no error")
 	}
 }
@@ -246,10 +249,11 @@ func TestRunWithLLM(t *testing.T) {
 	})
 	srv := httptest.NewServer(mux) // listens on 127.0.0.1
 	t.Cleanup(srv.Close)
-	env := map[string]string{"LLM_BASE_URL": srv.URL, "LLM_MODEL": "test-model"}
+	t.Setenv("LLM_BASE_URL", srv.URL)
+	t.Setenv("LLM_MODEL", "test-model")
 
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"-corpus", corpusDir, "-case", "bugs-go"}, func(k string) string { return env[k] }, &out); err != nil {
+	if err := run(context.Background(), []string{"-corpus", corpusDir, "-case", "bugs-go"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	row := regexp.MustCompile(`(?m)^\s*llm\s+bug\s+1\s+0\s+6\s+1\.00\s+0\.14\s*$`)
@@ -261,6 +265,7 @@ func TestRunWithLLM(t *testing.T) {
 // TestReviewRange reviews a change between two commits of a git repository
 // made here, and counts its findings by rule and severity.
 func TestReviewRange(t *testing.T) {
+	noLLM(t)
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
@@ -290,7 +295,7 @@ func TestReviewRange(t *testing.T) {
 	gitIn("commit", "-q", "-m", "head")
 
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"-git", dir, "-range", "base..HEAD", "-v"}, func(string) string { return "" }, &out))
+	require.NoError(t, run(context.Background(), []string{"-git", dir, "-range", "base..HEAD", "-v"}, &out))
 	got := out.String()
 	for _, want := range []string{
 		"3 files, 2 added lines",
@@ -301,5 +306,13 @@ func TestReviewRange(t *testing.T) {
 	} {
 		require.Contains(t, got, want)
 	}
-	require.Error(t, run(context.Background(), []string{"-git", dir, "-range", "base"}, func(string) string { return "" }, &out))
+	require.Error(t, run(context.Background(), []string{"-git", dir, "-range", "base"}, &out))
+}
+
+// noLLM clears every LLM setting of the environment for the test, so the
+// deterministic reviewers run alone whatever the developer's environment.
+func noLLM(t *testing.T) {
+	fs := flag.NewFlagSet("llm", flag.ContinueOnError)
+	app.RegisterLLM(fs)
+	fs.VisitAll(func(f *flag.Flag) { t.Setenv(app.EnvName(f.Name), "") })
 }

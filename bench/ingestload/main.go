@@ -41,6 +41,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 const token = "load-harness-token"
@@ -246,7 +247,7 @@ func comments(base string, n, size int, statuses *sync.Map) {
 		wg.Go(func() {
 			for pr := range work {
 				body, _ := json.Marshal(map[string]any{
-					"id": fmt.Sprintf("e%d", pr), "eventType": events.EventPullRequestComment,
+					"id": fmt.Sprintf("e%d", pr), "eventType": servicehooks.EventPullRequestComment,
 					"resource": map[string]any{
 						"comment": map[string]any{"id": 1, "content": text, "commentType": "text"},
 						"pullRequest": map[string]any{"pullRequestId": pr, "status": "active",

@@ -13,7 +13,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app/allinone"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 // TestDoctorExitStatus runs "azreviewer doctor" against the simulator: a
@@ -41,7 +41,7 @@ func TestDoctorExitStatus(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			sim := azdotest.New(t)
 			pr := sim.NewPullRequest(map[string]string{"/a": "1\n"}, map[string]string{"/a": "2\n"})
-			for _, et := range []string{events.EventPullRequestCreated, events.EventPullRequestUpdated, events.EventPullRequestComment} {
+			for _, et := range []string{servicehooks.EventPullRequestCreated, servicehooks.EventPullRequestUpdated, servicehooks.EventPullRequestComment} {
 				sim.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: et, URL: "https://reviewer.example/webhooks/azure-devops"})
 			}
 			sim.Server.LimitScopes(sim.PAT, tt.scopes...)

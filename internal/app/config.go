@@ -14,7 +14,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Common is configuration every process shares.
@@ -23,7 +23,7 @@ type Common struct {
 	NATSCreds string
 	LogLevel  string
 	LogFormat string
-	Stream    events.StreamConfig
+	Stream    streams.Config
 	// LeaseTTL is the lifetime of a pull request's lease without refresh.
 	LeaseTTL time.Duration
 }
@@ -33,15 +33,16 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	c := &Common{}
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
-	fs.IntVar(&c.Stream.Replicas, "stream-replicas", 1, "JetStream replicas of the review stream (3 in a cluster)")
-	fs.DurationVar(&c.Stream.AckWait, "ack-wait", 60*time.Second, "redeliver a review request when a worker is silent this long")
-	fs.IntVar(&c.Stream.MaxDeliver, "max-deliver", 10, "deliveries of one review request before it is given up")
-	fs.DurationVar(&c.Stream.DuplicateWindow, "duplicate-window", 10*time.Minute, "how long a webhook's de-duplication id is remembered")
-	fs.Int64Var(&c.Stream.MaxBytes, "stream-max-bytes", events.DefaultMaxBytes, "bytes the review stream may hold; when full, ingest answers 503 and Azure DevOps retries (negative: no limit)")
-	fs.Int64Var(&c.Stream.MaxMsgs, "stream-max-msgs", events.DefaultMaxMsgs, "review requests the review stream may hold; when full, ingest answers 503 and Azure DevOps retries (negative: no limit)")
-	fs.DurationVar(&c.Stream.DeadLetterMaxAge, "dead-letter-max-age", 30*24*time.Hour, "how long dead letters are kept")
-	fs.Int64Var(&c.Stream.DeadLetterMaxBytes, "dead-letter-max-bytes", events.DefaultDeadLetterMaxBytes, "bytes of dead letters kept; beyond it the oldest are dropped (negative: no limit)")
-	fs.Int64Var(&c.Stream.DeadLetterMaxMsgs, "dead-letter-max-msgs", events.DefaultDeadLetterMaxMsgs, "dead letters kept; beyond it the oldest are dropped (negative: no limit)")
+	def := streams.Config{}.WithDefaults()
+	fs.IntVar(&c.Stream.Replicas, "stream-replicas", def.Replicas, "JetStream replicas of the review stream (3 in a cluster)")
+	fs.DurationVar(&c.Stream.AckWait, "ack-wait", def.AckWait, "redeliver a review request when a worker is silent this long")
+	fs.IntVar(&c.Stream.MaxDeliver, "max-deliver", def.MaxDeliver, "deliveries of one review request before it is given up")
+	fs.DurationVar(&c.Stream.DuplicateWindow, "duplicate-window", def.DuplicateWindow, "how long a webhook's de-duplication id is remembered")
+	fs.Int64Var(&c.Stream.MaxBytes, "stream-max-bytes", def.MaxBytes, "bytes the review stream may hold; when full, ingest answers 503 and Azure DevOps retries (negative: no limit)")
+	fs.Int64Var(&c.Stream.MaxMsgs, "stream-max-msgs", def.MaxMsgs, "review requests the review stream may hold; when full, ingest answers 503 and Azure DevOps retries (negative: no limit)")
+	fs.DurationVar(&c.Stream.DeadLetterMaxAge, "dead-letter-max-age", def.DeadLetterMaxAge, "how long dead letters are kept")
+	fs.Int64Var(&c.Stream.DeadLetterMaxBytes, "dead-letter-max-bytes", def.DeadLetterMaxBytes, "bytes of dead letters kept; beyond it the oldest are dropped (negative: no limit)")
+	fs.Int64Var(&c.Stream.DeadLetterMaxMsgs, "dead-letter-max-msgs", def.DeadLetterMaxMsgs, "dead letters kept; beyond it the oldest are dropped (negative: no limit)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 45*time.Second, "how long a crashed worker's pull requests stay locked (workers refresh their leases every third of it)")
 	return c
 }
@@ -211,6 +212,8 @@ type Worker struct {
 	CommentAllowedHosts string
 	// SweepInterval is how often the recovery sweep runs; 0 turns it off.
 	SweepInterval time.Duration
+	// LLM configures the LLM reviewer, if any.
+	LLM LLM
 }
 
 // RegisterWorker adds the worker flags to fs.
@@ -229,6 +232,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.IntVar(&c.MaxThreads, "max-threads", 25, "most finding threads one review has, the most severe first; the rest are counted in the summary")
 	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 0, "how often one worker of the fleet lists the active pull requests and enqueues those whose head was never reviewed (lost webhooks); 0: off")
+	c.LLM.register(fs)
 	return c
 }
 

@@ -11,7 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
@@ -60,7 +60,7 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	if verb == "list" {
-		dls, err := events.ListDeadLetters(ctx, js, *limit)
+		dls, err := deadletter.List(ctx, js, *limit)
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	var errs []error
 	for _, seq := range seqs {
-		newSeq, err := events.ReplayDeadLetter(ctx, js, seq)
+		newSeq, err := deadletter.Replay(ctx, js, seq)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -79,7 +79,7 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 	return errors.Join(errs...)
 }
 
-func printDeadLetters(w io.Writer, dls []events.DeadLetter) {
+func printDeadLetters(w io.Writer, dls []deadletter.Entry) {
 	if len(dls) == 0 {
 		fmt.Fprintln(w, "no dead letters")
 		return

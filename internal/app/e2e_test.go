@@ -24,8 +24,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
-	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -46,7 +46,7 @@ func TestWebhookBecomesAnchoredThreads(t *testing.T) {
 
 	// Azure DevOps retries a delivery it did not see answered: the second
 	// one is a JetStream duplicate and causes no second review.
-	event := pr.Event(events.EventPullRequestCreated)
+	event := pr.Event(servicehooks.EventPullRequestCreated)
 	first := deliver(t, fleet.WebhookURL, hook, event)
 	require.Equal(t, http.StatusAccepted, first.status)
 	require.False(t, first.body.Duplicate)

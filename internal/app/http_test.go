@@ -16,10 +16,11 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 func TestHealthReadinessAndMetrics(t *testing.T) {
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	b := eventstest.Start(t, streams.Config{Memory: true})
 	reg := app.NewRegistry()
 	h, err := app.NewIngestHandler(&app.Ingest{Token: "t0ken"}, b.JS, reg, nil)
 	require.NoError(t, err)

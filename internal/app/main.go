@@ -57,6 +57,10 @@ func ParseFlagsOnly(fs *flag.FlagSet, args []string, subcommands ...string) erro
 	return fmt.Errorf("%w: %s: unexpected argument %q: it takes flags only (see --help); %s", ErrUsage, fs.Name(), fs.Arg(0), known)
 }
 
+// EnvName is the environment variable that sets the flag name when the
+// command line does not: upper case, '-' as '_' (as ff reads it).
+func EnvName(name string) string { return strings.ToUpper(strings.ReplaceAll(name, "-", "_")) }
+
 // usage prints a command's --help: how to call it, its subcommands, and
 // each flag with the environment variable that sets it too.
 func usage(fs *flag.FlagSet, subcommands []string) {
@@ -71,8 +75,7 @@ func usage(fs *flag.FlagSet, subcommands []string) {
 		if kind != "" {
 			kind = " " + kind
 		}
-		env := strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		fmt.Fprintf(w, "  --%s%s  [%s]\n      %s", f.Name, kind, env, help)
+		fmt.Fprintf(w, "  --%s%s  [%s]\n      %s", f.Name, kind, EnvName(f.Name), help)
 		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "0s" {
 			fmt.Fprintf(w, " (default %s)", f.DefValue)
 		}

@@ -12,7 +12,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Connect opens a NATS connection that keeps reconnecting, logging its
@@ -43,16 +45,16 @@ func Connect(c *Common, name string, log *slog.Logger) (*nats.Conn, error) {
 // Provision makes sure the review and dead-letter streams exist, retrying
 // while JetStream is not ready yet (a cluster electing its leader), until
 // ctx ends.
-func Provision(ctx context.Context, js jetstream.JetStream, cfg events.StreamConfig, log *slog.Logger) (jetstream.Stream, error) {
+func Provision(ctx context.Context, js jetstream.JetStream, cfg streams.Config, log *slog.Logger) (jetstream.Stream, error) {
 	for attempt := 1; ; attempt++ {
-		st, err := events.EnsureStream(ctx, js, cfg)
+		st, err := streams.EnsureReviews(ctx, js, cfg)
 		if err == nil {
-			_, err = events.EnsureDeadLetterStream(ctx, js, cfg)
+			_, err = deadletter.EnsureStream(ctx, js, cfg)
 		}
 		if err == nil {
 			return st, nil
 		}
-		var limits *events.StreamLimitsError
+		var limits *streams.LimitsError
 		if errors.As(err, &limits) {
 			return nil, fmt.Errorf("%w: %w (lower STREAM_MAX_BYTES or DEAD_LETTER_MAX_BYTES, or give the server's or account's JetStream more storage)", ErrUsage, err)
 		}

@@ -16,11 +16,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/coordination"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/middleware"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -47,7 +52,7 @@ func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Regis
 		Logger:           log,
 	}, events.NewPublisher(js), reg)
 	if err != nil {
-		return nil, err
+		return nil, nameIngestSettings(err)
 	}
 	if cfg.InsecureNoAuth && cfg.BasicUser == "" && cfg.Token == "" {
 		log.Warn("webhook deliveries are accepted without credentials (--insecure-no-auth)")
@@ -61,51 +66,99 @@ func RunIngest(ctx context.Context, ln net.Listener, h http.Handler, log *slog.L
 	return Serve(ctx, ln, h, 15*time.Second, log)
 }
 
-// WorkerDeps are what a worker process runs against.
+// WorkerDeps are what a worker runs against, and the hooks a test sets.
+// Every hook's zero value is the production behaviour.
 type WorkerDeps struct {
-	JS       jetstream.JetStream
-	Stream   jetstream.Stream
+	JS jetstream.JetStream
+	// Stream is the review stream. Nil: opened by name.
+	Stream jetstream.Stream
+	// Registry receives the worker's metrics. Nil: not registered.
 	Registry *prometheus.Registry
 	Log      *slog.Logger
 	// Transport, if set, is the base HTTP transport to Azure DevOps.
 	Transport http.RoundTripper
+	// Name names this worker in lease values. Default: host and pid.
+	Name string
+	// Backoff is the redelivery delay after a failed delivery (1 for the
+	// first). Default: 5 s doubling per delivery, at most 5 min.
+	Backoff func(delivery uint64) time.Duration
+	// Heartbeat is how often a running review's message is marked in
+	// progress. Default: a quarter of the consumer's AckWait, at least 1 s.
+	Heartbeat time.Duration
+	// LeaseRefresh is how often a held lease is refreshed. Default: a third
+	// of Common.LeaseTTL.
+	LeaseRefresh time.Duration
+	// Wrap, if set, wraps the worker's handler, inside the consume chain's
+	// middlewares (to make it panic, say).
+	Wrap func(events.Handler) events.Handler
+	// OnHandled, if set, is called when the worker has handled a message,
+	// with the request (nil when the message could not be decoded), the
+	// review's report and its error.
+	OnHandled func(msg jetstream.Msg, req *events.ReviewRequest, rep worker.Report, err error)
+	// OnSettled, if set, is called after each message is settled, after
+	// the metrics counted it.
+	OnSettled func(s events.Settlement, err error, took time.Duration)
 }
 
-// RunWorker consumes review requests until ctx is cancelled, then drains:
-// running reviews get cfg.ShutdownGrace to finish.
-func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error {
+// LogWorkerConsuming is logged once a worker starts pulling.
+const LogWorkerConsuming = "worker consuming"
+
+// WorkerLoop is a worker built from its configuration, ready to consume:
+// the one wiring of cmd/worker, the all-in-one and the tests.
+type WorkerLoop struct {
+	worker  *worker.Worker
+	client  *azdo.Client
+	cons    jetstream.Consumer
+	consume events.ConsumeConfig
+	handle  events.Handler
+	sweep   time.Duration
+	js      jetstream.JetStream
+	log     *slog.Logger
+}
+
+// NewWorkerLoop builds a worker from cfg and c: the analyzers, the Azure
+// DevOps client, the coordination buckets, the reviewers (the LLM's when
+// configured), the durable consumer, and the consume chain (poison queue,
+// recoverer, the worker's handler).
+func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*WorkerLoop, error) {
+	log := cmp.Or(d.Log, slog.Default())
 	// First: it makes the worker non-dumpable before anything else.
 	tools, err := cfg.Analyzers(c.NATSCreds)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	client, err := cfg.Client(d.Transport)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	coord, err := events.EnsureCoordination(ctx, d.JS, c.Stream, events.CoordinationConfig{Owner: workerName(), LeaseTTL: c.LeaseTTL})
+	leaseTTL := cmp.Or(c.LeaseTTL, 45*time.Second)
+	coord, err := coordination.Ensure(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: leaseTTL})
 	if err != nil {
-		return startFailed(ctx, err)
+		return nil, err
 	}
 	scanner, err := secrets.New()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	reviewers := []reviewer.Reviewer{reviewer.Rules(), scanner}
-	llmCfg, llmOn, err := llmreview.ConfigFromEnv(os.Getenv)
+	llmCfg, llmOn, err := cfg.LLM.Config()
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if llmOn {
 		llmCfg.Secrets = scanner
 		llm, err := llmreview.New(llmCfg)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrUsage, err)
+			return nil, fmt.Errorf("%w: %w", ErrUsage, nameLLMSettings(err))
 		}
 		reviewers = append(reviewers, llm)
-		d.Log.Info("LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
+		log.Info("LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
 	}
-	metrics := worker.NewMetrics(d.Registry)
+	var reg prometheus.Registerer // nil: not registered (a nil *Registry is not)
+	if d.Registry != nil {
+		reg = d.Registry
+	}
+	metrics := worker.NewMetrics(reg)
 	w, err := worker.New(worker.Config{
 		Reviewers:        reviewers,
 		Analyzers:        tools,
@@ -116,32 +169,78 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 		MaxThreads:       cfg.MaxThreads,
 		// Validated by worker.New.
 		CommentAllowedHosts: strings.Split(cfg.CommentAllowedHosts, ","),
-		Logger:              d.Log,
+		Logger:              log,
 		Coordinator:         coord,
-		LeaseRefresh:        c.LeaseTTL / 3,
+		LeaseRefresh:        cmp.Or(d.LeaseRefresh, leaseTTL/3),
 	}, client, metrics)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
 	}
-	cons, err := events.EnsureConsumer(ctx, d.Stream, c.Stream)
+	st := d.Stream
+	if st == nil {
+		if st, err = d.JS.Stream(ctx, events.StreamName); err != nil {
+			return nil, fmt.Errorf("open stream %s: %w", events.StreamName, err)
+		}
+	}
+	cons, err := streams.EnsureConsumer(ctx, st, c.Stream)
+	if err != nil {
+		return nil, err
+	}
+	stream := c.Stream.WithDefaults()
+	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(d.JS), stream.MaxDeliver, log)
+	if err != nil {
+		return nil, err
+	}
+	handle := events.Handler(func(ctx context.Context, msg jetstream.Msg) error {
+		req, rep, err := w.HandleMessage(ctx, msg)
+		if d.OnHandled != nil {
+			d.OnHandled(msg, req, rep, err)
+		}
+		return err
+	})
+	if d.Wrap != nil {
+		handle = d.Wrap(handle)
+	}
+	return &WorkerLoop{
+		worker: w, client: client, cons: cons, js: d.JS, log: log, sweep: cfg.SweepInterval,
+		handle: middleware.Chain(handle, poison, middleware.Recoverer(log)),
+		consume: events.ConsumeConfig{
+			Concurrency:   cfg.Concurrency,
+			Heartbeat:     cmp.Or(d.Heartbeat, max(stream.AckWait/4, time.Second)),
+			ShutdownGrace: cfg.ShutdownGrace,
+			Backoff:       d.Backoff,
+			Logger:        log,
+			OnSettled: func(s events.Settlement, err error, took time.Duration) {
+				metrics.Settled(s, err, took)
+				if d.OnSettled != nil {
+					d.OnSettled(s, err, took)
+				}
+			},
+		},
+	}, nil
+}
+
+// Run consumes review requests, and runs the recovery sweep when
+// configured, until ctx is cancelled, then drains: running reviews get the
+// shutdown grace to finish.
+func (l *WorkerLoop) Run(ctx context.Context) error {
+	l.log.Info(LogWorkerConsuming, "stream", events.StreamName, "consumer", streams.ConsumerName,
+		"concurrency", l.consume.Concurrency, "org", l.client.OrgURL())
+	if l.sweep > 0 {
+		stop := sweepEvery(ctx, l.sweep, l.worker, l.client, events.NewPublisher(l.js), l.log)
+		defer stop()
+	}
+	return events.Consume(ctx, l.cons, l.consume, l.handle)
+}
+
+// RunWorker builds a worker ([NewWorkerLoop]) and runs it until ctx is
+// cancelled.
+func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error {
+	l, err := NewWorkerLoop(ctx, c, cfg, d)
 	if err != nil {
 		return startFailed(ctx, err)
 	}
-	d.Log.Info("worker consuming", "stream", events.StreamName, "consumer", events.ConsumerName,
-		"concurrency", cfg.Concurrency, "org", client.OrgURL())
-	if cfg.SweepInterval > 0 {
-		stop := sweepEvery(ctx, cfg.SweepInterval, w, client, events.NewPublisher(d.JS), d.Log)
-		defer stop()
-	}
-	return events.Consume(ctx, cons, events.ConsumeConfig{
-		Concurrency:   cfg.Concurrency,
-		Heartbeat:     max(c.Stream.AckWait/4, time.Second),
-		ShutdownGrace: cfg.ShutdownGrace,
-		Logger:        d.Log,
-		DeadLetters:   events.NewDeadLetters(d.JS),
-		MaxDeliver:    c.Stream.MaxDeliver,
-		OnSettled:     metrics.Settled,
-	}, w.Handle)
+	return l.Run(ctx)
 }
 
 // sweepEvery runs the worker's recovery sweep every interval, the first

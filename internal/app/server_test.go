@@ -10,7 +10,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 // TestAzureDevOpsServer: a fleet configured with an Azure DevOps Server
@@ -27,7 +27,7 @@ func TestAzureDevOpsServer(t *testing.T) {
 	hook := &app.Ingest{Token: "server-hook-token-1d2e"}
 	fleet := apptest.Start(t, apptest.Options{OrgURL: orgURL, PAT: sim.PAT, Hook: hook})
 
-	got := deliver(t, fleet.WebhookURL, hook, pr.Event(events.EventPullRequestCreated))
+	got := deliver(t, fleet.WebhookURL, hook, pr.Event(servicehooks.EventPullRequestCreated))
 	require.Equal(t, http.StatusAccepted, got.status, "not another organisation's")
 	threads := waitForSummary(t, pr)
 	require.Len(t, threads, 2, "the finding and the summary")

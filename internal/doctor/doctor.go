@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 // AzureDevOps is what doctor reads. *azdo.Client implements it.
@@ -245,9 +245,9 @@ type hookNeed struct {
 
 func requiredHooks() []hookNeed {
 	return []hookNeed{
-		{events.EventPullRequestCreated, true, "new pull requests are not reviewed"},
-		{events.EventPullRequestUpdated, true, "pushes to pull requests are not reviewed"},
-		{events.EventPullRequestComment, false, "/azreviewer review commands do not arrive"},
+		{servicehooks.EventPullRequestCreated, true, "new pull requests are not reviewed"},
+		{servicehooks.EventPullRequestUpdated, true, "pushes to pull requests are not reviewed"},
+		{servicehooks.EventPullRequestComment, false, "/azreviewer review commands do not arrive"},
 	}
 }
 
@@ -310,7 +310,7 @@ func checkHook(need hookNeed, subs []azdo.Subscription, webhookURL, projectID, r
 // pushesDelivered: an updated subscription filtered to a notification type
 // other than pushes never delivers pushes.
 func pushesDelivered(s azdo.Subscription) bool {
-	return s.EventType != events.EventPullRequestUpdated || s.NotificationType == "" || s.NotificationType == "PushNotification"
+	return s.EventType != servicehooks.EventPullRequestUpdated || s.NotificationType == "" || s.NotificationType == "PushNotification"
 }
 
 // sameEndpoint compares scheme, host and path, ignoring the query (a token)

@@ -11,7 +11,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/doctor"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 const hookURL = "https://reviewer.fabrikam.example/webhooks/azure-devops"
@@ -43,9 +43,9 @@ func TestDoctor(t *testing.T) {
 			name: "PAT owner without contribute, subscription on probation, none for comments",
 			setup: func(s *azdotest.Sim) string {
 				s.Repo.Deny(s.User, azdosim.GitPullRequestContribute)
-				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: events.EventPullRequestCreated, URL: hookURL, Repository: s.Repo})
-				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: events.EventPullRequestUpdated, URL: hookURL, Status: azdosim.SubscriptionOnProbation, ProbationRetries: 2})
-				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: events.EventPullRequestComment, URL: "https://old-bot.example/hook"})
+				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: servicehooks.EventPullRequestCreated, URL: hookURL, Repository: s.Repo})
+				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: servicehooks.EventPullRequestUpdated, URL: hookURL, Status: azdosim.SubscriptionOnProbation, ProbationRetries: 2})
+				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: servicehooks.EventPullRequestComment, URL: "https://old-bot.example/hook"})
 				return s.PAT
 			},
 			want: map[string]doctor.Status{
@@ -61,8 +61,8 @@ func TestDoctor(t *testing.T) {
 		{
 			name: "subscription disabled by the system, updates filtered to votes",
 			setup: func(s *azdotest.Sim) string {
-				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: events.EventPullRequestCreated, URL: hookURL, Status: azdosim.SubscriptionDisabledBySystem})
-				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: events.EventPullRequestUpdated, URL: hookURL, NotificationType: "ReviewerVoteNotification"})
+				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: servicehooks.EventPullRequestCreated, URL: hookURL, Status: azdosim.SubscriptionDisabledBySystem})
+				s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: servicehooks.EventPullRequestUpdated, URL: hookURL, NotificationType: "ReviewerVoteNotification"})
 				return s.PAT
 			},
 			want: map[string]doctor.Status{
@@ -205,7 +205,7 @@ func TestDoctor(t *testing.T) {
 // allHooks adds an enabled subscription of every needed event delivering to
 // hookURL.
 func allHooks(s *azdotest.Sim) {
-	for _, et := range []string{events.EventPullRequestCreated, events.EventPullRequestUpdated, events.EventPullRequestComment} {
+	for _, et := range []string{servicehooks.EventPullRequestCreated, servicehooks.EventPullRequestUpdated, servicehooks.EventPullRequestComment} {
 		s.Project.AddSubscription(azdosim.SubscriptionSpec{EventType: et, URL: hookURL + "?token=s3cret"})
 	}
 }

@@ -19,9 +19,11 @@ import (
 )
 
 // Handler processes one message. Its error decides how the message is
-// settled: nil acks it; a [PermanentError] terminates it; a [RetryError]
-// naks it with the given delay; any other error naks it with the consume
-// loop's backoff. Handlers never settle messages themselves.
+// settled: nil acks it; a [Permanent] error terminates it; a
+// *[DeadLetteredError] terminates it as a dead letter; a *[RetryError] naks
+// it with the given delay; any other error naks it with the consume loop's
+// backoff. Handlers, and the middlewares that wrap them
+// (events/middleware), never settle messages themselves.
 type Handler func(ctx context.Context, msg jetstream.Msg) error
 
 // Settlement is how a message was settled.
@@ -32,7 +34,8 @@ const (
 	SettleAck  Settlement = "ack"
 	SettleNak  Settlement = "nak"
 	SettleTerm Settlement = "term"
-	// SettleDeadLetter: copied to the dead-letter stream, then terminated.
+	// SettleDeadLetter: copied to the dead-letter stream, then terminated
+	// (the handler returned a *DeadLetteredError).
 	SettleDeadLetter Settlement = "dead_letter"
 )
 
@@ -55,13 +58,6 @@ type ConsumeConfig struct {
 	Logger *slog.Logger
 	// OnSettled, if set, is called after each message is settled.
 	OnSettled func(s Settlement, err error, took time.Duration)
-	// DeadLetters, if set, receives a copy of every message that fails
-	// permanently or on its last delivery, before it is terminated. If the
-	// copy cannot be stored the message is nak'ed instead, so it is not lost.
-	DeadLetters *DeadLetters
-	// MaxDeliver is the consumer's MaxDeliver: a failure on that delivery
-	// is final. 0: only permanent errors are final.
-	MaxDeliver int
 }
 
 func (c ConsumeConfig) withDefaults() ConsumeConfig {
@@ -69,7 +65,7 @@ func (c ConsumeConfig) withDefaults() ConsumeConfig {
 	c.Heartbeat = cmp.Or(c.Heartbeat, 15*time.Second)
 	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, 30*time.Second)
 	if c.Backoff == nil {
-		c.Backoff = DefaultBackoff
+		c.Backoff = defaultBackoff
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -77,8 +73,8 @@ func (c ConsumeConfig) withDefaults() ConsumeConfig {
 	return c
 }
 
-// DefaultBackoff is 5 s doubling per failed delivery, capped at 5 minutes.
-func DefaultBackoff(delivery uint64) time.Duration {
+// defaultBackoff is 5 s doubling per failed delivery, capped at 5 minutes.
+func defaultBackoff(delivery uint64) time.Duration {
 	d := 5 * time.Second
 	for i := uint64(1); i < delivery && d < 5*time.Minute; i++ {
 		d *= 2
@@ -86,16 +82,20 @@ func DefaultBackoff(delivery uint64) time.Duration {
 	return min(d, 5*time.Minute)
 }
 
-// PanicError is a handler panic turned into an error; the message is
-// redelivered like any other failure.
-type PanicError struct{ Recovered *panics.Recovered }
+// panicError is a handler panic that no middleware recovered, turned into
+// an error; the message is redelivered like any other failure.
+type panicError struct{ recovered *panics.Recovered }
 
-func (e *PanicError) Error() string { return "handler panicked: " + fmt.Sprint(e.Recovered.Value) }
+func (e *panicError) Error() string { return "handler panicked: " + fmt.Sprint(e.recovered.Value) }
 
 // Consume pulls messages from cons and runs handle on at most
 // cfg.Concurrency of them at once, until ctx is cancelled. It then stops
 // pulling, lets running handlers finish within cfg.ShutdownGrace, cancels the
 // rest (their messages are nak'ed for immediate redelivery) and returns.
+//
+// Consume is the only place a message is settled (see [Handler]). It
+// recovers a panic that escapes handle, so that a chain without
+// middleware.Recoverer cannot crash the process.
 func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, handle Handler) error {
 	cfg = cfg.withDefaults()
 	iter, err := cons.Messages(jetstream.PullMaxMessages(1))
@@ -115,6 +115,9 @@ func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, ha
 	})
 
 	c := &consumer{cfg: cfg, handle: handle, tracer: otel.Tracer(tracerName)}
+	if info := cons.CachedInfo(); info != nil {
+		c.name = info.Name
+	}
 	p := pool.New().WithMaxGoroutines(cfg.Concurrency)
 	for {
 		msg, err := iter.Next()
@@ -135,6 +138,7 @@ func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, ha
 }
 
 type consumer struct {
+	name   string
 	cfg    ConsumeConfig
 	handle Handler
 	tracer trace.Tracer
@@ -148,7 +152,7 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 		delivered, seq = md.NumDelivered, md.Sequence.Stream
 	}
 
-	creation := otel.GetTextMapPropagator().Extract(ctx, HeaderCarrier(msg.Headers()))
+	creation := otel.GetTextMapPropagator().Extract(ctx, headerCarrier(msg.Headers()))
 	ctx, span := c.tracer.Start(creation, "process "+msg.Subject(),
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithLinks(trace.LinkFromContext(creation)),
@@ -157,7 +161,7 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 			semconv.MessagingOperationName("process"),
 			semconv.MessagingOperationTypeProcess,
 			semconv.MessagingDestinationName(msg.Subject()),
-			semconv.MessagingConsumerGroupName(ConsumerName),
+			semconv.MessagingConsumerGroupName(c.name),
 			semconv.MessagingMessageID(msg.Headers().Get("Nats-Msg-Id")),
 			attribute.Int64("nats.jetstream.delivery_count", int64(delivered)),
 			attribute.Int64("nats.jetstream.stream_seq", int64(seq)),
@@ -222,37 +226,29 @@ func (c *consumer) run(ctx context.Context, msg jetstream.Msg) error {
 	var err error
 	if r := panics.Try(func() { err = c.handle(ctx, msg) }); r != nil {
 		c.cfg.Logger.Error("handler panicked", "subject", msg.Subject(), "panic", r.Value, "stack", string(r.Stack))
-		return &PanicError{Recovered: r}
+		return &panicError{recovered: r}
 	}
 	return err
 }
 
 func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, delivered uint64) (Settlement, time.Duration) {
 	var retry *RetryError
+	var dead *DeadLetteredError
 	var settleErr error
 	settlement, delay := SettleNak, time.Duration(0)
-	final := IsPermanent(err) || (err != nil && c.cfg.MaxDeliver > 0 && delivered >= uint64(c.cfg.MaxDeliver))
 	switch {
 	case err == nil:
 		ackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		settleErr = msg.DoubleAck(ackCtx)
 		settlement = SettleAck
-	case ctx.Err() != nil && !IsPermanent(err):
+	case ctx.Err() != nil && !IsPermanent(err) && !errors.As(err, &dead):
 		// Shutdown cancelled the handler: give the message to another worker now.
 		settleErr = msg.Nak()
-	case final && c.cfg.DeadLetters != nil:
-		dlCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if dlErr := c.cfg.DeadLetters.Publish(dlCtx, msg, err, delivered); dlErr != nil {
-			c.cfg.Logger.Error("dead letter not stored; the message will be redelivered", "subject", msg.Subject(), "error", dlErr)
-			delay = c.cfg.Backoff(max(delivered, 1))
-			settleErr = msg.NakWithDelay(delay)
-			break
-		}
+	case errors.As(err, &dead):
 		settleErr = msg.TermWithReason(truncate(err.Error(), 256))
 		settlement = SettleDeadLetter
-	case final:
+	case IsPermanent(err):
 		settleErr = msg.TermWithReason(truncate(err.Error(), 256))
 		settlement = SettleTerm
 	case errors.As(err, &retry):

@@ -1,10 +1,15 @@
-// Package events is the contract between ingest and the workers.
+// Package events is the message contract between ingest and the workers:
+// the [ReviewRequest] that travels through NATS JetStream and its limits,
+// its subjects, publishing with de-duplication ids and trace context
+// ([Publisher]), and the bounded, heartbeating consume loop ([Consume])
+// that settles every message (ack, nak with delay, or term) as its
+// handler's error says.
 //
-// It parses Azure DevOps service-hook envelopes and decides which of them ask
-// for a review, defines the [ReviewRequest] message that travels through NATS
-// JetStream, provisions the stream and the durable consumer, publishes with
-// de-duplication ids and trace context, and runs the bounded, heartbeating
-// consume loop that settles every message (ack, nak with delay, or term).
+// The rooms around it: package servicehooks reads Azure DevOps' webhook
+// format, ingest decides which deliveries ask for a review, streams
+// provisions the stream and consumer, deadletter keeps what failed for
+// good, coordination holds the per-pull-request leases and review state,
+// and events/middleware holds the layers a handler is wrapped in.
 //
 // # Subjects and stream
 //
@@ -20,14 +25,17 @@
 //
 // # Limits
 //
-// The review stream holds at most [StreamConfig.MaxMsgs] requests and
-// [StreamConfig.MaxBytes] bytes and discards new requests when full (the
-// publisher returns a *QueueFullError), so accepted work is never dropped
-// to make room. The dead-letter stream keeps entries for
-// DeadLetterMaxAge, at most DeadLetterMaxMsgs and DeadLetterMaxBytes,
-// dropping the oldest. A request carries at most [MaxCommentBytes] of
-// comment text; one larger than the server's max_payload is refused with a
-// *MessageTooLargeError.
+// A request carries at most [MaxCommentBytes] of comment text; one larger
+// than the server's max_payload is refused with a *[MessageTooLargeError],
+// and one the full stream cannot take with a *[QueueFullError].
+//
+// # Settlement
+//
+// A [Handler]'s error decides: nil acks; [Permanent] terminates; a
+// *[DeadLetteredError] (from the poison middleware) terminates as a dead
+// letter; [RetryAfter] naks with its delay; anything else naks with the
+// loop's backoff. A handler cancelled by the shutdown is nak'ed for
+// another worker at once.
 //
 // # Trace context
 //

@@ -4,38 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
-// PayloadError says what is wrong with a webhook body. Ingest answers it
-// with 400 and the error as JSON.
-type PayloadError struct {
-	// Field is the JSON path of the offending field, empty for the body.
-	Field  string
-	Reason string
-}
+// permanentError marks a failure that retrying cannot fix. The consume
+// loop terminates the message instead of redelivering it.
+type permanentError struct{ err error }
 
-func (e *PayloadError) Error() string {
-	if e.Field == "" {
-		return e.Reason
-	}
-	return e.Field + ": " + e.Reason
-}
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
 
-// PermanentError marks a failure that retrying cannot fix. The consume loop
-// terminates the message instead of redelivering it.
-type PermanentError struct{ Err error }
-
-func (e *PermanentError) Error() string { return e.Err.Error() }
-func (e *PermanentError) Unwrap() error { return e.Err }
-
-// Permanent wraps err so the consume loop terminates the message.
+// Permanent wraps err so the consume loop terminates the message
+// ([IsPermanent] reports it).
 func Permanent(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &PermanentError{Err: err}
+	return &permanentError{err: err}
 }
 
 // RetryError asks the consume loop to redeliver the message after Delay.
@@ -57,9 +41,18 @@ func RetryAfter(d time.Duration, err error) error {
 
 // IsPermanent reports whether err, or an error it wraps, is permanent.
 func IsPermanent(err error) bool {
-	var p *PermanentError
+	var p *permanentError
 	return errors.As(err, &p)
 }
+
+// DeadLetteredError says that the message that failed with Err has been
+// copied to the dead-letter stream: the consume loop terminates it and
+// reports [SettleDeadLetter]. The poison middleware returns it
+// (events/middleware.PoisonQueue); it reads as Err.
+type DeadLetteredError struct{ Err error }
+
+func (e *DeadLetteredError) Error() string { return e.Err.Error() }
+func (e *DeadLetteredError) Unwrap() error { return e.Err }
 
 // InvalidRequestError is a review request whose fields cannot be used as
 // JetStream keys or subject tokens. Ingest refuses such deliveries; a worker
@@ -121,27 +114,3 @@ func (e *MessageTooLargeError) Error() string {
 }
 
 func (e *MessageTooLargeError) Unwrap() error { return e.Err }
-
-// StreamLimitsError means the server refused a stream's limits: it cannot
-// reserve MaxBytes (the server's or the account's JetStream storage is
-// smaller). Retrying cannot help; the configuration must change.
-type StreamLimitsError struct {
-	Stream   string
-	MaxBytes int64
-	Err      error
-}
-
-func (e *StreamLimitsError) Error() string {
-	return fmt.Sprintf("stream %s: the server cannot reserve %d bytes for it: %v", e.Stream, e.MaxBytes, e.Err)
-}
-
-func (e *StreamLimitsError) Unwrap() error { return e.Err }
-
-// limitsError types the server's refusal to reserve a stream's bytes.
-func limitsError(stream string, maxBytes int64, err error) error {
-	var apiErr *jetstream.APIError
-	if errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeMemoryResourcesExceeded || apiErr.ErrorCode == errCodeStorageResourcesExceeded) {
-		return &StreamLimitsError{Stream: stream, MaxBytes: maxBytes, Err: err}
-	}
-	return err
-}

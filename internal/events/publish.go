@@ -68,7 +68,7 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 	defer span.End()
 
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
-	otel.GetTextMapPropagator().Inject(ctx, HeaderCarrier(msg.Header))
+	otel.GetTextMapPropagator().Inject(ctx, headerCarrier(msg.Header))
 	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(req.MsgID()))
 	if err != nil {
 		span.RecordError(err)
@@ -106,11 +106,8 @@ func (p *Publisher) classify(err error, size int) error {
 }
 
 // JetStream error codes that nats.go does not name (nats-server's
-// JSStreamStoreFailedF, JSInsufficientResourcesErr,
-// JSMemoryResourcesExceededErr, JSStorageResourcesExceededErr).
+// JSStreamStoreFailedF, JSInsufficientResourcesErr).
 const (
-	errCodeStreamStoreFailed        jetstream.ErrorCode = 10077
-	errCodeInsufficientResources    jetstream.ErrorCode = 10023
-	errCodeMemoryResourcesExceeded  jetstream.ErrorCode = 10028
-	errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
+	errCodeStreamStoreFailed     jetstream.ErrorCode = 10077
+	errCodeInsufficientResources jetstream.ErrorCode = 10023
 )

@@ -5,22 +5,22 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 )
 
-// HeaderCarrier adapts NATS headers to OpenTelemetry propagation. Unlike
-// propagation.HeaderCarrier over http.Header, it keeps keys as given, so the
+// headerCarrier adapts NATS headers to OpenTelemetry propagation. Unlike
+// propagation.headerCarrier over http.Header, it keeps keys as given, so the
 // W3C "traceparent" key stays lower case on the wire and clients in other
 // languages find it.
-type HeaderCarrier nats.Header
+type headerCarrier nats.Header
 
-var _ propagation.TextMapCarrier = HeaderCarrier(nil)
+var _ propagation.TextMapCarrier = headerCarrier(nil)
 
 // Get returns the first value of key.
-func (c HeaderCarrier) Get(key string) string { return nats.Header(c).Get(key) }
+func (c headerCarrier) Get(key string) string { return nats.Header(c).Get(key) }
 
 // Set replaces the values of key.
-func (c HeaderCarrier) Set(key, value string) { nats.Header(c).Set(key, value) }
+func (c headerCarrier) Set(key, value string) { nats.Header(c).Set(key, value) }
 
 // Keys lists the header keys.
-func (c HeaderCarrier) Keys() []string {
+func (c headerCarrier) Keys() []string {
 	keys := make([]string, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)

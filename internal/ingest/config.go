@@ -55,26 +55,48 @@ const defaultMaxBodyBytes = 2 << 20
 // goroutine, buffers and the parsed request.
 const MinDeliveryReservation = 64 << 10
 
-// Validate says what an operator must fix.
+// Validate says what an operator must fix: [ErrNoAuthentication], or a
+// *SettingError naming the Config field.
 func (c Config) Validate() error {
 	var errs []error
-	if (c.BasicUser == "") != (c.BasicPassword == "") {
-		errs = append(errs, errors.New("set both WEBHOOK_BASIC_USER and WEBHOOK_BASIC_PASSWORD, or neither"))
+	switch {
+	case c.BasicUser != "" && c.BasicPassword == "":
+		errs = append(errs, &SettingError{Setting: "BasicPassword", Reason: "not set, but the Basic-auth user is: set both, or neither"})
+	case c.BasicUser == "" && c.BasicPassword != "":
+		errs = append(errs, &SettingError{Setting: "BasicUser", Reason: "not set, but the Basic-auth password is: set both, or neither"})
 	}
 	if c.BasicUser == "" && c.Token == "" && !c.InsecureNoAuth {
-		errs = append(errs, errors.New("no webhook authentication configured: set WEBHOOK_BASIC_USER and WEBHOOK_BASIC_PASSWORD and/or WEBHOOK_TOKEN, or pass --insecure-no-auth to accept unauthenticated deliveries"))
+		errs = append(errs, ErrNoAuthentication)
 	}
-	if c.MaxBodyBytes < 0 || c.PublishTimeout < 0 {
-		errs = append(errs, errors.New("body limit and publish timeout must not be negative"))
+	if c.MaxBodyBytes < 0 {
+		errs = append(errs, &SettingError{Setting: "MaxBodyBytes", Reason: "must not be negative"})
+	}
+	if c.PublishTimeout < 0 {
+		errs = append(errs, &SettingError{Setting: "PublishTimeout", Reason: "must not be negative"})
 	}
 	if d := c.withDefaults(); d.MaxInFlightBytes < d.MaxBodyBytes {
-		errs = append(errs, fmt.Errorf("INGEST_MAX_IN_FLIGHT_BYTES must be at least the body limit (%d bytes)", d.MaxBodyBytes))
+		errs = append(errs, &SettingError{Setting: "MaxInFlightBytes", Reason: fmt.Sprintf("must be at least the body limit (%d bytes)", d.MaxBodyBytes)})
 	}
 	if c.BodyTimeout < 0 {
-		errs = append(errs, errors.New("INGEST_BODY_TIMEOUT must not be negative"))
+		errs = append(errs, &SettingError{Setting: "BodyTimeout", Reason: "must not be negative"})
 	}
 	return errors.Join(errs...)
 }
+
+// ErrNoAuthentication: no credentials are configured (BasicUser and
+// BasicPassword, Token) and unauthenticated deliveries are not accepted
+// (InsecureNoAuth).
+var ErrNoAuthentication = errors.New("no webhook authentication configured")
+
+// SettingError is one mistake in a [Config]: Setting is the field's name
+// ("BodyTimeout"); the program that reads the configuration knows what an
+// operator sets for it.
+type SettingError struct {
+	Setting string
+	Reason  string
+}
+
+func (e *SettingError) Error() string { return e.Setting + ": " + e.Reason }
 
 func (c Config) withDefaults() Config {
 	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, defaultMaxBodyBytes)

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 // WebhookPath is where Azure DevOps service hooks deliver.
@@ -136,7 +137,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	decision, err := h.decide(body, &eventType)
 	if err != nil {
-		var pe *events.PayloadError
+		var pe *servicehooks.PayloadError
 		errors.As(err, &pe)
 		log.Warn("webhook refused: malformed payload", "event_type", eventType, "error", err)
 		answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: err.Error(), Field: pe.Field})
@@ -151,8 +152,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	req := decision.Request
-	if h.cfg.OrgURL != "" && req.OrgURL != "" && events.NormalizeOrgURL(req.OrgURL) != events.NormalizeOrgURL(h.cfg.OrgURL) {
-		reason := "event is for organisation " + req.OrgURL + ", which is not configured (AZDO_ORG_URL)"
+	if h.cfg.OrgURL != "" && req.OrgURL != "" && servicehooks.NormalizeOrgURL(req.OrgURL) != servicehooks.NormalizeOrgURL(h.cfg.OrgURL) {
+		reason := "event is for organisation " + req.OrgURL + ", which is not configured"
 		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", "organisation_not_configured"), attribute.String("azreviewer.ingest.reason", reason))
 		log.Warn("webhook ignored", "event_type", eventType, "reason", reason)
 		answer(http.StatusOK, outcomeIgnored, response{Status: "ignored", Reason: reason})
@@ -240,20 +241,20 @@ func (h *Handler) publishFailed(w http.ResponseWriter, log *slog.Logger, eventTy
 	}
 }
 
-func (h *Handler) decide(body []byte, eventType *string) (events.Decision, error) {
-	env, err := events.ParseEnvelope(body)
+func (h *Handler) decide(body []byte, eventType *string) (decision, error) {
+	env, err := servicehooks.ParseEnvelope(body)
 	if err != nil {
-		return events.Decision{}, err
+		return decision{}, err
 	}
 	*eventType = env.EventType
-	return events.Decide(env, h.now())
+	return decideEnvelope(env, h.now())
 }
 
 // eventLabel bounds the event_type metric label to the types Azure DevOps
 // documents; anything else counts as "other".
 func eventLabel(t string) string {
 	switch t {
-	case events.EventPullRequestCreated, events.EventPullRequestUpdated, events.EventPullRequestComment,
+	case servicehooks.EventPullRequestCreated, servicehooks.EventPullRequestUpdated, servicehooks.EventPullRequestComment,
 		"git.pullrequest.merged", "git.push", "":
 		return t
 	default:

@@ -19,6 +19,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 const (
@@ -29,7 +30,7 @@ const (
 
 func sample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../events/testdata/" + name)
+	b, err := os.ReadFile("../servicehooks/testdata/" + name)
 	require.NoError(t, err)
 	return b
 }
@@ -43,7 +44,7 @@ type bundle struct {
 
 func setup(t *testing.T, cfg ingest.Config) *bundle {
 	t.Helper()
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	b := eventstest.Start(t, streams.Config{Memory: true})
 	reg := prometheus.NewRegistry()
 	logs := &bytes.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
@@ -185,25 +186,34 @@ func TestHandlerJetStreamUnavailable(t *testing.T) {
 func TestConfigRefusesNoAuthentication(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		cfg     ingest.Config
-		wantErr string
+		name        string
+		cfg         ingest.Config
+		wantErr     error
+		wantSetting string
 	}{
-		{"nothing configured", ingest.Config{}, "--insecure-no-auth"},
-		{"user without password", ingest.Config{BasicUser: "u", Token: "t"}, "WEBHOOK_BASIC_PASSWORD"},
-		{"insecure allowed", ingest.Config{InsecureNoAuth: true}, ""},
-		{"token only", ingest.Config{Token: "t"}, ""},
-		{"in-flight budget below the body limit", ingest.Config{Token: "t", MaxInFlightBytes: 1 << 20}, "INGEST_MAX_IN_FLIGHT_BYTES"},
+		{name: "nothing configured", cfg: ingest.Config{}, wantErr: ingest.ErrNoAuthentication},
+		{name: "user without password", cfg: ingest.Config{BasicUser: "u", Token: "t"}, wantSetting: "BasicPassword"},
+		{name: "password without user", cfg: ingest.Config{BasicPassword: "p", Token: "t"}, wantSetting: "BasicUser"},
+		{name: "insecure allowed", cfg: ingest.Config{InsecureNoAuth: true}},
+		{name: "token only", cfg: ingest.Config{Token: "t"}},
+		{name: "in-flight budget below the body limit", cfg: ingest.Config{Token: "t", MaxInFlightBytes: 1 << 20}, wantSetting: "MaxInFlightBytes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			err := tt.cfg.Validate()
-			if tt.wantErr == "" {
+			switch {
+			case tt.wantErr != nil:
+				require.ErrorIs(t, err, tt.wantErr)
+			case tt.wantSetting != "":
+				var se *ingest.SettingError
+				require.ErrorAs(t, err, &se)
+				require.Equal(t, tt.wantSetting, se.Setting)
+			default:
 				require.NoError(t, err)
 				return
 			}
-			require.ErrorContains(t, err, tt.wantErr)
+			require.NotRegexp(t, `WEBHOOK_|INGEST_`, err.Error(), "the library names no environment variable")
 		})
 	}
 }

@@ -21,16 +21,17 @@ import (
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // setupStream is setup with the review stream's limits of cfg.
-func setupStream(t *testing.T, cfg ingest.Config, stream events.StreamConfig) *bundle {
+func setupStream(t *testing.T, cfg ingest.Config, stream streams.Config) *bundle {
 	t.Helper()
 	return setupServer(t, broker.Options{}, cfg, stream)
 }
 
 // setupServer is setupStream on a server started with opts.
-func setupServer(t *testing.T, opts broker.Options, cfg ingest.Config, stream events.StreamConfig) *bundle {
+func setupServer(t *testing.T, opts broker.Options, cfg ingest.Config, stream streams.Config) *bundle {
 	t.Helper()
 	stream.Memory = true
 	b := eventstest.StartServer(t, opts, stream)
@@ -94,7 +95,7 @@ func TestHandlerRefusesIDsUnusableLater(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			b := setupStream(t, ingest.Config{Token: token}, events.StreamConfig{})
+			b := setupStream(t, ingest.Config{Token: token}, streams.Config{})
 			a := post(t, b.url+"?token="+token, tt.body, nil)
 			require.Equal(t, http.StatusBadRequest, a.status, a.body)
 			require.Equal(t, tt.wantField, a.body["field"])
@@ -110,7 +111,7 @@ func TestHandlerRefusesIDsUnusableLater(t *testing.T) {
 // configured with a small max_payload does.)
 func TestHandlerOversizedRequestIs413(t *testing.T) {
 	t.Parallel()
-	b := setupServer(t, broker.Options{MaxPayload: 2048}, ingest.Config{Token: token}, events.StreamConfig{})
+	b := setupServer(t, broker.Options{MaxPayload: 2048}, ingest.Config{Token: token}, streams.Config{})
 	body := edit(t, sample(t, "ms.vss-code.git-pullrequest-comment-event.json"), "/azreviewer review\n"+strings.Repeat("x", 3<<10), "resource", "comment", "content")
 	a := post(t, b.url+"?token="+token, body, nil)
 	require.Equal(t, http.StatusRequestEntityTooLarge, a.status, a.body)
@@ -123,12 +124,12 @@ func TestHandlerOversizedRequestIs413(t *testing.T) {
 // TestHandlerCutsLongNames: a megabyte repository name is cut, not carried.
 func TestHandlerCutsLongNames(t *testing.T) {
 	t.Parallel()
-	b := setupStream(t, ingest.Config{Token: token}, events.StreamConfig{})
+	b := setupStream(t, ingest.Config{Token: token}, streams.Config{})
 	body := edit(t, sample(t, "git.pullrequest.created.json"), strings.Repeat("x", 1536<<10), "resource", "repository", "name")
 	a := post(t, b.url+"?token="+token, body, nil)
 	require.Equal(t, http.StatusAccepted, a.status, a.body)
 	req, size := storedRequest(t, b, uint64(a.body["stream_seq"].(float64)))
-	require.Len(t, req.RepositoryName, events.MaxNameBytes)
+	require.Len(t, req.RepositoryName, ingest.MaxNameBytes)
 	require.Less(t, size, 4<<10)
 }
 
@@ -137,7 +138,7 @@ func TestHandlerCutsLongNames(t *testing.T) {
 // stream.
 func TestHandlerCapsCommentText(t *testing.T) {
 	t.Parallel()
-	b := setupStream(t, ingest.Config{Token: token}, events.StreamConfig{})
+	b := setupStream(t, ingest.Config{Token: token}, streams.Config{})
 	content := "/azreviewer review\n" + strings.Repeat("lorem ipsum dolor sit amet\n", 900<<10/27)
 	body := edit(t, sample(t, "ms.vss-code.git-pullrequest-comment-event.json"), content, "resource", "comment", "content")
 	a := post(t, b.url+"?token="+token, body, nil)
@@ -155,7 +156,7 @@ func TestHandlerCapsCommentText(t *testing.T) {
 // already queued is still a 202 duplicate.
 func TestHandlerFullQueueIs503(t *testing.T) {
 	t.Parallel()
-	b := setupStream(t, ingest.Config{Token: token}, events.StreamConfig{MaxMsgs: 2})
+	b := setupStream(t, ingest.Config{Token: token}, streams.Config{MaxMsgs: 2})
 	created := sample(t, "git.pullrequest.created.json")
 	pr := func(id int) []byte { return edit(t, created, id, "resource", "pullRequestId") }
 
@@ -215,7 +216,7 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 func TestHandlerBoundsDeliveriesInFlight(t *testing.T) {
 	t.Parallel()
 	// Room for two small deliveries, not three.
-	b := setupStream(t, ingest.Config{Token: token, MaxBodyBytes: 2 * ingest.MinDeliveryReservation, MaxInFlightBytes: 2*ingest.MinDeliveryReservation + 1000}, events.StreamConfig{})
+	b := setupStream(t, ingest.Config{Token: token, MaxBodyBytes: 2 * ingest.MinDeliveryReservation, MaxInFlightBytes: 2*ingest.MinDeliveryReservation + 1000}, streams.Config{})
 	created := sample(t, "git.pullrequest.created.json")
 	slow := []net.Conn{slowDelivery(t, b.url, created, 10), slowDelivery(t, b.url, created, 10)}
 	require.Eventually(t, func() bool { return gauge(t, b.reg, "azreviewer_ingest_deliveries_in_flight") == 2 },
@@ -245,7 +246,7 @@ func TestHandlerBoundsDeliveriesInFlight(t *testing.T) {
 // slot is freed.
 func TestHandlerBodyTimeout(t *testing.T) {
 	t.Parallel()
-	b := setupStream(t, ingest.Config{Token: token, BodyTimeout: 200 * time.Millisecond}, events.StreamConfig{})
+	b := setupStream(t, ingest.Config{Token: token, BodyTimeout: 200 * time.Millisecond}, streams.Config{})
 	conn := slowDelivery(t, b.url, sample(t, "git.pullrequest.created.json"), 10)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	require.NoError(t, err, "an answer arrives without the rest of the body")

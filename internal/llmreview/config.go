@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +53,7 @@ type SecretLines interface {
 }
 
 // Config configures a [Reviewer]. The zero values of the optional fields
-// select the defaults; [ConfigFromEnv] reads it from the environment.
+// select the defaults.
 type Config struct {
 	// Provider is [ProviderOpenAI] (the default) or [ProviderAzure].
 	Provider string
@@ -133,69 +132,82 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate reports what is wrong with the configuration (after defaults), in
-// terms of the environment variables an operator sets. It never includes the
-// API key.
+// Validate reports what is wrong with the configuration (after defaults):
+// each mistake is a *SettingError naming the Config field. It never
+// includes the API key.
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
+	bad := func(setting, format string, args ...any) {
+		errs = append(errs, &SettingError{Setting: setting, Reason: fmt.Sprintf(format, args...)})
+	}
 	switch c.Provider {
 	case ProviderOpenAI:
 		if c.Model == "" {
-			errs = append(errs, errors.New("llm: no model configured: set LLM_MODEL (e.g. gpt-4o-mini, or an Ollama model name)"))
+			bad("Model", "no model configured (e.g. gpt-4o-mini, or an Ollama model name)")
 		}
 		if c.BaseURL != "" {
-			errs = append(errs, checkURL("LLM_BASE_URL", c.BaseURL, false))
+			errs = append(errs, checkURL("BaseURL", c.BaseURL, false))
 		}
 	case ProviderAzure:
 		if c.Endpoint == "" {
-			errs = append(errs, errors.New("llm: Azure OpenAI needs an endpoint: set AZURE_OPENAI_ENDPOINT (e.g. https://my-resource.openai.azure.com)"))
+			bad("Endpoint", "Azure OpenAI needs an endpoint (e.g. https://my-resource.openai.azure.com)")
 		} else {
-			errs = append(errs, checkURL("AZURE_OPENAI_ENDPOINT", c.Endpoint, true))
+			errs = append(errs, checkURL("Endpoint", c.Endpoint, true))
 		}
 		if c.Deployment == "" {
-			errs = append(errs, errors.New("llm: Azure OpenAI needs a deployment: set AZURE_OPENAI_DEPLOYMENT"))
+			bad("Deployment", "Azure OpenAI needs a deployment")
 		}
 		if c.APIVersion == "" {
-			errs = append(errs, errors.New("llm: Azure OpenAI needs an api-version: set AZURE_OPENAI_API_VERSION (e.g. 2024-10-21)"))
+			bad("APIVersion", "Azure OpenAI needs an api-version (e.g. 2024-10-21)")
 		}
 		if c.APIKey == "" {
-			errs = append(errs, errors.New("llm: Azure OpenAI needs an API key: set AZURE_OPENAI_API_KEY"))
+			bad("APIKey", "Azure OpenAI needs an API key")
 		}
 	default:
-		errs = append(errs, fmt.Errorf("llm: unknown provider %q: set LLM_PROVIDER to %q or %q", c.Provider, ProviderOpenAI, ProviderAzure))
+		bad("Provider", "unknown provider %q: use %q or %q", c.Provider, ProviderOpenAI, ProviderAzure)
 	}
 	if c.MaxInputTokens < MinMaxInputTokens {
-		errs = append(errs, fmt.Errorf("llm: LLM_MAX_INPUT_TOKENS is %d, below the minimum of %d", c.MaxInputTokens, MinMaxInputTokens))
+		bad("MaxInputTokens", "%d is below the minimum of %d", c.MaxInputTokens, MinMaxInputTokens)
 	}
 	if c.MaxConcurrency < 1 {
-		errs = append(errs, fmt.Errorf("llm: LLM_CONCURRENCY is %d, must be at least 1", c.MaxConcurrency))
+		bad("MaxConcurrency", "%d, must be at least 1", c.MaxConcurrency)
 	}
 	if c.MaxFindingsPerRequest < 1 {
-		errs = append(errs, fmt.Errorf("llm: LLM_MAX_FINDINGS is %d, must be at least 1", c.MaxFindingsPerRequest))
+		bad("MaxFindingsPerRequest", "%d, must be at least 1", c.MaxFindingsPerRequest)
 	}
 	if c.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("llm: LLM_TIMEOUT is %s, must be positive", c.Timeout))
+		bad("Timeout", "%s, must be positive", c.Timeout)
 	}
 	if c.Temperature != nil && (*c.Temperature < 0 || *c.Temperature > 2) {
-		errs = append(errs, fmt.Errorf("llm: temperature %g is outside 0…2", *c.Temperature))
+		bad("Temperature", "%g is outside 0…2", *c.Temperature)
 	}
 	return errors.Join(errs...)
 }
 
-// checkURL checks that raw, the value of the variable name, is an absolute
-// http(s) URL without credentials; https is required when httpsOnly, except
-// for loopback hosts. The URL is not echoed, in case it holds a secret.
-func checkURL(name, raw string, httpsOnly bool) error {
+// SettingError is one mistake in a [Config]: Setting is the field's name
+// ("MaxInputTokens"), Reason what is wrong with it. The program that reads
+// the configuration knows what an operator sets for the field.
+type SettingError struct {
+	Setting string
+	Reason  string
+}
+
+func (e *SettingError) Error() string { return "llm: " + e.Setting + ": " + e.Reason }
+
+// checkURL checks that raw, the value of setting, is an absolute http(s)
+// URL without credentials; https is required when httpsOnly, except for
+// loopback hosts. The URL is not echoed, in case it holds a secret.
+func checkURL(setting, raw string, httpsOnly bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("llm: %s is not an absolute http(s) URL", name)
+		return &SettingError{Setting: setting, Reason: "not an absolute http(s) URL"}
 	}
 	if u.User != nil {
-		return fmt.Errorf("llm: %s must not contain credentials; put the key in the API key variable", name)
+		return &SettingError{Setting: setting, Reason: "must not contain credentials; put the key in the API key setting"}
 	}
 	if httpsOnly && u.Scheme != "https" && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("llm: %s must use https (plain http is only allowed for localhost)", name)
+		return &SettingError{Setting: setting, Reason: "must use https (plain http is only allowed for localhost)"}
 	}
 	return nil
 }
@@ -207,80 +219,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// ConfigFromEnv reads a Config from these environment variables (getenv is
-// usually os.Getenv):
-//
-//	LLM_PROVIDER              "openai" (default) or "azure"
-//	LLM_BASE_URL              OpenAI-compatible base URL, e.g. http://127.0.0.1:11434/v1
-//	LLM_API_KEY               API key (bearer token); optional for local servers
-//	LLM_MODEL                 model name
-//	AZURE_OPENAI_ENDPOINT     Azure OpenAI endpoint, e.g. https://res.openai.azure.com
-//	AZURE_OPENAI_DEPLOYMENT   Azure OpenAI deployment name
-//	AZURE_OPENAI_API_VERSION  Azure OpenAI api-version, e.g. 2024-10-21
-//	AZURE_OPENAI_API_KEY      Azure OpenAI api-key (LLM_API_KEY is used if unset)
-//	LLM_MAX_INPUT_TOKENS      estimated prompt tokens per request (default 12000)
-//	LLM_CONCURRENCY           concurrent requests per review (default 2)
-//	LLM_TIMEOUT               time limit per request attempt, e.g. 90s (default 60s)
-//	LLM_MAX_FINDINGS          findings kept from one answer, most severe first (default 20)
-//
-// The provider is Azure when LLM_PROVIDER is "azure", or when it is unset and
-// AZURE_OPENAI_ENDPOINT is set. The bool reports whether an LLM is configured
-// at all: without LLM_MODEL and LLM_BASE_URL (OpenAI) or
-// AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_DEPLOYMENT (Azure) it is false and
-// the error nil. A configured but invalid Config returns the
-// [Config.Validate] error.
-func ConfigFromEnv(getenv func(string) string) (Config, bool, error) {
-	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	c := Config{
-		Provider:   strings.ToLower(env("LLM_PROVIDER")),
-		BaseURL:    env("LLM_BASE_URL"),
-		APIKey:     env("LLM_API_KEY"),
-		Model:      env("LLM_MODEL"),
-		Endpoint:   env("AZURE_OPENAI_ENDPOINT"),
-		Deployment: env("AZURE_OPENAI_DEPLOYMENT"),
-		APIVersion: env("AZURE_OPENAI_API_VERSION"),
-	}
-	if c.Provider == "" && c.Endpoint != "" {
-		c.Provider = ProviderAzure
-	}
-	if c.Provider == ProviderAzure {
-		c.APIKey = cmp.Or(env("AZURE_OPENAI_API_KEY"), c.APIKey)
-		if c.Endpoint == "" && c.Deployment == "" {
-			return Config{}, false, nil
-		}
-	} else if c.Model == "" && c.BaseURL == "" && c.Provider == "" {
-		return Config{}, false, nil
-	}
-
-	var errs []error
-	intVar := func(name string, dst *int) {
-		if v := env(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("llm: %s=%q is not an integer", name, v))
-				return
-			}
-			*dst = n
-		}
-	}
-	intVar("LLM_MAX_INPUT_TOKENS", &c.MaxInputTokens)
-	intVar("LLM_CONCURRENCY", &c.MaxConcurrency)
-	intVar("LLM_MAX_FINDINGS", &c.MaxFindingsPerRequest)
-	if v := env("LLM_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("llm: LLM_TIMEOUT=%q is not a duration like 90s", v))
-		} else {
-			c.Timeout = d
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return c, true, err
-	}
-	if err := c.Validate(); err != nil {
-		return c, true, err
-	}
-	return c, true, nil
 }

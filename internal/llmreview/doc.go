@@ -3,8 +3,8 @@
 // (github.com/openai/openai-go/v3). It talks to any OpenAI-compatible Chat
 // Completions endpoint (OpenAI, Ollama, vLLM, LiteLLM; [ProviderOpenAI]) or to
 // Azure OpenAI ([ProviderAzure]: endpoint, deployment, api-version and an
-// api-key header), configured with a [Config], typically from the
-// environment with [ConfigFromEnv].
+// api-key header), configured with a [Config] (the worker reads it from its
+// flags and environment).
 //
 // # Prompts and batches
 //

@@ -240,7 +240,7 @@ func (r *Reviewer) runBatch(ctx context.Context, b *batch) (res batchResult) {
 		res.reason, res.err = FailRefusal, fmt.Errorf("request %d: the model refused to review", b.index+1)
 		return res
 	case choice.FinishReason == "length":
-		res.reason, res.err = FailTruncated, fmt.Errorf("request %d: the answer was cut off at the output token limit; lower LLM_MAX_INPUT_TOKENS for smaller batches", b.index+1)
+		res.reason, res.err = FailTruncated, fmt.Errorf("request %d: the answer was cut off at the output token limit; lower the maximum input tokens for smaller batches", b.index+1)
 		return res
 	}
 	findings, err := parseAnswer(choice.Message.Content, b, r.cfg.MaxFindingsPerRequest, res.dropped)

@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/markdown"
 )
@@ -111,7 +112,7 @@ func (w *Worker) command(ctx context.Context, req *events.ReviewRequest) (rep Re
 // ignore records the thread's rule as ignored for the pull request, marks
 // the thread won't-fix, and says so.
 func (w *Worker) ignore(ctx context.Context, ref azdo.PullRequestRef, req *events.ReviewRequest) (Report, bool, error) {
-	key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
+	key := coordination.Key(req.RepositoryID, req.PullRequestID)
 	ctx, release, err := w.acquire(ctx, key)
 	if err != nil {
 		return Report{}, false, err

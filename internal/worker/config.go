@@ -85,20 +85,43 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate says what an operator must fix.
+// Validate says what an operator must fix: each mistake is a
+// *SettingError naming the Config field.
 func (c Config) Validate() error {
 	var errs []error
 	if c.OrgURL == "" {
-		errs = append(errs, errors.New("the Azure DevOps organisation URL is not set (AZDO_ORG_URL)"))
+		errs = append(errs, &SettingError{Setting: "OrgURL", Reason: "the Azure DevOps organisation URL is not set"})
 	}
 	if c.BlockingSeverity != "" && !c.BlockingSeverity.Valid() {
-		errs = append(errs, fmt.Errorf("blocking severity %q is not one of info, warning, error", c.BlockingSeverity))
+		errs = append(errs, &SettingError{Setting: "BlockingSeverity", Reason: fmt.Sprintf("blocking severity %q is not one of info, warning, error", c.BlockingSeverity)})
 	}
-	if c.ReviewTimeout < 0 || c.FetchConcurrency < 0 || c.MaxFiles < 0 || c.MaxThreads < 0 {
-		errs = append(errs, errors.New("review timeout, fetch concurrency, max files and max threads must not be negative"))
+	for _, n := range []struct {
+		setting, name string
+		negative      bool
+	}{
+		{"ReviewTimeout", "review timeout", c.ReviewTimeout < 0},
+		{"FetchConcurrency", "fetch concurrency", c.FetchConcurrency < 0},
+		{"MaxFiles", "max files", c.MaxFiles < 0},
+		{"MaxThreads", "max threads", c.MaxThreads < 0},
+	} {
+		if n.negative {
+			errs = append(errs, &SettingError{Setting: n.setting, Reason: n.name + " must not be negative"})
+		}
 	}
 	if _, err := markdown.NewPolicy(c.CommentAllowedHosts); err != nil {
-		errs = append(errs, fmt.Errorf("COMMENT_ALLOWED_HOSTS: %w", err))
+		errs = append(errs, &SettingError{Setting: "CommentAllowedHosts", Reason: err.Error(), Err: err})
 	}
 	return errors.Join(errs...)
 }
+
+// SettingError is one mistake in a [Config]: Setting is the field's name
+// ("MaxThreads"); the program that reads the configuration knows what an
+// operator sets for it.
+type SettingError struct {
+	Setting string
+	Reason  string
+	Err     error
+}
+
+func (e *SettingError) Error() string { return e.Setting + ": " + e.Reason }
+func (e *SettingError) Unwrap() error { return e.Err }

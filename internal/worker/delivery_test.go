@@ -13,8 +13,10 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -30,8 +32,8 @@ func setupCoordinated(t *testing.T, base, head map[string]string) *coordinated {
 	t.Helper()
 	sim := azdotest.New(t)
 	pr := sim.NewPullRequest(base, head)
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
-	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	coord, err := coordination.Ensure(context.Background(), b.JS, streams.Config{Memory: true}, coordination.Config{})
 	require.NoError(t, err)
 	return &coordinated{sim: sim, pr: pr, new: func(t *testing.T) *worker.Worker {
 		client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})

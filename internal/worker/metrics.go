@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 )
 
@@ -87,7 +88,7 @@ func (m *Metrics) observe(r Report, err error, took time.Duration) {
 	}
 	if err != nil && r.Outcome != OutcomeHandedBack {
 		kind := "other"
-		var c events.Classified
+		var c deadletter.Classified
 		if errors.As(err, &c) {
 			kind = c.Class()
 		}

@@ -50,7 +50,7 @@ func TestJSONLogsSayHowLongInWords(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &m))
-		if m["msg"] == "review posted" {
+		if m["msg"] == worker.LogReviewPosted {
 			posted = m
 		}
 	}

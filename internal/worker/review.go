@@ -10,9 +10,11 @@ import (
 	"github.com/sourcegraph/conc/pool"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 // review runs one review request through the pipeline's phases (see
@@ -21,7 +23,7 @@ func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report,
 	r := &reviewRun{
 		w: w, req: req,
 		ref:    azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID},
-		key:    events.PullRequestKey(req.RepositoryID, req.PullRequestID),
+		key:    coordination.Key(req.RepositoryID, req.PullRequestID),
 		forced: req.Trigger == events.TriggerComment,
 	}
 	return r.execute(ctx)
@@ -120,7 +122,7 @@ func ended(rep Report, err error) bool { return err != nil || rep.Outcome != "" 
 // iteration of it (pushedSince).
 func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 	req := r.req
-	if req.OrgURL != "" && events.NormalizeOrgURL(req.OrgURL) != events.NormalizeOrgURL(r.w.cfg.OrgURL) {
+	if req.OrgURL != "" && servicehooks.NormalizeOrgURL(req.OrgURL) != servicehooks.NormalizeOrgURL(r.w.cfg.OrgURL) {
 		return skip(SkipOtherOrg, "event is for organisation %s, which this worker is not configured for", req.OrgURL)
 	}
 	if r.forced {

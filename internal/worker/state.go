@@ -8,14 +8,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 )
 
 // Coordinator serializes reviews of one pull request across workers and
-// remembers what was reviewed. *events.Coordination implements it.
+// remembers what was reviewed. *coordination.Store implements it.
 type Coordinator interface {
-	// Acquire takes the pull request's lease or returns events.ErrLeaseHeld.
-	Acquire(ctx context.Context, key string) (*events.Lease, error)
+	// Acquire takes the pull request's lease or returns coordination.ErrLeaseHeld.
+	Acquire(ctx context.Context, key string) (*coordination.Lease, error)
 	LoadState(ctx context.Context, key string) ([]byte, bool, error)
 	SaveState(ctx context.Context, key string, data []byte) error
 }
@@ -92,7 +92,7 @@ func (w *Worker) acquire(ctx context.Context, key string) (context.Context, func
 		if err == nil {
 			return w.keep(ctx, key, lease)
 		}
-		if !errors.Is(err, events.ErrLeaseHeld) {
+		if !errors.Is(err, coordination.ErrLeaseHeld) {
 			return ctx, nil, err
 		}
 		if time.Now().After(deadline) {
@@ -110,7 +110,7 @@ func (w *Worker) acquire(ctx context.Context, key string) (context.Context, func
 
 // keep refreshes the lease until released; if it is lost, the returned
 // context is cancelled so the review stops writing.
-func (w *Worker) keep(ctx context.Context, key string, lease *events.Lease) (context.Context, func(), error) {
+func (w *Worker) keep(ctx context.Context, key string, lease *coordination.Lease) (context.Context, func(), error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -123,7 +123,7 @@ func (w *Worker) keep(ctx context.Context, key string, lease *events.Lease) (con
 				return
 			case <-t.C:
 				if err := lease.Refresh(ctx); err != nil {
-					if errors.Is(err, events.ErrLeaseLost) {
+					if errors.Is(err, coordination.ErrLeaseLost) {
 						cancel(fmt.Errorf("stopped reviewing: %w", err))
 						return
 					}

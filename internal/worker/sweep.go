@@ -12,7 +12,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
 // SweepLister lists what a sweep looks at; *azdo.Client implements it.
@@ -81,7 +83,7 @@ func (w *Worker) sweep(ctx context.Context, gap time.Duration, list SweepLister,
 		return res, nil
 	}
 	lease, err := w.sweepLease(ctx)
-	if errors.Is(err, events.ErrLeaseHeld) {
+	if errors.Is(err, coordination.ErrLeaseHeld) {
 		return skip("another worker is sweeping")
 	}
 	if err != nil {
@@ -165,7 +167,7 @@ func (w *Worker) rememberSweep(ctx context.Context) {
 }
 
 // sweepLease takes the sweep lease without waiting for it.
-func (w *Worker) sweepLease(ctx context.Context) (*events.Lease, error) {
+func (w *Worker) sweepLease(ctx context.Context) (*coordination.Lease, error) {
 	if w.cfg.Coordinator == nil {
 		return nil, errors.New("a sweep needs the fleet's coordination (leases and review state)")
 	}
@@ -177,7 +179,7 @@ func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.PullRequest
 	if pr.SourceCommit == "" {
 		return nil // nothing to review yet
 	}
-	state, err := w.loadState(ctx, events.PullRequestKey(pr.RepositoryID, pr.ID))
+	state, err := w.loadState(ctx, coordination.Key(pr.RepositoryID, pr.ID))
 	if err != nil {
 		return err
 	}
@@ -187,7 +189,7 @@ func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.PullRequest
 	req := &events.ReviewRequest{
 		Version: events.SchemaVersion, Trigger: events.TriggerSweep, EventType: "sweep",
 		EventID:    fmt.Sprintf("sweep:%s:%d:%s", pr.RepositoryID, pr.ID, pr.SourceCommit),
-		ReceivedAt: time.Now().UTC(), OrgURL: events.NormalizeOrgURL(w.cfg.OrgURL),
+		ReceivedAt: time.Now().UTC(), OrgURL: servicehooks.NormalizeOrgURL(w.cfg.OrgURL),
 		ProjectID: pr.ProjectID, ProjectName: pr.ProjectName, RepositoryID: pr.RepositoryID, RepositoryName: pr.RepositoryName,
 		PullRequestID: pr.ID, SourceCommit: pr.SourceCommit, TargetCommit: pr.TargetCommit,
 	}

@@ -14,8 +14,10 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -24,15 +26,15 @@ import (
 type sweepFleet struct {
 	sim    *azdotest.Sim
 	b      *eventstest.Bundle
-	coord  *events.Coordination
+	coord  *coordination.Store
 	client *azdo.Client
 }
 
-func newSweepFleet(t *testing.T, stream events.StreamConfig) *sweepFleet {
+func newSweepFleet(t *testing.T, stream streams.Config) *sweepFleet {
 	t.Helper()
 	sim := azdotest.New(t)
 	b := eventstest.Start(t, stream)
-	coord, err := events.EnsureCoordination(context.Background(), b.JS, events.StreamConfig{Memory: true}, events.CoordinationConfig{})
+	coord, err := coordination.Ensure(context.Background(), b.JS, streams.Config{Memory: true}, coordination.Config{})
 	require.NoError(t, err)
 	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
 	require.NoError(t, err)
@@ -54,7 +56,7 @@ func (f *sweepFleet) worker(t *testing.T) *worker.Worker {
 // sweep enqueues nothing, and a sweep another worker runs is skipped.
 func TestSweepRecoversALostWebhook(t *testing.T) {
 	t.Parallel()
-	fleet := newSweepFleet(t, events.StreamConfig{Memory: true})
+	fleet := newSweepFleet(t, streams.Config{Memory: true})
 	sim, b, coord, client := fleet.sim, fleet.b, fleet.coord, fleet.client
 	delivered := sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
 	lost := sim.NewPullRequest(map[string]string{"/b.js": "let b;\n"}, map[string]string{"/b.js": "let b;\ndebugger;\n"})
@@ -107,7 +109,7 @@ func TestSweepRecoversALostWebhook(t *testing.T) {
 // remaining pull request; the next sweep enqueues the rest.
 func TestSweepStopsAtAFullQueue(t *testing.T) {
 	t.Parallel()
-	fleet := newSweepFleet(t, events.StreamConfig{Memory: true, MaxMsgs: 1})
+	fleet := newSweepFleet(t, streams.Config{Memory: true, MaxMsgs: 1})
 	sim, b, client := fleet.sim, fleet.b, fleet.client
 	for i := range 4 {
 		sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": strings.Repeat("let a;\n", i+2)})
@@ -139,7 +141,7 @@ func (l cancelAfterListing) Projects(ctx context.Context) ([]azdo.Project, error
 // first failure instead of failing alike on every remaining project.
 func TestSweepStopsWhenItsContextEnds(t *testing.T) {
 	t.Parallel()
-	fleet := newSweepFleet(t, events.StreamConfig{Memory: true})
+	fleet := newSweepFleet(t, streams.Config{Memory: true})
 	sim, b, client := fleet.sim, fleet.b, fleet.client
 	sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nlet b;\n"})
 	w := fleet.worker(t)
@@ -156,7 +158,7 @@ func TestSweepStopsWhenItsContextEnds(t *testing.T) {
 // and lists nothing — while an explicit Sweep always runs.
 func TestFleetSweepsOnceAnInterval(t *testing.T) {
 	t.Parallel()
-	fleet := newSweepFleet(t, events.StreamConfig{Memory: true})
+	fleet := newSweepFleet(t, streams.Config{Memory: true})
 	sim, b, client := fleet.sim, fleet.b, fleet.client
 	sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\ndebugger;\n"})
 	first, second := fleet.worker(t), fleet.worker(t)

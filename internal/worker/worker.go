@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/markdown"
 )
@@ -51,14 +52,28 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 // The returned error tells the loop how to settle the message (see
 // events.Handler).
 func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) error {
+	_, _, err := w.HandleMessage(ctx, msg)
+	return err
+}
+
+// HandleMessage is [Worker.Handle] that also returns the request (nil when
+// the message could not be decoded) and the review's report.
+func (w *Worker) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.ReviewRequest, Report, error) {
 	req, err := events.UnmarshalRequest(msg.Data())
 	if err != nil {
 		w.metrics.reviews.WithLabelValues(string(OutcomeFailed)).Inc()
-		return err
+		return nil, Report{}, err
 	}
-	_, err = w.Review(ctx, req)
-	return err
+	rep, err := w.Review(ctx, req)
+	return req, rep, err
 }
+
+// The log messages of a review request's outcomes, one per request.
+const (
+	LogReviewPosted  = "review posted"
+	LogReviewSkipped = "review skipped"
+	LogReviewFailed  = "review failed"
+)
 
 // Outcome is how a review request ended.
 type Outcome string
@@ -146,23 +161,23 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	switch rep.Outcome {
 	case OutcomeSkipped:
 		span.SetAttributes(attribute.String("azreviewer.skip", rep.SkipCode), attribute.String("azreviewer.skip_reason", rep.Reason))
-		log.Info("review skipped", "reason", rep.Reason)
+		log.Info(LogReviewSkipped, "reason", rep.Reason)
 	case OutcomeCommand:
 		log.Info("comment command answered")
 	case OutcomeHandedBack:
 		log.Info("review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond).String())
 	case OutcomeReviewed:
-		log.Info("review posted", "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
+		log.Info(LogReviewPosted, "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
 			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond).String())
 	default:
 		recordFailure(span, err)
 		args := []any{"error", err, "writes_posted", rep.Writes.Posted, "writes_rejected", rep.Writes.Rejected, "writes_dropped", rep.Writes.Dropped}
-		var c events.Classified
+		var c deadletter.Classified
 		if errors.As(err, &c) {
 			span.SetAttributes(attribute.String("error.type", c.Class()), attribute.String("azreviewer.diagnosis", c.Diagnosis()))
 			args = append(args, "error_type", c.Class(), "fix", c.Diagnosis())
 		}
-		log.Error("review failed", args...)
+		log.Error(LogReviewFailed, args...)
 	}
 	return rep, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/worker"
@@ -175,7 +176,7 @@ func TestReviewWriteFailuresAreDiagnosed(t *testing.T) {
 			require.True(t, events.IsPermanent(err), "not retried: %v", err)
 			require.Equal(t, worker.OutcomeFailed, rep.Outcome)
 			require.Equal(t, tt.wantWrites, rep.Writes)
-			var c events.Classified
+			var c deadletter.Classified
 			require.ErrorAs(t, err, &c)
 			require.Equal(t, tt.wantKind, c.Class())
 			for _, s := range tt.wantInDiag {

@@ -15,9 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/azreviewer/azreviewer/internal/app"
-	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Options configures a fleet. OrgURL and PAT are required.
@@ -50,7 +50,7 @@ func Start(t testing.TB, opts Options) *Fleet {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	b := eventstest.Start(t, events.StreamConfig{Memory: true})
+	b := eventstest.Start(t, streams.Config{Memory: true})
 	reg := prometheus.NewRegistry()
 	h, err := app.NewIngestHandler(opts.Hook, b.JS, reg, opts.Log)
 	if err != nil {
@@ -62,7 +62,7 @@ func Start(t testing.TB, opts Options) *Fleet {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- app.RunWorker(ctx, &app.Common{Stream: events.StreamConfig{Memory: true}},
+		done <- app.RunWorker(ctx, &app.Common{Stream: streams.Config{Memory: true}},
 			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT}, Concurrency: 2,
 				ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second, SweepInterval: opts.SweepInterval},
 			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: opts.Log})

@@ -12,7 +12,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/broker"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Broker is an embedded nats-server with JetStream on FILE storage, on a
@@ -113,25 +114,25 @@ type Streams struct {
 	Stream      jetstream.Stream
 	Consumer    jetstream.Consumer
 	DeadLetters jetstream.Stream
-	Config      events.StreamConfig
+	Config      streams.Config
 }
 
 // Provision creates (or updates) the review stream, its consumer and the
 // dead-letter stream with cfg over nc, as the processes do at start-up.
-func Provision(ctx context.Context, nc *nats.Conn, cfg events.StreamConfig) (*Streams, error) {
+func Provision(ctx context.Context, nc *nats.Conn, cfg streams.Config) (*Streams, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("apptest: JetStream: %w", err)
 	}
-	st, err := events.EnsureStream(ctx, js, cfg)
+	st, err := streams.EnsureReviews(ctx, js, cfg)
 	if err != nil {
 		return nil, err
 	}
-	cons, err := events.EnsureConsumer(ctx, st, cfg)
+	cons, err := streams.EnsureConsumer(ctx, st, cfg)
 	if err != nil {
 		return nil, err
 	}
-	dl, err := events.EnsureDeadLetterStream(ctx, js, cfg)
+	dl, err := deadletter.EnsureStream(ctx, js, cfg)
 	if err != nil {
 		return nil, err
 	}

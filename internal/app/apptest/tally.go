@@ -6,15 +6,19 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+
+	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
-// Log messages the worker writes once per review request, by outcome.
+// Log messages the worker writes once per review request, by outcome: the
+// worker's own constants.
 const (
-	MsgReviewPosted  = "review posted"
-	MsgReviewSkipped = "review skipped"
-	MsgReviewFailed  = "review failed"
+	MsgReviewPosted  = worker.LogReviewPosted
+	MsgReviewSkipped = worker.LogReviewSkipped
+	MsgReviewFailed  = worker.LogReviewFailed
 	// MsgWorkerConsuming is logged once a worker starts pulling.
-	MsgWorkerConsuming = "worker consuming"
+	MsgWorkerConsuming = app.LogWorkerConsuming
 )
 
 // LogTally counts log records by message, so a test can wait for "review

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -15,18 +16,20 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
-// WorkerOptions configures an in-process worker wired as app.RunWorker
-// wires one (coordination, dead letters, heartbeats, the real worker
-// against Azure DevOps through the SDK), with the knobs a test needs to run
-// in seconds. JS, OrgURL and PAT are required.
+// WorkerOptions configures an in-process worker built by
+// app.NewWorkerLoop, the wiring of cmd/worker (coordination, the consume
+// chain with its dead letters, heartbeats, the real worker against Azure
+// DevOps through the SDK), with the knobs a test needs to run in seconds.
+// JS, OrgURL and PAT are required.
 type WorkerOptions struct {
 	JS jetstream.JetStream
 	// Stream must be the configuration the streams were provisioned with:
 	// the worker updates the consumer with it.
-	Stream      events.StreamConfig
+	Stream      streams.Config
 	OrgURL, PAT string
 	// Concurrency is how many messages are handled at once. Default 2.
 	Concurrency int
@@ -87,89 +90,66 @@ type Worker struct {
 	settled map[events.Settlement]int
 }
 
-// StartWorker starts consuming. Stop it with Stop.
+// StartWorker builds a worker with app.NewWorkerLoop, as cmd/worker and
+// the all-in-one do, from the worker's flags with opts' settings, and
+// starts consuming. Stop it with Stop.
 func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	log := cmp.Or(opts.Log, discard())
 	if opts.Tally != nil {
 		log = slog.New(opts.Tally.Handler(log.Handler()))
 	}
-	_, wc, err := WorkerFlags("--azdo-org-url", opts.OrgURL, "--azdo-pat", opts.PAT)
+	c, wc, err := WorkerFlags("--azdo-org-url", opts.OrgURL, "--azdo-pat", opts.PAT,
+		"--review-timeout", "1m", "--shutdown-grace", "5s",
+		"--worker-concurrency", strconv.Itoa(cmp.Or(opts.Concurrency, 2)))
 	if err != nil {
 		return nil, err
 	}
-	client, err := wc.Client(nil) // the production defaults of the limiter and retries
-	if err != nil {
-		return nil, err
-	}
-	coord, err := events.EnsureCoordination(ctx, opts.JS, opts.Stream, events.CoordinationConfig{
-		LeaseTTL: opts.LeaseTTL, Owner: cmp.Or(opts.Name, "apptest-worker"),
-	})
-	if err != nil {
-		return nil, err
-	}
-	refresh := opts.LeaseRefresh
-	if refresh == 0 && opts.LeaseTTL > 0 {
-		refresh = opts.LeaseTTL / 3
-	}
-	rev, err := worker.New(worker.Config{
-		OrgURL: opts.OrgURL, ReviewTimeout: time.Minute, Logger: log,
-		Coordinator: coord, LeaseRefresh: refresh,
-	}, client, nil)
-	if err != nil {
-		return nil, err
-	}
-	st, err := opts.JS.Stream(ctx, events.StreamName)
-	if err != nil {
-		return nil, err
-	}
-	cons, err := events.EnsureConsumer(ctx, st, opts.Stream)
-	if err != nil {
-		return nil, err
-	}
-	w := &Worker{done: make(chan error, 1), settled: map[events.Settlement]int{}}
-	handle := events.Handler(func(ctx context.Context, msg jetstream.Msg) error {
-		h := Handled{Subject: msg.Subject()}
-		if md, err := msg.Metadata(); err == nil {
-			h.Delivery = md.NumDelivered
-		}
-		req, err := events.UnmarshalRequest(msg.Data())
-		if err == nil {
-			h.Trigger, h.SourceCommit = req.Trigger, req.SourceCommit
-			h.Report, err = rev.Review(ctx, req)
-		}
-		h.Err = err
-		w.mu.Lock()
-		w.handled = append(w.handled, h)
-		w.mu.Unlock()
-		return err
-	})
-	if opts.Wrap != nil {
-		handle = opts.Wrap(handle)
+	c.Stream = opts.Stream
+	if opts.LeaseTTL > 0 {
+		c.LeaseTTL = opts.LeaseTTL
 	}
 	backoff := opts.Backoff
 	if backoff == nil {
 		backoff = func(d uint64) time.Duration { return min(time.Duration(d)*100*time.Millisecond, time.Second) }
 	}
-	ackWait := cmp.Or(opts.Stream.AckWait, 60*time.Second)
+	w := &Worker{done: make(chan error, 1), settled: map[events.Settlement]int{}}
+	loop, err := app.NewWorkerLoop(ctx, c, wc, app.WorkerDeps{
+		JS: opts.JS, Log: log, Name: cmp.Or(opts.Name, "apptest-worker"),
+		Backoff:      backoff,
+		Heartbeat:    max(opts.Stream.WithDefaults().AckWait/4, 100*time.Millisecond),
+		LeaseRefresh: opts.LeaseRefresh,
+		Wrap:         opts.Wrap,
+		OnHandled:    w.handle,
+		OnSettled:    w.settle,
+	})
+	if err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	w.cancel = cancel
-	go func() {
-		w.done <- events.Consume(runCtx, cons, events.ConsumeConfig{
-			Concurrency:   cmp.Or(opts.Concurrency, 2),
-			Heartbeat:     max(ackWait/4, 100*time.Millisecond),
-			ShutdownGrace: 5 * time.Second,
-			Backoff:       backoff,
-			Logger:        log,
-			DeadLetters:   events.NewDeadLetters(opts.JS),
-			MaxDeliver:    cmp.Or(opts.Stream.MaxDeliver, 10),
-			OnSettled: func(s events.Settlement, _ error, _ time.Duration) {
-				w.mu.Lock()
-				w.settled[s]++
-				w.mu.Unlock()
-			},
-		}, handle)
-	}()
+	go func() { w.done <- loop.Run(runCtx) }()
 	return w, nil
+}
+
+// handle records a handled message: app.WorkerDeps.OnHandled.
+func (w *Worker) handle(msg jetstream.Msg, req *events.ReviewRequest, rep worker.Report, err error) {
+	h := Handled{Subject: msg.Subject(), Report: rep, Err: err}
+	if md, mdErr := msg.Metadata(); mdErr == nil {
+		h.Delivery = md.NumDelivered
+	}
+	if req != nil {
+		h.Trigger, h.SourceCommit = req.Trigger, req.SourceCommit
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.handled = append(w.handled, h)
+}
+
+// settle counts a settlement: app.WorkerDeps.OnSettled.
+func (w *Worker) settle(s events.Settlement, _ error, _ time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.settled[s]++
 }
 
 // Stop stops pulling, lets running reviews finish and returns Consume's

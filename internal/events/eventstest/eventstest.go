@@ -4,6 +4,7 @@ package eventstest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,7 +12,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/broker"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Bundle is a started server with a client connection and the review
@@ -29,43 +32,109 @@ type Bundle struct {
 // Start starts an embedded JetStream server on a random loopback port with
 // its store in t.TempDir(), provisions the streams and consumer with cfg, and
 // stops everything when the test ends.
-func Start(t testing.TB, cfg events.StreamConfig) *Bundle {
+func Start(t testing.TB, cfg streams.Config) *Bundle {
 	t.Helper()
 	return StartServer(t, broker.Options{}, cfg)
 }
 
 // StartServer is [Start] with the server's options (its DataDir is always
 // t.TempDir()).
-func StartServer(t testing.TB, opts broker.Options, cfg events.StreamConfig) *Bundle {
+func StartServer(t testing.TB, opts broker.Options, cfg streams.Config) *Bundle {
 	t.Helper()
 	opts.DataDir = t.TempDir()
+	b, stop, err := New(opts, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return b
+}
+
+// New starts an embedded JetStream server with opts (opts.DataDir is
+// required), connects and provisions the streams and the consumer with cfg,
+// for an Example that has no testing.TB; stop closes the connection and
+// shuts the server down.
+func New(opts broker.Options, cfg streams.Config) (b *Bundle, stop func(), err error) {
 	srv, err := broker.Start(opts)
 	if err != nil {
-		t.Fatalf("start embedded NATS: %v", err)
+		return nil, nil, fmt.Errorf("start embedded NATS: %w", err)
 	}
-	t.Cleanup(srv.Shutdown)
 	nc, err := srv.Connect()
 	if err != nil {
-		t.Fatalf("connect: %v", err)
+		srv.Shutdown()
+		return nil, nil, fmt.Errorf("connect: %w", err)
 	}
-	t.Cleanup(nc.Close)
+	stop = func() { nc.Close(); srv.Shutdown() }
 	js, err := jetstream.New(nc)
 	if err != nil {
-		t.Fatalf("jetstream: %v", err)
+		stop()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := events.EnsureStream(ctx, js, cfg)
-	if err != nil {
-		t.Fatal(err)
+	st, err := streams.EnsureReviews(ctx, js, cfg)
+	if err == nil {
+		b = &Bundle{Server: srv, Conn: nc, JS: js, Stream: st}
+		b.Consumer, err = streams.EnsureConsumer(ctx, st, cfg)
 	}
-	cons, err := events.EnsureConsumer(ctx, st, cfg)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		b.DeadLetters, err = deadletter.EnsureStream(ctx, js, cfg)
 	}
-	dl, err := events.EnsureDeadLetterStream(ctx, js, cfg)
 	if err != nil {
-		t.Fatal(err)
+		stop()
+		return nil, nil, err
 	}
-	return &Bundle{Server: srv, Conn: nc, JS: js, Stream: st, Consumer: cons, DeadLetters: dl}
+	return b, stop, nil
+}
+
+// WaitMessages waits, at most 5 s, until st holds want messages: acks and
+// terms are applied by the server asynchronously. It fails the test if
+// they never do.
+func WaitMessages(t testing.TB, st jetstream.Stream, want uint64) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	var got uint64
+	for {
+		if info, err := st.Info(context.Background()); err == nil {
+			got = info.State.Msgs
+			if got == want {
+				return
+			}
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("stream %s holds %d messages, want %d", st.CachedInfo().Config.Name, got, want)
+		case <-tick.C:
+		}
+	}
+}
+
+// ConsumeUntil runs events.Consume on the bundle's consumer until done is
+// closed, or fails the test after 20 s, then stops it and waits for it to
+// return.
+func (b *Bundle) ConsumeUntil(t testing.TB, cfg events.ConsumeConfig, done <-chan struct{}, h events.Handler) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	finished := make(chan error, 1)
+	go func() { finished <- events.Consume(ctx, b.Consumer, cfg, h) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Error("timed out waiting for messages")
+	}
+	cancel()
+	if err := <-finished; err != nil {
+		t.Errorf("consume: %v", err)
+	}
+}
+
+// Request is a valid review request for pull request pr of repository
+// "repo-1" at commit.
+func Request(pr int, commit string) *events.ReviewRequest {
+	return &events.ReviewRequest{
+		Version: events.SchemaVersion, Trigger: events.TriggerUpdated, EventID: "ev",
+		ProjectID: "p", RepositoryID: "repo-1", PullRequestID: pr, SourceCommit: commit,
+	}
 }

@@ -1,4 +1,4 @@
-package events_test
+package ingest
 
 import (
 	"errors"
@@ -9,43 +9,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/fuzztest"
+	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
-
-// fuzzSeeds adds every sample payload in testdata and a few hand-made
-// shapes to the corpus.
-func fuzzSeeds(f *testing.F) {
-	f.Helper()
-	fuzztest.AddFiles(f, "testdata/*.json")
-	for _, s := range []string{
-		``, `null`, `[]`, `{}`, `{"id":"e","eventType":"x","resource":1}`,
-		`{"id":"e1","eventType":"git.pullrequest.created","resource":{"pullRequestId":1,"repository":{"id":"r/é","project":{"id":"p"}}}}`,
-		`{"id":"e1","eventType":"git.pullrequest.updated","resource":{"pullRequestId":2,"status":"active","lastMergeSourceCommit":{"commitId":"4444eeee455ff5aaaaabb66ccccccccc7777cccc"},"repository":{"id":"R.1","project":{"id":"p"}}}}`,
-		`{"id":"e1","eventType":"ms.vss-code.git-pullrequest-comment-event","resource":{"comment":{"id":1,"content":"/azreviewer review","_links":{"threads":{"href":"x/threads/9"}}},"pullRequest":{"pullRequestId":3,"repository":{"id":"r","project":{"id":"p"}}}}}`,
-	} {
-		f.Add([]byte(s))
-	}
-}
-
-// FuzzParseEnvelope: any body either parses or fails with a
-// *PayloadError; nothing panics.
-func FuzzParseEnvelope(f *testing.F) {
-	fuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, body []byte) {
-		env, err := events.ParseEnvelope(body)
-		if err != nil {
-			var pe *events.PayloadError
-			if !errors.As(err, &pe) {
-				t.Fatalf("error is not a *PayloadError: %T %v", err, err)
-			}
-			return
-		}
-		if env.EventType == "" || env.ID == "" || len(env.Resource) == 0 {
-			t.Fatalf("parsed an envelope without its required fields: %+v", env)
-		}
-	})
-}
 
 // kvKey is nats.go's rule for a key-value key (jetstream/kv.go keyValid).
 var kvKey = regexp.MustCompile(`^[-/_=.a-zA-Z0-9]+$`)
@@ -58,16 +26,17 @@ var kvKey = regexp.MustCompile(`^[-/_=.a-zA-Z0-9]+$`)
 // worker's decoding. A request that passes here cannot fail later for its
 // shape (hole: ids accepted at the door, unusable later).
 func FuzzDecide(f *testing.F) {
-	fuzzSeeds(f)
+	fuzztest.AddFiles(f, "../servicehooks/testdata/*.json")
+	fuzztest.AddFiles(f, "../servicehooks/testdata/shapes/*.json")
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		env, err := events.ParseEnvelope(body)
+		env, err := servicehooks.ParseEnvelope(body)
 		if err != nil {
 			return
 		}
-		d, err := events.Decide(env, now)
+		d, err := decideEnvelope(env, now)
 		if err != nil {
-			var pe *events.PayloadError
+			var pe *servicehooks.PayloadError
 			if !errors.As(err, &pe) {
 				t.Fatalf("error is not a *PayloadError: %T %v", err, err)
 			}
@@ -95,7 +64,7 @@ func FuzzDecide(f *testing.F) {
 			}
 		}
 
-		key := events.PullRequestKey(req.RepositoryID, req.PullRequestID)
+		key := coordination.Key(req.RepositoryID, req.PullRequestID)
 		if !kvKey.MatchString(key) || strings.HasPrefix(key, ".") || strings.HasSuffix(key, ".") || strings.Contains(key, "..") {
 			t.Fatalf("coordination key %q is not a valid key-value key", key)
 		}
@@ -118,7 +87,7 @@ func FuzzDecide(f *testing.F) {
 		if err != nil {
 			t.Fatalf("the worker cannot decode the request: %v", err)
 		}
-		if back.Subject() != subject || events.PullRequestKey(back.RepositoryID, back.PullRequestID) != key {
+		if back.Subject() != subject || coordination.Key(back.RepositoryID, back.PullRequestID) != key {
 			t.Fatalf("round trip changed the request: %+v", back)
 		}
 	})

@@ -1,24 +1,24 @@
-package events
+package streams
 
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/azreviewer/azreviewer/internal/events"
 )
 
-// Names of the JetStream resources azreviewer uses.
-const (
-	StreamName    = "AZREVIEWER_REVIEWS"
-	SubjectPrefix = "azreviewer.review."
-	ConsumerName  = "workers"
-)
+// ConsumerName is the durable pull consumer every worker replica shares.
+const ConsumerName = "workers"
 
-// StreamConfig describes the review stream and its consumer. The zero value
-// is usable: every field has a default.
-type StreamConfig struct {
+// Config describes the review stream and its consumer, the dead-letter
+// stream's limits, and the storage every bucket shares. The zero value is
+// usable: every field has a default ([Config.WithDefaults]).
+type Config struct {
 	// Replicas is the number of stream replicas: 1 for a single server, 3 in
 	// a fleet's cluster. Default 1.
 	Replicas int
@@ -57,15 +57,8 @@ type StreamConfig struct {
 	DeadLetterMaxMsgs int64
 }
 
-// Default stream limits.
-const (
-	DefaultMaxBytes           = 64 << 20
-	DefaultMaxMsgs            = 50_000
-	DefaultDeadLetterMaxBytes = 32 << 20
-	DefaultDeadLetterMaxMsgs  = 10_000
-)
-
-func (c StreamConfig) withDefaults() StreamConfig {
+// WithDefaults returns c with every unset field at its default.
+func (c Config) WithDefaults() Config {
 	c.Replicas = cmp.Or(c.Replicas, 1)
 	c.DuplicateWindow = cmp.Or(c.DuplicateWindow, 10*time.Minute)
 	c.MaxAge = cmp.Or(c.MaxAge, 7*24*time.Hour)
@@ -73,49 +66,50 @@ func (c StreamConfig) withDefaults() StreamConfig {
 	c.MaxDeliver = cmp.Or(c.MaxDeliver, 10)
 	c.MaxAckPending = cmp.Or(c.MaxAckPending, 1000)
 	c.DeadLetterMaxAge = cmp.Or(c.DeadLetterMaxAge, 30*24*time.Hour)
-	c.MaxBytes = cmp.Or(c.MaxBytes, DefaultMaxBytes)
-	c.MaxMsgs = cmp.Or(c.MaxMsgs, DefaultMaxMsgs)
-	c.DeadLetterMaxBytes = cmp.Or(c.DeadLetterMaxBytes, DefaultDeadLetterMaxBytes)
-	c.DeadLetterMaxMsgs = cmp.Or(c.DeadLetterMaxMsgs, DefaultDeadLetterMaxMsgs)
+	c.MaxBytes = cmp.Or(c.MaxBytes, 64<<20)
+	c.MaxMsgs = cmp.Or(c.MaxMsgs, 50_000)
+	c.DeadLetterMaxBytes = cmp.Or(c.DeadLetterMaxBytes, 32<<20)
+	c.DeadLetterMaxMsgs = cmp.Or(c.DeadLetterMaxMsgs, 10_000)
 	return c
 }
 
-// limit is a configured limit as JetStream spells it: -1 for none.
-func limit(n int64) int64 {
+// Limit is a configured limit as JetStream spells it: -1 for none.
+func Limit(n int64) int64 {
 	if n < 0 {
 		return -1
 	}
 	return n
 }
 
-func (c StreamConfig) storage() jetstream.StorageType {
+// Storage is where the streams and buckets are kept: memory or file.
+func (c Config) Storage() jetstream.StorageType {
 	if c.Memory {
 		return jetstream.MemoryStorage
 	}
 	return jetstream.FileStorage
 }
 
-// EnsureStream creates or updates the review stream. Ingest and workers both
+// EnsureReviews creates or updates the review stream. Ingest and workers both
 // call it at start-up, so either may start first.
 //
 // The configured limits replace whatever limits an existing stream has.
 // Lowering them below what the stream holds loses nothing: the queued
 // requests stay and new ones are refused until workers have drained the
 // stream below the limits. A byte limit the server or account cannot
-// reserve fails with a *StreamLimitsError.
-func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig) (jetstream.Stream, error) {
-	cfg = cfg.withDefaults()
-	st, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        StreamName,
+// reserve fails with a *LimitsError.
+func EnsureReviews(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.Stream, error) {
+	cfg = cfg.WithDefaults()
+	return Ensure(ctx, js, jetstream.StreamConfig{
+		Name:        events.StreamName,
 		Description: "Azure DevOps pull requests waiting for review",
-		Subjects:    []string{SubjectPrefix + ">"},
+		Subjects:    []string{events.SubjectPrefix + ">"},
 		Retention:   jetstream.WorkQueuePolicy,
-		Storage:     cfg.storage(),
+		Storage:     cfg.Storage(),
 		Replicas:    cfg.Replicas,
 		MaxAge:      cfg.MaxAge,
 		Duplicates:  cfg.DuplicateWindow,
-		MaxBytes:    limit(cfg.MaxBytes),
-		MaxMsgs:     limit(cfg.MaxMsgs),
+		MaxBytes:    Limit(cfg.MaxBytes),
+		MaxMsgs:     Limit(cfg.MaxMsgs),
 		// A full queue refuses new requests: ingest answers 503 and Azure
 		// DevOps delivers again, instead of old, accepted work being lost.
 		Discard: jetstream.DiscardNew,
@@ -124,16 +118,22 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg StreamConfig)
 		// reviewed, would then be skipped — losing the newer push. Workers
 		// skip superseded requests without calling Azure DevOps instead.
 	})
+}
+
+// Ensure creates or updates the stream cfg describes. A byte limit the
+// server or account cannot reserve fails with a *LimitsError.
+func Ensure(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	st, err := js.CreateOrUpdateStream(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("create or update stream %s: %w", StreamName, limitsError(StreamName, cfg.MaxBytes, err))
+		return nil, fmt.Errorf("create or update stream %s: %w", cfg.Name, limitsError(cfg.Name, cfg.MaxBytes, err))
 	}
 	return st, nil
 }
 
 // EnsureConsumer creates or updates the durable pull consumer shared by all
 // workers.
-func EnsureConsumer(ctx context.Context, st jetstream.Stream, cfg StreamConfig) (jetstream.Consumer, error) {
-	cfg = cfg.withDefaults()
+func EnsureConsumer(ctx context.Context, st jetstream.Stream, cfg Config) (jetstream.Consumer, error) {
+	cfg = cfg.WithDefaults()
 	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:       ConsumerName,
 		Description:   "azreviewer workers",
@@ -141,10 +141,41 @@ func EnsureConsumer(ctx context.Context, st jetstream.Stream, cfg StreamConfig) 
 		AckWait:       cfg.AckWait,
 		MaxDeliver:    cfg.MaxDeliver,
 		MaxAckPending: cfg.MaxAckPending,
-		FilterSubject: SubjectPrefix + ">",
+		FilterSubject: events.SubjectPrefix + ">",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create or update consumer %s: %w", ConsumerName, err)
 	}
 	return cons, nil
+}
+
+// LimitsError means the server refused a stream's limits: it cannot
+// reserve MaxBytes (the server's or the account's JetStream storage is
+// smaller). Retrying cannot help; the configuration must change.
+type LimitsError struct {
+	Stream   string
+	MaxBytes int64
+	Err      error
+}
+
+func (e *LimitsError) Error() string {
+	return fmt.Sprintf("stream %s: the server cannot reserve %d bytes for it: %v", e.Stream, e.MaxBytes, e.Err)
+}
+
+func (e *LimitsError) Unwrap() error { return e.Err }
+
+// JetStream error codes that nats.go does not name (nats-server's
+// JSMemoryResourcesExceededErr, JSStorageResourcesExceededErr).
+const (
+	errCodeMemoryResourcesExceeded  jetstream.ErrorCode = 10028
+	errCodeStorageResourcesExceeded jetstream.ErrorCode = 10047
+)
+
+// limitsError types the server's refusal to reserve a stream's bytes.
+func limitsError(stream string, maxBytes int64, err error) error {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) && (apiErr.ErrorCode == errCodeMemoryResourcesExceeded || apiErr.ErrorCode == errCodeStorageResourcesExceeded) {
+		return &LimitsError{Stream: stream, MaxBytes: maxBytes, Err: err}
+	}
+	return err
 }

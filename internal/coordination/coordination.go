@@ -1,14 +1,22 @@
-package events
+// Package coordination keeps the state workers share per pull request, in
+// JetStream key-value buckets: a lease that serialises reviews of one pull
+// request across workers (it expires with a holder that dies), and the
+// review state that remembers what was last reviewed.
+package coordination
 
 import (
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Buckets of the per-pull-request coordination state.
@@ -28,32 +36,32 @@ var ErrLeaseHeld = errors.New("the pull request is being reviewed by another wor
 // by another worker: the holder must stop writing.
 var ErrLeaseLost = errors.New("the lease on the pull request was lost")
 
-// Coordination stores per-pull-request leases and review state in
-// JetStream key-value buckets, shared by every worker. Safe for concurrent
-// use.
-type Coordination struct {
+// Store keeps per-pull-request leases and review state in JetStream
+// key-value buckets, shared by every worker. Safe for concurrent use.
+type Store struct {
 	leases jetstream.KeyValue
 	state  jetstream.KeyValue
 	owner  string
 }
 
-// CoordinationConfig configures the buckets.
-type CoordinationConfig struct {
+// Config configures the buckets.
+type Config struct {
 	// LeaseTTL is how long a lease outlives its last refresh. Default 45 s.
 	LeaseTTL time.Duration
 	// Owner names this worker in lease values (for operators). Default "worker".
 	Owner string
 }
 
-// EnsureCoordination creates or updates the buckets.
-func EnsureCoordination(ctx context.Context, js jetstream.JetStream, stream StreamConfig, cfg CoordinationConfig) (*Coordination, error) {
-	stream = stream.withDefaults()
+// Ensure creates or updates the buckets, kept where stream says and with
+// its replicas.
+func Ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config, cfg Config) (*Store, error) {
+	stream = stream.WithDefaults()
 	leases, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      LeaseBucket,
 		Description: "pull requests under review, one lease each",
 		TTL:         cmp.Or(cfg.LeaseTTL, 45*time.Second),
 		History:     1,
-		Storage:     stream.storage(),
+		Storage:     stream.Storage(),
 		Replicas:    stream.Replicas,
 	})
 	if err != nil {
@@ -63,13 +71,13 @@ func EnsureCoordination(ctx context.Context, js jetstream.JetStream, stream Stre
 		Bucket:      StateBucket,
 		Description: "per pull request: the iterations already reviewed",
 		History:     1,
-		Storage:     stream.storage(),
+		Storage:     stream.Storage(),
 		Replicas:    stream.Replicas,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create or update bucket %s: %w", StateBucket, err)
 	}
-	return &Coordination{leases: leases, state: state, owner: cmp.Or(cfg.Owner, "worker")}, nil
+	return &Store{leases: leases, state: state, owner: cmp.Or(cfg.Owner, "worker")}, nil
 }
 
 // Lease is a held lease on one pull request. It is safe for concurrent use.
@@ -82,7 +90,7 @@ type Lease struct {
 }
 
 // Acquire takes the lease for key, or returns ErrLeaseHeld.
-func (c *Coordination) Acquire(ctx context.Context, key string) (*Lease, error) {
+func (c *Store) Acquire(ctx context.Context, key string) (*Lease, error) {
 	value := []byte(c.owner)
 	rev, err := c.leases.Create(ctx, key, value)
 	if errors.Is(err, jetstream.ErrKeyExists) {
@@ -122,7 +130,7 @@ func (l *Lease) Release(ctx context.Context) error {
 }
 
 // LoadState returns the stored state of key; found is false when none.
-func (c *Coordination) LoadState(ctx context.Context, key string) (data []byte, found bool, err error) {
+func (c *Store) LoadState(ctx context.Context, key string) (data []byte, found bool, err error) {
 	e, err := c.state.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, false, nil
@@ -134,7 +142,7 @@ func (c *Coordination) LoadState(ctx context.Context, key string) (data []byte, 
 }
 
 // SaveState stores the state of key.
-func (c *Coordination) SaveState(ctx context.Context, key string, data []byte) error {
+func (c *Store) SaveState(ctx context.Context, key string, data []byte) error {
 	if _, err := c.state.Put(ctx, key, data); err != nil {
 		return fmt.Errorf("save review state %s: %w", key, keyError(err))
 	}
@@ -146,12 +154,13 @@ func (c *Coordination) SaveState(ctx context.Context, key string, data []byte) e
 // so that this does not happen; a request from elsewhere may still carry one.
 func keyError(err error) error {
 	if errors.Is(err, jetstream.ErrInvalidKey) {
-		return Permanent(&InvalidRequestError{Field: "repository_id", Reason: "not usable in a key-value key", Err: err})
+		return events.Permanent(&events.InvalidRequestError{Field: "repository_id", Reason: "not usable in a key-value key", Err: err})
 	}
 	return err
 }
 
-// PullRequestKey is the coordination key of a pull request.
-func PullRequestKey(repositoryID string, pullRequestID int) string {
-	return fmt.Sprintf("pr.%s.%d", token(repositoryID), pullRequestID)
+// Key is the coordination key of a pull request: its repository id lower
+// case, as in its subject.
+func Key(repositoryID string, pullRequestID int) string {
+	return fmt.Sprintf("pr.%s.%d", strings.ToLower(repositoryID), pullRequestID)
 }

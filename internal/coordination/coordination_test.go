@@ -1,0 +1,89 @@
+package coordination_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/coordination"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/streams"
+)
+
+func TestLeases(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	ctx := context.Background()
+	one, err := coordination.Ensure(ctx, b.JS, streams.Config{Memory: true}, coordination.Config{Owner: "w1", LeaseTTL: time.Second})
+	require.NoError(t, err)
+	two, err := coordination.Ensure(ctx, b.JS, streams.Config{Memory: true}, coordination.Config{Owner: "w2", LeaseTTL: time.Second})
+	require.NoError(t, err)
+	key := coordination.Key("Repo-1", 7)
+	require.Equal(t, "pr.repo-1.7", key)
+
+	held, err := one.Acquire(ctx, key)
+	require.NoError(t, err)
+	_, err = two.Acquire(ctx, key)
+	require.ErrorIs(t, err, coordination.ErrLeaseHeld)
+	require.NoError(t, held.Refresh(ctx))
+	other, err := two.Acquire(ctx, coordination.Key("repo-1", 8))
+	require.NoError(t, err, "leases are per pull request")
+	require.NoError(t, other.Release(ctx))
+
+	require.NoError(t, held.Release(ctx))
+	again, err := two.Acquire(ctx, key)
+	require.NoError(t, err, "a released lease can be taken")
+
+	// A holder that stops refreshing loses the lease when it expires.
+	require.Eventually(t, func() bool {
+		_, err := one.Acquire(ctx, key)
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond)
+	require.ErrorIs(t, again.Refresh(ctx), coordination.ErrLeaseLost)
+	require.NoError(t, again.Release(ctx), "releasing a lost lease is harmless")
+}
+
+func TestReviewState(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	ctx := context.Background()
+	c, err := coordination.Ensure(ctx, b.JS, streams.Config{Memory: true}, coordination.Config{})
+	require.NoError(t, err)
+	_, found, err := c.LoadState(ctx, "pr.r.1")
+	require.NoError(t, err)
+	require.False(t, found)
+	require.NoError(t, c.SaveState(ctx, "pr.r.1", []byte(`{"iteration":2}`)))
+	got, found, err := c.LoadState(ctx, "pr.r.1")
+	require.NoError(t, err)
+	require.True(t, found)
+	require.JSONEq(t, `{"iteration":2}`, string(got))
+}
+
+// TestCoordinationKeyShapeIsPermanent: a key the bucket refuses for its
+// shape is a permanent, classified error, whichever call meets it.
+func TestCoordinationKeyShapeIsPermanent(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	ctx := context.Background()
+	coord, err := coordination.Ensure(ctx, b.JS, streams.Config{Memory: true}, coordination.Config{})
+	require.NoError(t, err)
+	key := coordination.Key("répo", 1)
+	_, err = coord.Acquire(ctx, key)
+	requireInvalidRequest(t, err)
+	_, _, err = coord.LoadState(ctx, key)
+	requireInvalidRequest(t, err)
+	requireInvalidRequest(t, coord.SaveState(ctx, key, []byte(`{}`)))
+}
+
+func requireInvalidRequest(t *testing.T, err error) {
+	t.Helper()
+	require.True(t, events.IsPermanent(err), "%v", err)
+	require.ErrorIs(t, err, jetstream.ErrInvalidKey)
+	var invalid *events.InvalidRequestError
+	require.True(t, errors.As(err, &invalid), "%v", err)
+}

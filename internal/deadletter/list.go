@@ -1,0 +1,58 @@
+package deadletter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/azreviewer/azreviewer/internal/events"
+)
+
+// Entry is one entry of the dead-letter stream.
+type Entry struct {
+	Seq             uint64
+	Time            time.Time
+	OriginalSubject string
+	Deliveries      int
+	Error           string
+	ErrorType       string
+	Diagnosis       string
+	// Request is the review request, when it could be decoded.
+	Request *events.ReviewRequest
+}
+
+// List returns up to limit dead letters, oldest first.
+func List(ctx context.Context, js jetstream.JetStream, limit int) ([]Entry, error) {
+	st, err := js.Stream(ctx, Stream)
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", Stream, err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", Stream, err)
+	}
+	var out []Entry
+	for seq := info.State.FirstSeq; seq != 0 && seq <= info.State.LastSeq && len(out) < limit; seq++ {
+		raw, err := st.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue // replayed or deleted
+		}
+		if err != nil {
+			return out, fmt.Errorf("read dead letter %d: %w", seq, err)
+		}
+		dl := Entry{
+			Seq: seq, Time: raw.Time, OriginalSubject: raw.Header.Get(HeaderOriginalSubject),
+			Error: raw.Header.Get(HeaderError), ErrorType: raw.Header.Get(HeaderErrorType), Diagnosis: raw.Header.Get(HeaderDiagnosis),
+		}
+		dl.Deliveries, _ = strconv.Atoi(raw.Header.Get(HeaderDeliveries))
+		if req, err := events.UnmarshalRequest(raw.Data); err == nil {
+			dl.Request = req
+		}
+		out = append(out, dl)
+	}
+	return out, nil
+}

@@ -1,0 +1,7 @@
+// Package servicehooks reads Azure DevOps service-hook deliveries: the
+// [Envelope] every event arrives in, the resources of the pull-request
+// events azreviewer reviews on ([PullRequestResource], [CommentResource]),
+// and the organisation an event came from ([Envelope.OrgURL],
+// [NormalizeOrgURL]). It only parses; what to do with an event is ingest's
+// decision.
+package servicehooks

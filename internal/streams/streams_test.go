@@ -1,0 +1,127 @@
+package streams_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/azreviewer/azreviewer/internal/deadletter"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/streams"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+)
+
+// TestStreamsHaveLimits: both streams are provisioned with limits whatever
+// the configuration says, defaults included; the review stream discards
+// new messages, the dead-letter stream old ones.
+func TestStreamsHaveLimits(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		cfg    streams.Config
+		review jetstream.StreamConfig
+		dead   jetstream.StreamConfig
+	}{
+		{
+			name:   "defaults",
+			cfg:    streams.Config{Memory: true},
+			review: jetstream.StreamConfig{MaxBytes: 64 << 20, MaxMsgs: 50_000, Discard: jetstream.DiscardNew},
+			dead:   jetstream.StreamConfig{MaxBytes: 32 << 20, MaxMsgs: 10_000, MaxAge: 30 * 24 * time.Hour, Discard: jetstream.DiscardOld},
+		},
+		{
+			name: "configured",
+			cfg: streams.Config{
+				Memory: true, MaxBytes: 1 << 20, MaxMsgs: 100,
+				DeadLetterMaxBytes: 2 << 20, DeadLetterMaxMsgs: 50, DeadLetterMaxAge: time.Hour,
+			},
+			review: jetstream.StreamConfig{MaxBytes: 1 << 20, MaxMsgs: 100, Discard: jetstream.DiscardNew},
+			dead:   jetstream.StreamConfig{MaxBytes: 2 << 20, MaxMsgs: 50, MaxAge: time.Hour, Discard: jetstream.DiscardOld},
+		},
+		{
+			name:   "negative is no limit",
+			cfg:    streams.Config{Memory: true, MaxBytes: -1, MaxMsgs: -5, DeadLetterMaxBytes: -1, DeadLetterMaxMsgs: -1},
+			review: jetstream.StreamConfig{MaxBytes: -1, MaxMsgs: -1, Discard: jetstream.DiscardNew},
+			dead:   jetstream.StreamConfig{MaxBytes: -1, MaxMsgs: -1, MaxAge: 30 * 24 * time.Hour, Discard: jetstream.DiscardOld},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := eventstest.Start(t, tt.cfg)
+			got := b.Stream.CachedInfo().Config
+			require.Equal(t, tt.review.MaxBytes, got.MaxBytes)
+			require.Equal(t, tt.review.MaxMsgs, got.MaxMsgs)
+			require.Equal(t, tt.review.Discard, got.Discard)
+			dead := b.DeadLetters.CachedInfo().Config
+			require.Equal(t, tt.dead.MaxBytes, dead.MaxBytes)
+			require.Equal(t, tt.dead.MaxMsgs, dead.MaxMsgs)
+			require.Equal(t, tt.dead.MaxAge, dead.MaxAge)
+			require.Equal(t, tt.dead.Discard, dead.Discard)
+		})
+	}
+}
+
+// TestEnsureStreamUpdatesExistingStream: a review stream created by an
+// older version (no limits, discard old) and holding more than the new
+// limits is updated in place: nothing queued is lost, new requests are
+// refused until it drains.
+func TestEnsureStreamUpdatesExistingStream(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, streams.Config{Memory: true, MaxMsgs: -1, MaxBytes: -1})
+	ctx := context.Background()
+	_, err := b.JS.UpdateStream(ctx, jetstream.StreamConfig{
+		Name: events.StreamName, Subjects: []string{events.SubjectPrefix + ">"},
+		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.MemoryStorage,
+		Duplicates: 10 * time.Minute, MaxAge: 7 * 24 * time.Hour, MaxMsgsPerSubject: 5, Discard: jetstream.DiscardOld,
+	})
+	require.NoError(t, err, "the stream as an older version left it")
+	pub := events.NewPublisher(b.JS)
+	for pr := 1; pr <= 5; pr++ {
+		_, err := pub.Publish(ctx, eventstest.Request(pr, "c"))
+		require.NoError(t, err)
+	}
+
+	st, err := streams.EnsureReviews(ctx, b.JS, streams.Config{Memory: true, MaxMsgs: 3})
+	require.NoError(t, err)
+	cfg := st.CachedInfo().Config
+	require.EqualValues(t, 3, cfg.MaxMsgs)
+	require.Equal(t, jetstream.DiscardNew, cfg.Discard)
+	require.EqualValues(t, -1, cfg.MaxMsgsPerSubject, "limits of our own choosing replace the old ones")
+	eventstest.WaitMessages(t, st, 5)
+	_, err = pub.Publish(ctx, eventstest.Request(6, "c"))
+	var full *events.QueueFullError
+	require.ErrorAs(t, err, &full)
+}
+
+// TestEnsureStreamReportsLimitsTheServerCannotReserve: a byte limit beyond
+// what the server can store is refused at provisioning with a typed error
+// and the server's reason, not later at publishing.
+func TestEnsureStreamReportsLimitsTheServerCannotReserve(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		ensure     func(context.Context, jetstream.JetStream, streams.Config) (jetstream.Stream, error)
+		cfg        streams.Config
+		wantStream string
+		wantReason string
+	}{
+		{"review stream in memory", streams.EnsureReviews, streams.Config{Memory: true, MaxBytes: 1 << 50}, events.StreamName, "insufficient memory resources"},
+		{"review stream on disk", streams.EnsureReviews, streams.Config{MaxBytes: 1 << 50}, events.StreamName, "insufficient storage resources"},
+		{"dead letters", deadletter.EnsureStream, streams.Config{Memory: true, DeadLetterMaxBytes: 1 << 50}, deadletter.Stream, "insufficient memory resources"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := eventstest.Start(t, streams.Config{Memory: tt.cfg.Memory})
+			_, err := tt.ensure(context.Background(), b.JS, tt.cfg)
+			var limits *streams.LimitsError
+			require.ErrorAs(t, err, &limits)
+			require.Equal(t, tt.wantStream, limits.Stream)
+			require.EqualValues(t, 1<<50, limits.MaxBytes)
+			require.True(t, strings.Contains(err.Error(), tt.wantReason), err.Error())
+		})
+	}
+}
