@@ -61,6 +61,9 @@ type Config struct {
 	// Clock is the time source of retry backoff, Retry-After pauses and the
 	// rate limit; tests replace it. Default: the wall clock.
 	Clock Clock
+
+	// Metrics, if set, counts the Client's requests (see [NewMetrics]).
+	Metrics *Metrics
 }
 
 // Client calls Azure DevOps for one organisation. It is safe for concurrent
@@ -111,13 +114,14 @@ func New(cfg Config) (*Client, error) {
 	// reaches the retry verdict. The http.Client has no Timeout of its own:
 	// the retrier bounds each attempt, the caller's context the call.
 	policy := newRetryPolicy(cfg)
-	inner := &transport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport), clock: clock, lim: lim, policy: policy}
+	inner := &transport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport), clock: clock, lim: lim, policy: policy, metrics: cfg.Metrics}
 	hc := &http.Client{
 		Transport: &retrier{
 			next:    otelhttp.NewTransport(inner, otelhttp.WithSpanNameFormatter(spanName)),
 			lim:     lim,
 			clock:   clock,
 			timeout: timeout,
+			metrics: cfg.Metrics,
 		},
 	}
 	// The SDK's NewClient functions ignore WithHTTPClient, and git.NewClient

@@ -227,6 +227,7 @@ type retrier struct {
 	lim     *limiter
 	clock   Clock
 	timeout time.Duration // per attempt
+	metrics *Metrics      // nil: none
 }
 
 func (r *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -239,6 +240,7 @@ func (r *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	deadline, _ := ctx.Deadline()
 	for n := 0; ; n++ {
 		waited, release, err := r.lim.acquire(ctx, op)
+		r.metrics.waited(waited)
 		if err != nil {
 			if n == 0 {
 				_ = first.Close()
@@ -252,6 +254,7 @@ func (r *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 			r.lim.retries.Add(1)
+			r.metrics.resent(req.Method, metricRoute(req))
 		}
 		a := &attempt{n: n, limiterWait: waited, call: ctx, deadline: deadline}
 		actx, cancel := context.WithTimeout(withAttempt(ctx, a), r.timeout)

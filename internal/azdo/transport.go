@@ -26,10 +26,11 @@ import (
 // pauses the Client for any Retry-After (Azure sends it on a 200 too once
 // it starts delaying requests), and reaches the retry verdict.
 type transport struct {
-	next   http.RoundTripper
-	clock  Clock
-	lim    *limiter
-	policy retryPolicy
+	next    http.RoundTripper
+	clock   Clock
+	lim     *limiter
+	policy  retryPolicy
+	metrics *Metrics // nil: none
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -42,7 +43,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if v := apiVersion(req); v != "" {
 		span.SetAttributes(attribute.String("azdo.api_version", v))
 	}
+	sent := time.Now()
 	resp, err := t.next.RoundTrip(req)
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	t.metrics.attempt(req.Method, metricRoute(req), status, time.Since(sent))
 	if err != nil {
 		if a != nil {
 			t.policy.decide(span, a, req, 0, err, 0, t.clock.Now())

@@ -1,0 +1,87 @@
+package azdo
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the Client's Prometheus metrics: every attempt by route,
+// method and status, its latency, resends, and the time calls wait for the
+// Client's limits (the rate, the concurrency bound and Azure DevOps'
+// Retry-After pauses). One Metrics may serve several Clients.
+type Metrics struct {
+	requests    *prometheus.CounterVec
+	latency     *prometheus.HistogramVec
+	retries     *prometheus.CounterVec
+	limiterWait prometheus.Histogram
+}
+
+// NewMetrics creates the metrics and registers them with reg (nil: not
+// registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_azdo_requests_total",
+			Help: "Requests sent to Azure DevOps (each attempt, resends included) by method, route (ids replaced by {id}) and status code (\"error\": no answer, e.g. a timeout or a refused connection). A 429 is Azure's rate limit; 203 is its sign-in page.",
+		}, []string{"method", "route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "azreviewer_azdo_request_duration_seconds",
+			Help:    "Time from sending a request to Azure DevOps to its answer's headers, by method and route.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
+		}, []string{"method", "route"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_azdo_retries_total",
+			Help: "Requests to Azure DevOps sent again after a retryable failure (429, 502, 503, 504, a timeout), by method and route.",
+		}, []string{"method", "route"}),
+		limiterWait: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "azreviewer_azdo_limiter_wait_seconds",
+			Help:    "Time a request to Azure DevOps waited before it was sent: the client's rate and concurrency limits and Azure DevOps' Retry-After pauses.",
+			Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.latency, m.retries, m.limiterWait)
+	}
+	return m
+}
+
+// attempt records one request's answer (status 0: none came) and latency.
+func (m *Metrics) attempt(method, route string, status int, took time.Duration) {
+	if m == nil {
+		return
+	}
+	code := "error"
+	if status > 0 {
+		code = strconv.Itoa(status)
+	}
+	m.requests.WithLabelValues(method, route, code).Inc()
+	m.latency.WithLabelValues(method, route).Observe(took.Seconds())
+}
+
+// resent records a resend.
+func (m *Metrics) resent(method, route string) {
+	if m != nil {
+		m.retries.WithLabelValues(method, route).Inc()
+	}
+}
+
+// waited records the time a request waited for the limiter.
+func (m *Metrics) waited(d time.Duration) {
+	if m != nil {
+		m.limiterWait.Observe(d.Seconds())
+	}
+}
+
+// metricRoute is the route label of a request: routeOf, or "other" for a
+// path outside Azure DevOps' REST API (a redirect's target, say), so that
+// the label's values stay few.
+func metricRoute(req *http.Request) string {
+	r := routeOf(req.URL.EscapedPath())
+	if r == "_apis" || len(r) > len("_apis/") && r[:len("_apis/")] == "_apis/" {
+		return r
+	}
+	return "other"
+}
