@@ -15,6 +15,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/streams"
+	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
 // Common is configuration every process shares.
@@ -53,7 +54,8 @@ func (c *Common) RegisterNATS(fs *flag.FlagSet) {
 	fs.StringVar(&c.NATSCreds, "nats-creds", "", "NATS credentials file")
 }
 
-// Logger builds the process logger.
+// Logger builds the process logger. A line logged inside a span carries
+// its trace_id and span_id.
 func (c *Common) Logger() (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
@@ -62,9 +64,9 @@ func (c *Common) Logger() (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch strings.ToLower(c.LogFormat) {
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		return slog.New(telemetry.LogHandler(slog.NewTextHandler(os.Stderr, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		return slog.New(telemetry.LogHandler(slog.NewJSONHandler(os.Stderr, opts))), nil
 	default:
 		return nil, fmt.Errorf("--log-format / LOG_FORMAT must be text or json, not %q", c.LogFormat)
 	}
@@ -134,7 +136,7 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 
 // Client returns an Azure DevOps client for the organisation, or a
 // configuration error saying what to set.
-func (c *AzureDevOps) Client(transport http.RoundTripper) (*azdo.Client, error) {
+func (c *AzureDevOps) Client(transport http.RoundTripper, metrics *azdo.Metrics) (*azdo.Client, error) {
 	pat, err := c.ResolvePAT()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
@@ -150,6 +152,7 @@ func (c *AzureDevOps) Client(transport http.RoundTripper) (*azdo.Client, error) 
 	client, err := azdo.New(azdo.Config{
 		OrgURL: c.OrgURL, PAT: pat, Transport: transport,
 		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
+		Metrics: metrics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: AZDO_ORG_URL: %w", ErrUsage, err)

@@ -26,6 +26,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
+	"github.com/azreviewer/azreviewer/internal/telemetry"
+	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -41,7 +43,8 @@ func TestWebhookBecomesAnchoredThreads(t *testing.T) {
 	hook := &app.Ingest{BasicUser: "azure-devops", BasicPassword: "hook-password-6f1c2e", Token: "hook-token-93d0aa"}
 	fleet := apptest.Start(t, apptest.Options{
 		OrgURL: sim.Org.URL(), PAT: sim.PAT, Hook: hook,
-		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// As Common.Logger builds it: lines inside a span name their trace.
+		Log: slog.New(telemetry.LogHandler(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	})
 
 	// Azure DevOps retries a delivery it did not see answered: the second
@@ -97,6 +100,42 @@ func TestWebhookBecomesAnchoredThreads(t *testing.T) {
 		require.Equal(t, 1, kinds["process"])
 		require.Equal(t, 1, kinds["review"])
 		require.GreaterOrEqual(t, kinds["azure devops"], 10, "reads and writes are traced in the webhook's trace")
+
+		// The log lines of the webhook's acceptance and of its review lead
+		// to that trace.
+		traced := map[string]bool{}
+		dec := json.NewDecoder(strings.NewReader(logs.String()))
+		for dec.More() {
+			var line map[string]any
+			require.NoError(t, dec.Decode(&line))
+			if line["trace_id"] == webhook.String() {
+				traced[fmt.Sprint(line["msg"])] = true
+			}
+		}
+		require.True(t, traced["webhook accepted"], "ingest's line carries the trace id: %v", traced)
+		require.True(t, traced[worker.LogReviewPosted], "the worker's line carries the trace id: %v", traced)
+	})
+
+	t.Run("Azure DevOps calls are counted by route and status", func(t *testing.T) {
+		families, err := fleet.Registry.Gather()
+		require.NoError(t, err)
+		posts := 0.0
+		for _, f := range families {
+			if f.GetName() != "azreviewer_azdo_requests_total" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				require.NotContains(t, labels["route"], sim.Repo.ID(), "ids are replaced by {id}")
+				if labels["method"] == http.MethodPost && strings.HasSuffix(labels["route"], "/threads") && labels["code"] == "200" {
+					posts += m.GetCounter().GetValue()
+				}
+			}
+		}
+		require.GreaterOrEqual(t, posts, float64(len(threads)), "each thread posted is a counted POST")
 	})
 
 	t.Run("no secret in logs or spans", func(t *testing.T) {

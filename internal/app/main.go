@@ -102,7 +102,7 @@ func StartProcess(ctx context.Context, c *Common, service string, opts telemetry
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	log.Debug("tracing configured", "exporting", exporting)
+	log.DebugContext(ctx, "tracing configured", "exporting", exporting)
 	return &Process{Log: log, shutdown: shutdown}, nil
 }
 

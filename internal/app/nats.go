@@ -58,7 +58,7 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg streams.Config, 
 		if errors.As(err, &limits) {
 			return nil, fmt.Errorf("%w: %w (lower STREAM_MAX_BYTES or DEAD_LETTER_MAX_BYTES, or give the server's or account's JetStream more storage)", ErrUsage, err)
 		}
-		log.Warn("JetStream not ready; retrying", "attempt", attempt, "error", err)
+		log.WarnContext(ctx, "JetStream not ready; retrying", "attempt", attempt, "error", err)
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("provision JetStream: %w", err)

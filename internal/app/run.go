@@ -62,7 +62,7 @@ func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Regis
 
 // RunIngest serves the ingest handler on ln until ctx is cancelled.
 func RunIngest(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	log.Info("ingest listening", "addr", ln.Addr().String(), "webhook", ingest.WebhookPath)
+	log.InfoContext(ctx, "ingest listening", "addr", ln.Addr().String(), "webhook", ingest.WebhookPath)
 	return Serve(ctx, ln, h, 15*time.Second, log)
 }
 
@@ -127,7 +127,11 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	client, err := cfg.Client(d.Transport)
+	var reg prometheus.Registerer // nil: not registered (a nil *Registry is not)
+	if d.Registry != nil {
+		reg = d.Registry
+	}
+	client, err := cfg.Client(d.Transport, azdo.NewMetrics(reg))
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +156,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 			return nil, fmt.Errorf("%w: %w", ErrUsage, nameLLMSettings(err))
 		}
 		reviewers = append(reviewers, llm)
-		log.Info("LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
-	}
-	var reg prometheus.Registerer // nil: not registered (a nil *Registry is not)
-	if d.Registry != nil {
-		reg = d.Registry
+		log.InfoContext(ctx, "LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
 	}
 	metrics := worker.NewMetrics(reg)
 	w, err := worker.New(worker.Config{
@@ -224,7 +224,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 // configured, until ctx is cancelled, then drains: running reviews get the
 // shutdown grace to finish.
 func (l *WorkerLoop) Run(ctx context.Context) error {
-	l.log.Info(LogWorkerConsuming, "stream", events.StreamName, "consumer", streams.ConsumerName,
+	l.log.InfoContext(ctx, LogWorkerConsuming, "stream", events.StreamName, "consumer", streams.ConsumerName,
 		"concurrency", l.consume.Concurrency, "org", l.client.OrgURL())
 	if l.sweep > 0 {
 		stop := sweepEvery(ctx, l.sweep, l.worker, l.client, events.NewPublisher(l.js), l.log)
@@ -259,7 +259,7 @@ func sweepEvery(ctx context.Context, interval time.Duration, w *worker.Worker, l
 				return
 			case <-t.C:
 				if _, err := w.SweepEvery(ctx, interval, list, enq); err != nil && ctx.Err() == nil {
-					log.Warn("sweep failed; the next one runs on schedule", "error", err)
+					log.WarnContext(ctx, "sweep failed; the next one runs on schedule", "error", err)
 				}
 			}
 		}

@@ -109,7 +109,7 @@ func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, ha
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	context.AfterFunc(ctx, func() {
-		cfg.Logger.Info("stopping: taking no new messages; running ones may finish", "grace", cfg.ShutdownGrace)
+		cfg.Logger.InfoContext(ctx, "stopping: taking no new messages; running ones may finish", "grace", cfg.ShutdownGrace)
 		t := time.AfterFunc(cfg.ShutdownGrace, cancelWork)
 		context.AfterFunc(workCtx, func() { t.Stop() })
 	})
@@ -128,7 +128,7 @@ func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, ha
 			if ctx.Err() != nil {
 				break
 			}
-			cfg.Logger.Warn("pull failed; retrying", "error", err)
+			cfg.Logger.WarnContext(ctx, "pull failed; retrying", "error", err)
 			continue
 		}
 		p.Go(func() { c.process(workCtx, msg) })
@@ -177,20 +177,20 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 		"settlement", settlement, "took", took.Round(time.Millisecond).String())
 	switch {
 	case err == nil:
-		log.Debug("message handled")
+		log.DebugContext(ctx, "message handled")
 	case handedBack(ctx, err):
 		// Not a failure: the shutdown grace ran out and the message is
 		// given to another worker now.
 		span.SetAttributes(attribute.Bool("azreviewer.handed_back", true))
-		log.Info("message handed back: the process is stopping; another worker takes it now")
+		log.InfoContext(ctx, "message handed back: the process is stopping; another worker takes it now")
 	case settlement == SettleTerm || settlement == SettleDeadLetter:
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
-		log.Error("message failed permanently; not retried", "error", err)
+		log.ErrorContext(ctx, "message failed permanently; not retried", "error", err)
 	default:
 		span.RecordError(err)
 		span.SetStatus(codes.Error, err.Error())
-		log.Warn("message failed; will be redelivered", "error", err, "retry_in", delay)
+		log.WarnContext(ctx, "message failed; will be redelivered", "error", err, "retry_in", delay)
 	}
 	if c.cfg.OnSettled != nil {
 		c.cfg.OnSettled(settlement, err, took)
@@ -217,7 +217,7 @@ func (c *consumer) run(ctx context.Context, msg jetstream.Msg) error {
 				return
 			case <-t.C:
 				if err := msg.InProgress(); err != nil {
-					c.cfg.Logger.Warn("heartbeat failed", "subject", msg.Subject(), "error", err)
+					c.cfg.Logger.WarnContext(ctx, "heartbeat failed", "subject", msg.Subject(), "error", err)
 				}
 			}
 		}
@@ -225,7 +225,7 @@ func (c *consumer) run(ctx context.Context, msg jetstream.Msg) error {
 
 	var err error
 	if r := panics.Try(func() { err = c.handle(ctx, msg) }); r != nil {
-		c.cfg.Logger.Error("handler panicked", "subject", msg.Subject(), "panic", r.Value, "stack", string(r.Stack))
+		c.cfg.Logger.ErrorContext(ctx, "handler panicked", "subject", msg.Subject(), "panic", r.Value, "stack", string(r.Stack))
 		return &panicError{recovered: r}
 	}
 	return err
@@ -259,7 +259,7 @@ func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, del
 		settleErr = msg.NakWithDelay(delay)
 	}
 	if settleErr != nil {
-		c.cfg.Logger.Warn("settling message failed; it will be redelivered after AckWait",
+		c.cfg.Logger.WarnContext(ctx, "settling message failed; it will be redelivered after AckWait",
 			"subject", msg.Subject(), "settlement", settlement, "error", settleErr)
 	}
 	return settlement, delay

@@ -94,20 +94,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if failed := h.authenticate(r); failed != "" {
 		span.SetAttributes(attribute.String("azreviewer.ingest.auth_failed", failed))
-		log.Warn("webhook refused: missing or wrong credentials", "method", failed)
+		log.WarnContext(r.Context(), "webhook refused: missing or wrong credentials", "method", failed)
 		answer(http.StatusUnauthorized, outcomeUnauthorized, response{Status: "error", Error: "missing or wrong credentials"})
 		return
 	}
 
 	if r.ContentLength > h.cfg.MaxBodyBytes {
-		log.Warn("webhook refused: body too large", "limit_bytes", h.cfg.MaxBodyBytes, "content_length", r.ContentLength)
+		log.WarnContext(r.Context(), "webhook refused: body too large", "limit_bytes", h.cfg.MaxBodyBytes, "content_length", r.ContentLength)
 		w.Header().Set("Connection", "close")
 		answer(http.StatusRequestEntityTooLarge, outcomeTooLarge, response{Status: "error", Error: "body larger than the limit"})
 		return
 	}
 	reserved := h.reservation(r)
 	if !h.inFlight.TryAcquire(reserved) {
-		log.Warn("webhook refused: too many deliveries in flight", "limit_bytes", h.cfg.MaxInFlightBytes, "reservation_bytes", reserved)
+		log.WarnContext(r.Context(), "webhook refused: too many deliveries in flight", "limit_bytes", h.cfg.MaxInFlightBytes, "reservation_bytes", reserved)
 		w.Header().Set("Retry-After", "1")
 		w.Header().Set("Connection", "close") // do not wait for the unread body
 		answer(http.StatusServiceUnavailable, outcomeBusy, response{Status: "error", Error: "too many deliveries in progress, retry later"})
@@ -122,14 +122,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
-			log.Warn("webhook refused: body too large", "limit_bytes", h.cfg.MaxBodyBytes)
+			log.WarnContext(r.Context(), "webhook refused: body too large", "limit_bytes", h.cfg.MaxBodyBytes)
 			answer(http.StatusRequestEntityTooLarge, outcomeTooLarge, response{Status: "error", Error: "body larger than the limit"})
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			log.Warn("webhook refused: body not received in time", "timeout", h.cfg.BodyTimeout)
+			log.WarnContext(r.Context(), "webhook refused: body not received in time", "timeout", h.cfg.BodyTimeout)
 			w.Header().Set("Connection", "close")
 			answer(http.StatusRequestTimeout, outcomeTimeout, response{Status: "error", Error: "body not received within " + h.cfg.BodyTimeout.String()})
 		default:
-			log.Warn("webhook body could not be read", "error", err)
+			log.WarnContext(r.Context(), "webhook body could not be read", "error", err)
 			answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: "body could not be read"})
 		}
 		return
@@ -139,14 +139,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var pe *servicehooks.PayloadError
 		errors.As(err, &pe)
-		log.Warn("webhook refused: malformed payload", "event_type", eventType, "error", err)
+		log.WarnContext(r.Context(), "webhook refused: malformed payload", "event_type", eventType, "error", err)
 		answer(http.StatusBadRequest, outcomeBadRequest, response{Status: "error", Error: err.Error(), Field: pe.Field})
 		return
 	}
 	span.SetAttributes(attribute.String("azdo.event.type", eventType))
 	if decision.Request == nil {
 		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", decision.Ignored), attribute.String("azreviewer.ingest.reason", decision.Reason))
-		log.Info("webhook ignored", "event_type", eventType, "reason", decision.Reason)
+		log.InfoContext(r.Context(), "webhook ignored", "event_type", eventType, "reason", decision.Reason)
 		answer(http.StatusOK, outcomeIgnored, response{Status: "ignored", Reason: decision.Reason})
 		return
 	}
@@ -155,7 +155,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.OrgURL != "" && req.OrgURL != "" && servicehooks.NormalizeOrgURL(req.OrgURL) != servicehooks.NormalizeOrgURL(h.cfg.OrgURL) {
 		reason := "event is for organisation " + req.OrgURL + ", which is not configured"
 		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", "organisation_not_configured"), attribute.String("azreviewer.ingest.reason", reason))
-		log.Warn("webhook ignored", "event_type", eventType, "reason", reason)
+		log.WarnContext(r.Context(), "webhook ignored", "event_type", eventType, "reason", reason)
 		answer(http.StatusOK, outcomeIgnored, response{Status: "ignored", Reason: reason})
 		return
 	}
@@ -175,7 +175,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if pub.Duplicate {
 		outcome = outcomeDuplicate
 	}
-	log.Info("webhook accepted", "event_type", eventType, "pull_request", req.PullRequestID,
+	log.InfoContext(r.Context(), "webhook accepted", "event_type", eventType, "pull_request", req.PullRequestID,
 		"repository", req.RepositoryName, "msg_id", req.MsgID(), "stream_seq", pub.Sequence, "duplicate", pub.Duplicate)
 	answer(http.StatusAccepted, outcome, response{Status: "accepted", MsgID: req.MsgID(), Sequence: pub.Sequence, Duplicate: pub.Duplicate})
 }

@@ -251,7 +251,7 @@ func (r *reviewRun) remember(ctx context.Context) {
 		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC()}); err != nil {
 		// The threads are posted; a lost state only costs a redundant
 		// review later, which posts nothing twice.
-		r.w.cfg.Logger.Warn("review state not saved", "key", r.key, "error", err)
+		r.w.cfg.Logger.WarnContext(ctx, "review state not saved", "key", r.key, "error", err)
 	}
 }
 

@@ -53,7 +53,7 @@ func (w *Worker) loadState(ctx context.Context, key string) (reviewState, error)
 	if err := json.Unmarshal(data, &st); err != nil {
 		// A state this worker cannot read is treated as none: the review is
 		// done in full, which is safe (threads are deduplicated).
-		w.cfg.Logger.Warn("unreadable review state ignored", "key", key, "error", err)
+		w.cfg.Logger.WarnContext(ctx, "unreadable review state ignored", "key", key, "error", err)
 		return reviewState{}, nil
 	}
 	return st, nil
@@ -127,7 +127,7 @@ func (w *Worker) keep(ctx context.Context, key string, lease *coordination.Lease
 						cancel(fmt.Errorf("stopped reviewing: %w", err))
 						return
 					}
-					w.cfg.Logger.Warn("lease refresh failed", "key", key, "error", err)
+					w.cfg.Logger.WarnContext(ctx, "lease refresh failed", "key", key, "error", err)
 				}
 			}
 		}
@@ -138,7 +138,7 @@ func (w *Worker) keep(ctx context.Context, key string, lease *coordination.Lease
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer rcancel()
 		if err := lease.Release(rctx); err != nil {
-			w.cfg.Logger.Warn("lease release failed; it expires by itself", "key", key, "error", err)
+			w.cfg.Logger.WarnContext(ctx, "lease release failed; it expires by itself", "key", key, "error", err)
 		}
 		cancel(nil)
 	}

@@ -52,7 +52,7 @@ func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iterat
 		if e, ok := azdo.AsError(err); ok {
 			args = append(args, "error_type", e.Kind, "fix", e.Diagnosis())
 		}
-		w.cfg.Logger.Warn("pull request status not posted; the threads are", args...)
+		w.cfg.Logger.WarnContext(ctx, "pull request status not posted; the threads are", args...)
 		return ""
 	}
 	// Statuses are not read back: the read-back stays one call per review.

@@ -139,7 +139,7 @@ projects:
 	if err := errors.Join(errs...); err != nil {
 		return res, sweepFailed(span, err)
 	}
-	w.cfg.Logger.Info("sweep done", "projects", res.Projects, "pull_requests", res.PullRequests,
+	w.cfg.Logger.InfoContext(ctx, "sweep done", "projects", res.Projects, "pull_requests", res.PullRequests,
 		"enqueued", res.Enqueued, "duplicates", res.Duplicates)
 	return res, nil
 }
@@ -162,7 +162,7 @@ func (w *Worker) rememberSweep(ctx context.Context) {
 		err = w.cfg.Coordinator.SaveState(context.WithoutCancel(ctx), sweepKey, data)
 	}
 	if err != nil {
-		w.cfg.Logger.Warn("sweep time not saved; the next sweep may come early", "error", err)
+		w.cfg.Logger.WarnContext(ctx, "sweep time not saved; the next sweep may come early", "error", err)
 	}
 }
 

@@ -161,13 +161,13 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	switch rep.Outcome {
 	case OutcomeSkipped:
 		span.SetAttributes(attribute.String("azreviewer.skip", rep.SkipCode), attribute.String("azreviewer.skip_reason", rep.Reason))
-		log.Info(LogReviewSkipped, "reason", rep.Reason)
+		log.InfoContext(ctx, LogReviewSkipped, "reason", rep.Reason)
 	case OutcomeCommand:
-		log.Info("comment command answered")
+		log.InfoContext(ctx, "comment command answered")
 	case OutcomeHandedBack:
-		log.Info("review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond).String())
+		log.InfoContext(ctx, "review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond).String())
 	case OutcomeReviewed:
-		log.Info(LogReviewPosted, "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
+		log.InfoContext(ctx, LogReviewPosted, "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
 			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "took", time.Since(start).Round(time.Millisecond).String())
 	default:
 		recordFailure(span, err)
@@ -177,7 +177,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 			span.SetAttributes(attribute.String("error.type", c.Class()), attribute.String("azreviewer.diagnosis", c.Diagnosis()))
 			args = append(args, "error_type", c.Class(), "fix", c.Diagnosis())
 		}
-		log.Error(LogReviewFailed, args...)
+		log.ErrorContext(ctx, LogReviewFailed, args...)
 	}
 	return rep, err
 }

@@ -90,7 +90,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer srv.Shutdown()
 	c.Stream.Memory = *dataDir == ""
-	p.Log.Info("embedded JetStream started", "listener", "none (in process)", "data_dir", *dataDir, "memory", c.Stream.Memory)
+	p.Log.InfoContext(ctx, "embedded JetStream started", "listener", "none (in process)", "data_dir", *dataDir, "memory", c.Stream.Memory)
 	nc, err := srv.Connect()
 	if err != nil {
 		return err

@@ -46,7 +46,7 @@ func PoisonQueue(dl *deadletter.Publisher, maxDeliver int, log *slog.Logger) (Mi
 			dlCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			if dlErr := dl.Publish(dlCtx, msg, err, delivered); dlErr != nil {
-				log.Error(LogDeadLetterNotStored, "subject", msg.Subject(), "error", dlErr)
+				log.ErrorContext(ctx, LogDeadLetterNotStored, "subject", msg.Subject(), "error", dlErr)
 				return &NotStoredError{Err: err, StoreErr: dlErr}
 			}
 			return &events.DeadLetteredError{Err: err}

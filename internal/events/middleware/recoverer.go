@@ -25,7 +25,7 @@ func Recoverer(log *slog.Logger) Middleware {
 		return func(ctx context.Context, msg jetstream.Msg) error {
 			var err error
 			if r := panics.Try(func() { err = next(ctx, msg) }); r != nil {
-				log.Error("handler panicked", "subject", msg.Subject(), "panic", r.Value, "stack", string(r.Stack))
+				log.ErrorContext(ctx, "handler panicked", "subject", msg.Subject(), "panic", r.Value, "stack", string(r.Stack))
 				return &PanicError{Recovered: r}
 			}
 			return err
