@@ -26,12 +26,12 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 30s); make test runs o
 	FUZZTIME=$${FUZZTIME:-30s} GO=$(GO) scripts/fuzz.sh
 
 .PHONY: lint
-STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GOLANGCI_LINT ?= github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
-lint: ## gofmt, go vet and staticcheck
+lint: ## gofmt, go vet and golangci-lint (staticcheck and the linters .golangci.yml enables)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(GOLANGCI_LINT) run ./...
 
 .PHONY: bench
 bench: ## review speed and allocations on a 1,000-file, 100,000-line pull request

@@ -41,22 +41,28 @@ func main() {
 	flag.BoolVar(&cfg.Keep, "keep", false, "keep the work directory (JetStream store, worker logs) and print its path")
 	flag.BoolVar(&cfg.Verbose, "v", false, "print progress")
 	flag.Parse()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if cfg.Verbose {
 		cfg.Progress = os.Stderr
 	}
+	os.Exit(runMain(cfg))
+}
+
+// runMain runs the benchmark and prints its result; its exit code is 1 when
+// the run failed or lost or duplicated anything.
+func runMain(cfg config) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	res, err := run(ctx, cfg)
 	if res != nil {
 		res.Print(os.Stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "delivery:", err)
-		os.Exit(1)
+		return 1
 	}
 	if res.Duplicates > 0 || len(res.Lost) > 0 {
 		fmt.Fprintf(os.Stderr, "delivery: %d duplicate threads, %d lost events\n", res.Duplicates, len(res.Lost))
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }

@@ -14,8 +14,11 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app/allinone"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is main with its deferred calls done before the process exits.
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(app.Exit(allinone.Main(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr))
+	return app.Exit(allinone.Main(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
 }

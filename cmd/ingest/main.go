@@ -12,8 +12,11 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is main with its deferred calls done before the process exits.
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(app.Exit(app.IngestMain(ctx, os.Args[1:], os.Stderr), os.Stderr))
+	return app.Exit(app.IngestMain(ctx, os.Args[1:], os.Stderr), os.Stderr)
 }

@@ -14,14 +14,14 @@ import (
 // resolved path must be searchable and the file readable by the permission
 // bits that apply to that id.
 func readableBy(path string, users *Users) (bool, error) {
-	real, err := filepath.EvalSymlinks(path)
+	resolved, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return false, fmt.Errorf("resolve %s: %w", path, err)
 	}
-	if real, err = filepath.Abs(real); err != nil {
+	if resolved, err = filepath.Abs(resolved); err != nil {
 		return false, err
 	}
-	for _, id := range candidates(real, users) {
+	for _, id := range candidates(resolved, users) {
 		ok, err := readableByID(path, id, id)
 		if err != nil || ok {
 			return ok, err
@@ -65,15 +65,15 @@ func candidates(path string, users *Users) []int {
 // readableByID reports whether a process of uid with the only group gid
 // can read the file at path.
 func readableByID(path string, uid, gid int) (bool, error) {
-	real, err := filepath.EvalSymlinks(path)
+	resolved, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return false, fmt.Errorf("resolve %s: %w", path, err)
 	}
-	real, err = filepath.Abs(real)
+	resolved, err = filepath.Abs(resolved)
 	if err != nil {
 		return false, err
 	}
-	for dir := filepath.Dir(real); ; dir = filepath.Dir(dir) {
+	for dir := filepath.Dir(resolved); ; dir = filepath.Dir(dir) {
 		ok, err := permits(dir, uid, gid, 1)
 		if err != nil || !ok {
 			return false, err
@@ -82,7 +82,7 @@ func readableByID(path string, uid, gid int) (bool, error) {
 			break
 		}
 	}
-	return permits(real, uid, gid, 4)
+	return permits(resolved, uid, gid, 4)
 }
 
 // permits reports whether the owner, group or other bits of name that apply

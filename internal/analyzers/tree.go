@@ -124,8 +124,8 @@ func writeTree(ctx context.Context, files Files, paths []string, owner *credenti
 		}
 	}
 	t.realDir = t.dir
-	if real, err := filepath.EvalSymlinks(t.dir); err == nil {
-		t.realDir = real
+	if resolved, err := filepath.EvalSymlinks(t.dir); err == nil {
+		t.realDir = resolved
 	}
 	root, err := os.OpenRoot(t.dir)
 	if err != nil {

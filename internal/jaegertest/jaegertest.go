@@ -225,7 +225,7 @@ func start(bin, logPath string) (*Jaeger, error) {
 		j.client.CloseIdleConnections()
 		tail := p.tail()
 		if strings.Contains(tail, "address already in use") {
-			err = fmt.Errorf("%w (%v)", errPortTaken, err)
+			err = fmt.Errorf("%w (%w)", errPortTaken, err)
 		}
 		return nil, fmt.Errorf("jaegertest: %s did not start: %w\n--- jaeger output (end) ---\n%s", bin, err, tail)
 	}
@@ -300,7 +300,7 @@ func (j *Jaeger) waitReady(otlpAddrs ...string) error {
 		}
 		select {
 		case <-j.proc.exited:
-			return fmt.Errorf("jaeger exited: %v", j.proc.waitErr)
+			return fmt.Errorf("jaeger exited: %w", j.proc.waitErr)
 		case <-ctx.Done():
 			return fmt.Errorf("not ready after %v: %w", startTimeout, last)
 		case <-time.After(delay):

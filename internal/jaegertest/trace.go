@@ -148,7 +148,7 @@ func (j *Jaeger) FindTraces(ctx context.Context, service string, tags map[string
 		case <-ctx.Done():
 			return found, j.notFound(service, tags, want, len(found), timeout, last, ctx.Err())
 		case <-j.proc.exited:
-			return found, fmt.Errorf("jaegertest: jaeger exited while waiting for traces: %v (its output is logged at cleanup if the test fails)", j.proc.waitErr)
+			return found, fmt.Errorf("jaegertest: jaeger exited while waiting for traces: %w (its output is logged at cleanup if the test fails)", j.proc.waitErr)
 		case <-time.After(delay):
 		}
 	}

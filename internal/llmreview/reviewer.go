@@ -187,13 +187,13 @@ func (r *Reviewer) runBatch(ctx context.Context, b *batch) (res batchResult) {
 			span.SetStatus(codes.Error, res.err.Error())
 			span.SetAttributes(attribute.String("llmreview.failure", res.reason))
 			r.log.WarnContext(ctx, "llm review batch failed",
-				slog.Int("batch", b.index), slog.String("reason", res.reason), slog.String("error", res.err.Error()))
+				"batch", b.index, "reason", res.reason, "error", res.err.Error())
 		}
 		span.End()
 	}()
 
 	params := openai.ChatCompletionNewParams{
-		Model: shared.ChatModel(r.requestModel()),
+		Model: r.requestModel(),
 		Messages: []openai.ChatCompletionMessageParamUnion{
 			openai.SystemMessage(r.system),
 			openai.UserMessage(b.user),

@@ -120,7 +120,7 @@ type syntax struct {
 // withSpecial fills sx.special from the syntax's other fields.
 func (sx syntax) withSpecial() syntax {
 	mark := func(chars string) {
-		for i := 0; i < len(chars); i++ {
+		for i := range len(chars) {
 			sx.special[chars[i]] = true
 		}
 	}

@@ -411,7 +411,7 @@ func (sc *scanner) emit(r *rule, from, to, cover int) {
 
 // appendLower appends s to dst with ASCII letters in lower case.
 func appendLower(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		c := s[i]
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'

@@ -103,7 +103,7 @@ func isBase64Line(l string) bool {
 	if l == "" {
 		return false
 	}
-	for i := 0; i < len(l); i++ {
+	for i := range len(l) {
 		c := l[i]
 		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
 			return false

@@ -216,8 +216,7 @@ func (s *Scanner) detect(ctx context.Context, path, raw string) []report.Finding
 	// DetectContext takes the deprecated Fragment (an alias of
 	// sources.Fragment until gitleaks v9); DetectSource, its replacement,
 	// keeps findings in the detector, which would make it unsafe to share.
-	//lint:ignore SA1019 the only entry point that leaves the detector unchanged
-	return s.det.DetectContext(ctx, detect.Fragment{Raw: raw, FilePath: strings.TrimPrefix(path, "/")})
+	return s.det.DetectContext(ctx, detect.Fragment{Raw: raw, FilePath: strings.TrimPrefix(path, "/")}) //nolint:staticcheck // SA1019: the only entry point that leaves the detector unchanged
 }
 
 // secretLines returns the 0-based lines of the detector's text that hold

@@ -72,7 +72,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if scenario, err = demo.Start(); err != nil {
 			return err
 		}
-		defer scenario.Close() //nolint:errcheck // exiting
+		defer scenario.Close()
 		wc.OrgURL, wc.PAT, wc.PATFile = scenario.Org.URL(), scenario.PAT, ""
 		if !given["ingest-addr"] {
 			ing.Addr = "127.0.0.1:0"

@@ -143,7 +143,7 @@ func allowed(dest string, p markdown.Policy) bool {
 func nodeText(n ast.Node, src []byte) string {
 	var sb strings.Builder
 	if n.Type() == ast.TypeBlock {
-		for i := 0; i < n.Lines().Len(); i++ {
+		for i := range n.Lines().Len() {
 			seg := n.Lines().At(i)
 			sb.Write(seg.Value(src))
 		}
@@ -159,7 +159,7 @@ func nodeText(n ast.Node, src []byte) string {
 		}
 	}
 	if r, ok := n.(*ast.RawHTML); ok {
-		for i := 0; i < r.Segments.Len(); i++ {
+		for i := range r.Segments.Len() {
 			seg := r.Segments.At(i)
 			sb.Write(seg.Value(src))
 		}
@@ -184,7 +184,7 @@ func Fences(md string) []Fence {
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if fb, ok := n.(*ast.FencedCodeBlock); ok && entering {
 			var sb strings.Builder
-			for i := 0; i < fb.Lines().Len(); i++ {
+			for i := range fb.Lines().Len() {
 				seg := fb.Lines().At(i)
 				sb.Write(seg.Value(src))
 			}
