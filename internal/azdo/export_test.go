@@ -4,8 +4,8 @@ import "time"
 
 // Backoff exposes the retry backoff for tests: the wait before resend k+1
 // with the given base and cap.
-func Backoff(base, cap time.Duration, k int) time.Duration {
-	return retryPolicy{base: base, cap: cap}.backoff(k)
+func Backoff(base, ceiling time.Duration, k int) time.Duration {
+	return retryPolicy{base: base, cap: ceiling}.backoff(k)
 }
 
 // ParseRetryAfter exposes the Retry-After parser for tests.

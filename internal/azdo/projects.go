@@ -2,6 +2,7 @@ package azdo
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/core"
@@ -32,9 +33,14 @@ func (c *Client) Projects(ctx context.Context) ([]Project, error) {
 				out = append(out, Project{ID: p.Id.String(), Name: *p.Name})
 			}
 		}
-		next, err := strconv.Atoi(page.ContinuationToken)
-		if page.ContinuationToken == "" || err != nil || len(page.Value) == 0 {
+		if page.ContinuationToken == "" || len(page.Value) == 0 {
 			return out, nil
+		}
+		// The SDK sends the token back as a number; another form would
+		// end the listing short without a word.
+		next, err := strconv.Atoi(page.ContinuationToken)
+		if err != nil {
+			return nil, fmt.Errorf("list projects: continuation token %q is not a number: %w", page.ContinuationToken, err)
 		}
 		token = &next
 	}

@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -40,7 +39,7 @@ func setupCoordinated(t *testing.T, base, head map[string]string) *coordinated {
 		require.NoError(t, err)
 		w, err := worker.New(worker.Config{
 			OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
-			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Logger: slog.New(slog.DiscardHandler),
 		}, client, nil)
 		require.NoError(t, err)
 		return w
@@ -185,7 +184,7 @@ func TestIncrementalReviewReadsOnlyWhatChanged(t *testing.T) {
 	statuses := c.pr.Statuses()
 	require.Len(t, statuses, 2, "one status per reviewed iteration")
 	last := statuses[len(statuses)-1]
-	require.Equal(t, "azreviewer/review", string(*last.Context.Genre)+"/"+*last.Context.Name)
+	require.Equal(t, "azreviewer/review", *last.Context.Genre+"/"+*last.Context.Name)
 	require.Equal(t, "succeeded", string(*last.State), "warnings do not block")
 	require.Equal(t, 2, *last.IterationId)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"strings"
@@ -43,7 +42,7 @@ type fakeBundle struct {
 func setupFake(t *testing.T, base, head map[string]string, tune ...func(*azdotest.Fake, *worker.Config)) *fakeBundle {
 	t.Helper()
 	az := azdotest.NewFake(base, head)
-	wc := worker.Config{OrgURL: fakeOrg, ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	wc := worker.Config{OrgURL: fakeOrg, ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.DiscardHandler)}
 	for _, f := range tune {
 		f(az, &wc)
 	}

@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -45,7 +44,7 @@ func newSweepFleet(t *testing.T, stream streams.Config) *sweepFleet {
 func (f *sweepFleet) worker(t *testing.T) *worker.Worker {
 	t.Helper()
 	w, err := worker.New(worker.Config{OrgURL: f.sim.Org.URL(), Coordinator: f.coord, LeaseRefresh: 100 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, f.client, nil)
+		Logger: slog.New(slog.DiscardHandler)}, f.client, nil)
 	require.NoError(t, err)
 	return w
 }

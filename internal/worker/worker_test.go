@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -52,7 +51,7 @@ func setupPR(t *testing.T, pat string, base, head map[string]string, tune ...fun
 		pat = sim.PAT
 	}
 	ac := azdo.Config{OrgURL: sim.Org.URL(), PAT: pat}
-	wc := worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	wc := worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.DiscardHandler)}
 	for _, f := range tune {
 		f(&ac, &wc)
 	}
