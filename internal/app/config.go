@@ -222,7 +222,7 @@ type Worker struct {
 // RegisterWorker adds the worker flags to fs.
 func RegisterWorker(fs *flag.FlagSet) *Worker {
 	c := &Worker{}
-	c.AzureDevOps.register(fs)
+	c.register(fs)
 	fs.IntVar(&c.Concurrency, "worker-concurrency", 4, "reviews one worker runs at once")
 	fs.DurationVar(&c.ReviewTimeout, "review-timeout", 10*time.Minute, "longest one review may take")
 	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"testing"
 	"time"
@@ -25,6 +24,6 @@ func TestRunWorkerStoppedWhileStarting(t *testing.T) {
 	err := app.RunWorker(ctx, &app.Common{Stream: streams.Config{Memory: true}},
 		&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: "http://127.0.0.1:9/org", PAT: "unused-pat-value"}, Concurrency: 1,
 			ReviewTimeout: time.Minute, ShutdownGrace: time.Second},
-		app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: prometheus.NewRegistry(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: prometheus.NewRegistry(), Log: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 }

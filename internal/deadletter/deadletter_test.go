@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ func (diagnosed) Class() string     { return "forbidden" }
 func (diagnosed) Diagnosis() string { return "grant it" }
 
 // quiet discards the logs.
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func TestListAndReplayDeadLetters(t *testing.T) {
 	t.Parallel()

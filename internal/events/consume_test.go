@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -23,7 +22,7 @@ import (
 )
 
 // quiet discards the consume loop's logs.
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func TestPublishDeduplicatesAndPropagatesTrace(t *testing.T) {
 	b := eventstest.Start(t, streams.Config{})

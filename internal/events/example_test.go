@@ -3,7 +3,6 @@ package events_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"time"
@@ -52,7 +51,7 @@ func Example() {
 	consumeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	err = events.Consume(consumeCtx, b.Consumer, events.ConsumeConfig{
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.DiscardHandler),
 		OnSettled: func(s events.Settlement, _ error, _ time.Duration) {
 			fmt.Println("settled:", s)
 			cancel()

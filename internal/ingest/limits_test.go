@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -36,7 +35,7 @@ func setupServer(t *testing.T, opts broker.Options, cfg ingest.Config, stream st
 	stream.Memory = true
 	b := eventstest.StartServer(t, opts, stream)
 	reg := prometheus.NewRegistry()
-	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg.Logger = slog.New(slog.DiscardHandler)
 	h, err := ingest.NewHandler(cfg, events.NewPublisher(b.JS), reg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)

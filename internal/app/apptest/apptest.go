@@ -6,7 +6,6 @@ package apptest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -48,7 +47,7 @@ func Start(t testing.TB, opts Options) *Fleet {
 		opts.Hook = &app.Ingest{Token: "apptest-token-5b2f0c"}
 	}
 	if opts.Log == nil {
-		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	reg := prometheus.NewRegistry()

@@ -66,7 +66,7 @@ func (b *Broker) Start() error {
 	}
 	var err error
 	deadline := time.Now().Add(5 * time.Second)
-	for attempt := 0; attempt < 50; attempt++ {
+	for range 50 {
 		var srv *broker.Server
 		if srv, err = broker.Start(broker.Options{Port: b.Port, DataDir: b.DataDir}); err == nil {
 			b.srv = srv
@@ -169,7 +169,7 @@ func (s *Streams) WaitSettled(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("apptest: review stream not settled: %w (last error: %v)", ctx.Err(), err)
+			return fmt.Errorf("apptest: review stream not settled: %w (last error: %w)", ctx.Err(), err)
 		case <-time.After(25 * time.Millisecond):
 		}
 	}

@@ -157,7 +157,7 @@ func StartWorkerProcess(ctx context.Context, opts ProcessOptions) (*Process, err
 	case <-p.ready:
 		return p, nil
 	case <-p.exited:
-		return nil, fmt.Errorf("apptest: worker process exited before consuming (%v); see %s", p.err, opts.LogPath)
+		return nil, fmt.Errorf("apptest: worker process exited before consuming (%w); see %s", p.err, opts.LogPath)
 	case <-ctx.Done():
 		_ = p.Kill()
 		return nil, fmt.Errorf("apptest: worker process not consuming: %w; see %s", ctx.Err(), opts.LogPath)

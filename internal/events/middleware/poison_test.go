@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -29,7 +28,7 @@ func (diagnosed) Class() string     { return "forbidden" }
 func (diagnosed) Diagnosis() string { return "grant it" }
 
 // quiet discards the logs.
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+var quiet = slog.New(slog.DiscardHandler)
 
 func TestConsumeDeadLetters(t *testing.T) {
 	t.Parallel()
