@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -17,18 +18,31 @@ type BuildInfo struct {
 	Modified                           bool
 }
 
+// version and revision are set at link time by a build that knows them
+// better than Go's build information: the Dockerfile passes
+// -X …/internal/app.version=$(git describe) and …/app.revision, as the
+// image is built from a tree without .git. Empty: Go's build information.
+var version, revision string
+
 // ReadBuildInfo reads the binary's build information.
 func ReadBuildInfo() BuildInfo {
-	b := BuildInfo{Version: "(unknown)"}
 	info, ok := debug.ReadBuildInfo()
+	return buildInfo(info, ok, version, revision)
+}
+
+// buildInfo is the build information of info (ok: there is some), with
+// linkVersion and linkRevision, when set, in place of its version and
+// revision.
+func buildInfo(info *debug.BuildInfo, ok bool, linkVersion, linkRevision string) BuildInfo {
+	b := BuildInfo{Version: cmp.Or(linkVersion, "(unknown)"), Revision: linkRevision}
 	if !ok {
 		return b
 	}
-	b.Version, b.GoVersion = info.Main.Version, info.GoVersion
+	b.Version, b.GoVersion = cmp.Or(linkVersion, info.Main.Version), info.GoVersion
 	for _, s := range info.Settings {
 		switch s.Key {
 		case "vcs.revision":
-			b.Revision = s.Value
+			b.Revision = cmp.Or(linkRevision, s.Value)
 		case "vcs.time":
 			b.Time = s.Value
 		case "vcs.modified":

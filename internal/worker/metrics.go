@@ -78,6 +78,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, o := range []string{WritePosted, WriteRejected, WriteDropped, WriteUnverified, WriteAltered} {
 		m.writes.WithLabelValues(o)
 	}
+	for _, s := range []events.Settlement{events.SettleAck, events.SettleNak, events.SettleTerm, events.SettleDeadLetter} {
+		m.settlements.WithLabelValues(string(s))
+	}
 	return m
 }
 

@@ -15,8 +15,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
-// TestMetricsHaveEverySeriesFromTheStart: each failure kind, write outcome
-// and review outcome is exported at 0 before it first happens, so alerts on
+// TestMetricsHaveEverySeriesFromTheStart: each failure kind, write outcome,
+// review outcome and settlement is exported at 0 before it first happens, so alerts on
 // increase() see the first one.
 func TestMetricsHaveEverySeriesFromTheStart(t *testing.T) {
 	t.Parallel()
@@ -35,6 +35,7 @@ func TestMetricsHaveEverySeriesFromTheStart(t *testing.T) {
 	require.Subset(t, series["azreviewer_review_failures_total"], []string{"unauthorized", "sign_in_page", "missing_scope", "forbidden", "not_found", "rate_limited", "transient", "invalid", "dropped", "other"})
 	require.Subset(t, series["azreviewer_writes_total"], []string{"posted", "rejected", "dropped", "unverified", "altered"})
 	require.Subset(t, series["azreviewer_reviews_total"], []string{"reviewed", "skipped", "failed", "command", "handed_back"})
+	require.Subset(t, series["azreviewer_messages_settled_total"], []string{"ack", "nak", "term", "dead_letter"})
 }
 
 // TestJSONLogsSayHowLongInWords: a JSON log line's took is "12ms", not
