@@ -158,7 +158,8 @@ func (f *Fake) FileAt(_ context.Context, _ azdo.PullRequestRef, path, commit str
 }
 
 // Threads answers copies of ThreadsValue, so a caller's changes do not
-// reach the fake's state, or ThreadsError.
+// reach the fake's state, or ThreadsError; a comment seeded without
+// AuthorID is answered as the PAT identity's (IdentityValue).
 func (f *Fake) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Thread, error) {
 	defer f.call("Threads")()
 	if f.ThreadsError != nil {
@@ -167,6 +168,11 @@ func (f *Fake) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Thread,
 	out := make([]azdo.Thread, len(f.ThreadsValue))
 	for i, t := range f.ThreadsValue {
 		out[i] = clone(t)
+		for j := range out[i].Comments {
+			if out[i].Comments[j].AuthorID == "" {
+				out[i].Comments[j].AuthorID = f.IdentityValue.ID
+			}
+		}
 	}
 	return out, nil
 }
