@@ -63,7 +63,11 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 			return p, err
 		}
 	}
-	if err := ws.configComment(ctx, existing, r.invalid); err != nil {
+	config, err := r.w.configThread(ctx, existing)
+	if err != nil {
+		return p, err
+	}
+	if err := ws.configComment(ctx, config, r.invalid); err != nil {
 		return p, err
 	}
 	sum := Summary{Iteration: r.latest.ID, Since: r.since, Head: r.latest.SourceCommit, Files: len(r.files), Resolved: len(gone), Result: result,

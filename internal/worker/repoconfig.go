@@ -69,17 +69,38 @@ func allowing(s *secrets.Scanner, allow repoconfig.SecretAllow) *secrets.Scanner
 	return out
 }
 
-// configComment keeps the one comment about an invalid .azreviewer.yaml in
-// step with the file: posted (or updated in place) while the file is
-// invalid, resolved once it is fixed.
-func (ws *writes) configComment(ctx context.Context, existing []azdo.Thread, invalid error) error {
-	var thread *azdo.Thread
+// configThread is the thread of azreviewer's comment about
+// .azreviewer.yaml, nil if there is none: the first whose first comment
+// carries repoconfig.ErrorCommentMarker and was written by the PAT's
+// identity. Anyone who may comment can write the marker (quoting the
+// comment copies it), and a person's thread is not azreviewer's to edit
+// (Azure DevOps refuses it) or to resolve. The identity is read only when
+// a thread carries the marker.
+func (w *Worker) configThread(ctx context.Context, existing []azdo.Thread) (*azdo.Thread, error) {
+	var me *azdo.Identity
 	for i, t := range existing {
-		if strings.Contains(t.FirstComment(), repoconfig.ErrorCommentMarker) {
-			thread = &existing[i]
-			break
+		if len(t.Comments) == 0 || !strings.Contains(t.Comments[0].Content, repoconfig.ErrorCommentMarker) {
+			continue
+		}
+		if me == nil {
+			who, err := w.self(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("tell azreviewer's configuration comment from a person's: %w", err)
+			}
+			me = &who
+		}
+		if strings.EqualFold(t.Comments[0].AuthorID, me.ID) {
+			return &existing[i], nil
 		}
 	}
+	return nil, nil
+}
+
+// configComment keeps the one comment about an invalid .azreviewer.yaml,
+// thread (nil: none yet, see configThread), in step with the file: posted
+// (or updated in place) while the file is invalid, resolved once it is
+// fixed.
+func (ws *writes) configComment(ctx context.Context, thread *azdo.Thread, invalid error) error {
 	switch {
 	case invalid == nil && thread != nil && thread.Status == azdo.ThreadActive:
 		return ws.resolve(ctx, *thread)

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -44,7 +45,10 @@ type Fake struct {
 	// not found.
 	Files     map[string]map[string]string
 	FileError error
-	// ThreadsValue are the pull request's threads; writes change them.
+	// ThreadsValue are the pull request's threads; writes change them. A
+	// comment whose AuthorID is empty counts as written by the PAT's
+	// identity (IdentityValue), one with another AuthorID as a person's,
+	// which UpdateComment and DeleteComment refuse as Azure DevOps does.
 	ThreadsValue []azdo.Thread
 	ThreadsError error
 	// IdentityValue answers WhoAmI, IdentityError fails it.
@@ -154,7 +158,8 @@ func (f *Fake) FileAt(_ context.Context, _ azdo.PullRequestRef, path, commit str
 }
 
 // Threads answers copies of ThreadsValue, so a caller's changes do not
-// reach the fake's state, or ThreadsError.
+// reach the fake's state, or ThreadsError; a comment seeded without
+// AuthorID is answered as the PAT identity's (IdentityValue).
 func (f *Fake) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Thread, error) {
 	defer f.call("Threads")()
 	if f.ThreadsError != nil {
@@ -163,22 +168,34 @@ func (f *Fake) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Thread,
 	out := make([]azdo.Thread, len(f.ThreadsValue))
 	for i, t := range f.ThreadsValue {
 		out[i] = clone(t)
+		for j := range out[i].Comments {
+			if out[i].Comments[j].AuthorID == "" {
+				out[i].Comments[j].AuthorID = f.IdentityValue.ID
+			}
+		}
 	}
 	return out, nil
 }
 
 // CreateThread records the thread and keeps it with the next id, its
-// comments numbered from 1.
+// comments numbered from 1, text comments written by the PAT's identity. A
+// thread without a comment is refused, as Azure DevOps refuses it.
 func (f *Fake) CreateThread(_ context.Context, _ azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error) {
 	defer f.call("CreateThread")()
 	if f.CreateThreadError != nil {
 		return azdo.Thread{}, f.CreateThreadError
 	}
+	if len(thread.Comments) == 0 {
+		return azdo.Thread{}, &azdo.Error{Kind: azdo.KindInvalid, StatusCode: http.StatusBadRequest, Write: true,
+			Message: "A comment thread must contain at least one comment."}
+	}
 	kept := clone(thread)
 	kept.ID = f.nextID()
 	f.Created = append(f.Created, clone(thread))
 	for i := range kept.Comments {
-		kept.Comments[i].ID = i + 1
+		// The client writes text comments; Azure DevOps numbers them and
+		// names the PAT's identity their author.
+		kept.Comments[i].ID, kept.Comments[i].Type, kept.Comments[i].AuthorID = i+1, azdo.CommentText, f.IdentityValue.ID
 	}
 	if !f.DropWrites {
 		f.ThreadsValue = append(f.ThreadsValue, clone(kept))
@@ -217,6 +234,9 @@ func (f *Fake) UpdateComment(_ context.Context, _ azdo.PullRequestRef, threadID,
 	if f.UpdateCommentError != nil {
 		return azdo.Comment{}, f.UpdateCommentError
 	}
+	if err := f.ownComment(threadID, commentID, "edit"); err != nil {
+		return azdo.Comment{}, err
+	}
 	f.CommentUpdates = append(f.CommentUpdates, CommentUpdate{ThreadID: threadID, CommentID: commentID, Content: content})
 	var out azdo.Comment
 	_, err := f.update(threadID, func(t *azdo.Thread) {
@@ -228,6 +248,31 @@ func (f *Fake) UpdateComment(_ context.Context, _ azdo.PullRequestRef, threadID,
 		}
 	})
 	return out, err
+}
+
+// ownComment is Azure DevOps' refusal to edit or delete a comment that is
+// not there (404) or that another identity wrote (400, TF401192); a comment
+// without AuthorID counts as the PAT identity's. Called with f.mu held.
+func (f *Fake) ownComment(threadID, commentID int, verb string) error {
+	for _, t := range f.ThreadsValue {
+		if t.ID != threadID {
+			continue
+		}
+		for _, c := range t.Comments {
+			if c.ID != commentID {
+				continue
+			}
+			if c.AuthorID != "" && !strings.EqualFold(c.AuthorID, f.IdentityValue.ID) {
+				return &azdo.Error{Kind: azdo.KindInvalid, StatusCode: http.StatusBadRequest, Write: true,
+					Message: fmt.Sprintf("TF401192: Only the author of a comment can %s it.", verb)}
+			}
+			return nil
+		}
+		return &azdo.Error{Kind: azdo.KindNotFound, StatusCode: http.StatusNotFound, Write: true,
+			Message: fmt.Sprintf("comment %d of thread %d does not exist", commentID, threadID)}
+	}
+	return &azdo.Error{Kind: azdo.KindNotFound, StatusCode: http.StatusNotFound, Write: true,
+		Message: fmt.Sprintf("thread %d does not exist", threadID)}
 }
 
 // Reply records the reply and adds it to the thread.
@@ -262,6 +307,9 @@ func (f *Fake) DeleteComment(_ context.Context, _ azdo.PullRequestRef, threadID,
 	defer f.call("DeleteComment")()
 	if f.DeleteCommentError != nil {
 		return f.DeleteCommentError
+	}
+	if err := f.ownComment(threadID, commentID, "delete"); err != nil {
+		return err
 	}
 	f.Deleted = append(f.Deleted, CommentUpdate{ThreadID: threadID, CommentID: commentID})
 	_, err := f.update(threadID, func(t *azdo.Thread) {
