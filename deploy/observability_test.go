@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
@@ -79,6 +80,7 @@ func exportedMetrics(t *testing.T) map[string][]string {
 	reg := app.NewRegistry()
 	rec := &recorder{Registerer: reg}
 	worker.NewMetrics(rec)
+	azdo.NewMetrics(rec)
 	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
 	ing := app.RegisterIngest(fs)
 	require.NoError(t, fs.Parse(nil))
