@@ -32,8 +32,7 @@ type Common struct {
 // RegisterCommon adds the shared flags to fs.
 func RegisterCommon(fs *flag.FlagSet) *Common {
 	c := &Common{}
-	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
-	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	c.RegisterLog(fs)
 	def := streams.Config{}.WithDefaults()
 	fs.IntVar(&c.Stream.Replicas, "stream-replicas", def.Replicas, "JetStream replicas of the review stream (3 in a cluster)")
 	fs.DurationVar(&c.Stream.AckWait, "ack-wait", def.AckWait, "redeliver a review request when a worker is silent this long")
@@ -46,6 +45,12 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	fs.Int64Var(&c.Stream.DeadLetterMaxMsgs, "dead-letter-max-msgs", def.DeadLetterMaxMsgs, "dead letters kept; beyond it the oldest are dropped (negative: no limit)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 45*time.Second, "how long a crashed worker's pull requests stay locked (workers refresh their leases every third of it)")
 	return c
+}
+
+// RegisterLog adds the log flags to fs.
+func (c *Common) RegisterLog(fs *flag.FlagSet) {
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 }
 
 // RegisterNATS adds the flags of an external NATS server to fs.

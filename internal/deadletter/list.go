@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -27,6 +28,39 @@ type Entry struct {
 
 // List returns up to limit dead letters, oldest first.
 func List(ctx context.Context, js jetstream.JetStream, limit int) ([]Entry, error) {
+	return Select(ctx, js, Filter{}, limit)
+}
+
+// Filter selects dead letters. The zero value selects every one.
+type Filter struct {
+	// Types keeps the entries of these error types (unauthorized,
+	// forbidden, not_found, …); empty keeps every type.
+	Types []string
+	// OlderThan and NewerThan keep the entries dead-lettered more, or
+	// less, than this long before Now; zero: no bound.
+	OlderThan, NewerThan time.Duration
+	// Now is the time the ages are measured from. Zero: time.Now().
+	Now time.Time
+}
+
+// Match reports whether e is selected.
+func (f Filter) Match(e Entry) bool {
+	if len(f.Types) > 0 && !slices.Contains(f.Types, e.ErrorType) {
+		return false
+	}
+	now := f.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	age := now.Sub(e.Time)
+	return (f.OlderThan <= 0 || age > f.OlderThan) && (f.NewerThan <= 0 || age < f.NewerThan)
+}
+
+// Select returns up to limit dead letters that f selects, oldest first.
+func Select(ctx context.Context, js jetstream.JetStream, f Filter, limit int) ([]Entry, error) {
+	if f.Now.IsZero() {
+		f.Now = time.Now()
+	}
 	st, err := js.Stream(ctx, Stream)
 	if err != nil {
 		return nil, fmt.Errorf("open stream %s: %w", Stream, err)
@@ -52,7 +86,9 @@ func List(ctx context.Context, js jetstream.JetStream, limit int) ([]Entry, erro
 		if req, err := events.UnmarshalRequest(raw.Data); err == nil {
 			dl.Request = req
 		}
-		out = append(out, dl)
+		if f.Match(dl) {
+			out = append(out, dl)
+		}
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package deadletter
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 		return 0, fmt.Errorf("open stream %s: %w", Stream, err)
 	}
 	raw, err := st.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, &NotFoundError{Seq: seq}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("read dead letter %d: %w", seq, err)
 	}
@@ -47,4 +51,12 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 		return ack.Sequence, fmt.Errorf("dead letter %d was replayed as %d but not removed: %w", seq, ack.Sequence, err)
 	}
 	return ack.Sequence, nil
+}
+
+// NotFoundError is a dead letter that is not in the dead-letter stream:
+// replayed already, or dropped by the stream's limits.
+type NotFoundError struct{ Seq uint64 }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("dead letter %d is not in the dead-letter stream: it was replayed already, or dropped by the stream's age or size limits", e.Seq)
 }

@@ -1,0 +1,164 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/events/middleware"
+	"github.com/azreviewer/azreviewer/internal/streams"
+)
+
+// quietLog discards the logs.
+var quietLog = slog.New(slog.DiscardHandler)
+
+// classified is a permanent failure of a given error type.
+type classified struct{ class string }
+
+func (c classified) Error() string     { return c.class + " failure" }
+func (c classified) Class() string     { return c.class }
+func (c classified) Diagnosis() string { return "fix the " + c.class }
+
+// deadLetters fills a server's dead-letter stream with one dead letter per
+// class, pull requests 1, 2, …, in order.
+func deadLetters(t *testing.T, classes ...string) *eventstest.Bundle {
+	t.Helper()
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	ctx := context.Background()
+	for i := range classes {
+		_, err := events.NewPublisher(b.JS).Publish(ctx, eventstest.Request(i+1, "c"))
+		require.NoError(t, err)
+	}
+	var settled sync.WaitGroup
+	settled.Add(len(classes))
+	done := make(chan struct{})
+	go func() { settled.Wait(); close(done) }()
+	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(b.JS), 10, quietLog)
+	require.NoError(t, err)
+	b.ConsumeUntil(t, events.ConsumeConfig{
+		Logger: quietLog, OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
+	}, done, middleware.Chain(func(_ context.Context, msg jetstream.Msg) error {
+		req, err := events.UnmarshalRequest(msg.Data())
+		require.NoError(t, err)
+		return events.Permanent(classified{classes[req.PullRequestID-1]})
+	}, poison))
+	eventstest.WaitMessages(t, b.DeadLetters, uint64(len(classes)))
+	return b
+}
+
+func runDeadLetters(b *eventstest.Bundle, args ...string) (string, error) {
+	var out, errOut bytes.Buffer
+	args = append(args, "--nats-url", b.Server.ClientURL(), "--log-level", "error")
+	err := app.DeadLettersMain(context.Background(), args, &out, &errOut)
+	return out.String(), err
+}
+
+func TestDeadLettersListFiltersAndJSON(t *testing.T) {
+	t.Parallel()
+	b := deadLetters(t, "forbidden", "not_found", "forbidden")
+
+	out, err := runDeadLetters(b, "list", "--json", "--type", "forbidden")
+	require.NoError(t, err)
+	var got []struct {
+		Seq         uint64 `json:"seq"`
+		ErrorType   string `json:"error_type"`
+		Diagnosis   string `json:"diagnosis"`
+		PullRequest struct {
+			ID int `json:"id"`
+		} `json:"pull_request"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	require.Len(t, got, 2)
+	for i, want := range []int{1, 3} {
+		require.Equal(t, "forbidden", got[i].ErrorType)
+		require.Equal(t, "fix the forbidden", got[i].Diagnosis)
+		require.Equal(t, want, got[i].PullRequest.ID)
+	}
+
+	out, err = runDeadLetters(b, "list", "--older-than", "1h")
+	require.NoError(t, err)
+	require.Equal(t, "no dead letters\n", out, "every one is newer than an hour")
+	out, err = runDeadLetters(b, "list", "--newer-than", "1h", "--type", "not_found,missing_scope")
+	require.NoError(t, err)
+	require.Contains(t, out, "not_found")
+	require.NotContains(t, out, "forbidden")
+}
+
+func TestDeadLettersReplayByFilter(t *testing.T) {
+	t.Parallel()
+	b := deadLetters(t, "forbidden", "not_found", "forbidden")
+
+	out, err := runDeadLetters(b, "replay", "--all", "--type", "forbidden", "--dry-run")
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(out, "would be replayed"), out)
+	eventstest.WaitMessages(t, b.DeadLetters, 3) // nothing replayed
+
+	out, err = runDeadLetters(b, "replay", "--all", "--type", "forbidden")
+	require.NoError(t, err)
+	require.Equal(t, 2, strings.Count(out, "replayed as review request"), out)
+	eventstest.WaitMessages(t, b.DeadLetters, 1)
+	eventstest.WaitMessages(t, b.Stream, 2)
+
+	// Replaying one already replayed says so, in words.
+	list, err := deadletter.List(context.Background(), b.JS, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, "not_found", list[0].ErrorType)
+	_, err = runDeadLetters(b, "replay", "1")
+	var nf *deadletter.NotFoundError
+	require.ErrorAs(t, err, &nf)
+	require.Contains(t, err.Error(), "replayed already")
+	require.NotContains(t, err.Error(), "code=")
+}
+
+func TestDeadLettersCommandLine(t *testing.T) {
+	t.Setenv("TYPE", "forbidden") // not an answer to --type
+	t.Setenv("LIMIT", "0")        // nor to --limit
+	tests := []struct {
+		name string
+		args []string
+		want string // in the usage error
+	}{
+		{"no verb", nil, "dead-letters list"},
+		{"filters without --all", []string{"replay", "--type", "forbidden"}, "only with --all"},
+		{"sequences and --all", []string{"replay", "--all", "3"}, "not both"},
+		{"nothing to replay", []string{"replay"}, "by sequence"},
+		{"bad sequence", []string{"replay", "x"}, `"x" is not a dead-letter sequence`},
+		{"list takes no sequence", []string{"list", "3"}, "flags only"},
+		{"--json is list's", []string{"replay", "--json", "3"}, "flag provided but not defined"},
+		{"negative age", []string{"list", "--older-than", "-1h"}, "must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := app.DeadLettersMain(context.Background(), tt.args, &out, &errOut)
+			require.ErrorIs(t, err, app.ErrUsage)
+			require.Contains(t, err.Error(), tt.want)
+		})
+	}
+
+	// --help lists this command's flags, and no stream or worker setting.
+	var out, help bytes.Buffer
+	err := app.DeadLettersMain(context.Background(), []string{"list", "--help"}, &out, &help)
+	require.True(t, errors.Is(err, flag.ErrHelp), "%v", err)
+	for _, want := range []string{"--json", "--type", "--older-than", "--nats-url string  [NATS_URL]", "--limit"} {
+		require.Contains(t, help.String(), want)
+	}
+	for _, not := range []string{"--stream-replicas", "--ack-wait", "--lease-ttl", "[TYPE]", "[LIMIT]", "--dry-run"} {
+		require.NotContains(t, help.String(), not)
+	}
+}
