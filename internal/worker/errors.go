@@ -45,3 +45,12 @@ func (e *ReviewersDeadlineError) Error() string {
 
 // Unwrap returns context.DeadlineExceeded.
 func (e *ReviewersDeadlineError) Unwrap() error { return context.DeadlineExceeded }
+
+// classified is an error that says what kind of failure it is and what to
+// fix, as azdo.Error and DroppedWritesError do (and as the dead-letter copy
+// records): the metrics' error_type and the failure's log line use it.
+type classified interface {
+	error
+	Class() string
+	Diagnosis() string
+}

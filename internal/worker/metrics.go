@@ -7,7 +7,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
-	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 )
 
@@ -91,7 +90,7 @@ func (m *Metrics) observe(r Report, err error, took time.Duration) {
 	}
 	if err != nil && r.Outcome != OutcomeHandedBack {
 		kind := "other"
-		var c deadletter.Classified
+		var c classified
 		if errors.As(err, &c) {
 			kind = c.Class()
 		}

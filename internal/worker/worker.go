@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
-	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/markdown"
 )
@@ -172,7 +171,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 	default:
 		recordFailure(span, err)
 		args := []any{"error", err, "writes_posted", rep.Writes.Posted, "writes_rejected", rep.Writes.Rejected, "writes_dropped", rep.Writes.Dropped}
-		var c deadletter.Classified
+		var c classified
 		if errors.As(err, &c) {
 			span.SetAttributes(attribute.String("error.type", c.Class()), attribute.String("azreviewer.diagnosis", c.Diagnosis()))
 			args = append(args, "error_type", c.Class(), "fix", c.Diagnosis())
