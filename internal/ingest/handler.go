@@ -165,7 +165,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	)
 	ctx, cancel := context.WithTimeout(r.Context(), h.cfg.PublishTimeout)
 	defer cancel()
+	sent := time.Now()
 	pub, err := h.pub.Publish(ctx, req)
+	result := publishStored
+	switch {
+	case err != nil:
+		result = publishFailed
+	case pub.Duplicate:
+		result = publishDuplicate
+	}
+	h.metrics.publish.WithLabelValues(result).Observe(time.Since(sent).Seconds())
 	if err != nil {
 		span.RecordError(err)
 		h.publishFailed(w, log, eventType, req, err, answer)

@@ -172,6 +172,24 @@ func TestHandlerDuplicateDelivery(t *testing.T) {
 	require.Nil(t, first.body["duplicate"])
 	require.Equal(t, true, second.body["duplicate"])
 	require.EqualValues(t, 1, messages(t, b))
+	require.EqualValues(t, map[string]uint64{"stored": 1, "duplicate": 1, "failed": 0}, publishes(t, b.reg))
+}
+
+// publishes counts the publish-latency observations by result.
+func publishes(t *testing.T, reg *prometheus.Registry) map[string]uint64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	require.NoError(t, err)
+	out := map[string]uint64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "azreviewer_ingest_publish_duration_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			out[m.GetLabel()[0].GetValue()] = m.GetHistogram().GetSampleCount()
+		}
+	}
+	return out
 }
 
 func TestHandlerJetStreamUnavailable(t *testing.T) {
@@ -181,6 +199,7 @@ func TestHandlerJetStreamUnavailable(t *testing.T) {
 	a := post(t, b.url+"?token="+token, sample(t, "git.pullrequest.created.json"), nil)
 	require.Equal(t, http.StatusServiceUnavailable, a.status)
 	require.NotEmpty(t, a.header.Get("Retry-After"))
+	require.EqualValues(t, 1, publishes(t, b.reg)["failed"])
 }
 
 func TestConfigRefusesNoAuthentication(t *testing.T) {

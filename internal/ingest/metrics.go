@@ -5,6 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	webhooks *prometheus.CounterVec
 	inFlight prometheus.Gauge
+	publish  *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -15,11 +16,26 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"event_type", "outcome"}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "azreviewer_ingest_deliveries_in_flight",
-			Help: "Authenticated deliveries being read, parsed or published now (bounded by INGEST_MAX_IN_FLIGHT_BYTES).",
+			Help: "Authenticated deliveries being read, parsed or published now (bounded by the in-flight memory limit).",
 		}),
+		publish: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "azreviewer_ingest_publish_duration_seconds",
+			Help:    "Time from publishing a review request to JetStream's answer, by result (stored, duplicate, failed): what JetStream adds to a webhook's answer.",
+			Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+		}, []string{"result"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.webhooks, m.inFlight)
+		reg.MustRegister(m.webhooks, m.inFlight, m.publish)
+	}
+	for _, r := range []string{publishStored, publishDuplicate, publishFailed} {
+		m.publish.WithLabelValues(r)
 	}
 	return m
 }
+
+// Results of a publish, the labels of azreviewer_ingest_publish_duration_seconds.
+const (
+	publishStored    = "stored"
+	publishDuplicate = "duplicate"
+	publishFailed    = "failed"
+)

@@ -20,6 +20,7 @@ type Metrics struct {
 	threads     prometheus.Counter
 	findings    prometheus.Counter
 	duration    prometheus.Histogram
+	inFlight    prometheus.Gauge
 }
 
 // NewMetrics creates the worker's metrics and registers them with reg
@@ -60,8 +61,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
 		}),
 	}
+	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "azreviewer_reviews_in_flight",
+		Help: "Review requests being handled now (at most WORKER_CONCURRENCY per worker).",
+	})
 	if reg != nil {
-		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration)
+		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration, m.inFlight)
 	}
 	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed, OutcomeCommand, OutcomeHandedBack} {
 		m.reviews.WithLabelValues(string(o))

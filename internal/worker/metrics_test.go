@@ -36,6 +36,11 @@ func TestMetricsHaveEverySeriesFromTheStart(t *testing.T) {
 	require.Subset(t, series["azreviewer_writes_total"], []string{"posted", "rejected", "dropped", "unverified", "altered"})
 	require.Subset(t, series["azreviewer_reviews_total"], []string{"reviewed", "skipped", "failed", "command", "handed_back"})
 	require.Subset(t, series["azreviewer_messages_settled_total"], []string{"ack", "nak", "term", "dead_letter"})
+	names := map[string]bool{}
+	for _, f := range families {
+		names[f.GetName()] = true
+	}
+	require.True(t, names["azreviewer_reviews_in_flight"], "the in-flight gauge is exported from the start")
 }
 
 // TestJSONLogsSayHowLongInWords: a JSON log line's took is "12ms", not

@@ -122,6 +122,8 @@ type Report struct {
 // events.RetryAfter.
 func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report, error) {
 	start := time.Now()
+	w.metrics.inFlight.Inc()
+	defer w.metrics.inFlight.Dec()
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.ReviewTimeout)
 	defer cancel()
 	ctx, span := w.tracer.Start(ctx, "review pull request", trace.WithAttributes(
