@@ -8,9 +8,7 @@ import (
 	"flag"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
@@ -26,13 +24,6 @@ import (
 // quietLog discards the logs.
 var quietLog = slog.New(slog.DiscardHandler)
 
-// classified is a permanent failure of a given error type.
-type classified struct{ class string }
-
-func (c classified) Error() string     { return c.class + " failure" }
-func (c classified) Class() string     { return c.class }
-func (c classified) Diagnosis() string { return "fix the " + c.class }
-
 // deadLetters fills a server's dead-letter stream with one dead letter per
 // class, pull requests 1, 2, …, in order.
 func deadLetters(t *testing.T, classes ...string) *eventstest.Bundle {
@@ -43,18 +34,13 @@ func deadLetters(t *testing.T, classes ...string) *eventstest.Bundle {
 		_, err := events.NewPublisher(b.JS).Publish(ctx, eventstest.Request(i+1, "c"))
 		require.NoError(t, err)
 	}
-	var settled sync.WaitGroup
-	settled.Add(len(classes))
-	done := make(chan struct{})
-	go func() { settled.Wait(); close(done) }()
 	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(b.JS), 10, quietLog)
 	require.NoError(t, err)
-	b.ConsumeUntil(t, events.ConsumeConfig{
-		Logger: quietLog, OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
-	}, done, middleware.Chain(func(_ context.Context, msg jetstream.Msg) error {
+	b.ConsumeSettled(t, events.ConsumeConfig{Logger: quietLog}, len(classes), middleware.Chain(func(_ context.Context, msg jetstream.Msg) error {
 		req, err := events.UnmarshalRequest(msg.Data())
 		require.NoError(t, err)
-		return events.Permanent(classified{classes[req.PullRequestID-1]})
+		class := classes[req.PullRequestID-1]
+		return events.Permanent(eventstest.Failure{Message: class + " failure", Kind: class, Fix: "fix the " + class})
 	}, poison))
 	eventstest.WaitMessages(t, b.DeadLetters, uint64(len(classes)))
 	return b

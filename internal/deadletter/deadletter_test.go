@@ -2,7 +2,6 @@ package deadletter_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -20,11 +19,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// diagnosed is a classified error, as azdo.Error is.
-type diagnosed struct{ error }
-
-func (diagnosed) Class() string     { return "forbidden" }
-func (diagnosed) Diagnosis() string { return "grant it" }
+// forbidden is a permanent failure's cause, classified.
+var forbidden = eventstest.Failure{Message: "403", Kind: "forbidden", Fix: "grant it"}
 
 // quiet discards the logs.
 var quiet = slog.New(slog.DiscardHandler)
@@ -37,15 +33,8 @@ func TestListAndReplayDeadLetters(t *testing.T) {
 		_, err := events.NewPublisher(b.JS).Publish(ctx, eventstest.Request(pr, "c"))
 		require.NoError(t, err)
 	}
-	var settled sync.WaitGroup
-	settled.Add(2)
-	done := make(chan struct{})
-	go func() { settled.Wait(); close(done) }()
-	b.ConsumeUntil(t, events.ConsumeConfig{
-		Logger:    quiet,
-		OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
-	}, done, poisoned(t, b.JS, 0, func(context.Context, jetstream.Msg) error {
-		return events.Permanent(diagnosed{errors.New("403")})
+	b.ConsumeSettled(t, events.ConsumeConfig{Logger: quiet}, 2, poisoned(t, b.JS, 0, func(context.Context, jetstream.Msg) error {
+		return events.Permanent(forbidden)
 	}))
 	eventstest.WaitMessages(t, b.DeadLetters, 2)
 
@@ -117,7 +106,7 @@ func TestDeadLetterOfARequestNearMaxPayload(t *testing.T) {
 		Backoff:   func(uint64) time.Duration { return 10 * time.Millisecond },
 		OnSettled: func(events.Settlement, error, time.Duration) { once.Do(func() { close(done) }) },
 	}, done, poisoned(t, b.JS, 3, func(context.Context, jetstream.Msg) error {
-		return events.Permanent(diagnosed{errors.New("403")})
+		return events.Permanent(forbidden)
 	}))
 	eventstest.WaitMessages(t, b.DeadLetters, 1)
 	eventstest.WaitMessages(t, b.Stream, 0)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -92,16 +91,8 @@ func TestConsumeSettlement(t *testing.T) {
 			require.NoError(t, err)
 
 			var calls atomic.Int32
-			var settled sync.WaitGroup
-			settled.Add(tt.wantCalls)
-			done := make(chan struct{})
-			go func() { settled.Wait(); close(done) }()
-			cfg := events.ConsumeConfig{
-				Logger:    quiet,
-				Backoff:   func(uint64) time.Duration { return 50 * time.Millisecond },
-				OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
-			}
-			b.ConsumeUntil(t, cfg, done, func(ctx context.Context, msg jetstream.Msg) error {
+			cfg := events.ConsumeConfig{Logger: quiet, Backoff: func(uint64) time.Duration { return 50 * time.Millisecond }}
+			b.ConsumeSettled(t, cfg, tt.wantCalls, func(ctx context.Context, msg jetstream.Msg) error {
 				calls.Add(1)
 				md, err := msg.Metadata()
 				require.NoError(t, err)

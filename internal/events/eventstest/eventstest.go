@@ -5,6 +5,7 @@ package eventstest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,6 +129,33 @@ func (b *Bundle) ConsumeUntil(t testing.TB, cfg events.ConsumeConfig, done <-cha
 	if err := <-finished; err != nil {
 		t.Errorf("consume: %v", err)
 	}
+}
+
+// Failure is a handler's error that says its kind and what to fix, as
+// azdo.Error does: what a dead letter records besides the message.
+type Failure struct{ Message, Kind, Fix string }
+
+func (f Failure) Error() string     { return f.Message }
+func (f Failure) Class() string     { return f.Kind }
+func (f Failure) Diagnosis() string { return f.Fix }
+
+// ConsumeSettled runs events.Consume on the bundle's consumer until n
+// messages were settled (cfg.OnSettled, if set, still sees each one), or
+// fails the test after 20 s.
+func (b *Bundle) ConsumeSettled(t testing.TB, cfg events.ConsumeConfig, n int, h events.Handler) {
+	t.Helper()
+	var settled sync.WaitGroup
+	settled.Add(n)
+	done := make(chan struct{})
+	go func() { settled.Wait(); close(done) }()
+	next := cfg.OnSettled
+	cfg.OnSettled = func(s events.Settlement, err error, took time.Duration) {
+		if next != nil {
+			next(s, err, took)
+		}
+		settled.Done()
+	}
+	b.ConsumeUntil(t, cfg, done, h)
 }
 
 // Request is a valid review request for pull request pr of repository

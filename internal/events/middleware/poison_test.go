@@ -21,11 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// diagnosed is a classified error, as azdo.Error is.
-type diagnosed struct{ error }
-
-func (diagnosed) Class() string     { return "forbidden" }
-func (diagnosed) Diagnosis() string { return "grant it" }
+// forbidden is a permanent failure's cause, classified.
+var forbidden = eventstest.Failure{Message: "403", Kind: "forbidden", Fix: "grant it"}
 
 // quiet discards the logs.
 var quiet = slog.New(slog.DiscardHandler)
@@ -39,7 +36,7 @@ func TestConsumeDeadLetters(t *testing.T) {
 		wantCalls  int
 		wantType   string
 	}{
-		{"permanent error at once", 0, events.Permanent(diagnosed{errors.New("403")}), 1, "forbidden"},
+		{"permanent error at once", 0, events.Permanent(forbidden), 1, "forbidden"},
 		{"transient error on the last delivery", 2, errors.New("500"), 2, ""},
 	}
 	for _, tt := range tests {
@@ -51,16 +48,8 @@ func TestConsumeDeadLetters(t *testing.T) {
 			require.NoError(t, err)
 
 			var calls atomic.Int32
-			var settled sync.WaitGroup
-			settled.Add(tt.wantCalls)
-			done := make(chan struct{})
-			go func() { settled.Wait(); close(done) }()
-			cfg := events.ConsumeConfig{
-				Logger:    quiet,
-				Backoff:   func(uint64) time.Duration { return 20 * time.Millisecond },
-				OnSettled: func(events.Settlement, error, time.Duration) { settled.Done() },
-			}
-			b.ConsumeUntil(t, cfg, done, poisoned(t, b.JS, tt.maxDeliver, func(context.Context, jetstream.Msg) error {
+			cfg := events.ConsumeConfig{Logger: quiet, Backoff: func(uint64) time.Duration { return 20 * time.Millisecond }}
+			b.ConsumeSettled(t, cfg, tt.wantCalls, poisoned(t, b.JS, tt.maxDeliver, func(context.Context, jetstream.Msg) error {
 				calls.Add(1)
 				return tt.fail
 			}))
@@ -170,7 +159,7 @@ func TestPoisonQueueKeepsWhatItCannotStore(t *testing.T) {
 			}
 		},
 	}, done, middleware.Chain(func(context.Context, jetstream.Msg) error {
-		return events.Permanent(diagnosed{errors.New("403")})
+		return events.Permanent(forbidden)
 	}, poison))
 	require.Equal(t, []events.Settlement{events.SettleNak, events.SettleNak}, settlements, "redelivered, not terminated")
 	require.Equal(t, []string{"403", "403"}, errs, "the error reads as the handler's")
