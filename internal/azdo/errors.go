@@ -112,16 +112,16 @@ func (e *Error) Class() string { return string(e.Kind) }
 func (e *Error) Diagnosis() string {
 	switch e.Kind {
 	case KindSignInPage:
-		return "Azure DevOps answered with an HTML sign-in page instead of JSON: the PAT is invalid, expired or revoked. Create a PAT with Code (Read & Write) and set AZDO_PAT."
+		return "Azure DevOps answered with an HTML sign-in page instead of JSON: the PAT is invalid, expired or revoked. Create a PAT with Code (Read & Write) and configure azreviewer with it."
 	case KindUnauthorized:
 		if e.expired() {
 			return "The PAT has expired. Create a new PAT with Code (Read & Write) and set AZDO_PAT."
 		}
-		return "The PAT was refused: it is invalid or revoked. Create a PAT with Code (Read & Write) and set AZDO_PAT."
+		return "The PAT was refused: it is invalid or revoked. Create a PAT with Code (Read & Write) and configure azreviewer with it."
 	case KindCannotEvaluate:
 		return fmt.Sprintf("Azure DevOps refused to evaluate permissions with this PAT's scopes: that needs %s, which the PAT lacks. The PAT itself is accepted, and nothing is known about the permission; a review does not need this scope.", scopeLabel(e.Scope))
 	case KindMissingScope:
-		d := "The PAT can read but was refused a write: it lacks a write scope. Create a PAT with Code (Read & Write) and set AZDO_PAT."
+		d := "The PAT can read but was refused a write: it lacks a write scope. Create a PAT with Code (Read & Write) and configure azreviewer with it."
 		if e.Confirmed {
 			d += " The PAT is still accepted for reads, so it is its scope."
 		}
@@ -201,7 +201,7 @@ func classify(op string, err error) error {
 	}
 	if w == nil {
 		if isSDKConfigError(err) {
-			return &Error{Kind: KindInvalid, Op: op, Message: err.Error() + " (is AZDO_ORG_URL the organisation URL, without a project?)", Err: err}
+			return &Error{Kind: KindInvalid, Op: op, Message: err.Error() + " (is the configured organisation URL the organisation itself, without a project?)", Err: err}
 		}
 		// Connection failures, timeouts, and bodies the SDK could not decode.
 		return &Error{Kind: KindTransient, Op: op, Message: err.Error(), Err: err}

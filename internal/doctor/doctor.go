@@ -343,7 +343,7 @@ func failed(name string, err error) Check {
 	if e, ok := azdo.AsError(err); ok {
 		c.Fix = e.Diagnosis()
 		if e.Retryable() {
-			c.Fix = "Azure DevOps could not be reached or answered with a temporary error: check AZDO_ORG_URL, DNS, proxies and Azure DevOps' status, then run doctor again."
+			c.Fix = "Azure DevOps could not be reached or answered with a temporary error: check the organisation URL, DNS, proxies and Azure DevOps' status, then run doctor again."
 		}
 	}
 	return c

@@ -40,7 +40,7 @@ type ReviewersDeadlineError struct {
 }
 
 func (e *ReviewersDeadlineError) Error() string {
-	return fmt.Sprintf("stopped: it did not finish within the reviewers' %s of the review's %s (REVIEW_TIMEOUT)", e.Share, e.ReviewTimeout)
+	return fmt.Sprintf("stopped: it did not finish within the reviewers' %s of the review's %s timeout", e.Share, e.ReviewTimeout)
 }
 
 // Unwrap returns context.DeadlineExceeded.

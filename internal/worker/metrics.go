@@ -63,7 +63,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "azreviewer_reviews_in_flight",
-		Help: "Review requests being handled now (at most WORKER_CONCURRENCY per worker).",
+		Help: "Review requests being handled now (at most the worker's concurrency).",
 	})
 	if reg != nil {
 		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration, m.inFlight)

@@ -64,6 +64,6 @@ func TestSlowReviewersAreStoppedAndTheRestPosted(t *testing.T) {
 		}
 	}
 	require.Contains(t, failed, "custom", "the custom reviewer is listed as failed")
-	require.Contains(t, failed, "stopped: it did not finish within the reviewers' 6s of the review's 8s (REVIEW\\_TIMEOUT)", "rendered as Markdown prose")
+	require.Contains(t, failed, "stopped: it did not finish within the reviewers' 6s of the review's 8s timeout", "rendered as Markdown prose")
 	require.Contains(t, summary, "Reviewers: rules, secrets.")
 }
