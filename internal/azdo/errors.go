@@ -115,7 +115,7 @@ func (e *Error) Diagnosis() string {
 		return "Azure DevOps answered with an HTML sign-in page instead of JSON: the PAT is invalid, expired or revoked. Create a PAT with Code (Read & Write) and configure azreviewer with it."
 	case KindUnauthorized:
 		if e.expired() {
-			return "The PAT has expired. Create a new PAT with Code (Read & Write) and set AZDO_PAT."
+			return "The PAT has expired. Create a new PAT with Code (Read & Write) and configure azreviewer with it."
 		}
 		return "The PAT was refused: it is invalid or revoked. Create a PAT with Code (Read & Write) and configure azreviewer with it."
 	case KindCannotEvaluate:
