@@ -194,12 +194,14 @@ func (s *Server) Requests() []Request {
 func (s *Server) now() time.Time { return time.Now().UTC() }
 
 // serveHTTP resolves the organization, matches a route, authenticates the
-// caller and runs the operation, then records the request in the log.
+// caller and runs the operation, then records the request in the log and
+// answers — in this order, so that a client holding the answer finds its
+// request logged.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	at := s.now()
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	op, resp := s.dispatch(r)
-	resp.write(w)
+	defer resp.write(w)
 	s.logRequest(Request{
 		Method:     r.Method,
 		Path:       r.URL.Path,
