@@ -37,8 +37,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/azreviewer/azreviewer/internal/app"
-	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/streams"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
 const kubeDir = "kubernetes"
@@ -433,8 +432,8 @@ func TestKustomizeBase(t *testing.T) {
 			require.Contains(t, natsJetStreamKeys, k, "KEDA's nats-jetstream scaler reads no %q", k)
 		}
 		// Today's names; they follow FLEET_NAME once it exists.
-		require.Equal(t, events.StreamName, tr.Metadata["stream"])
-		require.Equal(t, streams.ConsumerName, tr.Metadata["consumer"])
+		require.Equal(t, fleet.Names{}.ReviewStream(), tr.Metadata["stream"])
+		require.Equal(t, fleet.Consumer, tr.Metadata["consumer"])
 		require.Equal(t, "$G", tr.Metadata["account"], "the NATS server has no accounts: the global one")
 		sts := m.statefulSets["nats"]
 		require.Equal(t, net.JoinHostPort(sts.Spec.ServiceName+"."+ns+".svc.cluster.local", "8222"), tr.Metadata["natsServerMonitoringEndpoint"],

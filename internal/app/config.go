@@ -14,6 +14,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
@@ -32,6 +33,7 @@ type Common struct {
 // RegisterCommon adds the shared flags to fs.
 func RegisterCommon(fs *flag.FlagSet) *Common {
 	c := &Common{}
+	fs.Var(&c.Stream.Fleet, "fleet-name", "name of the fleet: prefixes its streams, consumer, subjects and buckets, so several fleets share one NATS (lower-case letters, digits, - and _)")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	def := streams.Config{}.WithDefaults()
@@ -46,6 +48,12 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	fs.Int64Var(&c.Stream.DeadLetterMaxMsgs, "dead-letter-max-msgs", def.DeadLetterMaxMsgs, "dead letters kept; beyond it the oldest are dropped (negative: no limit)")
 	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 45*time.Second, "how long a crashed worker's pull requests stay locked (workers refresh their leases every third of it)")
 	return c
+}
+
+// Provisioning is the configuration of the fleet's JetStream resources
+// that c describes.
+func (c *Common) Provisioning() provision.Config {
+	return provision.Config{Stream: c.Stream, LeaseTTL: c.LeaseTTL}
 }
 
 // RegisterNATS adds the flags of an external NATS server to fs.

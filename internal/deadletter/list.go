@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
 // Entry is one entry of the dead-letter stream.
@@ -25,15 +26,16 @@ type Entry struct {
 	Request *events.ReviewRequest
 }
 
-// List returns up to limit dead letters, oldest first.
-func List(ctx context.Context, js jetstream.JetStream, limit int) ([]Entry, error) {
-	st, err := js.Stream(ctx, Stream)
+// List returns up to limit dead letters of fleet names, oldest first.
+func List(ctx context.Context, js jetstream.JetStream, names fleet.Names, limit int) ([]Entry, error) {
+	stream := names.DeadLetterStream()
+	st, err := js.Stream(ctx, stream)
 	if err != nil {
-		return nil, fmt.Errorf("open stream %s: %w", Stream, err)
+		return nil, fmt.Errorf("open stream %s: %w", stream, err)
 	}
 	info, err := st.Info(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("stream %s: %w", Stream, err)
+		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	var out []Entry
 	for seq := info.State.FirstSeq; seq != 0 && seq <= info.State.LastSeq && len(out) < limit; seq++ {
