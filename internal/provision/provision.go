@@ -206,7 +206,7 @@ func streamResource(want jetstream.StreamConfig, s streamSettings) resource {
 		},
 		diff: func(h any) []Mismatch {
 			have := h.(jetstream.StreamConfig)
-			return compare(name, []field{
+			fields := []field{
 				{"replicas", strconv.Itoa(have.Replicas), strconv.Itoa(want.Replicas), "STREAM_REPLICAS"},
 				{"subjects", strings.Join(have.Subjects, ","), strings.Join(want.Subjects, ","), "FLEET_NAME"},
 				{"retention", have.Retention.String(), want.Retention.String(), ""},
@@ -214,8 +214,13 @@ func streamResource(want jetstream.StreamConfig, s streamSettings) resource {
 				{"max messages", limit(have.MaxMsgs), limit(want.MaxMsgs), s.maxMsgs},
 				{"max age", age(have.MaxAge), age(want.MaxAge), s.maxAge},
 				{"discard policy", discard(have.Discard), discard(want.Discard), ""},
-				{"duplicate window", have.Duplicates.String(), want.Duplicates.String(), s.duplicates},
-			})
+			}
+			if s.duplicates != "" {
+				// Only the review stream sets one; the server gives
+				// others its default.
+				fields = append(fields, field{"duplicate window", have.Duplicates.String(), want.Duplicates.String(), s.duplicates})
+			}
+			return compare(name, fields)
 		},
 		apply: func(ctx context.Context, js jetstream.JetStream) error {
 			_, err := streams.Ensure(ctx, js, want)
