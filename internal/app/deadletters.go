@@ -12,7 +12,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/deadletter"
-	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
@@ -61,7 +60,7 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	if verb == "list" {
-		dls, err := deadletter.List(ctx, js, fleet.Names{}, *limit)
+		dls, err := deadletter.List(ctx, js, c.Stream.Fleet, *limit)
 		if err != nil {
 			return err
 		}
@@ -70,7 +69,7 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	var errs []error
 	for _, seq := range seqs {
-		newSeq, err := deadletter.Replay(ctx, js, fleet.Names{}, seq)
+		newSeq, err := deadletter.Replay(ctx, js, c.Stream.Fleet, seq)
 		if err != nil {
 			errs = append(errs, err)
 			continue

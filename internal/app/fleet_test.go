@@ -1,9 +1,13 @@
 package app_test
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"testing"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
@@ -11,8 +15,11 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/deadletter"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // TestTwoFleetsShareOneServer runs two fleets, FLEET_NAME a and b, each an
@@ -86,4 +93,48 @@ func counter(t *testing.T, reg *prometheus.Registry, name, label, value string) 
 		}
 	}
 	return 0
+}
+
+// TestDeadLettersOfOneFleet: "worker dead-letters" with FLEET_NAME works on
+// that fleet's dead letters and replays them to that fleet's review
+// stream, leaving the default fleet's alone.
+func TestDeadLettersOfOneFleet(t *testing.T) {
+	t.Parallel()
+	b := apptest.NewBroker(t)
+	nc, err := b.Connect("dead-letters")
+	require.NoError(t, err)
+	defer nc.Close()
+	ctx := t.Context()
+	names, err := fleet.New("b")
+	require.NoError(t, err)
+	mine, err := apptest.Provision(ctx, nc, streams.Config{Fleet: names})
+	require.NoError(t, err)
+	other, err := apptest.Provision(ctx, nc, streams.Config{})
+	require.NoError(t, err)
+	req := eventstest.Request(7, "c")
+	data, err := req.Marshal()
+	require.NoError(t, err)
+	dead := &nats.Msg{Subject: names.DeadLetterSubjectPrefix() + "repo-1.7", Data: data, Header: nats.Header{}}
+	dead.Header.Set(deadletter.HeaderOriginalSubject, req.Subject(names))
+	_, err = mine.JS.PublishMsg(ctx, dead)
+	require.NoError(t, err)
+
+	flags := []string{"--nats-url", b.URL, "--fleet-name", "b", "--log-level", "error"}
+	var out bytes.Buffer
+	require.NoError(t, app.WorkerMain(ctx, append([]string{"dead-letters", "list"}, flags...), &out, io.Discard))
+	require.Contains(t, out.String(), "!7", "fleet b's dead letter is listed")
+	out.Reset()
+	require.NoError(t, app.WorkerMain(ctx, append([]string{"dead-letters", "replay"}, append(flags, "1")...), &out, io.Discard))
+
+	for _, tt := range []struct {
+		stream jetstream.Stream
+		want   uint64
+	}{{mine.Stream, 1}, {mine.DeadLetters, 0}, {other.Stream, 0}, {other.DeadLetters, 0}} {
+		info, err := tt.stream.Info(ctx)
+		require.NoError(t, err)
+		require.Equal(t, tt.want, info.State.Msgs, "stream %s", info.Config.Name)
+	}
+	got, err := mine.Stream.GetLastMsgForSubject(ctx, "b.review.repo-1.7")
+	require.NoError(t, err)
+	require.Equal(t, data, got.Data)
 }
