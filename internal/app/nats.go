@@ -48,9 +48,20 @@ func Connect(c *Common, name string, log *slog.Logger) (*nats.Conn, error) {
 // Each change is logged.
 func ProvisionFleet(ctx context.Context, js jetstream.JetStream, c *Common, log *slog.Logger) ([]provision.Change, error) {
 	var changes []provision.Change
+	earlier := map[string]provision.Change{} // what a failed try already did
 	err := retryJetStream(ctx, "provision JetStream", log, func() error {
+		for _, ch := range changes {
+			if ch.Action != provision.Unchanged {
+				earlier[ch.Resource] = ch
+			}
+		}
 		var err error
 		changes, err = provision.Apply(ctx, js, c.Provisioning())
+		for i, ch := range changes {
+			if prev, ok := earlier[ch.Resource]; ok && ch.Action == provision.Unchanged {
+				changes[i] = prev
+			}
+		}
 		return err
 	})
 	for _, ch := range changes {

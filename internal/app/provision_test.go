@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/app/allinone"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/streams"
@@ -135,12 +136,13 @@ func TestProcessesRefuseWhatIsNotProvisioned(t *testing.T) {
 func TestProvisionPrintsWhatItChanged(t *testing.T) {
 	t.Parallel()
 	b := apptest.NewBroker(t)
+	var out bytes.Buffer
 	run := func(args ...string) string {
 		t.Helper()
-		var out bytes.Buffer
+		out.Reset()
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		defer cancel()
-		require.NoError(t, app.ProvisionMain(ctx, "worker provision", append([]string{"--nats-url", b.URL, "--log-level", "error", "--fleet-name", "team-a"}, args...), &out, io.Discard))
+		require.NoError(t, app.WorkerMain(ctx, append([]string{"provision", "--nats-url", b.URL, "--log-level", "error", "--fleet-name", "team-a"}, args...), &out, io.Discard))
 		return out.String()
 	}
 	first := run()
@@ -154,6 +156,10 @@ func TestProvisionPrintsWhatItChanged(t *testing.T) {
 	require.Contains(t, changed, fmt.Sprintf("fleet team-a: updated consumer workers of stream TEAM-A_REVIEWS: max deliver %d → 3\n", def.MaxDeliver))
 	require.Contains(t, changed, fmt.Sprintf("fleet team-a: updated stream TEAM-A_REVIEWS: max messages %d → 100\n", def.MaxMsgs))
 	require.Equal(t, 3, strings.Count(changed, ": unchanged "), changed)
+
+	out.Reset()
+	require.NoError(t, allinone.Main(t.Context(), []string{"provision", "--nats-url", b.URL, "--log-level", "error", "--fleet-name", "team-a", "--max-deliver", "3", "--stream-max-msgs", "100"}, &out, io.Discard))
+	require.Equal(t, 5, strings.Count(out.String(), ": unchanged "), "azreviewer provision is the same command: %s", out.String())
 }
 
 // TestProvisionTakesFlagsOnly: a stray word after "worker provision" is a

@@ -151,17 +151,6 @@ func Ensure(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamCon
 	return st, nil
 }
 
-// EnsureConsumer creates or updates the durable pull consumer shared by all
-// workers ([Consumer]).
-func EnsureConsumer(ctx context.Context, st jetstream.Stream, cfg Config) (jetstream.Consumer, error) {
-	want := Consumer(cfg)
-	cons, err := st.CreateOrUpdateConsumer(ctx, want)
-	if err != nil {
-		return nil, fmt.Errorf("create or update consumer %s: %w", want.Durable, err)
-	}
-	return cons, nil
-}
-
 // LimitsError means the server refused a stream's limits: it cannot
 // reserve MaxBytes (the server's or the account's JetStream storage is
 // smaller). Retrying cannot help; the configuration must change.
