@@ -128,9 +128,9 @@ func Consumer(cfg Config) jetstream.ConsumerConfig {
 	}
 }
 
-// EnsureReviews creates or updates the review stream ([ReviewStream]).
-// Only provisioning calls it (package provision): ingest and workers check
-// the stream instead.
+// EnsureReviews creates or updates the review stream: [Ensure] of
+// [ReviewStream], as package provision applies it. Ingest and workers
+// never call it: they check the stream.
 //
 // The configured limits replace whatever limits an existing stream has.
 // Lowering them below what the stream holds loses nothing: the queued
