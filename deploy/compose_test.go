@@ -63,6 +63,42 @@ func TestComposeFile(t *testing.T) {
 	require.Equal(t, "3", *project.Services["worker"].Environment["STREAM_REPLICAS"])
 }
 
+// TestComposeProvisionsFirst: a one-shot "worker provision" runs once NATS
+// is healthy, with the configuration ingest and workers share, and they
+// start only after it succeeded (they check what it made, and create
+// nothing).
+func TestComposeProvisionsFirst(t *testing.T) {
+	t.Parallel()
+	project := loadCompose(t)
+	prov, ok := project.Services["provision"]
+	require.True(t, ok)
+	require.Equal(t, []string{"/usr/local/bin/worker", "provision"}, []string(prov.Entrypoint))
+	require.Equal(t, "no", prov.Restart, "a one-shot: it retries inside, then fails")
+	known := provisionReads()
+	for key := range prov.Environment {
+		require.True(t, readsEnv(known, key), "provision sets %s, which it does not read", key)
+	}
+	for _, nats := range []string{"nats-1", "nats-2", "nats-3"} {
+		require.Equal(t, types.ServiceConditionHealthy, prov.DependsOn[nats].Condition)
+	}
+	for _, name := range []string{"ingest", "worker"} {
+		svc := project.Services[name]
+		require.Equal(t, types.ServiceConditionCompletedSuccessfully, svc.DependsOn["provision"].Condition, "%s starts after provisioning", name)
+		for _, k := range fleetSettings() {
+			require.Equal(t, value(prov.Environment[k]), value(svc.Environment[k]), "provision and %s agree on %s", name, k)
+		}
+	}
+	require.Equal(t, "3", value(prov.Environment["STREAM_REPLICAS"]))
+}
+
+// value is a compose environment value, "" when unset.
+func value(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
+}
+
 // relPath is a bind mount's source relative to deploy/.
 func relPath(t *testing.T, project *types.Project, source string) string {
 	t.Helper()

@@ -41,6 +41,11 @@ func readers() map[string]map[string]bool {
 	}
 }
 
+// provisionReads are the environment variables "worker provision" reads.
+func provisionReads() map[string]bool {
+	return envNames(func(fs *flag.FlagSet) { app.RegisterCommon(fs).RegisterNATS(fs) })
+}
+
 // readsEnv reports whether a process with the flags known reads name; the
 // OpenTelemetry SDK reads the OTEL_ variables itself.
 func readsEnv(known map[string]bool, name string) bool {
@@ -56,4 +61,11 @@ func natsServerVersion(t *testing.T) string {
 	m := regexp.MustCompile(`(?m)^\s*github\.com/nats-io/nats-server/v2 v(\S+)`).FindSubmatch(b)
 	require.NotNil(t, m, "go.mod requires no nats-server")
 	return string(m[1])
+}
+
+// fleetSettings are the variables provisioning, ingest and workers must
+// agree on: those that decide the fleet's streams, consumer and buckets.
+func fleetSettings() []string {
+	return []string{"FLEET_NAME", "STREAM_REPLICAS", "ACK_WAIT", "MAX_DELIVER", "DUPLICATE_WINDOW",
+		"STREAM_MAX_BYTES", "STREAM_MAX_MSGS", "DEAD_LETTER_MAX_AGE", "DEAD_LETTER_MAX_BYTES", "DEAD_LETTER_MAX_MSGS", "LEASE_TTL"}
 }

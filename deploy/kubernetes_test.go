@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -37,8 +39,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/azreviewer/azreviewer/internal/app"
-	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/streams"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
+	"github.com/azreviewer/azreviewer/internal/provision"
 )
 
 const kubeDir = "kubernetes"
@@ -384,7 +387,7 @@ func TestKustomizeBase(t *testing.T) {
 	for name := range m.namespaces {
 		ns = name
 	}
-	require.Empty(t, m.jobs, "the provisioning Job is not in the base: worker provision is not built yet")
+	require.Contains(t, m.jobs, "provision", "the base provisions the fleet")
 
 	t.Run("processes", func(t *testing.T) {
 		for _, name := range []string{"ingest", "worker"} {
@@ -432,15 +435,20 @@ func TestKustomizeBase(t *testing.T) {
 		for k := range tr.Metadata {
 			require.Contains(t, natsJetStreamKeys, k, "KEDA's nats-jetstream scaler reads no %q", k)
 		}
-		// Today's names; they follow FLEET_NAME once it exists.
-		require.Equal(t, events.StreamName, tr.Metadata["stream"])
-		require.Equal(t, streams.ConsumerName, tr.Metadata["consumer"])
+		// The names of the fleet the ConfigMap configures (the default
+		// fleet's when FLEET_NAME is unset).
+		env := containerEnv(t, m, worker.Spec.Template.Spec.Containers[0])
+		var names fleet.Names
+		if name, ok := env["FLEET_NAME"]; ok {
+			require.NoError(t, names.Set(name))
+		}
+		require.Equal(t, names.ReviewStream(), tr.Metadata["stream"])
+		require.Equal(t, names.Consumer(), tr.Metadata["consumer"])
 		require.Equal(t, "$G", tr.Metadata["account"], "the NATS server has no accounts: the global one")
 		sts := m.statefulSets["nats"]
 		require.Equal(t, net.JoinHostPort(sts.Spec.ServiceName+"."+ns+".svc.cluster.local", "8222"), tr.Metadata["natsServerMonitoringEndpoint"],
 			"KEDA asks each node by <pod>.<headless service>.<namespace>; the namespace is kustomization.yaml's")
 		require.NotZero(t, servicePort(m.services[sts.Spec.ServiceName], 8222))
-		env := containerEnv(t, m, worker.Spec.Template.Spec.Containers[0])
 		require.Equal(t, env["WORKER_CONCURRENCY"], tr.Metadata["lagThreshold"], "one worker per WORKER_CONCURRENCY pending reviews")
 	})
 }
@@ -688,14 +696,14 @@ func processNATSConfig(file, serverName string) (*server.Options, error) {
 	return server.ProcessConfigFile(file)
 }
 
-// TestProvisionComponent builds the base with the provisioning component
-// listed, as it will be once "worker provision" exists, and checks the Job
-// runs it with the configuration the processes share. (Added from an
-// overlay instead, the Job would name the ConfigMap before the base's
-// generator gave it its hashed name: a ConfigMap that does not exist.)
+// TestProvisionComponent builds the base, which lists the provisioning
+// component, and checks the Job runs "worker provision" with the
+// configuration the processes share. (Added from an overlay instead, the
+// Job would name the ConfigMap before the base's generator gave it its
+// hashed name: a ConfigMap that does not exist.)
 func TestProvisionComponent(t *testing.T) {
 	t.Parallel()
-	m := build(t, "components: [components/provision]\n")
+	m := build(t, "")
 	job := m.jobs["provision"]
 	require.NotNil(t, job)
 	c := job.Spec.Template.Spec.Containers[0]
@@ -704,15 +712,60 @@ func TestProvisionComponent(t *testing.T) {
 	for k := range containerEnv(t, m, c) {
 		require.True(t, readsEnv(known, k), "the Job sets %s, which the worker does not read", k)
 	}
+	jobEnv, workerEnv := containerEnv(t, m, c), containerEnv(t, m, m.deployments["worker"].Spec.Template.Spec.Containers[0])
+	ingestEnv := containerEnv(t, m, m.deployments["ingest"].Spec.Template.Spec.Containers[0])
+	for _, k := range fleetSettings() {
+		require.Equal(t, jobEnv[k], workerEnv[k], "the Job and the workers agree on %s", k)
+		require.Equal(t, jobEnv[k], ingestEnv[k], "the Job and ingest agree on %s", k)
+	}
 }
 
-// TestProvisionSubcommandNotBuiltYet pins why the Job is kept out of the
-// base: today "worker provision" is refused as an unknown argument. When
-// it is built this test fails: list the component, and delete this test.
-func TestProvisionSubcommandNotBuiltYet(t *testing.T) {
+// TestProvisionJobProvisionsTheFleet runs the Job's command with the Job's
+// environment (NATS_URL aside) against a three-node cluster: it creates
+// the fleet's resources with three replicas, and a worker with the
+// Deployment's environment finds them as it is configured.
+func TestProvisionJobProvisionsTheFleet(t *testing.T) {
 	t.Parallel()
+	m := build(t, "")
+	job := m.jobs["provision"]
+	require.NotNil(t, job)
+	c := job.Spec.Template.Spec.Containers[0]
+	cluster := eventstest.StartCluster(t, 3)
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
 	var out bytes.Buffer
-	err := app.WorkerMain(context.Background(), []string{"provision"}, &out, &out)
-	require.ErrorIs(t, err, app.ErrUsage)
-	require.ErrorContains(t, err, `unexpected argument "provision"`)
+	args := append(slices.Clone(c.Command[1:]), asFlags(containerEnv(t, m, c), provisionReads(), cluster.URL)...)
+	require.NoError(t, app.WorkerMain(ctx, args, &out, io.Discard), "worker %s", strings.Join(args, " "))
+	require.Contains(t, out.String(), "created stream AZREVIEWER_REVIEWS")
+
+	st, err := cluster.JS.Stream(ctx, "AZREVIEWER_REVIEWS")
+	require.NoError(t, err)
+	require.Equal(t, 3, st.CachedInfo().Config.Replicas)
+
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	common := app.RegisterCommon(fs)
+	app.RegisterWorker(fs).RegisterMetricsAddr(fs)
+	common.RegisterNATS(fs)
+	require.NoError(t, fs.Parse(asFlags(containerEnv(t, m, m.deployments["worker"].Spec.Template.Spec.Containers[0]), readers()["worker"], cluster.URL)))
+	require.NoError(t, app.CheckFleet(ctx, cluster.JS, common, provision.WorkerScope, slog.New(slog.DiscardHandler)))
+}
+
+// asFlags turns the variables of a container's environment that the
+// command reads (known) into the flags that mirror them, with NATS_URL
+// pointed at natsURL.
+func asFlags(env map[string]string, known map[string]bool, natsURL string) []string {
+	var flags []string
+	for k, v := range env {
+		if !known[k] {
+			continue
+		}
+		if k == "NATS_URL" {
+			v = natsURL
+		}
+		flags = append(flags, "--"+strings.ToLower(strings.ReplaceAll(k, "_", "-"))+"="+v)
+	}
+	slices.Sort(flags)
+	return flags
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
@@ -502,7 +503,7 @@ func TestPanickingMessageDoesNotTakeDownOthers(t *testing.T) {
 		base, head := apptest.Sources(fmt.Sprint(t.Name(), i), 1, 2)
 		prs = append(prs, r.sim.NewPullRequest(base, head))
 	}
-	poisoned := events.SubjectPrefix + strings.ToLower(r.sim.Repo.ID()) + fmt.Sprint(".", prs[1].ID())
+	poisoned := fleet.Names{}.ReviewSubjectPrefix() + strings.ToLower(r.sim.Repo.ID()) + fmt.Sprint(".", prs[1].ID())
 	w := r.worker(t, apptest.WorkerOptions{Concurrency: 1, Wrap: func(next events.Handler) events.Handler {
 		return func(ctx context.Context, msg jetstream.Msg) error {
 			if msg.Subject() == poisoned {
@@ -512,7 +513,7 @@ func TestPanickingMessageDoesNotTakeDownOthers(t *testing.T) {
 		}
 	}})
 
-	_, err := r.streams.JS.Publish(t.Context(), events.SubjectPrefix+strings.ToLower(r.sim.Repo.ID())+".999", []byte("{not json"))
+	_, err := r.streams.JS.Publish(t.Context(), fleet.Names{}.ReviewSubjectPrefix()+strings.ToLower(r.sim.Repo.ID())+".999", []byte("{not json"))
 	require.NoError(t, err)
 	for _, pr := range prs {
 		r.deliver(t, pr.Event(azdosim.EventPullRequestCreated))
@@ -540,7 +541,7 @@ func TestPanickingMessageDoesNotTakeDownOthers(t *testing.T) {
 	}
 	require.Contains(t, reasons[poisoned], "handler panicked: injected panic")
 	require.Contains(t, reasons[poisoned], "after 3", "retried up to MaxDeliver")
-	require.Contains(t, reasons[events.SubjectPrefix+strings.ToLower(r.sim.Repo.ID())+".999"], "decode review request")
+	require.Contains(t, reasons[fleet.Names{}.ReviewSubjectPrefix()+strings.ToLower(r.sim.Repo.ID())+".999"], "decode review request")
 	require.Equal(t, 2, w.Settled()[events.SettleDeadLetter])
 }
 

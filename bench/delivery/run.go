@@ -26,7 +26,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
-	"github.com/azreviewer/azreviewer/internal/coordination"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -447,7 +447,7 @@ func killAndReplace(ctx context.Context, js jetstream.JetStream, mu *sync.Mutex,
 // waitForLease returns once process pid holds a pull request's lease,
 // watching the lease bucket.
 func waitForLease(ctx context.Context, js jetstream.JetStream, pid int) error {
-	kv, err := js.KeyValue(ctx, coordination.LeaseBucket)
+	kv, err := js.KeyValue(ctx, fleet.Names{}.LeaseBucket())
 	if err != nil {
 		return err
 	}
@@ -471,7 +471,7 @@ func waitForLease(ctx context.Context, js jetstream.JetStream, pid int) error {
 // leasesHeldBy counts the pull-request leases whose holder is process pid
 // (lease values are "host/pid"): reviews it was in the middle of.
 func leasesHeldBy(ctx context.Context, js jetstream.JetStream, pid int) int {
-	kv, err := js.KeyValue(ctx, coordination.LeaseBucket)
+	kv, err := js.KeyValue(ctx, fleet.Names{}.LeaseBucket())
 	if err != nil {
 		return -1
 	}

@@ -39,7 +39,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/broker"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
@@ -154,7 +154,7 @@ func run(bin string, allInOne bool, mode string, n, sent int, hold time.Duration
 		return true
 	})
 	if js != nil {
-		if info, err := js.Stream(ctx, events.StreamName); err == nil {
+		if info, err := js.Stream(ctx, fleet.Names{}.ReviewStream()); err == nil {
 			if st, err := info.Info(ctx); err == nil {
 				fmt.Printf("review stream   %d messages, %.1f MB\n", st.State.Msgs, mb(int64(st.State.Bytes)))
 			}

@@ -23,8 +23,8 @@ func TestStrayArgumentsAreUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"ingest", func(ctx context.Context, a []string, o, e *bytes.Buffer) error { return app.IngestMain(ctx, a, e) }, "it has no subcommands"},
-		{"worker", func(ctx context.Context, a []string, o, e *bytes.Buffer) error { return app.WorkerMain(ctx, a, o, e) }, "doctor, config, hooks, dead-letters"},
-		{"azreviewer", func(ctx context.Context, a []string, o, e *bytes.Buffer) error { return allinone.Main(ctx, a, o, e) }, "doctor, config, hooks"},
+		{"worker", func(ctx context.Context, a []string, o, e *bytes.Buffer) error { return app.WorkerMain(ctx, a, o, e) }, "doctor, config, hooks, dead-letters, provision"},
+		{"azreviewer", func(ctx context.Context, a []string, o, e *bytes.Buffer) error { return allinone.Main(ctx, a, o, e) }, "doctor, config, hooks, provision"},
 	}
 	for _, m := range mains {
 		t.Run(m.name, func(t *testing.T) {
@@ -46,7 +46,7 @@ func TestHelpNamesEnvironmentAndSubcommands(t *testing.T) {
 	err := app.WorkerMain(context.Background(), []string{"--help"}, &out, &errOut)
 	require.ErrorIs(t, err, flag.ErrHelp)
 	help := errOut.String()
-	for _, want := range []string{"Usage: worker [flags]", "worker hooks …", "worker dead-letters …", "--azdo-org-url string  [AZDO_ORG_URL]", "--sweep-interval duration  [SWEEP_INTERVAL]", "(default 1m0s)"} {
+	for _, want := range []string{"Usage: worker [flags]", "worker hooks …", "worker dead-letters …", "worker provision …", "--fleet-name value  [FLEET_NAME]", "--azdo-org-url string  [AZDO_ORG_URL]", "--sweep-interval duration  [SWEEP_INTERVAL]", "(default 1m0s)"} {
 		require.Contains(t, help, want)
 	}
 	errOut.Reset()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
@@ -32,6 +33,7 @@ type Common struct {
 // RegisterCommon adds the shared flags to fs.
 func RegisterCommon(fs *flag.FlagSet) *Common {
 	c := &Common{}
+	c.RegisterFleet(fs)
 	c.RegisterLog(fs)
 	def := streams.Config{}.WithDefaults()
 	fs.IntVar(&c.Stream.Replicas, "stream-replicas", def.Replicas, "JetStream replicas of the review stream (3 in a cluster)")
@@ -47,10 +49,21 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	return c
 }
 
+// RegisterFleet adds the fleet's name to fs.
+func (c *Common) RegisterFleet(fs *flag.FlagSet) {
+	fs.Var(&c.Stream.Fleet, "fleet-name", "name of the fleet: prefixes its streams, consumer, subjects and buckets, so several fleets share one NATS (lower-case letters, digits, - and _)")
+}
+
 // RegisterLog adds the log flags to fs.
 func (c *Common) RegisterLog(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+}
+
+// Provisioning is the configuration of the fleet's JetStream resources
+// that c describes.
+func (c *Common) Provisioning() provision.Config {
+	return provision.Config{Stream: c.Stream, LeaseTTL: c.LeaseTTL}
 }
 
 // RegisterNATS adds the flags of an external NATS server to fs.

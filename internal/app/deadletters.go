@@ -51,9 +51,10 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	names := cmd.common.Stream.Fleet
 	switch {
 	case verb == "list":
-		dls, err := deadletter.Select(ctx, js, cmd.filter, cmd.limit)
+		dls, err := deadletter.Select(ctx, js, names, cmd.filter, cmd.limit)
 		if err != nil {
 			return err
 		}
@@ -63,7 +64,7 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 		printDeadLetters(stdout, dls)
 		return nil
 	case cmd.all:
-		dls, err := deadletter.Select(ctx, js, cmd.filter, cmd.limit)
+		dls, err := deadletter.Select(ctx, js, names, cmd.filter, cmd.limit)
 		if err != nil {
 			return err
 		}
@@ -81,7 +82,7 @@ func DeadLettersMain(ctx context.Context, args []string, stdout, stderr io.Write
 			fmt.Fprintf(stdout, "dead letter %d would be replayed\n", seq)
 			continue
 		}
-		newSeq, err := deadletter.Replay(ctx, js, seq)
+		newSeq, err := deadletter.Replay(ctx, js, names, seq)
 		if errors.As(err, new(*deadletter.NotFoundError)) {
 			err = fmt.Errorf("%w (see dead-letters list)", err)
 		}
@@ -114,6 +115,7 @@ func parseDeadLetters(verb string, args []string, stderr io.Writer) (*deadLetter
 	cmd := &deadLettersCommand{}
 	fs := flag.NewFlagSet("dead-letters "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cmd.common.RegisterFleet(fs)
 	cmd.common.RegisterLog(fs)
 	cmd.common.RegisterNATS(fs)
 	fromEnv := map[string]bool{}

@@ -31,10 +31,10 @@ func deadLetters(t *testing.T, classes ...string) *eventstest.Bundle {
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	ctx := context.Background()
 	for i := range classes {
-		_, err := events.NewPublisher(b.JS).Publish(ctx, eventstest.Request(i+1, "c"))
+		_, err := events.NewPublisher(b.JS, streams.Config{}.Fleet).Publish(ctx, eventstest.Request(i+1, "c"))
 		require.NoError(t, err)
 	}
-	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(b.JS), 10, quietLog)
+	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(b.JS, streams.Config{}.Fleet), 10, quietLog)
 	require.NoError(t, err)
 	b.ConsumeSettled(t, events.ConsumeConfig{Logger: quietLog}, len(classes), middleware.Chain(func(_ context.Context, msg jetstream.Msg) error {
 		req, err := events.UnmarshalRequest(msg.Data())
@@ -100,7 +100,7 @@ func TestDeadLettersReplayByFilter(t *testing.T) {
 	eventstest.WaitMessages(t, b.Stream, 2)
 
 	// Replaying one already replayed says so, in words.
-	list, err := deadletter.List(context.Background(), b.JS, 10)
+	list, err := deadletter.List(context.Background(), b.JS, streams.Config{}.Fleet, 10)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	require.Equal(t, "not_found", list[0].ErrorType)

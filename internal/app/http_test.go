@@ -14,15 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/app"
-	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 func TestHealthReadinessAndMetrics(t *testing.T) {
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	reg := app.NewRegistry()
-	h, err := app.NewIngestHandler(&app.Ingest{Token: "t0ken"}, b.JS, reg, nil)
+	h, err := app.NewIngestHandler(&app.Ingest{Token: "t0ken"}, fleet.Names{}, b.JS, reg, nil)
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -50,10 +50,10 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	require.Contains(t, body, `azreviewer_ingest_webhooks_total{event_type="",outcome="unauthorized"} 1`)
 
 	// Without the stream, the process cannot do its job.
-	require.NoError(t, b.JS.DeleteStream(context.Background(), events.StreamName))
+	require.NoError(t, b.JS.DeleteStream(context.Background(), fleet.Names{}.ReviewStream()))
 	status, body = get("/readyz")
 	require.Equal(t, http.StatusServiceUnavailable, status)
-	require.Contains(t, body, events.StreamName)
+	require.Contains(t, body, fleet.Names{}.ReviewStream())
 }
 
 // TestServeBoundsHeaders: headers are read before any authentication, so

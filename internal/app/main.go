@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/azreviewer/azreviewer/internal/fleet"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
@@ -115,22 +117,28 @@ func (p *Process) Close() {
 	}
 }
 
-// OpenStream opens JetStream on nc and makes sure the review stream exists.
-func OpenStream(ctx context.Context, nc *nats.Conn, c *Common, log *slog.Logger) (jetstream.JetStream, jetstream.Stream, error) {
+// OpenStream opens JetStream on nc, checks that the fleet's resources of
+// scope exist and agree with c ([CheckFleet]; it changes none), and opens
+// the review stream.
+func OpenStream(ctx context.Context, nc *nats.Conn, c *Common, scope provision.Scope, log *slog.Logger) (jetstream.JetStream, jetstream.Stream, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open JetStream: %w", err)
 	}
-	st, err := Provision(ctx, js, c.Stream, log)
-	if err != nil {
+	if err := CheckFleet(ctx, js, c, scope, log); err != nil {
 		return nil, nil, err
+	}
+	name := c.Stream.Fleet.ReviewStream()
+	st, err := js.Stream(ctx, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open stream %s: %w", name, err)
 	}
 	return js, st, nil
 }
 
 // ListenIngest builds the ingest handler and opens its listener.
-func ListenIngest(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (net.Listener, http.Handler, error) {
-	h, err := NewIngestHandler(cfg, js, reg, log)
+func ListenIngest(cfg *Ingest, names fleet.Names, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (net.Listener, http.Handler, error) {
+	h, err := NewIngestHandler(cfg, names, js, reg, log)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
@@ -165,11 +173,11 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, _, err := OpenStream(ctx, nc, c, p.Log)
+	js, _, err := OpenStream(ctx, nc, c, provision.IngestScope, p.Log)
 	if err != nil {
 		return err
 	}
-	ln, h, err := ListenIngest(ing, js, NewRegistry(), p.Log)
+	ln, h, err := ListenIngest(ing, c.Stream.Fleet, js, NewRegistry(), p.Log)
 	if err != nil {
 		return err
 	}
@@ -178,7 +186,8 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 
 // WorkerMain is the worker command: the review consumer. "worker doctor"
 // runs [DoctorMain], "worker dead-letters" [DeadLettersMain], "worker
-// config" [ConfigMain], "worker hooks" [HooksMain].
+// config" [ConfigMain], "worker hooks" [HooksMain], "worker provision"
+// [ProvisionMain].
 func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if PrintVersion(args, stdout) {
 		return nil
@@ -195,12 +204,15 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(args) > 0 && args[0] == "dead-letters" {
 		return DeadLettersMain(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "provision" {
+		return ProvisionMain(ctx, "worker provision", args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c, wc := RegisterCommon(fs), RegisterWorker(fs)
 	c.RegisterNATS(fs)
 	wc.RegisterMetricsAddr(fs)
-	if err := ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "dead-letters"); err != nil {
+	if err := ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "dead-letters", "provision"); err != nil {
 		return err
 	}
 	// Before any secret is read or any tool runs.
@@ -218,7 +230,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, st, err := OpenStream(ctx, nc, c, p.Log)
+	js, st, err := OpenStream(ctx, nc, c, provision.WorkerScope, p.Log)
 	if err != nil {
 		return err
 	}
@@ -230,7 +242,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)
 		}
 		tasks.Go(func(ctx context.Context) error {
-			return Serve(ctx, ln, Routes(nil, streamReady(js), reg), 5*time.Second, p.Log)
+			return Serve(ctx, ln, Routes(nil, streamReady(js, c.Stream.Fleet), reg), 5*time.Second, p.Log)
 		})
 	}
 	tasks.Go(func(ctx context.Context) error {

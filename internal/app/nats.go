@@ -12,8 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/azreviewer/azreviewer/internal/deadletter"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -42,36 +42,76 @@ func Connect(c *Common, name string, log *slog.Logger) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// Provision makes sure the review and dead-letter streams exist, retrying
-// while JetStream is not ready yet (a cluster electing its leader), until
-// ctx ends.
-func Provision(ctx context.Context, js jetstream.JetStream, cfg streams.Config, log *slog.Logger) (jetstream.Stream, error) {
-	for attempt := 1; ; attempt++ {
-		st, err := streams.EnsureReviews(ctx, js, cfg)
-		if err == nil {
-			_, err = deadletter.EnsureStream(ctx, js, cfg)
+// ProvisionFleet creates or updates the fleet's streams, consumer and
+// buckets from c ([provision.Apply]), retrying while JetStream is not ready
+// yet (a cluster electing its leader, peers still joining), until ctx ends.
+// Each change is logged.
+func ProvisionFleet(ctx context.Context, js jetstream.JetStream, c *Common, log *slog.Logger) ([]provision.Change, error) {
+	var changes []provision.Change
+	earlier := map[string]provision.Change{} // what a failed try already did
+	err := retryJetStream(ctx, "provision JetStream", log, func() error {
+		for _, ch := range changes {
+			if ch.Action != provision.Unchanged {
+				earlier[ch.Resource] = ch
+			}
 		}
+		var err error
+		changes, err = provision.Apply(ctx, js, c.Provisioning())
+		for i, ch := range changes {
+			if prev, ok := earlier[ch.Resource]; ok && ch.Action == provision.Unchanged {
+				changes[i] = prev
+			}
+		}
+		return err
+	})
+	for _, ch := range changes {
+		log.InfoContext(ctx, "provisioned", "resource", ch.Resource, "action", string(ch.Action), "change", ch.String())
+	}
+	return changes, err
+}
+
+// CheckFleet checks that the fleet's resources of scope exist and agree
+// with c ([provision.Check]), retrying while JetStream is not ready, until
+// ctx ends. A missing or contradicting resource is a configuration
+// mistake (ErrUsage, exit status 2): it is never changed from here.
+func CheckFleet(ctx context.Context, js jetstream.JetStream, c *Common, scope provision.Scope, log *slog.Logger) error {
+	return retryJetStream(ctx, "check JetStream", log, func() error {
+		return provision.Check(ctx, js, c.Provisioning(), scope)
+	})
+}
+
+// retryJetStream runs step until it succeeds, fails with an error retrying
+// cannot mend (a contradiction, a limit the server cannot reserve: both
+// ErrUsage), or ctx ends, logging each failed try.
+func retryJetStream(ctx context.Context, what string, log *slog.Logger, step func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := step()
 		if err == nil {
-			return st, nil
+			return nil
 		}
 		var limits *streams.LimitsError
 		if errors.As(err, &limits) {
-			return nil, fmt.Errorf("%w: %w (lower STREAM_MAX_BYTES or DEAD_LETTER_MAX_BYTES, or give the server's or account's JetStream more storage)", ErrUsage, err)
+			return fmt.Errorf("%w: %w (lower STREAM_MAX_BYTES or DEAD_LETTER_MAX_BYTES, or give the server's or account's JetStream more storage)", ErrUsage, err)
+		}
+		var mismatch *provision.MismatchError
+		if errors.As(err, &mismatch) {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 		log.WarnContext(ctx, "JetStream not ready; retrying", "attempt", attempt, "error", err)
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("provision JetStream: %w", err)
+			return fmt.Errorf("%s: %w", what, err)
 		case <-time.After(min(time.Duration(attempt)*time.Second, 5*time.Second)):
 		}
 	}
 }
 
-// streamReady is the /readyz check: JetStream answers and the stream exists.
-func streamReady(js jetstream.JetStream) ReadyFunc {
+// streamReady is the /readyz check: JetStream answers and the fleet's
+// review stream exists.
+func streamReady(js jetstream.JetStream, names fleet.Names) ReadyFunc {
 	return func(ctx context.Context) error {
-		if _, err := js.Stream(ctx, events.StreamName); err != nil {
-			return fmt.Errorf("stream %s: %w", events.StreamName, err)
+		if _, err := js.Stream(ctx, names.ReviewStream()); err != nil {
+			return fmt.Errorf("stream %s: %w", names.ReviewStream(), err)
 		}
 		return nil
 	}

@@ -21,11 +21,11 @@ import (
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/middleware"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
-	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -40,7 +40,7 @@ func NewRegistry() *prometheus.Registry {
 
 // NewIngestHandler builds the ingest process's HTTP handler: the webhook
 // endpoint, health, readiness and metrics.
-func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
+func NewIngestHandler(cfg *Ingest, names fleet.Names, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
 	h, err := ingest.NewHandler(ingest.Config{
 		BasicUser:        cfg.BasicUser,
 		BasicPassword:    cfg.BasicPassword,
@@ -50,14 +50,14 @@ func NewIngestHandler(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Regis
 		MaxInFlightBytes: cfg.MaxInFlightBytes,
 		BodyTimeout:      cfg.BodyTimeout,
 		Logger:           log,
-	}, events.NewPublisher(js), reg)
+	}, events.NewPublisher(js, names), reg)
 	if err != nil {
 		return nil, nameIngestSettings(err)
 	}
 	if cfg.InsecureNoAuth && cfg.BasicUser == "" && cfg.Token == "" {
 		log.Warn("webhook deliveries are accepted without credentials (--insecure-no-auth)")
 	}
-	return Routes(h, streamReady(js), reg), nil
+	return Routes(h, streamReady(js, names), reg), nil
 }
 
 // RunIngest serves the ingest handler on ln until ctx is cancelled.
@@ -113,13 +113,16 @@ type WorkerLoop struct {
 	handle  events.Handler
 	sweep   time.Duration
 	js      jetstream.JetStream
+	names   fleet.Names
 	log     *slog.Logger
 }
 
 // NewWorkerLoop builds a worker from cfg and c: the analyzers, the Azure
 // DevOps client, the coordination buckets, the reviewers (the LLM's when
 // configured), the durable consumer, and the consume chain (poison queue,
-// recoverer, the worker's handler).
+// recoverer, the worker's handler). It opens the fleet's buckets and
+// consumer and changes neither: they are provisioned beforehand
+// ([ProvisionFleet]) and checked ([CheckFleet]).
 func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*WorkerLoop, error) {
 	log := cmp.Or(d.Log, slog.Default())
 	// First: it makes the worker non-dumpable before anything else.
@@ -136,9 +139,11 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		return nil, err
 	}
 	leaseTTL := cmp.Or(c.LeaseTTL, 45*time.Second)
-	coord, err := coordination.Ensure(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: leaseTTL})
+	// Opened, not provisioned: "worker provision" owns the buckets, and
+	// WorkerMain checked them against this configuration.
+	coord, err := coordination.Open(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: leaseTTL})
 	if err != nil {
-		return nil, err
+		return nil, notProvisioned(err)
 	}
 	scanner, err := secrets.New()
 	if err != nil {
@@ -176,18 +181,19 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
 	}
+	names := c.Stream.Fleet
 	st := d.Stream
 	if st == nil {
-		if st, err = d.JS.Stream(ctx, events.StreamName); err != nil {
-			return nil, fmt.Errorf("open stream %s: %w", events.StreamName, err)
+		if st, err = d.JS.Stream(ctx, names.ReviewStream()); err != nil {
+			return nil, notProvisioned(fmt.Errorf("open stream %s: %w", names.ReviewStream(), err))
 		}
 	}
-	cons, err := streams.EnsureConsumer(ctx, st, c.Stream)
+	cons, err := st.Consumer(ctx, names.Consumer())
 	if err != nil {
-		return nil, err
+		return nil, notProvisioned(fmt.Errorf("open consumer %s of stream %s: %w", names.Consumer(), names.ReviewStream(), err))
 	}
 	stream := c.Stream.WithDefaults()
-	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(d.JS), stream.MaxDeliver, log)
+	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(d.JS, names), stream.MaxDeliver, log)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +208,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		handle = d.Wrap(handle)
 	}
 	return &WorkerLoop{
-		worker: w, client: client, cons: cons, js: d.JS, log: log, sweep: cfg.SweepInterval,
+		worker: w, client: client, cons: cons, js: d.JS, names: names, log: log, sweep: cfg.SweepInterval,
 		handle: middleware.Chain(handle, poison, middleware.Recoverer(log)),
 		consume: events.ConsumeConfig{
 			Concurrency:   cfg.Concurrency,
@@ -224,10 +230,10 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 // configured, until ctx is cancelled, then drains: running reviews get the
 // shutdown grace to finish.
 func (l *WorkerLoop) Run(ctx context.Context) error {
-	l.log.InfoContext(ctx, LogWorkerConsuming, "stream", events.StreamName, "consumer", streams.ConsumerName,
+	l.log.InfoContext(ctx, LogWorkerConsuming, "fleet", l.names.Fleet(), "stream", l.names.ReviewStream(), "consumer", l.names.Consumer(),
 		"concurrency", l.consume.Concurrency, "org", l.client.OrgURL())
 	if l.sweep > 0 {
-		stop := sweepEvery(ctx, l.sweep, l.worker, l.client, events.NewPublisher(l.js), l.log)
+		stop := sweepEvery(ctx, l.sweep, l.worker, l.client, events.NewPublisher(l.js, l.names), l.log)
 		defer stop()
 	}
 	return events.Consume(ctx, l.cons, l.consume, l.handle)
@@ -265,6 +271,16 @@ func sweepEvery(ctx context.Context, interval time.Duration, w *worker.Worker, l
 		}
 	}()
 	return func() { cancel(); <-done }
+}
+
+// notProvisioned marks err, a resource the worker opens that does not
+// exist, as a configuration mistake (exit status 2) pointing at
+// "worker provision".
+func notProvisioned(err error) error {
+	if errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrBucketNotFound) {
+		return fmt.Errorf("%w: %w: run `worker provision` with the fleet's configuration to create it", ErrUsage, err)
+	}
+	return err
 }
 
 // startFailed returns err, a start-up step's failure, or nil when it only

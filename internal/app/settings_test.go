@@ -10,6 +10,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
@@ -60,7 +61,7 @@ func TestIngestMistakesNameWhatToSet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := app.NewIngestHandler(&tt.cfg, nil, nil, slog.New(slog.DiscardHandler))
+			_, err := app.NewIngestHandler(&tt.cfg, fleet.Names{}, nil, nil, slog.New(slog.DiscardHandler))
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}

@@ -19,15 +19,11 @@ import (
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-// Buckets of the per-pull-request coordination state.
-const (
-	// LeaseBucket holds one key per pull request under review; a worker
-	// holds it while it reviews, refreshing it, and it expires with its
-	// holder if the holder dies.
-	LeaseBucket = "azreviewer-leases"
-	// StateBucket remembers, per pull request, what was last reviewed.
-	StateBucket = "azreviewer-review-state"
-)
+// The buckets of a fleet (named by package fleet): the lease bucket,
+// <fleet>-leases, holds one key per pull request under review — a worker
+// holds it while it reviews, refreshing it, and it expires with its holder
+// if the holder dies; the state bucket, <fleet>-review-state, remembers per
+// pull request what was last reviewed.
 
 // ErrLeaseHeld is returned by Acquire when another worker holds the lease.
 var ErrLeaseHeld = errors.New("the pull request is being reviewed by another worker")
@@ -52,32 +48,58 @@ type Config struct {
 	Owner string
 }
 
-// Ensure creates or updates the buckets, kept where stream says and with
-// its replicas.
-func Ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config, cfg Config) (*Store, error) {
+// LeaseBucket is the lease bucket as stream (the fleet, storage and
+// replicas) and cfg (its TTL) describe it.
+func LeaseBucket(stream streams.Config, cfg Config) jetstream.KeyValueConfig {
 	stream = stream.WithDefaults()
-	leases, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      LeaseBucket,
+	return jetstream.KeyValueConfig{
+		Bucket:      stream.Fleet.LeaseBucket(),
 		Description: "pull requests under review, one lease each",
 		TTL:         cmp.Or(cfg.LeaseTTL, 45*time.Second),
 		History:     1,
 		Storage:     stream.Storage(),
 		Replicas:    stream.Replicas,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create or update bucket %s: %w", LeaseBucket, err)
 	}
-	state, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      StateBucket,
+}
+
+// StateBucket is the review-state bucket as stream describes it.
+func StateBucket(stream streams.Config) jetstream.KeyValueConfig {
+	stream = stream.WithDefaults()
+	return jetstream.KeyValueConfig{
+		Bucket:      stream.Fleet.StateBucket(),
 		Description: "per pull request: the iterations already reviewed",
 		History:     1,
 		Storage:     stream.Storage(),
 		Replicas:    stream.Replicas,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create or update bucket %s: %w", StateBucket, err)
 	}
-	return &Store{leases: leases, state: state, owner: cmp.Or(cfg.Owner, "worker")}, nil
+}
+
+// Ensure creates or updates the buckets ([LeaseBucket], [StateBucket]).
+// Only provisioning and tests call it; workers [Open] the buckets.
+func Ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config, cfg Config) (*Store, error) {
+	var kvs [2]jetstream.KeyValue
+	for i, want := range []jetstream.KeyValueConfig{LeaseBucket(stream, cfg), StateBucket(stream)} {
+		kv, err := js.CreateOrUpdateKeyValue(ctx, want)
+		if err != nil {
+			return nil, fmt.Errorf("create or update bucket %s: %w", want.Bucket, err)
+		}
+		kvs[i] = kv
+	}
+	return &Store{leases: kvs[0], state: kvs[1], owner: cmp.Or(cfg.Owner, "worker")}, nil
+}
+
+// Open opens the fleet's existing buckets, changing nothing; a missing
+// bucket fails with jetstream.ErrBucketNotFound.
+func Open(ctx context.Context, js jetstream.JetStream, stream streams.Config, cfg Config) (*Store, error) {
+	var kvs [2]jetstream.KeyValue
+	for i, bucket := range []string{stream.Fleet.LeaseBucket(), stream.Fleet.StateBucket()} {
+		kv, err := js.KeyValue(ctx, bucket)
+		if err != nil {
+			return nil, fmt.Errorf("open bucket %s: %w", bucket, err)
+		}
+		kvs[i] = kv
+	}
+	return &Store{leases: kvs[0], state: kvs[1], owner: cmp.Or(cfg.Owner, "worker")}, nil
 }
 
 // Lease is a held lease on one pull request. It is safe for concurrent use.

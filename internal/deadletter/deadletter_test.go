@@ -10,13 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/events/middleware"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/stretchr/testify/require"
 )
 
 // forbidden is a permanent failure's cause, classified.
@@ -30,7 +32,7 @@ func TestListAndReplayDeadLetters(t *testing.T) {
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	ctx := context.Background()
 	for pr := 1; pr <= 2; pr++ {
-		_, err := events.NewPublisher(b.JS).Publish(ctx, eventstest.Request(pr, "c"))
+		_, err := events.NewPublisher(b.JS, fleet.Names{}).Publish(ctx, eventstest.Request(pr, "c"))
 		require.NoError(t, err)
 	}
 	b.ConsumeSettled(t, events.ConsumeConfig{Logger: quiet}, 2, poisoned(t, b.JS, 0, func(context.Context, jetstream.Msg) error {
@@ -38,29 +40,29 @@ func TestListAndReplayDeadLetters(t *testing.T) {
 	}))
 	eventstest.WaitMessages(t, b.DeadLetters, 2)
 
-	list, err := deadletter.List(ctx, b.JS, 10)
+	list, err := deadletter.List(ctx, b.JS, fleet.Names{}, 10)
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	require.Equal(t, "forbidden", list[0].ErrorType)
 	require.Equal(t, "grant it", list[0].Diagnosis)
 	require.Equal(t, 1, list[0].Deliveries)
 	require.NotNil(t, list[0].Request)
-	limited, err := deadletter.List(ctx, b.JS, 1)
+	limited, err := deadletter.List(ctx, b.JS, fleet.Names{}, 1)
 	require.NoError(t, err)
 	require.Len(t, limited, 1)
 
-	seq, err := deadletter.Replay(ctx, b.JS, list[0].Seq)
+	seq, err := deadletter.Replay(ctx, b.JS, fleet.Names{}, list[0].Seq)
 	require.NoError(t, err)
 	eventstest.WaitMessages(t, b.Stream, 1)
 	eventstest.WaitMessages(t, b.DeadLetters, 1)
 	again, err := b.Stream.GetMsg(ctx, seq)
 	require.NoError(t, err)
 	require.Equal(t, list[0].OriginalSubject, again.Subject)
-	rest, err := deadletter.List(ctx, b.JS, 10)
+	rest, err := deadletter.List(ctx, b.JS, fleet.Names{}, 10)
 	require.NoError(t, err)
 	require.Len(t, rest, 1)
 	require.Equal(t, list[1].Seq, rest[0].Seq)
-	_, err = deadletter.Replay(ctx, b.JS, list[0].Seq)
+	_, err = deadletter.Replay(ctx, b.JS, fleet.Names{}, list[0].Seq)
 	require.Error(t, err, "a replayed dead letter is gone")
 }
 
@@ -73,7 +75,7 @@ func TestDeadLetterStreamDropsOldest(t *testing.T) {
 	b := eventstest.Start(t, streams.Config{Memory: true, DeadLetterMaxMsgs: 3})
 	ctx := context.Background()
 	for pr := 1; pr <= 5; pr++ {
-		_, err := b.JS.Publish(ctx, fmt.Sprintf("%srepo-1.%d", deadletter.SubjectPrefix, pr), []byte(`{}`))
+		_, err := b.JS.Publish(ctx, fmt.Sprintf("%srepo-1.%d", fleet.Names{}.DeadLetterSubjectPrefix(), pr), []byte(`{}`))
 		require.NoError(t, err)
 	}
 	eventstest.WaitMessages(t, b.DeadLetters, 3)
@@ -96,7 +98,7 @@ func TestDeadLetterOfARequestNearMaxPayload(t *testing.T) {
 	req.RepositoryName = strings.Repeat("n", int(b.Conn.MaxPayload())-len(data)-100)
 	data, err = req.Marshal()
 	require.NoError(t, err)
-	_, err = b.JS.Publish(ctx, req.Subject(), data)
+	_, err = b.JS.Publish(ctx, req.Subject(fleet.Names{}), data)
 	require.NoError(t, err, "the request itself fits")
 
 	done := make(chan struct{})
@@ -110,7 +112,7 @@ func TestDeadLetterOfARequestNearMaxPayload(t *testing.T) {
 	}))
 	eventstest.WaitMessages(t, b.DeadLetters, 1)
 	eventstest.WaitMessages(t, b.Stream, 0)
-	list, err := deadletter.List(ctx, b.JS, 10)
+	list, err := deadletter.List(ctx, b.JS, fleet.Names{}, 10)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	require.Equal(t, "forbidden", list[0].ErrorType)
@@ -118,14 +120,14 @@ func TestDeadLetterOfARequestNearMaxPayload(t *testing.T) {
 	raw, err := b.DeadLetters.GetMsg(ctx, list[0].Seq)
 	require.NoError(t, err)
 	require.Equal(t, strconv.Itoa(len(data)), raw.Header.Get(deadletter.HeaderBodyOmitted))
-	_, err = deadletter.Replay(ctx, b.JS, list[0].Seq)
+	_, err = deadletter.Replay(ctx, b.JS, fleet.Names{}, list[0].Seq)
 	require.ErrorContains(t, err, "cannot be replayed")
 }
 
 // poisoned wraps h in the poison middleware, as the worker's chain does.
 func poisoned(t *testing.T, js jetstream.JetStream, maxDeliver int, h events.Handler) events.Handler {
 	t.Helper()
-	mw, err := middleware.PoisonQueue(deadletter.NewPublisher(js), maxDeliver, quiet)
+	mw, err := middleware.PoisonQueue(deadletter.NewPublisher(js, fleet.Names{}), maxDeliver, quiet)
 	require.NoError(t, err)
 	return middleware.Chain(h, mw)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
 // Entry is one entry of the dead-letter stream.
@@ -26,9 +27,9 @@ type Entry struct {
 	Request *events.ReviewRequest
 }
 
-// List returns up to limit dead letters, oldest first.
-func List(ctx context.Context, js jetstream.JetStream, limit int) ([]Entry, error) {
-	return Select(ctx, js, Filter{}, limit)
+// List returns up to limit dead letters of fleet names, oldest first.
+func List(ctx context.Context, js jetstream.JetStream, names fleet.Names, limit int) ([]Entry, error) {
+	return Select(ctx, js, names, Filter{}, limit)
 }
 
 // Filter selects dead letters. The zero value selects every one.
@@ -56,18 +57,20 @@ func (f Filter) Match(e Entry) bool {
 	return (f.OlderThan <= 0 || age > f.OlderThan) && (f.NewerThan <= 0 || age < f.NewerThan)
 }
 
-// Select returns up to limit dead letters that f selects, oldest first.
-func Select(ctx context.Context, js jetstream.JetStream, f Filter, limit int) ([]Entry, error) {
+// Select returns up to limit dead letters of fleet names that f selects,
+// oldest first.
+func Select(ctx context.Context, js jetstream.JetStream, names fleet.Names, f Filter, limit int) ([]Entry, error) {
 	if f.Now.IsZero() {
 		f.Now = time.Now()
 	}
-	st, err := js.Stream(ctx, Stream)
+	stream := names.DeadLetterStream()
+	st, err := js.Stream(ctx, stream)
 	if err != nil {
-		return nil, fmt.Errorf("open stream %s: %w", Stream, err)
+		return nil, fmt.Errorf("open stream %s: %w", stream, err)
 	}
 	info, err := st.Info(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("stream %s: %w", Stream, err)
+		return nil, fmt.Errorf("stream %s: %w", stream, err)
 	}
 	var out []Entry
 	for seq := info.State.FirstSeq; seq != 0 && seq <= info.State.LastSeq && len(out) < limit; seq++ {

@@ -10,7 +10,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
 // Classified is an error that can say what kind of failure it is and what
@@ -23,10 +23,16 @@ type Classified interface {
 
 // Publisher copies failed messages to the dead-letter stream. Safe for
 // concurrent use.
-type Publisher struct{ js jetstream.JetStream }
+type Publisher struct {
+	js    jetstream.JetStream
+	names fleet.Names
+}
 
-// NewPublisher returns a dead-letter publisher over js.
-func NewPublisher(js jetstream.JetStream) *Publisher { return &Publisher{js: js} }
+// NewPublisher returns a publisher over js to the dead-letter stream of
+// fleet names.
+func NewPublisher(js jetstream.JetStream, names fleet.Names) *Publisher {
+	return &Publisher{js: js, names: names}
+}
 
 // Publish copies msg to the dead-letter stream with cause. It returns once
 // JetStream stored the copy. A request so close to the server's
@@ -51,7 +57,7 @@ func (d *Publisher) Publish(ctx context.Context, msg jetstream.Msg, cause error,
 		h.Set(HeaderErrorType, c.Class())
 		h.Set(HeaderDiagnosis, truncate(c.Diagnosis(), maxDeadLetterHeader))
 	}
-	subject := SubjectPrefix + strings.TrimPrefix(msg.Subject(), events.SubjectPrefix)
+	subject := d.names.DeadLetterSubjectPrefix() + strings.TrimPrefix(msg.Subject(), d.names.ReviewSubjectPrefix())
 	dl := &nats.Msg{Subject: subject, Header: h, Data: msg.Data()}
 	_, err := d.js.PublishMsg(ctx, dl)
 	if errors.Is(err, nats.ErrMaxPayload) {

@@ -10,17 +10,19 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
-// Replay publishes dead letter seq to its original subject again,
-// with its trace context, and removes it from the dead-letter stream. The
-// new message has a de-duplication id of its own, so JetStream does not
-// drop it as a repeat of the original.
-func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, error) {
-	st, err := js.Stream(ctx, Stream)
+// Replay publishes dead letter seq of fleet names to its original subject
+// again, with its trace context, and removes it from the dead-letter
+// stream. The new message has a de-duplication id of its own, so JetStream
+// does not drop it as a repeat of the original. A dead letter whose
+// original subject is not one of the fleet's review subjects is refused.
+func Replay(ctx context.Context, js jetstream.JetStream, names fleet.Names, seq uint64) (uint64, error) {
+	stream := names.DeadLetterStream()
+	st, err := js.Stream(ctx, stream)
 	if err != nil {
-		return 0, fmt.Errorf("open stream %s: %w", Stream, err)
+		return 0, fmt.Errorf("open stream %s: %w", stream, err)
 	}
 	raw, err := st.GetMsg(ctx, seq)
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
@@ -30,7 +32,7 @@ func Replay(ctx context.Context, js jetstream.JetStream, seq uint64) (uint64, er
 		return 0, fmt.Errorf("read dead letter %d: %w", seq, err)
 	}
 	subject := raw.Header.Get(HeaderOriginalSubject)
-	if !strings.HasPrefix(subject, events.SubjectPrefix) {
+	if !strings.HasPrefix(subject, names.ReviewSubjectPrefix()) {
 		return 0, fmt.Errorf("dead letter %d has no original subject", seq)
 	}
 	if n := raw.Header.Get(HeaderBodyOmitted); n != "" {

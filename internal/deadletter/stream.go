@@ -8,27 +8,19 @@ import (
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-// The dead-letter stream and the prefix of its subjects: a dead letter of
-// azreviewer.review.<repositoryId>.<pullRequestId> is stored on
-// azreviewer.deadletter.<repositoryId>.<pullRequestId>.
-const (
-	Stream        = "AZREVIEWER_DEAD_LETTERS"
-	SubjectPrefix = "azreviewer.deadletter."
-)
-
-// EnsureStream creates or updates the dead-letter stream: a limits stream
-// that operators list and replay. Entries stay until DeadLetterMaxAge;
+// StreamConfig is the dead-letter stream as cfg describes it: a limits
+// stream that operators list and replay, <FLEET>_DEAD_LETTERS on
+// <fleet>.deadletter.> (a dead letter of <fleet>.review.<r>.<pr> is stored
+// on <fleet>.deadletter.<r>.<pr>). Entries stay until DeadLetterMaxAge;
 // beyond DeadLetterMaxMsgs or DeadLetterMaxBytes the oldest are dropped, so
 // a flood of failing requests cannot grow it without bound and storing a
-// dead letter never fails for want of room. Lowering the limits of an
-// existing stream drops its oldest entries at once. A byte limit the server
-// cannot reserve fails with a *streams.LimitsError.
-func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg streams.Config) (jetstream.Stream, error) {
+// dead letter never fails for want of room.
+func StreamConfig(cfg streams.Config) jetstream.StreamConfig {
 	cfg = cfg.WithDefaults()
-	return streams.Ensure(ctx, js, jetstream.StreamConfig{
-		Name:        Stream,
+	return jetstream.StreamConfig{
+		Name:        cfg.Fleet.DeadLetterStream(),
 		Description: "Review requests that failed, with the error and its diagnosis",
-		Subjects:    []string{SubjectPrefix + ">"},
+		Subjects:    []string{cfg.Fleet.DeadLetterSubjects()},
 		Retention:   jetstream.LimitsPolicy,
 		Storage:     cfg.Storage(),
 		Replicas:    cfg.Replicas,
@@ -36,5 +28,13 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg streams.Confi
 		MaxBytes:    streams.Limit(cfg.DeadLetterMaxBytes),
 		MaxMsgs:     streams.Limit(cfg.DeadLetterMaxMsgs),
 		Discard:     jetstream.DiscardOld,
-	})
+	}
+}
+
+// EnsureStream creates or updates the dead-letter stream ([StreamConfig]).
+// Lowering the limits of an existing stream drops its oldest entries at
+// once. A byte limit the server cannot reserve fails with a
+// *streams.LimitsError.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg streams.Config) (jetstream.Stream, error) {
+	return streams.Ensure(ctx, js, StreamConfig(cfg))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -25,7 +26,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 func TestPublishDeduplicatesAndPropagatesTrace(t *testing.T) {
 	b := eventstest.Start(t, streams.Config{})
-	pub := events.NewPublisher(b.JS)
+	pub := events.NewPublisher(b.JS, fleet.Names{})
 
 	ctx, parent := otel.Tracer("test").Start(context.Background(), "webhook")
 	first, err := pub.Publish(ctx, eventstest.Request(42, "abc"))
@@ -87,7 +88,7 @@ func TestConsumeSettlement(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := eventstest.Start(t, streams.Config{AckWait: 2 * time.Second})
-			_, err := events.NewPublisher(b.JS).Publish(context.Background(), eventstest.Request(1, "c1"))
+			_, err := events.NewPublisher(b.JS, fleet.Names{}).Publish(context.Background(), eventstest.Request(1, "c1"))
 			require.NoError(t, err)
 
 			var calls atomic.Int32
@@ -107,7 +108,7 @@ func TestConsumeSettlement(t *testing.T) {
 func TestConsumeBoundsConcurrency(t *testing.T) {
 	t.Parallel()
 	b := eventstest.Start(t, streams.Config{})
-	pub := events.NewPublisher(b.JS)
+	pub := events.NewPublisher(b.JS, fleet.Names{})
 	const n = 12
 	for i := range n {
 		_, err := pub.Publish(context.Background(), eventstest.Request(i+1, "c"))
@@ -138,7 +139,7 @@ func TestConsumeBoundsConcurrency(t *testing.T) {
 func TestConsumeShutdownNaksUnfinishedWork(t *testing.T) {
 	t.Parallel()
 	b := eventstest.Start(t, streams.Config{})
-	_, err := events.NewPublisher(b.JS).Publish(context.Background(), eventstest.Request(1, "c1"))
+	_, err := events.NewPublisher(b.JS, fleet.Names{}).Publish(context.Background(), eventstest.Request(1, "c1"))
 	require.NoError(t, err)
 
 	started := make(chan struct{})

@@ -15,10 +15,11 @@
 //
 // Review requests are published on
 //
-//	azreviewer.review.<repositoryId>.<pullRequestId>
+//	<fleet>.review.<repositoryId>.<pullRequestId>
 //
-// to the work-queue stream AZREVIEWER_REVIEWS, consumed by the durable pull
-// consumer "workers" that every worker replica shares. The repository id is
+// to the fleet's work-queue stream (AZREVIEWER_REVIEWS for the default
+// fleet, see package fleet), consumed by the durable pull consumer
+// "workers" that every worker replica of the fleet shares. The repository id is
 // one subject token and part of the coordination key, so ingest accepts only
 // ids of 1 to 64 ASCII letters, digits, '-' and '_' (see [ValidID]; every
 // Azure DevOps GUID is one).

@@ -12,6 +12,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -38,7 +39,7 @@ func Example() {
 		ProjectID: "p", RepositoryID: "Repo-1", PullRequestID: 7,
 		SourceCommit: "4444eeee455ff5aaaaabb66ccccccccc7777cccc",
 	}
-	pub := events.NewPublisher(b.JS)
+	pub := events.NewPublisher(b.JS, fleet.Names{})
 	for range 2 {
 		p, err := pub.Publish(ctx, req)
 		if err != nil {

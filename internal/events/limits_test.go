@@ -8,6 +8,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -29,7 +30,7 @@ func TestFullReviewStreamRefusesNewRequests(t *testing.T) {
 			t.Parallel()
 			b := eventstest.Start(t, tt.cfg)
 			ctx := context.Background()
-			pub := events.NewPublisher(b.JS)
+			pub := events.NewPublisher(b.JS, fleet.Names{})
 			var stored uint64
 			var err error
 			for pr := 1; pr <= 10 && err == nil; pr++ {

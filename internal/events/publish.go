@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
 const tracerName = "github.com/azreviewer/azreviewer/internal/events"
@@ -21,13 +23,14 @@ const tracerName = "github.com/azreviewer/azreviewer/internal/events"
 // concurrent use.
 type Publisher struct {
 	js     jetstream.JetStream
+	names  fleet.Names
 	tracer trace.Tracer
 }
 
-// NewPublisher returns a Publisher over js, tracing with the global tracer
-// provider.
-func NewPublisher(js jetstream.JetStream) *Publisher {
-	return &Publisher{js: js, tracer: otel.Tracer(tracerName)}
+// NewPublisher returns a Publisher over js to the review stream of fleet
+// names, tracing with the global tracer provider.
+func NewPublisher(js jetstream.JetStream, names fleet.Names) *Publisher {
+	return &Publisher{js: js, names: names, tracer: otel.Tracer(tracerName)}
 }
 
 // Published is the outcome of an acknowledged publish.
@@ -51,7 +54,7 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 	if err != nil {
 		return Published{}, fmt.Errorf("encode review request: %w", err)
 	}
-	subject := req.Subject()
+	subject := req.Subject(p.names)
 	ctx, span := p.tracer.Start(ctx, "send "+subject,
 		trace.WithSpanKind(trace.SpanKindProducer),
 		trace.WithAttributes(

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
 // SchemaVersion is the version of [ReviewRequest] this code writes. A worker
@@ -64,10 +66,10 @@ type CommentRef struct {
 	Edited    bool `json:"edited,omitempty"`
 }
 
-// Subject is the NATS subject the request is published on:
-// azreviewer.review.<repositoryId>.<pullRequestId>.
-func (r *ReviewRequest) Subject() string {
-	return SubjectPrefix + token(r.RepositoryID) + "." + strconv.Itoa(r.PullRequestID)
+// Subject is the NATS subject the request is published on in fleet n:
+// <fleet>.review.<repositoryId>.<pullRequestId>.
+func (r *ReviewRequest) Subject(n fleet.Names) string {
+	return n.ReviewSubjectPrefix() + token(r.RepositoryID) + "." + strconv.Itoa(r.PullRequestID)
 }
 
 // MsgID is the JetStream de-duplication id (Nats-Msg-Id). Pull-request events

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
 func TestMsgIDCollapsesDeliveriesOfOnePush(t *testing.T) {
@@ -15,7 +16,7 @@ func TestMsgIDCollapsesDeliveriesOfOnePush(t *testing.T) {
 	pushed := events.ReviewRequest{EventID: "e3", RepositoryID: "r", PullRequestID: 7, SourceCommit: "def", Trigger: events.TriggerUpdated}
 	require.Equal(t, created.MsgID(), updated.MsgID())
 	require.NotEqual(t, created.MsgID(), pushed.MsgID())
-	require.Equal(t, "azreviewer.review.r.7", created.Subject())
+	require.Equal(t, "azreviewer.review.r.7", created.Subject(fleet.Names{}))
 }
 
 func TestUnmarshalRequestRejectsNewerSchema(t *testing.T) {

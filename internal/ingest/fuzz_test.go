@@ -11,6 +11,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/fuzztest"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
@@ -53,10 +54,10 @@ func FuzzDecide(f *testing.F) {
 			t.Fatalf("decided request does not validate: %v", err)
 		}
 
-		subject := req.Subject()
+		subject := req.Subject(fleet.Names{})
 		tokens := strings.Split(subject, ".")
-		if len(tokens) != 4 || !strings.HasPrefix(subject, events.SubjectPrefix) || tokens[3] != strconv.Itoa(req.PullRequestID) {
-			t.Fatalf("subject %q is not %s<repository>.<pull request>", subject, events.SubjectPrefix)
+		if len(tokens) != 4 || !strings.HasPrefix(subject, fleet.Names{}.ReviewSubjectPrefix()) || tokens[3] != strconv.Itoa(req.PullRequestID) {
+			t.Fatalf("subject %q is not %s<repository>.<pull request>", subject, fleet.Names{}.ReviewSubjectPrefix())
 		}
 		for _, tok := range tokens {
 			if tok == "" || strings.ContainsAny(tok, " \t\r\n*>") || !utf8.ValidString(tok) {
@@ -87,7 +88,7 @@ func FuzzDecide(f *testing.F) {
 		if err != nil {
 			t.Fatalf("the worker cannot decode the request: %v", err)
 		}
-		if back.Subject() != subject || coordination.Key(back.RepositoryID, back.PullRequestID) != key {
+		if back.Subject(fleet.Names{}) != subject || coordination.Key(back.RepositoryID, back.PullRequestID) != key {
 			t.Fatalf("round trip changed the request: %+v", back)
 		}
 	})

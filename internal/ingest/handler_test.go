@@ -18,6 +18,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
@@ -48,7 +49,7 @@ func setup(t *testing.T, cfg ingest.Config) *bundle {
 	reg := prometheus.NewRegistry()
 	logs := &bytes.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	h, err := ingest.NewHandler(cfg, events.NewPublisher(b.JS), reg)
+	h, err := ingest.NewHandler(cfg, events.NewPublisher(b.JS, fleet.Names{}), reg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -19,6 +19,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
@@ -36,7 +37,7 @@ func setupServer(t *testing.T, opts broker.Options, cfg ingest.Config, stream st
 	b := eventstest.StartServer(t, opts, stream)
 	reg := prometheus.NewRegistry()
 	cfg.Logger = slog.New(slog.DiscardHandler)
-	h, err := ingest.NewHandler(cfg, events.NewPublisher(b.JS), reg)
+	h, err := ingest.NewHandler(cfg, events.NewPublisher(b.JS, fleet.Names{}), reg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -1,8 +1,9 @@
-// Package streams provisions the JetStream resources the review queue runs
-// on: the work-queue stream [events.StreamName] and its durable pull
-// consumer, shared by every worker replica, from one [Config] that also
-// carries the limits of the dead-letter stream and the storage of the
-// key-value buckets (packages deadletter and coordination provision those).
+// Package streams describes the JetStream resources the review queue runs
+// on: the fleet's work-queue stream and its durable pull consumer, shared
+// by every worker replica, from one [Config] that also carries the fleet's
+// names and the limits of the dead-letter stream and the storage of the
+// key-value buckets (packages deadletter and coordination describe those).
+// Package provision creates and checks them all.
 //
 // # Limits
 //

@@ -9,16 +9,16 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
-// ConsumerName is the durable pull consumer every worker replica shares.
-const ConsumerName = "workers"
-
 // Config describes the review stream and its consumer, the dead-letter
-// stream's limits, and the storage every bucket shares. The zero value is
-// usable: every field has a default ([Config.WithDefaults]).
+// stream's limits, and the storage every bucket shares, for one fleet. The
+// zero value is usable: every field has a default ([Config.WithDefaults]).
 type Config struct {
+	// Fleet names the streams, subjects, consumer and buckets. Default:
+	// the default fleet, azreviewer.
+	Fleet fleet.Names
 	// Replicas is the number of stream replicas: 1 for a single server, 3 in
 	// a fleet's cluster. Default 1.
 	Replicas int
@@ -89,20 +89,13 @@ func (c Config) Storage() jetstream.StorageType {
 	return jetstream.FileStorage
 }
 
-// EnsureReviews creates or updates the review stream. Ingest and workers both
-// call it at start-up, so either may start first.
-//
-// The configured limits replace whatever limits an existing stream has.
-// Lowering them below what the stream holds loses nothing: the queued
-// requests stay and new ones are refused until workers have drained the
-// stream below the limits. A byte limit the server or account cannot
-// reserve fails with a *LimitsError.
-func EnsureReviews(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.Stream, error) {
+// ReviewStream is the review stream as cfg describes it.
+func ReviewStream(cfg Config) jetstream.StreamConfig {
 	cfg = cfg.WithDefaults()
-	return Ensure(ctx, js, jetstream.StreamConfig{
-		Name:        events.StreamName,
+	return jetstream.StreamConfig{
+		Name:        cfg.Fleet.ReviewStream(),
 		Description: "Azure DevOps pull requests waiting for review",
-		Subjects:    []string{events.SubjectPrefix + ">"},
+		Subjects:    []string{cfg.Fleet.ReviewSubjects()},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     cfg.Storage(),
 		Replicas:    cfg.Replicas,
@@ -117,7 +110,35 @@ func EnsureReviews(ctx context.Context, js jetstream.JetStream, cfg Config) (jet
 		// replace a newer push still queued, and the old one, already
 		// reviewed, would then be skipped — losing the newer push. Workers
 		// skip superseded requests without calling Azure DevOps instead.
-	})
+	}
+}
+
+// Consumer is the durable pull consumer shared by all workers of the
+// fleet, as cfg describes it.
+func Consumer(cfg Config) jetstream.ConsumerConfig {
+	cfg = cfg.WithDefaults()
+	return jetstream.ConsumerConfig{
+		Durable:       cfg.Fleet.Consumer(),
+		Description:   "azreviewer workers",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       cfg.AckWait,
+		MaxDeliver:    cfg.MaxDeliver,
+		MaxAckPending: cfg.MaxAckPending,
+		FilterSubject: cfg.Fleet.ReviewSubjects(),
+	}
+}
+
+// EnsureReviews creates or updates the review stream: [Ensure] of
+// [ReviewStream], as package provision applies it. Ingest and workers
+// never call it: they check the stream.
+//
+// The configured limits replace whatever limits an existing stream has.
+// Lowering them below what the stream holds loses nothing: the queued
+// requests stay and new ones are refused until workers have drained the
+// stream below the limits. A byte limit the server or account cannot
+// reserve fails with a *LimitsError.
+func EnsureReviews(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.Stream, error) {
+	return Ensure(ctx, js, ReviewStream(cfg))
 }
 
 // Ensure creates or updates the stream cfg describes. A byte limit the
@@ -128,25 +149,6 @@ func Ensure(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamCon
 		return nil, fmt.Errorf("create or update stream %s: %w", cfg.Name, limitsError(cfg.Name, cfg.MaxBytes, err))
 	}
 	return st, nil
-}
-
-// EnsureConsumer creates or updates the durable pull consumer shared by all
-// workers.
-func EnsureConsumer(ctx context.Context, st jetstream.Stream, cfg Config) (jetstream.Consumer, error) {
-	cfg = cfg.WithDefaults()
-	cons, err := st.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:       ConsumerName,
-		Description:   "azreviewer workers",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       cfg.AckWait,
-		MaxDeliver:    cfg.MaxDeliver,
-		MaxAckPending: cfg.MaxAckPending,
-		FilterSubject: events.SubjectPrefix + ">",
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create or update consumer %s: %w", ConsumerName, err)
-	}
-	return cons, nil
 }
 
 // LimitsError means the server refused a stream's limits: it cannot

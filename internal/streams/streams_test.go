@@ -6,12 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/stretchr/testify/require"
 )
 
 // TestStreamsHaveLimits: both streams are provisioned with limits whatever
@@ -73,12 +75,12 @@ func TestEnsureStreamUpdatesExistingStream(t *testing.T) {
 	b := eventstest.Start(t, streams.Config{Memory: true, MaxMsgs: -1, MaxBytes: -1})
 	ctx := context.Background()
 	_, err := b.JS.UpdateStream(ctx, jetstream.StreamConfig{
-		Name: events.StreamName, Subjects: []string{events.SubjectPrefix + ">"},
+		Name: fleet.Names{}.ReviewStream(), Subjects: []string{fleet.Names{}.ReviewSubjectPrefix() + ">"},
 		Retention: jetstream.WorkQueuePolicy, Storage: jetstream.MemoryStorage,
 		Duplicates: 10 * time.Minute, MaxAge: 7 * 24 * time.Hour, MaxMsgsPerSubject: 5, Discard: jetstream.DiscardOld,
 	})
 	require.NoError(t, err, "the stream as an older version left it")
-	pub := events.NewPublisher(b.JS)
+	pub := events.NewPublisher(b.JS, fleet.Names{})
 	for pr := 1; pr <= 5; pr++ {
 		_, err := pub.Publish(ctx, eventstest.Request(pr, "c"))
 		require.NoError(t, err)
@@ -108,9 +110,9 @@ func TestEnsureStreamReportsLimitsTheServerCannotReserve(t *testing.T) {
 		wantStream string
 		wantReason string
 	}{
-		{"review stream in memory", streams.EnsureReviews, streams.Config{Memory: true, MaxBytes: 1 << 50}, events.StreamName, "insufficient memory resources"},
-		{"review stream on disk", streams.EnsureReviews, streams.Config{MaxBytes: 1 << 50}, events.StreamName, "insufficient storage resources"},
-		{"dead letters", deadletter.EnsureStream, streams.Config{Memory: true, DeadLetterMaxBytes: 1 << 50}, deadletter.Stream, "insufficient memory resources"},
+		{"review stream in memory", streams.EnsureReviews, streams.Config{Memory: true, MaxBytes: 1 << 50}, fleet.Names{}.ReviewStream(), "insufficient memory resources"},
+		{"review stream on disk", streams.EnsureReviews, streams.Config{MaxBytes: 1 << 50}, fleet.Names{}.ReviewStream(), "insufficient storage resources"},
+		{"dead letters", deadletter.EnsureStream, streams.Config{Memory: true, DeadLetterMaxBytes: 1 << 50}, fleet.Names{}.DeadLetterStream(), "insufficient memory resources"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

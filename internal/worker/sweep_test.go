@@ -66,7 +66,7 @@ func TestSweepRecoversALostWebhook(t *testing.T) {
 		ProjectID: sim.Project.ID(), RepositoryID: sim.Repo.ID(), PullRequestID: delivered.ID(), SourceCommit: delivered.Head()})
 	require.NoError(t, err)
 
-	pub := events.NewPublisher(b.JS)
+	pub := events.NewPublisher(b.JS, streams.Config{}.Fleet)
 	res, err := w.Sweep(ctx, client, pub)
 	require.NoError(t, err)
 	require.Equal(t, worker.SweepResult{Projects: 1, PullRequests: 2, Enqueued: 1}, res)
@@ -115,7 +115,7 @@ func TestSweepStopsAtAFullQueue(t *testing.T) {
 	}
 	w := fleet.worker(t)
 
-	res, err := w.Sweep(context.Background(), client, events.NewPublisher(b.JS))
+	res, err := w.Sweep(context.Background(), client, events.NewPublisher(b.JS, streams.Config{}.Fleet))
 	var full *events.QueueFullError
 	require.True(t, errors.As(err, &full), "%v", err)
 	require.Equal(t, 1, strings.Count(err.Error(), "queue is full"), "one refusal: %v", err)
@@ -147,7 +147,7 @@ func TestSweepStopsWhenItsContextEnds(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	_, err := w.Sweep(ctx, cancelAfterListing{SweepLister: client, cancel: cancel}, events.NewPublisher(b.JS))
+	_, err := w.Sweep(ctx, cancelAfterListing{SweepLister: client, cancel: cancel}, events.NewPublisher(b.JS, streams.Config{}.Fleet))
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, 1, strings.Count(err.Error(), "project "), "one failure: %v", err)
 }
@@ -161,7 +161,7 @@ func TestFleetSweepsOnceAnInterval(t *testing.T) {
 	sim, b, client := fleet.sim, fleet.b, fleet.client
 	sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\ndebugger;\n"})
 	first, second := fleet.worker(t), fleet.worker(t)
-	pub, ctx := events.NewPublisher(b.JS), context.Background()
+	pub, ctx := events.NewPublisher(b.JS, streams.Config{}.Fleet), context.Background()
 
 	res, err := first.SweepEvery(ctx, time.Hour, client, pub)
 	require.NoError(t, err)

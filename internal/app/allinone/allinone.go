@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/sourcegraph/conc/pool"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -19,13 +20,15 @@ import (
 	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/demo"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
 // Main is the azreviewer command: an embedded JetStream server,
 // ingest and a worker in one process; with --demo, the demo scenario.
 // "azreviewer doctor" runs app.DoctorMain, "azreviewer config"
-// app.ConfigMain.
+// app.ConfigMain, "azreviewer provision" app.ProvisionMain (against the
+// NATS of NATS_URL: the embedded server provisions itself).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if app.PrintVersion(args, stdout) {
 		return nil
@@ -39,13 +42,16 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "config" {
 		return app.ConfigMain(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "provision" {
+		return app.ProvisionMain(ctx, "azreviewer provision", args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("azreviewer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c, ing, wc := app.RegisterCommon(fs), app.RegisterIngest(fs), app.RegisterWorker(fs)
 	dataDir := fs.String("data-dir", "", "directory of the embedded JetStream store (empty: in memory, lost at exit)")
 	demoMode := fs.Bool("demo", false, "run the demo: simulator, sample pull request, webhook, review, print, exit")
 	demoTimeout := fs.Duration("demo-timeout", time.Minute, "longest the demo waits for the review")
-	if err := app.ParseFlagsOnly(fs, args, "doctor", "config", "hooks"); err != nil {
+	if err := app.ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "provision"); err != nil {
 		return err
 	}
 	// Before any secret is read or any tool runs.
@@ -96,12 +102,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer nc.Close()
-	js, st, err := app.OpenStream(ctx, nc, c, p.Log)
+	// The embedded server is this process's own: it provisions for itself.
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("open JetStream: %w", err)
+	}
+	if _, err := app.ProvisionFleet(ctx, js, c, p.Log); err != nil {
+		return err
+	}
+	js, st, err := app.OpenStream(ctx, nc, c, provision.WorkerScope, p.Log)
 	if err != nil {
 		return err
 	}
 	reg := app.NewRegistry()
-	ln, h, err := app.ListenIngest(ing, js, reg, p.Log)
+	ln, h, err := app.ListenIngest(ing, c.Stream.Fleet, js, reg, p.Log)
 	if err != nil {
 		return err
 	}

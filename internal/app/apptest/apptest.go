@@ -15,6 +15,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
@@ -28,6 +29,11 @@ type Options struct {
 	Log *slog.Logger
 	// SweepInterval turns the worker's recovery sweep on.
 	SweepInterval time.Duration
+	// Fleet names the fleet (FLEET_NAME). Default: the default fleet.
+	Fleet fleet.Names
+	// On, if set, is a server another fleet already runs on: this fleet is
+	// provisioned beside it. Default: a server of its own.
+	On *eventstest.Bundle
 }
 
 // Fleet is a running ingest and worker.
@@ -49,9 +55,15 @@ func Start(t testing.TB, opts Options) *Fleet {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	b := eventstest.Start(t, streams.Config{Memory: true})
+	cfg := streams.Config{Memory: true, Fleet: opts.Fleet}
+	var b *eventstest.Bundle
+	if opts.On != nil {
+		b = opts.On.Fleet(t, cfg)
+	} else {
+		b = eventstest.Start(t, cfg)
+	}
 	reg := prometheus.NewRegistry()
-	h, err := app.NewIngestHandler(opts.Hook, b.JS, reg, opts.Log)
+	h, err := app.NewIngestHandler(opts.Hook, opts.Fleet, b.JS, reg, opts.Log)
 	if err != nil {
 		t.Fatalf("apptest: ingest handler: %v", err)
 	}
@@ -61,7 +73,7 @@ func Start(t testing.TB, opts Options) *Fleet {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- app.RunWorker(ctx, &app.Common{Stream: streams.Config{Memory: true}},
+		done <- app.RunWorker(ctx, &app.Common{Stream: cfg},
 			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT}, Concurrency: 2,
 				ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second, SweepInterval: opts.SweepInterval},
 			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: opts.Log})

@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/broker"
-	"github.com/azreviewer/azreviewer/internal/deadletter"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -117,22 +117,25 @@ type Streams struct {
 	Config      streams.Config
 }
 
-// Provision creates (or updates) the review stream, its consumer and the
-// dead-letter stream with cfg over nc, as the processes do at start-up.
+// Provision creates (or updates) the fleet's streams, consumer and buckets
+// with cfg over nc, as "worker provision" does, and opens them.
 func Provision(ctx context.Context, nc *nats.Conn, cfg streams.Config) (*Streams, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("apptest: JetStream: %w", err)
 	}
-	st, err := streams.EnsureReviews(ctx, js, cfg)
+	if _, err := provision.Apply(ctx, js, provision.Config{Stream: cfg}); err != nil {
+		return nil, fmt.Errorf("apptest: provision: %w", err)
+	}
+	st, err := js.Stream(ctx, cfg.Fleet.ReviewStream())
 	if err != nil {
 		return nil, err
 	}
-	cons, err := streams.EnsureConsumer(ctx, st, cfg)
+	cons, err := st.Consumer(ctx, cfg.Fleet.Consumer())
 	if err != nil {
 		return nil, err
 	}
-	dl, err := deadletter.EnsureStream(ctx, js, cfg)
+	dl, err := js.Stream(ctx, cfg.Fleet.DeadLetterStream())
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 )
 
@@ -38,7 +39,7 @@ func StartIngest(js jetstream.JetStream, token string, log *slog.Logger) (*Inges
 	if log == nil {
 		log = discard()
 	}
-	h, err := app.NewIngestHandler(&app.Ingest{Token: token}, js, prometheus.NewRegistry(), log)
+	h, err := app.NewIngestHandler(&app.Ingest{Token: token}, fleet.Names{}, js, prometheus.NewRegistry(), log)
 	if err != nil {
 		return nil, err
 	}

@@ -100,10 +100,10 @@ type Process struct {
 	tally  *LogTally
 }
 
-// StartWorkerProcess starts the worker binary, configured through its
-// environment variables as in production (with METRICS_ADDR=off), and
-// returns once it logged that it consumes, or with an error if it exits
-// first or ctx ends.
+// StartWorkerProcess runs "worker provision" and then starts the worker
+// binary, both configured through their environment variables as in
+// production (with METRICS_ADDR=off), and returns once the worker logged
+// that it consumes, or with an error if it exits first or ctx ends.
 func StartWorkerProcess(ctx context.Context, opts ProcessOptions) (*Process, error) {
 	logFile, err := os.OpenFile(opts.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -117,8 +117,7 @@ func StartWorkerProcess(ctx context.Context, opts ProcessOptions) (*Process, err
 	if conc == 0 {
 		conc = 2
 	}
-	cmd := exec.Command(opts.Binary)
-	cmd.Env = append(inheritedEnv(),
+	env := append(inheritedEnv(),
 		"METRICS_ADDR=off",
 		"NATS_URL="+opts.NATSURL,
 		"AZDO_ORG_URL="+opts.OrgURL,
@@ -130,9 +129,19 @@ func StartWorkerProcess(ctx context.Context, opts ProcessOptions) (*Process, err
 		"SHUTDOWN_GRACE=5s",
 	)
 	if opts.MaxDeliver > 0 {
-		cmd.Env = append(cmd.Env, "MAX_DELIVER="+strconv.Itoa(opts.MaxDeliver))
+		env = append(env, "MAX_DELIVER="+strconv.Itoa(opts.MaxDeliver))
 	}
-	cmd.Env = append(cmd.Env, opts.Env...)
+	env = append(env, opts.Env...)
+	// As a fleet's provisioning Job or one-shot service does before the
+	// workers start: the worker only checks what exists.
+	prov := exec.CommandContext(ctx, opts.Binary, "provision")
+	prov.Env, prov.Stdout, prov.Stderr = env, logFile, logFile
+	if err := prov.Run(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("apptest: worker provision: %w; see %s", err, opts.LogPath)
+	}
+	cmd := exec.Command(opts.Binary)
+	cmd.Env = env
 	if opts.Credential != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: opts.Credential}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
@@ -27,8 +28,9 @@ import (
 // JS, OrgURL and PAT are required.
 type WorkerOptions struct {
 	JS jetstream.JetStream
-	// Stream must be the configuration the streams were provisioned with:
-	// the worker updates the consumer with it.
+	// Stream is the worker's configuration of the streams: StartWorker
+	// provisions the consumer and the buckets with it first, as an
+	// operator running "worker provision" with the worker's settings.
 	Stream      streams.Config
 	OrgURL, PAT string
 	// Concurrency is how many messages are handled at once. Default 2.
@@ -37,7 +39,7 @@ type WorkerOptions struct {
 	// times the delivery count, at most 1 s (the product's default starts
 	// at 5 s).
 	Backoff func(delivery uint64) time.Duration
-	// LeaseTTL, when set, re-provisions the lease bucket with this TTL (the
+	// LeaseTTL, when set, provisions the lease bucket with this TTL (the
 	// product's is 45 s), so that the lease of a killed worker expires
 	// sooner. LeaseRefresh defaults to a third of it.
 	LeaseTTL     time.Duration
@@ -111,6 +113,9 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	backoff := opts.Backoff
 	if backoff == nil {
 		backoff = func(d uint64) time.Duration { return min(time.Duration(d)*100*time.Millisecond, time.Second) }
+	}
+	if _, err := provision.Apply(ctx, opts.JS, c.Provisioning()); err != nil {
+		return nil, fmt.Errorf("apptest: provision: %w", err)
 	}
 	w := &Worker{done: make(chan error, 1), settled: map[events.Settlement]int{}}
 	loop, err := app.NewWorkerLoop(ctx, c, wc, app.WorkerDeps{

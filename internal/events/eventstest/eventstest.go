@@ -13,13 +13,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/broker"
-	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-// Bundle is a started server with a client connection and the review
-// stream, its consumer and the dead-letter stream provisioned.
+// Bundle is a started server with a client connection and one fleet's
+// resources provisioned (package provision): the review stream, its
+// consumer, the dead-letter stream and the coordination buckets.
 type Bundle struct {
 	Server   *broker.Server
 	Conn     *nats.Conn
@@ -28,6 +29,8 @@ type Bundle struct {
 	Consumer jetstream.Consumer
 	// DeadLetters is the dead-letter stream.
 	DeadLetters jetstream.Stream
+	// Config is what the fleet's resources were provisioned with.
+	Config streams.Config
 }
 
 // Start starts an embedded JetStream server on a random loopback port with
@@ -71,21 +74,45 @@ func New(opts broker.Options, cfg streams.Config) (b *Bundle, stop func(), err e
 		stop()
 		return nil, nil, fmt.Errorf("jetstream: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	st, err := streams.EnsureReviews(ctx, js, cfg)
-	if err == nil {
-		b = &Bundle{Server: srv, Conn: nc, JS: js, Stream: st}
-		b.Consumer, err = streams.EnsureConsumer(ctx, st, cfg)
-	}
-	if err == nil {
-		b.DeadLetters, err = deadletter.EnsureStream(ctx, js, cfg)
-	}
+	b, err = provisionFleet(srv, nc, js, cfg)
 	if err != nil {
 		stop()
 		return nil, nil, err
 	}
 	return b, stop, nil
+}
+
+// Fleet provisions the resources of another fleet (cfg.Fleet) on b's
+// server and returns its bundle, sharing b's server and connection.
+func (b *Bundle) Fleet(t testing.TB, cfg streams.Config) *Bundle {
+	t.Helper()
+	other, err := provisionFleet(b.Server, b.Conn, b.JS, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
+// provisionFleet provisions cfg's fleet, as "worker provision" does, and
+// opens its streams and consumer.
+func provisionFleet(srv *broker.Server, nc *nats.Conn, js jetstream.JetStream, cfg streams.Config) (*Bundle, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := provision.Apply(ctx, js, provision.Config{Stream: cfg}); err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
+	}
+	b := &Bundle{Server: srv, Conn: nc, JS: js, Config: cfg}
+	var err error
+	if b.Stream, err = js.Stream(ctx, cfg.Fleet.ReviewStream()); err != nil {
+		return nil, err
+	}
+	if b.Consumer, err = b.Stream.Consumer(ctx, cfg.Fleet.Consumer()); err != nil {
+		return nil, err
+	}
+	if b.DeadLetters, err = js.Stream(ctx, cfg.Fleet.DeadLetterStream()); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // WaitMessages waits, at most 5 s, until st holds want messages: acks and

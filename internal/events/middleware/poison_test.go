@@ -11,14 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/events/middleware"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/stretchr/testify/require"
 )
 
 // forbidden is a permanent failure's cause, classified.
@@ -44,7 +46,7 @@ func TestConsumeDeadLetters(t *testing.T) {
 			t.Parallel()
 			b := eventstest.Start(t, streams.Config{Memory: true, AckWait: 2 * time.Second})
 			dl := b.DeadLetters
-			_, err := events.NewPublisher(b.JS).Publish(context.Background(), eventstest.Request(7, "c7"))
+			_, err := events.NewPublisher(b.JS, fleet.Names{}).Publish(context.Background(), eventstest.Request(7, "c7"))
 			require.NoError(t, err)
 
 			var calls atomic.Int32
@@ -57,7 +59,7 @@ func TestConsumeDeadLetters(t *testing.T) {
 			eventstest.WaitMessages(t, b.Stream, 0)
 			eventstest.WaitMessages(t, dl, 1)
 
-			got, err := dl.GetLastMsgForSubject(context.Background(), deadletter.SubjectPrefix+"repo-1.7")
+			got, err := dl.GetLastMsgForSubject(context.Background(), fleet.Names{}.DeadLetterSubjectPrefix()+"repo-1.7")
 			require.NoError(t, err)
 			require.Equal(t, tt.fail.Error(), got.Header.Get(deadletter.HeaderError))
 			require.Equal(t, tt.wantType, got.Header.Get(deadletter.HeaderErrorType))
@@ -110,7 +112,7 @@ func TestUnusableRequestIsDeadLetteredAtOnce(t *testing.T) {
 		return lease.Release(ctx)
 	}))
 	eventstest.WaitMessages(t, b.DeadLetters, 1)
-	list, err := deadletter.List(ctx, b.JS, 10)
+	list, err := deadletter.List(ctx, b.JS, fleet.Names{}, 10)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	require.Equal(t, "invalid_request", list[0].ErrorType)
@@ -121,7 +123,7 @@ func TestUnusableRequestIsDeadLetteredAtOnce(t *testing.T) {
 // poisoned wraps h in the poison middleware, as the worker's chain does.
 func poisoned(t *testing.T, js jetstream.JetStream, maxDeliver int, h events.Handler) events.Handler {
 	t.Helper()
-	mw, err := middleware.PoisonQueue(deadletter.NewPublisher(js), maxDeliver, quiet)
+	mw, err := middleware.PoisonQueue(deadletter.NewPublisher(js, fleet.Names{}), maxDeliver, quiet)
 	require.NoError(t, err)
 	return middleware.Chain(h, mw)
 }
@@ -133,13 +135,13 @@ func TestPoisonQueueKeepsWhatItCannotStore(t *testing.T) {
 	t.Parallel()
 	b := eventstest.Start(t, streams.Config{Memory: true, AckWait: 2 * time.Second})
 	ctx := context.Background()
-	require.NoError(t, b.JS.DeleteStream(ctx, deadletter.Stream), "no dead-letter stream: every copy fails")
-	_, err := events.NewPublisher(b.JS).Publish(ctx, eventstest.Request(7, "c7"))
+	require.NoError(t, b.JS.DeleteStream(ctx, fleet.Names{}.DeadLetterStream()), "no dead-letter stream: every copy fails")
+	_, err := events.NewPublisher(b.JS, fleet.Names{}).Publish(ctx, eventstest.Request(7, "c7"))
 	require.NoError(t, err)
 
 	var logs bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(b.JS), 0, log)
+	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(b.JS, fleet.Names{}), 0, log)
 	require.NoError(t, err)
 	var mu sync.Mutex
 	var settlements []events.Settlement
@@ -172,7 +174,7 @@ func TestPoisonQueueRefusesBadArguments(t *testing.T) {
 	_, err := middleware.PoisonQueue(nil, 3, quiet)
 	require.Error(t, err)
 	b := eventstest.Start(t, streams.Config{Memory: true})
-	_, err = middleware.PoisonQueue(deadletter.NewPublisher(b.JS), -1, quiet)
+	_, err = middleware.PoisonQueue(deadletter.NewPublisher(b.JS, fleet.Names{}), -1, quiet)
 	require.Error(t, err)
 }
 
