@@ -141,16 +141,14 @@ func ListenIngest(cfg *Ingest, js jetstream.JetStream, reg *prometheus.Registry,
 	return ln, h, nil
 }
 
-// IngestMain is the ingest command: the webhook receiver.
+// IngestMain is the ingest command: the webhook receiver. Every setting
+// is checked before it connects to NATS; it then waits for NATS (see
+// [ConnectWait]).
 func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	if PrintVersion(args, stderr) {
 		return nil
 	}
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c, ing := RegisterCommon(fs), RegisterIngest(fs)
-	c.RegisterNATS(fs)
-	ing.RegisterOrg(fs)
+	fs, c, ing := ingestFlags(stderr)
 	if err := ParseFlagsOnly(fs, args); err != nil {
 		return err
 	}
@@ -159,8 +157,12 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer p.Close()
+	if err := errors.Join(c.Validate(), ing.Validate()); err != nil {
+		return err
+	}
+	LogStartup(ctx, p.Log, "ingest", fs)
 
-	nc, err := Connect(c, "azreviewer-ingest", p.Log)
+	nc, err := ConnectWait(ctx, c, "azreviewer-ingest", p.Log)
 	if err != nil {
 		return err
 	}
@@ -174,6 +176,16 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	return RunIngest(ctx, ln, h, p.Log)
+}
+
+// ingestFlags is the ingest command's flag set.
+func ingestFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Ingest) {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, ing := RegisterCommon(fs), RegisterIngest(fs)
+	c.RegisterNATS(fs)
+	ing.RegisterOrg(fs)
+	return fs, c, ing
 }
 
 // WorkerMain is the worker command: the review consumer. "worker doctor"
@@ -195,11 +207,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(args) > 0 && args[0] == "dead-letters" {
 		return DeadLettersMain(ctx, args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c, wc := RegisterCommon(fs), RegisterWorker(fs)
-	c.RegisterNATS(fs)
-	wc.RegisterMetricsAddr(fs)
+	fs, c, wc := workerFlags(stderr)
 	if err := ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "dead-letters"); err != nil {
 		return err
 	}
@@ -212,31 +220,54 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer p.Close()
-
-	nc, err := Connect(c, "azreviewer-worker", p.Log)
-	if err != nil {
-		return err
-	}
-	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, st, err := OpenStream(ctx, nc, c, p.Log)
-	if err != nil {
-		return err
-	}
+	// Every setting is checked, and all that needs no NATS built, before
+	// connecting.
 	reg := NewRegistry()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	setup, err := NewWorkerSetup(ctx, c, wc, WorkerDeps{Registry: reg, Log: p.Log})
+	if err != nil {
+		return err
+	}
+	LogStartup(ctx, p.Log, "worker", fs)
+
+	ready := &WorkerReady{}
 	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
 	if wc.MetricsAddr != "" && wc.MetricsAddr != "off" {
+		// Served from the start: /healthz answers while NATS is awaited,
+		// /readyz once the worker consumes.
 		ln, err := net.Listen("tcp", wc.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)
 		}
 		tasks.Go(func(ctx context.Context) error {
-			return Serve(ctx, ln, Routes(nil, streamReady(js), reg), 5*time.Second, p.Log)
+			return Serve(ctx, ln, Routes(nil, ready.Ready, reg), 5*time.Second, p.Log)
 		})
 	}
 	tasks.Go(func(ctx context.Context) error {
-		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log})
+		nc, err := ConnectWait(ctx, c, "azreviewer-worker", p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		defer nc.Drain() //nolint:errcheck // best effort at exit
+		js, st, err := OpenStream(ctx, nc, c, p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log, Setup: setup, Ready: ready})
 	})
 	return tasks.Wait()
+}
+
+// workerFlags is the worker command's flag set.
+func workerFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Worker) {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, wc := RegisterCommon(fs), RegisterWorker(fs)
+	c.RegisterNATS(fs)
+	wc.RegisterMetricsAddr(fs)
+	return fs, c, wc
 }
 
 // Exit turns a command's error into an exit status, printing it: 0 for

@@ -9,38 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/deadletter"
-	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
-
-// Connect opens a NATS connection that keeps reconnecting, logging its
-// state changes.
-func Connect(c *Common, name string, log *slog.Logger) (*nats.Conn, error) {
-	opts := []nats.Option{
-		nats.Name(name),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("NATS disconnected", "error", err)
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }),
-	}
-	if c.NATSCreds != "" {
-		opts = append(opts, nats.UserCredentials(c.NATSCreds))
-	}
-	nc, err := nats.Connect(c.NATSURL, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS at %s: %w", redact(c.NATSURL), err)
-	}
-	log.Info("connected to NATS", "url", nc.ConnectedUrlRedacted())
-	return nc, nil
-}
 
 // Provision makes sure the review and dead-letter streams exist, retrying
 // while JetStream is not ready yet (a cluster electing its leader), until
@@ -64,16 +37,6 @@ func Provision(ctx context.Context, js jetstream.JetStream, cfg streams.Config, 
 			return nil, fmt.Errorf("provision JetStream: %w", err)
 		case <-time.After(min(time.Duration(attempt)*time.Second, 5*time.Second)):
 		}
-	}
-}
-
-// streamReady is the /readyz check: JetStream answers and the stream exists.
-func streamReady(js jetstream.JetStream) ReadyFunc {
-	return func(ctx context.Context) error {
-		if _, err := js.Stream(ctx, events.StreamName); err != nil {
-			return fmt.Errorf("stream %s: %w", events.StreamName, err)
-		}
-		return nil
 	}
 }
 

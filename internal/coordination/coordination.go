@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -50,11 +51,34 @@ type Config struct {
 	LeaseTTL time.Duration
 	// Owner names this worker in lease values (for operators). Default "worker".
 	Owner string
+	// Logger receives a line per failed try of setting the buckets up.
+	// Default slog.Default().
+	Logger *slog.Logger
 }
 
 // Ensure creates or updates the buckets, kept where stream says and with
-// its replicas.
+// its replicas. A try that fails (JetStream not ready yet: a fresh
+// cluster still placing its first groups answers "context deadline
+// exceeded" or "insufficient resources") is logged and tried again, after
+// 1 s more each time up to 5 s, until ctx ends.
 func Ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config, cfg Config) (*Store, error) {
+	log := cmp.Or(cfg.Logger, slog.Default())
+	for attempt := 1; ; attempt++ {
+		st, err := ensure(ctx, js, stream, cfg)
+		if err == nil {
+			return st, nil
+		}
+		log.WarnContext(ctx, "JetStream not ready for the coordination buckets; retrying", "attempt", attempt, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(min(time.Duration(attempt)*time.Second, 5*time.Second)):
+		}
+	}
+}
+
+// ensure is one try of [Ensure].
+func ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config, cfg Config) (*Store, error) {
 	stream = stream.WithDefaults()
 	leases, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      LeaseBucket,
