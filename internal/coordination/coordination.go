@@ -57,14 +57,16 @@ type Config struct {
 }
 
 // Ensure creates or updates the buckets, kept where stream says and with
-// its replicas. A try that fails (JetStream not ready yet: a fresh
-// cluster still placing its first groups answers "context deadline
-// exceeded" or "insufficient resources") is logged and tried again, after
-// 1 s more each time up to 5 s, until ctx ends.
+// its replicas. A try that fails or takes over 10 s (JetStream not ready
+// yet: a fresh cluster still placing its first groups answers "context
+// deadline exceeded" or "insufficient resources") is logged and tried
+// again, after 1 s more each time up to 5 s, until ctx ends.
 func Ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config, cfg Config) (*Store, error) {
 	log := cmp.Or(cfg.Logger, slog.Default())
 	for attempt := 1; ; attempt++ {
-		st, err := ensure(ctx, js, stream, cfg)
+		tryCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		st, err := ensure(tryCtx, js, stream, cfg)
+		cancel()
 		if err == nil {
 			return st, nil
 		}

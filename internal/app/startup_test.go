@@ -1,0 +1,48 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/app"
+)
+
+// TestSettingsAreCheckedBeforeConnecting: a configuration mistake stops
+// ingest and the worker at once with a usage error naming what to set,
+// though no NATS listens at NATS_URL: nothing waits for, connects to or
+// provisions NATS first.
+func TestSettingsAreCheckedBeforeConnecting(t *testing.T) {
+	natsURL := fmt.Sprintf("--nats-url=nats://127.0.0.1:%d", freePort(t))
+	ingest := func(ctx context.Context, args []string) error { return app.IngestMain(ctx, args, io.Discard) }
+	worker := func(ctx context.Context, args []string) error {
+		return app.WorkerMain(ctx, append(args, "--metrics-addr=off"), io.Discard, io.Discard)
+	}
+	for _, tc := range []struct {
+		name    string
+		main    func(context.Context, []string) error
+		args    []string
+		wantErr string
+	}{
+		{"ingest: a Basic-auth user without its password", ingest, []string{"--webhook-basic-user=azure-devops"}, "WEBHOOK_BASIC_PASSWORD"},
+		{"ingest: an organisation URL without its scheme", ingest, []string{"--webhook-token=t0ken", "--azdo-org-url=dev.azure.com/fabrikam"}, "AZDO_ORG_URL"},
+		{"ingest: a NATS credentials file that is not there", ingest, []string{"--webhook-token=t0ken", "--nats-creds=testdata/no-such.creds"}, "NATS_CREDS"},
+		{"worker: an organisation URL without its scheme", worker, []string{"--azdo-pat=pat", "--azdo-org-url=dev.azure.com/fabrikam"}, "AZDO_ORG_URL"},
+		{"worker: no PAT", worker, []string{"--azdo-org-url=https://dev.azure.com/fabrikam"}, "AZDO_PAT"},
+		{"worker: an unknown blocking severity", worker, []string{"--azdo-pat=pat", "--azdo-org-url=https://dev.azure.com/fabrikam", "--blocking-severity=fatal"}, "BLOCKING_SEVERITY"},
+		{"worker: a NATS credentials file that is not there", worker, []string{"--azdo-pat=pat", "--azdo-org-url=https://dev.azure.com/fabrikam", "--nats-creds=testdata/no-such.creds"}, "NATS_CREDS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Bounds a process that would wait for NATS instead.
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := tc.main(ctx, append(tc.args, natsURL))
+			require.ErrorIs(t, err, app.ErrUsage)
+			require.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
