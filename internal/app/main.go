@@ -162,20 +162,40 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	LogStartup(ctx, p.Log, "ingest", fs)
 
-	nc, err := ConnectWait(ctx, c, "azreviewer-ingest", p.Log)
+	// Listening from the start: /healthz answers while NATS is awaited,
+	// /readyz and webhooks once the review stream is there.
+	ln, err := net.Listen("tcp", ing.Addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
 	}
-	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, _, err := OpenStream(ctx, nc, c, p.Log)
-	if err != nil {
-		return err
-	}
-	ln, h, err := ListenIngest(ing, js, NewRegistry(), p.Log)
-	if err != nil {
-		return err
-	}
-	return RunIngest(ctx, ln, h, p.Log)
+	reg := NewRegistry()
+	serving := NewStartingHandler("starting: connecting to NATS, opening the review stream", reg)
+	served := make(chan struct{})
+	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
+	tasks.Go(func(ctx context.Context) error {
+		defer close(served)
+		return RunIngest(ctx, ln, serving, p.Log)
+	})
+	tasks.Go(func(ctx context.Context) error {
+		nc, err := ConnectWait(ctx, c, "azreviewer-ingest", p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		// Drained once the server has answered its last delivery.
+		defer nc.Drain() //nolint:errcheck // best effort at exit
+		js, _, err := OpenStream(ctx, nc, c, p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		h, err := NewIngestHandler(ing, js, reg, p.Log)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		serving.Started(h)
+		<-served
+		return nil
+	})
+	return tasks.Wait()
 }
 
 // ingestFlags is the ingest command's flag set.

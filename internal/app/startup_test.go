@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/broker"
 )
 
 // TestSettingsAreCheckedBeforeConnecting: a configuration mistake stops
@@ -43,6 +45,54 @@ func TestSettingsAreCheckedBeforeConnecting(t *testing.T) {
 			err := tc.main(ctx, append(tc.args, natsURL))
 			require.ErrorIs(t, err, app.ErrUsage)
 			require.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
+
+// TestProcessesWaitForNATS: ingest and the worker started before NATS
+// listens serve /healthz at once and /readyz 503 while they wait, try
+// again, and are ready once NATS is up on that port; the worker only once
+// it consumes. Each stops cleanly at the end.
+func TestProcessesWaitForNATS(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		run  func(ctx context.Context, natsURL, addr string) error
+	}{
+		{"ingest", func(ctx context.Context, natsURL, addr string) error {
+			return app.IngestMain(ctx, []string{"--nats-url=" + natsURL, "--ingest-addr=" + addr, "--webhook-token=t0ken"}, io.Discard)
+		}},
+		{"worker", func(ctx context.Context, natsURL, addr string) error {
+			return app.WorkerMain(ctx, []string{"--nats-url=" + natsURL, "--metrics-addr=" + addr,
+				"--azdo-org-url=https://dev.azure.com/fabrikam", "--azdo-pat=pat"}, io.Discard, io.Discard)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			natsPort := freePort(t)
+			addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- tc.run(ctx, fmt.Sprintf("nats://127.0.0.1:%d", natsPort), addr) }()
+
+			base := "http://" + addr
+			require.Eventually(t, func() bool {
+				resp, err := http.Get(base + "/healthz")
+				if err != nil {
+					return false
+				}
+				resp.Body.Close()
+				return resp.StatusCode == http.StatusOK
+			}, 10*time.Second, 20*time.Millisecond, "/healthz answers while NATS is awaited")
+			status, body := getReadyz(t, base)
+			require.Equal(t, http.StatusServiceUnavailable, status, body)
+
+			srv, err := broker.Start(broker.Options{Port: natsPort, DataDir: t.TempDir()})
+			require.NoError(t, err)
+			defer srv.Shutdown()
+			waitReadyz(t, base, http.StatusOK, 30*time.Second)
+
+			cancel()
+			require.NoError(t, <-done)
 		})
 	}
 }
