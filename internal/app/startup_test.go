@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/broker"
+	"github.com/azreviewer/azreviewer/internal/ingest"
 )
 
 // TestSettingsAreCheckedBeforeConnecting: a configuration mistake stops
@@ -85,6 +87,13 @@ func TestProcessesWaitForNATS(t *testing.T) {
 			}, 10*time.Second, 20*time.Millisecond, "/healthz answers while NATS is awaited")
 			status, body := getReadyz(t, base)
 			require.Equal(t, http.StatusServiceUnavailable, status, body)
+			if tc.name == "ingest" {
+				resp, err := http.Post(base+ingest.WebhookPath+"?token=t0ken", "application/json", strings.NewReader("{}"))
+				require.NoError(t, err)
+				resp.Body.Close()
+				require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "Azure DevOps delivers it again")
+				require.NotEmpty(t, resp.Header.Get("Retry-After"))
+			}
 
 			srv, err := broker.Start(broker.Options{Port: natsPort, DataDir: t.TempDir()})
 			require.NoError(t, err)
