@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
@@ -735,11 +736,13 @@ func TestProvisionJobProvisionsTheFleet(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	args := append(slices.Clone(c.Command[1:]), asFlags(containerEnv(t, m, c), provisionReads(), cluster.URL)...)
+	args := append(slices.Clone(c.Command[1:]), asFlags(containerEnv(t, m, c), provisionReads(), cluster.URL())...)
 	require.NoError(t, app.WorkerMain(ctx, args, &out, io.Discard), "worker %s", strings.Join(args, " "))
 	require.Contains(t, out.String(), "created stream AZREVIEWER_REVIEWS")
 
-	st, err := cluster.JS.Stream(ctx, "AZREVIEWER_REVIEWS")
+	js, err := jetstream.New(cluster.Connect())
+	require.NoError(t, err)
+	st, err := js.Stream(ctx, "AZREVIEWER_REVIEWS")
 	require.NoError(t, err)
 	require.Equal(t, 3, st.CachedInfo().Config.Replicas)
 
@@ -748,8 +751,8 @@ func TestProvisionJobProvisionsTheFleet(t *testing.T) {
 	common := app.RegisterCommon(fs)
 	app.RegisterWorker(fs).RegisterMetricsAddr(fs)
 	common.RegisterNATS(fs)
-	require.NoError(t, fs.Parse(asFlags(containerEnv(t, m, m.deployments["worker"].Spec.Template.Spec.Containers[0]), readers()["worker"], cluster.URL)))
-	require.NoError(t, app.CheckFleet(ctx, cluster.JS, common, provision.WorkerScope, slog.New(slog.DiscardHandler)))
+	require.NoError(t, fs.Parse(asFlags(containerEnv(t, m, m.deployments["worker"].Spec.Template.Spec.Containers[0]), readers()["worker"], cluster.URL())))
+	require.NoError(t, app.CheckFleet(ctx, js, common, provision.WorkerScope, slog.New(slog.DiscardHandler)))
 }
 
 // asFlags turns the variables of a container's environment that the

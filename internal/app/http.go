@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +43,37 @@ func Routes(webhook http.Handler, ready ReadyFunc, gatherer prometheus.Gatherer)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// StartingHandler serves a process that is still starting (waiting for
+// NATS, checking its streams): /healthz answers 200, /readyz 503 with the
+// reason, /metrics its metrics, and a webhook delivery 503 with
+// Retry-After (Azure DevOps delivers it again), until [StartingHandler.Started]
+// hands it the process's own handler. Safe for concurrent use.
+type StartingHandler struct {
+	starting http.Handler
+	started  atomic.Pointer[http.Handler]
+}
+
+// NewStartingHandler returns a StartingHandler whose /readyz says reason.
+func NewStartingHandler(reason string, gatherer prometheus.Gatherer) *StartingHandler {
+	notYet := errors.New(reason)
+	webhook := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": reason})
+	})
+	return &StartingHandler{starting: Routes(webhook, func(context.Context) error { return notYet }, gatherer)}
+}
+
+// Started makes h serve every request from now on.
+func (s *StartingHandler) Started(h http.Handler) { s.started.Store(&h) }
+
+func (s *StartingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := s.started.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	s.starting.ServeHTTP(w, r)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -110,10 +110,16 @@ func TestLLMConfig(t *testing.T) {
 			wantErr:        `LLM_PROVIDER: unknown provider "bedrock"`,
 		},
 		{
-			name:           "bad numbers",
-			env:            map[string]string{"LLM_MODEL": "m", "LLM_CONCURRENCY": "two", "LLM_TIMEOUT": "5"},
+			name:           "bad number",
+			env:            map[string]string{"LLM_MODEL": "m", "LLM_CONCURRENCY": "two"},
 			wantConfigured: true,
 			wantErr:        `"two" for flag -llm-concurrency`,
+		},
+		{
+			name:           "duration without its unit",
+			env:            map[string]string{"LLM_MODEL": "m", "LLM_TIMEOUT": "5"},
+			wantConfigured: true,
+			wantErr:        `"5" for flag -llm-timeout`,
 		},
 		{
 			name:           "budget too small",

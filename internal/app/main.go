@@ -149,16 +149,14 @@ func ListenIngest(cfg *Ingest, names fleet.Names, js jetstream.JetStream, reg *p
 	return ln, h, nil
 }
 
-// IngestMain is the ingest command: the webhook receiver.
+// IngestMain is the ingest command: the webhook receiver. Every setting
+// is checked before it connects to NATS; it then waits for NATS (see
+// [ConnectWait]).
 func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	if PrintVersion(args, stderr) {
 		return nil
 	}
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c, ing := RegisterCommon(fs), RegisterIngest(fs)
-	c.RegisterNATS(fs)
-	ing.RegisterOrg(fs)
+	fs, c, ing := ingestFlags(stderr)
 	if err := ParseFlagsOnly(fs, args); err != nil {
 		return err
 	}
@@ -167,21 +165,55 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer p.Close()
+	if err := errors.Join(c.Validate(), ing.Validate()); err != nil {
+		return err
+	}
+	LogStartup(ctx, p.Log, "ingest", fs)
 
-	nc, err := Connect(c, "azreviewer-ingest", p.Log)
+	// Listening from the start: /healthz answers while NATS is awaited,
+	// /readyz and webhooks once the review stream is there.
+	ln, err := net.Listen("tcp", ing.Addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
 	}
-	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, _, err := OpenStream(ctx, nc, c, provision.IngestScope, p.Log)
-	if err != nil {
-		return err
-	}
-	ln, h, err := ListenIngest(ing, c.Stream.Fleet, js, NewRegistry(), p.Log)
-	if err != nil {
-		return err
-	}
-	return RunIngest(ctx, ln, h, p.Log)
+	reg := NewRegistry()
+	serving := NewStartingHandler("starting: connecting to NATS, opening the review stream", reg)
+	served := make(chan struct{})
+	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
+	tasks.Go(func(ctx context.Context) error {
+		defer close(served)
+		return RunIngest(ctx, ln, serving, p.Log)
+	})
+	tasks.Go(func(ctx context.Context) error {
+		nc, err := ConnectWait(ctx, c, "azreviewer-ingest", p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		// Drained once the server has answered its last delivery.
+		defer nc.Drain() //nolint:errcheck // best effort at exit
+		js, _, err := OpenStream(ctx, nc, c, provision.IngestScope, p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		h, err := NewIngestHandler(ing, c.Stream.Fleet, js, reg, p.Log)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
+		}
+		serving.Started(h)
+		<-served
+		return nil
+	})
+	return tasks.Wait()
+}
+
+// ingestFlags is the ingest command's flag set.
+func ingestFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Ingest) {
+	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, ing := RegisterCommon(fs), RegisterIngest(fs)
+	c.RegisterNATS(fs)
+	ing.RegisterOrg(fs)
+	return fs, c, ing
 }
 
 // WorkerMain is the worker command: the review consumer. "worker doctor"
@@ -207,11 +239,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(args) > 0 && args[0] == "provision" {
 		return ProvisionMain(ctx, "worker provision", args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c, wc := RegisterCommon(fs), RegisterWorker(fs)
-	c.RegisterNATS(fs)
-	wc.RegisterMetricsAddr(fs)
+	fs, c, wc := workerFlags(stderr)
 	if err := ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "dead-letters", "provision"); err != nil {
 		return err
 	}
@@ -224,31 +252,54 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer p.Close()
-
-	nc, err := Connect(c, "azreviewer-worker", p.Log)
-	if err != nil {
-		return err
-	}
-	defer nc.Drain() //nolint:errcheck // best effort at exit
-	js, st, err := OpenStream(ctx, nc, c, provision.WorkerScope, p.Log)
-	if err != nil {
-		return err
-	}
+	// Every setting is checked, and all that needs no NATS built, before
+	// connecting.
 	reg := NewRegistry()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	setup, err := NewWorkerSetup(ctx, c, wc, WorkerDeps{Registry: reg, Log: p.Log})
+	if err != nil {
+		return err
+	}
+	LogStartup(ctx, p.Log, "worker", fs)
+
+	ready := &WorkerReady{}
 	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
 	if wc.MetricsAddr != "" && wc.MetricsAddr != "off" {
+		// Served from the start: /healthz answers while NATS is awaited,
+		// /readyz once the worker consumes.
 		ln, err := net.Listen("tcp", wc.MetricsAddr)
 		if err != nil {
 			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)
 		}
 		tasks.Go(func(ctx context.Context) error {
-			return Serve(ctx, ln, Routes(nil, streamReady(js, c.Stream.Fleet), reg), 5*time.Second, p.Log)
+			return Serve(ctx, ln, Routes(nil, ready.Ready, reg), 5*time.Second, p.Log)
 		})
 	}
 	tasks.Go(func(ctx context.Context) error {
-		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log})
+		nc, err := ConnectWait(ctx, c, "azreviewer-worker", p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		defer nc.Drain() //nolint:errcheck // best effort at exit
+		js, st, err := OpenStream(ctx, nc, c, provision.WorkerScope, p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log, Setup: setup, Ready: ready})
 	})
 	return tasks.Wait()
+}
+
+// workerFlags is the worker command's flag set.
+func workerFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Worker) {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, wc := RegisterCommon(fs), RegisterWorker(fs)
+	c.RegisterNATS(fs)
+	wc.RegisterMetricsAddr(fs)
+	return fs, c, wc
 }
 
 // Exit turns a command's error into an exit status, printing it: 0 for

@@ -9,38 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
-
-// Connect opens a NATS connection that keeps reconnecting, logging its
-// state changes.
-func Connect(c *Common, name string, log *slog.Logger) (*nats.Conn, error) {
-	opts := []nats.Option{
-		nats.Name(name),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("NATS disconnected", "error", err)
-			}
-		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }),
-	}
-	if c.NATSCreds != "" {
-		opts = append(opts, nats.UserCredentials(c.NATSCreds))
-	}
-	nc, err := nats.Connect(c.NATSURL, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("connect to NATS at %s: %w", redact(c.NATSURL), err)
-	}
-	log.Info("connected to NATS", "url", nc.ConnectedUrlRedacted())
-	return nc, nil
-}
 
 // ProvisionFleet creates or updates the fleet's streams, consumer and
 // buckets from c ([provision.Apply]), retrying while JetStream is not ready
@@ -49,7 +22,7 @@ func Connect(c *Common, name string, log *slog.Logger) (*nats.Conn, error) {
 func ProvisionFleet(ctx context.Context, js jetstream.JetStream, c *Common, log *slog.Logger) ([]provision.Change, error) {
 	var changes []provision.Change
 	earlier := map[string]provision.Change{} // what a failed try already did
-	err := retryJetStream(ctx, "provision JetStream", log, func() error {
+	err := retryJetStream(ctx, "provision JetStream", log, func(ctx context.Context) error {
 		for _, ch := range changes {
 			if ch.Action != provision.Unchanged {
 				earlier[ch.Resource] = ch
@@ -75,17 +48,21 @@ func ProvisionFleet(ctx context.Context, js jetstream.JetStream, c *Common, log 
 // ctx ends. A missing or contradicting resource is a configuration
 // mistake (ErrUsage, exit status 2): it is never changed from here.
 func CheckFleet(ctx context.Context, js jetstream.JetStream, c *Common, scope provision.Scope, log *slog.Logger) error {
-	return retryJetStream(ctx, "check JetStream", log, func() error {
+	return retryJetStream(ctx, "check JetStream", log, func(ctx context.Context) error {
 		return provision.Check(ctx, js, c.Provisioning(), scope)
 	})
 }
 
 // retryJetStream runs step until it succeeds, fails with an error retrying
 // cannot mend (a contradiction, a limit the server cannot reserve: both
-// ErrUsage), or ctx ends, logging each failed try.
-func retryJetStream(ctx context.Context, what string, log *slog.Logger, step func() error) error {
+// ErrUsage), or ctx ends, logging each failed try. A try gets at most
+// 10 s: on a cluster still placing its first groups a request may wait
+// for the whole of a long ctx otherwise.
+func retryJetStream(ctx context.Context, what string, log *slog.Logger, step func(ctx context.Context) error) error {
 	for attempt := 1; ; attempt++ {
-		err := step()
+		tryCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := step(tryCtx)
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -103,17 +80,6 @@ func retryJetStream(ctx context.Context, what string, log *slog.Logger, step fun
 			return fmt.Errorf("%s: %w", what, err)
 		case <-time.After(min(time.Duration(attempt)*time.Second, 5*time.Second)):
 		}
-	}
-}
-
-// streamReady is the /readyz check: JetStream answers and the fleet's
-// review stream exists.
-func streamReady(js jetstream.JetStream, names fleet.Names) ReadyFunc {
-	return func(ctx context.Context) error {
-		if _, err := js.Stream(ctx, names.ReviewStream()); err != nil {
-			return fmt.Errorf("stream %s: %w", names.ReviewStream(), err)
-		}
-		return nil
 	}
 }
 

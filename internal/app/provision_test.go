@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/allinone"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
@@ -40,7 +42,7 @@ func TestWorkerRefusesToChangeTheClustersStream(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	require.NoError(t, app.ProvisionMain(ctx, "worker provision", []string{"--nats-url", c.URL, "--stream-replicas", "3", "--log-level", "error"}, &out, io.Discard))
+	require.NoError(t, app.ProvisionMain(ctx, "worker provision", []string{"--nats-url", c.URL(), "--stream-replicas", "3", "--log-level", "error"}, &out, io.Discard))
 	require.Contains(t, out.String(), "fleet azreviewer: created stream AZREVIEWER_REVIEWS")
 	require.Contains(t, out.String(), "fleet azreviewer: created bucket azreviewer-leases")
 
@@ -66,7 +68,7 @@ func TestWorkerRefusesToChangeTheClustersStream(t *testing.T) {
 			var stderr bytes.Buffer
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
-			err := app.WorkerMain(ctx, workerArgs(c.URL, tt.args...), io.Discard, &stderr)
+			err := app.WorkerMain(ctx, workerArgs(c.URL(), tt.args...), io.Discard, &stderr)
 			require.Equal(t, 2, app.Exit(err, &stderr), "%v", err)
 			for _, want := range tt.wantErrs {
 				require.ErrorContains(t, err, want)
@@ -75,10 +77,12 @@ func TestWorkerRefusesToChangeTheClustersStream(t *testing.T) {
 		})
 	}
 
-	st, err := c.JS.Stream(t.Context(), "AZREVIEWER_REVIEWS")
+	js, err := jetstream.New(c.Connect())
+	require.NoError(t, err)
+	st, err := js.Stream(t.Context(), "AZREVIEWER_REVIEWS")
 	require.NoError(t, err)
 	require.Equal(t, 3, st.CachedInfo().Config.Replicas, "the stream keeps R3")
-	dl, err := c.JS.Stream(t.Context(), "AZREVIEWER_DEAD_LETTERS")
+	dl, err := js.Stream(t.Context(), "AZREVIEWER_DEAD_LETTERS")
 	require.NoError(t, err)
 	require.Equal(t, 3, dl.CachedInfo().Config.Replicas)
 	cons, err := st.Consumer(t.Context(), "workers")
@@ -184,4 +188,36 @@ func TestProvisionTakesFlagsOnly(t *testing.T) {
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
+}
+
+// TestProvisionWaitsForTheCluster: provisioning R3 while the cluster
+// cannot place it (2 of its 3 servers down, as a fresh cluster is until
+// its servers have met) is logged and tried again until the cluster can,
+// instead of failing; the buckets it made then hold a lease.
+func TestProvisionWaitsForTheCluster(t *testing.T) {
+	t.Parallel()
+	cluster := eventstest.StartCluster(t, 3)
+	js, err := jetstream.New(cluster.Connect())
+	require.NoError(t, err)
+	cluster.Stop(1)
+	cluster.Stop(2)
+
+	logs := &syncBuffer{}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := app.ProvisionFleet(ctx, js, &app.Common{Stream: streams.Config{Replicas: 3}}, slog.New(slog.NewTextHandler(logs, nil)))
+		done <- err
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "retrying") }, 60*time.Second, 50*time.Millisecond)
+	cluster.Start(1)
+	cluster.Start(2)
+	require.NoError(t, <-done, "logged: %s", logs.String())
+
+	store, err := coordination.Open(ctx, js, streams.Config{Replicas: 3}, coordination.Config{Owner: "w1"})
+	require.NoError(t, err)
+	lease, err := store.Acquire(ctx, coordination.Key("repo-1", 1))
+	require.NoError(t, err, "the buckets work")
+	require.NoError(t, lease.Release(ctx))
 }

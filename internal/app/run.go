@@ -41,23 +41,28 @@ func NewRegistry() *prometheus.Registry {
 // NewIngestHandler builds the ingest process's HTTP handler: the webhook
 // endpoint, health, readiness and metrics.
 func NewIngestHandler(cfg *Ingest, names fleet.Names, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
-	h, err := ingest.NewHandler(ingest.Config{
-		BasicUser:        cfg.BasicUser,
-		BasicPassword:    cfg.BasicPassword,
-		Token:            cfg.Token,
-		InsecureNoAuth:   cfg.InsecureNoAuth,
-		OrgURL:           cfg.OrgURL,
-		MaxInFlightBytes: cfg.MaxInFlightBytes,
-		BodyTimeout:      cfg.BodyTimeout,
-		Logger:           log,
-	}, events.NewPublisher(js, names), reg)
+	h, err := ingest.NewHandler(cfg.handlerConfig(log), events.NewPublisher(js, names), reg)
 	if err != nil {
 		return nil, nameIngestSettings(err)
 	}
 	if cfg.InsecureNoAuth && cfg.BasicUser == "" && cfg.Token == "" {
 		log.Warn("webhook deliveries are accepted without credentials (--insecure-no-auth)")
 	}
-	return Routes(h, streamReady(js, names), reg), nil
+	return Routes(h, StreamReady(js, names.ReviewStream()), reg), nil
+}
+
+// handlerConfig is the webhook handler's configuration.
+func (c *Ingest) handlerConfig(log *slog.Logger) ingest.Config {
+	return ingest.Config{
+		BasicUser:        c.BasicUser,
+		BasicPassword:    c.BasicPassword,
+		Token:            c.Token,
+		InsecureNoAuth:   c.InsecureNoAuth,
+		OrgURL:           c.OrgURL,
+		MaxInFlightBytes: c.MaxInFlightBytes,
+		BodyTimeout:      c.BodyTimeout,
+		Logger:           log,
+	}
 }
 
 // RunIngest serves the ingest handler on ln until ctx is cancelled.
@@ -98,6 +103,11 @@ type WorkerDeps struct {
 	// OnSettled, if set, is called after each message is settled, after
 	// the metrics counted it.
 	OnSettled func(s events.Settlement, err error, took time.Duration)
+	// Setup, if set, is the worker's setup, built before connecting.
+	// Default: built from the configuration.
+	Setup *WorkerSetup
+	// Ready, if set, records whether the worker consumes (its /readyz).
+	Ready *WorkerReady
 }
 
 // LogWorkerConsuming is logged once a worker starts pulling.
@@ -115,15 +125,23 @@ type WorkerLoop struct {
 	js      jetstream.JetStream
 	names   fleet.Names
 	log     *slog.Logger
+	ready   *WorkerReady
 }
 
-// NewWorkerLoop builds a worker from cfg and c: the analyzers, the Azure
-// DevOps client, the coordination buckets, the reviewers (the LLM's when
-// configured), the durable consumer, and the consume chain (poison queue,
-// recoverer, the worker's handler). It opens the fleet's buckets and
-// consumer and changes neither: they are provisioned beforehand
-// ([ProvisionFleet]) and checked ([CheckFleet]).
-func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*WorkerLoop, error) {
+// WorkerSetup is what a worker builds from its configuration alone,
+// before it connects to NATS: the analyzers, the Azure DevOps client, the
+// reviewers (the LLM's when configured) and the checked review settings.
+// Building it is where every configuration mistake is found.
+type WorkerSetup struct {
+	client  *azdo.Client
+	review  worker.Config
+	metrics *worker.Metrics
+}
+
+// NewWorkerSetup checks cfg and c and builds what needs no NATS (see
+// [WorkerSetup]); d gives the registry, logger and transport. Mistakes are
+// [ErrUsage].
+func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*WorkerSetup, error) {
 	log := cmp.Or(d.Log, slog.Default())
 	// First: it makes the worker non-dumpable before anything else.
 	tools, err := cfg.Analyzers(c.NATSCreds)
@@ -137,13 +155,6 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	client, err := cfg.Client(d.Transport, azdo.NewMetrics(reg))
 	if err != nil {
 		return nil, err
-	}
-	leaseTTL := cmp.Or(c.LeaseTTL, 45*time.Second)
-	// Opened, not provisioned: "worker provision" owns the buckets, and
-	// WorkerMain checked them against this configuration.
-	coord, err := coordination.Open(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: leaseTTL})
-	if err != nil {
-		return nil, notProvisioned(err)
 	}
 	scanner, err := secrets.New()
 	if err != nil {
@@ -163,21 +174,49 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		reviewers = append(reviewers, llm)
 		log.InfoContext(ctx, "LLM reviewer on", "provider", llmCfg.Provider, "model", cmp.Or(llmCfg.Model, llmCfg.Deployment))
 	}
-	metrics := worker.NewMetrics(reg)
-	w, err := worker.New(worker.Config{
-		Reviewers:        reviewers,
-		Analyzers:        tools,
-		BlockingSeverity: reviewer.Severity(cfg.BlockingSeverity),
-		OrgURL:           cfg.OrgURL,
-		ReviewTimeout:    cfg.ReviewTimeout,
-		MaxFiles:         cfg.MaxFiles,
-		MaxThreads:       cfg.MaxThreads,
-		// Validated by worker.New.
+	review := worker.Config{
+		Reviewers:           reviewers,
+		Analyzers:           tools,
+		BlockingSeverity:    reviewer.Severity(cfg.BlockingSeverity),
+		OrgURL:              cfg.OrgURL,
+		ReviewTimeout:       cfg.ReviewTimeout,
+		MaxFiles:            cfg.MaxFiles,
+		MaxThreads:          cfg.MaxThreads,
 		CommentAllowedHosts: strings.Split(cfg.CommentAllowedHosts, ","),
 		Logger:              log,
-		Coordinator:         coord,
-		LeaseRefresh:        cmp.Or(d.LeaseRefresh, leaseTTL/3),
-	}, client, metrics)
+	}
+	if err := review.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
+	}
+	return &WorkerSetup{client: client, review: review, metrics: worker.NewMetrics(reg)}, nil
+}
+
+// NewWorkerLoop builds a worker from cfg and c: its [WorkerSetup] (d.Setup,
+// or built now), the coordination buckets, the durable consumer, and the
+// consume chain (poison queue, recoverer, the worker's handler). It opens
+// the fleet's buckets and consumer and changes neither: they are
+// provisioned beforehand ([ProvisionFleet]) and checked ([CheckFleet]).
+func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*WorkerLoop, error) {
+	log := cmp.Or(d.Log, slog.Default())
+	setup := d.Setup
+	if setup == nil {
+		var err error
+		if setup, err = NewWorkerSetup(ctx, c, cfg, d); err != nil {
+			return nil, err
+		}
+	}
+	client, metrics := setup.client, setup.metrics
+	leaseTTL := cmp.Or(c.LeaseTTL, 45*time.Second)
+	// Opened, not provisioned: "worker provision" owns the buckets, and
+	// WorkerMain checked them against this configuration.
+	coord, err := coordination.Open(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: leaseTTL})
+	if err != nil {
+		return nil, notProvisioned(err)
+	}
+	review := setup.review
+	review.Coordinator = coord
+	review.LeaseRefresh = cmp.Or(d.LeaseRefresh, leaseTTL/3)
+	w, err := worker.New(review, client, metrics)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
 	}
@@ -208,7 +247,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		handle = d.Wrap(handle)
 	}
 	return &WorkerLoop{
-		worker: w, client: client, cons: cons, js: d.JS, names: names, log: log, sweep: cfg.SweepInterval,
+		worker: w, client: client, cons: cons, js: d.JS, names: names, log: log, sweep: cfg.SweepInterval, ready: d.Ready,
 		handle: middleware.Chain(handle, poison, middleware.Recoverer(log)),
 		consume: events.ConsumeConfig{
 			Concurrency:   cfg.Concurrency,
@@ -232,6 +271,10 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 func (l *WorkerLoop) Run(ctx context.Context) error {
 	l.log.InfoContext(ctx, LogWorkerConsuming, "fleet", l.names.Fleet(), "stream", l.names.ReviewStream(), "consumer", l.names.Consumer(),
 		"concurrency", l.consume.Concurrency, "org", l.client.OrgURL())
+	l.ready.consuming(l.cons)
+	defer l.ready.stopping()
+	stopping := context.AfterFunc(ctx, l.ready.stopping)
+	defer stopping()
 	if l.sweep > 0 {
 		stop := sweepEvery(ctx, l.sweep, l.worker, l.client, events.NewPublisher(l.js, l.names), l.log)
 		defer stop()

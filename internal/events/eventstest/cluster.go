@@ -4,128 +4,163 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 )
 
-// Cluster is a JetStream cluster of in-process nats-servers on loopback,
-// each with its own store, as a fleet runs it (R3 on three nodes).
+// Cluster is n nats-servers clustered with JetStream on loopback, each
+// with its own store directory and fixed ports, so that a server can be
+// stopped and started again as the same cluster member. Safe for
+// concurrent use.
 type Cluster struct {
-	Servers []*server.Server
-	// URL lists every node's client URL, comma-separated, as NATS_URL
-	// takes them.
-	URL  string
-	Conn *nats.Conn
-	JS   jetstream.JetStream
+	t       testing.TB
+	mu      sync.Mutex
+	opts    []*server.Options
+	servers []*server.Server
 }
 
-// StartCluster starts n clustered nats-servers with JetStream on
-// 127.0.0.1 (random client ports, cluster ports picked free just before),
-// each storing in its own t.TempDir(), waits (at most 20 s) until the
-// cluster has elected its JetStream meta leader, connects to it, and shuts
-// everything down when the test ends.
+// StartCluster starts an n-server JetStream cluster on 127.0.0.1, waits
+// until it has a JetStream meta leader, and stops it when the test ends.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		ports[i] = freePort(t)
+	clientPorts, routePorts := freePorts(t, n), freePorts(t, n)
+	routes := make([]*url.URL, n)
+	for i, p := range routePorts {
+		routes[i] = &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", p)}
 	}
-	routes := make([]string, n)
-	for i, p := range ports {
-		routes[i] = fmt.Sprintf("nats://127.0.0.1:%d", p)
-	}
-	c := &Cluster{}
-	t.Cleanup(func() {
-		if c.Conn != nil {
-			c.Conn.Close()
-		}
-		for _, s := range c.Servers {
-			s.Shutdown()
-			s.WaitForShutdown()
-		}
-	})
-	urls := make([]string, n)
+	dir := t.TempDir()
+	c := &Cluster{t: t, servers: make([]*server.Server, n)}
 	for i := range n {
-		var others []*url.URL
-		for j, r := range routes {
-			if j != i {
-				u, err := url.Parse(r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				others = append(others, u)
-			}
-		}
-		s, err := server.NewServer(&server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1),
+		c.opts = append(c.opts, &server.Options{
+			ServerName: fmt.Sprintf("n%d", i),
 			Host:       "127.0.0.1",
-			Port:       -1,
+			Port:       clientPorts[i],
 			JetStream:  true,
-			StoreDir:   t.TempDir(),
+			StoreDir:   filepath.Join(dir, fmt.Sprintf("n%d", i)),
+			Cluster:    server.ClusterOpts{Name: "eventstest", Host: "127.0.0.1", Port: routePorts[i]},
+			Routes:     routes,
 			NoLog:      true,
 			NoSigs:     true,
-			Cluster:    server.ClusterOpts{Name: "azreviewer-test", Host: "127.0.0.1", Port: ports[i]},
-			Routes:     others,
 		})
-		if err != nil {
-			t.Fatalf("eventstest: configure cluster node %d: %v", i+1, err)
+	}
+	t.Cleanup(func() {
+		for i := range n {
+			c.Stop(i)
 		}
-		go s.Start()
-		c.Servers = append(c.Servers, s)
-		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatalf("eventstest: cluster node %d not ready", i+1)
-		}
-		urls[i] = s.ClientURL()
+	})
+	for i := range n {
+		c.Start(i)
 	}
-	c.URL = strings.Join(urls, ",")
-	c.waitForMetaLeader(t)
-	nc, err := nats.Connect(c.URL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		t.Fatalf("eventstest: connect to the cluster: %v", err)
-	}
-	c.Conn = nc
-	if c.JS, err = jetstream.New(nc); err != nil {
-		t.Fatal(err)
-	}
+	c.WaitJetStream()
 	return c
 }
 
-// waitForMetaLeader waits, at most 20 s, until every node sees the whole
-// cluster and one is the JetStream meta leader.
-func (c *Cluster) waitForMetaLeader(t testing.TB) {
-	t.Helper()
-	deadline := time.After(20 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		leader, routed := false, true
-		for _, s := range c.Servers {
-			leader = leader || s.JetStreamIsLeader()
-			routed = routed && s.NumRoutes() >= len(c.Servers)-1
+// URL is every server's client URL, comma-separated, as NATS_URL takes it.
+func (c *Cluster) URL() string {
+	urls := make([]string, len(c.opts))
+	for i, o := range c.opts {
+		urls[i] = fmt.Sprintf("nats://127.0.0.1:%d", o.Port)
+	}
+	return strings.Join(urls, ",")
+}
+
+// Connect opens a connection to the cluster that reconnects forever
+// (every 100 ms), closed when the test ends.
+func (c *Cluster) Connect() *nats.Conn {
+	c.t.Helper()
+	nc, err := nats.Connect(c.URL(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		c.t.Fatalf("eventstest: connect to the cluster: %v", err)
+	}
+	c.t.Cleanup(nc.Close)
+	return nc
+}
+
+// Start starts server i if it is not running, with its ports and store.
+// The ports may briefly be held by the previous instance's closing
+// sockets, so binding is retried for a few seconds.
+func (c *Cluster) Start(i int) {
+	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.servers[i] != nil {
+		return
+	}
+	var err error
+	for range 50 {
+		var s *server.Server
+		if s, err = server.NewServer(c.opts[i]); err == nil {
+			go s.Start()
+			if s.ReadyForConnections(10 * time.Second) {
+				c.servers[i] = s
+				return
+			}
+			s.Shutdown()
+			err = fmt.Errorf("server %s did not become ready", c.opts[i].ServerName)
 		}
-		if leader && routed {
-			return
-		}
-		select {
-		case <-deadline:
-			t.Fatalf("eventstest: the cluster elected no JetStream meta leader in 20 s")
-		case <-tick.C:
-		}
+		time.Sleep(100 * time.Millisecond) // the port is not free yet; nothing to wait on
+	}
+	c.t.Fatalf("eventstest: start cluster server %d: %v", i, err)
+}
+
+// Stop shuts server i down and waits for it; its store stays.
+func (c *Cluster) Stop(i int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.servers[i]; s != nil {
+		s.Shutdown()
+		s.WaitForShutdown()
+		c.servers[i] = nil
 	}
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("eventstest: find a free port: %v", err)
+// WaitJetStream waits, at most 30 s, until a running server is the
+// JetStream meta leader and every running server is current with it.
+func (c *Cluster) WaitJetStream() {
+	c.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if c.jetStreamReady() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // the servers offer no signal for it
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	c.t.Fatal("eventstest: the cluster elected no JetStream meta leader in 30 s")
+}
+
+func (c *Cluster) jetStreamReady() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	leader := false
+	for _, s := range c.servers {
+		if s == nil {
+			continue
+		}
+		if !s.JetStreamIsCurrent() {
+			return false
+		}
+		leader = leader || s.JetStreamIsLeader()
+	}
+	return leader
+}
+
+// freePorts returns n loopback TCP ports that were free a moment ago.
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("eventstest: find a free port: %v", err)
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	return ports
 }
