@@ -101,12 +101,24 @@ type Ingest struct {
 	// MaxInFlight and BodyTimeout bound deliveries whose bodies are unread.
 	MaxInFlightBytes int64
 	BodyTimeout      time.Duration
+	// MetricsAddr, when set, is a listener of its own for /metrics (and
+	// /healthz), which then leaves Addr; "off": no /metrics at all.
+	MetricsAddr string
 }
+
+// RegisterMetricsAddr adds --metrics-addr to the ingest command: where
+// /metrics is served when not on the webhook's listener.
+func (c *Ingest) RegisterMetricsAddr(fs *flag.FlagSet) {
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", `listen address of ingest's /metrics (and /healthz), off the webhook's port; empty: /metrics is served on the ingest address; "off": none`)
+}
+
+// metricsOnAddr reports whether /metrics is served on the ingest address.
+func (c *Ingest) metricsOnAddr() bool { return c.MetricsAddr == "" }
 
 // RegisterIngest adds the ingest flags to fs.
 func RegisterIngest(fs *flag.FlagSet) *Ingest {
 	c := &Ingest{}
-	fs.StringVar(&c.Addr, "ingest-addr", ":8080", "listen address of the webhook receiver, /healthz, /readyz and /metrics")
+	fs.StringVar(&c.Addr, "ingest-addr", ":8080", "listen address of the webhook receiver, /healthz, /readyz and (unless --metrics-addr is set) /metrics")
 	fs.StringVar(&c.BasicUser, "webhook-basic-user", "", "required Basic-auth user of webhook deliveries")
 	fs.StringVar(&c.BasicPassword, "webhook-basic-password", "", "required Basic-auth password of webhook deliveries (prefer the environment variable)")
 	fs.StringVar(&c.Token, "webhook-token", "", "required ?token= of webhook deliveries (prefer the environment variable)")

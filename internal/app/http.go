@@ -22,7 +22,9 @@ import (
 type ReadyFunc func(ctx context.Context) error
 
 // Routes mounts the webhook handler, /healthz, /readyz and /metrics on one
-// mux. webhook may be nil (a worker serves only health and metrics).
+// mux. webhook may be nil (a worker serves only health and metrics), and
+// gatherer too (metrics served elsewhere, see [MetricsRoutes], or not at
+// all).
 func Routes(webhook http.Handler, ready ReadyFunc, gatherer prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	if webhook != nil {
@@ -40,6 +42,18 @@ func Routes(webhook http.Handler, ready ReadyFunc, gatherer prometheus.Gatherer)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	if gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+	}
+	return mux
+}
+
+// MetricsRoutes mounts /metrics and /healthz: a listener of metrics only.
+func MetricsRoutes(gatherer prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
 	return mux

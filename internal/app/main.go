@@ -177,9 +177,23 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
 	}
 	reg := NewRegistry()
-	serving := NewStartingHandler("starting: connecting to NATS, opening the review stream", reg)
+	var gatherer prometheus.Gatherer // nil: /metrics has a listener of its own, or is off
+	if ing.metricsOnAddr() {
+		gatherer = reg
+	}
+	serving := NewStartingHandler("starting: connecting to NATS, opening the review stream", gatherer)
 	served := make(chan struct{})
 	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
+	if !ing.metricsOnAddr() && ing.MetricsAddr != "off" {
+		mln, err := net.Listen("tcp", ing.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on %s: %w", ing.MetricsAddr, err)
+		}
+		tasks.Go(func(ctx context.Context) error {
+			return Serve(ctx, mln, MetricsRoutes(reg), 5*time.Second, p.Log)
+		})
+	}
 	tasks.Go(func(ctx context.Context) error {
 		defer close(served)
 		return RunIngest(ctx, ln, serving, p.Log)
@@ -213,6 +227,7 @@ func ingestFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Ingest) {
 	c, ing := RegisterCommon(fs), RegisterIngest(fs)
 	c.RegisterNATS(fs)
 	ing.RegisterOrg(fs)
+	ing.RegisterMetricsAddr(fs)
 	return fs, c, ing
 }
 

@@ -48,7 +48,11 @@ func NewIngestHandler(cfg *Ingest, names fleet.Names, js jetstream.JetStream, re
 	if cfg.InsecureNoAuth && cfg.BasicUser == "" && cfg.Token == "" {
 		log.Warn("webhook deliveries are accepted without credentials (--insecure-no-auth)")
 	}
-	return Routes(h, StreamReady(js, names.ReviewStream()), reg), nil
+	var gatherer prometheus.Gatherer // nil: /metrics is elsewhere, or off
+	if cfg.metricsOnAddr() {
+		gatherer = reg
+	}
+	return Routes(h, StreamReady(js, names.ReviewStream()), gatherer), nil
 }
 
 // handlerConfig is the webhook handler's configuration.

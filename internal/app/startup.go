@@ -64,6 +64,9 @@ func (c *Ingest) Validate() error {
 			err = errors.Join(err, fmt.Errorf("AZDO_ORG_URL %q is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", c.OrgURL))
 		}
 	}
+	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
+		err = errors.Join(err, fmt.Errorf("METRICS_ADDR %q is INGEST_ADDR: leave it empty to serve /metrics there, or give it a listener of its own", c.MetricsAddr))
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUsage, err)
 	}

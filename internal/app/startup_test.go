@@ -13,7 +13,9 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/broker"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // TestSettingsAreCheckedBeforeConnecting: a configuration mistake stops
@@ -113,4 +115,49 @@ func TestProcessesWaitForNATS(t *testing.T) {
 			require.NoError(t, <-done)
 		})
 	}
+}
+
+// TestIngestMetricsOffThePublicPort: with METRICS_ADDR set, ingest serves
+// /metrics there and no longer on the webhook's port; METRICS_ADDR equal
+// to INGEST_ADDR is a mistake named before connecting.
+func TestIngestMetricsOffThePublicPort(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	metrics := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- app.IngestMain(ctx, []string{"--nats-url=" + b.Server.ClientURL(), "--ingest-addr=" + addr,
+			"--metrics-addr=" + metrics, "--webhook-token=t0ken", "--stream-replicas=1"}, io.Discard)
+	}()
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(body)
+	}
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond, "ingest listens")
+	waitReadyz(t, "http://"+addr, http.StatusOK, 20*time.Second)
+	status, _ := get("http://" + addr + "/metrics")
+	require.Equal(t, http.StatusNotFound, status, "not on the public port")
+	status, body := get("http://" + metrics + "/metrics")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "azreviewer_ingest_deliveries_in_flight")
+	cancel()
+	require.NoError(t, <-done)
+
+	err := app.IngestMain(context.Background(), []string{"--nats-url=nats://127.0.0.1:9", "--ingest-addr=" + addr,
+		"--metrics-addr=" + addr, "--webhook-token=t0ken"}, io.Discard)
+	require.ErrorIs(t, err, app.ErrUsage)
+	require.ErrorContains(t, err, "METRICS_ADDR")
 }
