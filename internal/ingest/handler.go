@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +63,10 @@ const (
 	outcomeBusy         = "busy"
 	outcomeTimeout      = "timeout"
 )
+
+// outcomes lists every outcome.
+var outcomes = []string{outcomeAccepted, outcomeDuplicate, outcomeIgnored, outcomeUnauthorized, outcomeBadRequest,
+	outcomeTooLarge, outcomeUnavailable, outcomeQueueFull, outcomeBusy, outcomeTimeout}
 
 // response is the JSON body of every answer.
 type response struct {
@@ -262,14 +267,17 @@ func (h *Handler) decide(body []byte, eventType *string) (decision, error) {
 // eventLabel bounds the event_type metric label to the types Azure DevOps
 // documents; anything else counts as "other".
 func eventLabel(t string) string {
-	switch t {
-	case servicehooks.EventPullRequestCreated, servicehooks.EventPullRequestUpdated, servicehooks.EventPullRequestComment,
-		"git.pullrequest.merged", "git.push", "":
+	if slices.Contains(eventLabels, t) {
 		return t
-	default:
-		return "other"
 	}
+	return "other"
 }
+
+// eventLabels are the values of the event_type label: the events reviewed,
+// two others Azure DevOps often sends, none (an unauthenticated delivery
+// is not read) and other.
+var eventLabels = []string{servicehooks.EventPullRequestCreated, servicehooks.EventPullRequestUpdated,
+	servicehooks.EventPullRequestComment, "git.pullrequest.merged", "git.push", "", "other"}
 
 // maxRequestIDBytes bounds the Request-Id header as logged: it comes before
 // authentication, so anyone could otherwise write large log lines.

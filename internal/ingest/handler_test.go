@@ -245,3 +245,31 @@ func TestInsecureNoAuthAcceptsAnonymousDelivery(t *testing.T) {
 	require.Equal(t, 202, a.status)
 	require.True(t, strings.HasPrefix(a.body["msg_id"].(string), "pr:"))
 }
+
+// TestWebhookSeriesExistFromTheStart: every outcome of every counted event
+// type is exported at 0 before it first happens, so an alert on increase()
+// sees the first refused or failed delivery.
+func TestWebhookSeriesExistFromTheStart(t *testing.T) {
+	t.Parallel()
+	b := setup(t, ingest.Config{Token: token})
+	mfs, err := b.reg.Gather()
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, mf := range mfs {
+		if mf.GetName() != "azreviewer_ingest_webhooks_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			require.Zero(t, m.GetCounter().GetValue())
+			seen[labels["event_type"]+"/"+labels["outcome"]] = true
+		}
+	}
+	for _, want := range []string{"/unauthorized", "git.pullrequest.created/accepted", "git.pullrequest.updated/queue_full",
+		"ms.vss-code.git-pullrequest-comment-event/unavailable", "other/ignored"} {
+		require.True(t, seen[want], want)
+	}
+}

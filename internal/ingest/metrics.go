@@ -30,6 +30,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	for _, r := range []string{publishStored, publishDuplicate, publishFailed} {
 		m.publish.WithLabelValues(r)
 	}
+	// Every outcome of every event type counted has its series from the
+	// start, so an alert on increase() sees the first one.
+	for _, e := range eventLabels {
+		for _, o := range outcomes {
+			m.webhooks.WithLabelValues(e, o)
+		}
+	}
 	return m
 }
 
