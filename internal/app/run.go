@@ -83,10 +83,12 @@ type WorkerDeps struct {
 	// first). Default: 5 s doubling per delivery, at most 5 min.
 	Backoff func(delivery uint64) time.Duration
 	// Heartbeat is how often a running review's message is marked in
-	// progress. Default: a quarter of the consumer's AckWait, at least 1 s.
+	// progress; it must be shorter than the consumer's AckWait. Default: a
+	// quarter of it (streams.Config.Heartbeat).
 	Heartbeat time.Duration
-	// LeaseRefresh is how often a held lease is refreshed. Default: a third
-	// of Common.LeaseTTL.
+	// LeaseRefresh is how often a held lease is refreshed; it must be
+	// shorter than the lease TTL. Default: a third of it
+	// (Common.LeaseRefresh).
 	LeaseRefresh time.Duration
 	// Wrap, if set, wraps the worker's handler, inside the consume chain's
 	// middlewares (to make it panic, say).
@@ -135,8 +137,11 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, err
 	}
-	leaseTTL := cmp.Or(c.LeaseTTL, 45*time.Second)
-	coord, err := coordination.Ensure(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: leaseTTL})
+	timing, err := workerTiming(c, d)
+	if err != nil {
+		return nil, err
+	}
+	coord, err := coordination.Ensure(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: timing.leaseTTL})
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +176,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		CommentAllowedHosts: strings.Split(cfg.CommentAllowedHosts, ","),
 		Logger:              log,
 		Coordinator:         coord,
-		LeaseRefresh:        cmp.Or(d.LeaseRefresh, leaseTTL/3),
+		LeaseRefresh:        timing.leaseRefresh,
 	}, client, metrics)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
@@ -206,7 +211,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		handle: middleware.Chain(handle, poison, middleware.Recoverer(log)),
 		consume: events.ConsumeConfig{
 			Concurrency:   cfg.Concurrency,
-			Heartbeat:     cmp.Or(d.Heartbeat, max(stream.AckWait/4, time.Second)),
+			Heartbeat:     timing.heartbeat,
 			ShutdownGrace: cfg.ShutdownGrace,
 			Backoff:       d.Backoff,
 			Logger:        log,
@@ -231,6 +236,36 @@ func (l *WorkerLoop) Run(ctx context.Context) error {
 		defer stop()
 	}
 	return events.Consume(ctx, l.cons, l.consume, l.handle)
+}
+
+// timing is a worker's redelivery and lease timing.
+type timing struct {
+	heartbeat, leaseTTL, leaseRefresh time.Duration
+}
+
+// workerTiming derives the heartbeat and the lease refresh from ACK_WAIT
+// and LEASE_TTL, or takes a test's, and checks that each comes well before
+// what it keeps alive: a heartbeat no sooner than the ack wait would let
+// JetStream redeliver a running review, a refresh no sooner than the TTL
+// would let another worker take the lease mid-review.
+func workerTiming(c *Common, d WorkerDeps) (timing, error) {
+	if err := c.ValidateTimings(); err != nil {
+		return timing{}, err
+	}
+	t := timing{
+		heartbeat:    cmp.Or(d.Heartbeat, c.Stream.Heartbeat()),
+		leaseTTL:     c.EffectiveLeaseTTL(),
+		leaseRefresh: cmp.Or(d.LeaseRefresh, c.LeaseRefresh()),
+	}
+	ackWait := c.Stream.WithDefaults().AckWait
+	var errs []error
+	if t.heartbeat <= 0 || t.heartbeat >= ackWait {
+		errs = append(errs, fmt.Errorf("%w: the heartbeat (%s) must be positive and shorter than ACK_WAIT (%s)", ErrUsage, t.heartbeat, ackWait))
+	}
+	if t.leaseRefresh <= 0 || t.leaseRefresh >= t.leaseTTL {
+		errs = append(errs, fmt.Errorf("%w: the lease refresh (%s) must be positive and shorter than LEASE_TTL (%s)", ErrUsage, t.leaseRefresh, t.leaseTTL))
+	}
+	return t, errors.Join(errs...)
 }
 
 // RunWorker builds a worker ([NewWorkerLoop]) and runs it until ctx is

@@ -46,7 +46,8 @@ type Store struct {
 
 // Config configures the buckets.
 type Config struct {
-	// LeaseTTL is how long a lease outlives its last refresh. Default 45 s.
+	// LeaseTTL is how long a lease outlives its last refresh. Default
+	// [streams.DefaultAckWait], the review stream's default ack wait.
 	LeaseTTL time.Duration
 	// Owner names this worker in lease values (for operators). Default "worker".
 	Owner string
@@ -59,7 +60,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config, 
 	leases, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      LeaseBucket,
 		Description: "pull requests under review, one lease each",
-		TTL:         cmp.Or(cfg.LeaseTTL, 45*time.Second),
+		TTL:         cmp.Or(cfg.LeaseTTL, streams.DefaultAckWait),
 		History:     1,
 		Storage:     stream.Storage(),
 		Replicas:    stream.Replicas,

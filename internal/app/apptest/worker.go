@@ -37,9 +37,9 @@ type WorkerOptions struct {
 	// times the delivery count, at most 1 s (the product's default starts
 	// at 5 s).
 	Backoff func(delivery uint64) time.Duration
-	// LeaseTTL, when set, re-provisions the lease bucket with this TTL (the
-	// product's is 45 s), so that the lease of a killed worker expires
-	// sooner. LeaseRefresh defaults to a third of it.
+	// LeaseTTL, when set, re-provisions the lease bucket with this TTL
+	// (the product's follows the stream's AckWait). LeaseRefresh defaults
+	// to a third of it.
 	LeaseTTL     time.Duration
 	LeaseRefresh time.Duration
 	// Wrap, if set, wraps the worker's handler (to make it panic, say).
