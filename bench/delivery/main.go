@@ -31,6 +31,11 @@
 // another worker.
 //
 //	go run ./bench/delivery -fleet [-v] [-ack-wait 60s -lease-ttl 45s]
+//
+// -heartbeat N measures instead what keeping N reviews in flight costs
+// JetStream in messages per second (see heartbeat.go):
+//
+//	go run ./bench/delivery -heartbeat 100 [-ack-wait 60s -lease-ttl 45s]
 package main
 
 import (
@@ -40,7 +45,11 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strings"
 	"syscall"
+	"time"
+
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 func main() {
@@ -68,13 +77,33 @@ func main() {
 	flag.Float64Var(&cfg.KillLeaderAt, "kill-leader-at", cfg.KillLeaderAt, "fraction of the script after which the review stream's leader server is SIGKILLed (a cluster only; negative: never)")
 	flag.DurationVar(&cfg.LeaderDown, "leader-down", cfg.LeaderDown, "how long the killed leader stays down before it is restarted")
 	flag.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "longest wait for every pull request's newest iteration to be reviewed")
+	heartbeat := flag.Int("heartbeat", 0, "instead of a delivery run: the messages per second that keep this many reviews in flight alive (see heartbeat.go), at -ack-wait and -lease-ttl")
+	window := flag.Duration("heartbeat-window", 30*time.Second, "how long -heartbeat counts, idle and busy")
 	flag.BoolVar(&cfg.Keep, "keep", false, "keep the work directory (JetStream store, worker logs) and print its path")
 	flag.BoolVar(&cfg.Verbose, "v", false, "print progress")
 	flag.Parse()
 	if cfg.Verbose {
 		cfg.Progress = os.Stderr
 	}
+	if *heartbeat > 0 {
+		ackWait := cfg.AckWait
+		if !slices.ContainsFunc(os.Args[1:], func(a string) bool { return strings.HasPrefix(strings.TrimLeft(a, "-"), "ack-wait") }) {
+			ackWait = streams.DefaultAckWait // the product's, not the delivery run's 2 s
+		}
+		os.Exit(runHeartbeatMain(heartbeatConfig{Reviews: *heartbeat, Processes: 4, Window: *window, AckWait: ackWait, LeaseTTL: cfg.LeaseTTL, Keep: cfg.Keep}))
+	}
 	os.Exit(runMain(cfg))
+}
+
+// runHeartbeatMain runs -heartbeat; its exit code is 1 when it failed.
+func runHeartbeatMain(cfg heartbeatConfig) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runHeartbeat(ctx, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "delivery -heartbeat:", err)
+		return 1
+	}
+	return 0
 }
 
 // runMain runs the benchmark and prints its result; its exit code is 1 when

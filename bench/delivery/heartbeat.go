@@ -1,31 +1,29 @@
-// Command heartbeat measures what keeping reviews alive costs JetStream:
+package main
+
+// -heartbeat N measures what keeping reviews alive costs JetStream:
 // the messages per second the workers send, and the cluster handles, while
-// a number of reviews (100 by default) are in flight and none finishes.
+// N reviews are in flight, shared by 4 worker processes, and none finishes.
 //
 // Everything on loopback: a 3-node cluster of nats-server processes (every
 // stream and bucket R3), the Azure DevOps simulator with one pull request
 // per review whose pull-request read hangs, ingest in-process, and worker
 // processes (the real binary) at the given ACK_WAIT and LEASE_TTL. Once
 // every review holds its lease, it samples the servers' monitoring
-// endpoints twice, a window apart, and did so before the reviews came, for
-// the idle fleet's traffic: the workers' connections' inbound
+// endpoints twice, a window apart, as it did before the reviews came (the
+// idle fleet's traffic): the workers' connections' inbound
 // messages (/connz: in-progress marks, lease refreshes, pull requests) and
 // every server's inbound and outbound messages (/varz, replication between
 // the servers included).
 //
-//	go run ./bench/heartbeat [-reviews 100] [-window 30s] [-ack-wait 60s -lease-ttl 45s]
-package main
+//	go run ./bench/delivery -heartbeat 100 [-heartbeat-window 30s] [-ack-wait 60s -lease-ttl 45s]
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -37,31 +35,16 @@ import (
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-type config struct {
+// heartbeatConfig is a -heartbeat run.
+type heartbeatConfig struct {
 	Reviews, Processes int
 	Window             time.Duration
 	AckWait, LeaseTTL  time.Duration
 	Keep               bool
 }
 
-func main() {
-	cfg := config{Reviews: 100, Processes: 4, Window: 20 * time.Second, AckWait: streams.DefaultAckWait}
-	flag.IntVar(&cfg.Reviews, "reviews", cfg.Reviews, "reviews in flight")
-	flag.IntVar(&cfg.Processes, "processes", cfg.Processes, "worker processes sharing them")
-	flag.DurationVar(&cfg.Window, "window", cfg.Window, "how long to count")
-	flag.DurationVar(&cfg.AckWait, "ack-wait", cfg.AckWait, "ACK_WAIT")
-	flag.DurationVar(&cfg.LeaseTTL, "lease-ttl", 0, "LEASE_TTL (0: the product's default, ACK_WAIT)")
-	flag.BoolVar(&cfg.Keep, "keep", false, "keep the work directory and print its path")
-	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "heartbeat:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, cfg config) error {
+// runHeartbeat measures, prints, and stops everything it started.
+func runHeartbeat(ctx context.Context, cfg heartbeatConfig) error {
 	if cfg.Reviews < 1 || cfg.Processes < 1 {
 		return errors.New("need at least one review and one worker process")
 	}
@@ -95,7 +78,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer sim.Close()
-	pat := "bench-heartbeat-pat-0123456789abcdef"
+	pat := randomHex(26)
 	sim.AddPAT(pat, azdosim.Identity{ID: "5c2b1f7e-0b7a-4a35-9a57-2f1f7c3f8d01", DisplayName: "Azure Reviewer", UniqueName: "azreviewer@fabrikam.example"})
 	org := sim.AddOrg("Fabrikam Fiber")
 	repo := org.AddProject("Web Platform").AddRepository("web-app")
@@ -113,7 +96,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	in, err := apptest.StartIngest(s.JS, "bench-heartbeat-token", nil)
+	in, err := apptest.StartIngest(s.JS, hookToken, nil)
 	if err != nil {
 		return err
 	}
