@@ -238,12 +238,46 @@ func killAndReplace(ctx context.Context, s *apptest.Streams, mu *sync.Mutex, pro
 // at the kill has left it — acknowledged by another worker once it
 // reviewed the pull request (or found it reviewed): the review stream is a
 // work queue, so a message leaves it when it is acknowledged (or
-// terminated). The recovery is the longest of these. It also records when
-// the whole backlog at the kill had left the stream. It polls every 100 ms.
+// terminated). The recovery is the longest of these; it returns once it is
+// known. Until ctx ends it goes on recording when the whole backlog at the
+// kill had left the stream. It polls every 100 ms.
 func watchRecovery(ctx context.Context, st jetstream.Stream, killed time.Time, watch map[int][]uint64, backlog []uint64, res *Result, progress func(string, ...any)) error {
+	// The backlog is watched until res.backlogSettled is called (at the
+	// end of the run), at most 10 minutes.
+	bctx, stopBacklog := context.WithTimeout(ctx, 10*time.Minute)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	recovery := map[int]time.Duration{}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var backlogSettled time.Duration
+	go func() {
+		defer close(done)
+		for len(backlog) > 0 && bctx.Err() == nil {
+			if backlog = inStream(bctx, st, backlog); len(backlog) > 0 {
+				select {
+				case <-bctx.Done():
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		}
+		if len(backlog) == 0 {
+			mu.Lock()
+			backlogSettled = time.Since(killed)
+			mu.Unlock()
+		}
+	}()
+	res.backlogSettled = func() time.Duration {
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+		stopBacklog()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return backlogSettled
+	}
 	for {
 		for id, seqs := range watch {
 			if _, done := recovery[id]; done {
@@ -254,12 +288,7 @@ func watchRecovery(ctx context.Context, st jetstream.Stream, killed time.Time, w
 				progress("pull request %d, held by the killed worker, settled %s after the kill", id, recovery[id].Round(time.Millisecond))
 			}
 		}
-		if res.BacklogSettled == 0 {
-			if backlog = inStream(ctx, st, backlog); len(backlog) == 0 {
-				res.BacklogSettled = time.Since(killed)
-			}
-		}
-		if len(recovery) == len(watch) && res.BacklogSettled > 0 {
+		if len(recovery) == len(watch) {
 			break
 		}
 		select {
@@ -292,49 +321,29 @@ func inStream(ctx context.Context, st jetstream.Stream, seqs []uint64) []uint64 
 
 // waitForLease returns once process pid holds a pull request's lease —
 // at least two at once if that happens within 10 s, so that the kill
-// interrupts more than one review — watching the lease bucket.
+// interrupts more than one review. It polls the lease bucket every 100 ms
+// (a watch would end with a leader election of the bucket; a failed
+// look-up is only tried again).
 func waitForLease(ctx context.Context, js jetstream.JetStream, pid int) error {
-	kv, err := js.KeyValue(ctx, coordination.LeaseBucket)
-	if err != nil {
-		return err
-	}
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Stop() //nolint:errcheck // nothing to do about it
-	held := map[string]bool{}
-	settle := time.After(10 * time.Second)
+	want := time.Now().Add(10 * time.Second)
 	for {
+		if n := len(leasesHeldBy(ctx, js, pid)); n >= 2 || (n >= 1 && time.Now().After(want)) {
+			return nil
+		}
 		select {
-		case e := <-w.Updates():
-			if e == nil {
-				continue
-			}
-			mine := e.Operation() == jetstream.KeyValuePut && strings.HasSuffix(string(e.Value()), "/"+strconv.Itoa(pid))
-			if mine {
-				held[e.Key()] = true
-			} else {
-				delete(held, e.Key())
-			}
-			if len(held) >= 2 {
-				return nil
-			}
-		case <-settle:
-			settle = nil
 		case <-ctx.Done():
 			return ctx.Err()
-		}
-		if settle == nil && len(held) >= 1 {
-			return nil
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }
 
 // leasesHeldBy returns the keys of the pull-request leases whose holder is
 // process pid (lease values are "host/pid"): reviews it was in the middle
-// of.
+// of. Each look-up is bounded by 2 s.
 func leasesHeldBy(ctx context.Context, js jetstream.JetStream, pid int) []string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	kv, err := js.KeyValue(ctx, coordination.LeaseBucket)
 	if err != nil {
 		return nil

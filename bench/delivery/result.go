@@ -55,6 +55,8 @@ type Result struct {
 	// stream at the kill, BacklogSettled when the last of them left it.
 	BacklogAtKill  int
 	BacklogSettled time.Duration
+	// backlogSettled returns BacklogSettled once known (0: not yet).
+	backlogSettled func() time.Duration
 	// Recovery is the time from the worker's kill until every message, in
 	// the stream at the kill, of every pull request whose lease it held was
 	// acknowledged by another worker; RecoveryByPR per pull request id.
@@ -124,7 +126,11 @@ func (r *Result) Print(w io.Writer) {
 		if r.RecoveryByPR != nil {
 			row("recovery after the worker kill", "%s (until the messages of the %d pull requests it held were acknowledged by others: %s)",
 				r.Recovery.Round(10*time.Millisecond), len(r.RecoveryByPR), recoveries(r.RecoveryByPR))
-			row("  backlog at the kill settled", "%s (%d messages in the stream)", r.BacklogSettled.Round(10*time.Millisecond), r.BacklogAtKill)
+			if r.BacklogSettled > 0 {
+				row("  backlog at the kill settled", "%s (%d messages in the stream)", r.BacklogSettled.Round(10*time.Millisecond), r.BacklogAtKill)
+			} else {
+				row("  backlog at the kill settled", "NOT by the end (%d messages in the stream at the kill)", r.BacklogAtKill)
+			}
 		}
 	}
 	row("script sent in", "%s", r.ScriptTook.Round(time.Millisecond))

@@ -434,14 +434,21 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	}
 	res.Elapsed = time.Since(start)
 	progress("reviews settled after %s", res.Elapsed.Round(time.Millisecond))
+	// A failure to settle is reported after the counting, so that the
+	// result says what it cost.
+	var runErrs []error
+	if !res.Settled {
+		runErrs = append(runErrs, fmt.Errorf("the review stream did not settle within %s", cfg.Timeout))
+	}
 	if recovered != nil {
 		select {
 		case err := <-recovered:
-			if err != nil {
-				return res, err
-			}
+			runErrs = append(runErrs, err)
 		case <-waitCtx.Done():
-			return res, fmt.Errorf("the killed worker's pull requests were not all settled: %w", waitCtx.Err())
+			runErrs = append(runErrs, fmt.Errorf("the killed worker's pull requests were not all settled: %w", waitCtx.Err()))
+		}
+		if res.backlogSettled != nil {
+			res.BacklogSettled = res.backlogSettled()
 		}
 	}
 
@@ -485,7 +492,7 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	procs = nil
 	procMu.Unlock()
 	res.Outcomes = tally.Counts()
-	return res, errors.Join(workerErrs...)
+	return res, errors.Join(append(runErrs, workerErrs...)...)
 }
 
 // provision sets the streams up as the processes do, retrying while a
