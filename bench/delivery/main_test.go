@@ -10,8 +10,8 @@ import (
 // size — 10 pull requests, 40 webhooks with duplicates, two subscriptions,
 // created/updated races and injected 429/5xx — with four in-process workers
 // wired as app.RunWorker wires them but redelivering after 100 ms instead of
-// 5 s (no worker process: a killed process's leases would hold the run for
-// the 45 s lease TTL), and checks nothing is duplicated, lost or
+// 5 s (no worker process: building and killing one takes longer than the
+// rest of the run), and checks nothing is duplicated, lost or
 // dead-lettered.
 func TestScaledDownRun(t *testing.T) {
 	cfg := defaultConfig()

@@ -20,13 +20,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
-	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -45,23 +45,65 @@ type config struct {
 	// Rate is webhook deliveries per second.
 	Rate   float64
 	Faults bool
+	// Latency is added to every Azure DevOps call (with Faults, at least
+	// 2 ms).
+	Latency time.Duration
 	// KillAt is the fraction of the script after which the worker process
 	// is killed.
 	KillAt  float64
 	Timeout time.Duration
 	// AckWait of the review stream (ACK_WAIT): how soon a killed worker's
 	// messages are redelivered.
-	AckWait  time.Duration
-	Keep     bool
-	Verbose  bool
-	Progress io.Writer
+	AckWait time.Duration
+	// LeaseTTL is the workers' LEASE_TTL (0: the product's, ACK_WAIT).
+	LeaseTTL time.Duration
+	// Cluster is how many nats-server processes form a JetStream cluster,
+	// every stream and bucket replicated on each (0: one embedded server).
+	Cluster int
+	// Ingests is how many ingest handlers share the deliveries, round
+	// robin, each with its own connection (to another server of a cluster).
+	// Default 1.
+	Ingests int
+	// KillLeaderAt is the fraction of the script after which the review
+	// stream's leader server is SIGKILLed (a cluster only; negative:
+	// never), LeaderDown how long it stays down before it is restarted.
+	KillLeaderAt float64
+	LeaderDown   time.Duration
+	// Retries is how often a delivery answered 5xx (or not at all) is
+	// sent again, RetryPause apart, as Azure DevOps retries.
+	Retries    int
+	RetryPause time.Duration
+	Keep       bool
+	Verbose    bool
+	Progress   io.Writer
 }
 
 func defaultConfig() config {
 	return config{
 		PRs: 50, Webhooks: 200, Seed: 1, Workers: 2, Processes: 1, Concurrency: 4,
 		Rate: 40, Faults: true, KillAt: 0.3, Timeout: 2 * time.Minute, AckWait: 2 * time.Second,
+		Ingests: 1, KillLeaderAt: -1, LeaderDown: 5 * time.Second, Retries: 30, RetryPause: time.Second,
 	}
+}
+
+// fleetConfig is the fleet scenario: a 3-node cluster with every stream
+// and bucket R3, 2 ingest handlers and 3 worker processes at the product's
+// ACK_WAIT and LEASE_TTL; the review stream's leader server is SIGKILLed
+// at a fifth of the script and restarted 5 s later, a worker process at
+// 55 % (once the cluster is whole again) and replaced. No Azure DevOps
+// faults and no client-side rate limit, so that what the run measures is
+// the delivery path.
+func fleetConfig() config {
+	c := defaultConfig()
+	c.PRs, c.Webhooks, c.Rate = 100, 600, 20
+	// Reviews of about half a second, so that a worker is in the middle
+	// of a few when it is killed.
+	c.Latency = 30 * time.Millisecond
+	c.Cluster, c.Ingests, c.Workers, c.Processes = 3, 2, 0, 3
+	c.Faults = false
+	c.KillLeaderAt, c.KillAt = 0.2, 0.55
+	c.AckWait = streams.DefaultAckWait
+	return c
 }
 
 // hookToken authenticates the script's deliveries.
@@ -82,12 +124,13 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	if cfg.PRs < 1 || cfg.Webhooks < cfg.PRs {
 		return nil, fmt.Errorf("need at least one pull request and one webhook per pull request (got %d and %d)", cfg.PRs, cfg.Webhooks)
 	}
+	cfg.Ingests = max(cfg.Ingests, 1)
 	progress := func(format string, args ...any) {
 		if cfg.Progress != nil {
 			fmt.Fprintf(cfg.Progress, "%8s  %s\n", "", fmt.Sprintf(format, args...))
 		}
 	}
-	res := &Result{Config: cfg, Outcomes: map[string]int{}, Statuses: map[int]int{}}
+	res := &Result{Config: cfg, Outcomes: map[string]int{}, Statuses: map[int]int{}, Answers: map[int]int{}}
 
 	dir, err := os.MkdirTemp("", "azreviewer-bench-delivery-*")
 	if err != nil {
@@ -119,29 +162,70 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	project := org.AddProject("Web Platform")
 	repo := project.AddRepository("web-app")
 
-	// JetStream on disk, provisioned as the processes provision it.
-	b, err := apptest.StartBroker(filepath.Join(dir, "jetstream"))
-	if err != nil {
-		return nil, err
+	// JetStream on disk: one embedded server, or a cluster of nats-server
+	// processes. Provisioned as the processes provision it.
+	streamCfg := streams.Config{AckWait: cfg.AckWait}
+	var cluster *apptest.Cluster
+	// natsURL is the NATS_URL of the i-th client: a cluster's every
+	// server, starting with another one for each client.
+	var natsURL func(i int) string
+	if cfg.Cluster > 0 {
+		progress("building nats-server and starting a cluster of %d", cfg.Cluster)
+		natsBin, err := apptest.BuildNATSServer(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		startCtx, cancel := context.WithTimeout(ctx, time.Minute)
+		cluster, err = apptest.StartCluster(startCtx, natsBin, filepath.Join(dir, "cluster"), cfg.Cluster)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		defer cluster.Stop()
+		streamCfg.Replicas = cfg.Cluster
+		natsURL = cluster.URLs
+	} else {
+		b, err := apptest.StartBroker(filepath.Join(dir, "jetstream"))
+		if err != nil {
+			return nil, err
+		}
+		defer b.Stop()
+		natsURL = func(int) string { return b.URL }
 	}
-	defer b.Stop()
-	nc, err := b.Connect("bench")
+	connect := func(name string, i int) (*nats.Conn, error) {
+		nc, err := nats.Connect(natsURL(i), nats.Name(name), nats.DontRandomize(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", natsURL(i), err)
+		}
+		return nc, nil
+	}
+	nc, err := connect("bench", 0)
 	if err != nil {
 		return nil, err
 	}
 	defer nc.Close()
-	streamCfg := streams.Config{AckWait: cfg.AckWait}
-	streams, err := apptest.Provision(ctx, nc, streamCfg)
+	streams, err := provision(ctx, nc, streamCfg)
 	if err != nil {
 		return nil, err
 	}
-	in, err := apptest.StartIngest(streams.JS, hookToken, nil)
-	if err != nil {
-		return nil, err
+	ingests := make([]*apptest.Ingest, cfg.Ingests)
+	for i := range ingests {
+		inc, err := connect(fmt.Sprintf("bench-ingest-%d", i), i)
+		if err != nil {
+			return nil, err
+		}
+		defer inc.Close()
+		ijs, err := jetstream.New(inc)
+		if err != nil {
+			return nil, err
+		}
+		if ingests[i], err = apptest.StartIngest(ijs, hookToken, nil); err != nil {
+			return nil, err
+		}
+		defer ingests[i].Stop() //nolint:errcheck // reported by the run already
 	}
-	defer in.Stop() //nolint:errcheck // reported by the run already
-	project.AddSubscription(azdosim.SubscriptionSpec{EventType: azdosim.EventPullRequestUpdated, URL: in.WebhookURL})
-	repoSub := project.AddSubscription(azdosim.SubscriptionSpec{EventType: azdosim.EventPullRequestUpdated, URL: in.WebhookURL, Repository: repo})
+	project.AddSubscription(azdosim.SubscriptionSpec{EventType: azdosim.EventPullRequestUpdated, URL: ingests[0].WebhookURL})
+	repoSub := project.AddSubscription(azdosim.SubscriptionSpec{EventType: azdosim.EventPullRequestUpdated, URL: ingests[0].WebhookURL, Repository: repo})
 
 	// Workers.
 	tally := apptest.NewLogTally()
@@ -157,12 +241,12 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		}
 		defer logFile.Close()
 		log := slog.New(tally.Handler(slog.NewJSONHandler(logFile, &slog.HandlerOptions{Level: slog.LevelDebug})))
-		wnc, err := b.Connect(fmt.Sprintf("bench-worker-%d", i))
+		wnc, err := connect(fmt.Sprintf("bench-worker-%d", i), i)
 		if err != nil {
 			return nil, err
 		}
 		defer wnc.Close()
-		ws, err := apptest.Provision(ctx, wnc, streamCfg)
+		ws, err := provision(ctx, wnc, streamCfg)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +256,7 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 			// instead of 5 s doubling.
 			w, err := apptest.StartWorker(ctx, apptest.WorkerOptions{
 				JS: ws.JS, Stream: streamCfg, OrgURL: org.URL(), PAT: pat, Concurrency: cfg.Concurrency,
-				Log: log, Name: fmt.Sprintf("bench-worker-%d", i),
+				LeaseTTL: cfg.LeaseTTL, Log: log, Name: fmt.Sprintf("bench-worker-%d", i),
 			})
 			if err != nil {
 				return nil, err
@@ -189,7 +273,8 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		}
 		// Configured as the worker command is, with its defaults.
 		common, wc, err := apptest.WorkerFlags("--azdo-org-url", org.URL(), "--azdo-pat", pat,
-			"--ack-wait", cfg.AckWait.String(), "--worker-concurrency", strconv.Itoa(cfg.Concurrency), "--shutdown-grace", "5s")
+			"--ack-wait", cfg.AckWait.String(), "--lease-ttl", cfg.LeaseTTL.String(), "--stream-replicas", strconv.Itoa(streamCfg.WithDefaults().Replicas),
+			"--worker-concurrency", strconv.Itoa(cfg.Concurrency), "--shutdown-grace", "5s")
 		if err != nil {
 			return nil, err
 		}
@@ -204,10 +289,16 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		})
 	}
 	procOpts := func(n int, t *apptest.LogTally) apptest.ProcessOptions {
-		return apptest.ProcessOptions{
-			Binary: bin, NATSURL: b.URL, OrgURL: org.URL(), PAT: pat, AckWait: cfg.AckWait,
+		o := apptest.ProcessOptions{
+			Binary: bin, NATSURL: natsURL(n), OrgURL: org.URL(), PAT: pat, AckWait: cfg.AckWait, LeaseTTL: cfg.LeaseTTL,
 			Concurrency: cfg.Concurrency, LogPath: filepath.Join(dir, fmt.Sprintf("worker-process-%d.log", n)), Tally: t,
 		}
+		if cluster != nil {
+			// No client-side rate limit against the simulator: the fleet
+			// scenario measures the delivery path.
+			o.Env = []string{"STREAM_REPLICAS=" + strconv.Itoa(cfg.Cluster), "AZDO_REQUESTS_PER_SECOND=-1"}
+		}
+		return o
 	}
 	var procs []*apptest.Process
 	var procMu sync.Mutex
@@ -252,29 +343,14 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 
 	if cfg.Faults {
 		// Latency throughout.
-		sim.Delay("", 2*time.Millisecond)
+		sim.Delay("", max(cfg.Latency, 2*time.Millisecond))
 		sim.Delay("git.threads.create", 15*time.Millisecond)
+	} else if cfg.Latency > 0 {
+		sim.Delay("", cfg.Latency)
 	}
+	start := time.Now()
 	var repoNotifications atomic.Int64
-	var answersMu sync.Mutex
-	deliver := func(body []byte) error {
-		d, err := in.Deliver(ctx, body)
-		answersMu.Lock()
-		defer answersMu.Unlock()
-		res.Webhooks++
-		switch {
-		case err != nil:
-			res.Refused++
-			return err
-		case d.Accepted() && d.Duplicate:
-			res.Duplicate++
-		case d.Accepted():
-			res.Accepted++
-		default:
-			res.Refused++
-		}
-		return nil
-	}
+	d := &deliverer{ingests: ingests, res: res, start: start, retries: cfg.Retries, pause: cfg.RetryPause, seqs: map[int][]uint64{}}
 	push := func(p *pullRequest) []byte {
 		p.pushes++
 		p.tree = apptest.Revise(p.tree, p.pushes)
@@ -282,9 +358,12 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		return p.pr.Event(azdosim.EventPullRequestUpdated)
 	}
 
-	start := time.Now()
 	killAt := int(float64(len(script)) * cfg.KillAt)
-	var killDone chan error
+	leaderAt := -1
+	if cluster != nil && cfg.KillLeaderAt >= 0 {
+		leaderAt = int(float64(len(script)) * cfg.KillLeaderAt)
+	}
+	var killDone, leaderDone, recovered chan error
 	tick := time.NewTicker(time.Duration(float64(time.Second) / cfg.Rate))
 	defer tick.Stop()
 	for i, s := range script {
@@ -296,10 +375,14 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		if cfg.Faults {
 			injectFaults(sim, i, len(script), cfg.PRs)
 		}
+		if i == leaderAt {
+			leaderDone = make(chan error, 1)
+			go func() { leaderDone <- killLeader(ctx, streams.Stream, cluster, cfg.LeaderDown, res, start, progress) }()
+		}
 		if i == killAt && cfg.Processes > 0 {
-			killDone = make(chan error, 1)
+			killDone, recovered = make(chan error, 1), make(chan error, 1)
 			go func() {
-				killDone <- killAndReplace(ctx, streams.JS, &procMu, &procs, victimTally, procOpts(cfg.Processes, tally), res, start, progress)
+				killDone <- killAndReplace(ctx, streams, &procMu, &procs, victimTally, procOpts(cfg.Processes, tally), d, prs, res, start, recovered, progress)
 			}()
 		}
 		p := prs[s.pr]
@@ -307,24 +390,24 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		switch s.kind {
 		case stepCreated, stepLateCreated:
 			p.last = p.created
-			err = deliver(p.created)
+			err = d.deliver(ctx, s.pr, p.created)
 		case stepRace:
 			updated := push(p)
 			p.last = updated
 			errs := make(chan error, 2)
-			go func() { errs <- deliver(p.created) }()
-			go func() { errs <- deliver(updated) }()
+			go func() { errs <- d.deliver(ctx, s.pr, p.created) }()
+			go func() { errs <- d.deliver(ctx, s.pr, updated) }()
 			err = errors.Join(<-errs, <-errs)
 		case stepPush:
 			p.last = push(p)
-			err = deliver(p.last)
+			err = d.deliver(ctx, s.pr, p.last)
 		case stepSecondSubscription:
-			err = deliver(apptest.FromSubscription(p.last, repoSub, int(repoNotifications.Add(1)), uuid.NewString()))
+			err = d.deliver(ctx, s.pr, apptest.FromSubscription(p.last, repoSub, int(repoNotifications.Add(1)), uuid.NewString()))
 		case stepRetry:
-			err = deliver(p.last)
+			err = d.deliver(ctx, s.pr, p.last)
 		case stepVote:
 			p.last = p.pr.Event(azdosim.EventPullRequestUpdated)
-			err = deliver(p.last)
+			err = d.deliver(ctx, s.pr, p.last)
 		}
 		if err != nil {
 			return res, fmt.Errorf("step %d (%s, pull request %d): %w", i, s.kind, p.pr.ID(), err)
@@ -332,9 +415,13 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	}
 	res.ScriptTook = time.Since(start)
 	progress("script sent in %s: %d webhooks", res.ScriptTook.Round(time.Millisecond), res.Webhooks)
-	if killDone != nil {
-		if err := <-killDone; err != nil {
-			return res, err
+	d.wait()
+	progress("retries done after %s", time.Since(start).Round(time.Millisecond))
+	for _, ch := range []chan error{leaderDone, killDone} {
+		if ch != nil {
+			if err := <-ch; err != nil {
+				return res, err
+			}
 		}
 	}
 
@@ -347,6 +434,23 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	}
 	res.Elapsed = time.Since(start)
 	progress("reviews settled after %s", res.Elapsed.Round(time.Millisecond))
+	// A failure to settle is reported after the counting, so that the
+	// result says what it cost.
+	var runErrs []error
+	if !res.Settled {
+		runErrs = append(runErrs, fmt.Errorf("the review stream did not settle within %s", cfg.Timeout))
+	}
+	if recovered != nil {
+		select {
+		case err := <-recovered:
+			runErrs = append(runErrs, err)
+		case <-waitCtx.Done():
+			runErrs = append(runErrs, fmt.Errorf("the killed worker's pull requests were not all settled: %w", waitCtx.Err()))
+		}
+		if res.backlogSettled != nil {
+			res.BacklogSettled = res.backlogSettled()
+		}
+	}
 
 	// Count.
 	for i, p := range prs {
@@ -388,7 +492,25 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	procs = nil
 	procMu.Unlock()
 	res.Outcomes = tally.Counts()
-	return res, errors.Join(workerErrs...)
+	return res, errors.Join(append(runErrs, workerErrs...)...)
+}
+
+// provision sets the streams up as the processes do, retrying while a
+// cluster is still electing the leaders of what it just created.
+func provision(ctx context.Context, nc *nats.Conn, cfg streams.Config) (*apptest.Streams, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		s, err := apptest.Provision(ctx, nc, cfg)
+		if err == nil {
+			return s, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // injectFaults switches faults on as the script passes its marks, in
@@ -408,84 +530,6 @@ func injectFaults(sim *azdosim.Server, i, n, prs int) {
 	case n * 4 / 5:
 		sim.RateLimit(azdosim.RateLimit{Requests: 2 * f, RetryAfter: time.Second})
 	}
-}
-
-// killAndReplace waits until the first worker process holds a pull
-// request's lease (it is in the middle of a review), SIGKILLs it and starts
-// a replacement.
-func killAndReplace(ctx context.Context, js jetstream.JetStream, mu *sync.Mutex, procs *[]*apptest.Process, victim *apptest.LogTally,
-	opts apptest.ProcessOptions, res *Result, start time.Time, progress func(string, ...any),
-) error {
-	mu.Lock()
-	p := (*procs)[0]
-	*procs = (*procs)[1:]
-	mu.Unlock()
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := waitForLease(wctx, js, p.Pid()); err != nil {
-		_ = p.Kill()
-		return fmt.Errorf("the worker process to kill never took a lease: %w", err)
-	}
-	if err := p.Kill(); err != nil {
-		return err
-	}
-	res.KilledAt = time.Since(start)
-	res.VictimReviews = victim.Count(apptest.MsgReviewPosted)
-	res.VictimLeases = leasesHeldBy(ctx, js, p.Pid())
-	progress("SIGKILLed worker process %d at %s after %d reviews, holding %d leases", p.Pid(), res.KilledAt.Round(time.Millisecond), res.VictimReviews, res.VictimLeases)
-	replacement, err := apptest.StartWorkerProcess(ctx, opts)
-	if err != nil {
-		return err
-	}
-	mu.Lock()
-	*procs = append(*procs, replacement)
-	mu.Unlock()
-	progress("replacement worker process %d consuming", replacement.Pid())
-	return nil
-}
-
-// waitForLease returns once process pid holds a pull request's lease,
-// watching the lease bucket.
-func waitForLease(ctx context.Context, js jetstream.JetStream, pid int) error {
-	kv, err := js.KeyValue(ctx, fleet.Names{}.LeaseBucket())
-	if err != nil {
-		return err
-	}
-	w, err := kv.WatchAll(ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Stop() //nolint:errcheck // nothing to do about it
-	for {
-		select {
-		case e := <-w.Updates():
-			if e != nil && e.Operation() == jetstream.KeyValuePut && strings.HasSuffix(string(e.Value()), "/"+strconv.Itoa(pid)) {
-				return nil
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// leasesHeldBy counts the pull-request leases whose holder is process pid
-// (lease values are "host/pid"): reviews it was in the middle of.
-func leasesHeldBy(ctx context.Context, js jetstream.JetStream, pid int) int {
-	kv, err := js.KeyValue(ctx, fleet.Names{}.LeaseBucket())
-	if err != nil {
-		return -1
-	}
-	keys, err := kv.ListKeys(ctx)
-	if err != nil {
-		return -1
-	}
-	n := 0
-	for key := range keys.Keys() {
-		if e, err := kv.Get(ctx, key); err == nil && strings.HasSuffix(string(e.Value()), "/"+strconv.Itoa(pid)) {
-			n++
-		}
-	}
-	return n
 }
 
 func randomHex(n int) string {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -26,8 +27,40 @@ type Common struct {
 	LogLevel  string
 	LogFormat string
 	Stream    streams.Config
-	// LeaseTTL is the lifetime of a pull request's lease without refresh.
+	// LeaseTTL is the lifetime of a pull request's lease without refresh;
+	// 0 means the stream's AckWait ([Common.EffectiveLeaseTTL]).
 	LeaseTTL time.Duration
+}
+
+// MinLeaseTTL is the shortest LEASE_TTL allowed: workers refresh a lease
+// every third of it.
+const MinLeaseTTL = time.Second
+
+// EffectiveLeaseTTL is LEASE_TTL, or ACK_WAIT when it is unset: a killed
+// worker's pull requests are unlocked by the time its messages are
+// redelivered, so one setting bounds the recovery.
+func (c *Common) EffectiveLeaseTTL() time.Duration {
+	return cmp.Or(c.LeaseTTL, c.Stream.WithDefaults().AckWait)
+}
+
+// LeaseRefresh is how often a worker refreshes a held lease: a third of
+// [Common.EffectiveLeaseTTL], so two refreshes in a row may fail before it
+// expires.
+func (c *Common) LeaseRefresh() time.Duration { return c.EffectiveLeaseTTL() / 3 }
+
+// ValidateTimings checks ACK_WAIT and LEASE_TTL, whose heartbeat (a quarter
+// of ACK_WAIT) and refresh (a third of LEASE_TTL) must stay well inside
+// them; its errors are [ErrUsage] and name the setting.
+func (c *Common) ValidateTimings() error {
+	var errs []error
+	if err := c.Stream.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: ACK_WAIT / --ack-wait: %w", ErrUsage, err))
+	}
+	if c.LeaseTTL != 0 && c.LeaseTTL < MinLeaseTTL {
+		errs = append(errs, fmt.Errorf("%w: LEASE_TTL / --lease-ttl %s is too short: workers refresh a lease every third of it; use at least %s, or leave it unset to follow ACK_WAIT",
+			ErrUsage, c.LeaseTTL, MinLeaseTTL))
+	}
+	return errors.Join(errs...)
 }
 
 // RegisterCommon adds the shared flags to fs.
@@ -37,7 +70,7 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	c.RegisterLog(fs)
 	def := streams.Config{}.WithDefaults()
 	fs.IntVar(&c.Stream.Replicas, "stream-replicas", def.Replicas, "JetStream replicas of the review stream (3 in a cluster)")
-	fs.DurationVar(&c.Stream.AckWait, "ack-wait", def.AckWait, "redeliver a review request when a worker is silent this long")
+	fs.DurationVar(&c.Stream.AckWait, "ack-wait", def.AckWait, "redeliver a review request when its worker is silent this long (it marks running reviews in progress every quarter of it; at least 1s)")
 	fs.IntVar(&c.Stream.MaxDeliver, "max-deliver", def.MaxDeliver, "deliveries of one review request before it is given up")
 	fs.DurationVar(&c.Stream.DuplicateWindow, "duplicate-window", def.DuplicateWindow, "how long a webhook's de-duplication id is remembered")
 	fs.Int64Var(&c.Stream.MaxBytes, "stream-max-bytes", def.MaxBytes, "bytes the review stream may hold; when full, ingest answers 503 and Azure DevOps retries (negative: no limit)")
@@ -45,7 +78,7 @@ func RegisterCommon(fs *flag.FlagSet) *Common {
 	fs.DurationVar(&c.Stream.DeadLetterMaxAge, "dead-letter-max-age", def.DeadLetterMaxAge, "how long dead letters are kept")
 	fs.Int64Var(&c.Stream.DeadLetterMaxBytes, "dead-letter-max-bytes", def.DeadLetterMaxBytes, "bytes of dead letters kept; beyond it the oldest are dropped (negative: no limit)")
 	fs.Int64Var(&c.Stream.DeadLetterMaxMsgs, "dead-letter-max-msgs", def.DeadLetterMaxMsgs, "dead letters kept; beyond it the oldest are dropped (negative: no limit)")
-	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 45*time.Second, "how long a crashed worker's pull requests stay locked (workers refresh their leases every third of it)")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 0, "how long a crashed worker's pull requests stay locked; workers refresh their leases every third of it (unset: ACK_WAIT; at least 1s)")
 	return c
 }
 
@@ -63,7 +96,7 @@ func (c *Common) RegisterLog(fs *flag.FlagSet) {
 // Provisioning is the configuration of the fleet's JetStream resources
 // that c describes.
 func (c *Common) Provisioning() provision.Config {
-	return provision.Config{Stream: c.Stream, LeaseTTL: c.LeaseTTL}
+	return provision.Config{Stream: c.Stream, LeaseTTL: c.EffectiveLeaseTTL()}
 }
 
 // RegisterNATS adds the flags of an external NATS server to fs.

@@ -38,6 +38,9 @@ func ProvisionMain(ctx context.Context, name string, args []string, stdout, stde
 		return err
 	}
 	defer p.Close()
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	nc, err := Connect(c, "azreviewer-provision", p.Log)
 	if err != nil {
 		return err

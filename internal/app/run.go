@@ -92,10 +92,12 @@ type WorkerDeps struct {
 	// first). Default: 5 s doubling per delivery, at most 5 min.
 	Backoff func(delivery uint64) time.Duration
 	// Heartbeat is how often a running review's message is marked in
-	// progress. Default: a quarter of the consumer's AckWait, at least 1 s.
+	// progress; it must be shorter than the consumer's AckWait. Default: a
+	// quarter of it (streams.Config.Heartbeat).
 	Heartbeat time.Duration
-	// LeaseRefresh is how often a held lease is refreshed. Default: a third
-	// of Common.LeaseTTL.
+	// LeaseRefresh is how often a held lease is refreshed; it must be
+	// shorter than the lease TTL. Default: a third of it
+	// (Common.LeaseRefresh).
 	LeaseRefresh time.Duration
 	// Wrap, if set, wraps the worker's handler, inside the consume chain's
 	// middlewares (to make it panic, say).
@@ -160,6 +162,11 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 	if err != nil {
 		return nil, err
 	}
+	// ACK_WAIT and LEASE_TTL with the heartbeat and refresh they imply,
+	// checked before connecting.
+	if _, err := workerTiming(c, d); err != nil {
+		return nil, err
+	}
 	scanner, err := secrets.New()
 	if err != nil {
 		return nil, err
@@ -210,16 +217,19 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		}
 	}
 	client, metrics := setup.client, setup.metrics
-	leaseTTL := cmp.Or(c.LeaseTTL, 45*time.Second)
+	timing, err := workerTiming(c, d)
+	if err != nil {
+		return nil, err
+	}
 	// Opened, not provisioned: "worker provision" owns the buckets, and
 	// WorkerMain checked them against this configuration.
-	coord, err := coordination.Open(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: leaseTTL})
+	coord, err := coordination.Open(ctx, d.JS, c.Stream, coordination.Config{Owner: cmp.Or(d.Name, workerName()), LeaseTTL: timing.leaseTTL})
 	if err != nil {
 		return nil, notProvisioned(err)
 	}
 	review := setup.review
 	review.Coordinator = coord
-	review.LeaseRefresh = cmp.Or(d.LeaseRefresh, leaseTTL/3)
+	review.LeaseRefresh = timing.leaseRefresh
 	w, err := worker.New(review, client, metrics)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
@@ -255,7 +265,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		handle: middleware.Chain(handle, poison, middleware.Recoverer(log)),
 		consume: events.ConsumeConfig{
 			Concurrency:   cfg.Concurrency,
-			Heartbeat:     cmp.Or(d.Heartbeat, max(stream.AckWait/4, time.Second)),
+			Heartbeat:     timing.heartbeat,
 			ShutdownGrace: cfg.ShutdownGrace,
 			Backoff:       d.Backoff,
 			Logger:        log,
@@ -284,6 +294,36 @@ func (l *WorkerLoop) Run(ctx context.Context) error {
 		defer stop()
 	}
 	return events.Consume(ctx, l.cons, l.consume, l.handle)
+}
+
+// timing is a worker's redelivery and lease timing.
+type timing struct {
+	heartbeat, leaseTTL, leaseRefresh time.Duration
+}
+
+// workerTiming derives the heartbeat and the lease refresh from ACK_WAIT
+// and LEASE_TTL, or takes a test's, and checks that each comes well before
+// what it keeps alive: a heartbeat no sooner than the ack wait would let
+// JetStream redeliver a running review, a refresh no sooner than the TTL
+// would let another worker take the lease mid-review.
+func workerTiming(c *Common, d WorkerDeps) (timing, error) {
+	if err := c.ValidateTimings(); err != nil {
+		return timing{}, err
+	}
+	t := timing{
+		heartbeat:    cmp.Or(d.Heartbeat, c.Stream.Heartbeat()),
+		leaseTTL:     c.EffectiveLeaseTTL(),
+		leaseRefresh: cmp.Or(d.LeaseRefresh, c.LeaseRefresh()),
+	}
+	ackWait := c.Stream.WithDefaults().AckWait
+	var errs []error
+	if t.heartbeat <= 0 || t.heartbeat >= ackWait {
+		errs = append(errs, fmt.Errorf("%w: the heartbeat (%s) must be positive and shorter than ACK_WAIT (%s)", ErrUsage, t.heartbeat, ackWait))
+	}
+	if t.leaseRefresh <= 0 || t.leaseRefresh >= t.leaseTTL {
+		errs = append(errs, fmt.Errorf("%w: the lease refresh (%s) must be positive and shorter than LEASE_TTL (%s)", ErrUsage, t.leaseRefresh, t.leaseTTL))
+	}
+	return t, errors.Join(errs...)
 }
 
 // RunWorker builds a worker ([NewWorkerLoop]) and runs it until ctx is

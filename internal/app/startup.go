@@ -45,6 +45,9 @@ func LogStartup(ctx context.Context, log *slog.Logger, process string, fs *flag.
 // Validate checks the settings of the NATS connection that can be checked
 // without connecting: the credentials file must be readable.
 func (c *Common) Validate() error {
+	if err := c.ValidateTimings(); err != nil {
+		return err
+	}
 	if c.NATSCreds == "" {
 		return nil
 	}

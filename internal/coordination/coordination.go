@@ -42,7 +42,8 @@ type Store struct {
 
 // Config configures the buckets.
 type Config struct {
-	// LeaseTTL is how long a lease outlives its last refresh. Default 45 s.
+	// LeaseTTL is how long a lease outlives its last refresh. Default
+	// [streams.DefaultAckWait], the review stream's default ack wait.
 	LeaseTTL time.Duration
 	// Owner names this worker in lease values (for operators). Default "worker".
 	Owner string
@@ -55,7 +56,7 @@ func LeaseBucket(stream streams.Config, cfg Config) jetstream.KeyValueConfig {
 	return jetstream.KeyValueConfig{
 		Bucket:      stream.Fleet.LeaseBucket(),
 		Description: "pull requests under review, one lease each",
-		TTL:         cmp.Or(cfg.LeaseTTL, 45*time.Second),
+		TTL:         cmp.Or(cfg.LeaseTTL, streams.DefaultAckWait),
 		History:     1,
 		Storage:     stream.Storage(),
 		Replicas:    stream.Replicas,

@@ -12,6 +12,21 @@ import (
 	"github.com/azreviewer/azreviewer/internal/fleet"
 )
 
+// Redelivery timing. A worker marks each running message in progress every
+// [Config.Heartbeat] (a quarter of AckWait); JetStream redelivers a message
+// whose worker was silent for AckWait, so a killed worker's reviews start
+// again on another worker at most AckWait after it died.
+const (
+	// DefaultAckWait is AckWait's default: a killed worker's messages are
+	// redelivered within 10 s, for 4 in-progress marks per running review
+	// per AckWait (one every 2.5 s).
+	DefaultAckWait = 10 * time.Second
+	// MinAckWait is the shortest AckWait allowed: below it a heartbeat
+	// comes more often than every 250 ms, and a garbage-collection pause or
+	// a network hiccup of that length redelivers a running review.
+	MinAckWait = time.Second
+)
+
 // Config describes the review stream and its consumer, the dead-letter
 // stream's limits, and the storage every bucket shares, for one fleet. The
 // zero value is usable: every field has a default ([Config.WithDefaults]).
@@ -31,7 +46,9 @@ type Config struct {
 	// MaxAge drops requests nobody consumed. Default 7 days.
 	MaxAge time.Duration
 	// AckWait is how long a worker may hold a message without a heartbeat
-	// before it is redelivered. Default 60 s.
+	// before it is redelivered; workers send one every quarter of it
+	// ([Config.Heartbeat]). Default [DefaultAckWait], at least
+	// [MinAckWait] ([Config.Validate]).
 	AckWait time.Duration
 	// MaxDeliver caps deliveries of one message. Default 10.
 	MaxDeliver int
@@ -62,7 +79,7 @@ func (c Config) WithDefaults() Config {
 	c.Replicas = cmp.Or(c.Replicas, 1)
 	c.DuplicateWindow = cmp.Or(c.DuplicateWindow, 10*time.Minute)
 	c.MaxAge = cmp.Or(c.MaxAge, 7*24*time.Hour)
-	c.AckWait = cmp.Or(c.AckWait, 60*time.Second)
+	c.AckWait = cmp.Or(c.AckWait, DefaultAckWait)
 	c.MaxDeliver = cmp.Or(c.MaxDeliver, 10)
 	c.MaxAckPending = cmp.Or(c.MaxAckPending, 1000)
 	c.DeadLetterMaxAge = cmp.Or(c.DeadLetterMaxAge, 30*24*time.Hour)
@@ -71,6 +88,28 @@ func (c Config) WithDefaults() Config {
 	c.DeadLetterMaxBytes = cmp.Or(c.DeadLetterMaxBytes, 32<<20)
 	c.DeadLetterMaxMsgs = cmp.Or(c.DeadLetterMaxMsgs, 10_000)
 	return c
+}
+
+// Heartbeat is how often a worker marks a running message in progress: a
+// quarter of AckWait, so three marks in a row may be lost before the
+// message is redelivered.
+func (c Config) Heartbeat() time.Duration {
+	return c.WithDefaults().AckWait / 4
+}
+
+// ErrAckWaitTooShort is [Config.Validate]'s error for an AckWait under
+// [MinAckWait].
+var ErrAckWaitTooShort = errors.New("ack wait too short")
+
+// Validate checks the settings whose relation the consumer relies on: an
+// AckWait of at least [MinAckWait], so that the heartbeat ([Config.Heartbeat])
+// stays well apart from it. A zero AckWait is the default and valid.
+func (c Config) Validate() error {
+	if c.AckWait != 0 && c.AckWait < MinAckWait {
+		return fmt.Errorf("%w: %s; workers mark a running review in progress every quarter of it, so a pause of the process or the network longer than that would redeliver it to a second worker; use at least %s (default %s)",
+			ErrAckWaitTooShort, c.AckWait, MinAckWait, DefaultAckWait)
+	}
+	return nil
 }
 
 // Limit is a configured limit as JetStream spells it: -1 for none.

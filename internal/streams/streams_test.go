@@ -127,3 +127,37 @@ func TestEnsureStreamReportsLimitsTheServerCannotReserve(t *testing.T) {
 		})
 	}
 }
+
+// TestAckWaitAndHeartbeat: the consumer's ack wait defaults to 10 s, the
+// heartbeat is a quarter of the ack wait, and an ack wait under a second
+// is refused by Validate.
+func TestAckWaitAndHeartbeat(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		cfg           streams.Config
+		wantAckWait   time.Duration
+		wantHeartbeat time.Duration
+		wantErr       error
+	}{
+		{name: "default", cfg: streams.Config{Memory: true}, wantAckWait: 10 * time.Second, wantHeartbeat: 2500 * time.Millisecond},
+		{name: "configured", cfg: streams.Config{Memory: true, AckWait: time.Minute}, wantAckWait: time.Minute, wantHeartbeat: 15 * time.Second},
+		{name: "shortest", cfg: streams.Config{Memory: true, AckWait: time.Second}, wantAckWait: time.Second, wantHeartbeat: 250 * time.Millisecond},
+		{name: "too short", cfg: streams.Config{Memory: true, AckWait: 999 * time.Millisecond}, wantErr: streams.ErrAckWaitTooShort},
+		{name: "negative", cfg: streams.Config{Memory: true, AckWait: -time.Second}, wantErr: streams.ErrAckWaitTooShort},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := tt.cfg.Validate()
+			if tt.wantErr != nil {
+				require.ErrorIs(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.wantHeartbeat, tt.cfg.Heartbeat())
+			b := eventstest.Start(t, tt.cfg)
+			require.Equal(t, tt.wantAckWait, b.Consumer.CachedInfo().Config.AckWait)
+		})
+	}
+}

@@ -75,6 +75,8 @@ type ProcessOptions struct {
 	PAT     string
 	// AckWait is ACK_WAIT; it must match the provisioning. Default 2 s.
 	AckWait time.Duration
+	// LeaseTTL is LEASE_TTL. Default: the product's (ACK_WAIT).
+	LeaseTTL time.Duration
 	// MaxDeliver is MAX_DELIVER. Default: the product's.
 	MaxDeliver int
 	// Concurrency is WORKER_CONCURRENCY. Default 2.
@@ -128,6 +130,9 @@ func StartWorkerProcess(ctx context.Context, opts ProcessOptions) (*Process, err
 		"WORKER_CONCURRENCY="+strconv.Itoa(conc),
 		"SHUTDOWN_GRACE=5s",
 	)
+	if opts.LeaseTTL > 0 {
+		env = append(env, "LEASE_TTL="+opts.LeaseTTL.String())
+	}
 	if opts.MaxDeliver > 0 {
 		env = append(env, "MAX_DELIVER="+strconv.Itoa(opts.MaxDeliver))
 	}

@@ -40,8 +40,8 @@ type WorkerOptions struct {
 	// at 5 s).
 	Backoff func(delivery uint64) time.Duration
 	// LeaseTTL, when set, provisions the lease bucket with this TTL (the
-	// product's is 45 s), so that the lease of a killed worker expires
-	// sooner. LeaseRefresh defaults to a third of it.
+	// product's follows the stream's AckWait), so that the lease of a
+	// killed worker expires sooner. LeaseRefresh defaults to a third of it.
 	LeaseTTL     time.Duration
 	LeaseRefresh time.Duration
 	// Wrap, if set, wraps the worker's handler (to make it panic, say).
