@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -23,8 +24,16 @@ func BenchmarkStreamReady(b *testing.B) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	if _, err := streams.EnsureReviews(ctx, js, streams.Config{Replicas: 3}); err != nil {
-		b.Fatal(err)
+	// A cluster that has just met may not place an R3 stream yet.
+	for try := 0; ; try++ {
+		_, err := streams.EnsureReviews(ctx, js, streams.Config{Replicas: 3})
+		if err == nil {
+			break
+		}
+		if try == 150 {
+			b.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	apiCalls := func() uint64 {
 		info, err := js.AccountInfo(ctx)

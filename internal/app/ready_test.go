@@ -37,8 +37,14 @@ func TestReadyzFollowsTheStreamsQuorum(t *testing.T) {
 			require.NoError(t, err)
 			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
-			st, err := streams.EnsureReviews(ctx, js, streams.Config{Replicas: 3})
-			require.NoError(t, err)
+			// A cluster that has just met may not place an R3 stream yet
+			// ("no suitable peers for placement"): provisioning retries, so
+			// does this.
+			var st jetstream.Stream
+			require.Eventually(t, func() bool {
+				st, err = streams.EnsureReviews(ctx, js, streams.Config{Replicas: 3})
+				return err == nil
+			}, 30*time.Second, 200*time.Millisecond, "R3 stream")
 			h, err := app.NewIngestHandler(&app.Ingest{Token: "t0ken"}, fleet.Names{}, js, app.NewRegistry(), nil)
 			require.NoError(t, err)
 			srv := httptest.NewServer(h)
