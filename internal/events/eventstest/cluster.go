@@ -27,7 +27,26 @@ type Cluster struct {
 
 // StartCluster starts an n-server JetStream cluster on 127.0.0.1, waits
 // until it has a JetStream meta leader, and stops it when the test ends.
+// The ports are picked free before the servers bind them, so another test
+// may take one in between: then the cluster starts again on new ports (at
+// most three times).
 func StartCluster(t testing.TB, n int) *Cluster {
+	t.Helper()
+	var err error
+	for range 3 {
+		var c *Cluster
+		if c, err = startCluster(t, n); err == nil {
+			c.WaitJetStream()
+			return c
+		}
+	}
+	t.Fatalf("eventstest: start a %d-server cluster: %v", n, err)
+	return nil
+}
+
+// startCluster is one try of [StartCluster] on freshly picked ports; a
+// server that cannot start stops those started.
+func startCluster(t testing.TB, n int) (*Cluster, error) {
 	t.Helper()
 	clientPorts, routePorts := freePorts(t, n), freePorts(t, n)
 	routes := make([]*url.URL, n)
@@ -49,16 +68,19 @@ func StartCluster(t testing.TB, n int) *Cluster {
 			NoSigs:     true,
 		})
 	}
-	t.Cleanup(func() {
+	stopAll := func() {
 		for i := range n {
 			c.Stop(i)
 		}
-	})
-	for i := range n {
-		c.Start(i)
 	}
-	c.WaitJetStream()
-	return c
+	for i := range n {
+		if err := c.start(i); err != nil {
+			stopAll()
+			return nil, err
+		}
+	}
+	t.Cleanup(stopAll)
+	return c, nil
 }
 
 // URL is every server's client URL, comma-separated, as NATS_URL takes it.
@@ -87,26 +109,33 @@ func (c *Cluster) Connect() *nats.Conn {
 // sockets, so binding is retried for a few seconds.
 func (c *Cluster) Start(i int) {
 	c.t.Helper()
+	if err := c.start(i); err != nil {
+		c.t.Fatalf("eventstest: start cluster server %d: %v", i, err)
+	}
+}
+
+// start starts server i, trying for about 30 s at most.
+func (c *Cluster) start(i int) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.servers[i] != nil {
-		return
+		return nil
 	}
 	var err error
-	for range 50 {
+	for range 6 {
 		var s *server.Server
 		if s, err = server.NewServer(c.opts[i]); err == nil {
 			go s.Start()
-			if s.ReadyForConnections(10 * time.Second) {
+			if s.ReadyForConnections(5 * time.Second) {
 				c.servers[i] = s
-				return
+				return nil
 			}
 			s.Shutdown()
 			err = fmt.Errorf("server %s did not become ready", c.opts[i].ServerName)
 		}
 		time.Sleep(100 * time.Millisecond) // the port is not free yet; nothing to wait on
 	}
-	c.t.Fatalf("eventstest: start cluster server %d: %v", i, err)
+	return err
 }
 
 // Stop shuts server i down and waits for it; its store stays.
