@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
@@ -36,12 +37,33 @@ func deadLetters(t *testing.T, classes ...string) *eventstest.Bundle {
 	}
 	poison, err := middleware.PoisonQueue(deadletter.NewPublisher(b.JS, streams.Config{}.Fleet), 10, quietLog)
 	require.NoError(t, err)
-	b.ConsumeSettled(t, events.ConsumeConfig{Logger: quietLog}, len(classes), middleware.Chain(func(_ context.Context, msg jetstream.Msg) error {
-		req, err := events.UnmarshalRequest(msg.Data())
-		require.NoError(t, err)
-		class := classes[req.PullRequestID-1]
-		return events.Permanent(eventstest.Failure{Message: class + " failure", Kind: class, Fix: "fix the " + class})
-	}, poison))
+	// Consumed until every one is stored: a copy that fails is redelivered
+	// (after 50 ms) and copied again.
+	stored := make(chan struct{})
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			if info, err := b.DeadLetters.Info(ctx); err == nil && info.State.Msgs >= uint64(len(classes)) {
+				close(stored)
+				return
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	b.ConsumeUntil(t, events.ConsumeConfig{Logger: quietLog, Backoff: func(uint64) time.Duration { return 50 * time.Millisecond }},
+		stored, middleware.Chain(func(_ context.Context, msg jetstream.Msg) error {
+			req, err := events.UnmarshalRequest(msg.Data())
+			if err != nil {
+				return events.Permanent(err)
+			}
+			class := classes[req.PullRequestID-1]
+			return events.Permanent(eventstest.Failure{Message: class + " failure", Kind: class, Fix: "fix the " + class})
+		}, poison))
 	eventstest.WaitMessages(t, b.DeadLetters, uint64(len(classes)))
 	return b
 }
