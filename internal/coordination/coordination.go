@@ -115,6 +115,8 @@ type Lease struct {
 // Acquire takes the lease for key, or returns ErrLeaseHeld.
 func (c *Store) Acquire(ctx context.Context, key string) (*Lease, error) {
 	value := []byte(c.owner)
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	rev, err := c.leases.Create(ctx, key, value)
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return nil, ErrLeaseHeld
@@ -130,6 +132,8 @@ func (c *Store) Acquire(ctx context.Context, key string) (*Lease, error) {
 func (l *Lease) Refresh(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	rev, err := l.kv.Update(ctx, l.key, l.value, l.rev)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -145,6 +149,8 @@ func (l *Lease) Refresh(ctx context.Context) error {
 func (l *Lease) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	err := l.kv.Delete(ctx, l.key, jetstream.LastRevision(l.rev))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) && !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("release lease %s: %w", l.key, err)
@@ -154,6 +160,8 @@ func (l *Lease) Release(ctx context.Context) error {
 
 // LoadState returns the stored state of key; found is false when none.
 func (c *Store) LoadState(ctx context.Context, key string) (data []byte, found bool, err error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	e, err := c.state.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, false, nil
@@ -166,6 +174,8 @@ func (c *Store) LoadState(ctx context.Context, key string) (data []byte, found b
 
 // SaveState stores the state of key.
 func (c *Store) SaveState(ctx context.Context, key string, data []byte) error {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if _, err := c.state.Put(ctx, key, data); err != nil {
 		return fmt.Errorf("save review state %s: %w", key, keyError(err))
 	}
@@ -186,4 +196,16 @@ func keyError(err error) error {
 // case, as in its subject.
 func Key(repositoryID string, pullRequestID int) string {
 	return fmt.Sprintf("pr.%s.%d", strings.ToLower(repositoryID), pullRequestID)
+}
+
+// CallTimeout bounds one key-value call. The caller's context is a
+// review's, which may have minutes left; nats.go adds its own timeout only
+// to a context without a deadline, so without this a call sent while the
+// bucket's leader is being elected could wait for the whole review, its
+// message kept alive by heartbeats.
+const CallTimeout = 5 * time.Second
+
+// callContext is ctx bounded by [CallTimeout].
+func callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, CallTimeout)
 }

@@ -3,6 +3,7 @@ package coordination_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -86,4 +87,37 @@ func requireInvalidRequest(t *testing.T, err error) {
 	require.ErrorIs(t, err, jetstream.ErrInvalidKey)
 	var invalid *events.InvalidRequestError
 	require.True(t, errors.As(err, &invalid), "%v", err)
+}
+
+// TestCallsAreBoundedWithinAReview: a lease call sent while its bucket
+// cannot reach a quorum (the leader up, both followers down) gives up
+// after CallTimeout with the review's context still running, instead of
+// waiting — its message kept alive by heartbeats — until the review's
+// deadline.
+func TestCallsAreBoundedWithinAReview(t *testing.T) {
+	t.Parallel()
+	cluster := eventstest.StartCluster(t, 3)
+	js, err := jetstream.New(cluster.Connect())
+	require.NoError(t, err)
+	cfg := streams.Config{Replicas: 3}
+	var store *coordination.Store
+	require.Eventually(t, func() bool {
+		store, err = coordination.Ensure(context.Background(), js, cfg, coordination.Config{Owner: "w1"})
+		return err == nil
+	}, 30*time.Second, 200*time.Millisecond, "R3 buckets")
+	info, err := js.Stream(context.Background(), "KV_"+cfg.Fleet.LeaseBucket())
+	require.NoError(t, err)
+	leader := info.CachedInfo().Cluster.Leader
+	require.NotEmpty(t, leader)
+	for i := range 3 {
+		if fmt.Sprintf("n%d", i) != leader {
+			cluster.Stop(i)
+		}
+	}
+
+	review, cancel := context.WithTimeout(context.Background(), 4*coordination.CallTimeout)
+	defer cancel()
+	_, err = store.Acquire(review, coordination.Key("repo-1", 1))
+	require.Error(t, err)
+	require.NoError(t, review.Err(), "the call gave up, not the review: %v", err)
 }
