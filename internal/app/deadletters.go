@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/azreviewer/azreviewer/internal/deadletter"
+	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
@@ -230,7 +231,10 @@ func printDeadLetters(w io.Writer, dls []deadletter.Entry) {
 		if diag == "" {
 			diag = d.Error
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", d.Seq, d.Time.UTC().Format("2006-01-02 15:04:05"), pr, d.ErrorType, d.Deliveries, diag)
+		// The text comes from webhooks and errors (a pull request's file
+		// names among them): shown without control characters.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\n", d.Seq, d.Time.UTC().Format("2006-01-02 15:04:05"),
+			markdown.Printable(pr), markdown.Printable(d.ErrorType), d.Deliveries, markdown.Printable(diag))
 	}
 	_ = tw.Flush()
 }

@@ -1,8 +1,8 @@
 package azdo
 
 import (
-	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,13 +75,12 @@ func (m *Metrics) waited(d time.Duration) {
 	}
 }
 
-// metricRoute is the route label of a request: routeOf, or "other" for a
-// path outside Azure DevOps' REST API (a redirect's target, say), so that
-// the label's values stay few.
-func metricRoute(req *http.Request) string {
-	r := routeOf(req.URL.EscapedPath())
-	if r == "_apis" || len(r) > len("_apis/") && r[:len("_apis/")] == "_apis/" {
-		return r
+// metricRoute is the route label of a request's route (see routeOf): the
+// route, or "other" for a path outside Azure DevOps' REST API (a
+// redirect's target, say), so that the label's values stay few.
+func metricRoute(route string) string {
+	if route == "_apis" || strings.HasPrefix(route, "_apis/") {
+		return route
 	}
 	return "other"
 }

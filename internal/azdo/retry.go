@@ -236,7 +236,8 @@ func (r *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	op := req.Method + " " + routeOf(req.URL.EscapedPath())
+	route := routeOf(req.URL.EscapedPath())
+	op := req.Method + " " + route
 	deadline, _ := ctx.Deadline()
 	for n := 0; ; n++ {
 		waited, release, err := r.lim.acquire(ctx, op)
@@ -254,7 +255,7 @@ func (r *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, err
 			}
 			r.lim.retries.Add(1)
-			r.metrics.resent(req.Method, metricRoute(req))
+			r.metrics.resent(req.Method, metricRoute(route))
 		}
 		a := &attempt{n: n, limiterWait: waited, call: ctx, deadline: deadline}
 		actx, cancel := context.WithTimeout(withAttempt(ctx, a), r.timeout)

@@ -39,7 +39,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if a != nil {
 		a.annotate(span)
 	}
-	span.SetAttributes(attribute.String("azdo.route", routeOf(req.URL.EscapedPath())))
+	route := routeOf(req.URL.EscapedPath())
+	span.SetAttributes(attribute.String("azdo.route", route))
 	if v := apiVersion(req); v != "" {
 		span.SetAttributes(attribute.String("azdo.api_version", v))
 	}
@@ -49,7 +50,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp != nil {
 		status = resp.StatusCode
 	}
-	t.metrics.attempt(req.Method, metricRoute(req), status, time.Since(sent))
+	t.metrics.attempt(req.Method, metricRoute(route), status, time.Since(sent))
 	if err != nil {
 		if a != nil {
 			t.policy.decide(span, a, req, 0, err, 0, t.clock.Now())

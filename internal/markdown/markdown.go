@@ -327,6 +327,12 @@ func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
+// Printable is s on one line, as a terminal or a table shows it without
+// surprise: invalid UTF-8 as U+FFFD, white space as spaces, and no control
+// or bidirectional formatting character (an escape sequence in a file name
+// that reached an error message cannot reach the operator's terminal).
+func Printable(s string) string { return clean(s, true) }
+
 // clean replaces invalid UTF-8 with U+FFFD and drops control characters
 // (keeping white space when keepSpace) and bidirectional formatting
 // characters, which could make the rendered text read differently from
