@@ -26,8 +26,10 @@ type Config struct {
 	// OrgURL is the organisation, e.g. https://dev.azure.com/fabrikam.
 	OrgURL string
 	// PAT is the personal access token. It is sent only to OrgURL and never
-	// logged or traced.
+	// logged or traced. Shorthand for Credential: PAT(token).
 	PAT string
+	// Credential authorises the requests; it takes the place of PAT.
+	Credential Credential
 	// Timeout bounds each attempt of a call (sending the request and
 	// reading the response). The whole call, retries and waits included, is
 	// bounded by its context. Default 30 s.
@@ -70,6 +72,7 @@ type Config struct {
 // use.
 type Client struct {
 	orgURL   string
+	identity string
 	git      git.Client
 	core     core.Client
 	location location.Client
@@ -95,10 +98,20 @@ func New(cfg Config) (*Client, error) {
 	if u, err := url.Parse(cfg.OrgURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("azure devops: organisation URL %q is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", cfg.OrgURL)
 	}
-	if cfg.PAT == "" {
+	cred := cfg.Credential
+	switch {
+	case cred == nil && cfg.PAT == "":
 		return nil, errors.New("azure devops: PAT is empty")
+	case cred == nil:
+		cred = PAT(cfg.PAT)
 	}
-	conn := azuredevops.NewPatConnection(cfg.OrgURL, cfg.PAT)
+	// An anonymous connection: the transport adds the credential's header,
+	// fresh for every attempt, and only for the organisation's own host.
+	conn := azuredevops.NewAnonymousConnection(cfg.OrgURL)
+	base, err := url.Parse(conn.BaseUrl)
+	if err != nil {
+		return nil, fmt.Errorf("azure devops: organisation URL %q: %w", cfg.OrgURL, err)
+	}
 	clock := cfg.Clock
 	if clock == nil {
 		clock = wallClock{}
@@ -114,7 +127,10 @@ func New(cfg Config) (*Client, error) {
 	// reaches the retry verdict. The http.Client has no Timeout of its own:
 	// the retrier bounds each attempt, the caller's context the call.
 	policy := newRetryPolicy(cfg)
-	inner := &transport{next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport), clock: clock, lim: lim, policy: policy, metrics: cfg.Metrics}
+	inner := &transport{
+		next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport), clock: clock, lim: lim, policy: policy, metrics: cfg.Metrics,
+		cred: cred, scheme: base.Scheme, host: base.Host,
+	}
 	hc := &http.Client{
 		Transport: &retrier{
 			next:    otelhttp.NewTransport(inner, otelhttp.WithSpanNameFormatter(spanName)),
@@ -132,6 +148,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		orgURL:   conn.BaseUrl,
+		identity: cred.Identity(),
 		git:      &git.ClientImpl{Client: sdk()},
 		core:     &core.ClientImpl{Client: sdk()},
 		location: &location.ClientImpl{Client: sdk()},
@@ -144,6 +161,10 @@ func New(cfg Config) (*Client, error) {
 
 // Stats returns running totals of the Client's requests and waits.
 func (c *Client) Stats() Stats { return c.lim.stats() }
+
+// Identity is the credential's name, without its secret (see
+// [Credential.Identity]).
+func (c *Client) Identity() string { return c.identity }
 
 // OrgURL is the organisation URL as the SDK uses it (lower case).
 func (c *Client) OrgURL() string { return c.orgURL }

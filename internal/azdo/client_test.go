@@ -2,6 +2,7 @@ package azdo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -138,3 +139,57 @@ func TestClientClassifiesFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestCredentialHeaderOnlyForTheOrganisation: the credential is asked before
+// every attempt, its header reaches the organisation, and a failing
+// credential sends nothing and is not retried.
+func TestCredentialHeaderOnlyForTheOrganisation(t *testing.T) {
+	sim := azdotest.New(t)
+	var got []string
+	record := roundTripper(func(r *http.Request) (*http.Response, error) {
+		got = append(got, r.Header.Get("Authorization"))
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	cred := &countingCredential{header: azdo.PAT(sim.PAT)}
+	c, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), Credential: cred, MaxRetries: 3, Transport: record})
+	require.NoError(t, err)
+	_, err = c.Projects(t.Context())
+	require.NoError(t, err)
+	want, err := azdo.PAT(sim.PAT).Authorization(t.Context())
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+	for _, h := range got {
+		require.Equal(t, want, h)
+	}
+	require.Equal(t, len(got), cred.calls, "asked once per request")
+	require.Equal(t, "test:counting", c.Identity())
+	sent, asked := len(got), cred.calls
+
+	cred.fail = errors.New("no token today")
+	_, err = c.Projects(t.Context())
+	var ce *azdo.CredentialError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, "test:counting", ce.Identity)
+	require.Len(t, got, sent, "nothing is sent without a credential")
+	require.Equal(t, asked+1, cred.calls, "a credential's failure is not retried")
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+type countingCredential struct {
+	header azdo.Credential
+	calls  int
+	fail   error
+}
+
+func (c *countingCredential) Authorization(ctx context.Context) (string, error) {
+	c.calls++
+	if c.fail != nil {
+		return "", c.fail
+	}
+	return c.header.Authorization(ctx)
+}
+
+func (c *countingCredential) Identity() string { return "test:counting" }

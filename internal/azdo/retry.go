@@ -192,10 +192,11 @@ func retryReason(call context.Context, status int, err error) (reason string, an
 	}
 	if err != nil {
 		var cert *tls.CertificateVerificationError
+		var cred *CredentialError
 		var op *net.OpError
 		var ne net.Error
 		switch {
-		case errors.As(err, &cert):
+		case errors.As(err, &cert), errors.As(err, &cred): // a credential retries its own token requests
 			return "", false
 		case errors.As(err, &op) && op.Op == "dial":
 			return "connect", true

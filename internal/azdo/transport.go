@@ -31,6 +31,9 @@ type transport struct {
 	lim     *limiter
 	policy  retryPolicy
 	metrics *Metrics // nil: none
+	// cred's header goes only to scheme://host, the organisation's.
+	cred         Credential
+	scheme, host string
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -43,6 +46,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	span.SetAttributes(attribute.String("azdo.route", route))
 	if v := apiVersion(req); v != "" {
 		span.SetAttributes(attribute.String("azdo.api_version", v))
+	}
+	req, err := t.authorize(req)
+	if err != nil {
+		return nil, err
 	}
 	sent := time.Now()
 	resp, err := t.next.RoundTrip(req)
@@ -218,4 +225,25 @@ func rateLimited(req *http.Request, resp *http.Response, retryAfter time.Duratio
 		Message:    body.Message,
 		RetryAfter: retryAfter,
 	}
+}
+
+// authorize returns req with the credential's Authorization header, a copy
+// (a RoundTripper leaves its caller's request alone). A request for another
+// scheme or host — a redirect, a link in an answer — goes without it.
+func (t *transport) authorize(req *http.Request) (*http.Request, error) {
+	if t.cred == nil || req.URL.Scheme != t.scheme || !strings.EqualFold(req.URL.Host, t.host) {
+		if req.Header.Get("Authorization") == "" {
+			return req, nil
+		}
+		req = req.Clone(req.Context())
+		req.Header.Del("Authorization")
+		return req, nil
+	}
+	v, err := t.cred.Authorization(req.Context())
+	if err != nil {
+		return nil, &CredentialError{Identity: t.cred.Identity(), Err: err}
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", v)
+	return req, nil
 }
