@@ -7,20 +7,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
+	"github.com/azreviewer/azreviewer/internal/provision"
+	"github.com/azreviewer/azreviewer/internal/telemetry"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/peterbourgon/ff/v3"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/sourcegraph/conc/pool"
-
-	"github.com/azreviewer/azreviewer/internal/fleet"
-	"github.com/azreviewer/azreviewer/internal/provision"
-	"github.com/azreviewer/azreviewer/internal/telemetry"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // ErrUsage marks a command-line or configuration mistake (exit status 2).
@@ -136,187 +132,6 @@ func OpenStream(ctx context.Context, nc *nats.Conn, c *Common, scope provision.S
 	return js, st, nil
 }
 
-// ListenIngest builds the ingest handler and opens its listener.
-func ListenIngest(cfg *Ingest, names fleet.Names, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (net.Listener, http.Handler, error) {
-	h, err := NewIngestHandler(cfg, names, js, reg, log)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	return ln, h, nil
-}
-
-// IngestMain is the ingest command: the webhook receiver. Every setting
-// is checked before it connects to NATS; it then waits for NATS (see
-// [ConnectWait]).
-func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
-	if PrintVersion(args, stderr) {
-		return nil
-	}
-	fs, c, ing := ingestFlags(stderr)
-	if err := ParseFlagsOnly(fs, args); err != nil {
-		return err
-	}
-	p, err := StartProcess(ctx, c, "azreviewer-ingest", telemetry.Options{})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	if err := errors.Join(c.Validate(), ing.Validate()); err != nil {
-		return err
-	}
-	LogStartup(ctx, p.Log, "ingest", fs)
-
-	// Listening from the start: /healthz answers while NATS is awaited,
-	// /readyz and webhooks once the review stream is there.
-	ln, err := net.Listen("tcp", ing.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", ing.Addr, err)
-	}
-	reg := NewRegistry()
-	var gatherer prometheus.Gatherer // nil: /metrics has a listener of its own, or is off
-	if ing.metricsOnAddr() {
-		gatherer = reg
-	}
-	serving := NewStartingHandler("starting: connecting to NATS, opening the review stream", gatherer)
-	served := make(chan struct{})
-	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
-	if !ing.metricsOnAddr() && ing.MetricsAddr != "off" {
-		mln, err := net.Listen("tcp", ing.MetricsAddr)
-		if err != nil {
-			_ = ln.Close()
-			return fmt.Errorf("listen on %s: %w", ing.MetricsAddr, err)
-		}
-		tasks.Go(func(ctx context.Context) error {
-			return Serve(ctx, mln, MetricsRoutes(reg), 5*time.Second, p.Log)
-		})
-	}
-	tasks.Go(func(ctx context.Context) error {
-		defer close(served)
-		return RunIngest(ctx, ln, serving, p.Log)
-	})
-	tasks.Go(func(ctx context.Context) error {
-		nc, err := ConnectWait(ctx, c, "azreviewer-ingest", p.Log)
-		if err != nil {
-			return startFailed(ctx, err)
-		}
-		// Drained once the server has answered its last delivery.
-		defer nc.Drain() //nolint:errcheck // best effort at exit
-		js, _, err := OpenStream(ctx, nc, c, provision.IngestScope, p.Log)
-		if err != nil {
-			return startFailed(ctx, err)
-		}
-		h, err := NewIngestHandler(ing, c.Stream.Fleet, js, reg, p.Log)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrUsage, err)
-		}
-		serving.Started(h)
-		<-served
-		return nil
-	})
-	return tasks.Wait()
-}
-
-// ingestFlags is the ingest command's flag set.
-func ingestFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Ingest) {
-	fs := flag.NewFlagSet("ingest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c, ing := RegisterCommon(fs), RegisterIngest(fs)
-	c.RegisterNATS(fs)
-	ing.RegisterOrg(fs)
-	ing.RegisterMetricsAddr(fs)
-	return fs, c, ing
-}
-
-// WorkerMain is the worker command: the review consumer. "worker doctor"
-// runs [DoctorMain], "worker dead-letters" [DeadLettersMain], "worker
-// config" [ConfigMain], "worker hooks" [HooksMain], "worker provision"
-// [ProvisionMain].
-func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if PrintVersion(args, stdout) {
-		return nil
-	}
-	if rest, ok := Subcommand(args); ok {
-		return DoctorMain(ctx, rest, stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "config" {
-		return ConfigMain(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "hooks" {
-		return HooksMain(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "dead-letters" {
-		return DeadLettersMain(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) > 0 && args[0] == "provision" {
-		return ProvisionMain(ctx, "worker provision", args[1:], stdout, stderr)
-	}
-	fs, c, wc := workerFlags(stderr)
-	if err := ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "dead-letters", "provision"); err != nil {
-		return err
-	}
-	// Before any secret is read or any tool runs.
-	if err := wc.Protect(); err != nil {
-		return err
-	}
-	p, err := StartProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	// Every setting is checked, and all that needs no NATS built, before
-	// connecting.
-	reg := NewRegistry()
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	setup, err := NewWorkerSetup(ctx, c, wc, WorkerDeps{Registry: reg, Log: p.Log})
-	if err != nil {
-		return err
-	}
-	LogStartup(ctx, p.Log, "worker", fs)
-
-	ready := &WorkerReady{}
-	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
-	if wc.MetricsAddr != "" && wc.MetricsAddr != "off" {
-		// Served from the start: /healthz answers while NATS is awaited,
-		// /readyz once the worker consumes.
-		ln, err := net.Listen("tcp", wc.MetricsAddr)
-		if err != nil {
-			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)
-		}
-		tasks.Go(func(ctx context.Context) error {
-			return Serve(ctx, ln, Routes(nil, ready.Ready, reg), 5*time.Second, p.Log)
-		})
-	}
-	tasks.Go(func(ctx context.Context) error {
-		nc, err := ConnectWait(ctx, c, "azreviewer-worker", p.Log)
-		if err != nil {
-			return startFailed(ctx, err)
-		}
-		defer nc.Drain() //nolint:errcheck // best effort at exit
-		js, st, err := OpenStream(ctx, nc, c, provision.WorkerScope, p.Log)
-		if err != nil {
-			return startFailed(ctx, err)
-		}
-		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log, Setup: setup, Ready: ready})
-	})
-	return tasks.Wait()
-}
-
-// workerFlags is the worker command's flag set.
-func workerFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Worker) {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c, wc := RegisterCommon(fs), RegisterWorker(fs)
-	c.RegisterNATS(fs)
-	wc.RegisterMetricsAddr(fs)
-	return fs, c, wc
-}
-
 // Exit turns a command's error into an exit status, printing it: 0 for
 // none or -h, 2 for usage and configuration mistakes, 1 otherwise.
 func Exit(err error, stderr io.Writer) int {
@@ -334,4 +149,32 @@ func Exit(err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "azreviewer:", err)
 		return 1
 	}
+}
+
+// NewRegistry returns a Prometheus registry with the Go and process
+// collectors.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerBuildInfo(reg)
+	return reg
+}
+
+// notProvisioned marks err, a resource the worker opens that does not
+// exist, as a configuration mistake (exit status 2) pointing at
+// "worker provision".
+func notProvisioned(err error) error {
+	if errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrBucketNotFound) {
+		return fmt.Errorf("%w: %w: run `worker provision` with the fleet's configuration to create it", ErrUsage, err)
+	}
+	return err
+}
+
+// startFailed returns err, a start-up step's failure, or nil when it only
+// says that ctx ended: a shutdown asked for while the worker was starting.
+func startFailed(ctx context.Context, err error) error {
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return nil
+	}
+	return err
 }

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,67 +14,107 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/middleware"
 	"github.com/azreviewer/azreviewer/internal/fleet"
-	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
+	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
+	"github.com/azreviewer/azreviewer/internal/telemetry"
 	"github.com/azreviewer/azreviewer/internal/worker"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sourcegraph/conc/pool"
 )
 
-// NewRegistry returns a Prometheus registry with the Go and process
-// collectors.
-func NewRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	registerBuildInfo(reg)
-	return reg
-}
-
-// NewIngestHandler builds the ingest process's HTTP handler: the webhook
-// endpoint, health, readiness and metrics.
-func NewIngestHandler(cfg *Ingest, names fleet.Names, js jetstream.JetStream, reg *prometheus.Registry, log *slog.Logger) (http.Handler, error) {
-	h, err := ingest.NewHandler(cfg.handlerConfig(log), events.NewPublisher(js, names), reg)
+// WorkerMain is the worker command: the review consumer. "worker doctor"
+// runs [DoctorMain], "worker dead-letters" [DeadLettersMain], "worker
+// config" [ConfigMain], "worker hooks" [HooksMain], "worker provision"
+// [ProvisionMain].
+func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if PrintVersion(args, stdout) {
+		return nil
+	}
+	if rest, ok := Subcommand(args); ok {
+		return DoctorMain(ctx, rest, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "config" {
+		return ConfigMain(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "hooks" {
+		return HooksMain(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "dead-letters" {
+		return DeadLettersMain(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "provision" {
+		return ProvisionMain(ctx, "worker provision", args[1:], stdout, stderr)
+	}
+	fs, c, wc := workerFlags(stderr)
+	if err := ParseFlagsOnly(fs, args, "doctor", "config", "hooks", "dead-letters", "provision"); err != nil {
+		return err
+	}
+	// Before any secret is read or any tool runs.
+	if err := wc.Protect(); err != nil {
+		return err
+	}
+	p, err := StartProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
 	if err != nil {
-		return nil, nameIngestSettings(err)
+		return err
 	}
-	if cfg.InsecureNoAuth && cfg.BasicUser == "" && cfg.Token == "" {
-		log.Warn("webhook deliveries are accepted without credentials (--insecure-no-auth)")
+	defer p.Close()
+	// Every setting is checked, and all that needs no NATS built, before
+	// connecting.
+	reg := NewRegistry()
+	if err := c.Validate(); err != nil {
+		return err
 	}
-	var gatherer prometheus.Gatherer // nil: /metrics is elsewhere, or off
-	if cfg.metricsOnAddr() {
-		gatherer = reg
+	setup, err := NewWorkerSetup(ctx, c, wc, WorkerDeps{Registry: reg, Log: p.Log})
+	if err != nil {
+		return err
 	}
-	return Routes(h, StreamReady(js, names.ReviewStream()), gatherer), nil
+	LogStartup(ctx, p.Log, "worker", fs)
+
+	ready := &WorkerReady{}
+	tasks := pool.New().WithErrors().WithContext(ctx).WithCancelOnError()
+	if wc.MetricsAddr != "" && wc.MetricsAddr != "off" {
+		// Served from the start: /healthz answers while NATS is awaited,
+		// /readyz once the worker consumes.
+		ln, err := net.Listen("tcp", wc.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", wc.MetricsAddr, err)
+		}
+		tasks.Go(func(ctx context.Context) error {
+			return Serve(ctx, ln, Routes(nil, ready.Ready, reg), 5*time.Second, p.Log)
+		})
+	}
+	tasks.Go(func(ctx context.Context) error {
+		nc, err := ConnectWait(ctx, c, "azreviewer-worker", p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		defer nc.Drain() //nolint:errcheck // best effort at exit
+		js, st, err := OpenStream(ctx, nc, c, provision.WorkerScope, p.Log)
+		if err != nil {
+			return startFailed(ctx, err)
+		}
+		return RunWorker(ctx, c, wc, WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log, Setup: setup, Ready: ready})
+	})
+	return tasks.Wait()
 }
 
-// handlerConfig is the webhook handler's configuration.
-func (c *Ingest) handlerConfig(log *slog.Logger) ingest.Config {
-	return ingest.Config{
-		BasicUser:        c.BasicUser,
-		BasicPassword:    c.BasicPassword,
-		Token:            c.Token,
-		InsecureNoAuth:   c.InsecureNoAuth,
-		OrgURL:           c.OrgURL,
-		MaxInFlightBytes: c.MaxInFlightBytes,
-		BodyTimeout:      c.BodyTimeout,
-		Logger:           log,
-	}
-}
-
-// RunIngest serves the ingest handler on ln until ctx is cancelled.
-func RunIngest(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	log.InfoContext(ctx, "ingest listening", "addr", ln.Addr().String(), "webhook", ingest.WebhookPath)
-	return Serve(ctx, ln, h, 15*time.Second, log)
+// workerFlags is the worker command's flag set.
+func workerFlags(stderr io.Writer) (*flag.FlagSet, *Common, *Worker) {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c, wc := RegisterCommon(fs), RegisterWorker(fs)
+	c.RegisterNATS(fs)
+	wc.RegisterMetricsAddr(fs)
+	return fs, c, wc
 }
 
 // WorkerDeps are what a worker runs against, and the hooks a test sets.
@@ -115,9 +157,6 @@ type WorkerDeps struct {
 	// Ready, if set, records whether the worker consumes (its /readyz).
 	Ready *WorkerReady
 }
-
-// LogWorkerConsuming is logged once a worker starts pulling.
-const LogWorkerConsuming = "worker consuming"
 
 // WorkerLoop is a worker built from its configuration, ready to consume:
 // the one wiring of cmd/worker, the all-in-one and the tests.
@@ -360,27 +399,11 @@ func sweepEvery(ctx context.Context, interval time.Duration, w *worker.Worker, l
 	return func() { cancel(); <-done }
 }
 
-// notProvisioned marks err, a resource the worker opens that does not
-// exist, as a configuration mistake (exit status 2) pointing at
-// "worker provision".
-func notProvisioned(err error) error {
-	if errors.Is(err, jetstream.ErrStreamNotFound) || errors.Is(err, jetstream.ErrConsumerNotFound) || errors.Is(err, jetstream.ErrBucketNotFound) {
-		return fmt.Errorf("%w: %w: run `worker provision` with the fleet's configuration to create it", ErrUsage, err)
-	}
-	return err
-}
-
-// startFailed returns err, a start-up step's failure, or nil when it only
-// says that ctx ended: a shutdown asked for while the worker was starting.
-func startFailed(ctx context.Context, err error) error {
-	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-		return nil
-	}
-	return err
-}
-
 // workerName names this process in lease values: host and pid.
 func workerName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
+
+// LogWorkerConsuming is logged once a worker starts pulling.
+const LogWorkerConsuming = "worker consuming"
