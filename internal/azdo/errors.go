@@ -42,7 +42,46 @@ const (
 	KindTransient Kind = "transient"
 	// KindInvalid: any other 4xx — the request itself was refused.
 	KindInvalid Kind = "invalid"
+
+	// Failures of a Credential that is not a PAT (see CredentialFailure):
+	// nothing was sent to Azure DevOps.
+
+	// KindEntraRefused: Microsoft Entra ID refused the token request;
+	// EntraCode holds its AADSTS code.
+	KindEntraRefused Kind = "entra_refused"
+	// KindSecretExpired: Entra refused the token request because the
+	// service principal's client secret has expired (AADSTS7000222).
+	KindSecretExpired Kind = "client_secret_expired"
+	// KindTokenFile: the federated token file of a workload identity is
+	// missing, unreadable or empty.
+	KindTokenFile Kind = "token_file_unreadable"
+	// KindCertificate: a service principal's certificate file is
+	// unreadable or not a certificate with its private key.
+	KindCertificate Kind = "certificate_unreadable"
+	// KindCredential: any other credential failure that retrying cannot
+	// fix (a PAT or secret file unreadable or empty).
+	KindCredential Kind = "credential"
+
+	// Azure DevOps' answers to an Entra identity (a bearer token).
+
+	// KindNotMember: 401 to a bearer token Entra issued — the identity is
+	// not a member of the organisation.
+	KindNotMember Kind = "not_member"
+	// KindNoAccessLevel: refused (401, or 403 without a Git permission
+	// named) although Azure DevOps knows the identity — it has no access
+	// level that includes Repos (Stakeholder, or none).
+	KindNoAccessLevel Kind = "no_access_level"
 )
+
+// CredentialFailure is an error of a Credential that knows what is wrong,
+// such as Entra's refusal of a token request: the Client reports it with
+// its kind and diagnosis instead of as a transient failure. An error that
+// also has an EntraCode() string method gives its AADSTS code.
+type CredentialFailure interface {
+	error
+	FailureKind() Kind
+	Diagnosis() string
+}
 
 // Error is a classified Azure DevOps failure.
 type Error struct {
@@ -69,7 +108,14 @@ type Error struct {
 	// known; the diagnosis names them.
 	Identity   Identity
 	Repository string
-	Err        error
+	// Credential is the credential's identity (Credential.Identity), set
+	// for the failures of a credential and of an Entra identity.
+	Credential string
+	// EntraCode is Entra's AADSTS code (KindEntraRefused,
+	// KindSecretExpired); Fix is the credential's own diagnosis.
+	EntraCode string
+	Fix       string
+	Err       error
 }
 
 func (e *Error) Error() string {
@@ -150,9 +196,28 @@ func (e *Error) Diagnosis() string {
 		return "Azure DevOps is rate-limiting this identity; the call is retried after Retry-After."
 	case KindTransient:
 		return "Azure DevOps or the network failed temporarily; the call is retried."
+	case KindEntraRefused, KindSecretExpired, KindTokenFile, KindCertificate, KindCredential:
+		if e.Fix != "" {
+			return e.Fix
+		}
+		return "The credential could not give a token: " + e.Message
+	case KindNotMember:
+		return fmt.Sprintf("Azure DevOps does not accept %s in this organisation (HTTP %d): the identity is not a member of the organisation. %s", e.credentialName(), e.StatusCode, entraMemberFix)
+	case KindNoAccessLevel:
+		return fmt.Sprintf("Azure DevOps knows %s but refused it (HTTP %d): its access level does not include Repos (Stakeholder, or none). %s", e.credentialName(), e.StatusCode, entraMemberFix)
 	default:
 		return "Azure DevOps refused the request: " + e.Message
 	}
+}
+
+// entraMemberFix is what an Entra identity needs in an organisation.
+const entraMemberFix = "Add the service principal or managed identity to the organisation under Organization settings → Users → Add users with the Basic access level, add it to the project's Contributors group, and grant it \"Contribute to pull requests\" on the repositories (Project settings → Repositories → Security)."
+
+func (e *Error) credentialName() string {
+	if e.Credential != "" {
+		return "the Entra identity " + e.Credential
+	}
+	return "the Entra identity"
 }
 
 // AsError returns the *Error in err's chain.

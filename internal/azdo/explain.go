@@ -16,6 +16,9 @@ func (c *Client) Explain(ctx context.Context, projectID, repositoryID, repositor
 	if ok && e.Kind == KindMissingScope {
 		return c.explainWriteRefusal(ctx, e)
 	}
+	if ok && e.Kind == KindNotMember {
+		return c.explainNotMember(ctx, e)
+	}
 	if !ok || e.Kind != KindForbidden {
 		return err
 	}
@@ -57,5 +60,17 @@ func (c *Client) explainWriteRefusal(ctx context.Context, e *Error) error {
 	}
 	x := *e
 	x.Confirmed = werr == nil
+	return &x
+}
+
+// explainNotMember tells an Entra identity the organisation does not know
+// from one it knows but refuses (no access level that includes Repos): one
+// call reading who the caller is, which any member may make.
+func (c *Client) explainNotMember(ctx context.Context, e *Error) error {
+	if _, werr := c.WhoAmI(ctx); werr != nil {
+		return e
+	}
+	x := *e
+	x.Kind = KindNoAccessLevel
 	return &x
 }

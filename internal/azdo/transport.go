@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -47,17 +48,26 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if v := apiVersion(req); v != "" {
 		span.SetAttributes(attribute.String("azdo.api_version", v))
 	}
-	req, err := t.authorize(req)
+	sent, err := t.authorize(req)
 	if err != nil {
-		return nil, err
+		typed := credentialFailure(req, err)
+		attrs := []attribute.KeyValue{attribute.String("error.type", string(typed.Kind)), attribute.String("azreviewer.diagnosis", typed.Diagnosis()),
+			attribute.String("azdo.credential", typed.Credential)}
+		if typed.EntraCode != "" {
+			attrs = append(attrs, attribute.String("azdo.entra.code", typed.EntraCode))
+		}
+		span.SetAttributes(attrs...)
+		return nil, typed
 	}
-	sent := time.Now()
+	req = sent
+	bearer := strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ")
+	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
 	status := 0
 	if resp != nil {
 		status = resp.StatusCode
 	}
-	t.metrics.attempt(req.Method, metricRoute(route), status, time.Since(sent))
+	t.metrics.attempt(req.Method, metricRoute(route), status, time.Since(start))
 	if err != nil {
 		if a != nil {
 			t.policy.decide(span, a, req, 0, err, 0, t.clock.Now())
@@ -79,6 +89,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		typed = rateLimited(req, resp, retryAfter)
 	case isHTML(resp):
 		typed = htmlAnswer(req, resp)
+	case bearer && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden):
+		typed = t.refusedIdentity(req, resp)
 	}
 	if a != nil {
 		var verdictErr error
@@ -95,7 +107,61 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	span.SetAttributes(attribute.String("error.type", string(typed.Kind)), attribute.String("azreviewer.diagnosis", typed.Diagnosis()))
+	if typed.Credential != "" {
+		span.SetAttributes(attribute.String("azdo.credential", typed.Credential))
+	}
 	return nil, typed
+}
+
+// refusedIdentity classifies Azure DevOps' refusal of a bearer token that
+// Entra issued, so valid: a 401 says the organisation does not know the
+// identity (KindNotMember; Explain tells an identity it knows but will not
+// serve); a 403 on a Git route that names no Git permission says its
+// access level does not include Repos (KindNoAccessLevel). A 403 naming a
+// Git permission (TF401027) is a permission like any user's: the SDK reads
+// it, body restored, and it becomes KindForbidden. Which status and body
+// Azure DevOps sends for an identity without an access level is
+// unverified; both are accepted.
+func (t *transport) refusedIdentity(req *http.Request, resp *http.Response) *Error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	var body struct {
+		Message string `json:"message"`
+		TypeKey string `json:"typeKey"`
+	}
+	_ = json.Unmarshal(b, &body)
+	route := routeOf(req.URL.EscapedPath())
+	e := &Error{StatusCode: resp.StatusCode, Op: req.Method + " " + route, TypeKey: body.TypeKey, Message: body.Message, Credential: t.cred.Identity()}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		e.Kind = KindNotMember
+	case strings.HasPrefix(route, "_apis/git/") && !strings.Contains(body.Message, "TF401027"):
+		e.Kind = KindNoAccessLevel
+	default:
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return nil
+	}
+	return e
+}
+
+// credentialFailure types a Credential's failure (authorize's error): a
+// CredentialFailure keeps its kind and diagnosis; any other is taken for a
+// transient one (a token endpoint that cannot be reached), retried by
+// redelivery, not by resending.
+func credentialFailure(req *http.Request, err error) *Error {
+	e := &Error{Kind: KindTransient, Op: req.Method + " " + routeOf(req.URL.EscapedPath()), Message: err.Error(), Err: err}
+	var ce *CredentialError
+	if errors.As(err, &ce) {
+		e.Credential = ce.Identity
+	}
+	var cf CredentialFailure
+	if errors.As(err, &cf) {
+		e.Kind, e.Fix = cf.FailureKind(), cf.Diagnosis()
+		if c, ok := cf.(interface{ EntraCode() string }); ok {
+			e.EntraCode = c.EntraCode()
+		}
+	}
+	return e
 }
 
 // failureBody is the body of an error answer the SDK reads to build its

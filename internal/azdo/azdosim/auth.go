@@ -42,9 +42,10 @@ func (who Identity) normalized() Identity {
 
 // token is the state of a registered personal access token.
 type token struct {
-	who     Identity
-	expired bool     // see ExpirePAT
-	scopes  []string // see LimitScopes; nil means full access
+	who       Identity
+	expired   bool       // see ExpirePAT
+	scopes    []string   // see LimitScopes; nil means full access
+	principal *Principal // an Entra bearer token's; nil for a PAT
 }
 
 // AddPAT registers a personal access token that authenticates as who in
@@ -63,7 +64,8 @@ func (s *Server) AddPAT(pat string, who Identity) {
 }
 
 // authenticate resolves the caller from the Authorization header, which must
-// be "Basic base64(user:PAT)" with any user part. It returns a copy of the
+// be "Basic base64(user:PAT)" with any user part, or "Bearer <token>" with
+// a token the simulator's Entra endpoint issued (see StartEntra). It returns a copy of the
 // PAT's state, or nil for an anonymous request. Requests without
 // credentials are allowed only on anonymous routes; invalid and expired
 // credentials are always rejected.
@@ -76,6 +78,11 @@ func (s *Server) authenticate(r *http.Request, anonymous bool) (*token, *apiErro
 		return nil, errAnonymous()
 	}
 	scheme, encoded, ok := strings.Cut(header, " ")
+	if ok && strings.EqualFold(scheme, "Bearer") {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.bearerToken(strings.TrimSpace(encoded))
+	}
 	if !ok || !strings.EqualFold(scheme, "Basic") {
 		return nil, errUnauthorized()
 	}

@@ -52,6 +52,7 @@ type Server struct {
 	logged     int                      // requests logged since Start, see Count
 	counts     map[string]int           // requests logged by operation, see Count
 	changed    chan struct{}            // closed and replaced on every change, see notifyLocked
+	entra      entraState               // Entra principals and their tokens, see principals.go
 }
 
 // Request is one entry of the request log: an HTTP request the simulator
@@ -256,6 +257,11 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 			return rt.op, signInPageResponse()
 		}
 		return rt.op, errorResponse(apiErr)
+	}
+	if tok != nil && tok.principal != nil {
+		if apiErr := s.admit(org, tok, op); apiErr != nil {
+			return rt.op, errorResponse(apiErr)
+		}
 	}
 	var who Identity
 	if tok != nil {
