@@ -178,6 +178,10 @@ type AzureDevOps struct {
 	// CAFile is a PEM bundle of certificate authorities trusted for Azure
 	// DevOps Server's HTTPS besides the system's.
 	CAFile string
+	// Credential, if set, authorises the calls in place of PAT and PATFile:
+	// an organisation's credential from the organisations file, built with
+	// credential.New and CredentialOptions. It has no flag.
+	Credential azdo.Credential
 }
 
 // RegisterAzureDevOps adds the organisation and PAT flags to fs.
@@ -200,9 +204,12 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 // Client returns an Azure DevOps client for the organisation, or a
 // configuration error saying what to set.
 func (c *AzureDevOps) Client(transport http.RoundTripper, metrics *azdo.Metrics) (*azdo.Client, error) {
-	pat, err := c.ResolvePAT()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	var pat string
+	var err error
+	if c.Credential == nil {
+		if pat, err = c.ResolvePAT(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		}
 	}
 	if c.OrgURL == "" {
 		return nil, fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
@@ -213,7 +220,7 @@ func (c *AzureDevOps) Client(transport http.RoundTripper, metrics *azdo.Metrics)
 		}
 	}
 	client, err := azdo.New(azdo.Config{
-		OrgURL: c.OrgURL, PAT: pat, Transport: transport,
+		OrgURL: c.OrgURL, PAT: pat, Credential: c.Credential, Transport: transport,
 		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
 		Metrics: metrics,
 	})

@@ -41,6 +41,7 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer p.Close()
+	cfg.Credential = client.Credential()
 	checks := doctor.Run(ctx, client, cfg)
 	doctor.Print(stdout, checks)
 	if doctor.Failed(checks) {

@@ -72,6 +72,7 @@ type Config struct {
 // use.
 type Client struct {
 	orgURL   string
+	cred     Credential
 	identity string
 	git      git.Client
 	core     core.Client
@@ -148,6 +149,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		orgURL:   conn.BaseUrl,
+		cred:     cred,
 		identity: cred.Identity(),
 		git:      &git.ClientImpl{Client: sdk()},
 		core:     &core.ClientImpl{Client: sdk()},
@@ -165,6 +167,9 @@ func (c *Client) Stats() Stats { return c.lim.stats() }
 // Identity is the credential's name, without its secret (see
 // [Credential.Identity]).
 func (c *Client) Identity() string { return c.identity }
+
+// Credential is the credential the Client authorises its requests with.
+func (c *Client) Credential() Credential { return c.cred }
 
 // OrgURL is the organisation URL as the SDK uses it (lower case).
 func (c *Client) OrgURL() string { return c.orgURL }

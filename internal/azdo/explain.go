@@ -70,6 +70,18 @@ func (c *Client) explainNotMember(ctx context.Context, e *Error) error {
 	if _, werr := c.WhoAmI(ctx); werr != nil {
 		return e
 	}
+	return KnownIdentity(e)
+}
+
+// KnownIdentity reclassifies the error of a call made by an identity Azure
+// DevOps is known to accept (WhoAmI succeeded): a KindNotMember there is a
+// member without an access level that includes Repos, KindNoAccessLevel.
+// Other errors are returned unchanged.
+func KnownIdentity(err error) error {
+	e, ok := AsError(err)
+	if !ok || e.Kind != KindNotMember {
+		return err
+	}
 	x := *e
 	x.Kind = KindNoAccessLevel
 	return &x

@@ -122,95 +122,6 @@ func TestManagedIdentity(t *testing.T) {
 	require.Contains(t, ee.Diagnosis(), "managed identity")
 }
 
-// entraFailure is one failure mode: how to make it, and what it is.
-type entraFailure struct {
-	name     string
-	make     func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) // the spec, and the secrets it involves
-	wantCode string                                                            // AADSTS code; "" for a file failure
-	wantKind azdo.Kind
-	wantFix  string // in the diagnosis
-	late     bool   // the failure appears at token time only (the file removed after New)
-}
-
-// entraFailures are the failure modes of Entra credentials.
-func entraFailures() []entraFailure {
-	sp := func(e *azdotest.Entra, p *azdosim.Principal, secretFile string) credential.Spec {
-		return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: secretFile}}
-	}
-	return []entraFailure{
-		{name: "invalid client secret", wantCode: "AADSTS7000215", wantKind: azdo.KindEntraRefused, wantFix: "not its Secret ID",
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				_, good := e.SecretFile(t, p, time.Time{})
-				other := e.ServicePrincipal("other", azdosim.AccessBasic)
-				path, wrong := e.SecretFile(t, other, time.Time{})
-				return sp(e, p, path), []string{good, wrong}
-			}},
-		{name: "expired client secret", wantCode: "AADSTS7000222", wantKind: azdo.KindSecretExpired, wantFix: "Create a new client secret",
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				path, secret := e.SecretFile(t, p, time.Now().Add(-time.Hour))
-				return sp(e, p, path), []string{secret}
-			}},
-		{name: "application not found", wantCode: "AADSTS700016", wantKind: azdo.KindEntraRefused, wantFix: "Check client_id",
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				path, secret := e.SecretFile(t, p, time.Time{})
-				s := sp(e, p, path)
-				s.ServicePrincipal.ClientID = "9d7e3c55-0000-4000-8000-00000000abcd"
-				return s, []string{secret}
-			}},
-		{name: "tenant not found", wantCode: "AADSTS90002", wantKind: azdo.KindEntraRefused, wantFix: "Set tenant_id",
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				path, secret := e.SecretFile(t, p, time.Time{})
-				s := sp(e, p, path)
-				s.ServicePrincipal.TenantID = "0f0f0f0f-0000-4000-8000-000000000000"
-				return s, []string{secret}
-			}},
-		{name: "certificate not registered", wantCode: "AADSTS700027", wantKind: azdo.KindEntraRefused, wantFix: "Upload the certificate's public part",
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), CertificateFile: e.CertificateFile(t, p, false)}}, nil
-			}},
-		{name: "federated token expired", wantCode: "AADSTS700024", wantKind: azdo.KindEntraRefused, wantFix: "projected service account token",
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				path, tok := e.FederatedTokenFile(t, p, azdotest.FederatedSubject, true, time.Now().Add(-time.Minute))
-				return credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: e.TenantID, ClientID: p.ClientID(), TokenFile: path}}, []string{tok}
-			}},
-		{name: "no matching federated credential", wantCode: "AADSTS70021", wantKind: azdo.KindEntraRefused, wantFix: "Add a federated credential",
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				path, tok := e.FederatedTokenFile(t, p, "system:serviceaccount:other:default", true, time.Now().Add(time.Hour))
-				return credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: e.TenantID, ClientID: p.ClientID(), TokenFile: path}}, []string{tok}
-			}},
-		{name: "federated token file missing", wantKind: azdo.KindTokenFile, wantFix: "azure.workload.identity/use", late: true,
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				path, tok := e.FederatedTokenFile(t, p, azdotest.FederatedSubject, true, time.Now().Add(time.Hour))
-				return credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: e.TenantID, ClientID: p.ClientID(), TokenFile: path}}, []string{tok}
-			}},
-		{name: "certificate file unreadable", wantKind: azdo.KindCertificate, wantFix: "hold the certificate and its unencrypted private key", late: true,
-			make: func(t *testing.T, e *azdotest.Entra) (credential.Spec, []string) {
-				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), CertificateFile: e.CertificateFile(t, p, true)}}, nil
-			}},
-	}
-}
-
-// removeFile makes a late failure: the file a credential needs goes
-// missing after it was built.
-func removeFile(t *testing.T, s credential.Spec) {
-	t.Helper()
-	switch {
-	case s.WorkloadIdentity != nil:
-		require.NoError(t, os.Remove(s.WorkloadIdentity.TokenFile))
-	case s.ServicePrincipal != nil && s.ServicePrincipal.CertificateFile != "":
-		require.NoError(t, os.WriteFile(s.ServicePrincipal.CertificateFile, []byte("not a certificate"), 0o600))
-	}
-}
-
 // TestEntraFailures: every failure mode is typed where the client decides
 // (an *EntraError with its code, meaning and fix, or a *FileError), the
 // client's error is of its own kind with the code and the fix, nothing was
@@ -218,23 +129,23 @@ func removeFile(t *testing.T, s credential.Spec) {
 // or on a span.
 func TestEntraFailures(t *testing.T) {
 	t.Parallel()
-	for _, tt := range entraFailures() {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range azdotest.EntraFailures() {
+		t.Run(tt.Name, func(t *testing.T) {
 			t.Parallel()
 			sim := azdotest.New(t)
 			e := azdotest.NewEntra(t, sim)
-			spec, secrets := tt.make(t, e)
+			spec, secrets := tt.Make(t, e)
 			cred, err := credential.New(t.Context(), spec, e.Options())
 			require.NoError(t, err)
-			if tt.late {
-				removeFile(t, spec)
+			if tt.Break != nil {
+				tt.Break(t, spec)
 			}
 			_, err = cred.Authorization(t.Context())
 			require.Error(t, err)
-			if tt.wantCode != "" {
+			if tt.Code != "" {
 				var ee *credential.EntraError
 				require.ErrorAs(t, err, &ee)
-				require.Equal(t, tt.wantCode, ee.Code)
+				require.Equal(t, tt.Code, ee.Code)
 				require.NotEmpty(t, ee.Meaning)
 				require.Equal(t, cred.Identity(), ee.Identity)
 			} else {
@@ -253,10 +164,10 @@ func TestEntraFailures(t *testing.T) {
 			parent.End()
 			ae, ok := azdo.AsError(err)
 			require.True(t, ok, "typed: %v", err)
-			require.Equal(t, tt.wantKind, ae.Kind)
-			require.Equal(t, tt.wantCode, ae.EntraCode)
+			require.Equal(t, tt.Kind, ae.Kind)
+			require.Equal(t, tt.Code, ae.EntraCode)
 			require.Equal(t, cred.Identity(), ae.Credential)
-			require.Contains(t, ae.Diagnosis(), tt.wantFix)
+			require.Contains(t, ae.Diagnosis(), tt.Fix)
 			require.False(t, ae.Retryable())
 			require.Len(t, sim.Server.Requests(), before, "nothing sent to Azure DevOps")
 
@@ -266,7 +177,7 @@ func TestEntraFailures(t *testing.T) {
 			for _, s := range rec.Ended() {
 				for _, a := range s.Attributes() {
 					texts = append(texts, a.Value.Emit())
-					if a.Key == "error.type" && a.Value.AsString() == string(tt.wantKind) {
+					if a.Key == "error.type" && a.Value.AsString() == string(tt.Kind) {
 						found = true
 					}
 				}
@@ -277,7 +188,7 @@ func TestEntraFailures(t *testing.T) {
 				}
 				texts = append(texts, s.Status().Description)
 			}
-			require.True(t, found, "a span has error.type=%s", tt.wantKind)
+			require.True(t, found, "a span has error.type=%s", tt.Kind)
 			for _, secret := range secrets {
 				for _, text := range texts {
 					require.NotContains(t, text, secret)
@@ -340,5 +251,44 @@ func TestTokenCachedAndRefreshed(t *testing.T) {
 	for _, h := range got {
 		require.NotEqual(t, first, h)
 		require.Equal(t, got[0], h)
+	}
+}
+
+// TestNewChecksFilesFirst: a file an Entra credential needs that is
+// missing or unusable when the credential is built fails New with a
+// *FileError of its kind, before any token request.
+func TestNewChecksFilesFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	garbage := dir + "/garbage.pem"
+	require.NoError(t, os.WriteFile(garbage, []byte("-----BEGIN CERTIFICATE-----\nnope\n"), 0o600))
+	empty := dir + "/empty"
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	tests := []struct {
+		name     string
+		spec     credential.Spec
+		wantKind azdo.Kind
+		wantText string
+	}{
+		{name: "certificate not a certificate", spec: credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: tenant, ClientID: client, CertificateFile: garbage}},
+			wantKind: azdo.KindCertificate, wantText: "is not a certificate with its private key"},
+		{name: "certificate missing", spec: credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: tenant, ClientID: client, CertificateFile: dir + "/none.pem"}},
+			wantKind: azdo.KindCertificate, wantText: "does not exist"},
+		{name: "secret file empty", spec: credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: tenant, ClientID: client, ClientSecretFile: empty}},
+			wantKind: azdo.KindCredential, wantText: "is empty"},
+		{name: "token file missing", spec: credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: tenant, ClientID: client, TokenFile: dir + "/token"}},
+			wantKind: azdo.KindTokenFile, wantText: "does not exist"},
+		{name: "token file empty", spec: credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: tenant, ClientID: client, TokenFile: empty}},
+			wantKind: azdo.KindTokenFile, wantText: "is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := credential.New(t.Context(), tt.spec, credential.Options{})
+			var fe *credential.FileError
+			require.ErrorAs(t, err, &fe)
+			require.Equal(t, tt.wantKind, fe.FailureKind())
+			require.Contains(t, fe.Error(), tt.wantText)
+		})
 	}
 }

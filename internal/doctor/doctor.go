@@ -1,5 +1,6 @@
 // Package doctor checks that azreviewer can do its job for one repository:
-// the PAT is accepted and whose it is, the repository and its pull requests
+// an Entra credential gets a token, the PAT or identity is accepted and
+// whose it is, the repository and its pull requests
 // are readable, the PAT owner holds every Git permission a review needs,
 // and the project's service hooks deliver the needed events to this ingest
 // and are enabled. Each failed check says what to fix.
@@ -13,6 +14,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -44,6 +46,10 @@ type Config struct {
 	// which to run the write probe (see Probe). 0: no probe, nothing is
 	// written.
 	ProbePullRequest int
+	// Credential, if set and not a PAT, is checked first: its token request
+	// ("Token request"), whose refusal is printed with Entra's code, what it
+	// means and the fix, and then nothing else is checked.
+	Credential azdo.Credential
 }
 
 // Status of a check.
@@ -82,24 +88,37 @@ func Run(ctx context.Context, az AzureDevOps, cfg Config) []Check {
 	var checks []Check
 	add := func(c Check) { checks = append(checks, c) }
 
+	accepted := "PAT accepted"
+	if cred := cfg.Credential; cred != nil && !isPAT(cred) {
+		accepted = "Identity accepted"
+		c := checkToken(ctx, cred)
+		add(c)
+		if c.Status == Fail {
+			add(Check{Name: accepted, Status: Skip, Detail: "no token"})
+			return checks
+		}
+	}
+
 	who, err := az.WhoAmI(ctx)
 	if err != nil {
-		add(failed("PAT accepted", err))
-		add(Check{Name: "Repository readable", Status: Skip, Detail: "the PAT is not accepted"})
+		add(failed(accepted, err))
+		add(Check{Name: "Repository readable", Status: Skip, Detail: "the credential is not accepted"})
 		return checks
 	}
-	add(Check{Name: "PAT accepted", Status: Pass, Detail: fmt.Sprintf("authenticates as %s (%s)", who.Name(), who.ID)})
+	add(Check{Name: accepted, Status: Pass, Detail: fmt.Sprintf("authenticates as %s (%s)", who.Name(), who.ID)})
 
 	repo, err := az.Repository(ctx, cfg.Project, cfg.Repository)
 	if err != nil {
-		add(failed("Repository readable", err))
+		// Azure DevOps accepted the identity: a refusal now is its access
+		// level (an Entra identity's).
+		add(failed("Repository readable", azdo.KnownIdentity(err)))
 		return checks
 	}
 	projectID, repoID, repoName := repo.ProjectID, repo.ID, repo.Name
 	add(Check{Name: "Repository readable", Status: Pass, Detail: fmt.Sprintf("%s/%s (%s)", cfg.Project, repoName, repoID)})
 
 	if prs, err := az.ActivePullRequests(ctx, projectID, repoID, 100); err != nil {
-		add(failed("Pull requests readable", err))
+		add(failed("Pull requests readable", azdo.KnownIdentity(err)))
 	} else {
 		add(Check{Name: "Pull requests readable", Status: Pass, Detail: fmt.Sprintf("%d active (first 100 counted)", len(prs))})
 	}
@@ -111,7 +130,7 @@ func Run(ctx context.Context, az AzureDevOps, cfg Config) []Check {
 		case isCannotEvaluate(err):
 			add(cannotEvaluate(name, err, fmt.Sprintf("whether %s holds %s on %s", who.Name(), p.Name(), repoName)))
 		case err != nil:
-			add(failed(name, err))
+			add(failed(name, azdo.KnownIdentity(err)))
 		case has:
 			add(Check{Name: name, Status: Pass, Detail: fmt.Sprintf("%s holds %s on %s", who.Name(), p.Name(), repoName)})
 		default:
@@ -336,6 +355,27 @@ func redactQuery(raw string) string {
 	}
 	u.User = nil
 	return u.String()
+}
+
+// isPAT reports a personal access token's credential (its identity is
+// "pat:" and a fingerprint): it makes no token request.
+func isPAT(c azdo.Credential) bool { return strings.HasPrefix(c.Identity(), "pat:") }
+
+// checkToken asks an Entra credential for a token. A refusal is printed
+// with Entra's code and what it means (the credential's error) and the fix.
+func checkToken(ctx context.Context, cred azdo.Credential) Check {
+	const name = "Token request"
+	if _, err := cred.Authorization(ctx); err != nil {
+		c := Check{Name: name, Status: Fail, Detail: err.Error()}
+		var cf azdo.CredentialFailure
+		if errors.As(err, &cf) {
+			c.Fix = cf.Diagnosis()
+		} else {
+			c.Fix = "Microsoft Entra ID could not be reached or answered with a temporary error: check the network, proxies and Microsoft's service health, then run doctor again."
+		}
+		return c
+	}
+	return Check{Name: name, Status: Pass, Detail: cred.Identity() + " got a token for Azure DevOps from Microsoft Entra ID"}
 }
 
 func failed(name string, err error) Check {

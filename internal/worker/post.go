@@ -514,6 +514,12 @@ func recordFailure(span trace.Span, err error) {
 		if e.TypeKey != "" {
 			span.SetAttributes(attribute.String("azdo.error.type_key", e.TypeKey))
 		}
+		if e.EntraCode != "" {
+			span.SetAttributes(attribute.String("azdo.entra.code", e.EntraCode))
+		}
+		if e.Credential != "" {
+			span.SetAttributes(attribute.String("azdo.credential", e.Credential))
+		}
 	}
 }
 

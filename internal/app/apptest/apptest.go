@@ -14,15 +14,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/azreviewer/azreviewer/internal/app"
+	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-// Options configures a fleet. OrgURL and PAT are required.
+// Options configures a fleet. OrgURL and PAT (or Credential) are required.
 type Options struct {
 	OrgURL, PAT string
+	// Credential, if set, is the worker's credential in place of PAT.
+	Credential azdo.Credential
 	// Hook is the webhook authentication. Default: a token.
 	Hook *app.Ingest
 	// Log receives every process's logs. Default: discarded.
@@ -74,7 +77,7 @@ func Start(t testing.TB, opts Options) *Fleet {
 	done := make(chan error, 1)
 	go func() {
 		done <- app.RunWorker(ctx, &app.Common{Stream: cfg},
-			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT}, Concurrency: 2,
+			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT, Credential: opts.Credential}, Concurrency: 2,
 				ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second, SweepInterval: opts.SweepInterval},
 			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: opts.Log})
 	}()

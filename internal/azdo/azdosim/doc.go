@@ -35,6 +35,16 @@
 //     collections as {"count":n,"value":[…]}, case-insensitive and
 //     percent-decoded matching of organization, project and repository
 //     names (and ids).
+//   - Microsoft Entra identities (principals.go, entra.go): service
+//     principals of a tenant (AddServicePrincipal) with client secrets
+//     (with an expiry), certificates and federated credentials (issuer and
+//     subject), and managed identities (AddManagedIdentity); a loopback TLS
+//     token endpoint azidentity uses as its authority host (StartEntra,
+//     instance discovery off), answering refusals with Entra's error JSON
+//     and AADSTS codes; bearer tokens accepted only in the organisations
+//     the principal is a member of (Org.AddMember), with an access level:
+//     401 TF400813 elsewhere, Git calls refused below Basic (401 for none,
+//     403 for Stakeholder — which one Azure DevOps sends is unverified).
 //   - Service-hook envelopes (git.pullrequest.created/updated) for a pull
 //     request, shaped like real deliveries (see PullRequest.Event); the
 //     simulator does not deliver them itself.

@@ -130,6 +130,20 @@ func (e *Entra) Requests() []EntraRequest {
 	return append([]EntraRequest(nil), e.s.entra.log...)
 }
 
+// Tokens returns the access tokens issued so far, for tests that prove
+// none reaches a log or a trace.
+func (e *Entra) Tokens() []string {
+	e.s.mu.Lock()
+	defer e.s.mu.Unlock()
+	out := make([]string, 0, len(e.s.entra.bearers))
+	for tok, b := range e.s.entra.bearers {
+		if b.issuer == e {
+			out = append(out, tok)
+		}
+	}
+	return out
+}
+
 // Close stops the endpoint.
 func (e *Entra) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
@@ -339,7 +353,7 @@ func (e *Entra) issue(p *Principal) (string, time.Duration) {
 	if lifetime <= 0 {
 		lifetime = time.Hour
 	}
-	e.s.entra.bearers[tok] = &bearer{p: p, expires: e.s.now().Add(lifetime)}
+	e.s.entra.bearers[tok] = &bearer{p: p, expires: e.s.now().Add(lifetime), issuer: e}
 	return tok, lifetime
 }
 

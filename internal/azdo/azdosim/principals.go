@@ -66,6 +66,7 @@ type memberKey struct {
 type bearer struct {
 	p       *Principal
 	expires time.Time
+	issuer  *Entra
 }
 
 func principalKey(tenant, clientID string) string {

@@ -1,0 +1,131 @@
+package azdo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/credential"
+)
+
+// TestEntraIdentityRefusals: Azure DevOps' refusals of a valid Entra token
+// get their own kinds: not a member of the organisation (401 everywhere),
+// a member without an access level that includes Repos (401 or 403 on Git
+// calls: which one Azure sends is unverified, both are handled), while a
+// missing Git permission stays KindForbidden, as for a PAT.
+func TestEntraIdentityRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		level     azdosim.AccessLevel // "": not a member
+		deny      azdosim.GitPermission
+		call      func(ctx context.Context, c *azdo.Client, sim *azdotest.Sim, pr azdo.PullRequestRef) error
+		wantKind  azdo.Kind
+		wantAfter azdo.Kind // after Explain
+		wantInFix string
+	}{
+		{name: "not a member", wantKind: azdo.KindNotMember, wantAfter: azdo.KindNotMember, wantInFix: "is not a member of the organisation",
+			call: func(ctx context.Context, c *azdo.Client, _ *azdotest.Sim, _ azdo.PullRequestRef) error {
+				_, err := c.WhoAmI(ctx)
+				return err
+			}},
+		{name: "not a member, pull request", wantKind: azdo.KindNotMember, wantAfter: azdo.KindNotMember, wantInFix: "Organization settings → Users",
+			call: func(ctx context.Context, c *azdo.Client, _ *azdotest.Sim, pr azdo.PullRequestRef) error {
+				_, err := c.PullRequest(ctx, pr)
+				return err
+			}},
+		{name: "no access level (401)", level: azdosim.AccessNone, wantKind: azdo.KindNotMember, wantAfter: azdo.KindNoAccessLevel, wantInFix: "Basic access level",
+			call: func(ctx context.Context, c *azdo.Client, _ *azdotest.Sim, pr azdo.PullRequestRef) error {
+				_, err := c.PullRequest(ctx, pr)
+				return err
+			}},
+		{name: "stakeholder (403)", level: azdosim.AccessStakeholder, wantKind: azdo.KindNoAccessLevel, wantAfter: azdo.KindNoAccessLevel, wantInFix: "does not include Repos",
+			call: func(ctx context.Context, c *azdo.Client, _ *azdotest.Sim, pr azdo.PullRequestRef) error {
+				_, err := c.PullRequest(ctx, pr)
+				return err
+			}},
+		{name: "basic without Contribute to pull requests", level: azdosim.AccessBasic, deny: azdosim.GitPullRequestContribute, wantKind: azdo.KindForbidden, wantAfter: azdo.KindForbidden, wantInFix: "Contribute to pull requests",
+			call: func(ctx context.Context, c *azdo.Client, _ *azdotest.Sim, pr azdo.PullRequestRef) error {
+				_, err := c.CreateThread(ctx, pr, azdo.Thread{Status: azdo.ThreadActive, Comments: []azdo.Comment{{Content: "x"}}})
+				return err
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := azdotest.New(t)
+			e := azdotest.NewEntra(t, sim)
+			p := e.ServicePrincipal("Review Bot", tt.level)
+			if tt.deny != 0 {
+				sim.Repo.Deny(p.Identity(), tt.deny)
+			}
+			path, _ := e.SecretFile(t, p, time.Time{})
+			cred, err := credential.New(t.Context(), credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}, e.Options())
+			require.NoError(t, err)
+			c, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), Credential: cred, MaxRetries: -1})
+			require.NoError(t, err)
+			pr := sim.NewPullRequest(map[string]string{"a.go": "package a\n"}, map[string]string{"a.go": "package a\n\nfunc A() {}\n"})
+			ref := azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()}
+
+			err = tt.call(t.Context(), c, sim, ref)
+			ae, ok := azdo.AsError(err)
+			require.True(t, ok, "typed: %v", err)
+			require.Equal(t, tt.wantKind, ae.Kind, "%v", err)
+			explained, ok := azdo.AsError(c.Explain(t.Context(), sim.Project.ID(), sim.Repo.ID(), sim.Repo.Name(), err))
+			require.True(t, ok)
+			require.Equal(t, tt.wantAfter, explained.Kind)
+			require.Contains(t, explained.Diagnosis(), tt.wantInFix)
+			if tt.wantAfter == azdo.KindNotMember || tt.wantAfter == azdo.KindNoAccessLevel {
+				require.Contains(t, explained.Diagnosis(), "service_principal:"+p.ClientID())
+				require.False(t, explained.Retryable())
+			}
+		})
+	}
+}
+
+// TestCredentialFailureKeepsItsDiagnosis: a credential's failure that says
+// what it is (azdo.CredentialFailure) reaches the caller with its kind, code
+// and diagnosis, not as a transient failure; one that does not stays
+// transient. Neither is resent.
+func TestCredentialFailureKeepsItsDiagnosis(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		err      error
+		wantKind azdo.Kind
+		wantCode string
+		wantFix  string
+	}{
+		{name: "entra refusal", err: fmt.Errorf("wrapped: %w", &credential.EntraError{Code: "AADSTS7000222", Identity: "test:counting", Meaning: "the secret has expired.", Fix: "Create a new client secret."}),
+			wantKind: azdo.KindSecretExpired, wantCode: "AADSTS7000222", wantFix: "Create a new client secret."},
+		{name: "token file", err: &credential.FileError{Key: "credential.workload_identity.token_file", Path: "/var/run/t", Problem: "does not exist"},
+			wantKind: azdo.KindTokenFile, wantFix: "/var/run/t"},
+		{name: "anything else", err: errors.New("dial tcp: connection refused"), wantKind: azdo.KindTransient, wantFix: "retried"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := azdotest.New(t)
+			cred := &countingCredential{header: azdo.PAT(sim.PAT), fail: tt.err}
+			c, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), Credential: cred, MaxRetries: 3})
+			require.NoError(t, err)
+			_, err = c.Projects(t.Context())
+			ae, ok := azdo.AsError(err)
+			require.True(t, ok)
+			require.Equal(t, tt.wantKind, ae.Kind)
+			require.Equal(t, tt.wantCode, ae.EntraCode)
+			require.Equal(t, "test:counting", ae.Credential)
+			require.Contains(t, ae.Diagnosis(), tt.wantFix)
+			require.Equal(t, 1, cred.calls, "not resent")
+			var ce *azdo.CredentialError
+			require.ErrorAs(t, err, &ce)
+		})
+	}
+}
