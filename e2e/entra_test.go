@@ -53,7 +53,7 @@ func TestEntraFailureModesInJaeger(t *testing.T) {
 	require.True(t, exporting)
 	t.Cleanup(func() { _ = shutdown(context.Background()) })
 
-	secretSpec := func(e *azdotest.Entra, level azdosim.AccessLevel) (credential.Spec, []string) {
+	secretSpec := func(t testing.TB, e *azdotest.Entra, level azdosim.AccessLevel) (credential.Spec, []string) {
 		p := e.ServicePrincipal("Review Bot", level)
 		path, secret := e.SecretFile(t, p, time.Time{})
 		return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}, []string{secret}
@@ -61,13 +61,13 @@ func TestEntraFailureModesInJaeger(t *testing.T) {
 	modes := []entraMode{
 		{name: "service principal reviews", tags: map[string]string{"azreviewer.outcome": "reviewed"},
 			make: func(t testing.TB, e *azdotest.Entra) (credential.Spec, []string) {
-				return secretSpec(e, azdosim.AccessBasic)
+				return secretSpec(t, e, azdosim.AccessBasic)
 			}},
 		{name: "service principal not a member", fails: true, tags: map[string]string{"error.type": string(azdo.KindNotMember)}, diagnosis: "Organization settings → Users",
-			make: func(t testing.TB, e *azdotest.Entra) (credential.Spec, []string) { return secretSpec(e, "") }},
+			make: func(t testing.TB, e *azdotest.Entra) (credential.Spec, []string) { return secretSpec(t, e, "") }},
 		{name: "service principal without Basic access", fails: true, tags: map[string]string{"error.type": string(azdo.KindNoAccessLevel)}, diagnosis: "its access level does not include Repos",
 			make: func(t testing.TB, e *azdotest.Entra) (credential.Spec, []string) {
-				return secretSpec(e, azdosim.AccessStakeholder)
+				return secretSpec(t, e, azdosim.AccessStakeholder)
 			}},
 	}
 	for _, f := range azdotest.EntraFailures() {

@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -128,4 +133,50 @@ func TestCredentialFailureKeepsItsDiagnosis(t *testing.T) {
 			require.ErrorAs(t, err, &ce)
 		})
 	}
+}
+
+// TestBearerTokenOnlyForTheOrganisation: an Entra credential's token goes
+// to the organisation's host and not to the host a redirect names.
+func TestBearerTokenOnlyForTheOrganisation(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	e := azdotest.NewEntra(t, sim)
+	p := e.ServicePrincipal("Review Bot", azdosim.AccessBasic)
+	path, _ := e.SecretFile(t, p, time.Time{})
+	cred, err := credential.New(t.Context(), credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}, e.Options())
+	require.NoError(t, err)
+
+	var mu sync.Mutex
+	var elsewhere []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		elsewhere = append(elsewhere, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	t.Cleanup(other.Close)
+	var atOrg []string
+	org := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		atOrg = append(atOrg, r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/connectionData") {
+			w.Header().Set("Location", other.URL+r.URL.Path)
+			w.WriteHeader(http.StatusTemporaryRedirect)
+			return
+		}
+		sim.Server.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(org.Close)
+	c, err := azdo.New(azdo.Config{OrgURL: org.URL + "/" + url.PathEscape(azdotest.OrgName), Credential: cred, MaxRetries: -1})
+	require.NoError(t, err)
+	_, err = c.WhoAmI(t.Context())
+	require.Error(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, atOrg)
+	for _, h := range atOrg {
+		require.True(t, strings.HasPrefix(h, "Bearer simentra."), "the organisation gets the token")
+	}
+	require.Equal(t, []string{""}, elsewhere, "the redirect's host gets no token")
 }

@@ -176,14 +176,14 @@ func TestEntraFailures(t *testing.T) {
 			found := false
 			for _, s := range rec.Ended() {
 				for _, a := range s.Attributes() {
-					texts = append(texts, a.Value.Emit())
+					texts = append(texts, a.Value.String())
 					if a.Key == "error.type" && a.Value.AsString() == string(tt.Kind) {
 						found = true
 					}
 				}
 				for _, ev := range s.Events() {
 					for _, a := range ev.Attributes {
-						texts = append(texts, a.Value.Emit())
+						texts = append(texts, a.Value.String())
 					}
 				}
 				texts = append(texts, s.Status().Description)
