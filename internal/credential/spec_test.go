@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/goccy/go-yaml"
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/credential"
@@ -131,4 +132,29 @@ func TestPATKinds(t *testing.T) {
 			require.Regexp(t, `^pat:[0-9a-f]{8}$`, c.Identity())
 		})
 	}
+}
+
+// TestSpecDecodesTheIssuesKeys: the organisations file's credential keys
+// decode into Spec, each entry one valid kind.
+func TestSpecDecodesTheIssuesKeys(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("testdata", "organizations.yaml"))
+	require.NoError(t, err)
+	var file struct {
+		Organizations []struct {
+			URL        string          `yaml:"url"`
+			Credential credential.Spec `yaml:"credential"`
+		} `yaml:"organizations"`
+	}
+	require.NoError(t, yaml.UnmarshalWithOptions(data, &file, yaml.DisallowUnknownField()))
+	var kinds []string
+	for _, o := range file.Organizations {
+		require.NoError(t, o.Credential.Validate(), o.URL)
+		kinds = append(kinds, o.Credential.Kind())
+	}
+	require.Equal(t, []string{"pat", "service_principal", "service_principal", "managed_identity", "managed_identity", "workload_identity"}, kinds)
+	require.Equal(t, "/run/secrets/contoso-secret", file.Organizations[1].Credential.ServicePrincipal.ClientSecretFile)
+	require.Equal(t, "/run/secrets/northwind.pem", file.Organizations[2].Credential.ServicePrincipal.CertificateFile)
+	require.Equal(t, "5d1c0b7e-1f2a-4c3b-8d4e-9f0a1b2c3d4e", file.Organizations[4].Credential.ManagedIdentity.ClientID)
+	require.Equal(t, "/var/run/secrets/azure/tokens/azure-identity-token", file.Organizations[5].Credential.WorkloadIdentity.TokenFile)
 }

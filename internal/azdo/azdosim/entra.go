@@ -236,6 +236,10 @@ func (e *Entra) refuse(ref *entraRefusal, rec *EntraRequest) (int, any) {
 
 const assertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
+// maxBearers is how many issued tokens are kept before expired ones are
+// dropped.
+const maxBearers = 10_000
+
 func (e *Entra) token(r *http.Request, tenant string, rec *EntraRequest) (int, any) {
 	rec.Tenant = tenant
 	if err := r.ParseForm(); err != nil {
@@ -353,7 +357,15 @@ func (e *Entra) issue(p *Principal) (string, time.Duration) {
 	if lifetime <= 0 {
 		lifetime = time.Hour
 	}
-	e.s.entra.bearers[tok] = &bearer{p: p, expires: e.s.now().Add(lifetime), issuer: e}
+	now := e.s.now()
+	if len(e.s.entra.bearers) >= maxBearers {
+		for t, b := range e.s.entra.bearers {
+			if !now.Before(b.expires) {
+				delete(e.s.entra.bearers, t)
+			}
+		}
+	}
+	e.s.entra.bearers[tok] = &bearer{p: p, expires: now.Add(lifetime), issuer: e}
 	return tok, lifetime
 }
 
