@@ -9,6 +9,11 @@
 // one OpenTelemetry client span that carries Azure's rate-limit headers; and
 // sign-in pages and 429s become typed errors (transport.go).
 //
-// The client is built for one organisation from configuration (URL and
-// PAT); it never sends credentials to a URL taken from a webhook payload.
+// The client is built for one organisation from configuration (URL and a
+// Credential: a PAT, or an Entra identity's bearer token from
+// internal/credential); it never sends credentials to a URL taken from a
+// webhook payload, nor to any host but the organisation's. A credential's
+// failure (Entra refusing the token request, a federated token file gone)
+// and Azure DevOps' refusal of an Entra identity (not a member, no access
+// level) are kinds of their own, with their diagnosis (errors.go).
 package azdo
