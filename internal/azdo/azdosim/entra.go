@@ -2,30 +2,19 @@ package azdosim
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 )
 
@@ -276,78 +265,6 @@ func (e *Entra) token(r *http.Request, tenant string, rec *EntraRequest) (int, a
 	}
 }
 
-func (p *Principal) checkSecret(secret string, now time.Time) *entraRefusal {
-	p.s.mu.Lock()
-	defer p.s.mu.Unlock()
-	for _, cs := range p.secrets {
-		if subtle.ConstantTimeCompare([]byte(cs.value), []byte(secret)) == 1 {
-			if !cs.expires.IsZero() && !now.Before(cs.expires) {
-				return &entraRefusal{http.StatusUnauthorized, "invalid_client", 7000222,
-					fmt.Sprintf("The provided client secret keys for app '%s' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.", p.clientID)}
-			}
-			return nil
-		}
-	}
-	return &entraRefusal{http.StatusUnauthorized, "invalid_client", 7000215,
-		"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '" + p.clientID + "'."}
-}
-
-// checkAssertion verifies a client assertion: one the application signed
-// itself (iss = client id) against its certificates, or a federated token
-// against its federated credentials.
-func (p *Principal) checkAssertion(assertion string, now time.Time) (string, *entraRefusal) {
-	var claims jwt.RegisteredClaims
-	if _, _, err := jwt.NewParser().ParseUnverified(assertion, &claims); err != nil {
-		return "", &entraRefusal{http.StatusBadRequest, "invalid_request", 50027, "JWT token is invalid or is malformed."}
-	}
-	p.s.mu.Lock()
-	certs, federated := append([]*x509.Certificate(nil), p.certs...), append([]federatedCredential(nil), p.federated...)
-	p.s.mu.Unlock()
-	var keys []crypto.PublicKey
-	grant := "certificate"
-	if claims.Issuer == p.clientID {
-		for _, c := range certs {
-			keys = append(keys, c.PublicKey)
-		}
-	} else {
-		grant = "federated"
-		for _, f := range federated {
-			if f.issuer == claims.Issuer && f.subject == claims.Subject {
-				keys = append(keys, f.key)
-			}
-		}
-		if len(keys) == 0 {
-			return grant, &entraRefusal{http.StatusBadRequest, "invalid_request", 70021,
-				fmt.Sprintf("No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%s'.", claims.Issuer, claims.Subject, strings.Join(claims.Audience, ","))}
-		}
-	}
-	verified := false
-	for _, k := range keys {
-		_, err := jwt.NewParser(jwt.WithoutClaimsValidation(), jwt.WithValidMethods([]string{"RS256", "PS256", "ES256"})).
-			Parse(assertion, func(*jwt.Token) (any, error) { return k, nil })
-		if err == nil {
-			verified = true
-			break
-		}
-	}
-	if !verified {
-		return grant, &entraRefusal{http.StatusUnauthorized, "invalid_client", 700027,
-			"Client assertion failed signature validation."}
-	}
-	if claims.ExpiresAt == nil || !now.Before(claims.ExpiresAt.Time) || claims.NotBefore != nil && now.Add(5*time.Minute).Before(claims.NotBefore.Time) {
-		return grant, &entraRefusal{http.StatusBadRequest, "invalid_client", 700024,
-			fmt.Sprintf("Client assertion is not within its valid time range. Current time: %s, assertion valid from %s, expiry time of assertion %s.", now.Format(time.RFC3339), timeOf(claims.NotBefore), timeOf(claims.ExpiresAt))}
-	}
-	return grant, nil
-}
-
-func timeOf(t *jwt.NumericDate) string {
-	if t == nil {
-		return "(none)"
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 // issue registers a new access token of p.
 func (e *Entra) issue(p *Principal) (string, time.Duration) {
 	tok := "simentra." + randomHex(24)
@@ -367,94 +284,4 @@ func (e *Entra) issue(p *Principal) (string, time.Duration) {
 	}
 	e.s.entra.bearers[tok] = &bearer{p: p, expires: now.Add(lifetime), issuer: e}
 	return tok, lifetime
-}
-
-// managedIdentityToken answers App Service's managed identity protocol.
-// Its refusals' shape is unverified.
-func (e *Entra) managedIdentityToken(r *http.Request, rec *EntraRequest) (int, any) {
-	rec.Grant = "managed_identity"
-	clientID := r.URL.Query().Get("client_id")
-	rec.ClientID = clientID
-	if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-IDENTITY-HEADER")), []byte(e.header)) != 1 {
-		return http.StatusUnauthorized, map[string]any{"statusCode": http.StatusUnauthorized, "message": "Unauthorized: the X-IDENTITY-HEADER is missing or wrong."}
-	}
-	e.s.mu.Lock()
-	p := e.s.entra.principals[principalKey(managedTenant, clientID)]
-	e.s.mu.Unlock()
-	if p == nil {
-		return http.StatusBadRequest, map[string]any{"statusCode": http.StatusBadRequest,
-			"message": "No User Assigned or Delegated Managed Identity found for specified ClientId/ResourceId/PrincipalId.", "correlationId": uuid.NewString()}
-	}
-	tok, lifetime := e.issue(p)
-	return http.StatusOK, map[string]any{
-		"access_token": tok, "expires_on": strconv.FormatInt(e.s.now().Add(lifetime).Unix(), 10),
-		"resource": r.URL.Query().Get("resource"), "token_type": "Bearer", "client_id": clientID,
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// selfSigned makes a TLS certificate for 127.0.0.1 and localhost.
-func selfSigned() (*x509.Certificate, tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: "azdosim entra"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IsCA:         true, BasicConstraintsValid: true,
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		DNSNames:    []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	return cert, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, nil
-}
-
-// NewClientCertificate makes a self-signed RSA certificate for a service
-// principal, returning it and its PEM file content (certificate and
-// private key), as an app registration's certificate credential.
-func NewClientCertificate(name string) (*x509.Certificate, []byte, error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cert, pemBlocks(der, x509.MarshalPKCS1PrivateKey(key)), nil
-}
-
-func pemBlocks(certDER, keyDER []byte) []byte {
-	var b strings.Builder
-	_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: certDER})
-	_ = pem.Encode(&b, &pem.Block{Type: "RSA PRIVATE KEY", Bytes: keyDER})
-	return []byte(b.String())
 }
