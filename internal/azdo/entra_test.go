@@ -135,48 +135,69 @@ func TestCredentialFailureKeepsItsDiagnosis(t *testing.T) {
 	}
 }
 
-// TestBearerTokenOnlyForTheOrganisation: an Entra credential's token goes
-// to the organisation's host and not to the host a redirect names.
+// TestBearerTokenOnlyForTheOrganisation: every Entra kind's token goes to
+// the organisation's host and not to the host a redirect names (the PAT's
+// is TestCredentialHeaderOnlyForTheOrganisation; a managed identity's
+// token takes the same path as these).
 func TestBearerTokenOnlyForTheOrganisation(t *testing.T) {
 	t.Parallel()
-	sim := azdotest.New(t)
-	e := azdotest.NewEntra(t, sim)
-	p := e.ServicePrincipal("Review Bot", azdosim.AccessBasic)
-	path, _ := e.SecretFile(t, p, time.Time{})
-	cred, err := credential.New(t.Context(), credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}, e.Options())
-	require.NoError(t, err)
-
-	var mu sync.Mutex
-	var elsewhere []string
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		elsewhere = append(elsewhere, r.Header.Get("Authorization"))
-		mu.Unlock()
-		http.Error(w, "no", http.StatusNotFound)
-	}))
-	t.Cleanup(other.Close)
-	var atOrg []string
-	org := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		atOrg = append(atOrg, r.Header.Get("Authorization"))
-		mu.Unlock()
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/connectionData") {
-			w.Header().Set("Location", other.URL+r.URL.Path)
-			w.WriteHeader(http.StatusTemporaryRedirect)
-			return
-		}
-		sim.Server.Handler().ServeHTTP(w, r)
-	}))
-	t.Cleanup(org.Close)
-	c, err := azdo.New(azdo.Config{OrgURL: org.URL + "/" + url.PathEscape(azdotest.OrgName), Credential: cred, MaxRetries: -1})
-	require.NoError(t, err)
-	_, err = c.WhoAmI(t.Context())
-	require.Error(t, err)
-	mu.Lock()
-	defer mu.Unlock()
-	require.NotEmpty(t, atOrg)
-	for _, h := range atOrg {
-		require.True(t, strings.HasPrefix(h, "Bearer simentra."), "the organisation gets the token")
+	tests := []struct {
+		name string
+		spec func(t *testing.T, e *azdotest.Entra, p *azdosim.Principal) credential.Spec
+	}{
+		{name: "client secret", spec: func(t *testing.T, e *azdotest.Entra, p *azdosim.Principal) credential.Spec {
+			path, _ := e.SecretFile(t, p, time.Time{})
+			return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}
+		}},
+		{name: "certificate", spec: func(t *testing.T, e *azdotest.Entra, p *azdosim.Principal) credential.Spec {
+			return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), CertificateFile: e.CertificateFile(t, p, true)}}
+		}},
+		{name: "workload identity", spec: func(t *testing.T, e *azdotest.Entra, p *azdosim.Principal) credential.Spec {
+			path, _ := e.FederatedTokenFile(t, p, azdotest.FederatedSubject, true, time.Now().Add(time.Hour))
+			return credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: e.TenantID, ClientID: p.ClientID(), TokenFile: path}}
+		}},
 	}
-	require.Equal(t, []string{""}, elsewhere, "the redirect's host gets no token")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := azdotest.New(t)
+			e := azdotest.NewEntra(t, sim)
+			p := e.ServicePrincipal("Review Bot", azdosim.AccessBasic)
+			cred, err := credential.New(t.Context(), tt.spec(t, e, p), e.Options())
+			require.NoError(t, err)
+
+			var mu sync.Mutex
+			var atOrg, elsewhere []string
+			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				elsewhere = append(elsewhere, r.Header.Get("Authorization"))
+				mu.Unlock()
+				http.Error(w, "no", http.StatusNotFound)
+			}))
+			t.Cleanup(other.Close)
+			org := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				atOrg = append(atOrg, r.Header.Get("Authorization"))
+				mu.Unlock()
+				if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/connectionData") {
+					w.Header().Set("Location", other.URL+r.URL.Path)
+					w.WriteHeader(http.StatusTemporaryRedirect)
+					return
+				}
+				sim.Server.Handler().ServeHTTP(w, r)
+			}))
+			t.Cleanup(org.Close)
+			c, err := azdo.New(azdo.Config{OrgURL: org.URL + "/" + url.PathEscape(azdotest.OrgName), Credential: cred, MaxRetries: -1})
+			require.NoError(t, err)
+			_, err = c.WhoAmI(t.Context())
+			require.Error(t, err)
+			mu.Lock()
+			defer mu.Unlock()
+			require.NotEmpty(t, atOrg)
+			for _, h := range atOrg {
+				require.True(t, strings.HasPrefix(h, "Bearer simentra."), "the organisation gets the token")
+			}
+			require.Equal(t, []string{""}, elsewhere, "the redirect's host gets no token")
+		})
+	}
 }
