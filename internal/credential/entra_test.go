@@ -292,3 +292,51 @@ func TestNewChecksFilesFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestRefreshFailureKeepsTheToken: when the refresh is refused (here the
+// secret file now holds a wrong secret), the cached token serves until it
+// expires, with one new attempt every 30 s rather than one per call; once
+// it has expired, the refusal is the answer.
+func TestRefreshFailureKeepsTheToken(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	e := azdotest.NewEntra(t, sim)
+	e.SetTokenLifetime(4 * time.Minute)
+	p := e.ServicePrincipal("bot", azdosim.AccessBasic)
+	path, _ := e.SecretFile(t, p, time.Time{})
+	clock := newFakeClock()
+	o := e.Options()
+	o.Clock = clock
+	cred, err := credential.New(t.Context(), credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}, o)
+	require.NoError(t, err)
+	attempts := func() int {
+		n := 0
+		for _, r := range e.Requests() {
+			if r.Grant != "" {
+				n++
+			}
+		}
+		return n
+	}
+	first, err := cred.Authorization(t.Context())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, []byte("not-the-secret"), 0o600))
+
+	clock.Advance(121 * time.Second) // due for refresh
+	for range 3 {
+		h, err := cred.Authorization(t.Context())
+		require.NoError(t, err)
+		require.Equal(t, first, h, "the cached token, still valid")
+	}
+	require.Equal(t, 2, attempts(), "one refused refresh for the three calls")
+	clock.Advance(31 * time.Second)
+	_, err = cred.Authorization(t.Context())
+	require.NoError(t, err)
+	require.Equal(t, 3, attempts(), "tried again after 30 s")
+
+	clock.Advance(2 * time.Minute) // past expiry
+	_, err = cred.Authorization(t.Context())
+	var ee *credential.EntraError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, "AADSTS7000215", ee.Code)
+}

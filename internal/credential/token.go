@@ -14,6 +14,9 @@ import (
 // (at most half its lifetime) before it expires, whichever comes first.
 const (
 	refreshMargin = 5 * time.Minute
+	// refreshRetry is how long a token whose refresh failed is used before
+	// the next attempt (while it has not expired).
+	refreshRetry = 30 * time.Second
 	// tokenTimeout bounds one token request, shared by its callers.
 	tokenTimeout = time.Minute
 )
@@ -52,7 +55,8 @@ func (c *entraCredential) String() string { return c.identity }
 
 // Authorization returns "Bearer <token>", asking Entra for a token when
 // none is cached or the cached one is due for refresh. A failed refresh
-// keeps a token that has not expired yet.
+// keeps a token that has not expired yet, and is tried again every
+// refreshRetry meanwhile; callers do not wait for those attempts' failures.
 func (c *entraCredential) Authorization(ctx context.Context) (string, error) {
 	now := c.clock.Now()
 	c.mu.Lock()
@@ -73,9 +77,6 @@ func (c *entraCredential) Authorization(ctx context.Context) (string, error) {
 		return "", ctx.Err()
 	case r := <-ch:
 		if r.Err != nil {
-			if tok.Token != "" && c.clock.Now().Before(tok.ExpiresOn) {
-				return "Bearer " + tok.Token, nil
-			}
 			return "", r.Err
 		}
 		return "Bearer " + r.Val.(string), nil
@@ -85,12 +86,12 @@ func (c *entraCredential) Authorization(ctx context.Context) (string, error) {
 func (c *entraCredential) fetch(ctx context.Context) (string, error) {
 	if c.check != nil {
 		if err := c.check(); err != nil {
-			return "", err
+			return c.keep(err)
 		}
 	}
 	tok, err := c.tc.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{Scope}})
 	if err != nil {
-		return "", fromAzidentity(c.identity, err)
+		return c.keep(fromAzidentity(c.identity, err))
 	}
 	now := c.clock.Now()
 	refresh := tok.ExpiresOn.Add(-min(refreshMargin, tok.ExpiresOn.Sub(now)/2))
@@ -101,4 +102,20 @@ func (c *entraCredential) fetch(ctx context.Context) (string, error) {
 	c.token, c.refresh = tok, refresh
 	c.mu.Unlock()
 	return tok.Token, nil
+}
+
+// keep answers a failed token request: the cached token while it has not
+// expired (the next attempt in refreshRetry), else err.
+func (c *entraCredential) keep(err error) (string, error) {
+	now := c.clock.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token.Token != "" && now.Before(c.token.ExpiresOn) {
+		c.refresh = now.Add(refreshRetry)
+		if c.refresh.After(c.token.ExpiresOn) {
+			c.refresh = c.token.ExpiresOn
+		}
+		return c.token.Token, nil
+	}
+	return "", err
 }
