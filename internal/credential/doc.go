@@ -11,7 +11,8 @@
 // old one expires (at the token's refresh time, or five minutes — at most
 // half its lifetime — before it expires); concurrent callers share one
 // request. A refresh that fails while the cached token is still valid
-// keeps the cached token.
+// keeps the cached token, and is tried again every 30 seconds until it
+// expires.
 //
 // # Failures
 //
