@@ -125,6 +125,8 @@ func TestEntraFailureModesInJaeger(t *testing.T) {
 			require.NotContains(t, string(stored), s)
 			require.NotContains(t, logs.String(), s)
 		}
+		require.NotRegexp(t, azdotest.JWT, string(stored), "no assertion or JWT in Jaeger")
+		require.NotRegexp(t, azdotest.JWT, logs.String(), "no assertion or JWT in the logs")
 		require.Contains(t, logs.String(), "AADSTS7000222", "the logs name the failure")
 	})
 }

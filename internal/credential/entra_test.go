@@ -190,9 +190,15 @@ func TestEntraFailures(t *testing.T) {
 			}
 			require.True(t, found, "a span has error.type=%s", tt.Kind)
 			for _, secret := range secrets {
-				for _, text := range texts {
+				if strings.HasPrefix(secret, "eyJ") {
+					require.Regexp(t, azdotest.JWT, secret, "the pattern finds a federated token")
+				}
+			}
+			for _, text := range texts {
+				for _, secret := range secrets {
 					require.NotContains(t, text, secret)
 				}
+				require.NotRegexp(t, azdotest.JWT, text, "no assertion or token")
 			}
 		})
 	}

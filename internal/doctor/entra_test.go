@@ -48,6 +48,7 @@ func TestDoctorEntraFailures(t *testing.T) {
 			for _, s := range secrets {
 				require.NotContains(t, out.String(), s)
 			}
+			require.NotRegexp(t, azdotest.JWT, out.String())
 			require.Empty(t, sim.Server.Requests(), "nothing sent to Azure DevOps")
 		})
 	}

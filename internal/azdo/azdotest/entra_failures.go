@@ -1,7 +1,11 @@
 package azdotest
 
 import (
+	"encoding/base64"
+	"encoding/pem"
 	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,7 +74,8 @@ func EntraFailures() []EntraFailure {
 		{Name: "certificate not registered", Code: "AADSTS700027", Kind: azdo.KindEntraRefused, Fix: "Upload the certificate's public part",
 			Make: func(t testing.TB, e *Entra) (credential.Spec, []string) {
 				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), CertificateFile: e.CertificateFile(t, p, false)}}, nil
+				path := e.CertificateFile(t, p, false)
+				return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), CertificateFile: path}}, privateKeyLines(t, path)
 			}},
 		{Name: "federated token expired", Code: "AADSTS700024", Kind: azdo.KindEntraRefused, Fix: "projected service account token",
 			Make: func(t testing.TB, e *Entra) (credential.Spec, []string) {
@@ -98,7 +103,8 @@ func EntraFailures() []EntraFailure {
 		{Name: "certificate file unreadable", Kind: azdo.KindCertificate, Fix: "hold the certificate and its unencrypted private key",
 			Make: func(t testing.TB, e *Entra) (credential.Spec, []string) {
 				p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-				return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), CertificateFile: e.CertificateFile(t, p, true)}}, nil
+				path := e.CertificateFile(t, p, true)
+				return credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), CertificateFile: path}}, privateKeyLines(t, path)
 			},
 			Break: func(t testing.TB, s credential.Spec) {
 				if err := os.WriteFile(s.ServicePrincipal.CertificateFile, []byte("not a certificate"), 0o600); err != nil {
@@ -107,3 +113,31 @@ func EntraFailures() []EntraFailure {
 			}},
 	}
 }
+
+// privateKeyLines returns the base64 lines of the private key in a PEM
+// file, as secrets no output may hold.
+func privateKeyLines(t testing.TB, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return lines
+		}
+		if strings.Contains(b.Type, "PRIVATE KEY") {
+			enc := base64.StdEncoding.EncodeToString(b.Bytes)
+			for len(enc) > 64 {
+				lines = append(lines, enc[:64])
+				enc = enc[64:]
+			}
+		}
+	}
+}
+
+// JWT matches a JSON Web Token (a client assertion, a federated token, an
+// access token of the JWT kind): no log line, span or error may hold one.
+var JWT = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.`)
