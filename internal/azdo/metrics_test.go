@@ -3,8 +3,8 @@ package azdo_test
 import (
 	"context"
 	"maps"
-	"slices"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
