@@ -56,7 +56,7 @@ func startAzureDevOpsCommand(ctx context.Context, c *Common, az *AzureDevOps, se
 	if err != nil {
 		return nil, nil, err
 	}
-	client, err := az.Client(nil, nil)
+	client, err := az.Client(ctx, "", nil, nil)
 	if err != nil {
 		p.Close()
 		return nil, nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/orgs"
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 	"github.com/nats-io/nats.go/jetstream"
@@ -140,11 +141,50 @@ func (c *Ingest) handlerConfig(log *slog.Logger) ingest.Config {
 		BasicPassword:    c.BasicPassword,
 		Token:            c.Token,
 		InsecureNoAuth:   c.InsecureNoAuth,
-		OrgURL:           c.OrgURL,
+		Orgs:             c.organisations(),
 		MaxInFlightBytes: c.MaxInFlightBytes,
 		BodyTimeout:      c.BodyTimeout,
 		Logger:           log,
 	}
+}
+
+// organisations is the set of organisations whose events are published,
+// built once from the configuration (nil: any); reloading replaces its
+// content ([Ingest.ReloadOrganisations]).
+func (c *Ingest) organisations() *ingest.Organisations {
+	if c.OrgURL == "" && c.OrgsFile == "" {
+		return nil
+	}
+	if c.orgSet == nil {
+		list, _ := c.Organisations() // an error is Validate's to report
+		c.orgSet = ingest.NewOrganisations(orgURLs(list)...)
+	}
+	return c.orgSet
+}
+
+// ReloadOrganisations reads the organisations file again and publishes
+// its organisations' events from now on; a file with mistakes keeps the
+// previous set and logs each mistake with its line.
+func (c *Ingest) ReloadOrganisations(ctx context.Context, log *slog.Logger) {
+	if c.OrgsFile == "" {
+		return
+	}
+	list, err := c.Organisations()
+	if err != nil {
+		logOrgsProblems(ctx, log, err)
+		return
+	}
+	c.organisations().Set(orgURLs(list))
+	log.InfoContext(ctx, LogOrganisationsReloaded, "organisations", orgs.Names(list))
+}
+
+// orgURLs are the organisations' URLs.
+func orgURLs(list []orgs.Organization) []string {
+	out := make([]string, len(list))
+	for i, o := range list {
+		out[i] = o.URL
+	}
+	return out
 }
 
 // RunIngest serves the ingest handler on ln until ctx is cancelled.
