@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/events"
@@ -55,6 +58,7 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	LogStartup(ctx, p.Log, "ingest", fs)
+	ing.organisations() // built once, before anything reads or reloads it
 
 	// Listening from the start: /healthz answers while NATS is awaited,
 	// /readyz and webhooks once the review stream is there.
@@ -84,6 +88,21 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		defer close(served)
 		return RunIngest(ctx, ln, serving, p.Log)
 	})
+	if ing.OrgsFile != "" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		tasks.Go(func(ctx context.Context) error {
+			defer signal.Stop(hup)
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-hup:
+					ing.ReloadOrganisations(ctx, p.Log)
+				}
+			}
+		})
+	}
 	tasks.Go(func(ctx context.Context) error {
 		nc, err := ConnectWait(ctx, c, "azreviewer-ingest", p.Log)
 		if err != nil {

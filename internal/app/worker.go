@@ -204,8 +204,10 @@ type WorkerSetup struct {
 	transport   http.RoundTripper
 	azdoMetrics *azdo.Metrics
 	orgs        []orgClient
-	review      worker.Config
-	metrics     *worker.Metrics
+	// stamp is the organisations file's as it was read.
+	stamp   fileStamp
+	review  worker.Config
+	metrics *worker.Metrics
 }
 
 // NewWorkerSetup checks cfg and c and builds what needs no NATS (see
@@ -222,6 +224,7 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 	if d.Registry != nil {
 		reg = d.Registry
 	}
+	stamp := stampOf(cfg.OrgsFile) // before reading: a change from now on is noticed
 	list, err := cfg.Organizations()
 	if err != nil {
 		return nil, err
@@ -269,7 +272,7 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
 	}
 	return &WorkerSetup{
-		az: cfg.AzureDevOps, transport: d.Transport, azdoMetrics: azdoMetrics, orgs: clients,
+		az: cfg.AzureDevOps, transport: d.Transport, azdoMetrics: azdoMetrics, orgs: clients, stamp: stamp,
 		review: review, metrics: worker.NewMetrics(reg),
 	}, nil
 }
@@ -404,7 +407,7 @@ func (l *WorkerLoop) watchOrgsFile(ctx context.Context) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		last := stampOf(file)
+		last := l.setup.stamp
 		for {
 			select {
 			case <-ctx.Done():
