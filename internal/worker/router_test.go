@@ -166,3 +166,37 @@ func TestRouterSet(t *testing.T) {
 	_, ok = r.Worker("https://dev.azure.com/b")
 	require.False(t, ok)
 }
+
+// Each organisation is swept under its own lease and schedule: one
+// organisation's sweep does not make the next skip the other's as "the
+// fleet swept … ago".
+func TestRouterSweepsEveryOrganisation(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	a := newRoutedOrg(t, sim, "alpha", "Web", azdosim.Identity{UniqueName: "bot@alpha.example"})
+	b := newRoutedOrg(t, sim, "beta", "Tools", azdosim.Identity{UniqueName: "bot@beta.example"})
+	nats := eventstest.Start(t, streams.Config{Memory: true})
+	coord, err := coordination.Ensure(context.Background(), nats.JS, streams.Config{Memory: true}, coordination.Config{})
+	require.NoError(t, err)
+	router := worker.NewRouter(nil, slog.New(slog.DiscardHandler))
+	var rs []worker.Route
+	for _, o := range []*routedOrg{a, b} {
+		w, err := worker.New(worker.Config{OrgURL: o.org.URL(), Coordinator: coord, Logger: slog.New(slog.DiscardHandler)}, o.client, nil)
+		require.NoError(t, err)
+		rs = append(rs, worker.Route{Worker: w, Lister: o.client})
+	}
+	require.NoError(t, router.Set(rs))
+	require.NoError(t, router.SweepEvery(context.Background(), time.Hour, events.NewPublisher(nats.JS, streams.Config{}.Fleet)))
+
+	eventstest.WaitMessages(t, nats.Stream, 2)
+	batch, err := nats.Consumer.Fetch(2, jetstream.FetchMaxWait(2*time.Second))
+	require.NoError(t, err)
+	got := map[string]int{}
+	for m := range batch.Messages() {
+		req, err := events.UnmarshalRequest(m.Data())
+		require.NoError(t, err)
+		got[req.OrgURL] = req.PullRequestID
+		require.NoError(t, m.Ack())
+	}
+	require.Equal(t, map[string]int{a.org.URL(): a.pr.ID(), b.org.URL(): b.pr.ID()}, got, "both organisations' lost pull requests are enqueued")
+}
