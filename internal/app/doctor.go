@@ -65,18 +65,18 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer p.Close()
+	// A credential or CA file that cannot be used is a configuration
+	// mistake, found before any check runs.
+	clients, err := az.orgClients(ctx, list, nil, nil, nil)
+	if err != nil {
+		return err
+	}
 	failed := false
-	for i, o := range list {
+	for i, oc := range clients {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		client, err := az.ClientFor(ctx, o, nil, nil)
-		if err != nil {
-			fmt.Fprintf(stdout, "organisation %s (%s)\n", o.Name, o.URL)
-			fmt.Fprintf(stdout, "  its credential cannot be used: %v\n", err)
-			failed = true
-			continue
-		}
+		o, client := oc.org, oc.client
 		fmt.Fprintf(stdout, "organisation %s (%s), credential %s\n", o.Name, o.URL, client.Identity())
 		checks := doctor.Run(ctx, client, cfg)
 		doctor.Print(stdout, checks)
