@@ -193,3 +193,21 @@ func readFixture(t *testing.T, name string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// A mistake in a credential is reported without its value: the problems
+// are logged when a reload fails.
+func TestProblemsNeverEchoACredential(t *testing.T) {
+	t.Parallel()
+	for _, cred := range []string{
+		"{pat: [s3cretvalue]}",
+		"{pat: {s3cretvalue: 1}}",
+		"{pat: s3cretvalue, pat_file: s3cretvalue}",
+		"{pat: \"s3cretvalue\n",
+		"{service_principal: s3cretvalue}",
+		"{workload_identity: {token_file: s3cretvalue}, pat: s3cretvalue}",
+	} {
+		_, err := orgs.Parse([]byte("organizations:\n- url: https://dev.azure.com/a\n  credential: " + cred + "\n"))
+		require.Error(t, err, cred)
+		require.NotContains(t, err.Error(), "s3cret", cred)
+	}
+}
