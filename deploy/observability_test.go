@@ -104,6 +104,13 @@ func exportedMetrics(t *testing.T) map[string][]string {
 				}
 			}
 			names[m[1]] = labels
+			// A vector without series is not gathered, so its type is
+			// known from the collector only.
+			if _, ok := c.(*prometheus.HistogramVec); ok {
+				delete(names, m[1])
+				names[m[1]+"_bucket"] = append(slices.Clone(labels), "le")
+				names[m[1]+"_sum"], names[m[1]+"_count"] = labels, labels
+			}
 		}
 	}
 	families, err := reg.Gather()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -15,6 +16,9 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/credential"
+	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/orgs"
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
@@ -125,8 +129,13 @@ func (c *Common) Logger() (*slog.Logger, error) {
 
 // Ingest is the webhook receiver's configuration.
 type Ingest struct {
-	Addr           string
-	OrgURL         string
+	Addr   string
+	OrgURL string
+	// OrgsFile is the organisations file: only its organisations' events
+	// are published.
+	OrgsFile string
+	// orgSet is the set the handler filters by (see organisations).
+	orgSet         *ingest.Organisations
 	BasicUser      string
 	BasicPassword  string
 	Token          string
@@ -161,14 +170,49 @@ func RegisterIngest(fs *flag.FlagSet) *Ingest {
 	return c
 }
 
-// RegisterOrg adds --azdo-org-url to the ingest command (the all-in-one
-// shares the worker's).
+// RegisterOrg adds --azdo-org-url and --azdo-orgs-file to the ingest
+// command (the all-in-one shares the worker's).
 func (c *Ingest) RegisterOrg(fs *flag.FlagSet) {
 	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "only publish events of this Azure DevOps organisation (empty: any)")
+	fs.StringVar(&c.OrgsFile, "azdo-orgs-file", "", "only publish events of the organisations of this YAML file (see README; re-read on SIGHUP); instead of --azdo-org-url")
 }
 
-// AzureDevOps selects the organisation and its credentials.
+// Organisations are the organisations whose events ingest publishes (nil:
+// any), from --azdo-orgs-file or --azdo-org-url; mistakes are [ErrUsage].
+func (c *Ingest) Organisations() ([]orgs.Organization, error) {
+	list, err := c.organisationList()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+	}
+	return list, nil
+}
+
+func (c *Ingest) organisationList() ([]orgs.Organization, error) {
+	switch {
+	case c.OrgsFile != "" && c.OrgURL != "":
+		return nil, errors.New("set AZDO_ORGS_FILE or AZDO_ORG_URL, not both")
+	case c.OrgsFile != "":
+		list, err := orgs.Load(c.OrgsFile, os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("AZDO_ORGS_FILE: %w", err)
+		}
+		return list, nil
+	case c.OrgURL != "":
+		list, err := orgs.Single(c.OrgURL, orgs.CredentialSpec{})
+		if err != nil {
+			return nil, fmt.Errorf("AZDO_ORG_URL: %w", err)
+		}
+		return list, nil
+	}
+	return nil, nil
+}
+
+// AzureDevOps selects the organisations and their credentials: the
+// organisations file, or one organisation and its PAT.
 type AzureDevOps struct {
+	// OrgsFile is the organisations file (AZDO_ORGS_FILE), instead of
+	// OrgURL and PAT.
+	OrgsFile          string
 	OrgURL            string
 	PAT               string
 	PATFile           string
@@ -182,6 +226,10 @@ type AzureDevOps struct {
 	// an organisation's credential from the organisations file, built with
 	// credential.New and CredentialOptions. It has no flag.
 	Credential azdo.Credential
+	// CredentialOptions, if set, replaces CredentialOptions() for building
+	// the organisations' credentials (a test's loopback Entra). It has no
+	// flag.
+	CredentialOptions *credential.Options
 }
 
 // RegisterAzureDevOps adds the organisation and PAT flags to fs.
@@ -192,6 +240,7 @@ func RegisterAzureDevOps(fs *flag.FlagSet) *AzureDevOps {
 }
 
 func (c *AzureDevOps) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.OrgsFile, "azdo-orgs-file", "", "YAML file of the Azure DevOps organisations to serve, each with its URL, credential and defaults (see README; re-read on SIGHUP); instead of --azdo-org-url and its PAT")
 	fs.StringVar(&c.OrgURL, "azdo-org-url", "", "Azure DevOps organisation URL, e.g. https://dev.azure.com/fabrikam")
 	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
 	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
@@ -201,33 +250,69 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.CAFile, "azdo-ca-file", "", "PEM file of certificate authorities to trust for Azure DevOps (Server with a private CA), besides the system's")
 }
 
-// Client returns an Azure DevOps client for the organisation, or a
-// configuration error saying what to set.
-func (c *AzureDevOps) Client(transport http.RoundTripper, metrics *azdo.Metrics) (*azdo.Client, error) {
+// Organizations are the organisations to serve: those of the
+// organisations file, or AZDO_ORG_URL with its PAT as a one-entry list.
+// Mistakes are [ErrUsage]; a file's are an [*orgs.Error] listing each
+// with its line.
+func (c *AzureDevOps) Organizations() ([]orgs.Organization, error) {
+	if c.OrgsFile != "" {
+		switch {
+		case c.OrgURL != "":
+			return nil, fmt.Errorf("%w: set AZDO_ORGS_FILE or AZDO_ORG_URL, not both", ErrUsage)
+		case c.PAT != "" || c.PATFile != "":
+			return nil, fmt.Errorf("%w: AZDO_PAT and AZDO_PAT_FILE go with AZDO_ORG_URL; with AZDO_ORGS_FILE each organisation names its credential", ErrUsage)
+		}
+		list, err := orgs.Load(c.OrgsFile, os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("%w: AZDO_ORGS_FILE: %w", ErrUsage, err)
+		}
+		return list, nil
+	}
 	var pat string
-	var err error
 	if c.Credential == nil {
+		var err error
 		if pat, err = c.ResolvePAT(); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 	}
 	if c.OrgURL == "" {
-		return nil, fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL", ErrUsage)
+		return nil, fmt.Errorf("%w: no Azure DevOps organisation: set AZDO_ORG_URL, or AZDO_ORGS_FILE", ErrUsage)
 	}
-	if c.CAFile != "" {
-		if transport, err = trustingTransport(transport, c.CAFile); err != nil {
-			return nil, fmt.Errorf("%w: AZDO_CA_FILE: %w", ErrUsage, err)
-		}
-	}
-	client, err := azdo.New(azdo.Config{
-		OrgURL: c.OrgURL, PAT: pat, Credential: c.Credential, Transport: transport,
-		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
-		Metrics: metrics,
-	})
+	list, err := orgs.Single(c.OrgURL, orgs.CredentialSpec{PAT: pat})
 	if err != nil {
 		return nil, fmt.Errorf("%w: AZDO_ORG_URL: %w", ErrUsage, err)
 	}
-	return client, nil
+	return list, nil
+}
+
+// Client returns an Azure DevOps client for the one organisation
+// configured, or for the one named by org (its name or URL) of the
+// organisations file; or a configuration error saying what to set.
+func (c *AzureDevOps) Client(ctx context.Context, org string, transport http.RoundTripper, metrics *azdo.Metrics) (*azdo.Client, error) {
+	list, err := c.Organizations()
+	if err != nil {
+		return nil, err
+	}
+	o, err := pickOrganization(list, org)
+	if err != nil {
+		return nil, err
+	}
+	return c.ClientFor(ctx, o, transport, metrics)
+}
+
+// pickOrganization is the organisation org names, or the only one.
+func pickOrganization(list []orgs.Organization, org string) (orgs.Organization, error) {
+	if org != "" {
+		o, ok := orgs.Find(list, org)
+		if !ok {
+			return orgs.Organization{}, fmt.Errorf("%w: --org %q is none of the organisations configured (%s)", ErrUsage, org, orgs.Names(list))
+		}
+		return o, nil
+	}
+	if len(list) != 1 {
+		return orgs.Organization{}, fmt.Errorf("%w: %d organisations are configured (%s): name one with --org", ErrUsage, len(list), orgs.Names(list))
+	}
+	return list[0], nil
 }
 
 // trustingTransport returns base (a clone of http.DefaultTransport when

@@ -34,7 +34,8 @@ func HooksMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("hooks "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c, az := RegisterCommon(fs), RegisterAzureDevOps(fs)
-	var project, repository, webhookURL, basicUser, basicPassword string
+	var org, project, repository, webhookURL, basicUser, basicPassword string
+	fs.StringVar(&org, "org", "", "organisation of the organisations file, by name or URL (required when it lists several)")
 	fs.StringVar(&project, "project", "", "project, by name or id (required)")
 	fs.StringVar(&repository, "repository", "", "limit the subscriptions to one repository, by name or id")
 	fs.StringVar(&webhookURL, "webhook-url", "", "ingest's public webhook URL, with its ?token= (required for install; a secret, never printed)")
@@ -46,7 +47,7 @@ func HooksMain(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if project == "" || verb == "install" && webhookURL == "" {
 		return fmt.Errorf("%w: hooks %s needs --project%s", ErrUsage, verb, map[bool]string{true: " and --webhook-url", false: ""}[verb == "install"])
 	}
-	p, client, err := startAzureDevOpsCommand(ctx, c, az, "azreviewer-hooks")
+	p, client, err := startAzureDevOpsCommand(ctx, c, az, org, "azreviewer-hooks")
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
+	"github.com/azreviewer/azreviewer/internal/orgs"
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 	"github.com/nats-io/nats.go/jetstream"
@@ -54,6 +58,7 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	LogStartup(ctx, p.Log, "ingest", fs)
+	ing.organisations() // built once, before anything reads or reloads it
 
 	// Listening from the start: /healthz answers while NATS is awaited,
 	// /readyz and webhooks once the review stream is there.
@@ -83,6 +88,21 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 		defer close(served)
 		return RunIngest(ctx, ln, serving, p.Log)
 	})
+	if ing.OrgsFile != "" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		tasks.Go(func(ctx context.Context) error {
+			defer signal.Stop(hup)
+			for {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-hup:
+					ing.ReloadOrganisations(ctx, p.Log)
+				}
+			}
+		})
+	}
 	tasks.Go(func(ctx context.Context) error {
 		nc, err := ConnectWait(ctx, c, "azreviewer-ingest", p.Log)
 		if err != nil {
@@ -140,11 +160,50 @@ func (c *Ingest) handlerConfig(log *slog.Logger) ingest.Config {
 		BasicPassword:    c.BasicPassword,
 		Token:            c.Token,
 		InsecureNoAuth:   c.InsecureNoAuth,
-		OrgURL:           c.OrgURL,
+		Orgs:             c.organisations(),
 		MaxInFlightBytes: c.MaxInFlightBytes,
 		BodyTimeout:      c.BodyTimeout,
 		Logger:           log,
 	}
+}
+
+// organisations is the set of organisations whose events are published,
+// built once from the configuration (nil: any); reloading replaces its
+// content ([Ingest.ReloadOrganisations]).
+func (c *Ingest) organisations() *ingest.Organisations {
+	if c.OrgURL == "" && c.OrgsFile == "" {
+		return nil
+	}
+	if c.orgSet == nil {
+		list, _ := c.Organisations() // an error is Validate's to report
+		c.orgSet = ingest.NewOrganisations(orgURLs(list)...)
+	}
+	return c.orgSet
+}
+
+// ReloadOrganisations reads the organisations file again and publishes
+// its organisations' events from now on; a file with mistakes keeps the
+// previous set and logs each mistake with its line.
+func (c *Ingest) ReloadOrganisations(ctx context.Context, log *slog.Logger) {
+	if c.OrgsFile == "" {
+		return
+	}
+	list, err := c.Organisations()
+	if err != nil {
+		logOrgsProblems(ctx, log, err)
+		return
+	}
+	c.organisations().Set(orgURLs(list))
+	log.InfoContext(ctx, LogOrganisationsReloaded, "organisations", orgs.Names(list))
+}
+
+// orgURLs are the organisations' URLs.
+func orgURLs(list []orgs.Organization) []string {
+	out := make([]string, len(list))
+	for i, o := range list {
+		out[i] = o.URL
+	}
+	return out
 }
 
 // RunIngest serves the ingest handler on ln until ctx is cancelled.

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"strings"
 )
@@ -62,10 +61,8 @@ func (c *Common) Validate() error {
 // anything connects: a mistake is [ErrUsage] naming what to set.
 func (c *Ingest) Validate() error {
 	err := nameIngestSettings(c.handlerConfig(nil).Validate())
-	if c.OrgURL != "" {
-		if u, perr := url.Parse(c.OrgURL); perr != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			err = errors.Join(err, fmt.Errorf("AZDO_ORG_URL %q is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", c.OrgURL))
-		}
+	if _, oerr := c.organisationList(); oerr != nil {
+		err = errors.Join(err, oerr)
 	}
 	if c.MetricsAddr != "" && c.MetricsAddr == c.Addr {
 		err = errors.Join(err, fmt.Errorf("METRICS_ADDR %q is INGEST_ADDR: leave it empty to serve /metrics there, or give it a listener of its own", c.MetricsAddr))

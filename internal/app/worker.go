@@ -11,7 +11,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -156,13 +160,20 @@ type WorkerDeps struct {
 	Setup *WorkerSetup
 	// Ready, if set, records whether the worker consumes (its /readyz).
 	Ready *WorkerReady
+	// Reload, if set, reloads the organisations file on every receive,
+	// as SIGHUP does; OnReload, if set, is called after each reload with
+	// its error (nil: the new organisations are served). OrgsFilePoll is
+	// how often the file's modification time is looked at. Default
+	// [OrgsFilePoll].
+	Reload       <-chan struct{}
+	OnReload     func(err error)
+	OrgsFilePoll time.Duration
 }
 
 // WorkerLoop is a worker built from its configuration, ready to consume:
 // the one wiring of cmd/worker, the all-in-one and the tests.
 type WorkerLoop struct {
-	worker  *worker.Worker
-	client  *azdo.Client
+	router  *worker.Router
 	cons    jetstream.Consumer
 	consume events.ConsumeConfig
 	handle  events.Handler
@@ -171,14 +182,30 @@ type WorkerLoop struct {
 	names   fleet.Names
 	log     *slog.Logger
 	ready   *WorkerReady
+
+	// What a reload of the organisations file needs.
+	setup    *WorkerSetup
+	review   worker.Config // the settings every organisation's Worker shares
+	reload   <-chan struct{}
+	onReload func(error)
+	poll     time.Duration
+	// mu guards orgs, the organisations served.
+	mu   sync.Mutex
+	orgs []orgClient
 }
 
 // WorkerSetup is what a worker builds from its configuration alone,
-// before it connects to NATS: the analyzers, the Azure DevOps client, the
-// reviewers (the LLM's when configured) and the checked review settings.
-// Building it is where every configuration mistake is found.
+// before it connects to NATS: the analyzers, each organisation's Azure
+// DevOps client, the reviewers (the LLM's when configured) and the checked
+// review settings. Building it is where every configuration mistake is
+// found.
 type WorkerSetup struct {
-	client  *azdo.Client
+	az          AzureDevOps
+	transport   http.RoundTripper
+	azdoMetrics *azdo.Metrics
+	orgs        []orgClient
+	// stamp is the organisations file's as it was read.
+	stamp   fileStamp
 	review  worker.Config
 	metrics *worker.Metrics
 }
@@ -197,7 +224,13 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 	if d.Registry != nil {
 		reg = d.Registry
 	}
-	client, err := cfg.Client(d.Transport, azdo.NewMetrics(reg))
+	stamp := stampOf(cfg.OrgsFile) // before reading: a change from now on is noticed
+	list, err := cfg.Organizations()
+	if err != nil {
+		return nil, err
+	}
+	azdoMetrics := azdo.NewMetrics(reg)
+	clients, err := cfg.orgClients(ctx, list, d.Transport, azdoMetrics, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -228,7 +261,7 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		Reviewers:           reviewers,
 		Analyzers:           tools,
 		BlockingSeverity:    reviewer.Severity(cfg.BlockingSeverity),
-		OrgURL:              cfg.OrgURL,
+		OrgURL:              clients[0].org.URL, // each organisation's Worker has its own
 		ReviewTimeout:       cfg.ReviewTimeout,
 		MaxFiles:            cfg.MaxFiles,
 		MaxThreads:          cfg.MaxThreads,
@@ -238,7 +271,10 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 	if err := review.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
 	}
-	return &WorkerSetup{client: client, review: review, metrics: worker.NewMetrics(reg)}, nil
+	return &WorkerSetup{
+		az: cfg.AzureDevOps, transport: d.Transport, azdoMetrics: azdoMetrics, orgs: clients, stamp: stamp,
+		review: review, metrics: worker.NewMetrics(reg),
+	}, nil
 }
 
 // NewWorkerLoop builds a worker from cfg and c: its [WorkerSetup] (d.Setup,
@@ -255,7 +291,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 			return nil, err
 		}
 	}
-	client, metrics := setup.client, setup.metrics
+	metrics := setup.metrics
 	timing, err := workerTiming(c, d)
 	if err != nil {
 		return nil, err
@@ -269,9 +305,13 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	review := setup.review
 	review.Coordinator = coord
 	review.LeaseRefresh = timing.leaseRefresh
-	w, err := worker.New(review, client, metrics)
+	rs, err := routes(review, setup.orgs, metrics, log)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
+		return nil, err
+	}
+	router := worker.NewRouter(metrics, log)
+	if err := router.Set(rs); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	names := c.Stream.Fleet
 	st := d.Stream
@@ -290,7 +330,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		return nil, err
 	}
 	handle := events.Handler(func(ctx context.Context, msg jetstream.Msg) error {
-		req, rep, err := w.HandleMessage(ctx, msg)
+		req, rep, err := router.HandleMessage(ctx, msg)
 		if d.OnHandled != nil {
 			d.OnHandled(msg, req, rep, err)
 		}
@@ -300,7 +340,8 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 		handle = d.Wrap(handle)
 	}
 	return &WorkerLoop{
-		worker: w, client: client, cons: cons, js: d.JS, names: names, log: log, sweep: cfg.SweepInterval, ready: d.Ready,
+		router: router, cons: cons, js: d.JS, names: names, log: log, sweep: cfg.SweepInterval, ready: d.Ready,
+		setup: setup, review: review, orgs: setup.orgs, reload: d.Reload, onReload: d.OnReload, poll: cmp.Or(d.OrgsFilePoll, OrgsFilePoll),
 		handle: middleware.Chain(handle, poison, middleware.Recoverer(log)),
 		consume: events.ConsumeConfig{
 			Concurrency:   cfg.Concurrency,
@@ -323,16 +364,109 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 // shutdown grace to finish.
 func (l *WorkerLoop) Run(ctx context.Context) error {
 	l.log.InfoContext(ctx, LogWorkerConsuming, "fleet", l.names.Fleet(), "stream", l.names.ReviewStream(), "consumer", l.names.Consumer(),
-		"concurrency", l.consume.Concurrency, "org", l.client.OrgURL())
+		"concurrency", l.consume.Concurrency, "organisations", orgNames(l.served()))
 	l.ready.consuming(l.cons)
 	defer l.ready.stopping()
 	stopping := context.AfterFunc(ctx, l.ready.stopping)
 	defer stopping()
 	if l.sweep > 0 {
-		stop := sweepEvery(ctx, l.sweep, l.worker, l.client, events.NewPublisher(l.js, l.names), l.log)
+		stop := sweepEvery(ctx, l.sweep, l.router, events.NewPublisher(l.js, l.names), l.log)
 		defer stop()
 	}
+	stop := l.watchOrgsFile(ctx)
+	defer stop()
 	return events.Consume(ctx, l.cons, l.consume, l.handle)
+}
+
+// served is the organisations served now.
+func (l *WorkerLoop) served() []orgClient {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.orgs
+}
+
+// watchOrgsFile reloads the organisations file on SIGHUP, on a receive
+// from WorkerDeps.Reload and when its modification time or size changes,
+// until ctx ends or stop is called; stop waits for a running reload. It
+// watches nothing without a file (and without WorkerDeps.Reload).
+func (l *WorkerLoop) watchOrgsFile(ctx context.Context) (stop func()) {
+	file := l.setup.az.OrgsFile
+	if file == "" && l.reload == nil {
+		return func() {}
+	}
+	hup := make(chan os.Signal, 1)
+	var tick <-chan time.Time
+	unwatch := func() {}
+	if file != "" {
+		signal.Notify(hup, syscall.SIGHUP)
+		t := time.NewTicker(l.poll)
+		tick = t.C
+		unwatch = func() { signal.Stop(hup); t.Stop() }
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		last := l.setup.stamp
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+			case <-l.reload:
+			case <-tick:
+				if stampOf(file) == last {
+					continue
+				}
+			}
+			last = stampOf(file)
+			err := l.Reload(ctx)
+			if l.onReload != nil {
+				l.onReload(err)
+			}
+		}
+	}()
+	return func() { cancel(); <-done; unwatch() }
+}
+
+// Reload reads the organisations again and serves them from now on:
+// reviews running finish on the Worker they started on, new requests go
+// to the new organisations' Workers; an organisation whose URL, name and
+// credential identity are unchanged keeps its client (its limiter and
+// Retry-After pause). When the file has mistakes, or a credential cannot
+// be built, the previous organisations are kept and each problem is
+// logged with its line.
+func (l *WorkerLoop) Reload(ctx context.Context) error {
+	az := l.setup.az
+	list, err := az.Organizations()
+	if err != nil {
+		logOrgsProblems(ctx, l.log, err)
+		return err
+	}
+	prev := l.served()
+	clients, err := az.orgClients(ctx, list, l.setup.transport, l.setup.azdoMetrics, prev)
+	if err != nil {
+		logOrgsProblems(ctx, l.log, err)
+		return err
+	}
+	rs, err := routes(l.review, clients, l.setup.metrics, l.log)
+	if err == nil {
+		err = l.router.Set(rs)
+	}
+	if err != nil {
+		logOrgsProblems(ctx, l.log, err)
+		return err
+	}
+	l.mu.Lock()
+	l.orgs = clients
+	l.mu.Unlock()
+	for _, p := range prev {
+		if !slices.ContainsFunc(clients, func(c orgClient) bool { return c.org.Name == p.org.Name }) {
+			l.setup.azdoMetrics.Forget(p.org.Name)
+		}
+	}
+	l.log.InfoContext(ctx, LogOrganisationsReloaded, "organisations", orgNames(clients))
+	return nil
 }
 
 // timing is a worker's redelivery and lease timing.
@@ -375,10 +509,10 @@ func RunWorker(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) error 
 	return l.Run(ctx)
 }
 
-// sweepEvery runs the worker's recovery sweep every interval, the first
-// one an interval after the start, until ctx ends or stop is called; stop
-// waits for a running sweep to end.
-func sweepEvery(ctx context.Context, interval time.Duration, w *worker.Worker, list worker.SweepLister, enq worker.Enqueuer, log *slog.Logger) (stop func()) {
+// sweepEvery runs the recovery sweep of every organisation every
+// interval, the first one an interval after the start, until ctx ends or
+// stop is called; stop waits for a running sweep to end.
+func sweepEvery(ctx context.Context, interval time.Duration, r *worker.Router, enq worker.Enqueuer, log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -390,7 +524,7 @@ func sweepEvery(ctx context.Context, interval time.Duration, w *worker.Worker, l
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if _, err := w.SweepEvery(ctx, interval, list, enq); err != nil && ctx.Err() == nil {
+				if err := r.SweepEvery(ctx, interval, enq); err != nil && ctx.Err() == nil {
 					log.WarnContext(ctx, "sweep failed; the next one runs on schedule", "error", err)
 				}
 			}

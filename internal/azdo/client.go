@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -128,8 +129,12 @@ func New(cfg Config) (*Client, error) {
 	// reaches the retry verdict. The http.Client has no Timeout of its own:
 	// the retrier bounds each attempt, the caller's context the call.
 	policy := newRetryPolicy(cfg)
+	metrics := cfg.Metrics
+	if metrics != nil && metrics.org == "" {
+		metrics = metrics.ForOrg(path.Base(base.Path))
+	}
 	inner := &transport{
-		next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport), clock: clock, lim: lim, policy: policy, metrics: cfg.Metrics,
+		next: cmp.Or[http.RoundTripper](cfg.Transport, http.DefaultTransport), clock: clock, lim: lim, policy: policy, metrics: metrics,
 		cred: cred, scheme: base.Scheme, host: base.Host,
 	}
 	hc := &http.Client{
@@ -138,7 +143,7 @@ func New(cfg Config) (*Client, error) {
 			lim:     lim,
 			clock:   clock,
 			timeout: timeout,
-			metrics: cfg.Metrics,
+			metrics: metrics,
 		},
 	}
 	// The SDK's NewClient functions ignore WithHTTPClient, and git.NewClient

@@ -2,7 +2,9 @@ package azdo_test
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,4 +88,54 @@ func TestClientMetrics(t *testing.T) {
 	// resend after the 429 waited in the retrier's backoff, not counted here.
 	require.GreaterOrEqual(t, wait.GetHistogram().GetSampleSum(), 2.0)
 	require.Less(t, wait.GetHistogram().GetSampleSum(), 3.0)
+}
+
+// Two Clients sharing one Metrics label their series with their own
+// organisation: ForOrg's name, or the URL's last segment by default; the
+// org label's values are those of the Clients built, and Forget drops one.
+func TestMetricsOrgLabel(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	metrics := azdo.NewMetrics(reg)
+	f := newFixture(t, azdo.Config{Metrics: metrics.ForOrg("fabrikam")}, nil)
+	other := f.sim.Server.AddOrg("Contoso")
+	repo := other.AddProject("P").AddRepository("R")
+	pr := repo.CreatePullRequest(azdosim.PullRequestSpec{
+		Title: "t", SourceBranch: "feature", TargetBranch: "main",
+		Base: repo.Commit(map[string]string{"/a": "1\n"}), Head: repo.Commit(map[string]string{"/a": "2\n"}), CreatedBy: f.sim.Author,
+	})
+	c, err := azdo.New(azdo.Config{OrgURL: other.URL(), PAT: f.sim.PAT, Metrics: metrics})
+	require.NoError(t, err)
+	_, err = c.PullRequest(context.Background(), azdo.PullRequestRef{Project: "P", RepositoryID: repo.ID(), ID: pr.ID()})
+	require.NoError(t, err)
+
+	route := "_apis/git/repositories/{id}/pullRequests/{id}"
+	for _, org := range []string{"fabrikam", "contoso"} {
+		m := series(t, reg, "azreviewer_azdo_requests_total", map[string]string{"org": org, "route": route, "code": "200"})
+		require.NotNil(t, m, org)
+		require.Equal(t, 1.0, m.GetCounter().GetValue(), org)
+		require.NotNil(t, series(t, reg, "azreviewer_azdo_limiter_wait_seconds", map[string]string{"org": org}), org)
+	}
+	require.Equal(t, []string{"contoso", "fabrikam"}, orgLabels(t, reg))
+
+	metrics.Forget("contoso")
+	require.Equal(t, []string{"fabrikam"}, orgLabels(t, reg))
+}
+
+// orgLabels lists the org label's values over every azdo series.
+func orgLabels(t *testing.T, reg *prometheus.Registry) []string {
+	t.Helper()
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == azdo.LabelOrg {
+					seen[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }

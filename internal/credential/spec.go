@@ -3,6 +3,7 @@ package credential
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/google/uuid"
@@ -223,3 +224,10 @@ func clientID(problem func(key, p string), key, v string, required bool) {
 		problem(key, fmt.Sprintf("%q is not a GUID (the application (client) ID from the app registration's overview)", v))
 	}
 }
+
+// String names the kind, never a token or secret: a Spec printed with %v
+// (alone or inside another value) shows "credential service_principal".
+func (s Spec) String() string { return "credential " + s.Kind() }
+
+// LogValue keeps tokens and secrets out of logs.
+func (s Spec) LogValue() slog.Value { return slog.StringValue(s.Kind()) }

@@ -36,7 +36,8 @@ type AzureDevOps interface {
 
 // Config names what to check.
 type Config struct {
-	// Project and Repository, by name or id.
+	// Project and Repository, by name or id; both empty: only the
+	// credential is checked.
 	Project    string
 	Repository string
 	// WebhookURL is the public URL of this ingest's webhook endpoint; the
@@ -106,6 +107,10 @@ func Run(ctx context.Context, az AzureDevOps, cfg Config) []Check {
 		return checks
 	}
 	add(Check{Name: accepted, Status: Pass, Detail: fmt.Sprintf("authenticates as %s (%s)", who.Name(), who.ID)})
+	if cfg.Project == "" && cfg.Repository == "" {
+		add(Check{Name: "Repository readable", Status: Skip, Detail: "no --project and --repository given: the organisation's repositories are not checked"})
+		return checks
+	}
 
 	repo, err := az.Repository(ctx, cfg.Project, cfg.Repository)
 	if err != nil {

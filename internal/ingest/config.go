@@ -18,10 +18,10 @@ type Config struct {
 	// webhook URL. When both Basic credentials and Token are set, a delivery
 	// must carry both.
 	Token string
-	// OrgURL, when set, is the only organisation whose events are
+	// Orgs, when set, are the only organisations whose events are
 	// published; events that name another are acknowledged with 200, counted
-	// and traced as ignored.
-	OrgURL string
+	// and traced as ignored. Nil: every organisation.
+	Orgs *Organisations
 	// InsecureNoAuth accepts unauthenticated deliveries. Without it, a
 	// handler with no credentials configured refuses to start.
 	InsecureNoAuth bool

@@ -157,7 +157,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	req := decision.Request
-	if h.cfg.OrgURL != "" && req.OrgURL != "" && servicehooks.NormalizeOrgURL(req.OrgURL) != servicehooks.NormalizeOrgURL(h.cfg.OrgURL) {
+	if req.OrgURL != "" && !h.cfg.Orgs.Configured(req.OrgURL) {
 		reason := "event is for organisation " + req.OrgURL + ", which is not configured"
 		span.SetAttributes(attribute.String("azreviewer.ingest.ignored", "organisation_not_configured"), attribute.String("azreviewer.ingest.reason", reason))
 		log.WarnContext(r.Context(), "webhook ignored", "event_type", eventType, "reason", reason)

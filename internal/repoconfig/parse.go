@@ -101,6 +101,24 @@ func Parse(data []byte) (Config, error) {
 	if p := sizeProblem(data); p != nil {
 		return Config{}, &Error{Problems: []Problem{*p}}
 	}
+	p := &decoder{anchors: map[string]ast.Node{}}
+	var cfg Config
+	if root, ok := p.root(data); ok && root != nil {
+		p.config(root, "", "the file to be a mapping of keys (version, reviewers, rules, …)", &cfg)
+	}
+	if cfg.Version == 0 {
+		cfg.Version = Version
+	}
+	if len(p.problems) > 0 {
+		return Config{}, &Error{Problems: p.sorted()}
+	}
+	return cfg, nil
+}
+
+// root parses data into its single document's body (nil for an empty
+// file). A depth or syntax problem stops there and is reported alone (ok
+// false).
+func (d *decoder) root(data []byte) (root ast.Node, ok bool) {
 	// Windows editors may write a byte order mark and CRLF line endings;
 	// goccy/go-yaml trips on the first and counts lines wrong with the second.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
@@ -108,41 +126,36 @@ func Parse(data []byte) (Config, error) {
 	// Tokenizing is linear in the file's size; parsing is not in its depth.
 	tokens := lexer.Tokenize(string(data))
 	if p := depthProblem(tokens); p != nil {
-		return Config{}, &Error{Problems: []Problem{*p}}
+		d.problems = append(d.problems, *p)
+		return nil, false
 	}
 	file, err := parser.Parse(tokens, 0)
 	if err != nil {
-		return Config{}, &Error{Problems: []Problem{syntaxProblem(err)}}
+		d.problems = append(d.problems, syntaxProblem(err))
+		return nil, false
 	}
-	p := &decoder{anchors: map[string]ast.Node{}}
-	var cfg Config
-	var root ast.Node
 	for _, doc := range file.Docs {
 		if doc == nil || doc.Body == nil {
 			continue
 		}
 		if root != nil {
-			p.add(doc.Body, "", "the file must hold a single YAML document, but another one starts here (after ---)")
+			d.add(doc.Body, "", "the file must hold a single YAML document, but another one starts here (after ---)")
 			break
 		}
 		root = doc.Body
 	}
-	if root != nil {
-		p.config(root, &cfg)
-	}
-	if cfg.Version == 0 {
-		cfg.Version = Version
-	}
-	if len(p.problems) > 0 {
-		slices.SortStableFunc(p.problems, func(a, b Problem) int {
-			if a.Line != b.Line {
-				return a.Line - b.Line
-			}
-			return a.Column - b.Column
-		})
-		return Config{}, &Error{Problems: p.problems}
-	}
-	return cfg, nil
+	return root, true
+}
+
+// sorted returns the problems in file order.
+func (d *decoder) sorted() []Problem {
+	slices.SortStableFunc(d.problems, func(a, b Problem) int {
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Column - b.Column
+	})
+	return d.problems
 }
 
 // syntaxProblem turns a goccy/go-yaml parse error into a Problem.
@@ -424,9 +437,10 @@ func (d *decoder) severity(n ast.Node, path string) (reviewer.Severity, bool) {
 	return "", false
 }
 
-// config decodes the whole file.
-func (d *decoder) config(root ast.Node, cfg *Config) {
-	d.mapping(root, "", "the file to be a mapping of keys (version, reviewers, rules, …)", []field{
+// config decodes the keys of the file from n (the whole file, or a
+// mapping of a larger one at path); what says what n should be.
+func (d *decoder) config(n ast.Node, path, what string, cfg *Config) {
+	d.mapping(n, path, what, []field{
 		{"version", func(n ast.Node, path string) {
 			in, ok := n.(*ast.IntegerNode)
 			if !ok || in.GetToken().Value != strconv.Itoa(Version) {

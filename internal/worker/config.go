@@ -42,6 +42,9 @@ type Config struct {
 	// RepoDefaults are the organisation's defaults for .azreviewer.yaml;
 	// each repository's file overrides them (repoconfig.Merge).
 	RepoDefaults repoconfig.Config
+	// ProjectDefaults override RepoDefaults for a project, by its name in
+	// lower case; a repository's file overrides them in turn.
+	ProjectDefaults map[string]repoconfig.Config
 	// MaxThreads is the most finding threads one review has: the most
 	// severe findings first, a finding already posted keeping its thread and
 	// its place; the others are counted in the summary by severity. Default

@@ -14,11 +14,11 @@ import (
 )
 
 // repoConfig reads .azreviewer.yaml from the target branch's commit of the
-// iteration and merges it over the organisation's defaults. A file that
-// does not parse gives the defaults and the parse error, which the caller
-// reports on the pull request.
-func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, it azdo.Iteration, targetRef string) (cfg repoconfig.Config, invalid error, err error) {
-	cfg = repoconfig.Merge(repoconfig.Defaults(), w.cfg.RepoDefaults)
+// iteration and merges it over the organisation's defaults and those of
+// its project. A file that does not parse gives the defaults and the parse
+// error, which the caller reports on the pull request.
+func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, project string, it azdo.Iteration, targetRef string) (cfg repoconfig.Config, invalid error, err error) {
+	cfg = repoconfig.Merge(repoconfig.Merge(repoconfig.Defaults(), w.cfg.RepoDefaults), w.cfg.ProjectDefaults[strings.ToLower(project)])
 	target := it.TargetCommit
 	if target == "" {
 		return cfg, nil, nil

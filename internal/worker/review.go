@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -215,7 +216,7 @@ func (r *reviewRun) diff(ctx context.Context) error {
 		changes = changes[:limit]
 	}
 	r.changes = changes
-	if r.config, r.invalid, err = r.w.repoConfig(ctx, r.ref, r.latest, r.pr.TargetRef); err != nil {
+	if r.config, r.invalid, err = r.w.repoConfig(ctx, r.ref, cmp.Or(r.pr.ProjectName, r.req.ProjectName), r.latest, r.pr.TargetRef); err != nil {
 		return err
 	}
 	r.files, err = r.w.diffFiles(ctx, r.ref, r.changes, r.latest.CommonCommit, r.latest.SourceCommit, r.since == 0)

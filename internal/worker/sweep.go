@@ -2,6 +2,8 @@ package worker
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,8 +31,17 @@ type Enqueuer interface {
 	Publish(ctx context.Context, req *events.ReviewRequest) (events.Published, error)
 }
 
-// sweepKey is the lease that lets one worker of the fleet sweep at a time.
-const sweepKey = "sweep"
+// SweepKey is the coordination key of an organisation's sweep: the lease
+// that lets one worker of the fleet sweep it at a time, and when it was
+// last swept. It is "sweep." and a digest of the normalised URL, so that
+// each organisation is swept on its own schedule.
+func SweepKey(orgURL string) string {
+	sum := sha256.Sum256([]byte(servicehooks.NormalizeOrgURL(orgURL)))
+	return "sweep." + hex.EncodeToString(sum[:8])
+}
+
+// sweepKey is the worker's organisation's SweepKey.
+func (w *Worker) sweepKey() string { return SweepKey(w.cfg.OrgURL) }
 
 // SweepMaxPerProject bounds how many active pull requests of one project a
 // sweep looks at, newest first: with the projects list, a sweep costs at
@@ -89,7 +100,7 @@ func (w *Worker) sweep(ctx context.Context, gap time.Duration, list SweepLister,
 	if err != nil {
 		return res, sweepFailed(span, err)
 	}
-	ctx, release, err := w.keep(ctx, sweepKey, lease)
+	ctx, release, err := w.keep(ctx, w.sweepKey(), lease)
 	if err != nil {
 		return res, sweepFailed(span, err)
 	}
@@ -146,7 +157,7 @@ projects:
 
 // lastSweep is when the fleet's last sweep finished, if it is known.
 func (w *Worker) lastSweep(ctx context.Context) (time.Time, bool) {
-	data, found, err := w.cfg.Coordinator.LoadState(ctx, sweepKey)
+	data, found, err := w.cfg.Coordinator.LoadState(ctx, w.sweepKey())
 	var st sweepState
 	if err != nil || !found || json.Unmarshal(data, &st) != nil {
 		return time.Time{}, false
@@ -159,7 +170,7 @@ func (w *Worker) lastSweep(ctx context.Context) (time.Time, bool) {
 func (w *Worker) rememberSweep(ctx context.Context) {
 	data, err := json.Marshal(sweepState{At: time.Now().UTC()})
 	if err == nil {
-		err = w.cfg.Coordinator.SaveState(context.WithoutCancel(ctx), sweepKey, data)
+		err = w.cfg.Coordinator.SaveState(context.WithoutCancel(ctx), w.sweepKey(), data)
 	}
 	if err != nil {
 		w.cfg.Logger.WarnContext(ctx, "sweep time not saved; the next sweep may come early", "error", err)
@@ -171,7 +182,7 @@ func (w *Worker) sweepLease(ctx context.Context) (*coordination.Lease, error) {
 	if w.cfg.Coordinator == nil {
 		return nil, errors.New("a sweep needs the fleet's coordination (leases and review state)")
 	}
-	return w.cfg.Coordinator.Acquire(ctx, sweepKey)
+	return w.cfg.Coordinator.Acquire(ctx, w.sweepKey())
 }
 
 // sweepOne enqueues a review of pr unless its head commit was reviewed.

@@ -95,7 +95,7 @@ func TestSweepRecoversALostWebhook(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, worker.SweepResult{Projects: 1, PullRequests: 2}, after, "both reviewed: nothing to enqueue")
 
-	held, err := coord.Acquire(ctx, "sweep")
+	held, err := coord.Acquire(ctx, worker.SweepKey(sim.Org.URL()))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = held.Release(context.Background()) })
 	skipped, err := w.Sweep(ctx, client, pub)

@@ -79,7 +79,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer scenario.Close()
-		wc.OrgURL, wc.PAT, wc.PATFile = scenario.Org.URL(), scenario.PAT, ""
+		wc.OrgURL, wc.PAT, wc.PATFile, wc.OrgsFile = scenario.Org.URL(), scenario.PAT, "", ""
 		if !given["ingest-addr"] {
 			ing.Addr = "127.0.0.1:0"
 		}
@@ -88,7 +88,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	ing.OrgURL = wc.OrgURL
+	ing.OrgURL, ing.OrgsFile = wc.OrgURL, wc.OrgsFile
 	// No listener: only this process reaches its streams and buckets.
 	srv, err := broker.Start(broker.Options{DataDir: *dataDir, InProcess: true})
 	if err != nil {
@@ -133,7 +133,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	tasks := pool.New().WithErrors().WithContext(runCtx).WithCancelOnError()
 	tasks.Go(func(ctx context.Context) error { return stopOnError(app.RunIngest(ctx, ln, h, p.Log)) })
 	tasks.Go(func(ctx context.Context) error {
-		return stopOnError(app.RunWorker(ctx, c, wc, app.WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log}))
+		return stopOnError(app.RunWorker(ctx, c, wc, app.WorkerDeps{JS: js, Stream: st, Registry: reg, Log: p.Log,
+			// The webhook receiver publishes the organisations the worker serves.
+			OnReload: func(err error) {
+				if err == nil {
+					ing.ReloadOrganisations(ctx, p.Log)
+				}
+			}}))
 	})
 	if !*demoMode {
 		return tasks.Wait()

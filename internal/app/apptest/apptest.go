@@ -7,6 +7,7 @@ package apptest
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -15,17 +16,32 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/credential"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/ingest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-// Options configures a fleet. OrgURL and PAT (or Credential) are required.
+// Options configures a fleet: OrgURL and PAT (or Credential), or OrgsFile,
+// are required.
 type Options struct {
 	OrgURL, PAT string
 	// Credential, if set, is the worker's credential in place of PAT.
 	Credential azdo.Credential
+	// CredentialOptions, if set, builds the organisations file's
+	// credentials (app.AzureDevOps.CredentialOptions).
+	CredentialOptions *credential.Options
+	// OrgsFile is the organisations file (AZDO_ORGS_FILE) of the worker
+	// and, unless Hook names one, of ingest.
+	OrgsFile string
+	// Reload, OnReload, OrgsFilePoll and Transport are the worker's
+	// (app.WorkerDeps); after a reload the worker accepts, ingest reloads
+	// the file too, as in the all-in-one.
+	Reload       <-chan struct{}
+	OnReload     func(error)
+	OrgsFilePoll time.Duration
+	Transport    http.RoundTripper
 	// Hook is the webhook authentication. Default: a token.
 	Hook *app.Ingest
 	// Log receives every process's logs. Default: discarded.
@@ -65,6 +81,9 @@ func Start(t testing.TB, opts Options) *Fleet {
 	} else {
 		b = eventstest.Start(t, cfg)
 	}
+	if opts.OrgsFile != "" && opts.Hook.OrgsFile == "" && opts.Hook.OrgURL == "" {
+		opts.Hook.OrgsFile = opts.OrgsFile
+	}
 	reg := prometheus.NewRegistry()
 	h, err := app.NewIngestHandler(opts.Hook, opts.Fleet, b.JS, reg, opts.Log)
 	if err != nil {
@@ -77,9 +96,17 @@ func Start(t testing.TB, opts Options) *Fleet {
 	done := make(chan error, 1)
 	go func() {
 		done <- app.RunWorker(ctx, &app.Common{Stream: cfg},
-			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT, Credential: opts.Credential}, Concurrency: 2,
+			&app.Worker{AzureDevOps: app.AzureDevOps{OrgURL: opts.OrgURL, PAT: opts.PAT, Credential: opts.Credential, CredentialOptions: opts.CredentialOptions, OrgsFile: opts.OrgsFile}, Concurrency: 2,
 				ReviewTimeout: 30 * time.Second, ShutdownGrace: 5 * time.Second, SweepInterval: opts.SweepInterval},
-			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: opts.Log})
+			app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: opts.Log, Transport: opts.Transport,
+				Reload: opts.Reload, OrgsFilePoll: opts.OrgsFilePoll, OnReload: func(err error) {
+					if err == nil {
+						opts.Hook.ReloadOrganisations(ctx, opts.Log)
+					}
+					if opts.OnReload != nil {
+						opts.OnReload(err)
+					}
+				}})
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -66,13 +66,15 @@ func BuildWorkerT(t testing.TB) string {
 	return bin
 }
 
-// ProcessOptions configures a worker process. Binary, NATSURL, OrgURL and
-// PAT are required.
+// ProcessOptions configures a worker process. Binary, NATSURL, and OrgURL
+// and PAT or OrgsFile are required.
 type ProcessOptions struct {
 	Binary  string
 	NATSURL string
 	OrgURL  string
 	PAT     string
+	// OrgsFile is AZDO_ORGS_FILE, instead of OrgURL and PAT.
+	OrgsFile string
 	// AckWait is ACK_WAIT; it must match the provisioning. Default 2 s.
 	AckWait time.Duration
 	// LeaseTTL is LEASE_TTL. Default: the product's (ACK_WAIT).
@@ -135,6 +137,9 @@ func StartWorkerProcess(ctx context.Context, opts ProcessOptions) (*Process, err
 	}
 	if opts.MaxDeliver > 0 {
 		env = append(env, "MAX_DELIVER="+strconv.Itoa(opts.MaxDeliver))
+	}
+	if opts.OrgsFile != "" {
+		env = append(env, "AZDO_ORGS_FILE="+opts.OrgsFile)
 	}
 	env = append(env, opts.Env...)
 	// As a fleet's provisioning Job or one-shot service does before the
@@ -206,6 +211,9 @@ func (p *Process) scan(r io.Reader, out io.Writer) {
 
 // Pid is the process id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Signal sends sig to the process.
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
 
 // Kill sends SIGKILL and waits for the process to be gone.
 func (p *Process) Kill() error {

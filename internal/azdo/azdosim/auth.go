@@ -45,6 +45,7 @@ type token struct {
 	who       Identity
 	expired   bool       // see ExpirePAT
 	scopes    []string   // see LimitScopes; nil means full access
+	orgs      []string   // see LimitPATToOrgs; nil means every organization
 	principal *Principal // an Entra bearer token's; nil for a PAT
 }
 

@@ -76,6 +76,9 @@ type Request struct {
 	APIVersion string
 	// At is when the request arrived.
 	At time.Time
+	// Caller is the UniqueName of the identity the request authenticated
+	// as ("" when it sent no credentials or they were refused).
+	Caller string
 }
 
 // shutdownTimeout bounds how long Close waits for in-flight requests.
@@ -201,9 +204,11 @@ func (s *Server) now() time.Time { return time.Now().UTC() }
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	at := s.now()
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	r, caller := withCaller(r)
 	op, resp := s.dispatch(r)
 	defer resp.write(w)
 	s.logRequest(Request{
+		Caller:     *caller,
 		Method:     r.Method,
 		Path:       r.URL.Path,
 		RawQuery:   r.URL.RawQuery,
@@ -217,7 +222,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // dispatch answers r and returns the operation name and the response. The
 // checks run in this order: organization, route (404/405), delay (see
 // Delay; 499 if the client gives up), credentials (401, or the 203 sign-in
-// page), rate limit (429), injected server error (FailRequests), api-version
+// page; 401 for a PAT outside the organizations LimitPATToOrgs names), rate limit (429), injected server error (FailRequests), api-version
 // (400), PAT scope (401), then the operation itself (permissions 403/404,
 // not found, …), whose success FailAfterApplying may replace with a 500. A
 // panicking operation is answered with a 500 naming the panic rather than a
@@ -258,6 +263,9 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 		}
 		return rt.op, errorResponse(apiErr)
 	}
+	if tok != nil && tok.principal == nil && !tok.validIn(org) {
+		return rt.op, errorResponse(errUnauthorized())
+	}
 	if tok != nil && tok.principal != nil {
 		if apiErr := s.admit(org, tok, op); apiErr != nil {
 			return rt.op, errorResponse(apiErr)
@@ -266,6 +274,7 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 	var who Identity
 	if tok != nil {
 		who = tok.who
+		recordCaller(r, who)
 		if resp := s.takeRateLimit(); resp != nil {
 			return rt.op, resp
 		}

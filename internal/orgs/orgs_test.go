@@ -1,0 +1,222 @@
+package orgs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/credential"
+	"github.com/azreviewer/azreviewer/internal/orgs"
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+func TestLoadValidFile(t *testing.T) {
+	t.Parallel()
+	list, err := orgs.Load(filepath.Join("testdata", "valid.yaml"), nil)
+	require.NoError(t, err)
+	require.Len(t, list, 3)
+
+	require.Equal(t, "https://dev.azure.com/fabrikam", list[0].URL, "visualstudio.com is written as dev.azure.com")
+	require.Equal(t, "fabrikam", list[0].Name)
+	require.Equal(t, credential.KindPAT, list[0].Credential.Kind())
+	require.Equal(t, 3, list[0].Line)
+
+	c := list[1]
+	require.Equal(t, "https://dev.azure.com/contoso", c.URL)
+	require.Equal(t, "Contoso Ltd", c.Name)
+	require.Equal(t, credential.KindPAT, c.Credential.Kind())
+	require.Equal(t, reviewer.SeverityWarning, c.Defaults.SeverityThreshold)
+	require.Equal(t, []string{"generated/**"}, c.Defaults.Ignore)
+	require.Equal(t, "German", c.Defaults.LLM.Language)
+	require.Equal(t, []string{"vendor/**"}, c.ProjectDefaults("web platform").Ignore, "project names compare in any case")
+	require.Contains(t, c.Projects, "tools")
+	require.Equal(t, repoconfig.Config{}, c.ProjectDefaults("Elsewhere"))
+
+	require.Equal(t, "https://tfs.example.com/tfs/defaultcollection", list[2].URL)
+	require.Equal(t, "defaultcollection", list[2].Name)
+	require.Equal(t, credential.KindServicePrincipal, list[2].Credential.Kind())
+
+	for _, q := range []string{"contoso ltd", "https://contoso.visualstudio.com", "HTTPS://dev.azure.com/contoso/"} {
+		o, ok := orgs.Find(list, q)
+		require.True(t, ok, q)
+		require.Equal(t, c.URL, o.URL)
+	}
+	_, ok := orgs.Find(list, "https://dev.azure.com/other")
+	require.False(t, ok)
+}
+
+// Every problem of a broken file is reported, each with its line and
+// column, in file order.
+func TestParseReportsEveryProblemWithItsLine(t *testing.T) {
+	t.Parallel()
+	_, err := orgs.Load(filepath.Join("testdata", "broken.yaml"), nil)
+	var pe *orgs.Error
+	require.ErrorAs(t, err, &pe)
+	want := []struct {
+		line  int
+		field string
+		text  string
+	}{
+		{3, "organizations[0].credential", "sets pat and pat_file: set exactly one"},
+		{5, "organizations[0].defaults.severity_threshold", `"urgent" is not one of info, warning, error`},
+		{6, "organizations[1]", "credential is missing"},
+		{6, "organizations[1].url", `"ftp://dev.azure.com/contoso" is not an absolute http(s) URL`},
+		{7, "organizations[1]", `unknown key "credentail" (did you mean "credential"?)`},
+		{8, "organizations[2].url", "https://dev.azure.com/fabrikam is already listed as organizations[0] (line 2)"},
+		{9, "organizations[2].credential", `unknown field "token"`},
+		{10, "organizations[3]", "url is missing"},
+		{13, "organizations[3].projects.Web.defaults.limits.max_files", "-1 is negative"},
+		{14, "organizations[3].projects.web", `project "web" is already listed on line 13`},
+	}
+	require.Len(t, pe.Problems, len(want), pe.Error())
+	for i, w := range want {
+		p := pe.Problems[i]
+		require.Equal(t, w.line, p.Line, "problem %d: %s", i, p.Detail())
+		require.Positive(t, p.Column, "problem %d: %s", i, p.Detail())
+		require.Equal(t, w.field, p.Field, "problem %d: %s", i, p.Detail())
+		require.Contains(t, p.Message, w.text, "problem %d", i)
+	}
+	first := strings.Split(pe.Error(), "\n")[0]
+	require.True(t, strings.HasPrefix(first, filepath.Join("testdata", "broken.yaml")+" line 3, column "), first)
+}
+
+func TestParseRefuses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"empty file", "", "the file is empty"},
+		{"no organisations", "organizations: []\n", "no organisation is listed"},
+		{"unknown top-level key", "orgs: []\n", `unknown key "orgs"`},
+		{"syntax error", "organizations: [\n", "YAML syntax error"},
+		{"not a list", "organizations: {url: x}\n", "expected a list of organisations"},
+		{"no credential kind", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {}\n", "credential is empty"},
+		{"credential not a mapping", "organizations:\n  - url: https://dev.azure.com/a\n    credential: secret\n", "expected a mapping with one of pat"},
+		{"host only", "organizations:\n  - url: https://dev.azure.com/\n    credential: {pat: a}\n", "names no organisation"},
+		{"query", "organizations:\n  - url: https://dev.azure.com/a?x=1\n    credential: {pat: a}\n", "no query"},
+		{"same derived name", readFixture(t, "names.yaml"), `the name "fabrikam" is already that of organizations[0]`},
+		{"name not printable", "organizations:\n  - url: https://dev.azure.com/a\n    name: \"a\\u0007\"\n    credential: {pat: a}\n", "not printable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			list, err := orgs.Parse([]byte(tc.yaml), nil)
+			require.Nil(t, list)
+			var pe *orgs.Error
+			require.ErrorAs(t, err, &pe)
+			require.Contains(t, err.Error(), tc.want)
+			var p repoconfig.Problem
+			require.True(t, errors.As(err, &p))
+		})
+	}
+}
+
+func TestAnchorsAcrossOrganisations(t *testing.T) {
+	t.Parallel()
+	list, err := orgs.Parse([]byte(`organizations:
+  - url: https://dev.azure.com/a
+    credential: {pat: a}
+    defaults: &common {severity_threshold: error}
+  - url: https://dev.azure.com/b
+    credential: {pat: b}
+    defaults: *common
+`), nil)
+
+	require.NoError(t, err)
+	require.Equal(t, reviewer.SeverityError, list[1].Defaults.SeverityThreshold)
+}
+
+func TestSingle(t *testing.T) {
+	t.Parallel()
+	list, err := orgs.Single("https://Fabrikam.visualstudio.com", orgs.CredentialSpec{PAT: "p"})
+	require.NoError(t, err)
+	require.Equal(t, []orgs.Organization{{Name: "fabrikam", URL: "https://dev.azure.com/fabrikam", Credential: orgs.CredentialSpec{PAT: "p"}}}, list)
+	_, err = orgs.Single("dev.azure.com/fabrikam", orgs.CredentialSpec{PAT: "p"})
+	require.ErrorContains(t, err, "not an absolute http(s) URL")
+}
+
+func TestNewCredential(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pat")
+	require.NoError(t, os.WriteFile(file, []byte("  from-file\n"), 0o600))
+	empty := filepath.Join(dir, "empty")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	sp := credential.ServicePrincipal{TenantID: "t"}
+	for _, tc := range []struct {
+		name     string
+		spec     orgs.CredentialSpec
+		same     string // a PAT whose credential has the same identity
+		identity string // or the credential's identity (no token is asked for)
+		wantErr  string
+	}{
+		{name: "pat", spec: orgs.CredentialSpec{PAT: "inline"}, same: "inline"},
+		{name: "pat file", spec: orgs.CredentialSpec{PATFile: file}, same: "from-file"},
+		{name: "empty pat file", spec: orgs.CredentialSpec{PATFile: empty}, wantErr: "is empty"},
+		{name: "missing pat file", spec: orgs.CredentialSpec{PATFile: filepath.Join(dir, "none")}, wantErr: "credential.pat_file"},
+		{name: "service principal without a client", spec: orgs.CredentialSpec{ServicePrincipal: &sp}, wantErr: "credential.service_principal.client_id is empty"},
+		{name: "service principal", spec: orgs.CredentialSpec{ServicePrincipal: &credential.ServicePrincipal{
+			TenantID: "contoso.onmicrosoft.com", ClientID: "8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11", ClientSecret: "s"}}, identity: "service_principal:8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11"},
+		{name: "two kinds", spec: orgs.CredentialSpec{PAT: "a", ServicePrincipal: &sp}, wantErr: "set exactly one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := orgs.Organization{Name: "fabrikam", URL: "https://dev.azure.com/fabrikam", Credential: tc.spec}
+			cred, err := o.NewCredential(context.Background(), orgs.CredentialOptions{})
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				require.ErrorContains(t, err, "organisation fabrikam")
+				return
+			}
+			require.NoError(t, err)
+			if tc.identity != "" {
+				require.Equal(t, tc.identity, cred.Identity())
+				return
+			}
+			got, err := cred.Authorization(context.Background())
+			require.NoError(t, err)
+			want, _ := orgsPAT(tc.same)
+			require.Equal(t, want, got)
+		})
+	}
+}
+
+// A credential printed or logged shows its kind, not its token.
+func TestCredentialSpecHidesTheToken(t *testing.T) {
+	t.Parallel()
+	s := orgs.CredentialSpec{PAT: "s3cret-token"}
+	require.NotContains(t, s.String(), "s3cret")
+	require.NotContains(t, s.LogValue().String(), "s3cret")
+	require.NotContains(t, fmt.Sprintf("%v %s %+v", s, s, orgs.Organization{Credential: s}), "s3cret")
+}
+
+func readFixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return string(b)
+}
+
+// A mistake in a credential is reported without its value: the problems
+// are logged when a reload fails.
+func TestProblemsNeverEchoACredential(t *testing.T) {
+	t.Parallel()
+	for _, cred := range []string{
+		"{pat: [s3cretvalue]}",
+		"{pat: {s3cretvalue: 1}}",
+		"{pat: s3cretvalue, pat_file: s3cretvalue}",
+		"{pat: \"s3cretvalue\n",
+		"{service_principal: s3cretvalue}",
+		"{workload_identity: {token_file: s3cretvalue}, pat: s3cretvalue}",
+	} {
+		_, err := orgs.Parse([]byte("organizations:\n- url: https://dev.azure.com/a\n  credential: "+cred+"\n"), nil)
+		require.Error(t, err, cred)
+		require.NotContains(t, err.Error(), "s3cret", cred)
+	}
+}
