@@ -89,10 +89,7 @@ func (w *Worker) sweep(ctx context.Context, gap time.Duration, list SweepLister,
 	if err != nil {
 		return res, sweepFailed(span, err)
 	}
-	ctx, release, err := w.keep(ctx, sweepKey, lease)
-	if err != nil {
-		return res, sweepFailed(span, err)
-	}
+	ctx, release := coordination.Keep(ctx, sweepKey, lease, w.hold())
 	defer release()
 	if gap > 0 {
 		if last, ok := w.lastSweep(ctx); ok && time.Since(last) < gap {
@@ -183,7 +180,7 @@ func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.PullRequest
 	if err != nil {
 		return err
 	}
-	if state.covers(pr.SourceCommit) {
+	if state.Covers(pr.SourceCommit) {
 		return nil
 	}
 	req := &events.ReviewRequest{

@@ -1,0 +1,151 @@
+package coordination
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ReviewStateVersion is the version of [ReviewState] this code writes. A
+// state of an older version (earlier releases wrote none: 0) is read for
+// what it has, but its thread index is not trusted: the next review reads
+// the pull request's threads in full and writes an index.
+const ReviewStateVersion = 2
+
+// Bounds of a saved [ReviewState]. Past MaxIndexedThreads finding threads,
+// or MaxIndexBytes of encoded index, the index is left out of the state
+// (Indexed false): every later review of the pull request reads its thread
+// list in full, as releases without an index did.
+const (
+	MaxCovered        = 200
+	MaxIndexedThreads = 2000
+	MaxIndexBytes     = 256 << 10
+)
+
+// ErrUnreadableState is returned (wrapped) by [Store.LoadReview] when the
+// stored state cannot be decoded; the zero state comes with it, and a
+// caller treats the pull request as never reviewed.
+var ErrUnreadableState = errors.New("the review state cannot be read")
+
+// ReviewState is what workers remember of a pull request between reviews:
+// what was reviewed, and an index of the threads azreviewer keeps there,
+// so that a review reads only the threads it must.
+type ReviewState struct {
+	// Version is the version the state was written with
+	// ([ReviewStateVersion] when saved by this code).
+	Version int `json:"version,omitempty"`
+	// Iteration is the newest iteration reviewed, SourceCommit its commit.
+	Iteration    int    `json:"iteration"`
+	SourceCommit string `json:"source_commit"`
+	// Covered lists the source commits of every iteration up to Iteration
+	// (the newest MaxCovered), so an event for an older push is recognised
+	// as superseded without calling Azure DevOps.
+	Covered []string `json:"covered"`
+	// IgnoredRules were silenced on this pull request with /azreviewer ignore.
+	IgnoredRules []string  `json:"ignored_rules,omitempty"`
+	ReviewedAt   time.Time `json:"reviewed_at"`
+	// LoadedAt is when the review that saved the state read the pull
+	// request's iterations: an event received before then announced
+	// nothing that review did not see.
+	LoadedAt time.Time `json:"loaded_at,omitzero"`
+
+	// Posting is set before a review's first write and cleared when its
+	// state is saved: while it is set, threads may exist that the index
+	// does not name (the worker died, or a write failed), and the next
+	// review reads the thread list in full.
+	Posting bool `json:"posting,omitempty"`
+	// Indexed says Summary, Config and Findings name every thread
+	// azreviewer keeps on the pull request.
+	Indexed bool `json:"indexed,omitempty"`
+	// Summary is the summary thread's id (0: none), SummaryKey the
+	// iteration key it carries.
+	Summary    int    `json:"summary,omitempty"`
+	SummaryKey string `json:"summary_key,omitempty"`
+	// Config is the thread of the comment about an invalid .azreviewer.yaml
+	// (0: none), ConfigOpen whether it was active when last seen.
+	Config     int  `json:"config,omitempty"`
+	ConfigOpen bool `json:"config_open,omitempty"`
+	// Findings are azreviewer's finding threads, oldest first.
+	Findings []IndexedThread `json:"findings,omitempty"`
+}
+
+// IndexedThread is one of azreviewer's finding threads as last seen.
+type IndexedThread struct {
+	Fingerprint string `json:"fp"`
+	ID          int    `json:"id"`
+	Path        string `json:"path,omitempty"`
+	Severity    string `json:"severity,omitempty"`
+	// Open: active or pending, and not deleted, when last read or written.
+	Open bool `json:"open,omitempty"`
+}
+
+// Covers reports whether commit is among the source commits reviewed.
+func (s ReviewState) Covers(commit string) bool {
+	return commit != "" && slices.Contains(s.Covered, commit)
+}
+
+// Trusted reports whether the thread index can stand for the pull
+// request's thread list: written by this version, complete, and no review
+// left unfinished since.
+func (s ReviewState) Trusted() bool {
+	return s.Version >= ReviewStateVersion && s.Indexed && !s.Posting
+}
+
+// bounded is s as saved: at most MaxCovered commits, and without its
+// index (Indexed false) when the index is past MaxIndexedThreads or
+// MaxIndexBytes.
+func (s ReviewState) bounded() (ReviewState, error) {
+	s.Version = ReviewStateVersion
+	if len(s.Covered) > MaxCovered {
+		s.Covered = s.Covered[len(s.Covered)-MaxCovered:]
+	}
+	if len(s.Findings) > MaxIndexedThreads {
+		s.dropIndex()
+	}
+	if s.Indexed {
+		index, err := json.Marshal(s.Findings)
+		if err != nil {
+			return s, err
+		}
+		if len(index) > MaxIndexBytes {
+			s.dropIndex()
+		}
+	}
+	return s, nil
+}
+
+func (s *ReviewState) dropIndex() {
+	s.Findings, s.Indexed, s.Summary, s.SummaryKey, s.Config, s.ConfigOpen = nil, false, 0, "", 0, false
+}
+
+// LoadReview returns the review state of key: the zero state when there is
+// none, and with an error wrapping [ErrUnreadableState] when what is
+// stored cannot be decoded.
+func (c *Store) LoadReview(ctx context.Context, key string) (ReviewState, error) {
+	data, found, err := c.LoadState(ctx, key)
+	if err != nil || !found {
+		return ReviewState{}, err
+	}
+	var st ReviewState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)
+	}
+	return st, nil
+}
+
+// SaveReview stores the review state of key, bounded (see
+// [MaxIndexedThreads]), as version [ReviewStateVersion].
+func (c *Store) SaveReview(ctx context.Context, key string, st ReviewState) error {
+	st, err := st.bounded()
+	if err != nil {
+		return fmt.Errorf("encode review state %s: %w", key, err)
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode review state %s: %w", key, err)
+	}
+	return c.SaveState(ctx, key, data)
+}
