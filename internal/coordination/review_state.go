@@ -21,8 +21,8 @@ const ReviewStateVersion = 2
 // list in full, as releases without an index did.
 const (
 	MaxCovered        = 200
-	MaxIndexedThreads = 2000
-	MaxIndexBytes     = 256 << 10
+	MaxIndexedThreads = 5000
+	MaxIndexBytes     = 512 << 10
 )
 
 // ErrUnreadableState is returned (wrapped) by [Store.LoadReview] when the
@@ -72,14 +72,15 @@ type ReviewState struct {
 	Findings []IndexedThread `json:"findings,omitempty"`
 }
 
-// IndexedThread is one of azreviewer's finding threads as last seen.
+// IndexedThread is one of azreviewer's finding threads as last seen. Its
+// JSON names are short: a state holds thousands.
 type IndexedThread struct {
-	Fingerprint string `json:"fp"`
-	ID          int    `json:"id"`
-	Path        string `json:"path,omitempty"`
-	Severity    string `json:"severity,omitempty"`
+	Fingerprint string `json:"f"`
+	ID          int    `json:"i"`
+	Path        string `json:"p,omitempty"`
+	Severity    string `json:"s,omitempty"`
 	// Open: active or pending, and not deleted, when last read or written.
-	Open bool `json:"open,omitempty"`
+	Open bool `json:"o,omitempty"`
 }
 
 // Covers reports whether commit is among the source commits reviewed.
