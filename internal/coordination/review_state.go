@@ -47,10 +47,6 @@ type ReviewState struct {
 	// IgnoredRules were silenced on this pull request with /azreviewer ignore.
 	IgnoredRules []string  `json:"ignored_rules,omitempty"`
 	ReviewedAt   time.Time `json:"reviewed_at"`
-	// LoadedAt is when the review that saved the state read the pull
-	// request's iterations: an event received before then announced
-	// nothing that review did not see.
-	LoadedAt time.Time `json:"loaded_at,omitzero"`
 
 	// Posting is set before a review's first write and cleared when its
 	// state is saved: while it is set, threads may exist that the index

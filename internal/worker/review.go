@@ -113,10 +113,9 @@ type reviewRun struct {
 
 	// state is what was remembered of the pull request (gate, then load
 	// under the lease); newest, the newest iteration when the gate's push
-	// check read it (0: not read); loadedAt, when load read the iterations.
-	state    coordination.ReviewState
-	newest   int
-	loadedAt time.Time
+	// check read it (0: not read).
+	state  coordination.ReviewState
+	newest int
 	// load: the pull request, its iterations, the newest one.
 	pr         azdo.PullRequest
 	iterations []azdo.Iteration
@@ -230,7 +229,6 @@ func (r *reviewRun) load(ctx context.Context) (Report, error) {
 	if r.covered() {
 		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
 	}
-	r.loadedAt = time.Now().UTC()
 	if r.pr, err = r.w.read.PullRequest(ctx, r.ref); err != nil {
 		return Report{}, err
 	}
@@ -310,7 +308,7 @@ func (r *reviewRun) remember(ctx context.Context) {
 		}
 	}
 	st := coordination.ReviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
-		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), LoadedAt: r.loadedAt}
+		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC()}
 	r.threads.index(&st)
 	if err := r.w.saveState(ctx, r.key, st); err != nil {
 		// The threads are posted; a lost state only costs a redundant
