@@ -1,6 +1,7 @@
 package coordination
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,8 +68,9 @@ type ReviewState struct {
 	// (0: none), ConfigOpen whether it was active when last seen.
 	Config     int  `json:"config,omitempty"`
 	ConfigOpen bool `json:"config_open,omitempty"`
-	// Findings are azreviewer's finding threads, oldest first.
-	Findings ThreadIndex `json:"findings,omitempty"`
+	// Findings are azreviewer's finding threads, oldest first (stored
+	// after the JSON, see encodeIndex).
+	Findings []IndexedThread `json:"-"`
 }
 
 // IndexedThread is one of azreviewer's finding threads as last seen.
@@ -81,60 +83,57 @@ type IndexedThread struct {
 	Open bool
 }
 
-// ThreadIndex is the finding threads of a [ReviewState]. A state holds
-// thousands, read and written twice per review, so its JSON form is one
-// string of a line per thread — fingerprint, id, open (1 or 0), severity
-// and path, separated by tabs, a field holding a tab, a line break, a
-// leading quote or bytes that are not UTF-8 written as a Go quoted string — which encodes and decodes
-// an order of magnitude faster than an array of objects.
-type ThreadIndex []IndexedThread
+// The stored form of a state is its JSON without Findings, then, after a
+// line break, a line per finding thread — fingerprint, id, open (1 or 0),
+// severity and path, separated by tabs, a field holding a tab, a line
+// break, a leading quote or bytes that are not UTF-8 written as a Go quoted
+// string. A state holds thousands of threads, read and written twice per
+// review: lines parse an order of magnitude faster than JSON objects.
+// Earlier releases wrote the JSON alone.
 
-// MarshalJSON writes the index as one string.
-func (x ThreadIndex) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
-	for _, t := range x {
-		b.WriteString(field(t.Fingerprint))
-		b.WriteByte('\t')
-		b.WriteString(strconv.Itoa(t.ID))
+// encodeIndex appends the index lines of threads to b.
+func encodeIndex(b []byte, threads []IndexedThread) []byte {
+	for _, t := range threads {
+		b = append(b, field(t.Fingerprint)...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, int64(t.ID), 10)
 		if t.Open {
-			b.WriteString("\t1\t")
+			b = append(b, "\t1\t"...)
 		} else {
-			b.WriteString("\t0\t")
+			b = append(b, "\t0\t"...)
 		}
-		b.WriteString(field(t.Severity))
-		b.WriteByte('\t')
-		b.WriteString(field(t.Path))
-		b.WriteByte('\n')
+		b = append(b, field(t.Severity)...)
+		b = append(b, '\t')
+		b = append(b, field(t.Path)...)
+		b = append(b, '\n')
 	}
-	return json.Marshal(b.String())
+	return b
 }
 
-// UnmarshalJSON reads what MarshalJSON writes.
-func (x *ThreadIndex) UnmarshalJSON(data []byte) error {
-	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
-		return err
-	}
-	out := make(ThreadIndex, 0, strings.Count(s, "\n"))
+// decodeIndex reads what encodeIndex writes.
+func decodeIndex(s string) ([]IndexedThread, error) {
+	out := make([]IndexedThread, 0, strings.Count(s, "\n"))
 	for line := range strings.Lines(s) {
 		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
 		if len(f) != 5 {
-			return fmt.Errorf("thread index line %q: want 5 fields", line)
+			return nil, fmt.Errorf("thread index line %q: want 5 fields", line)
 		}
 		id, err := strconv.Atoi(f[1])
 		if err != nil {
-			return fmt.Errorf("thread index line %q: %w", line, err)
+			return nil, fmt.Errorf("thread index line %q: %w", line, err)
 		}
 		t := IndexedThread{ID: id, Open: f[2] == "1"}
-		for i, dst := range []*string{&t.Fingerprint, &t.Severity, &t.Path} {
-			if *dst, err = unfield(f[[]int{0, 3, 4}[i]]); err != nil {
-				return fmt.Errorf("thread index line %q: %w", line, err)
+		if t.Fingerprint, err = unfield(f[0]); err == nil {
+			if t.Severity, err = unfield(f[3]); err == nil {
+				t.Path, err = unfield(f[4])
 			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("thread index line %q: %w", line, err)
 		}
 		out = append(out, t)
 	}
-	*x = out
-	return nil
+	return out, nil
 }
 
 // field is s as an index field: as it is, or quoted when it holds a tab, a
@@ -192,8 +191,12 @@ func (c *Store) LoadReview(ctx context.Context, key string) (ReviewState, error)
 	if err != nil || !found {
 		return ReviewState{}, err
 	}
+	header, index, _ := bytes.Cut(data, []byte{'\n'})
 	var st ReviewState
-	if err := json.Unmarshal(data, &st); err != nil {
+	if err := json.Unmarshal(header, &st); err != nil {
+		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)
+	}
+	if st.Findings, err = decodeIndex(string(index)); err != nil {
 		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)
 	}
 	return st, nil
@@ -207,12 +210,17 @@ func (c *Store) SaveReview(ctx context.Context, key string, st ReviewState) erro
 		return fmt.Errorf("encode review state %s: %w", key, err)
 	}
 	data, err := json.Marshal(st)
-	if err == nil && len(data) > MaxIndexBytes {
-		st.dropIndex()
-		data, err = json.Marshal(st)
-	}
 	if err != nil {
 		return fmt.Errorf("encode review state %s: %w", key, err)
+	}
+	if len(st.Findings) > 0 {
+		data = encodeIndex(append(data, '\n'), st.Findings)
+	}
+	if len(data) > MaxIndexBytes {
+		st.dropIndex()
+		if data, err = json.Marshal(st); err != nil {
+			return fmt.Errorf("encode review state %s: %w", key, err)
+		}
 	}
 	return c.SaveState(ctx, key, data)
 }

@@ -2,7 +2,6 @@ package coordination_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -124,39 +123,4 @@ func TestHoldWaitsThenGivesUp(t *testing.T) {
 	_, again, err := coordination.Hold(ctx, c, "pr.r.1", cfg)
 	require.NoError(t, err, "released")
 	again()
-}
-
-// TestThreadIndexKeepsAnyPath: a path or severity holding what separates
-// the index's fields and lines (tabs, line breaks, quotes, backslashes)
-// reads back as written.
-func TestThreadIndexKeepsAnyPath(t *testing.T) {
-	t.Parallel()
-	for _, path := range []string{"/a.js", "/a\tb.js", "/a\nb.js", `"/quoted".js`, `/back\slash`, "/é ü/日本.go", "", "/\r"} {
-		in := coordination.ThreadIndex{{Fingerprint: "f#2", ID: 7, Path: path, Severity: "warn\ting", Open: true}, {Fingerprint: "g", ID: 8}}
-		data, err := json.Marshal(in)
-		require.NoError(t, err)
-		var out coordination.ThreadIndex
-		require.NoError(t, json.Unmarshal(data, &out))
-		require.Equal(t, in, out, "%q", path)
-	}
-}
-
-// FuzzThreadIndex: whatever the fields, the index reads back as written.
-func FuzzThreadIndex(f *testing.F) {
-	f.Add("0808580e022e48067160eeb1ded19ca2#2", 12, "/src/app.js", "warning", true)
-	f.Add("f", 0, "/a\tb\n\"c", "\"", false)
-	f.Fuzz(func(t *testing.T, fp string, id int, path, severity string, open bool) {
-		in := coordination.ThreadIndex{{Fingerprint: fp, ID: id, Path: path, Severity: severity, Open: open}}
-		data, err := json.Marshal(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out coordination.ThreadIndex
-		if err := json.Unmarshal(data, &out); err != nil {
-			t.Fatalf("%q: %v", data, err)
-		}
-		if len(out) != 1 || out[0] != in[0] {
-			t.Fatalf("wrote %+v, read %+v", in, out)
-		}
-	})
 }

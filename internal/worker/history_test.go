@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -84,6 +83,8 @@ func (h *history) calls(f func()) map[string]int {
 // threads on files the pull request does not change, half a person's.
 func (h *history) seed(t *testing.T, n int) {
 	t.Helper()
+	person, err := azdo.New(azdo.Config{OrgURL: h.sim.Org.URL(), PAT: h.sim.NewPAT(h.sim.Author)})
+	require.NoError(t, err)
 	for i := range n {
 		if i%2 == 0 {
 			_, err := h.client.CreateThread(context.Background(), h.ref(), azdo.Thread{Status: azdo.ThreadActive,
@@ -93,8 +94,9 @@ func (h *history) seed(t *testing.T, n int) {
 			require.NoError(t, err)
 			continue
 		}
-		text, content, active := git.CommentTypeValues.Text, "a person's comment", git.CommentThreadStatusValues.Active
-		h.pr.AddThread(h.sim.Author, git.GitPullRequestCommentThread{Status: &active, Comments: &[]git.Comment{{Content: &content, CommentType: &text}}})
+		_, err := person.CreateThread(context.Background(), h.ref(), azdo.Thread{Status: azdo.ThreadActive,
+			Comments: []azdo.Comment{{Content: "a person's comment"}}})
+		require.NoError(t, err)
 	}
 }
 

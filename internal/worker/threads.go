@@ -78,14 +78,14 @@ func (r *reviewRun) fullReason() string {
 
 // begin marks the state before post's first write: until remember saves
 // the review's own state, a later review does not trust the index (the
-// worker may die between a write and the save). Without coordination
-// there is nothing to mark.
+// worker may die between a write and the save), so the mark is saved
+// without one. Without coordination there is nothing to mark.
 func (r *reviewRun) begin(ctx context.Context) error {
 	if r.w.cfg.Coordinator == nil {
 		return nil
 	}
 	st := r.state
-	st.Posting = true
+	st.Posting, st.Indexed, st.Findings = true, false, nil
 	return r.w.saveState(ctx, r.key, st)
 }
 
