@@ -140,7 +140,19 @@ func decodeIndex(s string) ([]IndexedThread, error) {
 // line break, a leading quote or bytes that are not UTF-8 (which JSON
 // would replace).
 func field(s string) string {
-	if strings.ContainsAny(s, "\t\n\r") || strings.HasPrefix(s, `"`) || !utf8.ValidString(s) {
+	if s != "" && s[0] == '"' {
+		return strconv.Quote(s)
+	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\t' || c == '\n' || c == '\r':
+			return strconv.Quote(s)
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.ValidString(s) {
 		return strconv.Quote(s)
 	}
 	return s

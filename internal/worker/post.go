@@ -58,7 +58,7 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 		return posting{}, err
 	}
 	existing := r.threads.threads
-	p, err := r.postFindings(ctx, ws, result.Findings, existing)
+	p, err := r.postFindings(ctx, ws, result.Findings, r.threads.posted())
 	if err != nil {
 		return p, err
 	}
@@ -91,8 +91,8 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 // MaxThreads in all, the most severe first: a finding already posted keeps
 // its thread and takes its place in the budget (threadBudget); the rest are
 // counted in the summary. Threads are written in the reviewers' order.
-func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, existing []azdo.Thread) (posting, error) {
-	threads := threadsOf(findings, postedFingerprints(existing))
+func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, posted map[string]bool) (posting, error) {
+	threads := threadsOf(findings, posted)
 	selected, notPosted := threadBudget(findings, threads, r.w.cfg.MaxThreads)
 	p := posting{notPosted: notPosted}
 	tracking := make(map[string]int, len(r.changes))
@@ -158,14 +158,15 @@ func (r *reviewRun) verify(ctx context.Context, ws *writes, result reviewer.Resu
 	if !complete {
 		return v, nil
 	}
+	blocking, open := r.w.blockingFindings(result, after)
 	if after != nil && !r.threads.full {
 		// Judge the status by the whole pull request, as a full read-back
 		// does: the index, this review's reads, and the open blocking
 		// threads read now.
 		r.refreshBlocking(ctx)
-		after = r.threads.threads
+		blocking, open = r.threads.openFindings(r.w.cfg.BlockingSeverity)
 	}
-	v.status = r.w.postStatus(ctx, r.ref, r.latest.ID, result, after)
+	v.status = r.w.postStatus(ctx, r.ref, r.latest.ID, result, blocking, open)
 	if ws.counts.Dropped > 0 {
 		return v, &DroppedWritesError{Dropped: ws.counts.Dropped, Repository: r.ref.RepositoryID}
 	}
@@ -596,12 +597,12 @@ const (
 // postStatus posts azreviewer/review for the reviewed iteration: failed
 // while open findings at or above the blocking severity remain on the pull
 // request; otherwise error when a reviewer failed (the review is
-// incomplete), succeeded when none did. after is the read-back of the threads (nil:
-// judge by this review's findings). A status Azure refuses is reported, but
+// incomplete), succeeded when none did; blocking and open are the counts
+// of open findings (blockingFindings, threadView.openFindings) its
+// description gives. A status Azure refuses is reported, but
 // does not fail the review: the threads are there. It returns the state
 // posted, or "" when the post failed.
-func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iteration int, result reviewer.Result, after []azdo.Thread) string {
-	blocking, open := w.blockingFindings(result, after)
+func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iteration int, result reviewer.Result, blocking, open int) string {
 	state, desc := azdo.StatusSucceeded, fmt.Sprintf("No open findings at %s or above (%d open in all)", w.cfg.BlockingSeverity, open)
 	switch {
 	case blocking > 0:
@@ -635,7 +636,8 @@ func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iterat
 }
 
 // blockingFindings counts the open finding threads (active or pending)
-// and those at or above the blocking severity.
+// and those at or above the blocking severity: of after, the threads read
+// back, or, when after is nil, of this review's findings.
 func (w *Worker) blockingFindings(result reviewer.Result, after []azdo.Thread) (blocking, open int) {
 	if after == nil {
 		for _, f := range result.Findings {
@@ -646,12 +648,18 @@ func (w *Worker) blockingFindings(result reviewer.Result, after []azdo.Thread) (
 		}
 		return blocking, open
 	}
-	for _, t := range after {
+	return countOpen(after, w.cfg.BlockingSeverity)
+}
+
+// countOpen counts the open finding threads of threads and those at or
+// above min.
+func countOpen(threads []azdo.Thread, min reviewer.Severity) (blocking, open int) {
+	for _, t := range threads {
 		if t.Properties[PropFingerprint] == "" || !t.Status.Open() {
 			continue
 		}
 		open++
-		if reviewer.Severity(t.Properties[PropSeverity]).AtLeast(w.cfg.BlockingSeverity) {
+		if reviewer.Severity(t.Properties[PropSeverity]).AtLeast(min) {
 			blocking++
 		}
 	}

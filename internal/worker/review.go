@@ -309,7 +309,7 @@ func (r *reviewRun) remember(ctx context.Context) {
 	}
 	st := coordination.ReviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
 		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC()}
-	r.threads.index(&st)
+	r.threads.save(&st)
 	if err := r.w.saveState(ctx, r.key, st); err != nil {
 		// The threads are posted; a lost state only costs a redundant
 		// review later, which posts nothing twice: the state saved by

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -27,22 +28,83 @@ import (
 // The index is what remember saves; it names every thread azreviewer
 // keeps only while every write of the review that saved it was read back.
 type threadView struct {
-	// full: the threads are the whole list.
+	// full: threads are the whole list, and index is empty.
 	full bool
-	// threads: in full, the list; otherwise the index's threads as
-	// azdo.Thread values (Status active or closed for open or not; the
-	// summary with its key and its first comment's id, 1), those read by
-	// id replaced by what was read.
+	// threads: in full, the list; otherwise the threads read by id, and
+	// the summary as the index knows it (its key, its first comment's id,
+	// 1).
 	threads []azdo.Thread
-	// read are the ids read (or read back) by id in this review.
-	read map[int]bool
+	// index are the indexed finding threads; those of an id in threads,
+	// or in gone, are superseded by what this review read.
+	index []coordination.IndexedThread
+	gone  map[int]bool
 	// configID is the thread of the configuration comment (0: none),
 	// configOpen whether it is active.
 	configID   int
 	configOpen bool
-	// complete: threads names every thread azreviewer keeps on the pull
+	// complete: the view names every thread azreviewer keeps on the pull
 	// request (false once a read-back failed).
 	complete bool
+}
+
+// indexed are the index's entries this review did not read.
+func (v *threadView) indexed() []coordination.IndexedThread {
+	if len(v.index) == 0 {
+		return nil
+	}
+	read := make(map[int]bool, len(v.threads)+len(v.gone))
+	for _, t := range v.threads {
+		read[t.ID] = true
+	}
+	for id := range v.gone {
+		read[id] = true
+	}
+	out := make([]coordination.IndexedThread, 0, len(v.index))
+	for _, it := range v.index {
+		if !read[it.ID] {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// posted are the fingerprints of azreviewer's finding threads.
+func (v *threadView) posted() map[string]bool {
+	posted := make(map[string]bool, len(v.threads)+len(v.index))
+	for _, it := range v.index {
+		posted[it.Fingerprint] = true
+	}
+	for _, t := range v.threads {
+		if fp := t.Properties[PropFingerprint]; fp != "" {
+			posted[fp] = true
+		}
+	}
+	return posted
+}
+
+// openFindings counts the open finding threads the view knows and those at
+// or above min.
+func (v *threadView) openFindings(min reviewer.Severity) (blocking, open int) {
+	blocking, open = countOpen(v.threads, min)
+	for _, it := range v.indexed() {
+		if it.Open {
+			open++
+			if reviewer.Severity(it.Severity).AtLeast(min) {
+				blocking++
+			}
+		}
+	}
+	return blocking, open
+}
+
+// indexedThread is it as a thread: what mayResolve needs to judge it.
+func indexedThread(it coordination.IndexedThread) azdo.Thread {
+	t := azdo.Thread{ID: it.ID, FilePath: it.Path, Status: azdo.ThreadClosed,
+		Properties: map[string]string{PropFingerprint: it.Fingerprint, PropSeverity: it.Severity}}
+	if it.Open {
+		t.Status = azdo.ThreadActive
+	}
+	return t
 }
 
 // Why a review reads the whole thread list, as recorded on its span
@@ -105,25 +167,19 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 		return nil
 	}
 	st := r.state
-	v := threadView{read: map[int]bool{}, configID: st.Config, configOpen: st.ConfigOpen, complete: true}
+	v := threadView{index: st.Findings, gone: map[int]bool{}, configID: st.Config, configOpen: st.ConfigOpen, complete: true}
 	rs := newResolver(result, r.changes, r.since > 0)
 	for _, it := range st.Findings {
-		t := azdo.Thread{ID: it.ID, FilePath: it.Path, Status: azdo.ThreadClosed,
-			Properties: map[string]string{PropFingerprint: it.Fingerprint, PropSeverity: it.Severity}}
-		if it.Open {
-			t.Status = azdo.ThreadActive
+		// Only an open thread on a judged file, its finding gone, can be
+		// resolved: a cheap test on the entry before building a thread.
+		if !it.Open || rs.current[it.Fingerprint] {
+			continue
 		}
-		if rs.mayResolve(t) {
-			got, found, err := r.readThread(ctx, &v, t.ID)
-			if err != nil {
+		if t := indexedThread(it); rs.mayResolve(t) {
+			if err := r.readThread(ctx, &v, t.ID); err != nil {
 				return err
 			}
-			if !found {
-				continue // gone from the pull request
-			}
-			t = got
 		}
-		v.threads = append(v.threads, t)
 	}
 	if st.Summary != 0 {
 		v.threads = append(v.threads, azdo.Thread{ID: st.Summary, Status: azdo.ThreadClosed,
@@ -132,50 +188,41 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 	// The configuration comment is read when it may change: while the
 	// file is invalid (its text), and while it is open (to resolve it).
 	if st.Config != 0 && (r.invalid != nil || st.ConfigOpen) {
-		got, found, err := r.readThread(ctx, &v, st.Config)
-		if err != nil {
+		if err := r.readThread(ctx, &v, st.Config); err != nil {
 			return err
 		}
-		if found {
-			v.threads = append(v.threads, got)
-		} else {
+		if v.gone[st.Config] {
 			v.configID, v.configOpen = 0, false
 		}
 	}
-	span.SetAttributes(attribute.Int("azreviewer.threads.indexed", len(st.Findings)), attribute.Int("azreviewer.threads.read", len(v.read)))
+	span.SetAttributes(attribute.Int("azreviewer.threads.indexed", len(st.Findings)), attribute.Int("azreviewer.threads.read", len(v.threads)))
 	r.threads = v
 	return nil
 }
 
-// readThread reads thread id; found is false when it is not there.
-func (r *reviewRun) readThread(ctx context.Context, v *threadView, id int) (azdo.Thread, bool, error) {
+// readThread reads thread id into the view (into gone when it is not
+// there).
+func (r *reviewRun) readThread(ctx context.Context, v *threadView, id int) error {
 	t, err := r.w.write.Thread(ctx, r.ref, id)
-	if azdo.IsNotFound(err) {
-		return azdo.Thread{}, false, nil
+	switch {
+	case azdo.IsNotFound(err):
+		v.gone[id] = true
+	case err != nil:
+		return err
+	default:
+		v.merge([]azdo.Thread{t})
 	}
-	if err != nil {
-		return azdo.Thread{}, false, err
-	}
-	v.read[id] = true
-	return t, true, nil
+	return nil
 }
 
-// merge puts threads read back into the view: each replaces the thread of
-// its id, or is added.
+// merge puts threads read into the view: each replaces the thread of its
+// id, or is added.
 func (v *threadView) merge(threads []azdo.Thread) {
-	at := make(map[int]int, len(v.threads))
-	for i, t := range v.threads {
-		at[t.ID] = i
-	}
 	for _, t := range threads {
-		if v.read != nil {
-			v.read[t.ID] = true
-		}
-		if i, ok := at[t.ID]; ok {
+		if i := slices.IndexFunc(v.threads, func(u azdo.Thread) bool { return u.ID == t.ID }); i >= 0 {
 			v.threads[i] = t
 			continue
 		}
-		at[t.ID] = len(v.threads)
 		v.threads = append(v.threads, t)
 	}
 }
@@ -186,36 +233,25 @@ func (v *threadView) merge(threads []azdo.Thread) {
 // cannot be read keeps what the index says.
 func (r *reviewRun) refreshBlocking(ctx context.Context) {
 	v := &r.threads
-	if v.full {
-		return
-	}
-	kept := v.threads[:0]
-	for _, t := range v.threads {
-		if t.Properties[PropFingerprint] != "" && t.Status.Open() && !v.read[t.ID] &&
-			reviewer.Severity(t.Properties[PropSeverity]).AtLeast(r.w.cfg.BlockingSeverity) {
-			got, found, err := r.readThread(ctx, v, t.ID)
-			switch {
-			case err != nil:
-				r.w.cfg.Logger.WarnContext(ctx, "finding thread not read for the status; counted as open", "thread", t.ID, "error", err)
-			case !found:
-				continue
-			default:
-				t = got
-			}
+	for _, it := range v.indexed() {
+		if !it.Open || !reviewer.Severity(it.Severity).AtLeast(r.w.cfg.BlockingSeverity) {
+			continue
 		}
-		kept = append(kept, t)
+		if err := r.readThread(ctx, v, it.ID); err != nil {
+			r.w.cfg.Logger.WarnContext(ctx, "finding thread not read for the status; counted as open", "thread", it.ID, "error", err)
+		}
 	}
-	v.threads = kept
 }
 
-// index writes the view into st as the index the next review reads; a
+// save writes the view into st as the index the next review reads; a
 // view that is not complete leaves st without one.
-func (v *threadView) index(st *coordination.ReviewState) {
+func (v *threadView) save(st *coordination.ReviewState) {
 	if !v.complete {
 		return
 	}
 	st.Indexed = true
 	st.Config, st.ConfigOpen = v.configID, v.configOpen
+	st.Findings = v.indexed()
 	for _, t := range v.threads {
 		if t.ID == 0 {
 			continue
