@@ -199,6 +199,17 @@ func (s *ReviewState) dropIndex() {
 // none, and with an error wrapping [ErrUnreadableState] when what is
 // stored cannot be decoded.
 func (c *Store) LoadReview(ctx context.Context, key string) (ReviewState, error) {
+	return c.loadReview(ctx, key, true)
+}
+
+// LoadReviewed is [Store.LoadReview] without the thread index (Findings
+// nil, Indexed false), for a caller that only asks what was reviewed: it
+// decodes a few hundred bytes, not thousands of threads.
+func (c *Store) LoadReviewed(ctx context.Context, key string) (ReviewState, error) {
+	return c.loadReview(ctx, key, false)
+}
+
+func (c *Store) loadReview(ctx context.Context, key string, withIndex bool) (ReviewState, error) {
 	data, found, err := c.LoadState(ctx, key)
 	if err != nil || !found {
 		return ReviewState{}, err
@@ -207,6 +218,10 @@ func (c *Store) LoadReview(ctx context.Context, key string) (ReviewState, error)
 	var st ReviewState
 	if err := json.Unmarshal(header, &st); err != nil {
 		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)
+	}
+	if !withIndex {
+		st.Indexed = false
+		return st, nil
 	}
 	if st.Findings, err = decodeIndex(string(index)); err != nil {
 		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)

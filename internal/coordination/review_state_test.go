@@ -31,8 +31,9 @@ func findings(n int, path func(int) string) []coordination.IndexedThread {
 	return out
 }
 
-// TestReviewStateRoundTrip: a saved state reads back as saved, of this
-// version, trusted while it is indexed and no post is under way; bounds
+// TestReviewStateRoundTrip: a saved state reads back as saved (without its
+// index through LoadReviewed), of this version, trusted while it is
+// indexed and no post is under way; bounds
 // apply on save — past them the index is left out and the state is not
 // trusted, so the next review reads the thread list in full.
 func TestReviewStateRoundTrip(t *testing.T) {
@@ -67,6 +68,12 @@ func TestReviewStateRoundTrip(t *testing.T) {
 			require.Equal(t, tt.wantIndexed, got.Indexed)
 			require.Equal(t, tt.wantTrusted, got.Trusted())
 			require.Len(t, got.Covered, tt.wantCovered)
+			reviewed, err := c.LoadReviewed(ctx, "pr.r.1")
+			require.NoError(t, err)
+			require.Equal(t, got.Iteration, reviewed.Iteration)
+			require.Equal(t, got.Covered, reviewed.Covered)
+			require.Empty(t, reviewed.Findings, "what was reviewed, without the index")
+			require.False(t, reviewed.Trusted())
 			if tt.wantIndexed {
 				require.Equal(t, tt.state.Findings, got.Findings)
 				require.Equal(t, tt.state.Summary, got.Summary)

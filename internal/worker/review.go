@@ -23,8 +23,10 @@ import (
 type Coordinator interface {
 	// Acquire takes the pull request's lease or returns coordination.ErrLeaseHeld.
 	coordination.Acquirer
-	// LoadReview and SaveReview keep a pull request's review state.
+	// LoadReview and SaveReview keep a pull request's review state;
+	// LoadReviewed reads it without its thread index.
 	LoadReview(ctx context.Context, key string) (coordination.ReviewState, error)
+	LoadReviewed(ctx context.Context, key string) (coordination.ReviewState, error)
 	SaveReview(ctx context.Context, key string, st coordination.ReviewState) error
 	// LoadState and SaveState keep other values (the sweep's time).
 	LoadState(ctx context.Context, key string) ([]byte, bool, error)
@@ -35,10 +37,24 @@ type Coordinator interface {
 // Coordinator). A state this worker cannot read is treated as none: the
 // review is done in full, which is safe (threads are deduplicated).
 func (w *Worker) loadState(ctx context.Context, key string) (coordination.ReviewState, error) {
+	return w.loadStateOf(ctx, key, true)
+}
+
+// loadReviewed is loadState without the thread index, for the checks of
+// what was reviewed (the gate, the sweep).
+func (w *Worker) loadReviewed(ctx context.Context, key string) (coordination.ReviewState, error) {
+	return w.loadStateOf(ctx, key, false)
+}
+
+func (w *Worker) loadStateOf(ctx context.Context, key string, withIndex bool) (coordination.ReviewState, error) {
 	if w.cfg.Coordinator == nil {
 		return coordination.ReviewState{}, nil
 	}
-	st, err := w.cfg.Coordinator.LoadReview(ctx, key)
+	load := w.cfg.Coordinator.LoadReviewed
+	if withIndex {
+		load = w.cfg.Coordinator.LoadReview
+	}
+	st, err := load(ctx, key)
 	if errors.Is(err, coordination.ErrUnreadableState) {
 		w.cfg.Logger.WarnContext(ctx, "unreadable review state ignored", "key", key, "error", err)
 		return coordination.ReviewState{}, nil
@@ -190,7 +206,7 @@ func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 		}
 	}
 	var err error
-	if r.state, err = r.w.loadState(ctx, r.key); err != nil {
+	if r.state, err = r.w.loadReviewed(ctx, r.key); err != nil {
 		return Report{}, err
 	}
 	if !r.covered() {

@@ -176,7 +176,7 @@ func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.PullRequest
 	if pr.SourceCommit == "" {
 		return nil // nothing to review yet
 	}
-	state, err := w.loadState(ctx, coordination.Key(pr.RepositoryID, pr.ID))
+	state, err := w.loadReviewed(ctx, coordination.Key(pr.RepositoryID, pr.ID))
 	if err != nil {
 		return err
 	}
