@@ -240,10 +240,11 @@ func seed(pr *azdosim.PullRequest, n int) {
 
 func ptr[T any](v T) *T { return &v }
 
-// push changes the one file: a new console.log line, so each review posts
-// one new finding.
+// push changes one file: a new file with a console.log line, so each
+// review reads one file and posts one new finding (a file of its own keeps
+// each review's findings at one, under the thread budget).
 func (r *rig) push(mode string, i int) {
-	r.head["/src/app.js"] += fmt.Sprintf("console.log(%q);\n", fmt.Sprintf("%s %d", mode, i))
+	r.head[fmt.Sprintf("/src/%s%d.js", mode, i)] = fmt.Sprintf("console.log(%q);\n", fmt.Sprintf("%s %d", mode, i))
 	r.pr.Push(r.repo.Commit(r.head))
 }
 
