@@ -1,7 +1,6 @@
 package coordination
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // ReviewStateVersion is the version of [ReviewState] this code writes. A
@@ -20,7 +21,7 @@ import (
 const ReviewStateVersion = 2
 
 // Bounds of a saved [ReviewState]. Past MaxIndexedThreads finding threads,
-// or MaxIndexBytes of encoded state, the index is left out of the state
+// or MaxIndexBytes of encoded index, the index is left out of the state
 // (Indexed false): every later review of the pull request reads its thread
 // list in full, as releases without an index did.
 const (
@@ -68,9 +69,12 @@ type ReviewState struct {
 	// (0: none), ConfigOpen whether it was active when last seen.
 	Config     int  `json:"config,omitempty"`
 	ConfigOpen bool `json:"config_open,omitempty"`
-	// Findings are azreviewer's finding threads, oldest first (stored
-	// after the JSON, see encodeIndex).
-	Findings []IndexedThread `json:"-"`
+	// Findings are azreviewer's finding threads, oldest first. They are
+	// stored under their own key (indexKey), IndexRevision the revision
+	// they were stored at: an index of another revision is not this
+	// state's (0: no findings).
+	Findings      []IndexedThread `json:"-"`
+	IndexRevision uint64          `json:"index_revision,omitempty"`
 }
 
 // IndexedThread is one of azreviewer's finding threads as last seen.
@@ -83,13 +87,17 @@ type IndexedThread struct {
 	Open bool
 }
 
-// The stored form of a state is its JSON without Findings, then, after a
-// line break, a line per finding thread — fingerprint, id, open (1 or 0),
-// severity and path, separated by tabs, a field holding a tab, a line
-// break, a leading quote or bytes that are not UTF-8 written as a Go quoted
-// string. A state holds thousands of threads, read and written twice per
-// review: lines parse an order of magnitude faster than JSON objects.
-// Earlier releases wrote the JSON alone.
+// A state is stored as JSON under the pull request's key, as earlier
+// releases wrote it and can still read it, and its index under indexKey:
+// a line per finding thread — fingerprint, id, open (1 or 0), severity and
+// path, separated by tabs, a field holding a tab, a line break, a leading
+// quote or bytes that are not UTF-8 written as a Go quoted string. A state
+// holds thousands of threads, read and written once per review: lines
+// parse an order of magnitude faster than JSON objects, and the checks of
+// what was reviewed (LoadReviewed) do not read them at all.
+
+// indexKey is the key of the index of the state under key.
+func indexKey(key string) string { return key + ".threads" }
 
 // encodeIndex appends the index lines of threads to b.
 func encodeIndex(b []byte, threads []IndexedThread) []byte {
@@ -192,7 +200,8 @@ func (s ReviewState) bounded() (ReviewState, error) {
 }
 
 func (s *ReviewState) dropIndex() {
-	s.Findings, s.Indexed, s.Summary, s.SummaryKey, s.Config, s.ConfigOpen = nil, false, 0, "", 0, false
+	s.Findings, s.Indexed, s.IndexRevision = nil, false, 0
+	s.Summary, s.SummaryKey, s.Config, s.ConfigOpen = 0, "", 0, false
 }
 
 // LoadReview returns the review state of key: the zero state when there is
@@ -214,40 +223,76 @@ func (c *Store) loadReview(ctx context.Context, key string, withIndex bool) (Rev
 	if err != nil || !found {
 		return ReviewState{}, err
 	}
-	header, index, _ := bytes.Cut(data, []byte{'\n'})
 	var st ReviewState
-	if err := json.Unmarshal(header, &st); err != nil {
+	if err := json.Unmarshal(data, &st); err != nil {
 		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)
 	}
-	if !withIndex {
+	if !withIndex || !st.Indexed || st.IndexRevision == 0 {
+		st.Indexed = st.Indexed && withIndex
+		return st, nil
+	}
+	index, rev, err := c.loadIndex(ctx, key)
+	switch {
+	case err != nil:
+		return ReviewState{}, err
+	case rev != st.IndexRevision:
+		// Not this state's index (lost, or written by a review that did
+		// not save its state): not trusted.
 		st.Indexed = false
 		return st, nil
 	}
-	if st.Findings, err = decodeIndex(string(index)); err != nil {
-		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)
+	if st.Findings, err = decodeIndex(index); err != nil {
+		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, indexKey(key), err)
 	}
 	return st, nil
 }
 
+// loadIndex returns the stored index of key and its revision (0: none).
+func (c *Store) loadIndex(ctx context.Context, key string) (string, uint64, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
+	e, err := c.state.Get(ctx, indexKey(key))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", 0, nil
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("load thread index %s: %w", key, keyError(err))
+	}
+	return string(e.Value()), e.Revision(), nil
+}
+
 // SaveReview stores the review state of key, bounded (see
-// [MaxIndexedThreads]), as version [ReviewStateVersion].
+// [MaxIndexedThreads]), as version [ReviewStateVersion]: its index first,
+// then the state naming the index's revision, so that a state is never
+// read with an index it was not saved with.
 func (c *Store) SaveReview(ctx context.Context, key string, st ReviewState) error {
 	st, err := st.bounded()
 	if err != nil {
 		return fmt.Errorf("encode review state %s: %w", key, err)
 	}
+	st.IndexRevision = 0
+	if st.Indexed && len(st.Findings) > 0 {
+		index := encodeIndex(nil, st.Findings)
+		if len(index) > MaxIndexBytes {
+			st.dropIndex()
+		} else if st.IndexRevision, err = c.saveIndex(ctx, key, index); err != nil {
+			return err
+		}
+	}
 	data, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("encode review state %s: %w", key, err)
 	}
-	if len(st.Findings) > 0 {
-		data = encodeIndex(append(data, '\n'), st.Findings)
-	}
-	if len(data) > MaxIndexBytes {
-		st.dropIndex()
-		if data, err = json.Marshal(st); err != nil {
-			return fmt.Errorf("encode review state %s: %w", key, err)
-		}
-	}
 	return c.SaveState(ctx, key, data)
+}
+
+// saveIndex stores the index of key and returns its revision.
+func (c *Store) saveIndex(ctx context.Context, key string, index []byte) (uint64, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
+	rev, err := c.state.Put(ctx, indexKey(key), index)
+	if err != nil {
+		return 0, fmt.Errorf("save thread index %s: %w", key, keyError(err))
+	}
+	return rev, nil
 }

@@ -2,6 +2,7 @@ package coordination_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -130,4 +131,42 @@ func TestHoldWaitsThenGivesUp(t *testing.T) {
 	_, again, err := coordination.Hold(ctx, c, "pr.r.1", cfg)
 	require.NoError(t, err, "released")
 	again()
+}
+
+// TestStateStaysReadableByEarlierReleases: what is stored under the pull
+// request's key stays the JSON earlier releases read (their fields as
+// they were), the index kept under a key of its own; an index that is not
+// the one the state was saved with (rewritten since, as a review that died
+// before saving its state leaves it) is not trusted.
+func TestStateStaysReadableByEarlierReleases(t *testing.T) {
+	t.Parallel()
+	c := setupStore(t)
+	ctx := context.Background()
+	st := coordination.ReviewState{Iteration: 4, SourceCommit: "c4", Covered: []string{"c3", "c4"}, IgnoredRules: []string{"r"},
+		Indexed: true, Findings: findings(3, func(i int) string { return fmt.Sprintf("/f%d", i) })}
+	require.NoError(t, c.SaveReview(ctx, "pr.r.1", st))
+
+	data, found, err := c.LoadState(ctx, "pr.r.1")
+	require.NoError(t, err)
+	require.True(t, found)
+	var earlier struct {
+		Iteration    int       `json:"iteration"`
+		SourceCommit string    `json:"source_commit"`
+		Covered      []string  `json:"covered"`
+		IgnoredRules []string  `json:"ignored_rules"`
+		ReviewedAt   time.Time `json:"reviewed_at"`
+	}
+	require.NoError(t, json.Unmarshal(data, &earlier), "an earlier release reads the state")
+	require.Equal(t, 4, earlier.Iteration)
+	require.Equal(t, []string{"c3", "c4"}, earlier.Covered)
+	require.Equal(t, []string{"r"}, earlier.IgnoredRules)
+
+	got, err := c.LoadReview(ctx, "pr.r.1")
+	require.NoError(t, err)
+	require.True(t, got.Trusted())
+	require.NoError(t, c.SaveState(ctx, "pr.r.1.threads", []byte("ab\t9\t1\twarning\t/x\n")))
+	got, err = c.LoadReview(ctx, "pr.r.1")
+	require.NoError(t, err)
+	require.False(t, got.Trusted(), "an index of another revision")
+	require.Equal(t, 4, got.Iteration)
 }
