@@ -311,3 +311,71 @@ func findingThreadIDs(t *testing.T, pr *azdosim.PullRequest) (all, fixed []strin
 	}
 	return all, fixed, ids
 }
+
+// TestThreadsGoneByHand, on the fake (which, unlike the simulator, can
+// hold a thread marked deleted): a finding thread marked deleted is not
+// resolved and its finding is not posted again, as a review reading the
+// list decides; a thread gone altogether (Azure DevOps answers 404) is not
+// resolved either, and its finding, still there, is posted again by the
+// next full read (/azreviewer review) — a review from the index takes the
+// index's word that it is posted.
+func TestThreadsGoneByHand(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		gone func(az *azdotest.Fake)
+		// keep: the push keeps the finding (else it fixes it).
+		keep        bool
+		wantAlready int
+		// wantReposted: the /azreviewer review after posts it again.
+		wantReposted int
+	}{
+		{"deleted, finding gone", func(az *azdotest.Fake) { az.ThreadsValue[0].Deleted = true }, false, 0, 0},
+		{"deleted, finding kept", func(az *azdotest.Fake) { az.ThreadsValue[0].Deleted = true }, true, 1, 0},
+		{"vanished, finding gone", func(az *azdotest.Fake) { az.ThreadsValue = az.ThreadsValue[1:] }, false, 0, 0},
+		{"vanished, finding kept", func(az *azdotest.Fake) { az.ThreadsValue = az.ThreadsValue[1:] }, true, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := eventstest.Start(t, streams.Config{Memory: true})
+			store, err := coordination.Ensure(context.Background(), b.JS, streams.Config{Memory: true}, coordination.Config{})
+			require.NoError(t, err)
+			f := setupFake(t, map[string]string{"/a.js": quiet}, map[string]string{"/a.js": noisy}, func(_ *azdotest.Fake, c *worker.Config) {
+				c.Coordinator = store
+			})
+			f.req.Trigger, f.req.SourceCommit = events.TriggerUpdated, azdotest.HeadCommit
+			rep, err := f.worker.Review(context.Background(), f.req)
+			require.NoError(t, err)
+			require.Equal(t, 1, rep.ThreadsPosted)
+			require.NotEmpty(t, f.az.ThreadsValue[0].Properties[worker.PropFingerprint], "thread 1 is the finding's")
+			tt.gone(f.az)
+
+			const next = "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2"
+			content := quiet
+			if tt.keep {
+				content = noisy + "// 2\n"
+			}
+			f.az.Files[next] = map[string]string{"/a.js": content}
+			f.az.IterationsValue = append(f.az.IterationsValue, azdo.Iteration{ID: 2, SourceCommit: next,
+				TargetCommit: azdotest.BaseCommit, CommonCommit: azdotest.BaseCommit})
+			f.az.ChangesValue = []azdo.Change{{Path: "/a.js", ChangeType: "edit", ChangeTrackingID: 1}}
+			f.az.PullRequestValue.SourceCommit = next
+			f.req.SourceCommit = next
+			lists := f.az.Count("Threads")
+			rep, err = f.worker.Review(context.Background(), f.req)
+			require.NoError(t, err)
+			require.Equal(t, lists, f.az.Count("Threads"), "no thread list is read")
+			require.Equal(t, 2, rep.Iteration)
+			require.Zero(t, rep.Resolved, "a deleted or vanished thread is not resolved")
+			require.Empty(t, f.az.ThreadStatuses)
+			require.Zero(t, rep.ThreadsPosted)
+			require.Equal(t, tt.wantAlready, rep.AlreadyPosted)
+
+			f.req.Trigger, f.req.Comment = events.TriggerComment, &events.CommentRef{CommentID: 1, AuthorID: azdotest.Author().ID, Content: "/azreviewer review"}
+			rep, err = f.worker.Review(context.Background(), f.req)
+			require.NoError(t, err)
+			require.Equal(t, tt.wantReposted, rep.ThreadsPosted, "the full read")
+		})
+	}
+}
