@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -62,6 +63,13 @@ func TestTwoFleetsShareOneServer(t *testing.T) {
 			threads := waitForSummary(t, pr)
 			require.Len(t, threads, 2, "fleet %s: the finding and the summary", m.names)
 		}
+	}
+	for _, m := range members {
+		// A summary is visible before its review ends (the read-back, the
+		// status and the state come after it): wait for the reviews.
+		require.Eventually(t, func() bool {
+			return counter(t, m.fleet.Registry, "azreviewer_reviews_total", "outcome", "reviewed") >= prsPerFleet
+		}, 20*time.Second, 10*time.Millisecond, "fleet %s: every review ends", m.names)
 	}
 	for _, m := range members {
 		st := m.fleet.Streams

@@ -227,8 +227,12 @@ func AsError(err error) (*Error, bool) {
 	return e, ok
 }
 
-// IsNotFound reports whether err is a 404 from Azure DevOps.
+// IsNotFound reports whether err is a 404 from Azure DevOps (false for
+// nil).
 func IsNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
 	e, ok := AsError(classify("", err))
 	return ok && e.Kind == KindNotFound
 }

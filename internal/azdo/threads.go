@@ -20,6 +20,18 @@ func (c *Client) UpdateThreadStatus(ctx context.Context, ref PullRequestRef, thr
 	return toThread(t), nil
 }
 
+// Thread reads one comment thread of a pull request by its id; a thread
+// that is not there is a KindNotFound error ([IsNotFound]).
+func (c *Client) Thread(ctx context.Context, ref PullRequestRef, threadID int) (Thread, error) {
+	t, err := c.git.GetPullRequestThread(ctx, git.GetPullRequestThreadArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID, ThreadId: &threadID,
+	})
+	if err != nil {
+		return Thread{}, wrap("get thread", err)
+	}
+	return toThread(t), nil
+}
+
 // Iterations lists a pull request's iterations, oldest first.
 func (c *Client) Iterations(ctx context.Context, ref PullRequestRef) ([]Iteration, error) {
 	its, err := c.git.GetPullRequestIterations(ctx, git.GetPullRequestIterationsArgs{

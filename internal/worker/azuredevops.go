@@ -25,7 +25,10 @@ type PullRequestReader interface {
 // their status and properties, comments, replies, and the pull-request
 // status.
 type Commenter interface {
+	// Threads lists every thread; Thread reads one by id (a thread that is
+	// not there: azdo.IsNotFound).
 	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]azdo.Thread, error)
+	Thread(ctx context.Context, ref azdo.PullRequestRef, threadID int) (azdo.Thread, error)
 	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error)
 	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status azdo.ThreadStatus) (azdo.Thread, error)
 	UpdateThreadProperties(ctx context.Context, ref azdo.PullRequestRef, threadID int, props map[string]string) (azdo.Thread, error)

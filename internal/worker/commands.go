@@ -118,15 +118,13 @@ func (w *Worker) ignore(ctx context.Context, ref azdo.PullRequestRef, req *event
 		return Report{}, false, err
 	}
 	defer release()
-	threads, err := w.write.Threads(ctx, ref)
-	if err != nil {
-		return Report{}, false, err
-	}
 	var rule string
-	for _, t := range threads {
-		if t.ID == req.Comment.ThreadID {
-			rule = t.Properties[PropRule]
+	if req.Comment.ThreadID != 0 {
+		t, err := w.write.Thread(ctx, ref, req.Comment.ThreadID)
+		if err != nil && !azdo.IsNotFound(err) {
+			return Report{}, false, err
 		}
+		rule = t.Properties[PropRule]
 	}
 	if rule == "" {
 		return w.reply(ctx, ref, req.Comment, "`/azreviewer ignore` works in a thread azreviewer started: it stops reporting that thread's rule on this pull request.")
@@ -137,6 +135,8 @@ func (w *Worker) ignore(ctx context.Context, ref azdo.PullRequestRef, req *event
 	}
 	if !slices.Contains(state.IgnoredRules, rule) {
 		state.IgnoredRules = append(state.IgnoredRules, rule)
+		// The thread index keeps the thread as open: a review reads an
+		// open thread before it resolves it or counts it for the status.
 		if err := w.saveState(ctx, key, state); err != nil {
 			return Report{}, false, err
 		}

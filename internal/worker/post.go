@@ -44,16 +44,21 @@ func (p posting) left() int {
 // post writes one thread per finding not already on the pull request,
 // resolves the threads of findings that are gone, keeps the comment about
 // an invalid .azreviewer.yaml in step with the file, and writes the
-// summary. Existing threads are read once before, so a redelivered request
-// posts nothing twice and a finding the author closed or marked won't-fix
-// is never posted again. It stops writing at the first write refused and
+// summary. What is there is known before the first write (loadThreads: the
+// thread list, or the state's index and the threads this review may
+// change), so a redelivered request posts nothing twice and a finding the
+// author closed or marked won't-fix is never posted again; the state is
+// marked (begin) before that write. It stops writing at the first write refused and
 // returns its error; the writes made wait in ws for verify.
 func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result, notes []string) (posting, error) {
-	existing, err := r.w.write.Threads(ctx, r.ref)
-	if err != nil {
+	if err := r.loadThreads(ctx, result); err != nil {
 		return posting{}, err
 	}
-	p, err := r.postFindings(ctx, ws, result.Findings, existing)
+	if err := r.begin(ctx); err != nil {
+		return posting{}, err
+	}
+	existing := r.threads.threads
+	p, err := r.postFindings(ctx, ws, result.Findings, r.threads.posted())
 	if err != nil {
 		return p, err
 	}
@@ -67,7 +72,14 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 	if err != nil {
 		return p, err
 	}
-	if err := ws.configComment(ctx, config, r.invalid); err != nil {
+	if config != nil {
+		r.threads.configID = config.ID
+	}
+	err = ws.configComment(ctx, config, r.invalid)
+	if id := ws.created(WriteConfig); id != 0 {
+		r.threads.configID = id
+	}
+	if err != nil {
 		return p, err
 	}
 	sum := Summary{Iteration: r.latest.ID, Since: r.since, Head: r.latest.SourceCommit, Files: len(r.files), Resolved: len(gone), Result: result,
@@ -79,8 +91,8 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 // MaxThreads in all, the most severe first: a finding already posted keeps
 // its thread and takes its place in the budget (threadBudget); the rest are
 // counted in the summary. Threads are written in the reviewers' order.
-func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, existing []azdo.Thread) (posting, error) {
-	threads := threadsOf(findings, postedFingerprints(existing))
+func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, posted map[string]bool) (posting, error) {
+	threads := threadsOf(findings, posted)
 	selected, notPosted := threadBudget(findings, threads, r.w.cfg.MaxThreads)
 	p := posting{notPosted: notPosted}
 	tracking := make(map[string]int, len(r.changes))
@@ -133,12 +145,28 @@ type verified struct {
 // judged by the threads read back; writes Azure DevOps acknowledged but
 // did not keep then fail the review with a [*DroppedWritesError].
 func (r *reviewRun) verify(ctx context.Context, ws *writes, result reviewer.Result, complete bool) (verified, error) {
-	after := ws.verify(ctx)
+	after := ws.verify(ctx, !r.threads.full)
+	switch {
+	case ws.counts.Unverified > 0 || ws.counts.Dropped > 0:
+		r.threads.complete = false
+	case r.threads.full && after != nil:
+		r.threads.threads = after
+	default:
+		r.threads.merge(after)
+	}
 	v := verified{writes: ws.counts, threads: ws.posted[WriteThread], resolved: ws.posted[WriteResolve], summary: ws.posted[WriteSummary] > 0}
 	if !complete {
 		return v, nil
 	}
-	v.status = r.w.postStatus(ctx, r.ref, r.latest.ID, result, after)
+	blocking, open := r.w.blockingFindings(result, after)
+	if after != nil && !r.threads.full {
+		// Judge the status by the whole pull request, as a full read-back
+		// does: the index, this review's reads, and the open blocking
+		// threads read now.
+		r.refreshBlocking(ctx)
+		blocking, open = r.threads.openFindings(r.w.cfg.BlockingSeverity)
+	}
+	v.status = r.w.postStatus(ctx, r.ref, r.latest.ID, result, blocking, open)
 	if ws.counts.Dropped > 0 {
 		return v, &DroppedWritesError{Dropped: ws.counts.Dropped, Repository: r.ref.RepositoryID}
 	}
@@ -225,44 +253,15 @@ func threadBudget(findings []reviewer.Finding, threads []thread, limit int) (map
 	return selected, left
 }
 
-// resolvable returns azreviewer's open finding threads whose finding this
-// review no longer produces. A full review judges every file it read; an
-// incremental one only the files changed since the last review. Nothing is
-// resolved when a reviewer failed, and files not reviewed keep theirs.
+// resolvable returns the threads of existing the review resolves (see
+// resolver).
 func resolvable(existing []azdo.Thread, result reviewer.Result, changes []azdo.Change, incremental bool) []azdo.Thread {
-	if len(result.Failed) > 0 {
-		return nil
-	}
-	current := make(map[string]bool, len(result.Findings))
-	for _, f := range result.Findings {
-		for _, fp := range f.Fingerprints() {
-			current[fp] = true
-		}
-	}
-	judged := make(map[string]bool, len(changes))
-	for _, ch := range changes {
-		judged[ch.Path] = true
-		if ch.OriginalPath != "" {
-			judged[ch.OriginalPath] = true
-		}
-	}
-	skipped := make(map[string]bool, len(result.Skipped))
-	for _, s := range result.Skipped {
-		skipped[s.Path] = true
-	}
+	rs := newResolver(result, changes, incremental)
 	var out []azdo.Thread
 	for _, t := range existing {
-		fp := t.Properties[PropFingerprint]
-		if fp == "" || current[fp] || t.ID == 0 || t.Deleted {
-			continue
+		if rs.mayResolve(t) {
+			out = append(out, t)
 		}
-		if !t.Status.Open() {
-			continue // the author already closed it, or marked it won't-fix
-		}
-		if skipped[t.FilePath] || (incremental && !judged[t.FilePath]) {
-			continue
-		}
-		out = append(out, t)
 	}
 	return out
 }
@@ -413,29 +412,43 @@ func firstCommentID(t azdo.Thread) int {
 	return 1
 }
 
-// verify reads the threads back once and settles every pending write. It
-// returns the threads read (nil if nothing was pending or the read failed).
-func (ws *writes) verify(ctx context.Context) []azdo.Thread {
+// created is the id of the last thread of kind created (0: none).
+func (ws *writes) created(kind string) int {
+	for i := len(ws.pending) - 1; i >= 0; i-- {
+		if p := ws.pending[i]; p.kind == kind && p.check == nil && p.text == "" {
+			return p.threadID
+		}
+	}
+	return 0
+}
+
+// verify reads the threads back and settles every pending write: with
+// byID, each thread written by its id, otherwise the thread list once. It
+// returns the threads read (nil if nothing was pending or the list read
+// failed; with byID, those read).
+func (ws *writes) verify(ctx context.Context, byID bool) []azdo.Thread {
 	if len(ws.pending) == 0 {
 		return nil
 	}
 	ws.posted = map[string]int{}
-	ctx, span := ws.tracer.Start(ctx, "verify writes", trace.WithAttributes(attribute.Int("azreviewer.writes.pending", len(ws.pending))))
+	ctx, span := ws.tracer.Start(ctx, "verify writes", trace.WithAttributes(attribute.Int("azreviewer.writes.pending", len(ws.pending)),
+		attribute.Bool("azreviewer.writes.by_id", byID)))
 	defer span.End()
-	threads, err := ws.az.Threads(ctx, ws.ref)
+	threads, failed := ws.readBack(ctx, byID)
 	present := make(map[int]azdo.Thread, len(threads))
 	for _, t := range threads {
 		if t.ID != 0 && !t.Deleted {
 			present[t.ID] = t
 		}
 	}
-	if err != nil {
+	for _, err := range failed {
 		recordFailure(span, err)
+		break
 	}
 	for _, p := range ws.pending {
 		outcome := WritePosted
 		switch {
-		case err != nil:
+		case failed[p.threadID] != nil || failed[0] != nil:
 			outcome = WriteUnverified
 			ws.counts.Unverified++
 		case !written(present, p):
@@ -465,6 +478,37 @@ func (ws *writes) verify(ctx context.Context) []azdo.Thread {
 	)
 	ws.pending = nil
 	return threads
+}
+
+// readBack reads the pending writes' threads: the list (a failure is
+// failed[0]), or each thread by id (a failure is failed[id]; a thread not
+// there is left out, its writes dropped).
+func (ws *writes) readBack(ctx context.Context, byID bool) ([]azdo.Thread, map[int]error) {
+	failed := map[int]error{}
+	if !byID {
+		threads, err := ws.az.Threads(ctx, ws.ref)
+		if err != nil {
+			failed[0] = err
+		}
+		return threads, failed
+	}
+	var threads []azdo.Thread
+	seen := map[int]bool{}
+	for _, p := range ws.pending {
+		if p.threadID == 0 || seen[p.threadID] {
+			continue
+		}
+		seen[p.threadID] = true
+		t, err := ws.az.Thread(ctx, ws.ref, p.threadID)
+		switch {
+		case azdo.IsNotFound(err):
+		case err != nil:
+			failed[p.threadID] = err
+		default:
+			threads = append(threads, t)
+		}
+	}
+	return threads, failed
 }
 
 // written reports whether the read-back shows the write: the thread is
@@ -559,12 +603,12 @@ const (
 // postStatus posts azreviewer/review for the reviewed iteration: failed
 // while open findings at or above the blocking severity remain on the pull
 // request; otherwise error when a reviewer failed (the review is
-// incomplete), succeeded when none did. after is the read-back of the threads (nil:
-// judge by this review's findings). A status Azure refuses is reported, but
+// incomplete), succeeded when none did; blocking and open are the counts
+// of open findings (blockingFindings, threadView.openFindings) its
+// description gives. A status Azure refuses is reported, but
 // does not fail the review: the threads are there. It returns the state
 // posted, or "" when the post failed.
-func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iteration int, result reviewer.Result, after []azdo.Thread) string {
-	blocking, open := w.blockingFindings(result, after)
+func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iteration int, result reviewer.Result, blocking, open int) string {
 	state, desc := azdo.StatusSucceeded, fmt.Sprintf("No open findings at %s or above (%d open in all)", w.cfg.BlockingSeverity, open)
 	switch {
 	case blocking > 0:
@@ -598,7 +642,8 @@ func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iterat
 }
 
 // blockingFindings counts the open finding threads (active or pending)
-// and those at or above the blocking severity.
+// and those at or above the blocking severity: of after, the threads read
+// back, or, when after is nil, of this review's findings.
 func (w *Worker) blockingFindings(result reviewer.Result, after []azdo.Thread) (blocking, open int) {
 	if after == nil {
 		for _, f := range result.Findings {
@@ -609,12 +654,18 @@ func (w *Worker) blockingFindings(result reviewer.Result, after []azdo.Thread) (
 		}
 		return blocking, open
 	}
-	for _, t := range after {
+	return countOpen(after, w.cfg.BlockingSeverity)
+}
+
+// countOpen counts the open finding threads of threads and those at or
+// above min.
+func countOpen(threads []azdo.Thread, min reviewer.Severity) (blocking, open int) {
+	for _, t := range threads {
 		if t.Properties[PropFingerprint] == "" || !t.Status.Open() {
 			continue
 		}
 		open++
-		if reviewer.Severity(t.Properties[PropSeverity]).AtLeast(w.cfg.BlockingSeverity) {
+		if reviewer.Severity(t.Properties[PropSeverity]).AtLeast(min) {
 			blocking++
 		}
 	}

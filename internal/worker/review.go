@@ -3,6 +3,7 @@ package worker
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,14 +19,83 @@ import (
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
+// Coordinator serializes reviews of one pull request across workers and
+// remembers what was reviewed. *coordination.Store implements it.
+type Coordinator interface {
+	// Acquire takes the pull request's lease or returns coordination.ErrLeaseHeld.
+	coordination.Acquirer
+	// LoadReview and SaveReview keep a pull request's review state;
+	// LoadReviewed reads it without its thread index.
+	LoadReview(ctx context.Context, key string) (coordination.ReviewState, error)
+	LoadReviewed(ctx context.Context, key string) (coordination.ReviewState, error)
+	SaveReview(ctx context.Context, key string, st coordination.ReviewState) error
+	// LoadState and SaveState keep other values (the sweep's time).
+	LoadState(ctx context.Context, key string) ([]byte, bool, error)
+	SaveState(ctx context.Context, key string, data []byte) error
+}
+
+// loadState is the review state of key (the zero state without a
+// Coordinator). A state this worker cannot read is treated as none: the
+// review is done in full, which is safe (threads are deduplicated).
+func (w *Worker) loadState(ctx context.Context, key string) (coordination.ReviewState, error) {
+	return w.loadStateOf(ctx, key, true)
+}
+
+// loadReviewed is loadState without the thread index, for the checks of
+// what was reviewed (the gate, the sweep).
+func (w *Worker) loadReviewed(ctx context.Context, key string) (coordination.ReviewState, error) {
+	return w.loadStateOf(ctx, key, false)
+}
+
+func (w *Worker) loadStateOf(ctx context.Context, key string, withIndex bool) (coordination.ReviewState, error) {
+	if w.cfg.Coordinator == nil {
+		return coordination.ReviewState{}, nil
+	}
+	load := w.cfg.Coordinator.LoadReviewed
+	if withIndex {
+		load = w.cfg.Coordinator.LoadReview
+	}
+	st, err := load(ctx, key)
+	if errors.Is(err, coordination.ErrUnreadableState) {
+		w.cfg.Logger.WarnContext(ctx, "unreadable review state ignored", "key", key, "error", err)
+		return coordination.ReviewState{}, nil
+	}
+	return st, err
+}
+
+// saveState stores the review state of key (nothing without a Coordinator).
+func (w *Worker) saveState(ctx context.Context, key string, st coordination.ReviewState) error {
+	if w.cfg.Coordinator == nil {
+		return nil
+	}
+	return w.cfg.Coordinator.SaveReview(ctx, key, st)
+}
+
+// acquire waits for the pull request's lease for at most LeaseWait
+// (coordination.ErrLeaseBusy then: the consume loop's growing backoff
+// applies). The consume loop keeps the message alive meanwhile. It returns
+// a release function and a context cancelled if the lease is lost.
+func (w *Worker) acquire(ctx context.Context, key string) (context.Context, func(), error) {
+	if w.cfg.Coordinator == nil {
+		return ctx, func() {}, nil
+	}
+	return coordination.Hold(ctx, w.cfg.Coordinator, key, w.hold())
+}
+
+// hold is how the worker holds leases.
+func (w *Worker) hold() coordination.HoldConfig {
+	return coordination.HoldConfig{Wait: w.cfg.LeaseWait, Refresh: w.cfg.LeaseRefresh, Logger: w.cfg.Logger}
+}
+
 // review runs one review request through the pipeline's phases (see
-// reviewRun).
-func (w *Worker) review(ctx context.Context, req *events.ReviewRequest) (Report, error) {
+// reviewRun). delivery is the message's delivery count (0: not known).
+func (w *Worker) review(ctx context.Context, req *events.ReviewRequest, delivery uint64) (Report, error) {
 	r := &reviewRun{
 		w: w, req: req,
-		ref:    azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID},
-		key:    coordination.Key(req.RepositoryID, req.PullRequestID),
-		forced: req.Trigger == events.TriggerComment,
+		ref:      azdo.PullRequestRef{Project: req.ProjectID, RepositoryID: req.RepositoryID, ID: req.PullRequestID},
+		key:      coordination.Key(req.RepositoryID, req.PullRequestID),
+		forced:   req.Trigger == events.TriggerComment,
+		delivery: delivery,
 	}
 	return r.execute(ctx)
 }
@@ -55,11 +125,13 @@ type reviewRun struct {
 	// forced: a comment command asked for this review, which skips nothing
 	// already reviewed.
 	forced bool
+	// delivery is the message's delivery count (0: not known).
+	delivery uint64
 
 	// state is what was remembered of the pull request (gate, then load
 	// under the lease); newest, the newest iteration when the gate's push
 	// check read it (0: not read).
-	state  reviewState
+	state  coordination.ReviewState
 	newest int
 	// load: the pull request, its iterations, the newest one.
 	pr         azdo.PullRequest
@@ -75,6 +147,9 @@ type reviewRun struct {
 	config  repoconfig.Config
 	invalid error
 	files   []reviewer.FileDiff
+	// threads: what post and verify know of azreviewer's threads (see
+	// threadView).
+	threads threadView
 }
 
 // execute runs the phases in order; the first that ends the request ends
@@ -132,7 +207,7 @@ func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 		}
 	}
 	var err error
-	if r.state, err = r.w.loadState(ctx, r.key); err != nil {
+	if r.state, err = r.w.loadReviewed(ctx, r.key); err != nil {
 		return Report{}, err
 	}
 	if !r.covered() {
@@ -150,7 +225,7 @@ func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 // covered reports whether the request's commit is among those reviewed and
 // no newer iteration is known: the request is superseded.
 func (r *reviewRun) covered() bool {
-	return !r.forced && r.state.covers(r.req.SourceCommit) && r.newest <= r.state.Iteration
+	return !r.forced && r.state.Covers(r.req.SourceCommit) && r.newest <= r.state.Iteration
 }
 
 // lease waits for the pull request's lease; the returned context ends if
@@ -239,8 +314,9 @@ func (r *reviewRun) review(ctx context.Context) (reviewer.Result, []string) {
 	return result, append(notes(reviewers), r.config.Describe())
 }
 
-// remember saves what was reviewed: the iteration, its commit and every
-// iteration's source commit.
+// remember saves what was reviewed: the iteration, its commit, every
+// iteration's source commit, and the index of azreviewer's threads as the
+// review left them (threadView.index), which clears the mark begin set.
 func (r *reviewRun) remember(ctx context.Context) {
 	covered := make([]string, 0, len(r.iterations))
 	for _, it := range r.iterations {
@@ -248,10 +324,13 @@ func (r *reviewRun) remember(ctx context.Context) {
 			covered = append(covered, it.SourceCommit)
 		}
 	}
-	if err := r.w.saveState(ctx, r.key, reviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
-		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC()}); err != nil {
+	st := coordination.ReviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
+		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC()}
+	r.threads.save(&st)
+	if err := r.w.saveState(ctx, r.key, st); err != nil {
 		// The threads are posted; a lost state only costs a redundant
-		// review later, which posts nothing twice.
+		// review later, which posts nothing twice: the state saved by
+		// begin still says a post was under way.
 		r.w.cfg.Logger.WarnContext(ctx, "review state not saved", "key", r.key, "error", err)
 	}
 }
@@ -376,7 +455,7 @@ func changeType(azure string) reviewer.ChangeType {
 // one call (the iterations list), for push events (updated) only; it
 // returns the newest iteration when that is newer than the one reviewed,
 // and 0 otherwise, when the event is to be skipped.
-func (w *Worker) pushedSince(ctx context.Context, ref azdo.PullRequestRef, req *events.ReviewRequest, state reviewState) (int, error) {
+func (w *Worker) pushedSince(ctx context.Context, ref azdo.PullRequestRef, req *events.ReviewRequest, state coordination.ReviewState) (int, error) {
 	if req.Trigger != events.TriggerUpdated {
 		return 0, nil
 	}

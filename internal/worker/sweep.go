@@ -100,10 +100,7 @@ func (w *Worker) sweep(ctx context.Context, gap time.Duration, list SweepLister,
 	if err != nil {
 		return res, sweepFailed(span, err)
 	}
-	ctx, release, err := w.keep(ctx, w.sweepKey(), lease)
-	if err != nil {
-		return res, sweepFailed(span, err)
-	}
+	ctx, release := coordination.Keep(ctx, w.sweepKey(), lease, w.hold())
 	defer release()
 	if gap > 0 {
 		if last, ok := w.lastSweep(ctx); ok && time.Since(last) < gap {
@@ -190,11 +187,11 @@ func (w *Worker) sweepOne(ctx context.Context, enq Enqueuer, pr azdo.PullRequest
 	if pr.SourceCommit == "" {
 		return nil // nothing to review yet
 	}
-	state, err := w.loadState(ctx, coordination.Key(pr.RepositoryID, pr.ID))
+	state, err := w.loadReviewed(ctx, coordination.Key(pr.RepositoryID, pr.ID))
 	if err != nil {
 		return err
 	}
-	if state.covers(pr.SourceCommit) {
+	if state.Covers(pr.SourceCommit) {
 		return nil
 	}
 	req := &events.ReviewRequest{

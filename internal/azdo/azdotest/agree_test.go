@@ -16,6 +16,7 @@ import (
 // commenter is what both stand-ins offer for a pull request's threads.
 type commenter interface {
 	Threads(ctx context.Context, ref azdo.PullRequestRef) ([]azdo.Thread, error)
+	Thread(ctx context.Context, ref azdo.PullRequestRef, threadID int) (azdo.Thread, error)
 	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error)
 	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status azdo.ThreadStatus) (azdo.Thread, error)
 	UpdateThreadProperties(ctx context.Context, ref azdo.PullRequestRef, threadID int, props map[string]string) (azdo.Thread, error)
@@ -90,6 +91,15 @@ func TestFakeAgreesWithTheSimulator(t *testing.T) {
 		}},
 		{"status", func(ctx context.Context, c commenter, ref azdo.PullRequestRef) string {
 			return outcome(c.CreateStatus(ctx, ref, azdo.Status{Genre: "azreviewer", Name: "review", State: azdo.StatusSucceeded, Description: "d", Iteration: 1}))
+		}},
+		{"get a thread", func(ctx context.Context, c commenter, ref azdo.PullRequestRef) string {
+			return outcome(c.Thread(ctx, ref, 2))
+		}},
+		{"get a person's thread", func(ctx context.Context, c commenter, ref azdo.PullRequestRef) string {
+			return outcome(c.Thread(ctx, ref, 1))
+		}},
+		{"get a thread that is not there", func(ctx context.Context, c commenter, ref azdo.PullRequestRef) string {
+			return outcome(c.Thread(ctx, ref, 99))
 		}},
 		{"list", func(ctx context.Context, c commenter, ref azdo.PullRequestRef) string {
 			return outcome(c.Threads(ctx, ref))

@@ -49,6 +49,7 @@ type Fake struct {
 	// comment whose AuthorID is empty counts as written by the PAT's
 	// identity (IdentityValue), one with another AuthorID as a person's,
 	// which UpdateComment and DeleteComment refuse as Azure DevOps does.
+	// ThreadsError fails Threads and Thread.
 	ThreadsValue []azdo.Thread
 	ThreadsError error
 	// IdentityValue answers WhoAmI, IdentityError fails it.
@@ -175,6 +176,28 @@ func (f *Fake) Threads(_ context.Context, _ azdo.PullRequestRef) ([]azdo.Thread,
 		}
 	}
 	return out, nil
+}
+
+// Thread answers a copy of the thread of ThreadsValue with that id, as
+// Threads answers it, Azure's 404 when there is none, or ThreadsError.
+func (f *Fake) Thread(_ context.Context, _ azdo.PullRequestRef, threadID int) (azdo.Thread, error) {
+	defer f.call("Thread")()
+	if f.ThreadsError != nil {
+		return azdo.Thread{}, f.ThreadsError
+	}
+	for _, t := range f.ThreadsValue {
+		if t.ID == threadID {
+			out := clone(t)
+			for j := range out.Comments {
+				if out.Comments[j].AuthorID == "" {
+					out.Comments[j].AuthorID = f.IdentityValue.ID
+				}
+			}
+			return out, nil
+		}
+	}
+	return azdo.Thread{}, &azdo.Error{Kind: azdo.KindNotFound, StatusCode: http.StatusNotFound,
+		Message: fmt.Sprintf("TF401181: The pull request comment thread with id %d was not found.", threadID)}
 }
 
 // CreateThread records the thread and keeps it with the next id, its

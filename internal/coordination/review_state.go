@@ -1,0 +1,298 @@
+package coordination
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// ReviewStateVersion is the version of [ReviewState] this code writes. A
+// state of an older version (earlier releases wrote none: 0) is read for
+// what it has, but its thread index is not trusted: the next review reads
+// the pull request's threads in full and writes an index.
+const ReviewStateVersion = 2
+
+// Bounds of a saved [ReviewState]. Past MaxIndexedThreads finding threads,
+// or MaxIndexBytes of encoded index, the index is left out of the state
+// (Indexed false): every later review of the pull request reads its thread
+// list in full, as releases without an index did.
+const (
+	MaxCovered        = 200
+	MaxIndexedThreads = 5000
+	MaxIndexBytes     = 512 << 10
+)
+
+// ErrUnreadableState is returned (wrapped) by [Store.LoadReview] when the
+// stored state cannot be decoded; the zero state comes with it, and a
+// caller treats the pull request as never reviewed.
+var ErrUnreadableState = errors.New("the review state cannot be read")
+
+// ReviewState is what workers remember of a pull request between reviews:
+// what was reviewed, and an index of the threads azreviewer keeps there,
+// so that a review reads only the threads it must.
+type ReviewState struct {
+	// Version is the version the state was written with
+	// ([ReviewStateVersion] when saved by this code).
+	Version int `json:"version,omitempty"`
+	// Iteration is the newest iteration reviewed, SourceCommit its commit.
+	Iteration    int    `json:"iteration"`
+	SourceCommit string `json:"source_commit"`
+	// Covered lists the source commits of every iteration up to Iteration
+	// (the newest MaxCovered), so an event for an older push is recognised
+	// as superseded without calling Azure DevOps.
+	Covered []string `json:"covered"`
+	// IgnoredRules were silenced on this pull request with /azreviewer ignore.
+	IgnoredRules []string  `json:"ignored_rules,omitempty"`
+	ReviewedAt   time.Time `json:"reviewed_at"`
+
+	// Posting is set before a review's first write and cleared when its
+	// state is saved: while it is set, threads may exist that the index
+	// does not name (the worker died, or a write failed), and the next
+	// review reads the thread list in full.
+	Posting bool `json:"posting,omitempty"`
+	// Indexed says Summary, Config and Findings name every thread
+	// azreviewer keeps on the pull request.
+	Indexed bool `json:"indexed,omitempty"`
+	// Summary is the summary thread's id (0: none), SummaryKey the
+	// iteration key it carries.
+	Summary    int    `json:"summary,omitempty"`
+	SummaryKey string `json:"summary_key,omitempty"`
+	// Config is the thread of the comment about an invalid .azreviewer.yaml
+	// (0: none), ConfigOpen whether it was active when last seen.
+	Config     int  `json:"config,omitempty"`
+	ConfigOpen bool `json:"config_open,omitempty"`
+	// Findings are azreviewer's finding threads, oldest first. They are
+	// stored under their own key (indexKey), IndexRevision the revision
+	// they were stored at: an index of another revision is not this
+	// state's (0: no findings).
+	Findings      []IndexedThread `json:"-"`
+	IndexRevision uint64          `json:"index_revision,omitempty"`
+}
+
+// IndexedThread is one of azreviewer's finding threads as last seen.
+type IndexedThread struct {
+	Fingerprint string
+	ID          int
+	Path        string
+	Severity    string
+	// Open: active or pending, and not deleted, when last read or written.
+	Open bool
+}
+
+// A state is stored as JSON under the pull request's key, as earlier
+// releases wrote it and can still read it, and its index under indexKey:
+// a line per finding thread — fingerprint, id, open (1 or 0), severity and
+// path, separated by tabs, a field holding a tab, a line break, a leading
+// quote or bytes that are not UTF-8 written as a Go quoted string. A state
+// holds thousands of threads, read and written once per review: lines
+// parse an order of magnitude faster than JSON objects, and the checks of
+// what was reviewed (LoadReviewed) do not read them at all.
+
+// indexKey is the key of the index of the state under key.
+func indexKey(key string) string { return key + ".threads" }
+
+// encodeIndex appends the index lines of threads to b.
+func encodeIndex(b []byte, threads []IndexedThread) []byte {
+	for _, t := range threads {
+		b = append(b, field(t.Fingerprint)...)
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, int64(t.ID), 10)
+		if t.Open {
+			b = append(b, "\t1\t"...)
+		} else {
+			b = append(b, "\t0\t"...)
+		}
+		b = append(b, field(t.Severity)...)
+		b = append(b, '\t')
+		b = append(b, field(t.Path)...)
+		b = append(b, '\n')
+	}
+	return b
+}
+
+// decodeIndex reads what encodeIndex writes.
+func decodeIndex(s string) ([]IndexedThread, error) {
+	out := make([]IndexedThread, 0, strings.Count(s, "\n"))
+	for line := range strings.Lines(s) {
+		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
+		if len(f) != 5 {
+			return nil, fmt.Errorf("thread index line %q: want 5 fields", line)
+		}
+		id, err := strconv.Atoi(f[1])
+		if err != nil {
+			return nil, fmt.Errorf("thread index line %q: %w", line, err)
+		}
+		t := IndexedThread{ID: id, Open: f[2] == "1"}
+		if t.Fingerprint, err = unfield(f[0]); err == nil {
+			if t.Severity, err = unfield(f[3]); err == nil {
+				t.Path, err = unfield(f[4])
+			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("thread index line %q: %w", line, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// field is s as an index field: as it is, or quoted when it holds a tab, a
+// line break, a leading quote or bytes that are not UTF-8 (which JSON
+// would replace).
+func field(s string) string {
+	if s != "" && s[0] == '"' {
+		return strconv.Quote(s)
+	}
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\t' || c == '\n' || c == '\r':
+			return strconv.Quote(s)
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.ValidString(s) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func unfield(s string) (string, error) {
+	if strings.HasPrefix(s, `"`) {
+		return strconv.Unquote(s)
+	}
+	return s, nil
+}
+
+// Covers reports whether commit is among the source commits reviewed.
+func (s ReviewState) Covers(commit string) bool {
+	return commit != "" && slices.Contains(s.Covered, commit)
+}
+
+// Trusted reports whether the thread index can stand for the pull
+// request's thread list: written by this version, complete, and no review
+// left unfinished since.
+func (s ReviewState) Trusted() bool {
+	return s.Version >= ReviewStateVersion && s.Indexed && !s.Posting
+}
+
+// bounded is s as saved: at most MaxCovered commits, and without its
+// index (Indexed false) past MaxIndexedThreads (SaveReview applies
+// MaxIndexBytes).
+func (s ReviewState) bounded() (ReviewState, error) {
+	s.Version = ReviewStateVersion
+	if len(s.Covered) > MaxCovered {
+		s.Covered = s.Covered[len(s.Covered)-MaxCovered:]
+	}
+	if len(s.Findings) > MaxIndexedThreads {
+		s.dropIndex()
+	}
+	return s, nil
+}
+
+func (s *ReviewState) dropIndex() {
+	s.Findings, s.Indexed, s.IndexRevision = nil, false, 0
+	s.Summary, s.SummaryKey, s.Config, s.ConfigOpen = 0, "", 0, false
+}
+
+// LoadReview returns the review state of key: the zero state when there is
+// none, and with an error wrapping [ErrUnreadableState] when what is
+// stored cannot be decoded.
+func (c *Store) LoadReview(ctx context.Context, key string) (ReviewState, error) {
+	return c.loadReview(ctx, key, true)
+}
+
+// LoadReviewed is [Store.LoadReview] without the thread index (Findings
+// nil, Indexed false), for a caller that only asks what was reviewed: it
+// decodes a few hundred bytes, not thousands of threads.
+func (c *Store) LoadReviewed(ctx context.Context, key string) (ReviewState, error) {
+	return c.loadReview(ctx, key, false)
+}
+
+func (c *Store) loadReview(ctx context.Context, key string, withIndex bool) (ReviewState, error) {
+	data, found, err := c.LoadState(ctx, key)
+	if err != nil || !found {
+		return ReviewState{}, err
+	}
+	var st ReviewState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, key, err)
+	}
+	if !withIndex || !st.Indexed || st.IndexRevision == 0 {
+		st.Indexed = st.Indexed && withIndex
+		return st, nil
+	}
+	index, rev, err := c.loadIndex(ctx, key)
+	switch {
+	case err != nil:
+		return ReviewState{}, err
+	case rev != st.IndexRevision:
+		// Not this state's index (lost, or written by a review that did
+		// not save its state): not trusted.
+		st.Indexed = false
+		return st, nil
+	}
+	if st.Findings, err = decodeIndex(index); err != nil {
+		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, indexKey(key), err)
+	}
+	return st, nil
+}
+
+// loadIndex returns the stored index of key and its revision (0: none).
+func (c *Store) loadIndex(ctx context.Context, key string) (string, uint64, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
+	e, err := c.state.Get(ctx, indexKey(key))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", 0, nil
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("load thread index %s: %w", key, keyError(err))
+	}
+	return string(e.Value()), e.Revision(), nil
+}
+
+// SaveReview stores the review state of key, bounded (see
+// [MaxIndexedThreads]), as version [ReviewStateVersion]: its index first,
+// then the state naming the index's revision, so that a state is never
+// read with an index it was not saved with.
+func (c *Store) SaveReview(ctx context.Context, key string, st ReviewState) error {
+	st, err := st.bounded()
+	if err != nil {
+		return fmt.Errorf("encode review state %s: %w", key, err)
+	}
+	st.IndexRevision = 0
+	if st.Indexed && len(st.Findings) > 0 {
+		index := encodeIndex(nil, st.Findings)
+		if len(index) > MaxIndexBytes {
+			st.dropIndex()
+		} else if st.IndexRevision, err = c.saveIndex(ctx, key, index); err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode review state %s: %w", key, err)
+	}
+	return c.SaveState(ctx, key, data)
+}
+
+// saveIndex stores the index of key and returns its revision.
+func (c *Store) saveIndex(ctx context.Context, key string, index []byte) (uint64, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
+	rev, err := c.state.Put(ctx, indexKey(key), index)
+	if err != nil {
+		return 0, fmt.Errorf("save thread index %s: %w", key, keyError(err))
+	}
+	return rev, nil
+}

@@ -1,0 +1,316 @@
+package worker
+
+import (
+	"context"
+	"slices"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/coordination"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
+)
+
+// threadView is what a review knows of azreviewer's threads on the pull
+// request, read one of two ways (loadThreads):
+//
+//   - in full: the pull request's thread list, as earlier releases always
+//     read it (twice: before posting, and to read the writes back);
+//   - from the review state's index (coordination.ReviewState.Findings):
+//     each finding thread as last seen — its fingerprint, path, severity
+//     and whether it was open — with, read by id, only the threads this
+//     review may change: an open thread whose finding is gone from a file
+//     it judged (to resolve it), the configuration comment when it is
+//     live, each thread written (the read-back), and before the status
+//     each open thread at or above the blocking severity.
+//
+// The index is what remember saves; it names every thread azreviewer
+// keeps only while every write of the review that saved it was read back.
+type threadView struct {
+	// full: threads are the whole list, and index is empty.
+	full bool
+	// threads: in full, the list; otherwise the threads read by id, and
+	// the summary as the index knows it (its key, its first comment's id,
+	// 1).
+	threads []azdo.Thread
+	// index are the indexed finding threads; those of an id in threads,
+	// or in gone, are superseded by what this review read.
+	index []coordination.IndexedThread
+	gone  map[int]bool
+	// configID is the thread of the configuration comment (0: none),
+	// configOpen whether it is active.
+	configID   int
+	configOpen bool
+	// complete: the view names every thread azreviewer keeps on the pull
+	// request (false once a read-back failed).
+	complete bool
+}
+
+// indexed are the index's entries this review did not read.
+func (v *threadView) indexed() []coordination.IndexedThread {
+	if len(v.index) == 0 {
+		return nil
+	}
+	read := make(map[int]bool, len(v.threads)+len(v.gone))
+	for _, t := range v.threads {
+		read[t.ID] = true
+	}
+	for id := range v.gone {
+		read[id] = true
+	}
+	out := make([]coordination.IndexedThread, 0, len(v.index))
+	for _, it := range v.index {
+		if !read[it.ID] {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// posted are the fingerprints of azreviewer's finding threads.
+func (v *threadView) posted() map[string]bool {
+	posted := make(map[string]bool, len(v.threads)+len(v.index))
+	for _, it := range v.index {
+		posted[it.Fingerprint] = true
+	}
+	for _, t := range v.threads {
+		if fp := t.Properties[PropFingerprint]; fp != "" {
+			posted[fp] = true
+		}
+	}
+	return posted
+}
+
+// openFindings counts the open finding threads the view knows and those at
+// or above min.
+func (v *threadView) openFindings(min reviewer.Severity) (blocking, open int) {
+	blocking, open = countOpen(v.threads, min)
+	for _, it := range v.indexed() {
+		if it.Open {
+			open++
+			if reviewer.Severity(it.Severity).AtLeast(min) {
+				blocking++
+			}
+		}
+	}
+	return blocking, open
+}
+
+// indexedThread is it as a thread: what mayResolve needs to judge it.
+func indexedThread(it coordination.IndexedThread) azdo.Thread {
+	t := azdo.Thread{ID: it.ID, FilePath: it.Path, Status: azdo.ThreadClosed,
+		Properties: map[string]string{PropFingerprint: it.Fingerprint, PropSeverity: it.Severity}}
+	if it.Open {
+		t.Status = azdo.ThreadActive
+	}
+	return t
+}
+
+// Why a review reads the whole thread list, as recorded on its span
+// (azreviewer.threads.full_reason).
+const (
+	fullNoCoordination = "no_coordination"
+	fullCommand        = "comment_command"
+	fullRedelivery     = "redelivery"
+	fullUnfinished     = "post_unfinished"
+	fullNoIndex        = "no_index"
+)
+
+// fullReason is why this review must read the whole thread list ("": the
+// index will do): without coordination, on /azreviewer review, on a
+// redelivery (the last delivery may have died mid-post), after a review
+// that did not finish its post, and without an index this version wrote
+// (none, an older version's, or one past its bounds).
+func (r *reviewRun) fullReason() string {
+	switch {
+	case r.w.cfg.Coordinator == nil:
+		return fullNoCoordination
+	case r.forced:
+		return fullCommand
+	case r.delivery > 1:
+		return fullRedelivery
+	case r.state.Posting:
+		return fullUnfinished
+	case !r.state.Trusted():
+		return fullNoIndex
+	}
+	return ""
+}
+
+// begin marks the state before post's first write: until remember saves
+// the review's own state, a later review does not trust the index (the
+// worker may die between a write and the save), so the mark is saved
+// without one. Without coordination there is nothing to mark.
+func (r *reviewRun) begin(ctx context.Context) error {
+	if r.w.cfg.Coordinator == nil {
+		return nil
+	}
+	st := r.state
+	st.Posting, st.Indexed, st.Findings = true, false, nil
+	return r.w.saveState(ctx, r.key, st)
+}
+
+// loadThreads reads what post needs of the pull request's threads, in
+// full or from the index (see threadView).
+func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) error {
+	reason := r.fullReason()
+	span := trace.SpanFromContext(ctx)
+	span.SetAttributes(attribute.Bool("azreviewer.threads.full", reason != ""))
+	if reason != "" {
+		span.SetAttributes(attribute.String("azreviewer.threads.full_reason", reason))
+		threads, err := r.w.write.Threads(ctx, r.ref)
+		if err != nil {
+			return err
+		}
+		r.threads = threadView{full: true, threads: threads, complete: true}
+		return nil
+	}
+	st := r.state
+	v := threadView{index: st.Findings, gone: map[int]bool{}, configID: st.Config, configOpen: st.ConfigOpen, complete: true}
+	rs := newResolver(result, r.changes, r.since > 0)
+	for _, it := range st.Findings {
+		// Only an open thread on a judged file, its finding gone, can be
+		// resolved: a cheap test on the entry before building a thread.
+		if !it.Open || rs.current[it.Fingerprint] {
+			continue
+		}
+		if t := indexedThread(it); rs.mayResolve(t) {
+			if err := r.readThread(ctx, &v, t.ID); err != nil {
+				return err
+			}
+		}
+	}
+	if st.Summary != 0 {
+		v.threads = append(v.threads, azdo.Thread{ID: st.Summary, Status: azdo.ThreadClosed,
+			Properties: map[string]string{PropSummary: st.SummaryKey}, Comments: []azdo.Comment{{ID: 1}}})
+	}
+	// The configuration comment is read when it may change: while the
+	// file is invalid (its text), and while it is open (to resolve it).
+	if st.Config != 0 && (r.invalid != nil || st.ConfigOpen) {
+		if err := r.readThread(ctx, &v, st.Config); err != nil {
+			return err
+		}
+		if v.gone[st.Config] {
+			v.configID, v.configOpen = 0, false
+		}
+	}
+	span.SetAttributes(attribute.Int("azreviewer.threads.indexed", len(st.Findings)), attribute.Int("azreviewer.threads.read", len(v.threads)))
+	r.threads = v
+	return nil
+}
+
+// readThread reads thread id into the view (into gone when it is not
+// there).
+func (r *reviewRun) readThread(ctx context.Context, v *threadView, id int) error {
+	t, err := r.w.write.Thread(ctx, r.ref, id)
+	switch {
+	case azdo.IsNotFound(err):
+		v.gone[id] = true
+	case err != nil:
+		return err
+	default:
+		v.merge([]azdo.Thread{t})
+	}
+	return nil
+}
+
+// merge puts threads read into the view: each replaces the thread of its
+// id, or is added.
+func (v *threadView) merge(threads []azdo.Thread) {
+	for _, t := range threads {
+		if i := slices.IndexFunc(v.threads, func(u azdo.Thread) bool { return u.ID == t.ID }); i >= 0 {
+			v.threads[i] = t
+			continue
+		}
+		v.threads = append(v.threads, t)
+	}
+}
+
+// refreshBlocking reads, before the status is judged, each thread the
+// index holds open at or above the blocking severity that this review did
+// not read: a person may have resolved it by hand since. A thread that
+// cannot be read keeps what the index says.
+func (r *reviewRun) refreshBlocking(ctx context.Context) {
+	v := &r.threads
+	for _, it := range v.indexed() {
+		if !it.Open || !reviewer.Severity(it.Severity).AtLeast(r.w.cfg.BlockingSeverity) {
+			continue
+		}
+		if err := r.readThread(ctx, v, it.ID); err != nil {
+			r.w.cfg.Logger.WarnContext(ctx, "finding thread not read for the status; counted as open", "thread", it.ID, "error", err)
+		}
+	}
+}
+
+// save writes the view into st as the index the next review reads; a
+// view that is not complete leaves st without one.
+func (v *threadView) save(st *coordination.ReviewState) {
+	if !v.complete {
+		return
+	}
+	st.Indexed = true
+	st.Config, st.ConfigOpen = v.configID, v.configOpen
+	st.Findings = v.indexed()
+	for _, t := range v.threads {
+		if t.ID == 0 {
+			continue
+		}
+		if fp := t.Properties[PropFingerprint]; fp != "" {
+			st.Findings = append(st.Findings, coordination.IndexedThread{Fingerprint: fp, ID: t.ID, Path: t.FilePath,
+				Severity: t.Properties[PropSeverity], Open: t.Status.Open() && !t.Deleted})
+			continue
+		}
+		if key := t.Properties[PropSummary]; key != "" && st.Summary == 0 {
+			st.Summary, st.SummaryKey = t.ID, key
+		}
+		if t.ID == v.configID {
+			st.ConfigOpen = t.Status == azdo.ThreadActive && !t.Deleted
+		}
+	}
+}
+
+// resolver tells which of azreviewer's threads a review resolves: open
+// finding threads whose finding it no longer produces, on a file it
+// judged. A full review judges every file it read; an incremental one only
+// the files changed since the last review. Nothing is resolved when a
+// reviewer failed, and files not reviewed keep theirs.
+type resolver struct {
+	none                     bool
+	incremental              bool
+	current, judged, skipped map[string]bool
+}
+
+func newResolver(result reviewer.Result, changes []azdo.Change, incremental bool) resolver {
+	rs := resolver{none: len(result.Failed) > 0, incremental: incremental,
+		current: make(map[string]bool, len(result.Findings)), judged: make(map[string]bool, len(changes)),
+		skipped: make(map[string]bool, len(result.Skipped))}
+	for _, f := range result.Findings {
+		for _, fp := range f.Fingerprints() {
+			rs.current[fp] = true
+		}
+	}
+	for _, ch := range changes {
+		rs.judged[ch.Path] = true
+		if ch.OriginalPath != "" {
+			rs.judged[ch.OriginalPath] = true
+		}
+	}
+	for _, s := range result.Skipped {
+		rs.skipped[s.Path] = true
+	}
+	return rs
+}
+
+// mayResolve reports whether t is to be resolved, as far as what is known
+// of it says.
+func (rs resolver) mayResolve(t azdo.Thread) bool {
+	fp := t.Properties[PropFingerprint]
+	if rs.none || fp == "" || rs.current[fp] || t.ID == 0 || t.Deleted {
+		return false
+	}
+	if !t.Status.Open() {
+		return false // the author already closed it, or marked it won't-fix
+	}
+	return !rs.skipped[t.FilePath] && (!rs.incremental || rs.judged[t.FilePath])
+}
