@@ -73,7 +73,7 @@ func TestOrganisationsSettings(t *testing.T) {
 	broken := filepath.Join(dir, "broken.yaml")
 	require.NoError(t, os.WriteFile(broken, []byte("organizations:\n  - url: https://dev.azure.com/a\n    credential: {pat: a, managed_identity: {}}\n"), 0o600))
 	sp := filepath.Join(dir, "sp.yaml")
-	require.NoError(t, os.WriteFile(sp, []byte("organizations:\n  - url: https://dev.azure.com/a\n    credential: {managed_identity: {}}\n"), 0o600))
+	require.NoError(t, os.WriteFile(sp, []byte("organizations:\n  - url: https://dev.azure.com/a\n    credential: {service_principal: {tenant_id: contoso.onmicrosoft.com, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret_file: "+filepath.Join(dir, "no-secret")+"}}\n"), 0o600))
 	for _, tc := range []struct {
 		name    string
 		args    []string
@@ -81,9 +81,9 @@ func TestOrganisationsSettings(t *testing.T) {
 	}{
 		{"file and URL", []string{"--azdo-orgs-file", good, "--azdo-org-url", "https://dev.azure.com/a"}, "set AZDO_ORGS_FILE or AZDO_ORG_URL, not both"},
 		{"file and PAT", []string{"--azdo-orgs-file", good, "--azdo-pat", "p"}, "with AZDO_ORGS_FILE each organisation names its credential"},
-		{"broken file", []string{"--azdo-orgs-file", broken}, broken + " line 3, column 17: organizations[0].credential: pat and managed_identity are set"},
+		{"broken file", []string{"--azdo-orgs-file", broken}, broken + " line 3, column 17: organizations[0].credential: credential sets pat and managed_identity: set exactly one"},
 		{"missing file", []string{"--azdo-orgs-file", filepath.Join(dir, "none.yaml")}, "read the organisations file"},
-		{"a kind this build lacks", []string{"--azdo-orgs-file", sp}, "organisation a: credential kind managed_identity is not supported by this build"},
+		{"a secret file that cannot be read", []string{"--azdo-orgs-file", sp}, "organisation a: credential.service_principal.client_secret_file " + filepath.Join(dir, "no-secret") + ": does not exist"},
 		{"neither", nil, "no Azure DevOps PAT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
