@@ -49,6 +49,9 @@ func IngestMain(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := ParseFlagsOnly(fs, args); err != nil {
 		return err
 	}
+	if ing.OrgsFile != "" {
+		holdHangUps()
+	}
 	p, err := StartProcess(ctx, c, "azreviewer-ingest", telemetry.Options{})
 	if err != nil {
 		return err

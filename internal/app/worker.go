@@ -66,6 +66,9 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := wc.Protect(); err != nil {
 		return err
 	}
+	if wc.OrgsFile != "" {
+		holdHangUps()
+	}
 	p, err := StartProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
 	if err != nil {
 		return err
@@ -363,6 +366,10 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 // configured, until ctx is cancelled, then drains: running reviews get the
 // shutdown grace to finish.
 func (l *WorkerLoop) Run(ctx context.Context) error {
+	// Watching before "consuming" is logged: a SIGHUP sent once the worker
+	// says it consumes is a reload.
+	stop := l.watchOrgsFile(ctx)
+	defer stop()
 	l.log.InfoContext(ctx, LogWorkerConsuming, "fleet", l.names.Fleet(), "stream", l.names.ReviewStream(), "consumer", l.names.Consumer(),
 		"concurrency", l.consume.Concurrency, "organisations", orgNames(l.served()))
 	l.ready.consuming(l.cons)
@@ -373,8 +380,6 @@ func (l *WorkerLoop) Run(ctx context.Context) error {
 		stop := sweepEvery(ctx, l.sweep, l.router, events.NewPublisher(l.js, l.names), l.log)
 		defer stop()
 	}
-	stop := l.watchOrgsFile(ctx)
-	defer stop()
 	return events.Consume(ctx, l.cons, l.consume, l.handle)
 }
 
@@ -541,3 +546,8 @@ func workerName() string {
 
 // LogWorkerConsuming is logged once a worker starts pulling.
 const LogWorkerConsuming = "worker consuming"
+
+// holdHangUps makes a SIGHUP that arrives before the organisations file is
+// watched do nothing, where by default it would end the process: the file
+// is read at start anyway. Watching it (signal.Notify) takes SIGHUP over.
+func holdHangUps() { signal.Ignore(syscall.SIGHUP) }
