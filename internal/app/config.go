@@ -295,7 +295,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	c.register(fs)
 	fs.IntVar(&c.Concurrency, "worker-concurrency", 4, "reviews one worker runs at once")
 	fs.DurationVar(&c.ReviewTimeout, "review-timeout", 10*time.Minute, "longest one review may take")
-	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
+	fs.IntVar(&c.MaxFiles, "max-files", 1000, "most changed files one review reads")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
 	fs.StringVar(&c.AnalyzersFile, "analyzers-file", "", "YAML list of external SARIF analyzers run on every review (see README)")
 	fs.StringVar(&c.AnalyzersUIDs, "analyzers-uids", analyzers.DefaultUsers, "range of user ids (FIRST-LAST, used by nothing else) the external analyzers run as when the worker runs as root: one id, as uid and gid, per run; as many runs at once as ids")

@@ -17,6 +17,7 @@ type Metrics struct {
 	latency     *prometheus.HistogramVec
 	retries     *prometheus.CounterVec
 	limiterWait prometheus.Histogram
+	fallbacks   *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not
@@ -41,9 +42,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time a request to Azure DevOps waited before it was sent: the client's rate and concurrency limits and Azure DevOps' Retry-After pauses.",
 			Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_azdo_blob_fallbacks_total",
+			Help: "File versions read one by one instead of in a bulk read of blobs, by reason: failed (the bulk request failed), too_large (the zip of one file's versions was over the bound), missing (the zip lacked the blob or its entry was unreadable), off (bulk reads turned off).",
+		}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.retries, m.limiterWait)
+		reg.MustRegister(m.requests, m.latency, m.retries, m.limiterWait, m.fallbacks)
 	}
 	return m
 }
@@ -65,6 +70,13 @@ func (m *Metrics) attempt(method, route string, status int, took time.Duration) 
 func (m *Metrics) resent(method, route string) {
 	if m != nil {
 		m.retries.WithLabelValues(method, route).Inc()
+	}
+}
+
+// blobFallback records n file versions read one by one for reason.
+func (m *Metrics) blobFallback(reason string, n int) {
+	if m != nil && n > 0 {
+		m.fallbacks.WithLabelValues(reason).Add(float64(n))
 	}
 }
 

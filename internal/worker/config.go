@@ -28,7 +28,7 @@ type Config struct {
 	// Default 8.
 	FetchConcurrency int
 	// MaxFiles is the most changed files one review reads; the rest are
-	// listed as skipped in the summary. Default 300.
+	// listed as skipped in the summary. Default 1000.
 	MaxFiles int
 	// Diff tunes the diff (context lines, largest file).
 	Diff reviewer.DiffOptions
@@ -71,7 +71,7 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
 	c.FetchConcurrency = cmp.Or(c.FetchConcurrency, 8)
-	c.MaxFiles = cmp.Or(c.MaxFiles, 300)
+	c.MaxFiles = cmp.Or(c.MaxFiles, 1000)
 	c.MaxThreads = cmp.Or(c.MaxThreads, 25)
 	c.BlockingSeverity = cmp.Or(c.BlockingSeverity, reviewer.SeverityError)
 	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)
