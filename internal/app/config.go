@@ -175,6 +175,10 @@ type AzureDevOps struct {
 	MaxConcurrent     int
 	RequestsPerSecond float64
 	MaxRetries        int
+	// BlobBatchFiles and BlobBatchBytes bound one bulk read of file
+	// versions (azdo.Config).
+	BlobBatchFiles int
+	BlobBatchBytes int64
 	// CAFile is a PEM bundle of certificate authorities trusted for Azure
 	// DevOps Server's HTTPS besides the system's.
 	CAFile string
@@ -198,6 +202,8 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConcurrent, "azdo-max-concurrent", 8, "Azure DevOps calls in flight at once per process (negative: unlimited)")
 	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 20, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
 	fs.IntVar(&c.MaxRetries, "azdo-max-retries", 4, "resends of one Azure DevOps call after 429, 502-504 or a timeout (negative: none)")
+	fs.IntVar(&c.BlobBatchFiles, "azdo-blob-batch-files", 1000, "file versions one bulk read of blobs (one call, answered with a zip) asks for (negative: every version read by itself)")
+	fs.Int64Var(&c.BlobBatchBytes, "azdo-blob-batch-bytes", 16<<20, "largest zip, in bytes, one bulk read of blobs holds in memory; a larger one is split and asked for again")
 	fs.StringVar(&c.CAFile, "azdo-ca-file", "", "PEM file of certificate authorities to trust for Azure DevOps (Server with a private CA), besides the system's")
 }
 
@@ -222,6 +228,7 @@ func (c *AzureDevOps) Client(transport http.RoundTripper, metrics *azdo.Metrics)
 	client, err := azdo.New(azdo.Config{
 		OrgURL: c.OrgURL, PAT: pat, Credential: c.Credential, Transport: transport,
 		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
+		BlobBatchFiles: c.BlobBatchFiles, BlobBatchBytes: c.BlobBatchBytes,
 		Metrics: metrics,
 	})
 	if err != nil {

@@ -126,12 +126,16 @@ type filesRead struct {
 func (r *filesRead) batch(ctx context.Context, batch []int) error {
 	c, groups := r.c, r.groups
 	var ids []string
+	versions := 0 // with a blob id
 	seen := map[string]bool{}
 	for _, g := range batch {
 		for _, v := range groups[g] {
-			if id := strings.ToLower(v.ObjectID); id != "" && !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
+			if id := strings.ToLower(v.ObjectID); id != "" {
+				versions++
+				if !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
 			}
 		}
 	}
@@ -139,7 +143,7 @@ func (r *filesRead) batch(ctx context.Context, batch []int) error {
 	switch {
 	case len(ids) == 0:
 	case c.batchFiles == 0:
-		c.fallback(ctx, fallbackOff, len(ids), nil)
+		c.fallback(ctx, fallbackOff, versions, nil)
 	default:
 		var err error
 		entries, err = c.blobsZip(ctx, r.ref, ids)
@@ -155,13 +159,19 @@ func (r *filesRead) batch(ctx context.Context, batch []int) error {
 			}
 			return r.batch(ctx, batch[half:])
 		case errors.Is(err, errZipTooLarge):
-			c.fallback(ctx, fallbackTooLarge, len(ids), err)
+			c.fallback(ctx, fallbackTooLarge, versions, err)
 		case err != nil:
-			c.fallback(ctx, fallbackFailed, len(ids), err)
+			c.fallback(ctx, fallbackFailed, versions, err)
 		default:
-			if missing := len(ids) - len(entries); missing > 0 {
-				c.fallback(ctx, fallbackMissing, missing, nil)
+			missing := 0
+			for _, g := range batch {
+				for _, v := range groups[g] {
+					if v.ObjectID != "" && entries[strings.ToLower(v.ObjectID)] == nil {
+						missing++
+					}
+				}
 			}
+			c.fallback(ctx, fallbackMissing, missing, nil)
 		}
 	}
 	p := pool.New().WithContext(ctx).WithCancelOnError().WithFirstError().WithMaxGoroutines(r.parallel)
@@ -194,8 +204,12 @@ func (c *Client) readVersion(ctx context.Context, ref PullRequestRef, v FileVers
 	return FileContent{Content: content, Found: found}, err
 }
 
-// fallback records that n versions are read one by one, and why.
+// fallback records that n versions (none: nothing) are read one by one,
+// and why.
 func (c *Client) fallback(ctx context.Context, reason string, n int, err error) {
+	if n == 0 {
+		return
+	}
 	c.metrics.blobFallback(reason, n)
 	attrs := []attribute.KeyValue{attribute.String("azdo.blobs.fallback", reason), attribute.Int("azdo.blobs.versions", n)}
 	if err != nil {
@@ -208,7 +222,8 @@ func (c *Client) fallback(ctx context.Context, reason string, n int, err error) 
 // returns its entries by the blob id each holds; a blob the zip lacks is
 // not in the map.
 func (c *Client) blobsZip(ctx context.Context, ref PullRequestRef, ids []string) (map[string]*zip.File, error) {
-	body, err := c.git.GetBlobsZip(ctx, git.GetBlobsZipArgs{Project: &ref.Project, RepositoryId: &ref.RepositoryID, BlobIds: &ids})
+	// A POST, but a read: resent on a 5xx or a timeout as a GET is.
+	body, err := c.git.GetBlobsZip(withReadOnly(ctx), git.GetBlobsZipArgs{Project: &ref.Project, RepositoryId: &ref.RepositoryID, BlobIds: &ids})
 	if err != nil {
 		return nil, wrap("read blobs", err)
 	}

@@ -45,7 +45,8 @@ type Config struct {
 	// BlobBatchBytes bounds the zip of one bulk read as received; it is
 	// held in memory while its entries are read. A batch whose zip is
 	// larger is split in halves and asked for again, down to one group of
-	// versions, which is then read version by version. Default 16 MiB.
+	// versions, which is then read version by version. Default (and for
+	// zero or less) 16 MiB.
 	BlobBatchBytes int64
 	// Transport is the base HTTP transport. Default http.DefaultTransport.
 	Transport http.RoundTripper
@@ -172,7 +173,7 @@ func New(cfg Config) (*Client, error) {
 		hooks:      &servicehooks.ClientImpl{Client: sdk()},
 		maxBytes:   cmp.Or(cfg.MaxFileBytes, 1<<20),
 		batchFiles: max(cmp.Or(cfg.BlobBatchFiles, defaultBlobBatchFiles), 0),
-		batchBytes: cmp.Or(cfg.BlobBatchBytes, defaultBlobBatchBytes),
+		batchBytes: cmp.Or(max(cfg.BlobBatchBytes, 0), defaultBlobBatchBytes),
 		metrics:    cfg.Metrics,
 		lim:        lim,
 	}, nil
