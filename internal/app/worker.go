@@ -62,6 +62,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := wc.Protect(); err != nil {
 		return err
 	}
+	tuneWorkerGC(os.LookupEnv)
 	p, err := StartProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package azdo
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -277,21 +276,31 @@ func matchEntries(zr *zip.Reader, ids []string, maxBytes int64) map[string]*zip.
 	return out
 }
 
-// readEntry decompresses at most limit bytes of an entry.
+// readEntry decompresses at most limit bytes of an entry. An entry
+// shorter than limit is read into a buffer of its size (archive/zip
+// checks that size, and the checksum, as it reaches the end).
 func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
-	if n := int64(f.UncompressedSize64); n > 0 && n < limit {
-		buf.Grow(int(n))
+	n := f.UncompressedSize64
+	if n >= uint64(limit) {
+		return io.ReadAll(io.LimitReader(rc, limit))
 	}
-	if _, err := io.Copy(&buf, io.LimitReader(rc, limit)); err != nil {
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(rc, buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	var more [1]byte
+	switch _, err := io.ReadFull(rc, more[:]); {
+	case err == nil:
+		return nil, fmt.Errorf("zip entry %q is longer than its header says", f.Name)
+	case !errors.Is(err, io.EOF):
+		return nil, err
+	}
+	return buf, nil
 }
 
 // blobID is Git's object id of a blob with content.
