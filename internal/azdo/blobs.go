@@ -253,8 +253,7 @@ func matchEntries(zr *zip.Reader, ids []string, maxBytes int64) map[string]*zip.
 		if f.FileInfo().IsDir() {
 			continue
 		}
-		name, _, _ := strings.Cut(path.Base(strings.ReplaceAll(f.Name, `\`, "/")), ".")
-		name = strings.ToLower(name)
+		name := entryBlobName(f.Name)
 		if want[name] && out[name] == nil {
 			out[name] = f
 			continue
@@ -274,6 +273,13 @@ func matchEntries(zr *zip.Reader, ids []string, maxBytes int64) map[string]*zip.
 		}
 	}
 	return out
+}
+
+// entryBlobName is the blob id an entry's name may give: its last path
+// element before any extension, in lower case.
+func entryBlobName(name string) string {
+	base, _, _ := strings.Cut(path.Base(strings.ReplaceAll(name, `\`, "/")), ".")
+	return strings.ToLower(base)
 }
 
 // readEntry decompresses at most limit bytes of an entry. An entry

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -76,4 +77,38 @@ func splitCalls(log []azdosim.Request) (content, rest []string) {
 		}
 	}
 	return content, rest
+}
+
+// TestFullReviewFallsBackToReadsByPath: when the bulk read fails or its
+// zip lacks blobs, the review reads those versions by path and finds the
+// same: the same files reviewed, the same thread.
+func TestFullReviewFallsBackToReadsByPath(t *testing.T) {
+	t.Parallel()
+	const files = 5
+	tests := []struct {
+		name      string
+		fault     func(*azdosim.Server)
+		wantItems int // reads by path, .azreviewer.yaml included
+	}{
+		{"bulk works", nil, 1},
+		{"bulk fails", func(s *azdosim.Server) { s.FailRequests("git.blobs.zip", 1, http.StatusInternalServerError, 0) }, 1 + 2*files},
+		{"entries missing", func(s *azdosim.Server) { s.SetBlobsZipFault(azdosim.BlobsZipFault{Omit: 2}) }, 1 + files},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base, head := callsPR(files, 10)
+			b := setupWith(t, base, head)
+			if tt.fault != nil {
+				tt.fault(b.sim.Server)
+			}
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.NoError(t, err)
+			require.Equal(t, files, rep.FilesReviewed)
+			require.Equal(t, 1, rep.ThreadsPosted)
+			require.Zero(t, rep.SkippedFiles)
+			require.Equal(t, 1, b.sim.Server.Count("git.blobs.zip"))
+			require.Equal(t, tt.wantItems, b.sim.Server.Count("git.items.get"))
+		})
+	}
 }

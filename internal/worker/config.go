@@ -24,8 +24,9 @@ type Config struct {
 	// one still running then is stopped and listed as failed, and what the
 	// others found is posted. Default 10 minutes.
 	ReviewTimeout time.Duration
-	// FetchConcurrency bounds parallel file reads within one review.
-	// Default 8.
+	// FetchConcurrency bounds the files one review reads and diffs at
+	// once: versions taken from a bulk read's zip or, where that fails,
+	// read by path (see azdo.Client.ReadFiles). Default 8.
 	FetchConcurrency int
 	// MaxFiles is the most changed files one review reads; the rest are
 	// listed as skipped in the summary. Default 1000.
