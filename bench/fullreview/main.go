@@ -69,6 +69,7 @@ func main() {
 	lines := flag.Int("lines", 100, "lines of each file, all edited (at most 1000)")
 	perItem := flag.Bool("peritem", false, "also review the largest pull request reading every version by path (AZDO_BLOB_BATCH_FILES=-1)")
 	workerBin := flag.String("worker", "", "also review the largest pull request with this worker binary (go build ./cmd/worker)")
+	workerEnv := flag.String("worker-env", "", "comma-separated KEY=VALUE settings added to the worker process's environment, e.g. MAX_FILES=1000")
 	profile := flag.String("profile", "", "write the heap profile of the largest bulk review, at its largest live heap, here (go tool pprof -sample_index=inuse_space)")
 	// The reviewing process's flags.
 	review := flag.Bool("review", false, "internal: review one pull request and exit")
@@ -99,7 +100,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "fullreview: -lines must be 1 to 1000")
 		os.Exit(2)
 	}
-	if err := run(sizes, *lines, *perItem, *profile, *workerBin); err != nil {
+	var env []string
+	if *workerEnv != "" {
+		env = strings.Split(*workerEnv, ",")
+	}
+	if err := run(sizes, *lines, *perItem, *profile, *workerBin, env); err != nil {
 		fmt.Fprintln(os.Stderr, "fullreview:", err)
 		os.Exit(1)
 	}
@@ -130,7 +135,7 @@ type row struct {
 	res              result
 }
 
-func run(sizes []int, lines int, perItem bool, profile, workerBin string) error {
+func run(sizes []int, lines int, perItem bool, profile, workerBin string, workerEnv []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	self, err := os.Executable()
@@ -216,7 +221,7 @@ func run(sizes []int, lines int, perItem bool, profile, workerBin string) error 
 		pr, base, head := newPR(files)
 		r := row{label: "worker", files: files, lines: lines, bound: bound(files)}
 		var err error
-		if r.maxRSSKiB, r.res.Threads, r.res.Seconds, err = workerProcess(ctx, workerBin, filepath.Join(dir, "worker"), sim, org.URL(), pr, func() int { return len(sim.Requests()) }, &r, count); err != nil {
+		if r.maxRSSKiB, r.res.Threads, r.res.Seconds, err = workerProcess(ctx, workerBin, workerEnv, filepath.Join(dir, "worker"), sim, org.URL(), pr, func() int { return len(sim.Requests()) }, &r, count); err != nil {
 			return err
 		}
 		r.findings = r.res.Threads
@@ -416,7 +421,7 @@ func reviewOne(orgURL, project, repo string, prID, batch int, memProfile string)
 // (VmHWM, KiB) once the review's status is posted, the threads the review
 // posted and how long it took from the delivery; the review's calls are
 // added to r by count.
-func workerProcess(ctx context.Context, bin, dir string, sim *azdosim.Server, orgURL string, pr *azdosim.PullRequest,
+func workerProcess(ctx context.Context, bin string, env []string, dir string, sim *azdosim.Server, orgURL string, pr *azdosim.PullRequest,
 	logged func() int, r *row, count func(*row, int)) (int64, int, float64, error) {
 	const token = "fullreview-webhook-token"
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -439,7 +444,7 @@ func workerProcess(ctx context.Context, bin, dir string, sim *azdosim.Server, or
 	}
 	proc, err := apptest.StartWorkerProcess(ctx, apptest.ProcessOptions{
 		Binary: bin, NATSURL: broker.URL, OrgURL: orgURL, PAT: pat, AckWait: ackWait, Concurrency: 4,
-		LogPath: filepath.Join(dir, "worker.log"), Env: []string{"LOG_LEVEL=info"},
+		LogPath: filepath.Join(dir, "worker.log"), Env: append([]string{"LOG_LEVEL=info"}, env...),
 	})
 	if err != nil {
 		return 0, 0, 0, err

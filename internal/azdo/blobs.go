@@ -86,8 +86,15 @@ func (c *Client) ReadFiles(ctx context.Context, ref PullRequestRef, groups [][]F
 
 // batches splits the groups, in order, into batches of at most batchFiles
 // blob ids; a group is never split, and one with more ids is a batch of
-// its own. With bulk reads off, every group is one batch.
+// its own. With bulk reads off, all groups are one batch (read by path).
 func (c *Client) batches(groups [][]FileVersion) [][]int {
+	if c.batchFiles == 0 && len(groups) > 0 {
+		all := make([]int, len(groups))
+		for i := range all {
+			all[i] = i
+		}
+		return [][]int{all}
+	}
 	var out [][]int
 	var cur []int
 	n := 0
@@ -98,7 +105,7 @@ func (c *Client) batches(groups [][]FileVersion) [][]int {
 				ids++
 			}
 		}
-		if len(cur) > 0 && (c.batchFiles == 0 || n+ids > c.batchFiles) {
+		if len(cur) > 0 && n+ids > c.batchFiles {
 			out = append(out, cur)
 			cur, n = nil, 0
 		}

@@ -2,6 +2,7 @@ package azdo_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -210,4 +211,44 @@ func TestReadFilesCallbackError(t *testing.T) {
 	stop := context.Canceled
 	err := f.client.ReadFiles(context.Background(), f.ref, groups, 1, func(int, []azdo.FileContent) error { return stop })
 	require.ErrorIs(t, err, stop)
+}
+
+// TestReadFilesInParallel: groups are read and handed over up to parallel
+// at once, by path too (bulk reads off): the callbacks of the first three
+// groups all run before any returns.
+func TestReadFilesInParallel(t *testing.T) {
+	t.Parallel()
+	for _, batch := range []int{0, -1} {
+		t.Run(fmt.Sprintf("BlobBatchFiles=%d", batch), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, azdo.Config{MaxFileBytes: blobsMaxFileBytes, BlobBatchFiles: batch}, nil)
+			groups := blobsGroups(f.sim.Repo.Commit(blobsBase), f.sim.Repo.Commit(blobsHead))
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a guard, not a measure
+			defer cancel()
+			const parallel = 3
+			var arrived sync.WaitGroup
+			arrived.Add(parallel)
+			all := make(chan struct{})
+			go func() { arrived.Wait(); close(all) }()
+			var once sync.Mutex
+			n := 0
+			err := f.client.ReadFiles(ctx, f.ref, groups, parallel, func(int, []azdo.FileContent) error {
+				once.Lock()
+				n++
+				first := n <= parallel
+				once.Unlock()
+				if !first {
+					return nil
+				}
+				arrived.Done()
+				select {
+				case <-all:
+					return nil
+				case <-ctx.Done():
+					return fmt.Errorf("the first %d groups were not handed over at once: %w", parallel, ctx.Err())
+				}
+			})
+			require.NoError(t, err)
+		})
+	}
 }
