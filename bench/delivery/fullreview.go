@@ -1,29 +1,32 @@
-// Command fullreview measures full reviews of pull requests of F changed
-// files against the Azure DevOps simulator: the calls each costs, split
-// into content reads (bulk blob reads and items) and the rest, against
-// issue 14's bound, and the peak resident memory of the process that
-// reviews, against `git diff` of the same change in the same run. Each
-// review runs in a process of its own (this command, re-run with
-// -review), whose peak RSS the kernel reports when it exits (getrusage's
-// ru_maxrss, the figure /usr/bin/time -v prints as "Maximum resident set
-// size"). The simulator runs in this process, on loopback, and stops with
-// it.
+// This file is "delivery fullreview": full reviews of pull requests of F
+// changed files against the Azure DevOps simulator — the calls each costs,
+// split into content reads (bulk blob reads and items) and the rest,
+// against issue 14's bound, and the peak resident memory of the process
+// that reviews, against `git diff` of the same change in the same run.
+// Each review runs in a process of its own (this command, re-run with
+// "fullreview -review"), whose peak RSS the kernel reports when it exits
+// (getrusage's ru_maxrss, the figure /usr/bin/time -v prints as "Maximum
+// resident set size"). The simulator runs in this process, on loopback,
+// and stops with it.
 //
-//	go run ./bench/fullreview                      # F = 1, 10, 100, 1000; 100 lines a file
-//	go run ./bench/fullreview -files 1000 -peritem  # also the reads one by one, for comparison
+//	go run ./bench/delivery fullreview                      # F = 1, 10, 100, 1000; 100 lines a file
+//	go run ./bench/delivery fullreview -files 1000 -peritem  # also the reads one by one, for comparison
 //	go build -o /tmp/worker ./cmd/worker
-//	go run ./bench/fullreview -files 1000 -worker /tmp/worker  # also a real worker process
+//	go run ./bench/delivery fullreview -files 1000 -worker /tmp/worker  # also a real worker process
 //
 // With -worker, the largest pull request is also reviewed by a worker
 // process as deployed (NATS_URL to an embedded JetStream server this
-// command starts, the review request published by ingest from the
-// pull request's created event, WORKER_CONCURRENCY 4); its peak RSS is
-// the kernel's VmHWM of the process once the review's status is posted.
+// command starts, the review request published by ingest from the pull
+// request's created event, WORKER_CONCURRENCY 4); its peak RSS is the
+// kernel's VmHWM of the process once the review's status is posted.
 //
-// Every file has -lines lines, each edited (so F × lines added lines);
-// the first file also gets one finding. The repository's .azreviewer.yaml
-// lifts its limits (max_files and max_lines 0), so that the reviewers see
-// the whole pull request.
+// Every file has -lines lines, each edited (so F × lines added and as many
+// deleted lines); the first file also gets one finding. The repository's
+// .azreviewer.yaml lifts its limits (max_files and max_lines 0), so that
+// the reviewers see the whole pull request. The reviewing processes of the
+// "bulk" and "by path" rows are this command's binary, which links more
+// (the embedded nats-server) than a worker: compare rows, not binaries.
+
 package main
 
 import (
@@ -53,65 +56,72 @@ import (
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
-// pat is the simulator's token for the reviewing process (loopback only).
-const pat = "fullreviewbenchtokenfullreviewbenchtokenfullreviewbe"
+// frPAT is the simulator's token for the reviewing process (loopback only).
+const frPAT = "fullreviewbenchtokenfullreviewbenchtokenfullreviewbe"
 
-// bounds are issue 14's: calls ≤ base + 2 × findings posted.
-func bound(files int) int {
+// frBound is issue 14's bound of a full review of files files: calls ≤
+// frBound + 2 × findings posted.
+func frBound(files int) int {
 	if files > 100 {
 		return 12
 	}
 	return 8
 }
 
-func main() {
-	filesFlag := flag.String("files", "1,10,100,1000", "comma-separated numbers of changed files, one review each (at most 5000)")
-	lines := flag.Int("lines", 100, "lines of each file, all edited (at most 1000)")
-	perItem := flag.Bool("peritem", false, "also review the largest pull request reading every version by path (AZDO_BLOB_BATCH_FILES=-1)")
-	workerBin := flag.String("worker", "", "also review the largest pull request with this worker binary (go build ./cmd/worker)")
-	workerEnv := flag.String("worker-env", "", "comma-separated KEY=VALUE settings added to the worker process's environment, e.g. MAX_FILES=1000")
-	profile := flag.String("profile", "", "write the heap profile of the largest bulk review, at its largest live heap, here (go tool pprof -sample_index=inuse_space)")
+// fullReviewMain runs "delivery fullreview ARGS" (see fullreview.go's
+// comment); its exit code is 1 when it failed, 2 for a usage error.
+func fullReviewMain(args []string) int {
+	fs := flag.NewFlagSet("delivery fullreview", flag.ContinueOnError)
+	filesFlag := fs.String("files", "1,10,100,1000", "comma-separated numbers of changed files, one review each (at most 5000)")
+	lines := fs.Int("lines", 100, "lines of each file, all edited (at most 1000)")
+	perItem := fs.Bool("peritem", false, "also review the largest pull request reading every version by path (AZDO_BLOB_BATCH_FILES=-1)")
+	workerBin := fs.String("worker", "", "also review the largest pull request with this worker binary (go build ./cmd/worker)")
+	workerEnv := fs.String("worker-env", "", "comma-separated KEY=VALUE settings added to the worker process's environment, e.g. MAX_FILES=1000")
+	profile := fs.String("profile", "", "write the heap profile of the largest bulk review, at its largest live heap, here (go tool pprof -sample_index=inuse_space)")
 	// The reviewing process's flags.
-	review := flag.Bool("review", false, "internal: review one pull request and exit")
-	orgURL := flag.String("org", "", "internal: organisation URL")
-	project := flag.String("project", "", "internal: project")
-	repo := flag.String("repo", "", "internal: repository id")
-	prID := flag.Int("pr", 0, "internal: pull request id")
-	batch := flag.Int("batch", 0, "internal: azdo.Config.BlobBatchFiles")
-	memProfile := flag.String("memprofile", "", "internal: write the heap profile taken at the review's largest live heap here")
-	flag.Parse()
+	review := fs.Bool("review", false, "internal: review one pull request and exit")
+	orgURL := fs.String("org", "", "internal: organisation URL")
+	project := fs.String("project", "", "internal: project")
+	repo := fs.String("repo", "", "internal: repository id")
+	prID := fs.Int("pr", 0, "internal: pull request id")
+	batch := fs.Int("batch", 0, "internal: azdo.Config.BlobBatchFiles")
+	memProfile := fs.String("memprofile", "", "internal: write the heap profile taken at the review's largest live heap here")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	if *review {
-		if err := reviewOne(*orgURL, *project, *repo, *prID, *batch, *memProfile); err != nil {
-			fmt.Fprintln(os.Stderr, "fullreview -review:", err)
-			os.Exit(1)
+		if err := frReviewOne(*orgURL, *project, *repo, *prID, *batch, *memProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "delivery fullreview -review:", err)
+			return 1
 		}
-		return
+		return 0
 	}
 	var sizes []int
 	for _, s := range strings.Split(*filesFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 || n > 5000 {
-			fmt.Fprintln(os.Stderr, "usage: fullreview [-files 1,10,100,1000] [-lines 100] [-peritem]")
-			os.Exit(2)
+			fmt.Fprintln(os.Stderr, "usage: delivery fullreview [-files 1,10,100,1000] [-lines 100] [-peritem] [-worker BIN [-worker-env K=V,…]]")
+			return 2
 		}
 		sizes = append(sizes, n)
 	}
 	if *lines < 1 || *lines > 1000 {
-		fmt.Fprintln(os.Stderr, "fullreview: -lines must be 1 to 1000")
-		os.Exit(2)
+		fmt.Fprintln(os.Stderr, "delivery fullreview: -lines must be 1 to 1000")
+		return 2
 	}
 	var env []string
 	if *workerEnv != "" {
 		env = strings.Split(*workerEnv, ",")
 	}
-	if err := run(sizes, *lines, *perItem, *profile, *workerBin, env); err != nil {
-		fmt.Fprintln(os.Stderr, "fullreview:", err)
-		os.Exit(1)
+	if err := runFullReview(sizes, *lines, *perItem, *profile, *workerBin, env); err != nil {
+		fmt.Fprintln(os.Stderr, "delivery fullreview:", err)
+		return 1
 	}
+	return 0
 }
 
-// result is what the reviewing process reports.
-type result struct {
+// frResult is what the reviewing process reports.
+type frResult struct {
 	Outcome       string `json:"outcome"`
 	FilesReviewed int    `json:"files_reviewed"`
 	Skipped       int    `json:"skipped"`
@@ -124,18 +134,21 @@ type result struct {
 	Sys     uint64 `json:"sys"`
 }
 
-// row is one line of the table.
-type row struct {
+// frRow is one line of the table.
+type frRow struct {
 	label            string
 	files, lines     int
 	content, others  int
 	findings, bound  int
 	maxRSSKiB        int64
 	gitDiffMaxRSSKiB int64
-	res              result
+	// idleKiB is a worker process's peak RSS before the review (0: not
+	// measured).
+	idleKiB int64
+	res     frResult
 }
 
-func run(sizes []int, lines int, perItem bool, profile, workerBin string, workerEnv []string) error {
+func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin string, workerEnv []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	self, err := os.Executable()
@@ -153,14 +166,14 @@ func run(sizes []int, lines int, perItem bool, profile, workerBin string, worker
 		return err
 	}
 	defer sim.Close()
-	sim.AddPAT(pat, azdosim.Identity{ID: "5c2b1f7e-0b7a-4a35-9a57-2f1f7c3f8d01", DisplayName: "Azure Reviewer", UniqueName: "azreviewer@fabrikam.example"})
+	sim.AddPAT(frPAT, azdosim.Identity{ID: "5c2b1f7e-0b7a-4a35-9a57-2f1f7c3f8d01", DisplayName: "Azure Reviewer", UniqueName: "azreviewer@fabrikam.example"})
 	org := sim.AddOrg("Fabrikam Fiber")
 	proj := org.AddProject("Web Platform")
 	repo := proj.AddRepository("web-app")
 
-	var rows []row
+	var rows []frRow
 	newPR := func(files int) (*azdosim.PullRequest, map[string]string, map[string]string) {
-		base, head := sources(files, lines)
+		base, head := frSources(files, lines)
 		pr := repo.CreatePullRequest(azdosim.PullRequestSpec{
 			Title: fmt.Sprintf("Change %d files", files), Base: repo.Commit(base), Head: repo.Commit(head),
 			CreatedBy: azdosim.Identity{DisplayName: "Jamal Hartnett", UniqueName: "jamal@fabrikam.example"},
@@ -168,7 +181,7 @@ func run(sizes []int, lines int, perItem bool, profile, workerBin string, worker
 		return pr, base, head
 	}
 	// count adds the calls logged since before to r.
-	count := func(r *row, before int) {
+	count := func(r *frRow, before int) {
 		for _, q := range sim.Requests()[before:] {
 			switch q.Operation {
 			case "location.options", "location.resourceAreas.list", "location.resourceAreas.get":
@@ -183,20 +196,20 @@ func run(sizes []int, lines int, perItem bool, profile, workerBin string, worker
 	reviewPR := func(label string, files, batch int, profile string) error {
 		pr, base, head := newPR(files)
 		before := len(sim.Requests())
-		cmd := exec.CommandContext(ctx, self, "-review", "-org", org.URL(), "-project", proj.Name(), "-repo", repo.ID(),
+		cmd := exec.CommandContext(ctx, self, "fullreview", "-review", "-org", org.URL(), "-project", proj.Name(), "-repo", repo.ID(),
 			"-pr", strconv.Itoa(pr.ID()), "-batch", strconv.Itoa(batch), "-memprofile", profile)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
 		if err != nil {
 			return fmt.Errorf("review of %d files: %w", files, err)
 		}
-		var res result
+		var res frResult
 		if err := json.Unmarshal(out, &res); err != nil {
 			return fmt.Errorf("review of %d files: %w: %s", files, err, out)
 		}
-		r := row{label: label, files: files, lines: lines, findings: res.Threads, bound: bound(files), res: res, maxRSSKiB: maxRSS(cmd.ProcessState)}
+		r := frRow{label: label, files: files, lines: lines, findings: res.Threads, bound: frBound(files), res: res, maxRSSKiB: frMaxRSS(cmd.ProcessState)}
 		count(&r, before)
-		if r.gitDiffMaxRSSKiB, err = gitDiff(ctx, filepath.Join(dir, strconv.Itoa(len(rows))), base, head); err != nil {
+		if r.gitDiffMaxRSSKiB, err = frGitDiff(ctx, filepath.Join(dir, strconv.Itoa(len(rows))), base, head); err != nil {
 			return err
 		}
 		rows = append(rows, r)
@@ -219,13 +232,13 @@ func run(sizes []int, lines int, perItem bool, profile, workerBin string, worker
 	if workerBin != "" {
 		files := sizes[len(sizes)-1]
 		pr, base, head := newPR(files)
-		r := row{label: "worker", files: files, lines: lines, bound: bound(files)}
+		r := frRow{label: "worker", files: files, lines: lines, bound: frBound(files)}
 		var err error
-		if r.maxRSSKiB, r.res.Threads, r.res.Seconds, err = workerProcess(ctx, workerBin, workerEnv, filepath.Join(dir, "worker"), sim, org.URL(), pr, func() int { return len(sim.Requests()) }, &r, count); err != nil {
+		if r.maxRSSKiB, r.res.Threads, r.res.Seconds, err = frWorkerProcess(ctx, workerBin, workerEnv, filepath.Join(dir, "worker"), sim, org.URL(), pr, func() int { return len(sim.Requests()) }, &r, count); err != nil {
 			return err
 		}
 		r.findings = r.res.Threads
-		if r.gitDiffMaxRSSKiB, err = gitDiff(ctx, filepath.Join(dir, "worker-git"), base, head); err != nil {
+		if r.gitDiffMaxRSSKiB, err = frGitDiff(ctx, filepath.Join(dir, "worker-git"), base, head); err != nil {
 			return err
 		}
 		rows = append(rows, r)
@@ -236,15 +249,20 @@ func run(sizes []int, lines int, perItem bool, profile, workerBin string, worker
 	for _, r := range rows {
 		limit := r.bound + 2*r.findings
 		fmt.Printf("%-8s %6d %8d %8d %8d %6d %4d%-5s %9d %8.2f %6.1f MiB %6.1f MiB %9.1f MiB %8.2f\n",
-			r.label, r.files, r.files*r.lines, r.content, r.others, r.content+r.others, limit, okMark(r.content+r.others <= limit),
+			r.label, r.files, r.files*r.lines, r.content, r.others, r.content+r.others, limit, frOK(r.content+r.others <= limit),
 			r.res.Threads, r.res.Seconds, float64(r.res.HeapSys)/(1<<20), float64(r.maxRSSKiB)/1024, float64(r.gitDiffMaxRSSKiB)/1024,
 			float64(r.maxRSSKiB)/float64(max(r.gitDiffMaxRSSKiB, 1)))
+	}
+	for _, r := range rows {
+		if r.idleKiB > 0 {
+			fmt.Printf("the %s process's peak RSS before the review: %.1f MiB\n", r.label, float64(r.idleKiB)/1024)
+		}
 	}
 	fmt.Println("calls exclude endpoint discovery (once per process); bound: 8 + 2 × threads posted for F ≤ 100, 12 + 2 × threads for F = 1,000")
 	return nil
 }
 
-func okMark(ok bool) string {
+func frOK(ok bool) string {
 	if ok {
 		return " ok"
 	}
@@ -254,7 +272,7 @@ func okMark(ok bool) string {
 // sources is a pull request of files files of lines lines, every line
 // edited, the first file with one finding, and a configuration that lifts
 // the review's limits.
-func sources(files, lines int) (base, head map[string]string) {
+func frSources(files, lines int) (base, head map[string]string) {
 	const config = "version: 1\nlimits: {max_files: 0, max_lines: 0}\n"
 	base, head = map[string]string{"/.azreviewer.yaml": config}, map[string]string{"/.azreviewer.yaml": config}
 	for f := range files {
@@ -274,7 +292,7 @@ func sources(files, lines int) (base, head map[string]string) {
 
 // gitDiff writes base and head as two commits of a new repository in dir
 // and returns the peak RSS of `git diff` between them.
-func gitDiff(ctx context.Context, dir string, base, head map[string]string) (int64, error) {
+func frGitDiff(ctx context.Context, dir string, base, head map[string]string) (int64, error) {
 	git := func(args ...string) (*os.ProcessState, error) {
 		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false"}, args...)...)
 		out, err := cmd.CombinedOutput()
@@ -326,21 +344,21 @@ func gitDiff(ctx context.Context, dir string, base, head map[string]string) (int
 	// The whole patch, as a reviewer reads it (written to a pipe and
 	// discarded).
 	cmd := exec.CommandContext(ctx, "git", "-C", dir, "diff", "--no-color", "HEAD~1", "HEAD")
-	cmd.Stdout = discard{}
+	cmd.Stdout = frDiscard{}
 	if err := cmd.Run(); err != nil {
 		return 0, fmt.Errorf("git diff: %w", err)
 	}
-	return maxRSS(cmd.ProcessState), nil
+	return frMaxRSS(cmd.ProcessState), nil
 }
 
-// discard is an io.Writer that drops everything (os/exec then copies
+// frDiscard is an io.Writer that drops everything (os/exec then copies
 // through a pipe, as a terminal would read it).
-type discard struct{}
+type frDiscard struct{}
 
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (frDiscard) Write(p []byte) (int, error) { return len(p), nil }
 
 // maxRSS is a finished process's peak resident set size in KiB.
-func maxRSS(ps *os.ProcessState) int64 {
+func frMaxRSS(ps *os.ProcessState) int64 {
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 		return ru.Maxrss
 	}
@@ -348,14 +366,14 @@ func maxRSS(ps *os.ProcessState) int64 {
 }
 
 // reviewOne reviews one pull request as a worker does and prints the
-// result as JSON.
-func reviewOne(orgURL, project, repo string, prID, batch int, memProfile string) error {
+// frResult as JSON.
+func frReviewOne(orgURL, project, repo string, prID, batch int, memProfile string) error {
 	if orgURL == "" || project == "" || repo == "" || prID == 0 {
 		return errors.New("-org, -project, -repo and -pr are required")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	client, err := azdo.New(azdo.Config{OrgURL: orgURL, PAT: pat, BlobBatchFiles: batch, RequestsPerSecond: -1})
+	client, err := azdo.New(azdo.Config{OrgURL: orgURL, PAT: frPAT, BlobBatchFiles: batch, RequestsPerSecond: -1})
 	if err != nil {
 		return err
 	}
@@ -410,7 +428,7 @@ func reviewOne(orgURL, project, repo string, prID, batch int, memProfile string)
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return json.NewEncoder(os.Stdout).Encode(result{
+	return json.NewEncoder(os.Stdout).Encode(frResult{
 		Outcome: string(rep.Outcome), FilesReviewed: rep.FilesReviewed, Skipped: rep.SkippedFiles,
 		Threads: rep.ThreadsPosted, Findings: rep.Findings, Seconds: took.Seconds(), HeapSys: ms.HeapSys, Sys: ms.Sys,
 	})
@@ -421,8 +439,8 @@ func reviewOne(orgURL, project, repo string, prID, batch int, memProfile string)
 // (VmHWM, KiB) once the review's status is posted, the threads the review
 // posted and how long it took from the delivery; the review's calls are
 // added to r by count.
-func workerProcess(ctx context.Context, bin string, env []string, dir string, sim *azdosim.Server, orgURL string, pr *azdosim.PullRequest,
-	logged func() int, r *row, count func(*row, int)) (int64, int, float64, error) {
+func frWorkerProcess(ctx context.Context, bin string, env []string, dir string, sim *azdosim.Server, orgURL string, pr *azdosim.PullRequest,
+	logged func() int, r *frRow, count func(*frRow, int)) (int64, int, float64, error) {
 	const token = "fullreview-webhook-token"
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, 0, 0, err
@@ -443,7 +461,7 @@ func workerProcess(ctx context.Context, bin string, env []string, dir string, si
 		return 0, 0, 0, err
 	}
 	proc, err := apptest.StartWorkerProcess(ctx, apptest.ProcessOptions{
-		Binary: bin, NATSURL: broker.URL, OrgURL: orgURL, PAT: pat, AckWait: ackWait, Concurrency: 4,
+		Binary: bin, NATSURL: broker.URL, OrgURL: orgURL, PAT: frPAT, AckWait: ackWait, Concurrency: 4,
 		LogPath: filepath.Join(dir, "worker.log"), Env: append([]string{"LOG_LEVEL=info"}, env...),
 	})
 	if err != nil {
@@ -458,6 +476,9 @@ func workerProcess(ctx context.Context, bin string, env []string, dir string, si
 
 	threads := len(pr.Threads())
 	statuses := sim.Count("git.statuses.create")
+	if r.idleKiB, err = frVmHWM(proc.Pid()); err != nil {
+		return 0, 0, 0, err
+	}
 	before := logged()
 	start := time.Now()
 	if d, err := in.Deliver(ctx, pr.Event(azdosim.EventPullRequestCreated)); err != nil || !d.Accepted() {
@@ -470,7 +491,7 @@ func workerProcess(ctx context.Context, bin string, env []string, dir string, si
 		return 0, 0, 0, err
 	}
 	took := time.Since(start).Seconds()
-	hwm, err := vmHWM(proc.Pid())
+	hwm, err := frVmHWM(proc.Pid())
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -481,7 +502,7 @@ func workerProcess(ctx context.Context, bin string, env []string, dir string, si
 
 // vmHWM is a running process's peak resident set size in KiB, from
 // /proc/PID/status.
-func vmHWM(pid int) (int64, error) {
+func frVmHWM(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
