@@ -11,6 +11,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
+	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -121,4 +122,29 @@ func TestFullReviewFallsBackToReadsByPath(t *testing.T) {
 			require.Equal(t, tt.wantItems, b.sim.Server.Count("git.items.get"))
 		})
 	}
+}
+
+// TestIncrementalReviewReadsNoDeletedHead: a file deleted since the last
+// review is not looked for at the head (the change says it is gone); its
+// common-commit version is still read, and its findings are resolved.
+func TestIncrementalReviewReadsNoDeletedHead(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"/a.js": "let a;\n", "/b.js": "let b;\n"}
+	head := map[string]string{"/a.js": "let a;\nconsole.log(a);\n", "/b.js": "let b;\nconsole.log(b);\n"}
+	c := setupCoordinated(t, base, head)
+	w := c.new(t)
+	rep, err := w.Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.ThreadsPosted)
+
+	// Iteration 2 deletes b.js and edits a.js.
+	commit := c.sim.Repo.Commit(map[string]string{"/a.js": "let a;\nconsole.log(a);\nconsole.log(1);\n"})
+	c.pr.Push(commit)
+	items, bulk := c.sim.Server.Count("git.items.get"), c.sim.Server.Count("git.blobs.zip")
+	rep, err = w.Review(context.Background(), c.request(events.TriggerUpdated, commit))
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Since)
+	require.Equal(t, 1, rep.Resolved, "b.js's finding is gone with it")
+	require.Equal(t, 3, c.sim.Server.Count("git.items.get")-items, "a.js and b.js at the common commit, and .azreviewer.yaml; not b.js at the head")
+	require.Equal(t, 1, c.sim.Server.Count("git.blobs.zip")-bulk, "a.js's head")
 }

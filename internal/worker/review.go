@@ -298,8 +298,9 @@ func (w *Worker) reviewersContext(ctx context.Context) (context.Context, context
 // change types are relative to the common commit (a full review), the
 // change's blob ids name both versions and reads known to miss are
 // skipped; otherwise (an incremental review, whose changes are relative to
-// an earlier iteration) the head is read by its blob id, the common
-// commit's version by path, and each file's presence on both sides decides.
+// an earlier iteration) the head is read by its blob id — unless the file
+// was deleted since — the common commit's version by path, and each file's
+// presence on both sides decides.
 func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string, againstBase bool) ([]reviewer.FileDiff, error) {
 	ctx, span := w.tracer.Start(ctx, "read files", trace.WithAttributes(attribute.Int("azreviewer.files", len(changes))))
 	defer span.End()
@@ -331,7 +332,8 @@ func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes
 			}
 			g, rd.inBase = append(g, v), true
 		}
-		if !againstBase || kind != reviewer.ChangeDelete {
+		// A delete, against either side, leaves nothing at the head.
+		if kind != reviewer.ChangeDelete {
 			g, rd.inHead = append(g, azdo.FileVersion{ObjectID: ch.ObjectID, Path: ch.Path, Commit: head}), true
 		}
 		reads, groups = append(reads, rd), append(groups, g)
