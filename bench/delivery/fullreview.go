@@ -248,9 +248,13 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 		"reads", "files", "lines", "content", "others", "calls", "bound", "threads", "seconds", "Go heap", "peak RSS", "git diff RSS", "ratio")
 	for _, r := range rows {
 		limit := r.bound + 2*r.findings
-		fmt.Printf("%-8s %6d %8d %8d %8d %6d %4d%-5s %9d %8.2f %6.1f MiB %6.1f MiB %9.1f MiB %8.2f\n",
+		heap := "-" // a worker process reports none
+		if r.res.HeapSys > 0 {
+			heap = fmt.Sprintf("%.1f MiB", float64(r.res.HeapSys)/(1<<20))
+		}
+		fmt.Printf("%-8s %6d %8d %8d %8d %6d %4d%-5s %9d %8.2f %10s %6.1f MiB %9.1f MiB %8.2f\n",
 			r.label, r.files, r.files*r.lines, r.content, r.others, r.content+r.others, limit, frOK(r.content+r.others <= limit),
-			r.res.Threads, r.res.Seconds, float64(r.res.HeapSys)/(1<<20), float64(r.maxRSSKiB)/1024, float64(r.gitDiffMaxRSSKiB)/1024,
+			r.res.Threads, r.res.Seconds, heap, float64(r.maxRSSKiB)/1024, float64(r.gitDiffMaxRSSKiB)/1024,
 			float64(r.maxRSSKiB)/float64(max(r.gitDiffMaxRSSKiB, 1)))
 	}
 	for _, r := range rows {
