@@ -69,11 +69,15 @@ var errZipTooLarge = errors.New("the zip is larger than the bulk read's bound")
 // Versions with a blob id are read in bulk: one POST of up to
 // BlobBatchFiles blob ids per batch of whole groups, answered with a zip
 // of at most BlobBatchBytes, each entry read to at most MaxFileBytes+1
-// bytes. Where that fails — the request fails, the zip is too large even
-// for one group, or an entry is missing — the versions concerned are read
-// one by one by path and commit, as FileAt reads them; the span of ctx
-// gets an event "azdo.blobs.fallback" saying why, and the metric
-// azreviewer_azdo_blob_fallbacks_total counts them.
+// bytes; the POST is resent as a GET would be. Versions without a blob id
+// are read by path and commit, as FileAt reads them. Where the bulk read
+// fails — the server fails or lacks the route, the answer is no zip, the
+// zip is too large even for one group, or an entry is missing — the
+// versions concerned are read by path too; the span of ctx gets an event
+// "azdo.blobs.fallback" saying why, and the metric
+// azreviewer_azdo_blob_fallbacks_total counts them. A bulk read refused
+// for throttling, credentials or permissions fails the call instead: a
+// read per version would be refused the same way, and multiply the calls.
 func (c *Client) ReadFiles(ctx context.Context, ref PullRequestRef, groups [][]FileVersion, parallel int, fn func(group int, files []FileContent) error) error {
 	r := &filesRead{c: c, ref: ref, groups: groups, parallel: max(parallel, 1), fn: fn}
 	for _, batch := range c.batches(groups) {
@@ -166,6 +170,8 @@ func (r *filesRead) batch(ctx context.Context, batch []int) error {
 			return r.batch(ctx, batch[half:])
 		case errors.Is(err, errZipTooLarge):
 			c.fallback(ctx, fallbackTooLarge, versions, err)
+		case err != nil && !readByPathMayWork(err):
+			return err
 		case err != nil:
 			c.fallback(ctx, fallbackFailed, versions, err)
 		default:
@@ -194,6 +200,26 @@ func (r *filesRead) batch(ctx context.Context, batch []int) error {
 		})
 	}
 	return p.Wait()
+}
+
+// readByPathMayWork reports whether reads by path may succeed where the
+// bulk read failed with err: after a server failure, a bulk route the
+// server lacks or refuses (404, 400), an answer that is no zip. Not after
+// throttling, which a read per version would multiply, nor after a
+// credential or permission refusal, which each read would get again.
+func readByPathMayWork(err error) bool {
+	var cred *CredentialError
+	if errors.As(err, &cred) {
+		return false
+	}
+	if e, ok := AsError(err); ok {
+		switch e.Kind {
+		case KindTransient, KindNotFound, KindInvalid:
+			return true
+		}
+		return false
+	}
+	return true
 }
 
 // readVersion reads one version from its zip entry, or by path when it

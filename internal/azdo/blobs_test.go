@@ -252,3 +252,35 @@ func TestReadFilesInParallel(t *testing.T) {
 		})
 	}
 }
+
+// TestReadFilesDoesNotMultiplyRefusals: a bulk read refused for
+// throttling or for the credentials fails the call, with the bulk read's
+// error, instead of being read once per version by path.
+func TestReadFilesDoesNotMultiplyRefusals(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		status   int
+		wantKind azdo.Kind
+	}{
+		{"throttled", http.StatusTooManyRequests, azdo.KindRateLimited},
+		{"unauthorized", http.StatusUnauthorized, azdo.KindUnauthorized},
+		{"forbidden", http.StatusForbidden, azdo.KindForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			refuse := &fault{method: http.MethodPost, path: "/blobs", answers: []int{tt.status}}
+			f := newFixture(t, azdo.Config{MaxFileBytes: blobsMaxFileBytes, MaxRetries: -1}, refuse.handler)
+			refuse.arm()
+			items := f.sim.Server.Count(opGetItem)
+			groups := blobsGroups(f.sim.Repo.Commit(blobsBase), f.sim.Repo.Commit(blobsHead))
+			err := f.client.ReadFiles(context.Background(), f.ref, groups[:5], 2, func(int, []azdo.FileContent) error { return nil })
+			e, ok := azdo.AsError(err)
+			require.True(t, ok, "%v", err)
+			require.Equal(t, tt.wantKind, e.Kind)
+			require.Equal(t, 1, refuse.count())
+			require.Equal(t, items, f.sim.Server.Count(opGetItem), "no read by path")
+		})
+	}
+}
