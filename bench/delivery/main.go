@@ -36,6 +36,11 @@
 // JetStream in messages per second (see heartbeat.go):
 //
 //	go run ./bench/delivery -heartbeat 100 [-ack-wait 60s -lease-ttl 45s]
+//
+// "fullreview" measures instead the Azure DevOps calls and the peak memory
+// of full reviews of 1 to 1,000 changed files (see fullreview.go):
+//
+//	go run ./bench/delivery fullreview [-files 1,10,100,1000] [-worker BIN]
 package main
 
 import (
@@ -53,6 +58,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "fullreview" {
+		os.Exit(fullReviewMain(os.Args[2:]))
+	}
 	cfg := defaultConfig()
 	// The scenario's defaults apply before the flags that override them.
 	if slices.ContainsFunc(os.Args[1:], func(a string) bool { return a == "-fleet" || a == "--fleet" || a == "-fleet=true" }) {

@@ -219,6 +219,10 @@ type AzureDevOps struct {
 	MaxConcurrent     int
 	RequestsPerSecond float64
 	MaxRetries        int
+	// BlobBatchFiles and BlobBatchBytes bound one bulk read of file
+	// versions (azdo.Config).
+	BlobBatchFiles int
+	BlobBatchBytes int64
 	// CAFile is a PEM bundle of certificate authorities trusted for Azure
 	// DevOps Server's HTTPS besides the system's.
 	CAFile string
@@ -247,6 +251,8 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxConcurrent, "azdo-max-concurrent", 8, "Azure DevOps calls in flight at once per process (negative: unlimited)")
 	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 20, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
 	fs.IntVar(&c.MaxRetries, "azdo-max-retries", 4, "resends of one Azure DevOps call after 429, 502-504 or a timeout (negative: none)")
+	fs.IntVar(&c.BlobBatchFiles, "azdo-blob-batch-files", 1000, "file versions one bulk read of blobs (one call, answered with a zip) asks for (negative: every version read by itself)")
+	fs.Int64Var(&c.BlobBatchBytes, "azdo-blob-batch-bytes", 16<<20, "largest zip, in bytes, one bulk read of blobs holds in memory; a larger one is split and asked for again")
 	fs.StringVar(&c.CAFile, "azdo-ca-file", "", "PEM file of certificate authorities to trust for Azure DevOps (Server with a private CA), besides the system's")
 }
 
@@ -380,7 +386,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	c.register(fs)
 	fs.IntVar(&c.Concurrency, "worker-concurrency", 4, "reviews one worker runs at once")
 	fs.DurationVar(&c.ReviewTimeout, "review-timeout", 10*time.Minute, "longest one review may take")
-	fs.IntVar(&c.MaxFiles, "max-files", 300, "most changed files one review reads")
+	fs.IntVar(&c.MaxFiles, "max-files", 1000, "most changed files one review reads")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", 30*time.Second, "how long running reviews may finish after SIGTERM")
 	fs.StringVar(&c.AnalyzersFile, "analyzers-file", "", "YAML list of external SARIF analyzers run on every review (see README)")
 	fs.StringVar(&c.AnalyzersUIDs, "analyzers-uids", analyzers.DefaultUsers, "range of user ids (FIRST-LAST, used by nothing else) the external analyzers run as when the worker runs as root: one id, as uid and gid, per run; as many runs at once as ids")

@@ -136,6 +136,7 @@ func (c *AzureDevOps) newClient(o orgs.Organization, cred azdo.Credential, trans
 	client, err := azdo.New(azdo.Config{
 		OrgURL: o.URL, Credential: cred, Transport: transport,
 		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
+		BlobBatchFiles: c.BlobBatchFiles, BlobBatchBytes: c.BlobBatchBytes,
 		Metrics: metrics.ForOrg(o.Name),
 	})
 	if err != nil {

@@ -69,6 +69,7 @@ func WorkerMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if wc.OrgsFile != "" {
 		holdHangUps()
 	}
+	tuneWorkerGC(os.LookupEnv)
 	p, err := StartProcess(ctx, c, "azreviewer-worker", telemetry.Options{})
 	if err != nil {
 		return err

@@ -38,6 +38,17 @@ type Config struct {
 	// MaxFileBytes bounds how much of one file version is read; the rest is
 	// discarded and the file reported as too large. Default 1 MiB.
 	MaxFileBytes int64
+	// BlobBatchFiles bounds how many blobs one bulk read of file versions
+	// asks for ([Client.ReadFiles]: a POST of blob ids answered with a
+	// zip). Default 1000; negative: no bulk reads, each version is read by
+	// itself.
+	BlobBatchFiles int
+	// BlobBatchBytes bounds the zip of one bulk read as received; it is
+	// held in memory while its entries are read. A batch whose zip is
+	// larger is split in halves and asked for again, down to one group of
+	// versions, which is then read version by version. Default (and for
+	// zero or less) 16 MiB.
+	BlobBatchBytes int64
 	// Transport is the base HTTP transport. Default http.DefaultTransport.
 	Transport http.RoundTripper
 
@@ -81,7 +92,11 @@ type Client struct {
 	security security.Client
 	hooks    servicehooks.Client
 	maxBytes int64
-	lim      *limiter
+	// batchFiles (0: no bulk reads) and batchBytes bound a bulk read.
+	batchFiles int
+	batchBytes int64
+	metrics    *Metrics
+	lim        *limiter
 }
 
 // PullRequestRef names a pull request.
@@ -153,16 +168,19 @@ func New(cfg Config) (*Client, error) {
 		return *azuredevops.NewClientWithOptions(conn, conn.BaseUrl, azuredevops.WithHTTPClient(hc))
 	}
 	return &Client{
-		orgURL:   conn.BaseUrl,
-		cred:     cred,
-		identity: cred.Identity(),
-		git:      &git.ClientImpl{Client: sdk()},
-		core:     &core.ClientImpl{Client: sdk()},
-		location: &location.ClientImpl{Client: sdk()},
-		security: &security.ClientImpl{Client: sdk()},
-		hooks:    &servicehooks.ClientImpl{Client: sdk()},
-		maxBytes: cmp.Or(cfg.MaxFileBytes, 1<<20),
-		lim:      lim,
+		orgURL:     conn.BaseUrl,
+		cred:       cred,
+		identity:   cred.Identity(),
+		git:        &git.ClientImpl{Client: sdk()},
+		core:       &core.ClientImpl{Client: sdk()},
+		location:   &location.ClientImpl{Client: sdk()},
+		security:   &security.ClientImpl{Client: sdk()},
+		hooks:      &servicehooks.ClientImpl{Client: sdk()},
+		maxBytes:   cmp.Or(cfg.MaxFileBytes, 1<<20),
+		batchFiles: max(cmp.Or(cfg.BlobBatchFiles, defaultBlobBatchFiles), 0),
+		batchBytes: cmp.Or(max(cfg.BlobBatchBytes, 0), defaultBlobBatchBytes),
+		metrics:    cfg.Metrics,
+		lim:        lim,
 	}, nil
 }
 
@@ -208,6 +226,11 @@ type Change struct {
 	// Submodule is true for a submodule entry (Git object type commit): a
 	// commit of another repository, not a file.
 	Submodule bool
+	// ObjectID is the blob id of the file after the change and
+	// OriginalObjectID the one before it, as the iteration's change entry
+	// names them ("" when it names none); [Client.ReadFiles] reads file
+	// versions by them.
+	ObjectID, OriginalObjectID string
 }
 
 // IterationChanges lists every changed file of an iteration against
@@ -261,6 +284,8 @@ func toChange(e git.GitPullRequestChange) (Change, bool) {
 	ch.OriginalPath = val(e.OriginalPath)
 	ch.ChangeType = string(val(e.ChangeType))
 	ch.ChangeTrackingID = val(e.ChangeTrackingId)
+	ch.ObjectID, _ = item["objectId"].(string)
+	ch.OriginalObjectID, _ = item["originalObjectId"].(string)
 	return ch, true
 }
 

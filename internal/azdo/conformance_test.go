@@ -214,9 +214,9 @@ func conformanceCases() []conformanceCase {
 				got, err := c.IterationChanges(ctx, w.ref, 2, 0)
 				require.NoError(t, err)
 				require.Equal(t, []azdo.Change{
-					{Path: "/new_feature.cpp", ChangeType: "add", ChangeTrackingID: 1},
-					{Path: "/new_feature.h", ChangeType: "add", ChangeTrackingID: 2},
-				}, got, "a recorded page without nextSkip is the last")
+					{Path: "/new_feature.cpp", ChangeType: "add", ChangeTrackingID: 1, ObjectID: "e21e56d119ae81fb4ffebc4fefc6351f5b5ef888"},
+					{Path: "/new_feature.h", ChangeType: "add", ChangeTrackingID: 2, ObjectID: "5ec0f71ffb8b47bd4c0117f624647963e021f3d2"},
+				}, got, "a recorded page without nextSkip is the last; an added file's entry names its blob as objectId")
 			},
 		},
 		{
@@ -230,7 +230,9 @@ func conformanceCases() []conformanceCase {
 			clientCheck: func(t *testing.T, ctx context.Context, c *azdo.Client, w *world) {
 				got, err := c.IterationChanges(ctx, w.ref, 2, 1)
 				require.NoError(t, err)
-				require.Equal(t, []azdo.Change{{Path: "/new_feature.cpp", ChangeType: "edit", ChangeTrackingID: 1}}, got)
+				require.Equal(t, []azdo.Change{{Path: "/new_feature.cpp", ChangeType: "edit", ChangeTrackingID: 1,
+					ObjectID: "e21e56d119ae81fb4ffebc4fefc6351f5b5ef888", OriginalObjectID: "ff93e64a68f5538ad87cd06dcd50ebd107967933"}}, got,
+					"an edit names the blob after it (objectId) and before it (originalObjectId)")
 			},
 		},
 		itemsCase("git/items-file.json", "/MyWebSite/MyWebSite/Views/Home/_Home.cshtml", ""),

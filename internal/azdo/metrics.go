@@ -20,6 +20,7 @@ type Metrics struct {
 	latency     *prometheus.HistogramVec
 	retries     *prometheus.CounterVec
 	limiterWait *prometheus.HistogramVec
+	fallbacks   *prometheus.CounterVec
 	// org is the org label of this view ("": the Client's default, the
 	// last segment of its organisation URL).
 	org string
@@ -52,6 +53,7 @@ func (m *Metrics) Forget(org string) {
 	m.latency.DeletePartialMatch(l)
 	m.retries.DeletePartialMatch(l)
 	m.limiterWait.DeletePartialMatch(l)
+	m.fallbacks.DeletePartialMatch(l)
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not
@@ -76,9 +78,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time a request to Azure DevOps waited before it was sent, by organisation: its client's rate and concurrency limits (one client per organisation and identity) and Azure DevOps' Retry-After pauses.",
 			Buckets: []float64{0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{LabelOrg}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azreviewer_azdo_blob_fallbacks_total",
+			Help: "File versions read one by one instead of in a bulk read of blobs, by organisation and reason: failed (the bulk request failed), too_large (the zip of one file's versions was over the bound), missing (the zip lacked the blob or its entry was unreadable), off (bulk reads turned off).",
+		}, []string{LabelOrg, "reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.retries, m.limiterWait)
+		reg.MustRegister(m.requests, m.latency, m.retries, m.limiterWait, m.fallbacks)
 	}
 	return m
 }
@@ -100,6 +106,13 @@ func (m *Metrics) attempt(method, route string, status int, took time.Duration) 
 func (m *Metrics) resent(method, route string) {
 	if m != nil {
 		m.retries.WithLabelValues(m.org, method, route).Inc()
+	}
+}
+
+// blobFallback records n file versions read one by one for reason.
+func (m *Metrics) blobFallback(reason string, n int) {
+	if m != nil && n > 0 {
+		m.fallbacks.WithLabelValues(m.org, reason).Add(float64(n))
 	}
 }
 

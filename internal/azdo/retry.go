@@ -148,7 +148,7 @@ func (p retryPolicy) decide(span trace.Span, a *attempt, req *http.Request, stat
 		wait = p.backoff(a.n)
 	}
 	switch {
-	case !anyMethod && !idempotent(req.Method):
+	case !anyMethod && !idempotent(req.Method) && !readOnlyFrom(req.Context()):
 		a.stop = "not_idempotent"
 	case a.n >= p.maxRetries:
 		a.stop = "retries_exhausted"
@@ -219,6 +219,21 @@ func idempotent(method string) bool {
 		return true
 	}
 	return false
+}
+
+type readOnlyKey struct{}
+
+// withReadOnly marks the calls made with ctx as reads, whatever their
+// method (the bulk read of blobs is a POST): a failed one is resent as a
+// GET would be.
+func withReadOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readOnlyKey{}, true)
+}
+
+// readOnlyFrom reports whether withReadOnly marked ctx.
+func readOnlyFrom(ctx context.Context) bool {
+	ro, _ := ctx.Value(readOnlyKey{}).(bool)
+	return ro
 }
 
 // retrier runs a logical call as attempts through the limiter, see the

@@ -19,6 +19,10 @@ type PullRequestReader interface {
 	IterationChanges(ctx context.Context, ref azdo.PullRequestRef, iteration, compareTo int) ([]azdo.Change, error)
 	// FileAt reads path at commit; found is false when it is not there.
 	FileAt(ctx context.Context, ref azdo.PullRequestRef, path, commit string) (content []byte, found bool, err error)
+	// ReadFiles reads groups of file versions, by blob id in bulk where it
+	// can, and hands each group's contents to fn, up to parallel groups at
+	// once (see [azdo.Client.ReadFiles]).
+	ReadFiles(ctx context.Context, ref azdo.PullRequestRef, groups [][]azdo.FileVersion, parallel int, fn func(group int, files []azdo.FileContent) error) error
 }
 
 // Commenter reads a pull request's threads and writes azreviewer's: threads,

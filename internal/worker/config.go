@@ -24,11 +24,12 @@ type Config struct {
 	// one still running then is stopped and listed as failed, and what the
 	// others found is posted. Default 10 minutes.
 	ReviewTimeout time.Duration
-	// FetchConcurrency bounds parallel file reads within one review.
-	// Default 8.
+	// FetchConcurrency bounds the files one review reads and diffs at
+	// once: versions taken from a bulk read's zip or, where that fails,
+	// read by path (see azdo.Client.ReadFiles). Default 8.
 	FetchConcurrency int
 	// MaxFiles is the most changed files one review reads; the rest are
-	// listed as skipped in the summary. Default 300.
+	// listed as skipped in the summary. Default 1000.
 	MaxFiles int
 	// Diff tunes the diff (context lines, largest file).
 	Diff reviewer.DiffOptions
@@ -74,7 +75,7 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
 	c.FetchConcurrency = cmp.Or(c.FetchConcurrency, 8)
-	c.MaxFiles = cmp.Or(c.MaxFiles, 300)
+	c.MaxFiles = cmp.Or(c.MaxFiles, 1000)
 	c.MaxThreads = cmp.Or(c.MaxThreads, 25)
 	c.BlockingSeverity = cmp.Or(c.BlockingSeverity, reviewer.SeverityError)
 	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)

@@ -61,12 +61,13 @@ func TestSubmoduleEntriesAreNotReviewedAsFiles(t *testing.T) {
 	b := setupWith(t, map[string]string{"/a.js": "let a;\n"},
 		map[string]string{"/a.js": "let a;\nconsole.log(a);\n", "/lib/vendored": "Subproject commit 1f2e3d4c5b6a\n"})
 	b.sim.Repo.MarkSubmodule("/lib/vendored")
-	reads := b.sim.Server.Count("git.items.get")
+	reads, bulk := b.sim.Server.Count("git.items.get"), b.sim.Server.Count("git.blobs.zip")
 	rep, err := b.worker.Review(context.Background(), b.req)
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.ThreadsPosted, "a.js's finding")
 	require.Equal(t, 1, rep.SkippedFiles)
-	require.Equal(t, 3, b.sim.Server.Count("git.items.get")-reads, "a.js on both sides and .azreviewer.yaml; the submodule is not read")
+	require.Equal(t, 1, b.sim.Server.Count("git.items.get")-reads, ".azreviewer.yaml; the submodule is not read")
+	require.Equal(t, 1, b.sim.Server.Count("git.blobs.zip")-bulk, "a.js on both sides, in one bulk read")
 	_, _, summary := postedComments(t, b)
 	require.Contains(t, summary, "submodule")
 }

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sourcegraph/conc/pool"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/coordination"
@@ -370,67 +371,102 @@ func (w *Worker) reviewersContext(ctx context.Context) (context.Context, context
 		&ReviewersDeadlineError{Share: w.cfg.ReviewTimeout - reserve, ReviewTimeout: w.cfg.ReviewTimeout})
 }
 
-// diffFiles reads the common-commit and head version of every change, with
-// bounded concurrency, and diffs them; the result keeps the order of
-// changes. With againstBase the change types are relative to the common
-// commit (a full review) and reads known to miss are skipped; otherwise
-// (an incremental review) each file's presence on both sides decides.
+// diffFiles reads the common-commit and head version of every change —
+// by blob id in bulk, a handful of calls whatever the number of files (see
+// [azdo.Client.ReadFiles]) — and diffs them, up to FetchConcurrency files
+// at once; the result keeps the order of changes. With againstBase the
+// change types are relative to the common commit (a full review), the
+// change's blob ids name both versions and reads known to miss are
+// skipped; otherwise (an incremental review, whose changes are relative to
+// an earlier iteration) the head is read by its blob id — unless the file
+// was deleted since — the common commit's version by path, and each file's
+// presence on both sides decides.
 func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string, againstBase bool) ([]reviewer.FileDiff, error) {
+	ctx, span := w.tracer.Start(ctx, "read files", trace.WithAttributes(attribute.Int("azreviewer.files", len(changes))))
+	defer span.End()
 	files := make([]reviewer.FileDiff, len(changes))
-	p := pool.New().WithContext(ctx).WithCancelOnError().WithFirstError().WithMaxGoroutines(w.cfg.FetchConcurrency)
-	for i, ch := range changes {
-		p.Go(func(ctx context.Context) error {
-			kind := changeType(ch.ChangeType)
-			if ch.Submodule {
-				files[i] = reviewer.FileDiff{Path: ch.Path, Change: kind, Skipped: reviewer.SkipSubmodule}
-				return nil
-			}
-			oldPath := ch.Path
-			if kind == reviewer.ChangeRename && ch.OriginalPath != "" {
-				oldPath = ch.OriginalPath
-			}
-			var old, cur []byte
-			var inBase, inHead bool
-			var err error
-			if !againstBase || kind != reviewer.ChangeAdd {
-				if old, inBase, err = w.read.FileAt(ctx, ref, oldPath, base); err != nil {
-					return err
-				}
-			}
-			if !againstBase || kind != reviewer.ChangeDelete {
-				if cur, inHead, err = w.read.FileAt(ctx, ref, ch.Path, head); err != nil {
-					return err
-				}
-			}
-			if !againstBase {
-				switch {
-				case !inBase && !inHead:
-					// Added and removed again within the pull request: no diff,
-					// but its earlier findings are resolved.
-					files[i] = reviewer.FileDiff{Path: ch.Path, Change: reviewer.ChangeDelete}
-					return nil
-				case !inBase:
-					kind = reviewer.ChangeAdd
-				case !inHead:
-					kind = reviewer.ChangeDelete
-				case oldPath != ch.Path:
-					kind = reviewer.ChangeRename
-				default:
-					kind = reviewer.ChangeEdit
-				}
-			}
-			renamedFrom := ""
-			if kind == reviewer.ChangeRename {
-				renamedFrom = oldPath
-			}
-			files[i] = reviewer.Diff(ch.Path, renamedFrom, kind, old, cur, w.cfg.Diff)
-			return nil
-		})
+	type read struct {
+		i              int
+		kind           reviewer.ChangeType
+		oldPath        string
+		inBase, inHead bool // versions read: base, head
 	}
-	if err := p.Wait(); err != nil {
+	var reads []read
+	var groups [][]azdo.FileVersion
+	for i, ch := range changes {
+		kind := changeType(ch.ChangeType)
+		if ch.Submodule {
+			files[i] = reviewer.FileDiff{Path: ch.Path, Change: kind, Skipped: reviewer.SkipSubmodule}
+			continue
+		}
+		oldPath := ch.Path
+		if kind == reviewer.ChangeRename && ch.OriginalPath != "" {
+			oldPath = ch.OriginalPath
+		}
+		rd := read{i: i, kind: kind, oldPath: oldPath}
+		var g []azdo.FileVersion
+		if !againstBase || kind != reviewer.ChangeAdd {
+			v := azdo.FileVersion{Path: oldPath, Commit: base}
+			if againstBase {
+				v.ObjectID = ch.OriginalObjectID
+			}
+			g, rd.inBase = append(g, v), true
+		}
+		// A delete, against either side, leaves nothing at the head.
+		if kind != reviewer.ChangeDelete {
+			g, rd.inHead = append(g, azdo.FileVersion{ObjectID: ch.ObjectID, Path: ch.Path, Commit: head}), true
+		}
+		reads, groups = append(reads, rd), append(groups, g)
+	}
+	span.SetAttributes(attribute.Int("azreviewer.file_versions", countVersions(groups)))
+	err := w.read.ReadFiles(ctx, ref, groups, w.cfg.FetchConcurrency, func(gi int, got []azdo.FileContent) error {
+		rd, ch := reads[gi], changes[reads[gi].i]
+		var old, cur azdo.FileContent
+		if rd.inBase {
+			old, got = got[0], got[1:]
+		}
+		if rd.inHead {
+			cur = got[0]
+		}
+		kind := rd.kind
+		if !againstBase {
+			switch {
+			case !old.Found && !cur.Found:
+				// Added and removed again within the pull request: no diff,
+				// but its earlier findings are resolved.
+				files[rd.i] = reviewer.FileDiff{Path: ch.Path, Change: reviewer.ChangeDelete}
+				return nil
+			case !old.Found:
+				kind = reviewer.ChangeAdd
+			case !cur.Found:
+				kind = reviewer.ChangeDelete
+			case rd.oldPath != ch.Path:
+				kind = reviewer.ChangeRename
+			default:
+				kind = reviewer.ChangeEdit
+			}
+		}
+		renamedFrom := ""
+		if kind == reviewer.ChangeRename {
+			renamedFrom = rd.oldPath
+		}
+		files[rd.i] = reviewer.Diff(ch.Path, renamedFrom, kind, old.Content, cur.Content, w.cfg.Diff)
+		return nil
+	})
+	if err != nil {
+		recordFailure(span, err)
 		return nil, err
 	}
 	return files, nil
+}
+
+// countVersions is how many file versions groups name.
+func countVersions(groups [][]azdo.FileVersion) int {
+	n := 0
+	for _, g := range groups {
+		n += len(g)
+	}
+	return n
 }
 
 // changeType maps Azure's change flags ("edit, rename") to the diff model.

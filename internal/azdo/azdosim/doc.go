@@ -26,7 +26,12 @@
 //     nextSkip/nextTop, $compareTo, changeTrackingIds stable per path),
 //     items (application/octet-stream for GetItemContent, text/plain for
 //     GetItemText, GitItem JSON for GetItem; by commit or branch; Git blob
-//     object ids), comment threads and comments (typed properties,
+//     object ids), blobs in bulk (POST …/repositories/{id}/blobs with a
+//     JSON array of blob ids, GetBlobsZip, api-version 7.1-preview.1,
+//     answered with an application/zip of one deflated entry per distinct
+//     blob, named by its id — how the service names its entries is not
+//     documented; Server.SetBlobsZipFault omits entries, renames them or
+//     stores them uncompressed), comment threads and comments (typed properties,
 //     per-thread comment ids, author = the caller), and pull request
 //     statuses.
 //   - Personal access tokens in Basic authentication, Azure's JSON error

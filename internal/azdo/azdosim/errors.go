@@ -177,3 +177,10 @@ func errServerFailure(status int, activityID string) *apiError {
 	}
 	panic(fmt.Sprintf("azdosim: no server failure for status %d", status))
 }
+
+// errBlobNotFound answers a blobs request naming a blob the repository does
+// not have; the service's typeKey and message are guesses.
+func errBlobNotFound(id, repo string) *apiError {
+	return newAPIError(http.StatusNotFound, gitAssembly, "GitObjectNotFoundException",
+		fmt.Sprintf("The object '%s' was not found in the repository '%s'.", id, repo))
+}

@@ -23,6 +23,7 @@ const (
 	locIterations        = "d43911ee-6958-46b0-a42b-8445b8a0d004"
 	locIterationChanges  = "4216bdcf-b6b1-4d59-8b82-c34cc183fc8b"
 	locItems             = "fb93c0db-47ed-4a31-8c20-47552878fb44"
+	locBlobs             = "7b28e929-2c99-405d-9c5c-6167a06e6816"
 	locThreads           = "ab6e2e5d-a0b7-4153-b64a-a4efe0d49449"
 	locComments          = "965a3ec7-5ed8-455a-bdcb-835a5ea7fe7b"
 	locPullRequestStatus = "b5f6bb4f-8d1e-4d79-8d11-4c9172c99c35"
@@ -71,6 +72,7 @@ func locationTable() []azuredevops.ApiResourceLocation {
 		entry(locIterations, "git", "iterations", pr+"/{resource}/{iterationId}", 2),
 		entry(locIterationChanges, "git", "changes", pr+"/iterations/{iterationId}/{resource}", 1),
 		entry(locItems, "git", "items", repo+"/{resource}/{*path}", 1),
+		entry(locBlobs, "git", "blobs", repo+"/{resource}/{sha1}", 1),
 		entry(locThreads, "git", "threads", pr+"/{resource}/{threadId}", 1),
 		entry(locComments, "git", "comments", pr+"/threads/{threadId}/{resource}/{commentId}", 1),
 		entry(locPullRequestStatus, "git", "statuses", pr+"/{resource}/{statusId}", 1),

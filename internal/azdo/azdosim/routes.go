@@ -71,6 +71,7 @@ func routeTable() []route {
 		git(http.MethodGet, "git.iterations.get", prPrefix+"/iterations/{iterationId}", accessCodeRead, (*call).getIteration),
 		git(http.MethodGet, "git.iterationChanges.list", prPrefix+"/iterations/{iterationId}/changes", accessCodeRead, (*call).listIterationChanges),
 		git(http.MethodGet, "git.items.get", repoPrefix+"/items", accessCodeRead, (*call).getItem),
+		git(http.MethodPost, "git.blobs.zip", repoPrefix+"/blobs", accessCodeRead, (*call).blobsZip),
 		git(http.MethodGet, "git.threads.list", prPrefix+"/threads", accessThreadRead, (*call).listThreads),
 		git(http.MethodPost, "git.threads.create", prPrefix+"/threads", accessThreadWrite, (*call).createThread),
 		git(http.MethodGet, "git.threads.get", prPrefix+"/threads/{threadId}", accessThreadRead, (*call).getThread),

@@ -49,6 +49,7 @@ type Server struct {
 	failures   map[string][]failure     // see FailRequests; by operation
 	failAfter  map[string]int           // see FailAfterApplying; by operation
 	delays     map[string]time.Duration // see Delay; by operation
+	blobsFault BlobsZipFault            // see SetBlobsZipFault
 	logged     int                      // requests logged since Start, see Count
 	counts     map[string]int           // requests logged by operation, see Count
 	changed    chan struct{}            // closed and replaced on every change, see notifyLocked

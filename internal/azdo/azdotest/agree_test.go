@@ -130,3 +130,56 @@ func TestFakeAgreesWithTheSimulator(t *testing.T) {
 		assert.Equal(t, want[i], got[i], "step %q", steps[i].name)
 	}
 }
+
+// fileReader is what both stand-ins offer for a pull request's files.
+type fileReader interface {
+	Iterations(ctx context.Context, ref azdo.PullRequestRef) ([]azdo.Iteration, error)
+	IterationChanges(ctx context.Context, ref azdo.PullRequestRef, iteration, compareTo int) ([]azdo.Change, error)
+	ReadFiles(ctx context.Context, ref azdo.PullRequestRef, groups [][]azdo.FileVersion, parallel int, fn func(group int, files []azdo.FileContent) error) error
+}
+
+// TestFakeReadsFilesAsTheSimulator: the fake's changes name the blobs the
+// simulator's name (objectId after the change, originalObjectId before),
+// and its ReadFiles answers what the client's bulk read answers for them:
+// every version by blob id, a version by path only, a path that is not
+// there.
+func TestFakeReadsFilesAsTheSimulator(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"/edit.txt": "1\n", "/gone.txt": "x\n", "/same.txt": "s\n"}
+	head := map[string]string{"/edit.txt": "1\n2\n", "/new.txt": "n\n", "/same.txt": "s\n"}
+	run := func(t *testing.T, r fileReader, ref azdo.PullRequestRef) []string {
+		ctx := context.Background()
+		its, err := r.Iterations(ctx, ref)
+		require.NoError(t, err)
+		it := its[len(its)-1]
+		changes, err := r.IterationChanges(ctx, ref, it.ID, 0)
+		require.NoError(t, err)
+		var out []string
+		var groups [][]azdo.FileVersion
+		for _, ch := range changes {
+			out = append(out, fmt.Sprintf("change %s %s new=%s old=%s", ch.Path, ch.ChangeType, ch.ObjectID, ch.OriginalObjectID))
+			groups = append(groups, []azdo.FileVersion{
+				{ObjectID: ch.OriginalObjectID, Path: ch.Path, Commit: it.CommonCommit},
+				{ObjectID: ch.ObjectID, Path: ch.Path, Commit: it.SourceCommit},
+			})
+		}
+		groups = append(groups, []azdo.FileVersion{{Path: "/same.txt", Commit: it.SourceCommit}, {Path: "/nowhere.txt", Commit: it.SourceCommit}})
+		read := make([]string, len(groups))
+		require.NoError(t, r.ReadFiles(ctx, ref, groups, 1, func(g int, files []azdo.FileContent) error {
+			for _, f := range files {
+				read[g] += fmt.Sprintf("[%t %q]", f.Found, f.Content)
+			}
+			return nil
+		}))
+		return append(out, read...)
+	}
+
+	sim := azdotest.New(t)
+	pr := sim.NewPullRequest(base, head)
+	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT, MaxRetries: -1})
+	require.NoError(t, err)
+	want := run(t, client, azdo.PullRequestRef{Project: sim.Project.ID(), RepositoryID: sim.Repo.ID(), ID: pr.ID()})
+	got := run(t, azdotest.NewFake(base, head), azdo.PullRequestRef{ID: 1})
+	assert.Equal(t, want, got)
+	assert.Equal(t, 1, sim.Server.Count("git.blobs.zip"), "the client read the blobs in bulk")
+}

@@ -422,7 +422,14 @@ func NewFake(base, head map[string]string) *Fake {
 		case old == cur:
 			continue
 		}
-		changes = append(changes, azdo.Change{Path: p, ChangeType: kind, ChangeTrackingID: len(changes) + 1})
+		ch := azdo.Change{Path: p, ChangeType: kind, ChangeTrackingID: len(changes) + 1}
+		if inHead {
+			ch.ObjectID = BlobID(cur)
+		}
+		if inBase {
+			ch.OriginalObjectID = BlobID(old)
+		}
+		changes = append(changes, ch)
 	}
 	return &Fake{
 		PullRequestValue: azdo.PullRequest{ID: 1, Title: "Add feature", Status: azdo.PullRequestActive,

@@ -17,9 +17,9 @@ func TestNewFakeChanges(t *testing.T) {
 		map[string]string{"/same": "1\n", "/edit": "2\n", "/new": "1\n"},
 	)
 	require.Equal(t, []azdo.Change{
-		{Path: "/edit", ChangeType: "edit", ChangeTrackingID: 1},
-		{Path: "/gone", ChangeType: "delete", ChangeTrackingID: 2},
-		{Path: "/new", ChangeType: "add", ChangeTrackingID: 3},
+		{Path: "/edit", ChangeType: "edit", ChangeTrackingID: 1, ObjectID: azdotest.BlobID("2\n"), OriginalObjectID: azdotest.BlobID("1\n")},
+		{Path: "/gone", ChangeType: "delete", ChangeTrackingID: 2, OriginalObjectID: azdotest.BlobID("1\n")},
+		{Path: "/new", ChangeType: "add", ChangeTrackingID: 3, ObjectID: azdotest.BlobID("1\n")},
 	}, f.ChangesValue)
 	ctx := context.Background()
 	ref := azdo.PullRequestRef{ID: 1}

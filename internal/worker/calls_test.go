@@ -1,0 +1,150 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/worker"
+)
+
+// contentOps are the simulator operations that read file contents.
+var contentOps = map[string]bool{"git.blobs.zip": true, "git.items.get": true}
+
+// callsPR is a pull request editing files files of lines lines each; the
+// first gets findings findings.
+func callsPR(files, lines, findings int) (base, head map[string]string) {
+	base, head = map[string]string{}, map[string]string{}
+	for f := range files {
+		var b, h strings.Builder
+		for l := range lines {
+			fmt.Fprintf(&b, "// value %d of file %d\n", l, f)
+			fmt.Fprintf(&h, "// value %d of file %d, edited\n", l, f)
+		}
+		if f == 0 {
+			for i := range findings {
+				fmt.Fprintf(&h, "console.log(%d);\n", i)
+			}
+		}
+		path := fmt.Sprintf("/src/d%02d/f%04d.js", f%50, f)
+		base[path], head[path] = b.String(), h.String()
+	}
+	return base, head
+}
+
+// TestFullReviewCallsDoNotGrowWithFiles: a full review of F changed files
+// reads their contents in a handful of bulk calls — one per 1,000 blobs,
+// and .azreviewer.yaml — where reading each version by path cost 2F, so
+// that with one finding its Azure DevOps calls stay within issue 14's
+// bound: 8 + 2 × findings posted for F ≤ 100, 12 + 2 × findings for
+// F = 1,000. (Without findings the other calls alone are 7 today; see
+// the log.) Endpoint discovery, once per process, is done before.
+func TestFullReviewCallsDoNotGrowWithFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ files, findings, wantContent, bound int }{
+		{1, 1, 2, 8}, {10, 1, 2, 8}, {100, 1, 2, 8}, {1000, 1, 3, 12},
+		{100, 0, 2, 8}, {1000, 0, 3, 12},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("F=%d,findings=%d", tt.files, tt.findings), func(t *testing.T) {
+			t.Parallel()
+			base, head := callsPR(tt.files, 10, tt.findings)
+			b := setupWith(t, base, head)
+			// Endpoint discovery is once per process, not per review.
+			_, err := b.client.PullRequest(context.Background(), azdo.PullRequestRef{Project: b.req.ProjectID, RepositoryID: b.req.RepositoryID, ID: b.req.PullRequestID})
+			require.NoError(t, err)
+			before := len(b.sim.Server.Requests())
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.NoError(t, err)
+			require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+			require.Equal(t, tt.files, rep.FilesReviewed, "the pull request is reviewed whole")
+			require.Equal(t, tt.findings, rep.ThreadsPosted)
+			content, rest := splitCalls(b.sim.Server.Requests()[before:])
+			t.Logf("F=%d, %d findings: %d calls (bound %d): %d content reads %v, %d others %v", tt.files, tt.findings,
+				len(content)+len(rest), tt.bound+2*rep.ThreadsPosted, len(content), content, len(rest), rest)
+			require.Equal(t, tt.wantContent, len(content), "content reads")
+			if tt.findings > 0 {
+				require.LessOrEqual(t, len(content)+len(rest), tt.bound+2*rep.ThreadsPosted, "calls per full review")
+			}
+		})
+	}
+}
+
+// splitCalls splits a request log into content reads and the rest, by
+// operation.
+func splitCalls(log []azdosim.Request) (content, rest []string) {
+	for _, r := range log {
+		if contentOps[r.Operation] {
+			content = append(content, r.Operation)
+		} else {
+			rest = append(rest, r.Operation)
+		}
+	}
+	return content, rest
+}
+
+// TestFullReviewFallsBackToReadsByPath: when the bulk read fails or its
+// zip lacks blobs, the review reads those versions by path and finds the
+// same: the same files reviewed, the same thread.
+func TestFullReviewFallsBackToReadsByPath(t *testing.T) {
+	t.Parallel()
+	const files = 5
+	tests := []struct {
+		name      string
+		fault     func(*azdosim.Server)
+		wantItems int // reads by path, .azreviewer.yaml included
+	}{
+		{"bulk works", nil, 1},
+		{"bulk fails", func(s *azdosim.Server) { s.FailRequests("git.blobs.zip", 1, http.StatusInternalServerError, 0) }, 1 + 2*files},
+		{"entries missing", func(s *azdosim.Server) { s.SetBlobsZipFault(azdosim.BlobsZipFault{Omit: 2}) }, 1 + files},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base, head := callsPR(files, 10, 1)
+			b := setupWith(t, base, head)
+			if tt.fault != nil {
+				tt.fault(b.sim.Server)
+			}
+			rep, err := b.worker.Review(context.Background(), b.req)
+			require.NoError(t, err)
+			require.Equal(t, files, rep.FilesReviewed)
+			require.Equal(t, 1, rep.ThreadsPosted)
+			require.Zero(t, rep.SkippedFiles)
+			require.Equal(t, 1, b.sim.Server.Count("git.blobs.zip"))
+			require.Equal(t, tt.wantItems, b.sim.Server.Count("git.items.get"))
+		})
+	}
+}
+
+// TestIncrementalReviewReadsNoDeletedHead: a file deleted since the last
+// review is not looked for at the head (the change says it is gone); its
+// common-commit version is still read, and its findings are resolved.
+func TestIncrementalReviewReadsNoDeletedHead(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"/a.js": "let a;\n", "/b.js": "let b;\n"}
+	head := map[string]string{"/a.js": "let a;\nconsole.log(a);\n", "/b.js": "let b;\nconsole.log(b);\n"}
+	c := setupCoordinated(t, base, head)
+	w := c.new(t)
+	rep, err := w.Review(context.Background(), c.request(events.TriggerCreated, c.pr.Head()))
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.ThreadsPosted)
+
+	// Iteration 2 deletes b.js and edits a.js.
+	commit := c.sim.Repo.Commit(map[string]string{"/a.js": "let a;\nconsole.log(a);\nconsole.log(1);\n"})
+	c.pr.Push(commit)
+	items, bulk := c.sim.Server.Count("git.items.get"), c.sim.Server.Count("git.blobs.zip")
+	rep, err = w.Review(context.Background(), c.request(events.TriggerUpdated, commit))
+	require.NoError(t, err)
+	require.Equal(t, 1, rep.Since)
+	require.Equal(t, 1, rep.Resolved, "b.js's finding is gone with it")
+	require.Equal(t, 3, c.sim.Server.Count("git.items.get")-items, "a.js and b.js at the common commit, and .azreviewer.yaml; not b.js at the head")
+	require.Equal(t, 1, c.sim.Server.Count("git.blobs.zip")-bulk, "a.js's head")
+}
