@@ -106,7 +106,7 @@ func TestProcessesRefuseWhatIsNotProvisioned(t *testing.T) {
 		}, []string{"stream AZREVIEWER_REVIEWS", "stream AZREVIEWER_DEAD_LETTERS"}},
 		{"worker", func(ctx context.Context, stderr io.Writer) error {
 			return app.WorkerMain(ctx, workerArgs(b.URL), io.Discard, stderr)
-		}, []string{"stream AZREVIEWER_REVIEWS", "consumer workers of stream AZREVIEWER_REVIEWS", "bucket azreviewer-leases", "bucket azreviewer-review-state"}},
+		}, []string{"stream AZREVIEWER_REVIEWS", "consumer workers of stream AZREVIEWER_REVIEWS", "bucket azreviewer-leases", "bucket azreviewer-review-state", "bucket azreviewer-memory"}},
 	}
 	for _, m := range mains {
 		t.Run(m.name, func(t *testing.T) {
@@ -150,7 +150,7 @@ func TestProvisionPrintsWhatItChanged(t *testing.T) {
 		return out.String()
 	}
 	first := run()
-	for _, r := range []string{"stream TEAM-A_REVIEWS", "stream TEAM-A_DEAD_LETTERS", "consumer workers of stream TEAM-A_REVIEWS", "bucket team-a-leases", "bucket team-a-review-state"} {
+	for _, r := range []string{"stream TEAM-A_REVIEWS", "stream TEAM-A_DEAD_LETTERS", "consumer workers of stream TEAM-A_REVIEWS", "bucket team-a-leases", "bucket team-a-review-state", "bucket team-a-memory"} {
 		require.Contains(t, first, "fleet team-a: created "+r+"\n")
 	}
 	again := run()
