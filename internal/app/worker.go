@@ -21,6 +21,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/events/middleware"
 	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
+	"github.com/azreviewer/azreviewer/internal/memory"
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
@@ -234,6 +235,8 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		MaxThreads:          cfg.MaxThreads,
 		CommentAllowedHosts: strings.Split(cfg.CommentAllowedHosts, ","),
 		Logger:              log,
+		CommandLimit:        cfg.LLM.CommandLimit,
+		CommandWindow:       cfg.LLM.CommandWindow,
 	}
 	if err := review.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
@@ -266,8 +269,13 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, notProvisioned(err)
 	}
+	mem, err := memory.Open(ctx, d.JS, c.Stream)
+	if err != nil {
+		return nil, notProvisioned(err)
+	}
 	review := setup.review
 	review.Coordinator = coord
+	review.Memory = mem
 	review.LeaseRefresh = timing.leaseRefresh
 	w, err := worker.New(review, client, metrics)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/azreviewer/azreviewer/internal/assist"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
@@ -21,7 +22,7 @@ const (
 	MaxContextFiles = 100
 	// MaxGuidanceChars bounds the repository's guidance file put in a
 	// prompt; a longer one is cut.
-	MaxGuidanceChars = 8000
+	MaxGuidanceChars = assist.MaxGuidanceChars
 	// MaxOtherFiles is the most other changed files listed in a prompt.
 	MaxOtherFiles = 100
 	// maxOtherFilesBytes bounds the list of other changed files.
@@ -30,30 +31,16 @@ const (
 	maxContextFileBytes = 1 << 20
 )
 
-// HeadFiles reads the head version of a pull request's files; the worker's
-// view of Azure DevOps does.
-type HeadFiles interface {
-	Head(ctx context.Context, path string) ([]byte, bool, error)
-}
+// HeadFiles reads the head version of a pull request's files.
+type HeadFiles = assist.HeadFiles
 
-// ReviewContext is what a review's prompts show beyond the hunks: the zero
-// value adds nothing.
-type ReviewContext struct {
-	// Window is how many lines of the head file are shown above and below
-	// each hunk, beyond the diff's own context lines (at most
-	// [MaxContextWindow]); 0 shows none. Files reads them.
-	Window int
-	Files  HeadFiles
-	// Guidance is the text of the repository's guidance file (AGENTS.md or
-	// .azreviewer/instructions.md on the target branch), cut at
-	// [MaxGuidanceChars]; GuidanceSource names it for the prompt and the
-	// summary ("AGENTS.md").
-	Guidance       string
-	GuidanceSource string
-	// OtherFiles lists, in every request, the changed files that request
-	// does not show (at most [MaxOtherFiles]).
-	OtherFiles bool
-}
+// ReviewContext is what a review's prompts show beyond the hunks; see
+// [assist.ReviewContext]. Window is bounded by [MaxContextWindow], the
+// guidance cut at [MaxGuidanceChars], the other files listed at most
+// [MaxOtherFiles].
+type ReviewContext = assist.ReviewContext
+
+var _ assist.Contextual = (*PerReview)(nil)
 
 // SetContext sets what this review's prompts show beyond the hunks; call
 // it before Review.

@@ -77,3 +77,11 @@ func (p *PerReview) Notes() string {
 	}
 	return "LLM: " + p.stats.String() + "; context sent: " + p.stats.Context.String()
 }
+
+// Ask is [Reviewer.Ask] in this review's comment language.
+func (p *PerReview) Ask(ctx context.Context, q Question) (Answer, error) { return p.r.Ask(ctx, q) }
+
+// Describe is [Reviewer.Describe] in this review's comment language.
+func (p *PerReview) Describe(ctx context.Context, pr *reviewer.PullRequest, instructions string) (Answer, error) {
+	return p.r.Describe(ctx, pr, instructions)
+}

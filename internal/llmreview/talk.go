@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/azreviewer/azreviewer/internal/assist"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
@@ -29,35 +30,13 @@ const (
 	AskWindow = 40
 )
 
-// Question is a question asked in a thread with /azreviewer ask. Every
-// field but Question may be empty.
-type Question struct {
-	// Title and Description are the pull request's.
-	Title, Description string
-	// Path is the thread's file, StartLine and EndLine its lines (0: a
-	// thread of the whole pull request).
-	Path               string
-	StartLine, EndLine int
-	// File is the head version of Path, whose lines around StartLine and
-	// EndLine ([AskWindow] above and below) are shown.
-	File []byte
-	// Thread are the thread's earlier comments, oldest first.
-	Thread []string
-	// Question is what was asked.
-	Question string
-	// Instructions are the repository's llm.instructions and guidance.
-	Instructions string
-}
+// Question is a question asked in a thread; see [assist.Question].
+type Question = assist.Question
 
-// Answer is the model's text with what it cost.
-type Answer struct {
-	// Text is the model's answer, untrusted: render it as text.
-	Text                           string
-	PromptTokens, CompletionTokens int64
-	// Partial: the answer was cut at its token limit, or (Describe) the pull
-	// request was larger than one request shows.
-	Partial bool
-}
+// Answer is the model's text with what it cost; see [assist.Answer].
+type Answer = assist.Answer
+
+var _ assist.Assistant = (*Reviewer)(nil)
 
 // talkSystem is the system message of ask and describe.
 const talkSystem = `You are azreviewer, a code review assistant on an Azure DevOps pull request.

@@ -53,6 +53,7 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 	if err != nil {
 		return posting{}, err
 	}
+	result, notes = r.remembered(ctx, existing, result, notes)
 	p, err := r.postFindings(ctx, ws, result.Findings, existing)
 	if err != nil {
 		return p, err
