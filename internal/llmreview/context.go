@@ -75,7 +75,11 @@ func (c ContextSent) String() string {
 		parts = append(parts, "instructions ("+strings.Join(c.Instructions, ", ")+")")
 	}
 	if c.Window > 0 {
-		s := fmt.Sprintf("%d head lines around each hunk (%d files", c.Window, c.WindowFiles)
+		files := "files"
+		if c.WindowFiles == 1 {
+			files = "file"
+		}
+		s := fmt.Sprintf("%d head lines around each hunk (%d %s", c.Window, c.WindowFiles, files)
 		if c.WindowFailed > 0 {
 			s += fmt.Sprintf(", %d not read", c.WindowFailed)
 		}
