@@ -20,6 +20,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -32,8 +33,9 @@ import (
 // caller's context may have minutes left.
 const CallTimeout = 5 * time.Second
 
-// maxAttempts bounds the compare-and-set retries of one update.
-const maxAttempts = 8
+// maxAttempts bounds the compare-and-set retries of one update; between
+// attempts it waits a random pause of up to 2 ms times the attempt.
+const maxAttempts = 20
 
 // maxValueBytes bounds a value read back: a value larger than this is
 // treated as unreadable (the bucket's MaxValueSize keeps writes under it).
@@ -90,7 +92,14 @@ func Open(ctx context.Context, js jetstream.JetStream, stream streams.Config) (*
 // change returned false).
 func update[T any](ctx context.Context, kv jetstream.KeyValue, key string, change func(*T) (bool, error)) (T, error) {
 	var zero T
-	for range maxAttempts {
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return zero, ctx.Err()
+			case <-time.After(time.Duration(rand.Int64N(int64(2*time.Millisecond) * int64(attempt)))):
+			}
+		}
 		var v T
 		rev, err := get(ctx, kv, key, &v)
 		if err != nil {
