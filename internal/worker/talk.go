@@ -175,7 +175,7 @@ func (w *Worker) ask(ctx context.Context, ref azdo.PullRequestRef, c commandCont
 		return w.reply(ctx, ref, c.comment, "The model gave no answer: "+markdown.Text(markdown.Clip(err.Error(), maxLineRunes)))
 	}
 	w.spent(ctx, ref, ans)
-	return w.reply(ctx, ref, c.comment, renderAnswer("Answer", ans, w.links))
+	return w.reply(ctx, ref, c.comment, RenderAnswer("Answer", ans, w.links))
 }
 
 // describe posts a description of the change as azreviewer's one
@@ -203,7 +203,7 @@ func (w *Worker) describe(ctx context.Context, ref azdo.PullRequestRef, c comman
 		return w.reply(ctx, ref, c.comment, "The model gave no description: "+markdown.Text(markdown.Clip(err.Error(), maxLineRunes)))
 	}
 	w.spent(ctx, ref, ans)
-	text := commentText(renderAnswer(fmt.Sprintf("Description of the change (iteration %d)", run.latest.ID), ans, w.links))
+	text := commentText(RenderAnswer(fmt.Sprintf("Description of the change (iteration %d)", run.latest.ID), ans, w.links))
 
 	// The lease makes find-then-write one step across workers: one thread.
 	ctx, release, err := w.acquire(ctx, run.key)
@@ -265,11 +265,11 @@ func (w *Worker) commandsNote(ctx context.Context, repositoryID string, pullRequ
 		plural(u.Commands, "answer"), u.PromptTokens+u.CompletionTokens, u.PromptTokens, u.CompletionTokens)
 }
 
-// renderAnswer renders a model's text under a title: each paragraph or list
+// RenderAnswer renders a model's text under a title: each paragraph or list
 // item through the link policy, as text — no mention, markup, image or
 // link to a host not allowed survives — and a line saying where it comes
 // from.
-func renderAnswer(title string, ans assist.Answer, links markdown.Policy) string {
+func RenderAnswer(title string, ans assist.Answer, links markdown.Policy) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**azreviewer** · %s\n\n", markdown.Text(title))
 	text := markdown.Clip(ans.Text, maxAnswerRunes)
