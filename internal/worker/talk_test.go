@@ -436,6 +436,11 @@ func TestWontFixLearning(t *testing.T) {
 		map[string]string{"/src/a.js": "let a;\nconsole.log(a);\n", "/lib/c.js": "let c;\ndebugger;\n"})
 	_, err := w.Review(context.Background(), b.request(first, events.TriggerCreated))
 	require.NoError(t, err)
+	// Another pull request already has its own thread of the same finding.
+	third := b.sim.NewPullRequest(map[string]string{"/src/e.js": "let e;\n"}, map[string]string{"/src/e.js": "let e;\nconsole.log(e);\n"})
+	_, err = w.Review(context.Background(), b.request(third, events.TriggerCreated))
+	require.NoError(t, err)
+	thirdThread := threadWith(t, third, "debug/console-log")
 	console := threadWith(t, first, "debug/console-log")
 	debugger := threadWith(t, first, "debug/debugger")
 
@@ -453,11 +458,22 @@ func TestWontFixLearning(t *testing.T) {
 	require.Equal(t, "debug/console-log", known[0].Rule)
 	require.Equal(t, "/src/*.js", known[0].PathGlob)
 
+	// That thread is not marked fixed because of the suppression: a
+	// suppression is for findings not posted yet.
+	rep, err := w.Review(context.Background(), b.comment(third, 0, "/azreviewer review"))
+	require.NoError(t, err)
+	require.Zero(t, rep.Resolved)
+	for _, th := range third.Threads() {
+		if *th.Id == thirdThread {
+			require.Equal(t, "active", string(*th.Status))
+		}
+	}
+
 	// A later pull request: console.log in another file of /src is not
 	// posted; debugger is (ignore was for the first pull request only).
 	second := b.sim.NewPullRequest(map[string]string{"/src/b.js": "let b;\n", "/lib/d.js": "let d;\n"},
 		map[string]string{"/src/b.js": "let b;\nconsole.log(b);\n", "/lib/d.js": "let d;\ndebugger;\n"})
-	rep, err := w.Review(context.Background(), b.request(second, events.TriggerCreated))
+	rep, err = w.Review(context.Background(), b.request(second, events.TriggerCreated))
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.ThreadsPosted)
 	summary := summaryOf(second)
