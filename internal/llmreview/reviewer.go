@@ -71,8 +71,11 @@ func New(cfg Config) (*Reviewer, error) {
 	}, nil
 }
 
-// Name returns "llm".
-func (r *Reviewer) Name() string { return "llm" }
+// Name is the LLM reviewer's name.
+const Name = "llm"
+
+// Name returns [Name], "llm".
+func (r *Reviewer) Name() string { return Name }
 
 // Review implements [reviewer.Reviewer]; see [Reviewer.ReviewWithStats].
 func (r *Reviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
