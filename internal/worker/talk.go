@@ -98,12 +98,16 @@ func inLanguage(a assist.Assistant, cfg repoconfig.Config) assist.Assistant {
 }
 
 // admit checks that a model command can run on the pull request: a model,
-// the memory bucket and room under the rate limit. It returns the reply
+// not turned off by the repository's configuration, the memory bucket, and
+// room under the rate limit (a slot is taken then). It returns the reply
 // that refuses it ("" when admitted).
-func (w *Worker) admit(ctx context.Context, ref azdo.PullRequestRef) (assist.Assistant, string, error) {
+func (w *Worker) admit(ctx context.Context, ref azdo.PullRequestRef, cfg repoconfig.Config) (assist.Assistant, string, error) {
 	a, ok := w.assistant()
 	if !ok {
 		return nil, "No language model is configured for azreviewer, so it cannot answer.", nil
+	}
+	if len(cfg.Reviewers(map[string]reviewer.Reviewer{repoconfig.LLMName: a})) == 0 {
+		return nil, "The language model is turned off for this repository (`reviewers: {llm: false}` in `.azreviewer.yaml`).", nil
 	}
 	if w.cfg.Memory == nil {
 		return nil, "This worker has no memory bucket, which the model commands' rate limit needs.", nil
@@ -126,13 +130,6 @@ func (w *Worker) ask(ctx context.Context, ref azdo.PullRequestRef, c commandCont
 	if question == "" {
 		return w.reply(ctx, ref, c.comment, "Write the question after the command: `/azreviewer ask <question>`.")
 	}
-	a, refusal, err := w.admit(ctx, ref)
-	if err != nil || refusal != "" {
-		if err != nil {
-			return Report{}, false, err
-		}
-		return w.reply(ctx, ref, c.comment, refusal)
-	}
 	pr, err := w.read.PullRequest(ctx, ref)
 	if err != nil {
 		return Report{}, false, err
@@ -140,6 +137,23 @@ func (w *Worker) ask(ctx context.Context, ref azdo.PullRequestRef, c commandCont
 	its, err := w.read.Iterations(ctx, ref)
 	if err != nil {
 		return Report{}, false, err
+	}
+	var (
+		cfg    repoconfig.Config
+		latest azdo.Iteration
+	)
+	if len(its) > 0 {
+		latest = its[len(its)-1]
+		if cfg, _, err = w.repoConfig(ctx, ref, latest, pr.TargetRef); err != nil {
+			return Report{}, false, err
+		}
+	}
+	a, refusal, err := w.admit(ctx, ref, cfg)
+	if err != nil {
+		return Report{}, false, err
+	}
+	if refusal != "" {
+		return w.reply(ctx, ref, c.comment, refusal)
 	}
 	threads, err := w.write.Threads(ctx, ref)
 	if err != nil {
@@ -155,22 +169,14 @@ func (w *Worker) ask(ctx context.Context, ref azdo.PullRequestRef, c commandCont
 			}
 		}
 	}
-	var cfg repoconfig.Config
-	if len(its) > 0 {
-		latest := its[len(its)-1]
-		if q.Path != "" && latest.SourceCommit != "" {
-			if q.File, _, err = w.read.FileAt(ctx, ref, q.Path, latest.SourceCommit); err != nil {
-				return Report{}, false, err
-			}
-		}
-		if cfg, _, err = w.repoConfig(ctx, ref, latest, pr.TargetRef); err != nil {
+	if q.Path != "" && latest.SourceCommit != "" {
+		if q.File, _, err = w.read.FileAt(ctx, ref, q.Path, latest.SourceCommit); err != nil {
 			return Report{}, false, err
 		}
-		guidance, _ := w.guidance(ctx, ref, latest.TargetCommit, cfg)
-		q.Instructions = strings.TrimSpace(cfg.LLM.Instructions + "\n\n" + guidance)
-		a = inLanguage(a, cfg)
 	}
-	ans, err := a.Ask(ctx, q)
+	guidance, _ := w.guidance(ctx, ref, latest.TargetCommit, cfg)
+	q.Instructions = strings.TrimSpace(cfg.LLM.Instructions + "\n\n" + guidance)
+	ans, err := inLanguage(a, cfg).Ask(ctx, q)
 	if err != nil {
 		return w.reply(ctx, ref, c.comment, "The model gave no answer: "+markdown.Text(markdown.Clip(err.Error(), maxLineRunes)))
 	}
@@ -182,16 +188,20 @@ func (w *Worker) ask(ctx context.Context, ref azdo.PullRequestRef, c commandCont
 // description thread, or updates that thread in place; the author's
 // description is never touched.
 func (w *Worker) describe(ctx context.Context, ref azdo.PullRequestRef, c commandContext) (Report, bool, error) {
-	a, refusal, err := w.admit(ctx, ref)
+	run := &reviewRun{w: w, req: c.req, ref: ref, key: coordination.Key(c.req.RepositoryID, c.req.PullRequestID), forced: true}
+	if rep, err := run.load(ctx); ended(rep, err) {
+		return rep, false, err
+	}
+	cfg, _, err := w.repoConfig(ctx, ref, run.latest, run.pr.TargetRef)
+	if err != nil {
+		return Report{}, false, err
+	}
+	a, refusal, err := w.admit(ctx, ref, cfg)
 	if err != nil {
 		return Report{}, false, err
 	}
 	if refusal != "" {
 		return w.reply(ctx, ref, c.comment, refusal)
-	}
-	run := &reviewRun{w: w, req: c.req, ref: ref, key: coordination.Key(c.req.RepositoryID, c.req.PullRequestID), forced: true}
-	if rep, err := run.load(ctx); ended(rep, err) {
-		return rep, false, err
 	}
 	if err := run.diff(ctx); err != nil {
 		return Report{}, false, err
@@ -230,8 +240,7 @@ func (w *Worker) describe(ctx context.Context, ref azdo.PullRequestRef, c comman
 	} else {
 		err = ws.updateComment(ctx, threads[i], WriteDescription, text)
 		if err == nil {
-			_, err = w.write.UpdateThreadProperties(ctx, ref, threads[i].ID, map[string]string{PropDescription: fmt.Sprint(run.latest.ID)})
-			if err != nil {
+			if _, err = w.write.UpdateThreadProperties(ctx, ref, threads[i].ID, map[string]string{PropDescription: fmt.Sprint(run.latest.ID)}); err != nil {
 				err = azdo.WriteFailure(err)
 			}
 		}

@@ -497,3 +497,23 @@ func TestWontFixLearning(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, known)
 }
+
+// TestAskRefusedWhenTheRepositoryTurnsTheModelOff: a repository whose
+// .azreviewer.yaml turns the llm reviewer off gets no model call from ask
+// or describe either.
+func TestAskRefusedWhenTheRepositoryTurnsTheModelOff(t *testing.T) {
+	t.Parallel()
+	b := setupTalk(t, func(string, bool) string { return "An answer." }, 0)
+	base := map[string]string{"/a.js": "let a;\n", "/.azreviewer.yaml": "reviewers: {llm: false}\n"}
+	pr := b.sim.NewPullRequest(base, withBase(base, map[string]string{"/a.js": "let a;\nlet b;\n"}))
+	w := b.worker(t)
+	thread := b.personThread(t, pr, "a question")
+	for _, cmd := range []string{"/azreviewer ask what is this?", "/azreviewer describe"} {
+		rep, err := w.Review(context.Background(), b.comment(pr, thread, cmd))
+		require.NoError(t, err, cmd)
+		require.Equal(t, worker.OutcomeCommand, rep.Outcome, cmd)
+		require.Contains(t, lastReply(t, pr, thread), "turned off for this repository", cmd)
+	}
+	_, user := b.llm.requests()
+	require.Empty(t, user)
+}
