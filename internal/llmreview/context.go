@@ -151,22 +151,20 @@ func splitLines(data []byte) []string {
 
 // widenHunks returns hunks, each with up to window lines of head (the new
 // side's lines, 1-based) added before and after as context lines, without
-// reaching the lines of the hunk before or after it. A hunk whose lines do
+// reaching the lines of the hunk before or after it: the lines between two
+// hunks go to the first one's window below, then the second one's above. A hunk whose lines do
 // not agree with head (another version) is left as it is.
 func widenHunks(hunks []reviewer.Hunk, head []string, window int) []reviewer.Hunk {
 	out := make([]reviewer.Hunk, len(hunks))
+	shown := 0 // the last new-side line of the hunks before, as widened
 	for i, h := range hunks {
 		first, last := newRange(h)
-		if first == 0 || last > len(head) || !agrees(h, head) {
+		if first == 0 || last > len(head) || first <= shown || !agrees(h, head) {
 			out[i] = h
+			shown = max(shown, last)
 			continue
 		}
-		lo := max(1, first-window)
-		if i > 0 {
-			if _, prevLast := newRange(hunks[i-1]); prevLast > 0 {
-				lo = max(lo, prevLast+1)
-			}
-		}
+		lo := max(1, first-window, shown+1)
 		hi := min(len(head), last+window)
 		if i+1 < len(hunks) {
 			if nextFirst, _ := newRange(hunks[i+1]); nextFirst > 0 {
@@ -188,6 +186,7 @@ func widenHunks(hunks []reviewer.Hunk, head []string, window int) []reviewer.Hun
 		w.NewStart, w.NewLines = lo, h.NewLines+(first-lo)+(hi-last)
 		w.OldStart, w.OldLines = h.OldStart-(first-lo), h.OldLines+(first-lo)+(hi-last)
 		out[i] = w
+		shown = hi
 	}
 	return out
 }
