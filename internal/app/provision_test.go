@@ -154,7 +154,7 @@ func TestProvisionPrintsWhatItChanged(t *testing.T) {
 		require.Contains(t, first, "fleet team-a: created "+r+"\n")
 	}
 	again := run()
-	require.Equal(t, 5, strings.Count(again, ": unchanged "), again)
+	require.Equal(t, 6, strings.Count(again, ": unchanged "), again)
 	def := streams.Config{}.WithDefaults()
 	changed := run("--max-deliver", "3", "--stream-max-msgs", "100")
 	require.Contains(t, changed, fmt.Sprintf("fleet team-a: updated consumer workers of stream TEAM-A_REVIEWS: max deliver %d → 3\n", def.MaxDeliver))

@@ -21,7 +21,6 @@ import (
 	"github.com/azreviewer/azreviewer/internal/events/middleware"
 	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
-	"github.com/azreviewer/azreviewer/internal/memory"
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
@@ -269,7 +268,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, notProvisioned(err)
 	}
-	mem, err := memory.Open(ctx, d.JS, c.Stream)
+	mem, err := coordination.OpenMemory(ctx, d.JS, c.Stream)
 	if err != nil {
 		return nil, notProvisioned(err)
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/sourcegraph/conc/pool"
 
-	"github.com/azreviewer/azreviewer/internal/assist"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
@@ -22,7 +21,7 @@ const (
 	MaxContextFiles = 100
 	// MaxGuidanceChars bounds the repository's guidance file put in a
 	// prompt; a longer one is cut.
-	MaxGuidanceChars = assist.MaxGuidanceChars
+	MaxGuidanceChars = reviewer.MaxGuidanceChars
 	// MaxOtherFiles is the most other changed files listed in a prompt.
 	MaxOtherFiles = 100
 	// maxOtherFilesBytes bounds the list of other changed files.
@@ -32,15 +31,15 @@ const (
 )
 
 // HeadFiles reads the head version of a pull request's files.
-type HeadFiles = assist.HeadFiles
+type HeadFiles = reviewer.HeadFiles
 
 // ReviewContext is what a review's prompts show beyond the hunks; see
-// [assist.ReviewContext]. Window is bounded by [MaxContextWindow], the
+// [reviewer.ReviewContext]. Window is bounded by [MaxContextWindow], the
 // guidance cut at [MaxGuidanceChars], the other files listed at most
 // [MaxOtherFiles].
-type ReviewContext = assist.ReviewContext
+type ReviewContext = reviewer.ReviewContext
 
-var _ assist.Contextual = (*PerReview)(nil)
+var _ reviewer.Contextual = (*PerReview)(nil)
 
 // SetContext sets what this review's prompts show beyond the hunks; call
 // it before Review.

@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/azreviewer/azreviewer/internal/assist"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
@@ -30,13 +29,13 @@ const (
 	AskWindow = 40
 )
 
-// Question is a question asked in a thread; see [assist.Question].
-type Question = assist.Question
+// Question is a question asked in a thread; see [reviewer.Question].
+type Question = reviewer.Question
 
-// Answer is the model's text with what it cost; see [assist.Answer].
-type Answer = assist.Answer
+// Answer is the model's text with what it cost; see [reviewer.Answer].
+type Answer = reviewer.Answer
 
-var _ assist.Assistant = (*Reviewer)(nil)
+var _ reviewer.Assistant = (*Reviewer)(nil)
 
 // talkSystem is the system message of ask and describe.
 const talkSystem = `You are azreviewer, a code review assistant on an Azure DevOps pull request.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/deadletter"
-	"github.com/azreviewer/azreviewer/internal/memory"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -184,7 +183,7 @@ func resources(cfg Config, scope Scope) []resource {
 		consumerResource(review.Name, streams.Consumer(cfg.Stream)),
 		bucketResource(coordination.LeaseBucket(cfg.Stream, coord), "LEASE_TTL"),
 		bucketResource(coordination.StateBucket(cfg.Stream), ""),
-		bucketResource(memory.Bucket(cfg.Stream), ""),
+		bucketResource(coordination.MemoryBucket(cfg.Stream), ""),
 	)
 }
 

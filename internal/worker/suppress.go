@@ -8,14 +8,14 @@ import (
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/markdown"
-	"github.com/azreviewer/azreviewer/internal/memory"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
 // Won't-fix learning: a finding thread of azreviewer's that a person set to
 // won't fix or by design is remembered for the repository (rule, path glob,
-// normalised text; package memory) and that finding is not posted again on
+// normalised text; coordination.Memory) and that finding is not posted again on
 // later pull requests of the repository, until /azreviewer unsuppress.
 
 // PropStatusBy marks a thread whose status azreviewer itself set (the
@@ -35,12 +35,12 @@ const maxSuppressedListed = 10
 // Memory keeps what the fleet learns beyond one review; *memory.Store
 // implements it.
 type Memory interface {
-	Suppressions(ctx context.Context, repositoryID string) ([]memory.Suppression, error)
-	Remember(ctx context.Context, repositoryID string, learned []memory.Suppression) ([]memory.Suppression, error)
-	Forget(ctx context.Context, repositoryID, id string) (memory.Suppression, bool, error)
+	Suppressions(ctx context.Context, repositoryID string) ([]coordination.Suppression, error)
+	Remember(ctx context.Context, repositoryID string, learned []coordination.Suppression) ([]coordination.Suppression, error)
+	Forget(ctx context.Context, repositoryID, id string) (coordination.Suppression, bool, error)
 	Take(ctx context.Context, repositoryID string, pullRequest, limit int, window time.Duration, now time.Time) (bool, time.Time, error)
 	Spent(ctx context.Context, repositoryID string, pullRequest int, promptTokens, completionTokens int64) error
-	Usage(ctx context.Context, repositoryID string, pullRequest int) (memory.Usage, error)
+	Usage(ctx context.Context, repositoryID string, pullRequest int) (coordination.Usage, error)
 }
 
 // suppressed is a finding left out because of an earlier won't-fix.
@@ -149,12 +149,12 @@ func (r *reviewRun) learn(ctx context.Context, existing []azdo.Thread) {
 		return
 	}
 	now := time.Now()
-	var learned []memory.Suppression
+	var learned []coordination.Suppression
 	for _, t := range candidates {
 		if !strings.EqualFold(t.Comments[0].AuthorID, me.ID) {
 			continue
 		}
-		learned = append(learned, memory.NewSuppression(t.Properties[PropRule], t.FilePath, t.FirstComment(), r.ref.ID, t.ID, string(t.Status), now))
+		learned = append(learned, coordination.NewSuppression(t.Properties[PropRule], t.FilePath, t.FirstComment(), r.ref.ID, t.ID, string(t.Status), now))
 	}
 	if len(learned) == 0 {
 		return

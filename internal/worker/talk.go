@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/azreviewer/azreviewer/internal/assist"
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
@@ -77,10 +76,10 @@ func commandArgs(content string) string {
 }
 
 // assistant is the first of the worker's Reviewers that is an
-// assist.Assistant (the LLM reviewer), if any.
-func (w *Worker) assistant() (assist.Assistant, bool) {
+// reviewer.Assistant (the LLM reviewer), if any.
+func (w *Worker) assistant() (reviewer.Assistant, bool) {
 	for _, r := range w.cfg.Reviewers {
-		if a, ok := reviewer.As[assist.Assistant](r); ok {
+		if a, ok := reviewer.As[reviewer.Assistant](r); ok {
 			return a, true
 		}
 	}
@@ -88,9 +87,9 @@ func (w *Worker) assistant() (assist.Assistant, bool) {
 }
 
 // inLanguage is a in the repository's comment language, when a takes one.
-func inLanguage(a assist.Assistant, cfg repoconfig.Config) assist.Assistant {
+func inLanguage(a reviewer.Assistant, cfg repoconfig.Config) reviewer.Assistant {
 	if in, ok := reviewer.As[reviewer.Instructable](a); ok && cfg.LLM.Language != "" {
-		if pa, ok := reviewer.As[assist.Assistant](in.ForReview("", cfg.LLM.Language)); ok {
+		if pa, ok := reviewer.As[reviewer.Assistant](in.ForReview("", cfg.LLM.Language)); ok {
 			return pa
 		}
 	}
@@ -101,7 +100,7 @@ func inLanguage(a assist.Assistant, cfg repoconfig.Config) assist.Assistant {
 // not turned off by the repository's configuration, the memory bucket, and
 // room under the rate limit (a slot is taken then). It returns the reply
 // that refuses it ("" when admitted).
-func (w *Worker) admit(ctx context.Context, ref azdo.PullRequestRef, cfg repoconfig.Config) (assist.Assistant, string, error) {
+func (w *Worker) admit(ctx context.Context, ref azdo.PullRequestRef, cfg repoconfig.Config) (reviewer.Assistant, string, error) {
 	a, ok := w.assistant()
 	if !ok {
 		return nil, "No language model is configured for azreviewer, so it cannot answer.", nil
@@ -159,7 +158,7 @@ func (w *Worker) ask(ctx context.Context, ref azdo.PullRequestRef, c commandCont
 	if err != nil {
 		return Report{}, false, err
 	}
-	q := assist.Question{Title: pr.Title, Description: pr.Description, Question: question}
+	q := reviewer.Question{Title: pr.Title, Description: pr.Description, Question: question}
 	if i := slices.IndexFunc(threads, func(t azdo.Thread) bool { return t.ID == c.comment.ThreadID }); i >= 0 {
 		t := threads[i]
 		q.Path, q.StartLine, q.EndLine = t.FilePath, t.Start.Line, t.End.Line
@@ -257,7 +256,7 @@ const WriteDescription = "description"
 
 // spent adds an answer's tokens to the pull request's usage; a failure
 // only costs the summary's count.
-func (w *Worker) spent(ctx context.Context, ref azdo.PullRequestRef, ans assist.Answer) {
+func (w *Worker) spent(ctx context.Context, ref azdo.PullRequestRef, ans reviewer.Answer) {
 	if err := w.cfg.Memory.Spent(ctx, ref.RepositoryID, ref.ID, ans.PromptTokens, ans.CompletionTokens); err != nil {
 		w.cfg.Logger.WarnContext(ctx, "model command tokens not counted", "error", err)
 	}
@@ -278,7 +277,7 @@ func (w *Worker) commandsNote(ctx context.Context, repositoryID string, pullRequ
 // item through the link policy, as text — no mention, markup, image or
 // link to a host not allowed survives — and a line saying where it comes
 // from.
-func RenderAnswer(title string, ans assist.Answer, links markdown.Policy) string {
+func RenderAnswer(title string, ans reviewer.Answer, links markdown.Policy) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**azreviewer** · %s\n\n", markdown.Text(title))
 	text := markdown.Clip(ans.Text, maxAnswerRunes)
@@ -320,7 +319,7 @@ func (w *Worker) guidance(ctx context.Context, ref azdo.PullRequestRef, target s
 			return "", ""
 		}
 		if found {
-			return string(data[:min(len(data), assist.MaxGuidanceChars+1)]), strings.TrimPrefix(p, "/")
+			return string(data[:min(len(data), reviewer.MaxGuidanceChars+1)]), strings.TrimPrefix(p, "/")
 		}
 	}
 	return "", ""
@@ -330,12 +329,12 @@ func (w *Worker) guidance(ctx context.Context, ref azdo.PullRequestRef, target s
 // window, the repository's guidance, the other changed files.
 func (r *reviewRun) modelContext(ctx context.Context, reviewers []reviewer.Reviewer) {
 	for _, rv := range reviewers {
-		p, ok := reviewer.As[assist.Contextual](rv)
+		p, ok := reviewer.As[reviewer.Contextual](rv)
 		if !ok {
 			continue
 		}
 		text, source := r.w.guidance(ctx, r.ref, r.latest.TargetCommit, r.config)
-		p.SetContext(assist.ReviewContext{
+		p.SetContext(reviewer.ReviewContext{
 			Window: r.config.LLM.Window(), Files: headFiles{az: r.w.read, ref: r.ref, head: r.latest.SourceCommit},
 			Guidance: text, GuidanceSource: source, OtherFiles: true,
 		})

@@ -3,9 +3,9 @@ package worker_test
 import (
 	"testing"
 
-	"github.com/azreviewer/azreviewer/internal/assist"
 	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/markdown/markdowntest"
+	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -19,7 +19,7 @@ func FuzzRenderAnswer(f *testing.F) {
 	f.Add("`x", "- @<ALL>\n- [a](https://docs.example.com/a)\n# h\n<details>", false)
 	links := markdown.Policy{AllowedHosts: []string{"docs.example.com"}}
 	f.Fuzz(func(t *testing.T, title, text string, partial bool) {
-		out := worker.RenderAnswer(title, assist.Answer{Text: text, Partial: partial}, links)
+		out := worker.RenderAnswer(title, reviewer.Answer{Text: text, Partial: partial}, links)
 		if err := markdowntest.Check(out, links); err != nil {
 			t.Fatalf("answer:\n%s\n%v", out, err)
 		}

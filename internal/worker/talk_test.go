@@ -25,7 +25,6 @@ import (
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/markdown/markdowntest"
-	"github.com/azreviewer/azreviewer/internal/memory"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
 	"github.com/azreviewer/azreviewer/internal/streams"
@@ -89,7 +88,7 @@ const noFindings = `{"findings": []}`
 type talkBundle struct {
 	sim   *azdotest.Sim
 	coord *coordination.Store
-	mem   *memory.Store
+	mem   *coordination.Memory
 	llm   *chat
 	limit int
 }
@@ -99,7 +98,7 @@ func setupTalk(t *testing.T, answer func(user string, structured bool) string, l
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	coord, err := coordination.Ensure(context.Background(), b.JS, streams.Config{Memory: true}, coordination.Config{})
 	require.NoError(t, err)
-	mem, err := memory.Ensure(context.Background(), b.JS, streams.Config{Memory: true})
+	mem, err := coordination.EnsureMemory(context.Background(), b.JS, streams.Config{Memory: true})
 	require.NoError(t, err)
 	return &talkBundle{sim: azdotest.New(t), coord: coord, mem: mem, llm: newChat(t, answer), limit: limit}
 }

@@ -1,6 +1,7 @@
-// Package memory keeps what a fleet of workers learns and counts beyond one
-// review, in one JetStream key-value bucket, <fleet>-memory (named by
-// package fleet):
+package coordination
+
+// The memory bucket, <fleet>-memory (named by package fleet), keeps what a
+// fleet of workers learns and counts beyond one review:
 //
 //   - per repository, the findings people marked won't fix or by design
 //     ([Suppression]), which later reviews of the repository do not post
@@ -11,9 +12,8 @@
 //     fleet shares, and the tokens they spent.
 //
 // Every update is a compare-and-set on the key's revision, retried a few
-// times, so concurrent workers never lose each other's writes. A [Store] is
-// safe for concurrent use.
-package memory
+// times, so concurrent workers never lose each other's writes. A [Memory]
+// is safe for concurrent use.
 
 import (
 	"context"
@@ -29,10 +29,6 @@ import (
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-// CallTimeout bounds one key-value call, as coordination's do: the
-// caller's context may have minutes left.
-const CallTimeout = 5 * time.Second
-
 // maxAttempts bounds the compare-and-set retries of one update; between
 // attempts it waits a random pause of up to 2 ms times the attempt.
 const maxAttempts = 20
@@ -43,11 +39,11 @@ const maxValueBytes = 256 << 10
 
 // ErrContended is returned when an update lost its compare-and-set every
 // time: other workers kept changing the key.
-var ErrContended = errors.New("memory: the key kept changing under concurrent updates")
+var ErrContended = errors.New("coordination: the memory key kept changing under concurrent updates")
 
-// Bucket is the memory bucket as stream (the fleet, storage and replicas)
+// MemoryBucket is the memory bucket as stream (the fleet, storage and replicas)
 // describes it.
-func Bucket(stream streams.Config) jetstream.KeyValueConfig {
+func MemoryBucket(stream streams.Config) jetstream.KeyValueConfig {
 	stream = stream.WithDefaults()
 	return jetstream.KeyValueConfig{
 		Bucket:       stream.Fleet.MemoryBucket(),
@@ -59,31 +55,31 @@ func Bucket(stream streams.Config) jetstream.KeyValueConfig {
 	}
 }
 
-// Store reads and updates the memory bucket.
-type Store struct {
+// Memory reads and updates the memory bucket.
+type Memory struct {
 	kv jetstream.KeyValue
 }
 
-// Ensure creates or updates the bucket. Only provisioning and tests call
-// it; workers [Open] it.
-func Ensure(ctx context.Context, js jetstream.JetStream, stream streams.Config) (*Store, error) {
-	want := Bucket(stream)
+// EnsureMemory creates or updates the memory bucket. Only provisioning and
+// tests call it; workers [OpenMemory] it.
+func EnsureMemory(ctx context.Context, js jetstream.JetStream, stream streams.Config) (*Memory, error) {
+	want := MemoryBucket(stream)
 	kv, err := js.CreateOrUpdateKeyValue(ctx, want)
 	if err != nil {
 		return nil, fmt.Errorf("create or update bucket %s: %w", want.Bucket, err)
 	}
-	return &Store{kv: kv}, nil
+	return &Memory{kv: kv}, nil
 }
 
-// Open opens the fleet's existing bucket; a missing bucket fails with
-// jetstream.ErrBucketNotFound.
-func Open(ctx context.Context, js jetstream.JetStream, stream streams.Config) (*Store, error) {
+// OpenMemory opens the fleet's existing memory bucket; a missing bucket
+// fails with jetstream.ErrBucketNotFound.
+func OpenMemory(ctx context.Context, js jetstream.JetStream, stream streams.Config) (*Memory, error) {
 	name := stream.Fleet.MemoryBucket()
 	kv, err := js.KeyValue(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %s: %w", name, err)
 	}
-	return &Store{kv: kv}, nil
+	return &Memory{kv: kv}, nil
 }
 
 // update reads key into a new T (its zero value when absent), lets change

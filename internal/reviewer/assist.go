@@ -1,16 +1,13 @@
-// Package assist holds what the worker and a language-model reviewer share
-// beyond reviewing: the context a review's prompts get (ReviewContext), a
-// question asked in a thread (Question), the model's text (Answer), and the
-// optional interfaces a reviewer implements to take them ([Contextual],
-// [Assistant]). It links no model SDK, so the worker reaches the model only
-// through these interfaces.
-package assist
+package reviewer
 
-import (
-	"context"
+import "context"
 
-	"github.com/azreviewer/azreviewer/internal/reviewer"
-)
+// What the worker and a language-model reviewer share beyond reviewing: the
+// context a review's prompts get (ReviewContext), a question asked in a
+// thread (Question), the model's text (Answer), and the optional
+// interfaces a reviewer implements to take them ([Contextual],
+// [Assistant]). They link no model SDK, so the worker reaches the model
+// only through them.
 
 // MaxGuidanceChars bounds the repository's guidance file put in a prompt;
 // a longer one is cut.
@@ -42,7 +39,7 @@ type ReviewContext struct {
 // Contextual is a reviewer, for one review, whose prompts take a
 // ReviewContext; call SetContext before Review.
 type Contextual interface {
-	reviewer.Reviewer
+	Reviewer
 	SetContext(c ReviewContext)
 }
 
@@ -78,9 +75,9 @@ type Answer struct {
 // Assistant is a reviewer that also answers questions and describes
 // changes.
 type Assistant interface {
-	reviewer.Reviewer
+	Reviewer
 	Ask(ctx context.Context, q Question) (Answer, error)
 	// Describe describes the change in pr; instructions are the
 	// repository's.
-	Describe(ctx context.Context, pr *reviewer.PullRequest, instructions string) (Answer, error)
+	Describe(ctx context.Context, pr *PullRequest, instructions string) (Answer, error)
 }

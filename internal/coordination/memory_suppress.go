@@ -1,4 +1,4 @@
-package memory
+package coordination
 
 import (
 	"context"
@@ -153,7 +153,7 @@ func threadRef(pullRequest, thread int) string {
 }
 
 // Suppressions returns the repository's suppressions, oldest first.
-func (s *Store) Suppressions(ctx context.Context, repositoryID string) ([]Suppression, error) {
+func (s *Memory) Suppressions(ctx context.Context, repositoryID string) ([]Suppression, error) {
 	var v repository
 	if _, err := get(ctx, s.kv, repositoryKey(repositoryID), &v); err != nil {
 		return nil, err
@@ -164,7 +164,7 @@ func (s *Store) Suppressions(ctx context.Context, repositoryID string) ([]Suppre
 // Remember adds the suppressions not yet known (by ID) for the repository,
 // except those learned from a thread an unsuppress undid, and returns those
 // added. Beyond [MaxSuppressions] the oldest are dropped.
-func (s *Store) Remember(ctx context.Context, repositoryID string, learned []Suppression) ([]Suppression, error) {
+func (s *Memory) Remember(ctx context.Context, repositoryID string, learned []Suppression) ([]Suppression, error) {
 	var added []Suppression
 	_, err := update(ctx, s.kv, repositoryKey(repositoryID), func(v *repository) (bool, error) {
 		added = added[:0]
@@ -194,7 +194,7 @@ func (s *Store) Remember(ctx context.Context, repositoryID string, learned []Sup
 // Forget removes the repository's suppression id and returns it; found is
 // false when there is none. The thread it was learned from is not learned
 // again.
-func (s *Store) Forget(ctx context.Context, repositoryID, id string) (removed Suppression, found bool, err error) {
+func (s *Memory) Forget(ctx context.Context, repositoryID, id string) (removed Suppression, found bool, err error) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	_, err = update(ctx, s.kv, repositoryKey(repositoryID), func(v *repository) (bool, error) {
 		i := slices.IndexFunc(v.Suppressions, func(o Suppression) bool { return o.ID == id })

@@ -1,4 +1,4 @@
-package memory_test
+package coordination_test
 
 import (
 	"context"
@@ -10,15 +10,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
-	"github.com/azreviewer/azreviewer/internal/memory"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-func newStore(t *testing.T) *memory.Store {
+func newStore(t *testing.T) *coordination.Memory {
 	t.Helper()
 	b := eventstest.Start(t, streams.Config{Memory: true})
-	s, err := memory.Ensure(context.Background(), b.JS, streams.Config{Memory: true})
+	s, err := coordination.EnsureMemory(context.Background(), b.JS, streams.Config{Memory: true})
 	require.NoError(t, err)
 	return s
 }
@@ -28,7 +28,7 @@ func newStore(t *testing.T) *memory.Store {
 // punctuation.
 func TestSuppressionMatches(t *testing.T) {
 	t.Parallel()
-	s := memory.NewSuppression("debug/console-log", "/src/app/a.js", "**Warning** · `debug/console-log`\n\nconsole.log on line 12", 7, 3, "wontFix", time.Now())
+	s := coordination.NewSuppression("debug/console-log", "/src/app/a.js", "**Warning** · `debug/console-log`\n\nconsole.log on line 12", 7, 3, "wontFix", time.Now())
 	require.Len(t, s.ID, 10)
 	require.Equal(t, "/src/app/*.js", s.PathGlob)
 	tests := []struct {
@@ -61,8 +61,8 @@ func TestGlob(t *testing.T) {
 		{"/we[ir]d/*?.js", `/we\[ir\]d/*.js`},
 	}
 	for _, tt := range tests {
-		require.Equal(t, tt.want, memory.Glob(tt.path), tt.path)
-		ok, err := path.Match(memory.Glob(tt.path), tt.path)
+		require.Equal(t, tt.want, coordination.Glob(tt.path), tt.path)
+		ok, err := path.Match(coordination.Glob(tt.path), tt.path)
 		require.NoError(t, err)
 		require.True(t, ok, tt.path)
 	}
@@ -74,7 +74,7 @@ func FuzzGlob(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		g := memory.Glob(p)
+		g := coordination.Glob(p)
 		ok, err := path.Match(g, p)
 		if err != nil || !ok {
 			t.Fatalf("Glob(%q) = %q does not match it (err %v)", p, g, err)
@@ -90,26 +90,26 @@ func TestRemember(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	at := time.Now()
-	one := memory.NewSuppression("r/a", "/a.js", "text a", 1, 10, "wontFix", at)
-	added, err := s.Remember(ctx, "Repo-1", []memory.Suppression{one, one})
+	one := coordination.NewSuppression("r/a", "/a.js", "text a", 1, 10, "wontFix", at)
+	added, err := s.Remember(ctx, "Repo-1", []coordination.Suppression{one, one})
 	require.NoError(t, err)
 	require.Len(t, added, 1)
-	added, err = s.Remember(ctx, "repo-1", []memory.Suppression{one})
+	added, err = s.Remember(ctx, "repo-1", []coordination.Suppression{one})
 	require.NoError(t, err)
 	require.Empty(t, added, "known already (the repository id's case does not matter)")
 	other, err := s.Suppressions(ctx, "repo-2")
 	require.NoError(t, err)
 	require.Empty(t, other)
 
-	var many []memory.Suppression
-	for i := range memory.MaxSuppressions + 5 {
-		many = append(many, memory.NewSuppression("r/b", "/b.js", fmt.Sprintf("text %c%c", 'a'+i%26, 'a'+i/26), 2, 100+i, "byDesign", at))
+	var many []coordination.Suppression
+	for i := range coordination.MaxSuppressions + 5 {
+		many = append(many, coordination.NewSuppression("r/b", "/b.js", fmt.Sprintf("text %c%c", 'a'+i%26, 'a'+i/26), 2, 100+i, "byDesign", at))
 	}
 	_, err = s.Remember(ctx, "repo-1", many)
 	require.NoError(t, err)
 	got, err := s.Suppressions(ctx, "repo-1")
 	require.NoError(t, err)
-	require.Len(t, got, memory.MaxSuppressions)
+	require.Len(t, got, coordination.MaxSuppressions)
 	require.NotEqual(t, one.ID, got[0].ID, "the oldest went first")
 
 	removed, found, err := s.Forget(ctx, "repo-1", got[0].ID)
@@ -118,7 +118,7 @@ func TestRemember(t *testing.T) {
 	_, found, err = s.Forget(ctx, "repo-1", got[0].ID)
 	require.NoError(t, err)
 	require.False(t, found)
-	added, err = s.Remember(ctx, "repo-1", []memory.Suppression{removed})
+	added, err = s.Remember(ctx, "repo-1", []coordination.Suppression{removed})
 	require.NoError(t, err)
 	require.Empty(t, added, "the thread an unsuppress undid teaches nothing again")
 }

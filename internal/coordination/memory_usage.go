@@ -1,4 +1,4 @@
-package memory
+package coordination
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func strconvItoa(n int) string { return strconv.Itoa(n) }
 // Take counts one command on the pull request if fewer than limit were let
 // through in the window before now; ok is false otherwise, and next is
 // when the next one will be.
-func (s *Store) Take(ctx context.Context, repositoryID string, pullRequest, limit int, window time.Duration, now time.Time) (ok bool, next time.Time, err error) {
+func (s *Memory) Take(ctx context.Context, repositoryID string, pullRequest, limit int, window time.Duration, now time.Time) (ok bool, next time.Time, err error) {
 	_, err = update(ctx, s.kv, usageKey(repositoryID, pullRequest), func(u *Usage) (bool, error) {
 		cut := now.Add(-window)
 		u.Recent = slices.DeleteFunc(u.Recent, func(t time.Time) bool { return !t.After(cut) })
@@ -45,7 +45,7 @@ func (s *Store) Take(ctx context.Context, repositoryID string, pullRequest, limi
 }
 
 // Spent adds a command's answer and tokens to the pull request's usage.
-func (s *Store) Spent(ctx context.Context, repositoryID string, pullRequest int, promptTokens, completionTokens int64) error {
+func (s *Memory) Spent(ctx context.Context, repositoryID string, pullRequest int, promptTokens, completionTokens int64) error {
 	_, err := update(ctx, s.kv, usageKey(repositoryID, pullRequest), func(u *Usage) (bool, error) {
 		u.Commands++
 		u.PromptTokens += promptTokens
@@ -56,7 +56,7 @@ func (s *Store) Spent(ctx context.Context, repositoryID string, pullRequest int,
 }
 
 // Usage returns the pull request's usage (the zero value when none).
-func (s *Store) Usage(ctx context.Context, repositoryID string, pullRequest int) (Usage, error) {
+func (s *Memory) Usage(ctx context.Context, repositoryID string, pullRequest int) (Usage, error) {
 	var u Usage
 	_, err := get(ctx, s.kv, usageKey(repositoryID, pullRequest), &u)
 	return u, err
