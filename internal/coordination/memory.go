@@ -122,7 +122,7 @@ func update[T any](ctx context.Context, kv jetstream.KeyValue, key string, chang
 		case errors.Is(err, jetstream.ErrKeyExists), errors.Is(err, jetstream.ErrKeyRevisionMismatch):
 			continue
 		default:
-			return zero, fmt.Errorf("memory: write %s: %w", key, err)
+			return zero, fmt.Errorf("write memory %s: %w", key, err)
 		}
 	}
 	return zero, fmt.Errorf("%w: %s", ErrContended, key)
@@ -138,7 +138,7 @@ func get(ctx context.Context, kv jetstream.KeyValue, key string, v any) (uint64,
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("memory: read %s: %w", key, err)
+		return 0, fmt.Errorf("read memory %s: %w", key, err)
 	}
 	if len(e.Value()) > maxValueBytes || json.Unmarshal(e.Value(), v) != nil {
 		// Unreadable: start over, but keep the revision so the write is

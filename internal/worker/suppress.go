@@ -32,8 +32,8 @@ const CommandUnsuppress = "unsuppress"
 // maxSuppressedListed is the most suppression ids the summary names.
 const maxSuppressedListed = 10
 
-// Memory keeps what the fleet learns beyond one review; *memory.Store
-// implements it.
+// Memory keeps what the fleet learns beyond one review;
+// *coordination.Memory implements it.
 type Memory interface {
 	Suppressions(ctx context.Context, repositoryID string) ([]coordination.Suppression, error)
 	Remember(ctx context.Context, repositoryID string, learned []coordination.Suppression) ([]coordination.Suppression, error)
