@@ -431,8 +431,9 @@ func TestWontFixLearning(t *testing.T) {
 	t.Parallel()
 	b := setupTalk(t, func(string, bool) string { return noFindings }, 0)
 	w := b.worker(t)
+	token := "ghp_" + "Xb3kq9ZrT2mWv8LpYc4NdH6sJfA1uE0gR7iO"
 	first := b.sim.NewPullRequest(map[string]string{"/src/a.js": "let a;\n", "/lib/c.js": "let c;\n"},
-		map[string]string{"/src/a.js": "let a;\nconsole.log(a);\n", "/lib/c.js": "let c;\ndebugger;\n"})
+		map[string]string{"/src/a.js": "let a;\nconsole.log(a);\n", "/lib/c.js": "let c;\ndebugger;\n", "/src/k.js": `const pat = "` + token + `";` + "\n"})
 	_, err := w.Review(context.Background(), b.request(first, events.TriggerCreated))
 	require.NoError(t, err)
 	// Another pull request already has its own thread of the same finding.
@@ -446,6 +447,7 @@ func TestWontFixLearning(t *testing.T) {
 	// A person sets the console.log thread to won't fix; the debugger
 	// thread is set to won't fix by azreviewer's own ignore command.
 	first.SetThreadStatus(console, "wontFix")
+	first.SetThreadStatus(threadWith(t, first, "secret/"), "byDesign")
 	_, err = w.Review(context.Background(), b.comment(first, debugger, "/azreviewer ignore"))
 	require.NoError(t, err)
 	// The next review of that pull request learns.
@@ -453,7 +455,7 @@ func TestWontFixLearning(t *testing.T) {
 	require.NoError(t, err)
 	known, err := b.mem.Suppressions(context.Background(), b.sim.Repo.ID())
 	require.NoError(t, err)
-	require.Len(t, known, 1, "the ignore command's won't fix teaches nothing")
+	require.Len(t, known, 1, "the ignore command's won't fix and a secret's by design teach nothing")
 	require.Equal(t, "debug/console-log", known[0].Rule)
 	require.Equal(t, "/src/*.js", known[0].PathGlob)
 
