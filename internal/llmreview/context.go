@@ -24,7 +24,8 @@ const (
 	MaxGuidanceChars = reviewer.MaxGuidanceChars
 	// MaxOtherFiles is the most other changed files listed in a prompt.
 	MaxOtherFiles = 100
-	// maxOtherFilesBytes bounds the list of other changed files.
+	// maxOtherFilesBytes bounds the list of other changed files; so does a
+	// quarter of the request's token budget (as bytes, MaxInputTokens).
 	maxOtherFilesBytes = 4000
 	// maxContextFileBytes is the largest head file read for the window.
 	maxContextFileBytes = 1 << 20
@@ -216,8 +217,8 @@ func agrees(h reviewer.Hunk, head []string) bool {
 }
 
 // otherFiles renders the changed files of pr that shown does not hold, at
-// most MaxOtherFiles and maxOtherFilesBytes ("" when there are none).
-func otherFiles(pr *reviewer.PullRequest, shown map[string]map[int]bool) string {
+// most MaxOtherFiles and limit bytes ("" when there are none).
+func otherFiles(pr *reviewer.PullRequest, shown map[string]map[int]bool, limit int) string {
 	var sb strings.Builder
 	listed, left := 0, 0
 	for i := range pr.Files {
@@ -233,7 +234,7 @@ func otherFiles(pr *reviewer.PullRequest, shown map[string]map[int]bool) string 
 			line += " (not shown: " + oneLine(f.Skipped) + ")"
 		}
 		line += "\n"
-		if listed == MaxOtherFiles || sb.Len()+len(line) > maxOtherFilesBytes {
+		if listed == MaxOtherFiles || sb.Len()+len(line) > limit {
 			left++
 			continue
 		}

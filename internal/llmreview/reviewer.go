@@ -105,18 +105,25 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		sent.Window = rc.Window
 	}
 	pr = mask(r.secrets, pr)
+	// The guidance and the list of other files take at most a quarter of
+	// the request's budget each (MaxInputTokens bytes is a quarter of
+	// MaxInputTokens tokens).
 	rc.Guidance = maskText(r.secrets, rc.Guidance)
+	if len(rc.Guidance) > r.cfg.MaxInputTokens {
+		rc.Guidance = truncateUTF8(rc.Guidance, r.cfg.MaxInputTokens) + "\n[guidance truncated]"
+	}
+	others := min(maxOtherFilesBytes, r.cfg.MaxInputTokens)
 	header := prHeader(pr) + guidanceBlock(rc)
 	schemaJSON, _ := json.Marshal(findingsSchema)
 	fixed := estimateTokens(r.system) + estimateTokens(header) + estimateTokens(string(schemaJSON)) + 32
 	if rc.OtherFiles {
-		fixed += estimateTokens(strings.Repeat(" ", maxOtherFilesBytes+200))
+		fixed += estimateTokens(strings.Repeat(" ", others+200))
 	}
 	budget := max(r.cfg.MaxInputTokens-fixed, r.cfg.MaxInputTokens/4)
 	batches := makeBatches(pr, header, budget)
 	if rc.OtherFiles {
 		for _, b := range batches {
-			b.user += otherFiles(pr, b.shown)
+			b.user += otherFiles(pr, b.shown, others)
 			b.tokens = estimateTokens(b.user)
 		}
 		sent.OtherFiles = len(batches) > 0

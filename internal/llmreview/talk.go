@@ -107,7 +107,7 @@ func (r *Reviewer) Describe(ctx context.Context, pr *reviewer.PullRequest, instr
 	user := header + "(no reviewable changes)\n"
 	partial := false
 	if len(batches) > 0 {
-		user = batches[0].user + otherFiles(pr, batches[0].shown)
+		user = batches[0].user + otherFiles(pr, batches[0].shown, min(maxOtherFilesBytes, r.cfg.MaxInputTokens))
 		partial = len(batches) > 1
 	}
 	user += "\nThe task: describe this change for a reviewer — what it does and why, the main parts, and what deserves a careful look. Use a short paragraph and then a list of at most eight items (a line starting with \"- \"). Do not restate the author's description; do not judge the author.\n"

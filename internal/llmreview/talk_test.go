@@ -110,3 +110,25 @@ func TestTalkErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReviewContextWithinBudget: with the smallest budget, a long
+// guidance file and many other files still leave every request within
+// MaxInputTokens (estimated), the guidance cut.
+func TestReviewContextWithinBudget(t *testing.T) {
+	t.Parallel()
+	srv := newFakeLLM(t, func(w http.ResponseWriter, _ *http.Request, _ int, _ chatRequest) { answer(w) })
+	r := newReviewer(t, srv, func(c *llmreview.Config) { c.MaxInputTokens = llmreview.MinMaxInputTokens })
+	pr := bigPR(30, 20)
+	pr.Description = ""
+	p := r.PerReview("", "")
+	p.SetContext(llmreview.ReviewContext{Guidance: strings.Repeat("Guidance words. ", 600), GuidanceSource: "AGENTS.md", OtherFiles: true})
+	_, err := p.Review(testCtx(t), pr)
+	require.NoError(t, err)
+	recs := srv.recorded()
+	require.NotEmpty(t, recs)
+	for _, rec := range recs {
+		total := len(rec.Body.message("system")) + len(rec.Body.message("user"))
+		require.LessOrEqual(t, (total+3)/4, llmreview.MinMaxInputTokens+200, "a request stays near its budget")
+		require.Contains(t, rec.Body.message("user"), "[guidance truncated]")
+	}
+}
