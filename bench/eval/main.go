@@ -25,7 +25,11 @@
 // The reviewers are the built-in rules, the custom rules of the cases that
 // have them, and the LLM reviewer when the environment configures one as
 // for the worker (LLM_BASE_URL/LLM_MODEL or AZURE_OPENAI_*; see
-// app.RegisterLLM). Without a model only the deterministic
+// app.RegisterLLM). The LLM runs twice per case: "llm" sees the hunks and
+// the pull request's title and description only; "llm+context" also sees
+// what a worker adds — llm.context_lines of the head file around each hunk
+// (default 10), the case's AGENTS.md or .azreviewer/instructions.md from
+// base/, and the other changed files — so the report compares the two. Without a model only the deterministic
 // reviewers run, and the report says so. Bugs (off-by-one, nil
 // dereference, SQL by concatenation…) are claimed by the LLM only.
 package main
@@ -199,5 +203,51 @@ func review(ctx context.Context, c *Case, s suite) (caseResult, error) {
 		res.findings[r.Name()] = cfg.Apply(out.Findings)
 	}
 	res.outcomes = judge(c, res.findings)
+	if _, ran := res.findings[llmreview.Name]; ran && llm != nil {
+		with, err := reviewWithContext(ctx, c, cfg, input, llm)
+		if err != nil {
+			return caseResult{}, err
+		}
+		res.outcomes = append(res.outcomes, with...)
+	}
 	return res, nil
+}
+
+// withContext names the LLM's second run in the report: the same model,
+// its prompts with the context a worker adds (the head-file window, the
+// repository's guidance, the other changed files).
+const withContext = "llm+context"
+
+// reviewWithContext runs the LLM again with the context the worker gives
+// it and judges its findings as the LLM's, reported as withContext.
+func reviewWithContext(ctx context.Context, c *Case, cfg repoconfig.Config, input *reviewer.PullRequest, llm *llmreview.Reviewer) ([]Outcome, error) {
+	p := llm.PerReview(cfg.LLM.Instructions, cfg.LLM.Language)
+	rc := llmreview.ReviewContext{Window: cfg.LLM.Window(), Files: caseHead{c}, OtherFiles: true}
+	if cfg.LLM.GuidanceOn() {
+		for _, name := range []string{"AGENTS.md", ".azreviewer/instructions.md"} {
+			if g, ok := c.Base[name]; ok {
+				rc.Guidance, rc.GuidanceSource = string(g), name
+				break
+			}
+		}
+	}
+	p.SetContext(rc)
+	out := reviewer.Run(ctx, input, p)
+	if err := out.Err(); err != nil {
+		return nil, err
+	}
+	outcomes := judge(c, map[string][]reviewer.Finding{llmreview.Name: cfg.Apply(out.Findings)})
+	for i := range outcomes {
+		outcomes[i].Reviewer = withContext
+	}
+	return outcomes, nil
+}
+
+// caseHead reads a case's head files, as the worker reads the pull
+// request's head commit.
+type caseHead struct{ c *Case }
+
+func (h caseHead) Head(_ context.Context, p string) ([]byte, bool, error) {
+	data, ok := h.c.Head[strings.TrimPrefix(p, "/")]
+	return data, ok, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/azreviewer/azreviewer/internal/app"
@@ -259,6 +261,104 @@ func TestRunWithLLM(t *testing.T) {
 	row := regexp.MustCompile(`(?m)^\s*llm\s+bug\s+1\s+0\s+6\s+1\.00\s+0\.14\s*$`)
 	if !row.MatchString(out.String()) {
 		t.Errorf("no llm bug row with 1 TP, 0 FP, 6 FN:\n%s", out.String())
+	}
+}
+
+// TestRunWithLLMContext: the report scores the LLM with and without the
+// context a worker adds. The case's bug needs a line of the file that is
+// outside the diff's own context and inside the head-file window; the test
+// model finds the bug only when its prompt shows that line.
+func TestRunWithLLMContext(t *testing.T) {
+	dir := t.TempDir()
+	var base, head strings.Builder
+	for i := 1; i <= 40; i++ {
+		switch i {
+		case 20:
+			base.WriteString("const LIMIT = 10; // items per page\n")
+			head.WriteString("const LIMIT = 10; // items per page\n")
+		case 30:
+			base.WriteString("const page = items.slice(0, LIMIT);\n")
+			head.WriteString("const page = items.slice(0, LIMIT + 1);\n")
+		default:
+			fmt.Fprintf(&base, "const v%d = %d;\n", i, i)
+			fmt.Fprintf(&head, "const v%d = %d;\n", i, i)
+		}
+	}
+	for name, text := range map[string]string{
+		"case.yaml": "title: \"Paging\"\ndescription: \"One page of items.\"\nexpect:\n" +
+			"  - {path: \"src/page.js\", line: 30, kind: \"bug\", what: \"off-by-one\", text: \"LIMIT + 1\"}\n",
+		"base/src/page.js": base.String(),
+		"head/src/page.js": head.String(),
+		"base/AGENTS.md":   "Pages hold exactly LIMIT items.\n",
+		"head/AGENTS.md":   "Pages hold exactly LIMIT items.\n",
+	} {
+		p := filepath.Join(dir, "paging", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	var prompts []string
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct {
+				Content string `json:"content"`
+			} `json:"messages"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		user := ""
+		if len(req.Messages) == 2 {
+			user = req.Messages[1].Content
+		}
+		mu.Lock()
+		prompts = append(prompts, user)
+		mu.Unlock()
+		found := []any{}
+		if strings.Contains(user, "| const LIMIT = 10;") {
+			found = append(found, map[string]any{
+				"path": "/src/page.js", "start_line": 30, "end_line": 30, "severity": "error",
+				"category": "bug", "message": "The page holds one item more than LIMIT.", "replacement": "",
+			})
+		}
+		findings, _ := json.Marshal(map[string]any{"findings": found})
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": "test-model",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop", "message": map[string]any{"role": "assistant", "content": string(findings), "refusal": nil}}},
+			"usage":   map[string]any{"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+		})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	t.Setenv("LLM_BASE_URL", srv.URL)
+	t.Setenv("LLM_MODEL", "test-model")
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-corpus", dir}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^\s*llm\s+bug\s+0\s+0\s+1\s+-\s+0\.00\s*$`),
+		regexp.MustCompile(`(?m)^\s*llm\+context\s+bug\s+1\s+0\s+0\s+1\.00\s+1\.00\s*$`),
+		regexp.MustCompile(`(?m)^LLM with and without context: precision - → 1\.00, recall 0\.00 → 1\.00`),
+	} {
+		if !want.MatchString(out.String()) {
+			t.Errorf("report lacks %s:\n%s", want, out.String())
+		}
+	}
+	if len(prompts) != 2 {
+		t.Fatalf("%d requests, want 2 (without and with context)", len(prompts))
+	}
+	with := prompts[0]
+	if !strings.Contains(with, "Pages hold exactly LIMIT items.") {
+		with = prompts[1]
+	}
+	if !strings.Contains(with, "from AGENTS.md on the target branch") {
+		t.Errorf("the run with context lacks the guidance:\n%s", with)
 	}
 }
 

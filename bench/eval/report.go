@@ -73,6 +73,10 @@ func report(w io.Writer, results []caseResult, verbose bool) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\t\n", k.rev, k.kind, t.tp, t.fp, t.fn, t.precision(), t.recall())
 	}
 	tw.Flush()
+	if a, b := tallies[key{"llm", "all"}], tallies[key{withContext, "all"}]; a != nil && b != nil {
+		fmt.Fprintf(w, "\nLLM with and without context: precision %s → %s, recall %s → %s (%s, then %s)\n",
+			a.precision(), b.precision(), a.recall(), b.recall(), "llm", withContext)
+	}
 
 	revs := make([]string, 0, len(ran))
 	for rev := range ran {

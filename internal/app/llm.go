@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/llmreview"
+	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // LLM is the LLM reviewer's configuration, as flags and environment
@@ -25,6 +26,10 @@ type LLM struct {
 	Concurrency     int
 	Timeout         time.Duration
 	MaxFindings     int
+	// CommandLimit and CommandWindow rate-limit /azreviewer ask and
+	// describe per pull request.
+	CommandLimit  int
+	CommandWindow time.Duration
 }
 
 // RegisterLLM adds the LLM reviewer's flags to fs.
@@ -47,6 +52,8 @@ func (c *LLM) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.Concurrency, "llm-concurrency", llmreview.DefaultMaxConcurrency, "LLM requests at once per review")
 	fs.DurationVar(&c.Timeout, "llm-timeout", llmreview.DefaultTimeout, "time limit of one LLM request attempt")
 	fs.IntVar(&c.MaxFindings, "llm-max-findings", llmreview.DefaultMaxFindingsPerRequest, "findings kept from one LLM answer, the most severe first; the rest are counted as dropped")
+	fs.IntVar(&c.CommandLimit, "llm-command-limit", worker.DefaultCommandLimit, "/azreviewer ask and describe commands one pull request gets per --llm-command-window, counted across the fleet")
+	fs.DurationVar(&c.CommandWindow, "llm-command-window", worker.DefaultCommandWindow, "the window of --llm-command-limit")
 }
 
 // Config returns the LLM reviewer's configuration; configured is false,

@@ -63,6 +63,10 @@ func workerFlag(setting string) string {
 		return "max-threads"
 	case "CommentAllowedHosts":
 		return "comment-allowed-hosts"
+	case "CommandLimit":
+		return "llm-command-limit"
+	case "CommandWindow":
+		return "llm-command-window"
 	}
 	return ""
 }

@@ -271,6 +271,8 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		MaxThreads:          cfg.MaxThreads,
 		CommentAllowedHosts: strings.Split(cfg.CommentAllowedHosts, ","),
 		Logger:              log,
+		CommandLimit:        cfg.LLM.CommandLimit,
+		CommandWindow:       cfg.LLM.CommandWindow,
 	}
 	if err := review.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
@@ -306,8 +308,13 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, notProvisioned(err)
 	}
+	mem, err := coordination.OpenMemory(ctx, d.JS, c.Stream)
+	if err != nil {
+		return nil, notProvisioned(err)
+	}
 	review := setup.review
 	review.Coordinator = coord
+	review.Memory = mem
 	review.LeaseRefresh = timing.leaseRefresh
 	rs, err := routes(review, setup.orgs, metrics, log)
 	if err != nil {

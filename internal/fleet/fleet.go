@@ -103,3 +103,9 @@ func (n Names) LeaseBucket() string { return n.Fleet() + "-leases" }
 // StateBucket is the key-value bucket of per-pull-request review state:
 // <fleet>-review-state.
 func (n Names) StateBucket() string { return n.Fleet() + "-review-state" }
+
+// MemoryBucket is the key-value bucket of what the fleet learns and
+// counts beyond one review: per repository the findings people marked
+// won't fix or by design, per pull request the use of the commands that ask
+// the model: <fleet>-memory.
+func (n Names) MemoryBucket() string { return n.Fleet() + "-memory" }

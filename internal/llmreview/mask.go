@@ -86,3 +86,18 @@ func maskFile(secrets SecretLines, f reviewer.FileDiff) reviewer.FileDiff {
 	f.Hunks = hunks
 	return f
 }
+
+// maskText returns text with every line a built-in secret rule flags
+// replaced by maskedLine.
+func maskText(secrets SecretLines, text string) string {
+	if text == "" {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	for i, hit := range secrets.Lines("", lines) {
+		if hit {
+			lines[i] = maskedLine
+		}
+	}
+	return strings.Join(lines, "\n")
+}

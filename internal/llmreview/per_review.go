@@ -27,15 +27,18 @@ func (r *Reviewer) PerReview(instructions, language string) *PerReview {
 		c.cfg.Language = language
 	}
 	c.system = systemPrompt(c.cfg)
-	return &PerReview{r: &c}
+	return &PerReview{r: &c, instructions: strings.TrimSpace(instructions) != ""}
 }
 
 // PerReview is a reviewer for one pull request; see [Reviewer.ForReview].
 type PerReview struct {
-	r     *Reviewer
-	mu    sync.Mutex
-	stats Stats
-	ran   bool
+	r  *Reviewer
+	mu sync.Mutex
+	// instructions: the repository's llm.instructions were given.
+	instructions bool
+	ctx          ReviewContext
+	stats        Stats
+	ran          bool
 }
 
 var (
@@ -48,7 +51,16 @@ func (p *PerReview) Name() string { return p.r.Name() }
 
 // Review implements [reviewer.Reviewer] and keeps the Stats.
 func (p *PerReview) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
-	findings, stats, err := p.r.ReviewWithStats(ctx, pr)
+	p.mu.Lock()
+	rc := p.ctx
+	p.mu.Unlock()
+	findings, stats, err := p.r.review(ctx, pr, rc)
+	if p.instructions {
+		stats.Context.Instructions = append([]string{"llm.instructions"}, stats.Context.Instructions...)
+	}
+	if strings.TrimSpace(rc.Guidance) != "" {
+		stats.Context.Instructions = append(stats.Context.Instructions, rc.GuidanceSource)
+	}
 	p.mu.Lock()
 	p.stats, p.ran = stats, true
 	p.mu.Unlock()
@@ -63,5 +75,13 @@ func (p *PerReview) Notes() string {
 	if !p.ran {
 		return ""
 	}
-	return "LLM: " + p.stats.String()
+	return "LLM: " + p.stats.String() + "; context sent: " + p.stats.Context.String()
+}
+
+// Ask is [Reviewer.Ask] in this review's comment language.
+func (p *PerReview) Ask(ctx context.Context, q Question) (Answer, error) { return p.r.Ask(ctx, q) }
+
+// Describe is [Reviewer.Describe] in this review's comment language.
+func (p *PerReview) Describe(ctx context.Context, pr *reviewer.PullRequest, instructions string) (Answer, error) {
+	return p.r.Describe(ctx, pr, instructions)
 }

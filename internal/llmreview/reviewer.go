@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/shared"
@@ -70,8 +71,11 @@ func New(cfg Config) (*Reviewer, error) {
 	}, nil
 }
 
-// Name returns "llm".
-func (r *Reviewer) Name() string { return "llm" }
+// Name is the LLM reviewer's name.
+const Name = "llm"
+
+// Name returns [Name], "llm".
+func (r *Reviewer) Name() string { return Name }
 
 // Review implements [reviewer.Reviewer]; see [Reviewer.ReviewWithStats].
 func (r *Reviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
@@ -85,17 +89,47 @@ func (r *Reviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]revi
 // failed; the Stats are returned in any case. A pull request without
 // reviewable hunks makes no request.
 func (r *Reviewer) ReviewWithStats(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, Stats, error) {
+	return r.review(ctx, pr, ReviewContext{})
+}
+
+// review is ReviewWithStats with the context rc adds to the prompts: the
+// head-file window is read first, then every line the prompts show —
+// guidance included — is masked where a secret rule flags it.
+func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc ReviewContext) ([]reviewer.Finding, Stats, error) {
 	if pr == nil {
 		pr = &reviewer.PullRequest{}
 	}
+	var sent ContextSent
+	if rc.Window > 0 && rc.Files != nil {
+		pr, sent.WindowFiles, sent.WindowFailed = widen(ctx, pr, rc.Files, rc.Window, r.cfg.MaxConcurrency*2)
+		sent.Window = rc.Window
+	}
 	pr = mask(r.secrets, pr)
-	header := prHeader(pr)
+	// The guidance and the list of other files take at most a quarter of
+	// the request's budget each (MaxInputTokens bytes is a quarter of
+	// MaxInputTokens tokens).
+	rc.Guidance = maskText(r.secrets, rc.Guidance)
+	if len(rc.Guidance) > r.cfg.MaxInputTokens {
+		rc.Guidance = truncateUTF8(rc.Guidance, r.cfg.MaxInputTokens) + "\n[guidance truncated]"
+	}
+	others := min(maxOtherFilesBytes, r.cfg.MaxInputTokens)
+	header := prHeader(pr) + guidanceBlock(rc)
 	schemaJSON, _ := json.Marshal(findingsSchema)
 	fixed := estimateTokens(r.system) + estimateTokens(header) + estimateTokens(string(schemaJSON)) + 32
+	if rc.OtherFiles {
+		fixed += estimateTokens(strings.Repeat(" ", others+200))
+	}
 	budget := max(r.cfg.MaxInputTokens-fixed, r.cfg.MaxInputTokens/4)
 	batches := makeBatches(pr, header, budget)
+	if rc.OtherFiles {
+		for _, b := range batches {
+			b.user += otherFiles(pr, b.shown, others)
+			b.tokens = estimateTokens(b.user)
+		}
+		sent.OtherFiles = len(batches) > 0
+	}
 
-	stats := Stats{Batches: len(batches), Failures: map[string]int{}, Dropped: map[string]int{}}
+	stats := Stats{Batches: len(batches), Failures: map[string]int{}, Dropped: map[string]int{}, Context: sent}
 	results := make([]batchResult, len(batches))
 	p := pool.New().WithMaxGoroutines(r.cfg.MaxConcurrency)
 	for i, b := range batches {

@@ -41,6 +41,8 @@ type Stats struct {
 	Findings int
 	// Dropped counts discarded findings by reason (DropUnknownPath, …).
 	Dropped map[string]int
+	// Context is what the prompts carried beyond the hunks.
+	Context ContextSent
 }
 
 // DroppedTotal returns the number of dropped findings.

@@ -183,6 +183,7 @@ func resources(cfg Config, scope Scope) []resource {
 		consumerResource(review.Name, streams.Consumer(cfg.Stream)),
 		bucketResource(coordination.LeaseBucket(cfg.Stream, coord), "LEASE_TTL"),
 		bucketResource(coordination.StateBucket(cfg.Stream), ""),
+		bucketResource(coordination.MemoryBucket(cfg.Stream), ""),
 	)
 }
 

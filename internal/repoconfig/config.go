@@ -184,7 +184,34 @@ type LLM struct {
 	// Language is the language review comments are written in, e.g.
 	// "English" or "German"; empty means the reviewer's default.
 	Language string `yaml:"language,omitempty"`
+	// ContextLines is how many lines of the head file the model sees above
+	// and below each changed hunk, beyond the diff's own context (0 to
+	// [MaxContextLines]); nil means [DefaultContextLines].
+	ContextLines *int `yaml:"context_lines,omitempty"`
+	// Guidance, when false, keeps the repository's AGENTS.md or
+	// .azreviewer/instructions.md out of the prompts; nil means true.
+	Guidance *bool `yaml:"guidance,omitempty"`
 }
+
+// Bounds and defaults of the LLM's context.
+const (
+	// DefaultContextLines is [LLM.ContextLines] when unset.
+	DefaultContextLines = 10
+	// MaxContextLines is the largest [LLM.ContextLines].
+	MaxContextLines = 200
+)
+
+// Window is the head-file window of the model's context: ContextLines, or
+// [DefaultContextLines] when unset.
+func (l LLM) Window() int {
+	if l.ContextLines == nil {
+		return DefaultContextLines
+	}
+	return min(max(*l.ContextLines, 0), MaxContextLines)
+}
+
+// GuidanceOn reports whether the repository's guidance file is read.
+func (l LLM) GuidanceOn() bool { return l.Guidance == nil || *l.Guidance }
 
 // Defaults returns the built-in configuration, used when neither the
 // organisation nor the repository sets a value: version 1, every reviewer on,
@@ -233,6 +260,8 @@ func Merge(org, repo Config) Config {
 		LLM: LLM{
 			Instructions: joinNonEmpty(org.LLM.Instructions, repo.LLM.Instructions),
 			Language:     cmp.Or(repo.LLM.Language, org.LLM.Language),
+			ContextLines: clonePtr(cmp.Or(repo.LLM.ContextLines, org.LLM.ContextLines)),
+			Guidance:     clonePtr(cmp.Or(repo.LLM.Guidance, org.LLM.Guidance)),
 		},
 		Secrets: Secrets{Allow: SecretAllow{
 			Paths:     addLists(org.Secrets.Allow.Paths, repo.Secrets.Allow.Paths),

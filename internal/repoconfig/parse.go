@@ -474,7 +474,7 @@ func (d *decoder) config(n ast.Node, path, what string, cfg *Config) {
 		{"custom_rules", func(n ast.Node, path string) { cfg.Custom = d.customRules(n, path) }},
 		{"secrets", func(n ast.Node, path string) { d.secrets(n, path, &cfg.Secrets) }},
 		{"llm", func(n ast.Node, path string) {
-			d.mapping(n, path, "a mapping with instructions and language", []field{
+			d.mapping(n, path, "a mapping with instructions, language, context_lines and guidance", []field{
 				{"instructions", func(n ast.Node, path string) {
 					s, ok := d.str(n, path)
 					if ok && utf8.RuneCountInString(s) > MaxInstructions {
@@ -491,6 +491,21 @@ func (d *decoder) config(n ast.Node, path, what string, cfg *Config) {
 						return
 					}
 					cfg.LLM.Language = s
+				}},
+				{"context_lines", func(n ast.Node, path string) {
+					v, ok := d.nonNegative(n, path)
+					if ok && v > MaxContextLines {
+						d.add(n, path, "is %d; the limit is %d lines", v, MaxContextLines)
+						return
+					}
+					if ok {
+						cfg.LLM.ContextLines = ptr(v)
+					}
+				}},
+				{"guidance", func(n ast.Node, path string) {
+					if v, ok := d.boolean(n, path); ok {
+						cfg.LLM.Guidance = ptr(v)
+					}
 				}},
 			})
 		}},

@@ -47,6 +47,9 @@ func parseCommand(content string) (verb string, found bool) {
 const helpText = "**azreviewer commands** — write one on a line of its own:\n\n" +
 	"- `/azreviewer review`: review the whole pull request again now.\n" +
 	"- `/azreviewer ignore` (in a thread azreviewer started): stop reporting that rule on this pull request.\n" +
+	"- `/azreviewer ask <question>` (in any thread): the language model answers in the thread, from its file and lines.\n" +
+	"- `/azreviewer describe`: the language model describes the change in one azreviewer thread (the author's description is left as it is).\n" +
+	"- `/azreviewer unsuppress <id>`: report again a finding that an earlier won't fix or by design suppresses in this repository.\n" +
 	"- `/azreviewer help`: this list."
 
 // identity is the PAT's identity, read on first use and kept once read; a
@@ -104,6 +107,12 @@ func (w *Worker) command(ctx context.Context, req *events.ReviewRequest) (rep Re
 		return w.ignore(ctx, ref, req)
 	case CommandHelp:
 		return w.reply(ctx, ref, c, helpText)
+	case CommandAsk:
+		return w.ask(ctx, ref, commandContext{req: req, comment: c, args: commandArgs(c.Content)})
+	case CommandDescribe:
+		return w.describe(ctx, ref, commandContext{req: req, comment: c})
+	case CommandUnsuppress:
+		return w.unsuppress(ctx, ref, commandContext{req: req, comment: c, args: commandArgs(c.Content)})
 	default:
 		return w.reply(ctx, ref, c, fmt.Sprintf("I do not know the command %s.\n\n%s", markdown.Code(commandPrefix+" "+verb), helpText))
 	}
@@ -140,6 +149,10 @@ func (w *Worker) ignore(ctx context.Context, ref azdo.PullRequestRef, req *event
 		if err := w.saveState(ctx, key, state); err != nil {
 			return Report{}, false, err
 		}
+	}
+	// Marked as azreviewer's own won't fix, so that it teaches nothing (learn).
+	if _, err := w.write.UpdateThreadProperties(ctx, ref, req.Comment.ThreadID, map[string]string{PropStatusBy: statusByAzreviewer}); err != nil {
+		return Report{}, false, azdo.WriteFailure(err)
 	}
 	if _, err := w.write.UpdateThreadStatus(ctx, ref, req.Comment.ThreadID, azdo.ThreadWontFix); err != nil {
 		return Report{}, false, azdo.WriteFailure(err)

@@ -70,6 +70,16 @@ type Config struct {
 	// LeaseRefresh is how often a held lease is refreshed; keep it well
 	// under the lease bucket's TTL. Default 10 s.
 	LeaseRefresh time.Duration
+	// Memory remembers, for the whole fleet, the findings people marked
+	// won't fix (not posted again in the repository) and the model
+	// commands' use (their rate limit, their tokens). Nil: no won't-fix
+	// learning, and /azreviewer ask and describe are refused.
+	Memory Memory
+	// CommandLimit is how many /azreviewer ask and describe commands one
+	// pull request gets per CommandWindow. Default [DefaultCommandLimit];
+	// CommandWindow default [DefaultCommandWindow].
+	CommandLimit  int
+	CommandWindow time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -80,6 +90,8 @@ func (c Config) withDefaults() Config {
 	c.BlockingSeverity = cmp.Or(c.BlockingSeverity, reviewer.SeverityError)
 	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
+	c.CommandLimit = cmp.Or(c.CommandLimit, DefaultCommandLimit)
+	c.CommandWindow = cmp.Or(c.CommandWindow, DefaultCommandWindow)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew()}
 	}
@@ -107,6 +119,8 @@ func (c Config) Validate() error {
 		{"FetchConcurrency", "fetch concurrency", c.FetchConcurrency < 0},
 		{"MaxFiles", "max files", c.MaxFiles < 0},
 		{"MaxThreads", "max threads", c.MaxThreads < 0},
+		{"CommandLimit", "command limit", c.CommandLimit < 0},
+		{"CommandWindow", "command window", c.CommandWindow < 0},
 	} {
 		if n.negative {
 			errs = append(errs, &SettingError{Setting: n.setting, Reason: n.name + " must not be negative"})

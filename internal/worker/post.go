@@ -58,6 +58,7 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 		return posting{}, err
 	}
 	existing := r.threads.threads
+	result, notes = r.remembered(ctx, existing, r.threads.posted(), result, notes)
 	p, err := r.postFindings(ctx, ws, result.Findings, r.threads.posted())
 	if err != nil {
 		return p, err

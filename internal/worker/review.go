@@ -151,6 +151,8 @@ type reviewRun struct {
 	// threads: what post and verify know of azreviewer's threads (see
 	// threadView).
 	threads threadView
+	// review: the findings an earlier won't-fix suppressed (suppress.go).
+	suppressed []suppressed
 }
 
 // execute runs the phases in order; the first that ends the request ends
@@ -307,11 +309,13 @@ func (r *reviewRun) diff(ctx context.Context) error {
 func (r *reviewRun) review(ctx context.Context) (reviewer.Result, []string) {
 	input, excluded := r.config.Filter(&reviewer.PullRequest{Title: r.pr.Title, Description: r.pr.Description, Files: r.files})
 	reviewers := r.w.reviewersFor(r.config, headFiles{az: r.w.read, ref: r.ref, head: r.latest.SourceCommit})
+	r.modelContext(ctx, reviewers)
 	rctx, cancel := r.w.reviewersContext(ctx)
 	defer cancel()
 	result := reviewer.Run(rctx, input, reviewers...)
 	result.Findings = r.config.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(r.state.IgnoredRules, f.Rule) }))
 	result.Skipped = append(append(result.Skipped, excluded...), r.cut...)
+	result.Findings, r.suppressed = r.suppress(ctx, result.Findings)
 	return result, append(notes(reviewers), r.config.Describe())
 }
 
