@@ -486,7 +486,7 @@ func frWorkerProcess(ctx context.Context, bin string, env []string, dir string, 
 	before := logged()
 	start := time.Now()
 	if d, err := in.Deliver(ctx, pr.Event(azdosim.EventPullRequestCreated)); err != nil || !d.Accepted() {
-		return 0, 0, 0, fmt.Errorf("deliver the created event: %v (%+v)", err, d)
+		return 0, 0, 0, fmt.Errorf("deliver the created event: %w (%+v)", err, d)
 	}
 	if err := sim.WaitRequests(ctx, "git.statuses.create", statuses+1); err != nil {
 		return 0, 0, 0, fmt.Errorf("the worker posted no status: %w; see %s", err, filepath.Join(dir, "worker.log"))

@@ -134,7 +134,7 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer srv.Close() //nolint:errcheck // a benchmark's simulator
+	defer srv.Close()
 	bundle, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
 	if err != nil {
 		return nil, err

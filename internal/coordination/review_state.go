@@ -152,7 +152,7 @@ func field(s string) string {
 		return strconv.Quote(s)
 	}
 	ascii := true
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		switch c := s[i]; {
 		case c == '\t' || c == '\n' || c == '\r':
 			return strconv.Quote(s)

@@ -174,17 +174,6 @@ func (r *reviewRun) verify(ctx context.Context, ws *writes, result reviewer.Resu
 	return v, nil
 }
 
-// postedFingerprints are the fingerprints of azreviewer's finding threads.
-func postedFingerprints(existing []azdo.Thread) map[string]bool {
-	posted := make(map[string]bool, len(existing))
-	for _, t := range existing {
-		if fp := t.Properties[PropFingerprint]; fp != "" {
-			posted[fp] = true
-		}
-	}
-	return posted
-}
-
 // thread is the thread of a finding: the fingerprint it carries, and
 // whether it is posted.
 type thread struct {
@@ -660,13 +649,13 @@ func (w *Worker) blockingFindings(result reviewer.Result, after []azdo.Thread) (
 
 // countOpen counts the open finding threads of threads and those at or
 // above min.
-func countOpen(threads []azdo.Thread, min reviewer.Severity) (blocking, open int) {
+func countOpen(threads []azdo.Thread, threshold reviewer.Severity) (blocking, open int) {
 	for _, t := range threads {
 		if t.Properties[PropFingerprint] == "" || !t.Status.Open() {
 			continue
 		}
 		open++
-		if reviewer.Severity(t.Properties[PropSeverity]).AtLeast(min) {
+		if reviewer.Severity(t.Properties[PropSeverity]).AtLeast(threshold) {
 			blocking++
 		}
 	}

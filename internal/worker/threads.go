@@ -83,13 +83,13 @@ func (v *threadView) posted() map[string]bool {
 }
 
 // openFindings counts the open finding threads the view knows and those at
-// or above min.
-func (v *threadView) openFindings(min reviewer.Severity) (blocking, open int) {
-	blocking, open = countOpen(v.threads, min)
+// or above threshold.
+func (v *threadView) openFindings(threshold reviewer.Severity) (blocking, open int) {
+	blocking, open = countOpen(v.threads, threshold)
 	for _, it := range v.indexed() {
 		if it.Open {
 			open++
-			if reviewer.Severity(it.Severity).AtLeast(min) {
+			if reviewer.Severity(it.Severity).AtLeast(threshold) {
 				blocking++
 			}
 		}
