@@ -80,7 +80,16 @@ type Config struct {
 	// CommandWindow default [DefaultCommandWindow].
 	CommandLimit  int
 	CommandWindow time.Duration
+	// HeadBytes bounds the head versions one review keeps from its bulk
+	// read for the reviewers that read them again (external analyzers, the
+	// model's head-file window), so that those cost no call; past it they
+	// are read by path. Nothing is kept when no such reviewer runs.
+	// Default [DefaultHeadBytes]; negative: none kept.
+	HeadBytes int
 }
+
+// DefaultHeadBytes is the default of [Config.HeadBytes].
+const DefaultHeadBytes = 32 << 20
 
 func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
@@ -92,6 +101,7 @@ func (c Config) withDefaults() Config {
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
 	c.CommandLimit = cmp.Or(c.CommandLimit, DefaultCommandLimit)
 	c.CommandWindow = cmp.Or(c.CommandWindow, DefaultCommandWindow)
+	c.HeadBytes = cmp.Or(c.HeadBytes, DefaultHeadBytes)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew()}
 	}

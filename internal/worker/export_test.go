@@ -3,6 +3,9 @@ package worker
 import (
 	"context"
 
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
+
 	"github.com/azreviewer/azreviewer/internal/events"
 )
 
@@ -10,4 +13,10 @@ import (
 // HandleMessage runs it.
 func (w *Worker) ReviewDelivered(ctx context.Context, req *events.ReviewRequest, delivery uint64) (Report, error) {
 	return w.reviewDelivered(ctx, req, delivery)
+}
+
+// ReadsHeads reports whether a review under cfg keeps the head versions
+// its diff phase read.
+func (w *Worker) ReadsHeads(cfg repoconfig.Config) bool {
+	return w.headsFor(azdo.PullRequestRef{}, "", cfg).room > 0
 }
