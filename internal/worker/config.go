@@ -86,7 +86,18 @@ type Config struct {
 	// are read by path. Nothing is kept when no such reviewer runs.
 	// Default [DefaultHeadBytes]; negative: none kept.
 	HeadBytes int
+	// ThreadListPeriod is the longest a pull request's reviews go by the
+	// review state's thread index alone: the first review after it reads
+	// the whole thread list again, which learns the won't-fix statuses
+	// people set on threads whose finding is still there and refreshes
+	// the index. Default [DefaultThreadListPeriod]; negative: never for
+	// this reason (the list is still read on /azreviewer review, a
+	// redelivery, an unfinished post, or without an index).
+	ThreadListPeriod time.Duration
 }
+
+// DefaultThreadListPeriod is the default of [Config.ThreadListPeriod].
+const DefaultThreadListPeriod = 24 * time.Hour
 
 // DefaultHeadBytes is the default of [Config.HeadBytes].
 const DefaultHeadBytes = 32 << 20
@@ -102,6 +113,7 @@ func (c Config) withDefaults() Config {
 	c.CommandLimit = cmp.Or(c.CommandLimit, DefaultCommandLimit)
 	c.CommandWindow = cmp.Or(c.CommandWindow, DefaultCommandWindow)
 	c.HeadBytes = cmp.Or(c.HeadBytes, DefaultHeadBytes)
+	c.ThreadListPeriod = cmp.Or(c.ThreadListPeriod, DefaultThreadListPeriod)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew()}
 	}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"time"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
@@ -20,3 +21,6 @@ func (w *Worker) ReviewDelivered(ctx context.Context, req *events.ReviewRequest,
 func (w *Worker) ReadsHeads(cfg repoconfig.Config) bool {
 	return w.headsFor(azdo.PullRequestRef{}, "", cfg).room > 0
 }
+
+// SetClock sets the clock of ThreadListPeriod.
+func (w *Worker) SetClock(now func() time.Time) { w.now = now }
