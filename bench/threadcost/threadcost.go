@@ -3,8 +3,10 @@
 // them and the CPU time, at a number of existing threads, with the thread
 // index of the review state (index) and without it (list: the state made
 // to look as an earlier release wrote it, so the review reads the thread
-// list twice, as every review did before the index). It also reports the
-// calls of the first, full review. It prints; it asserts nothing.
+// list twice, as every review did before the index), and with the index
+// but the thread list last read longer ago than the worker's
+// ThreadListPeriod (period: the review that reads the list once a period).
+// It also reports the calls of the first, full review. It prints; it asserts nothing.
 //
 // Everything runs in this process on loopback: the Azure DevOps simulator
 // (the real SDK speaks HTTP to it), an embedded JetStream server for the
@@ -52,8 +54,9 @@ type Config struct {
 
 // Modes of a row.
 const (
-	ModeIndex = "index"
-	ModeList  = "list"
+	ModeIndex  = "index"
+	ModePeriod = "period"
+	ModeList   = "list"
 )
 
 // Row is the mean cost of one incremental review at Threads existing
@@ -175,13 +178,18 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 		return nil, err
 	}
 	var rows []Row
-	for _, mode := range []string{ModeIndex, ModeList} {
+	for _, mode := range []string{ModeIndex, ModePeriod, ModeList} {
 		row := Row{Threads: n, Mode: mode, FullCalls: full.calls}
 		for i := range cfg.Repeat {
 			progress(cfg, "%d threads, %s: review %d", n, mode, i+1)
 			r.push(mode, i)
-			if mode == ModeList {
+			switch mode {
+			case ModeList:
 				if err := r.forgetIndex(ctx); err != nil {
+					return nil, err
+				}
+			case ModePeriod:
+				if err := r.listLongAgo(ctx); err != nil {
 					return nil, err
 				}
 			}
@@ -257,6 +265,18 @@ func (r *rig) forgetIndex(ctx context.Context) error {
 		return err
 	}
 	st.Indexed, st.Findings, st.Summary, st.SummaryKey = false, nil, 0, ""
+	return r.store.SaveReview(ctx, key, st)
+}
+
+// listLongAgo makes the pull request's state say its thread list was last
+// read longer ago than any ThreadListPeriod: the next review reads it.
+func (r *rig) listLongAgo(ctx context.Context) error {
+	key := coordination.Key(r.repo.ID(), r.pr.ID())
+	st, err := r.store.LoadReview(ctx, key)
+	if err != nil {
+		return err
+	}
+	st.ListedAt = time.Time{}
 	return r.store.SaveReview(ctx, key, st)
 }
 

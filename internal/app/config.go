@@ -22,6 +22,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
+	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // Common is configuration every process shares.
@@ -376,6 +377,12 @@ type Worker struct {
 	CommentAllowedHosts string
 	// SweepInterval is how often the recovery sweep runs; 0 turns it off.
 	SweepInterval time.Duration
+	// ThreadListPeriod is how often a pull request's review reads its whole
+	// thread list again; 0 never (worker.Config.ThreadListPeriod).
+	ThreadListPeriod time.Duration
+	// HeadKeepBytes bounds the head versions one review keeps for the
+	// reviewers that read them; 0 none (worker.Config.HeadBytes).
+	HeadKeepBytes int
 	// LLM configures the LLM reviewer, if any.
 	LLM LLM
 }
@@ -396,6 +403,8 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.IntVar(&c.MaxThreads, "max-threads", 25, "most finding threads one review has, the most severe first; the rest are counted in the summary")
 	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 0, "how often one worker of the fleet lists the active pull requests and enqueues those whose head was never reviewed (lost webhooks); 0: off")
+	fs.DurationVar(&c.ThreadListPeriod, "thread-list-period", worker.DefaultThreadListPeriod, "longest a pull request's reviews go by the review state's thread index alone before one reads the whole thread list again, which learns won't-fix set by hand; 0: never")
+	fs.IntVar(&c.HeadKeepBytes, "head-keep-bytes", worker.DefaultHeadBytes, "most bytes of head versions one review keeps from its bulk read for the analyzers and the model's context, which read the rest one by one; 0: none")
 	c.LLM.register(fs)
 	return c
 }

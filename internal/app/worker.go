@@ -273,6 +273,8 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		Logger:              log,
 		CommandLimit:        cfg.LLM.CommandLimit,
 		CommandWindow:       cfg.LLM.CommandWindow,
+		ThreadListPeriod:    offWhenZero(cfg.ThreadListPeriod),
+		HeadBytes:           offWhenZero(cfg.HeadKeepBytes),
 	}
 	if err := review.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
@@ -559,3 +561,13 @@ const LogWorkerConsuming = "worker consuming"
 // watched do nothing, where by default it would end the process: the file
 // is read at start anyway. Watching it (signal.Notify) takes SIGHUP over.
 func holdHangUps() { signal.Ignore(syscall.SIGHUP) }
+
+// offWhenZero is a flag's value as a worker.Config field takes it: a
+// flag's 0 turns the setting off, which the field spells negative (its 0
+// is the default).
+func offWhenZero[T int | time.Duration](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
+}

@@ -75,6 +75,10 @@ type ReviewState struct {
 	// state's (0: no findings).
 	Findings      []IndexedThread `json:"-"`
 	IndexRevision uint64          `json:"index_revision,omitempty"`
+	// ListedAt is when a review last read the pull request's whole thread
+	// list (zero: not known); the index is refreshed from it, and what
+	// people changed on threads the index holds is seen then.
+	ListedAt time.Time `json:"listed_at,omitzero"`
 }
 
 // IndexedThread is one of azreviewer's finding threads as last seen.

@@ -80,7 +80,27 @@ type Config struct {
 	// CommandWindow default [DefaultCommandWindow].
 	CommandLimit  int
 	CommandWindow time.Duration
+	// HeadBytes bounds the head versions one review keeps from its bulk
+	// read for the reviewers that read them again (external analyzers, the
+	// model's head-file window), so that those cost no call; past it they
+	// are read by path. Nothing is kept when no such reviewer runs.
+	// Default [DefaultHeadBytes]; negative: none kept.
+	HeadBytes int
+	// ThreadListPeriod is the longest a pull request's reviews go by the
+	// review state's thread index alone: the first review after it reads
+	// the whole thread list again, which learns the won't-fix statuses
+	// people set on threads whose finding is still there and refreshes
+	// the index. Default [DefaultThreadListPeriod]; negative: never for
+	// this reason (the list is still read on /azreviewer review, a
+	// redelivery, an unfinished post, or without an index).
+	ThreadListPeriod time.Duration
 }
+
+// DefaultThreadListPeriod is the default of [Config.ThreadListPeriod].
+const DefaultThreadListPeriod = 24 * time.Hour
+
+// DefaultHeadBytes is the default of [Config.HeadBytes].
+const DefaultHeadBytes = 32 << 20
 
 func (c Config) withDefaults() Config {
 	c.ReviewTimeout = cmp.Or(c.ReviewTimeout, 10*time.Minute)
@@ -92,6 +112,8 @@ func (c Config) withDefaults() Config {
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
 	c.CommandLimit = cmp.Or(c.CommandLimit, DefaultCommandLimit)
 	c.CommandWindow = cmp.Or(c.CommandWindow, DefaultCommandWindow)
+	c.HeadBytes = cmp.Or(c.HeadBytes, DefaultHeadBytes)
+	c.ThreadListPeriod = cmp.Or(c.ThreadListPeriod, DefaultThreadListPeriod)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew()}
 	}

@@ -2,6 +2,10 @@ package worker
 
 import (
 	"context"
+	"time"
+
+	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/repoconfig"
 
 	"github.com/azreviewer/azreviewer/internal/events"
 )
@@ -11,3 +15,12 @@ import (
 func (w *Worker) ReviewDelivered(ctx context.Context, req *events.ReviewRequest, delivery uint64) (Report, error) {
 	return w.reviewDelivered(ctx, req, delivery)
 }
+
+// ReadsHeads reports whether a review under cfg keeps the head versions
+// its diff phase read.
+func (w *Worker) ReadsHeads(cfg repoconfig.Config) bool {
+	return w.headsFor(azdo.PullRequestRef{}, "", cfg).room > 0
+}
+
+// SetClock sets the clock of ThreadListPeriod.
+func (w *Worker) SetClock(now func() time.Time) { w.now = now }

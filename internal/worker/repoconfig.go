@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -134,13 +135,98 @@ func notes(rs []reviewer.Reviewer) []string {
 	return out
 }
 
-// headFiles gives analyzers the head version of the pull request's files.
+// readsHeads reports whether a reviewer cfg enables reads head versions:
+// an external analyzer, or a model reviewer with a head-file window.
+func (w *Worker) readsHeads(cfg repoconfig.Config) bool {
+	readers := make(map[string]reviewer.Reviewer, len(w.cfg.Analyzers)+1)
+	if cfg.LLM.Window() > 0 {
+		for _, r := range w.cfg.Reviewers {
+			if contextual(r) {
+				readers[r.Name()] = r
+			}
+		}
+	}
+	for _, r := range analyzers.New(w.cfg.Analyzers, nil) {
+		readers[r.Name()] = r
+	}
+	return len(cfg.Reviewers(readers)) > 0
+}
+
+// contextual reports whether r, or its per-review form, takes a
+// reviewer.ReviewContext.
+func contextual(r reviewer.Reviewer) bool {
+	if _, ok := reviewer.As[reviewer.Contextual](r); ok {
+		return true
+	}
+	in, ok := reviewer.As[reviewer.Instructable](r)
+	if !ok {
+		return false
+	}
+	_, ok = reviewer.As[reviewer.Contextual](in.ForReview("", ""))
+	return ok
+}
+
+// headsFor is the head versions of one review: kept from the diff phase's
+// bulk read, up to HeadBytes, when a reviewer cfg enables reads them, and
+// none kept otherwise (a review without such a reviewer holds nothing
+// more than before).
+func (w *Worker) headsFor(ref azdo.PullRequestRef, head string, cfg repoconfig.Config) *headFiles {
+	h := &headFiles{az: w.read, ref: ref, head: head}
+	if w.cfg.HeadBytes > 0 && w.readsHeads(cfg) {
+		h.room = w.cfg.HeadBytes
+	}
+	return h
+}
+
+// headFiles gives analyzers and the model's window the head version of
+// the pull request's files: those the diff phase kept (keep), without a
+// call, and any other read by path.
 type headFiles struct {
 	az   PullRequestReader
 	ref  azdo.PullRequestRef
 	head string
+
+	mu sync.Mutex
+	// room is how many more bytes keep takes (0: none).
+	room int
+	kept map[string][]byte
 }
 
-func (h headFiles) Head(ctx context.Context, path string) ([]byte, bool, error) {
+// keep holds data as the head version of path, if it fits in the room
+// left; a nil h keeps nothing.
+func (h *headFiles) keep(path string, data []byte) {
+	if h == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.room == 0 || len(data) > h.room {
+		return
+	}
+	if h.kept == nil {
+		h.kept = make(map[string][]byte)
+	}
+	if _, dup := h.kept[path]; !dup {
+		h.room -= len(data)
+		h.kept[path] = data
+	}
+}
+
+// release lets go of what keep holds; later reads go by path.
+func (h *headFiles) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.kept, h.room = nil, 0
+}
+
+// Head returns the head version of path: the one kept, or read by path.
+// The bytes are shared: callers must not change them.
+func (h *headFiles) Head(ctx context.Context, path string) ([]byte, bool, error) {
+	h.mu.Lock()
+	data, ok := h.kept[path]
+	h.mu.Unlock()
+	if ok {
+		return data, true, nil
+	}
 	return h.az.FileAt(ctx, h.ref, path, h.head)
 }

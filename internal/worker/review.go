@@ -148,6 +148,8 @@ type reviewRun struct {
 	config  repoconfig.Config
 	invalid error
 	files   []reviewer.FileDiff
+	// heads are the head versions the reviewers read (headsFor).
+	heads *headFiles
 	// threads: what post and verify know of azreviewer's threads (see
 	// threadView).
 	threads threadView
@@ -297,7 +299,8 @@ func (r *reviewRun) diff(ctx context.Context) error {
 	if r.config, r.invalid, err = r.w.repoConfig(ctx, r.ref, cmp.Or(r.pr.ProjectName, r.req.ProjectName), r.latest, r.pr.TargetRef); err != nil {
 		return err
 	}
-	r.files, err = r.w.diffFiles(ctx, r.ref, r.changes, r.latest.CommonCommit, r.latest.SourceCommit, r.since == 0)
+	r.heads = r.w.headsFor(r.ref, r.latest.SourceCommit, r.config)
+	r.files, err = r.w.diffFiles(ctx, r.ref, r.changes, r.latest.CommonCommit, r.latest.SourceCommit, r.since == 0, r.heads)
 	return err
 }
 
@@ -308,11 +311,12 @@ func (r *reviewRun) diff(ctx context.Context) error {
 // summary.
 func (r *reviewRun) review(ctx context.Context) (reviewer.Result, []string) {
 	input, excluded := r.config.Filter(&reviewer.PullRequest{Title: r.pr.Title, Description: r.pr.Description, Files: r.files})
-	reviewers := r.w.reviewersFor(r.config, headFiles{az: r.w.read, ref: r.ref, head: r.latest.SourceCommit})
+	reviewers := r.w.reviewersFor(r.config, r.heads)
 	r.modelContext(ctx, reviewers)
 	rctx, cancel := r.w.reviewersContext(ctx)
 	defer cancel()
 	result := reviewer.Run(rctx, input, reviewers...)
+	r.heads.release()
 	result.Findings = r.config.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(r.state.IgnoredRules, f.Rule) }))
 	result.Skipped = append(append(result.Skipped, excluded...), r.cut...)
 	result.Findings, r.suppressed = r.suppress(ctx, result.Findings)
@@ -384,8 +388,9 @@ func (w *Worker) reviewersContext(ctx context.Context) (context.Context, context
 // skipped; otherwise (an incremental review, whose changes are relative to
 // an earlier iteration) the head is read by its blob id — unless the file
 // was deleted since — the common commit's version by path, and each file's
-// presence on both sides decides.
-func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string, againstBase bool) ([]reviewer.FileDiff, error) {
+// presence on both sides decides. heads keeps the head version of each
+// file diffed (nil: none).
+func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string, againstBase bool, heads *headFiles) ([]reviewer.FileDiff, error) {
 	ctx, span := w.tracer.Start(ctx, "read files", trace.WithAttributes(attribute.Int("azreviewer.files", len(changes))))
 	defer span.End()
 	files := make([]reviewer.FileDiff, len(changes))
@@ -454,7 +459,11 @@ func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes
 		if kind == reviewer.ChangeRename {
 			renamedFrom = rd.oldPath
 		}
-		files[rd.i] = reviewer.Diff(ch.Path, renamedFrom, kind, old.Content, cur.Content, w.cfg.Diff)
+		d := reviewer.Diff(ch.Path, renamedFrom, kind, old.Content, cur.Content, w.cfg.Diff)
+		if cur.Found && kind != reviewer.ChangeDelete && d.Skipped == "" && !d.Binary {
+			heads.keep(d.Path, cur.Content)
+		}
+		files[rd.i] = d
 		return nil
 	})
 	if err != nil {

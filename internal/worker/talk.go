@@ -336,7 +336,7 @@ func (r *reviewRun) modelContext(ctx context.Context, reviewers []reviewer.Revie
 		}
 		text, source := r.w.guidance(ctx, r.ref, r.latest.TargetCommit, r.config)
 		p.SetContext(reviewer.ReviewContext{
-			Window: r.config.LLM.Window(), Files: headFiles{az: r.w.read, ref: r.ref, head: r.latest.SourceCommit},
+			Window: r.config.LLM.Window(), Files: r.heads,
 			Guidance: text, GuidanceSource: source, OtherFiles: true,
 		})
 	}

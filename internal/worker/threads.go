@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"slices"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -45,6 +46,9 @@ type threadView struct {
 	// complete: the view names every thread azreviewer keeps on the pull
 	// request (false once a read-back failed).
 	complete bool
+	// listedAt is when the whole list was last read: now when full, else
+	// as the state says.
+	listedAt time.Time
 }
 
 // indexed are the index's entries this review did not read.
@@ -115,13 +119,15 @@ const (
 	fullRedelivery     = "redelivery"
 	fullUnfinished     = "post_unfinished"
 	fullNoIndex        = "no_index"
+	fullListPeriod     = "list_period"
 )
 
 // fullReason is why this review must read the whole thread list ("": the
 // index will do): without coordination, on /azreviewer review, on a
 // redelivery (the last delivery may have died mid-post), after a review
 // that did not finish its post, and without an index this version wrote
-// (none, an older version's, or one past its bounds).
+// (none, an older version's, or one past its bounds), and once
+// ThreadListPeriod has passed since the list was last read.
 func (r *reviewRun) fullReason() string {
 	switch {
 	case r.w.cfg.Coordinator == nil:
@@ -134,8 +140,22 @@ func (r *reviewRun) fullReason() string {
 		return fullUnfinished
 	case !r.state.Trusted():
 		return fullNoIndex
+	case r.listDue():
+		return fullListPeriod
 	}
 	return ""
+}
+
+// listDue reports whether ThreadListPeriod has passed since the pull
+// request's thread list was last read (a state that does not say: it has).
+// Between two such reads a review reads by id only the threads it may
+// change, so a person's won't-fix on a thread whose finding is still there
+// is learned at most a period late, and the cost of a review stays
+// independent of the pull request's history but for one full read per
+// period.
+func (r *reviewRun) listDue() bool {
+	p := r.w.cfg.ThreadListPeriod
+	return p > 0 && !r.w.now().Before(r.state.ListedAt.Add(p))
 }
 
 // begin marks the state before post's first write: until remember saves
@@ -163,11 +183,11 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 		if err != nil {
 			return err
 		}
-		r.threads = threadView{full: true, threads: threads, complete: true}
+		r.threads = threadView{full: true, threads: threads, complete: true, listedAt: r.w.now().UTC()}
 		return nil
 	}
 	st := r.state
-	v := threadView{index: st.Findings, gone: map[int]bool{}, configID: st.Config, configOpen: st.ConfigOpen, complete: true}
+	v := threadView{index: st.Findings, gone: map[int]bool{}, configID: st.Config, configOpen: st.ConfigOpen, complete: true, listedAt: st.ListedAt}
 	rs := newResolver(result, r.changes, r.since > 0)
 	for _, it := range st.Findings {
 		// Only an open thread on a judged file, its finding gone, can be
@@ -246,6 +266,7 @@ func (r *reviewRun) refreshBlocking(ctx context.Context) {
 // save writes the view into st as the index the next review reads; a
 // view that is not complete leaves st without one.
 func (v *threadView) save(st *coordination.ReviewState) {
+	st.ListedAt = v.listedAt
 	if !v.complete {
 		return
 	}
