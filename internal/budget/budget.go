@@ -46,7 +46,7 @@ type Config struct {
 	// least 1.
 	Slice float64
 	// SliceTTL is how long a slice may be spent after its grant. Default
-	// Window/20.
+	// Window/40.
 	SliceTTL time.Duration
 	// Fallback is the share of Limit per Window a process spends while it
 	// cannot lease (NATS slow or unreachable). Default 0.05.
@@ -140,7 +140,7 @@ func New(cfg Config) (*Budget, error) {
 		cfg.Slice = max(1, cfg.Limit/200)
 	}
 	cfg.Slice = min(cfg.Slice, cfg.Limit)
-	cfg.SliceTTL = cmp.Or(cfg.SliceTTL, cfg.Window/20)
+	cfg.SliceTTL = cmp.Or(cfg.SliceTTL, cfg.Window/40)
 	if cfg.Fallback <= 0 || cfg.Fallback > 1 {
 		cfg.Fallback = DefaultFallback
 	}
@@ -159,6 +159,25 @@ func New(cfg Config) (*Budget, error) {
 	}
 	b.met.setSize(cfg.Limit)
 	return b, nil
+}
+
+// span is how long a grant counts against the limit: the window, the
+// slice's lifetime, and as much again for the way from Spend to Azure.
+func (b *Budget) span() time.Duration { return b.cfg.Window + 2*b.cfg.SliceTTL }
+
+// Size is the budget as last adapted: Limit × the scale last seen.
+func (b *Budget) Size() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cfg.Limit * b.scale
+}
+
+// PausedUntil is the end of the latest pause this process knows of (its
+// own Retry-After or one another process wrote to the key).
+func (b *Budget) PausedUntil() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pauseUntil
 }
 
 // Start watches the key, so that a pause another process wrote reaches
@@ -317,7 +336,7 @@ func (b *Budget) lease(ctx context.Context, cost float64) (time.Duration, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.KVTimeout)
 	defer cancel()
-	for range 16 {
+	for {
 		r, rev, err := b.read(ctx)
 		if err != nil {
 			return 0, err
@@ -327,7 +346,7 @@ func (b *Budget) lease(ctx context.Context, cost float64) (time.Duration, error)
 		if d := r.PauseUntil.Sub(now); d > 0 {
 			return d, nil
 		}
-		r.prune(now, b.cfg.Window+b.cfg.SliceTTL)
+		r.prune(now, b.span())
 		if r.scale() < 1 && now.Sub(r.ThrottledAt) > b.cfg.Window/4 {
 			r.Scale = min(1, r.scale()+0.1)
 		}
@@ -336,7 +355,7 @@ func (b *Budget) lease(ctx context.Context, cost float64) (time.Duration, error)
 		b.mu.Unlock()
 		want := max(b.cfg.Slice, cost) + debt
 		capacity := b.cfg.Limit * r.scale()
-		if wait, ok := r.room(now, want, capacity, b.cfg.Window+b.cfg.SliceTTL); !ok {
+		if wait, ok := r.room(now, want, capacity, b.span()); !ok {
 			b.met.waitedForRoom()
 			return max(wait, time.Millisecond), nil
 		}
@@ -354,7 +373,6 @@ func (b *Budget) lease(ctx context.Context, cost float64) (time.Duration, error)
 		b.met.lease(want)
 		return 0, nil
 	}
-	return 0, errors.New("budget: too many concurrent updates of the key")
 }
 
 func (b *Budget) read(ctx context.Context) (record, uint64, error) {
@@ -478,7 +496,7 @@ func (b *Budget) Observe(ctx context.Context, h azdo.RateLimitHeaders) {
 
 // adapt writes a pause and a lower scale to the key.
 func (b *Budget) adapt(ctx context.Context, now, pauseUntil time.Time) error {
-	for range 16 {
+	for {
 		r, rev, err := b.read(ctx)
 		if err != nil {
 			return err
@@ -490,7 +508,7 @@ func (b *Budget) adapt(ctx context.Context, now, pauseUntil time.Time) error {
 			r.Scale = max(b.cfg.MinScale, r.scale()/2)
 			r.ThrottledAt = now
 		}
-		r.prune(now, b.cfg.Window+b.cfg.SliceTTL)
+		r.prune(now, b.span())
 		if err := b.write(ctx, &r, rev); err != nil {
 			if isConflict(err) {
 				continue
@@ -503,7 +521,6 @@ func (b *Budget) adapt(ctx context.Context, now, pauseUntil time.Time) error {
 		}
 		return nil
 	}
-	return errors.New("budget: too many concurrent updates of the key")
 }
 
 // BucketConfig is the key-value bucket of budgets named bucket: one key

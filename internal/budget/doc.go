@@ -14,14 +14,16 @@
 // scale. A process that has spent its slice leases a new one of Slice
 // units by reading the key and writing it back with its revision (KV
 // Update, compare-and-set; a lost race reads again), if the slices
-// granted in the last Window+SliceTTL plus the new one stay within
+// granted in the last Window+2·SliceTTL plus the new one stay within
 // Limit × scale; else it waits until enough slices age out. A slice is
 // spent locally, without NATS, and expires SliceTTL after its grant
-// (unspent units are lost), so every unit spent in any window of length
-// Window was granted within Window+SliceTTL before its end: the fleet
-// never spends more than Limit in a sliding window, whatever the number
-// of processes. Throughput in steady state is Limit/(Window+SliceTTL),
-// 0.95 of the budget at the default SliceTTL of Window/20.
+// (unspent units are lost), so every unit that reaches Azure in any
+// window of length Window was granted within Window+2·SliceTTL before
+// its end (one SliceTTL to spend it, one more for the request's way to
+// Azure): the fleet never spends more than Limit in a sliding window,
+// whatever the number of processes. Throughput in steady state is
+// Limit·Window/(Window+2·SliceTTL), 0.95 of the budget at the default
+// SliceTTL of Window/40.
 //
 // A budget-keeper (one process granting leases over request/reply) was
 // the alternative; it needs an election, its own failover and a round
