@@ -18,6 +18,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Defaults, see Config.
@@ -32,7 +33,8 @@ const (
 
 // Config is one identity's budget in one organisation.
 type Config struct {
-	// KV is the bucket of budgets (see BucketConfig). Required.
+	// KV is the bucket of budgets (see Bucket); nil: attached later
+	// (Attach), spending from the fallback share until then.
 	KV jetstream.KeyValue
 	// Org and Identity name the budget (Identity is Client.Identity,
 	// never a secret); both are hashed into the key. Required.
@@ -112,9 +114,17 @@ type Budget struct {
 	adapting     atomic.Bool
 	lastAdaptReq time.Time
 
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	kv        atomic.Pointer[kvRef]
+	startOnce sync.Once
+	stop      context.CancelFunc // under mu
+	closed    bool               // under mu
+	wg        sync.WaitGroup
 }
+
+type kvRef struct{ jetstream.KeyValue }
+
+// errDetached is a lease's failure before Attach.
+var errDetached = errors.New("budget: no key-value bucket attached yet")
 
 var _ azdo.Budget = (*Budget)(nil)
 
@@ -128,8 +138,6 @@ func Key(org, identity string) string {
 // New returns the budget of cfg; it makes no network call.
 func New(cfg Config) (*Budget, error) {
 	switch {
-	case cfg.KV == nil:
-		return nil, errors.New("budget: no key-value bucket")
 	case cfg.Org == "" || cfg.Identity == "":
 		return nil, errors.New("budget: organisation and identity are required")
 	case !(cfg.Limit > 0) || math.IsInf(cfg.Limit, 0):
@@ -158,7 +166,21 @@ func New(cfg Config) (*Budget, error) {
 		fallback: rate.NewLimiter(rate.Limit(cfg.Fallback*cfg.Limit/cfg.Window.Seconds()), int(math.Ceil(azdo.WriteCost))),
 	}
 	b.met.setSize(cfg.Limit)
+	if cfg.KV != nil {
+		b.Attach(cfg.KV)
+	}
 	return b, nil
+}
+
+// Attach sets the bucket of budgets, for a budget made before NATS was
+// connected.
+func (b *Budget) Attach(kv jetstream.KeyValue) { b.kv.Store(&kvRef{kv}) }
+
+func (b *Budget) bucket() (jetstream.KeyValue, error) {
+	if r := b.kv.Load(); r != nil && r.KeyValue != nil {
+		return r.KeyValue, nil
+	}
+	return nil, errDetached
 }
 
 // span is how long a grant counts against the limit: the window, the
@@ -180,28 +202,45 @@ func (b *Budget) PausedUntil() time.Time {
 	return b.pauseUntil
 }
 
-// Start watches the key, so that a pause another process wrote reaches
-// this one before its next lease. It returns at once; Close stops it.
+// Start watches the key until ctx ends or Close, so that a pause
+// another process wrote reaches this one before its next lease. It
+// returns at once; a second call does nothing.
 func (b *Budget) Start(ctx context.Context) {
-	ctx, b.stop = context.WithCancel(ctx)
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		b.watch(ctx)
-	}()
+	b.startOnce.Do(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if b.closed {
+			return
+		}
+		ctx, b.stop = context.WithCancel(ctx)
+		b.wg.Add(1)
+		go func() {
+			defer b.wg.Done()
+			b.watch(ctx)
+		}()
+	})
 }
 
-// Close stops the watch and waits for pending adaptations.
+// Close stops the watch and waits for it and for pending adaptations.
+// Safe to call more than once, and without Start.
 func (b *Budget) Close() {
-	if b.stop != nil {
-		b.stop()
+	b.mu.Lock()
+	b.closed = true
+	stop := b.stop
+	b.mu.Unlock()
+	if stop != nil {
+		stop()
 	}
 	b.wg.Wait()
 }
 
 func (b *Budget) watch(ctx context.Context) {
 	for ctx.Err() == nil {
-		w, err := b.cfg.KV.Watch(ctx, b.key, jetstream.UpdatesOnly())
+		kv, err := b.bucket()
+		var w jetstream.KeyWatcher
+		if err == nil {
+			w, err = kv.Watch(ctx, b.key, jetstream.UpdatesOnly())
+		}
 		if err == nil {
 			for e := range w.Updates() {
 				if e == nil || e.Operation() != jetstream.KeyValuePut {
@@ -377,7 +416,11 @@ func (b *Budget) lease(ctx context.Context, cost float64) (time.Duration, error)
 
 func (b *Budget) read(ctx context.Context) (record, uint64, error) {
 	var r record
-	e, err := b.cfg.KV.Get(ctx, b.key)
+	kv, err := b.bucket()
+	if err != nil {
+		return r, 0, err
+	}
+	e, err := kv.Get(ctx, b.key)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
 		return r, 0, nil
@@ -396,10 +439,14 @@ func (b *Budget) write(ctx context.Context, r *record, rev uint64) error {
 	if err != nil {
 		return err
 	}
+	kv, err := b.bucket()
+	if err != nil {
+		return err
+	}
 	if rev == 0 {
-		_, err = b.cfg.KV.Create(ctx, b.key, v)
+		_, err = kv.Create(ctx, b.key, v)
 	} else {
-		_, err = b.cfg.KV.Update(ctx, b.key, v, rev)
+		_, err = kv.Update(ctx, b.key, v, rev)
 	}
 	if err != nil {
 		return fmt.Errorf("budget: write %s: %w", b.key, err)
@@ -482,7 +529,14 @@ func (b *Budget) Observe(ctx context.Context, h azdo.RateLimitHeaders) {
 	if !b.adapting.CompareAndSwap(false, true) {
 		return
 	}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		b.adapting.Store(false)
+		return
+	}
 	b.wg.Add(1)
+	b.mu.Unlock()
 	go func() {
 		defer b.wg.Done()
 		defer b.adapting.Store(false)
@@ -523,13 +577,15 @@ func (b *Budget) adapt(ctx context.Context, now, pauseUntil time.Time) error {
 	}
 }
 
-// BucketConfig is the key-value bucket of budgets named bucket: one key
-// per identity and organisation, one revision kept, on replicas servers.
-func BucketConfig(bucket string, replicas int) jetstream.KeyValueConfig {
+// Bucket is the key-value bucket of a fleet's budgets as stream
+// describes it: one key per organisation and identity, one revision kept.
+func Bucket(stream streams.Config) jetstream.KeyValueConfig {
+	stream = stream.WithDefaults()
 	return jetstream.KeyValueConfig{
-		Bucket:      bucket,
-		Description: "azreviewer: identity-wide Azure DevOps budgets (leased slices, fleet-wide pauses)",
+		Bucket:      stream.Fleet.BudgetBucket(),
+		Description: "identity-wide Azure DevOps budgets: leased slices, fleet-wide pauses",
 		History:     1,
-		Replicas:    max(1, replicas),
+		Storage:     stream.Storage(),
+		Replicas:    stream.Replicas,
 	}
 }

@@ -40,7 +40,7 @@ func (b bundle) kv(t *testing.T) jetstream.KeyValue {
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
-	kv, err := js.CreateOrUpdateKeyValue(t.Context(), budget.BucketConfig("test-budget", 1))
+	kv, err := js.KeyValue(t.Context(), budget.Bucket(streams.Config{}).Bucket) // provisioned
 	require.NoError(t, err)
 	return kv
 }

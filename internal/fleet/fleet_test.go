@@ -27,6 +27,7 @@ func TestDefaultFleetKeepsTodaysNames(t *testing.T) {
 		require.Equal(t, "azreviewer.deadletter.", n.DeadLetterSubjectPrefix())
 		require.Equal(t, "azreviewer-leases", n.LeaseBucket())
 		require.Equal(t, "azreviewer-review-state", n.StateBucket())
+		require.Equal(t, "azreviewer-budget", n.BudgetBucket())
 	}
 }
 
@@ -44,9 +45,10 @@ func TestFleetNames(t *testing.T) {
 	require.Equal(t, "team-a.deadletter.", a.DeadLetterSubjectPrefix())
 	require.Equal(t, "team-a-leases", a.LeaseBucket())
 	require.Equal(t, "team-a-review-state", a.StateBucket())
+	require.Equal(t, "team-a-budget", a.BudgetBucket())
 	for _, name := range []func(fleet.Names) string{
 		fleet.Names.ReviewStream, fleet.Names.ReviewSubjectPrefix, fleet.Names.DeadLetterStream,
-		fleet.Names.DeadLetterSubjectPrefix, fleet.Names.LeaseBucket, fleet.Names.StateBucket,
+		fleet.Names.DeadLetterSubjectPrefix, fleet.Names.LeaseBucket, fleet.Names.StateBucket, fleet.Names.BudgetBucket,
 	} {
 		require.NotEqual(t, name(a), name(b))
 	}
