@@ -79,7 +79,6 @@ func (m *Metrics) setSize(units float64) {
 	}
 }
 
-
 func (m *Metrics) scaled(units float64) { m.setSize(units) }
 
 func (m *Metrics) spend(units float64, waited time.Duration) {
