@@ -90,7 +90,7 @@ type Row struct {
 	// first (whose budget is there at once) before the last request.
 	SteadyUnits float64
 	SteadyFor   time.Duration
-	TimedOut            bool
+	TimedOut    bool
 }
 
 func main() {
