@@ -21,7 +21,8 @@
 // window of length Window was granted within Window+2·SliceTTL before
 // its end (one SliceTTL to spend it, one more for the request's way to
 // Azure): the fleet never spends more than Limit in a sliding window,
-// whatever the number of processes. Throughput in steady state is
+// whatever the number of processes, as long as no request takes longer
+// than SliceTTL (7.5 s at the defaults) from Spend to Azure. Throughput in steady state is
 // Limit·Window/(Window+2·SliceTTL), 0.95 of the budget at the default
 // SliceTTL of Window/40.
 //
