@@ -242,7 +242,7 @@ func drain(ctx context.Context, cfg Config, processes, inFlight int, mode string
 	row.Drain = time.Since(start)
 	row.TimedOut = done.Load() < int64(cfg.Reviews)
 	row.Reviews, row.Failed = int(done.Load()), int(failed.Load())
-	st := srv.ThrottleStats(azdotest.User())
+	st := srv.ThrottleStats(org, azdotest.User())
 	row.Spent, row.MaxInWindow, row.Delayed, row.Blocked = st.Spent, st.MaxInWindow, st.Delayed, st.Blocked
 	reqs := srv.Requests()[before:]
 	var last time.Time

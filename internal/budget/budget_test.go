@@ -123,7 +123,7 @@ func TestProcessesSharingAnIdentityStayWithinItsBudget(t *testing.T) {
 			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
 			failed := hammer(ctx, clients, calls)
-			st := b.sim.Server.ThrottleStats(b.sim.User)
+			st := b.sim.Server.ThrottleStats(b.sim.Org, b.sim.User)
 			t.Logf("max in window %g (limit %d), delayed %d, blocked %d, failed %d", st.MaxInWindow, limit, st.Delayed, st.Blocked, failed)
 			if tc.wantOver {
 				require.Greater(t, st.MaxInWindow, float64(limit), "three processes each paced alone spend more than the identity's budget")

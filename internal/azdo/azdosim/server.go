@@ -278,7 +278,7 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 	if tok != nil {
 		who = tok.who
 		recordCaller(r, who)
-		blocked, h, ok := s.throttled(r.Context(), who, r.Method)
+		blocked, h, ok := s.throttled(r.Context(), org, who, r.Method)
 		switch {
 		case !ok:
 			return rt.op, blocked
@@ -290,7 +290,7 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 			if resp == nil {
 				return
 			}
-			s.chargeAnswer(who, len(resp.body))
+			s.chargeAnswer(org, who, len(resp.body))
 			if len(throttleHeader) > 0 {
 				if resp.header == nil {
 					resp.header = map[string]string{}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -72,7 +73,7 @@ type charge struct {
 	cost float64
 }
 
-// throttleState is the usage of every identity, by identity id.
+// throttleState is the usage of every identity, by organisation and identity (throttleKey).
 type throttleState struct {
 	mu     sync.Mutex
 	cfg    Throttle
@@ -82,7 +83,7 @@ type throttleState struct {
 
 // Throttle turns on (t.Limit > 0) or off the TSTU-like budget per
 // identity: every authenticated request costs units by the table on
-// [Throttle], summed per identity (across organisations) over a sliding
+// [Throttle], summed per identity and organisation over a sliding
 // t.Window. While an identity's usage is below t.Limit its requests are
 // answered at once; from t.HeadersFrom × Limit on, answers carry
 // X-RateLimit-Resource, -Limit, -Remaining and -Reset. Above Limit,
@@ -103,21 +104,27 @@ func (s *Server) Throttle(t Throttle) {
 	s.throttle.totals = map[string]*ThrottleStats{}
 }
 
-// ThrottleStats returns who's totals since Throttle was last called.
-func (s *Server) ThrottleStats(who Identity) ThrottleStats {
+// ThrottleStats returns who's totals in org since Throttle was last
+// called.
+func (s *Server) ThrottleStats(org *Org, who Identity) ThrottleStats {
 	s.throttle.mu.Lock()
 	defer s.throttle.mu.Unlock()
-	if st := s.throttle.totals[who.key()]; st != nil {
+	if st := s.throttle.totals[throttleKey(org, who)]; st != nil {
 		return *st
 	}
 	return ThrottleStats{}
 }
 
-func (who Identity) key() string {
-	if who.ID != "" {
-		return who.ID
+// throttleKey names who's usage in org: each organisation counts its own
+// (whether Azure DevOps counts an identity's usage per organisation or
+// across them is unverified; azreviewer's budget is per organisation and
+// identity too).
+func throttleKey(org *Org, who Identity) string {
+	id := who.ID
+	if id == "" {
+		id = who.UniqueName
 	}
-	return who.UniqueName
+	return strings.ToLower(org.name) + "\x00" + id
 }
 
 // usedLocked is id's usage in the window ending at now, dropping older
@@ -149,7 +156,7 @@ func (ts *throttleState) usedLocked(id string, now time.Time, level float64) (us
 // admitThrottled charges who cost for a request arriving at now. It
 // returns a 429 answer when who is blocked, else how long to delay the
 // request and the headers its answer carries.
-func (s *Server) admitThrottled(who Identity, method string) (blocked *response, delay time.Duration, header map[string]string) {
+func (s *Server) admitThrottled(org *Org, who Identity, method string) (blocked *response, delay time.Duration, header map[string]string) {
 	ts := &s.throttle
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
@@ -157,7 +164,7 @@ func (s *Server) admitThrottled(who Identity, method string) (blocked *response,
 	if cfg.Limit <= 0 {
 		return nil, 0, nil
 	}
-	id := who.key()
+	id := throttleKey(org, who)
 	st := ts.totals[id]
 	if st == nil {
 		st = &ThrottleStats{}
@@ -208,7 +215,7 @@ func (s *Server) admitThrottled(who Identity, method string) (blocked *response,
 
 // chargeAnswer charges who for an answer of n bytes beyond the first
 // 256 KiB (see Throttle).
-func (s *Server) chargeAnswer(who Identity, n int) {
+func (s *Server) chargeAnswer(org *Org, who Identity, n int) {
 	const blob = 256 << 10
 	if n <= blob {
 		return
@@ -220,7 +227,7 @@ func (s *Server) chargeAnswer(who Identity, n int) {
 		return
 	}
 	extra := float64((n - 1) / blob)
-	id := who.key()
+	id := throttleKey(org, who)
 	ts.usage[id] = append(ts.usage[id], charge{at: time.Now(), cost: extra})
 	if st := ts.totals[id]; st != nil {
 		st.Spent += extra
@@ -230,8 +237,8 @@ func (s *Server) chargeAnswer(who Identity, n int) {
 // throttled runs Throttle's admission for who: it answers 429, or waits
 // out the delay (false: the client gave up meanwhile) and returns the
 // headers to add to the answer.
-func (s *Server) throttled(ctx context.Context, who Identity, method string) (resp *response, header map[string]string, ok bool) {
-	blocked, delay, header := s.admitThrottled(who, method)
+func (s *Server) throttled(ctx context.Context, org *Org, who Identity, method string) (resp *response, header map[string]string, ok bool) {
+	blocked, delay, header := s.admitThrottled(org, who, method)
 	if blocked != nil {
 		return blocked, nil, true
 	}

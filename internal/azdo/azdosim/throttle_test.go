@@ -52,7 +52,7 @@ func TestThrottleHeadersThenDelaysThen429(t *testing.T) {
 		require.Equal(t, w.delayed, resp.Header.Get("X-RateLimit-Delay") != "", "request %d: X-RateLimit-Delay", i)
 		require.Equal(t, w.delayed || w.status == http.StatusTooManyRequests, resp.Header.Get("Retry-After") != "", "request %d: Retry-After", i)
 	}
-	st := sim.Server.ThrottleStats(sim.User)
+	st := sim.Server.ThrottleStats(sim.Org, sim.User)
 	require.Equal(t, azdosim.ThrottleStats{Spent: 13, Delayed: 3, Blocked: 1, MaxInWindow: 13}, st)
 
 	// Another identity has its own budget.
@@ -60,6 +60,12 @@ func TestThrottleHeadersThenDelaysThen429(t *testing.T) {
 	resp, _ := rawRequest(t, http.MethodGet, url, other)
 	require.Equal(t, 200, resp.StatusCode)
 	require.Empty(t, resp.Header.Get("X-RateLimit-Remaining"))
+	// So has the same identity in another organisation.
+	otherOrg := sim.Server.AddOrg("Contoso")
+	resp, _ = rawRequest(t, http.MethodGet, otherOrg.URL()+"/_apis/connectionData", sim.PAT)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Empty(t, resp.Header.Get("X-RateLimit-Remaining"))
+	require.Equal(t, 1.0, sim.Server.ThrottleStats(otherOrg, sim.User).Spent)
 }
 
 // TestThrottleWindowSlides: usage ages out of the window, and a write
@@ -80,7 +86,7 @@ func TestThrottleWindowSlides(t *testing.T) {
 	resp, _ = rawRequest(t, http.MethodGet, url, sim.PAT)
 	require.Equal(t, 200, resp.StatusCode, "the window slid past the earlier requests")
 	resp, _ = rawRequest(t, http.MethodPost, sim.Org.URL()+"/"+sim.Project.Name()+"/_apis/git/repositories/"+sim.Repo.Name()+"/pullRequests/1/threads", sim.PAT)
-	require.Equal(t, 3.0+1+2, sim.Server.ThrottleStats(sim.User).Spent, "the POST cost 2 whatever it answered")
+	require.Equal(t, 3.0+1+2, sim.Server.ThrottleStats(sim.Org, sim.User).Spent, "the POST cost 2 whatever it answered")
 	_ = resp
 }
 
