@@ -393,7 +393,9 @@ func (b *Budget) lease(ctx context.Context, cost float64) (time.Duration, error)
 		debt := b.debt
 		b.mu.Unlock()
 		want := max(b.cfg.Slice, cost) + debt
-		capacity := b.cfg.Limit * r.scale()
+		// One call always fits an empty window, however far the scale
+		// went down.
+		capacity := max(b.cfg.Limit*r.scale(), want)
 		if wait, ok := r.room(now, want, capacity, b.span()); !ok {
 			b.met.waitedForRoom()
 			return max(wait, time.Millisecond), nil
