@@ -224,6 +224,11 @@ type AzureDevOps struct {
 	// versions (azdo.Config).
 	BlobBatchFiles int
 	BlobBatchBytes int64
+	// Budget is each organisation's identity-wide Azure DevOps budget in
+	// estimated TSTU units per 5 minutes, shared by every worker process
+	// of the fleet (AZDO_BUDGET; an organisation's azure_budget replaces
+	// it). 0: none, the per-process limits alone.
+	Budget int
 	// CAFile is a PEM bundle of certificate authorities trusted for Azure
 	// DevOps Server's HTTPS besides the system's.
 	CAFile string
@@ -251,6 +256,7 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
 	fs.IntVar(&c.MaxConcurrent, "azdo-max-concurrent", 8, "Azure DevOps calls in flight at once per process (negative: unlimited)")
 	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 20, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
+	fs.IntVar(&c.Budget, "azdo-budget", 0, "identity-wide Azure DevOps budget per organisation, in estimated TSTU units (a read 1, a write 2) per 5 minutes, shared by every worker process through NATS; an organisation's azure_budget replaces it (0: none, the per-process limits alone)")
 	fs.IntVar(&c.MaxRetries, "azdo-max-retries", 4, "resends of one Azure DevOps call after 429, 502-504 or a timeout (negative: none)")
 	fs.IntVar(&c.BlobBatchFiles, "azdo-blob-batch-files", 1000, "file versions one bulk read of blobs (one call, answered with a zip) asks for (negative: every version read by itself)")
 	fs.Int64Var(&c.BlobBatchBytes, "azdo-blob-batch-bytes", 16<<20, "largest zip, in bytes, one bulk read of blobs holds in memory; a larger one is split and asked for again")

@@ -67,7 +67,7 @@ func DoctorMain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	defer p.Close()
 	// A credential or CA file that cannot be used is a configuration
 	// mistake, found before any check runs.
-	clients, err := az.orgClients(ctx, list, nil, nil, nil)
+	clients, err := az.orgClients(ctx, list, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/budget"
 	"github.com/azreviewer/azreviewer/internal/orgs"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
@@ -47,13 +49,29 @@ func logOrgsProblems(ctx context.Context, log *slog.Logger, err error) {
 type orgClient struct {
 	org    orgs.Organization
 	client *azdo.Client
+	// budget is the client's identity-wide budget (nil: none), attached
+	// to the fleet's bucket once NATS is connected.
+	budget *budget.Budget
+}
+
+// budgetSetup is how a worker's clients get their identity-wide budgets;
+// nil (doctor, one-off commands): no budget, the per-process limits alone.
+type budgetSetup struct {
+	metrics *budget.Metrics
+	log     *slog.Logger
+}
+
+// budgetOf is o's budget in units per 5 minutes: its azure_budget, else
+// AZDO_BUDGET (0: none).
+func (c *AzureDevOps) budgetOf(o orgs.Organization) int {
+	return cmp.Or(o.AzureBudget, max(c.Budget, 0))
 }
 
 // orgClients builds each organisation's client, reusing the client of prev
 // whose organisation (URL and name) and credential identity are unchanged,
 // so that its limiter and Retry-After pause (per organisation and identity)
 // carry over a reload.
-func (c *AzureDevOps) orgClients(ctx context.Context, list []orgs.Organization, transport http.RoundTripper, metrics *azdo.Metrics, prev []orgClient) ([]orgClient, error) {
+func (c *AzureDevOps) orgClients(ctx context.Context, list []orgs.Organization, transport http.RoundTripper, metrics *azdo.Metrics, prev []orgClient, budgets *budgetSetup) ([]orgClient, error) {
 	transport, err := c.transport(transport)
 	if err != nil {
 		return nil, err
@@ -67,17 +85,26 @@ func (c *AzureDevOps) orgClients(ctx context.Context, list []orgs.Organization, 
 			continue
 		}
 		if i := slices.IndexFunc(prev, func(p orgClient) bool {
-			return p.org.URL == o.URL && p.org.Name == o.Name && p.client.Identity() == cred.Identity()
+			return p.org.URL == o.URL && p.org.Name == o.Name && p.client.Identity() == cred.Identity() &&
+				(budgets == nil || c.budgetOf(p.org) == c.budgetOf(o))
 		}); i >= 0 {
-			out = append(out, orgClient{org: o, client: prev[i].client})
+			out = append(out, orgClient{org: o, client: prev[i].client, budget: prev[i].budget})
 			continue
 		}
-		client, err := c.newClient(o, cred, transport, metrics)
+		var bud *budget.Budget
+		if limit := c.budgetOf(o); budgets != nil && limit > 0 {
+			bud, err = budget.New(budget.Config{Org: o.Name, Identity: cred.Identity(), Limit: float64(limit), Metrics: budgets.metrics, Logger: budgets.log})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%w: organisation %s: %w", ErrUsage, o.Name, err))
+				continue
+			}
+		}
+		client, err := c.newClient(o, cred, transport, metrics, bud)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		out = append(out, orgClient{org: o, client: client})
+		out = append(out, orgClient{org: o, client: client, budget: bud})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -97,7 +124,7 @@ func (c *AzureDevOps) ClientFor(ctx context.Context, o orgs.Organization, transp
 	if err != nil {
 		return nil, err
 	}
-	return c.newClient(o, cred, transport, metrics)
+	return c.newClient(o, cred, transport, metrics, nil)
 }
 
 // transport is base trusting AZDO_CA_FILE, when set.
@@ -132,13 +159,17 @@ func (c *AzureDevOps) credential(ctx context.Context, o orgs.Organization, trans
 	return cred, nil
 }
 
-func (c *AzureDevOps) newClient(o orgs.Organization, cred azdo.Credential, transport http.RoundTripper, metrics *azdo.Metrics) (*azdo.Client, error) {
-	client, err := azdo.New(azdo.Config{
+func (c *AzureDevOps) newClient(o orgs.Organization, cred azdo.Credential, transport http.RoundTripper, metrics *azdo.Metrics, bud *budget.Budget) (*azdo.Client, error) {
+	cfg := azdo.Config{
 		OrgURL: o.URL, Credential: cred, Transport: transport,
 		MaxConcurrent: c.MaxConcurrent, RequestsPerSecond: c.RequestsPerSecond, MaxRetries: c.MaxRetries,
 		BlobBatchFiles: c.BlobBatchFiles, BlobBatchBytes: c.BlobBatchBytes,
 		Metrics: metrics.ForOrg(o.Name),
-	})
+	}
+	if bud != nil {
+		cfg.Budget = bud
+	}
+	client, err := azdo.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: organisation %s: %w", ErrUsage, o.Name, err)
 	}

@@ -150,7 +150,7 @@ func TestProvisionPrintsWhatItChanged(t *testing.T) {
 		return out.String()
 	}
 	first := run()
-	for _, r := range []string{"stream TEAM-A_REVIEWS", "stream TEAM-A_DEAD_LETTERS", "consumer workers of stream TEAM-A_REVIEWS", "bucket team-a-leases", "bucket team-a-review-state", "bucket team-a-memory"} {
+	for _, r := range []string{"stream TEAM-A_REVIEWS", "stream TEAM-A_DEAD_LETTERS", "consumer workers of stream TEAM-A_REVIEWS", "bucket team-a-leases", "bucket team-a-review-state", "bucket team-a-memory", "bucket team-a-budget"} {
 		require.Contains(t, first, "fleet team-a: created "+r+"\n")
 	}
 	again := run()

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/budget"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
@@ -193,9 +194,12 @@ type WorkerLoop struct {
 	reload   <-chan struct{}
 	onReload func(error)
 	poll     time.Duration
-	// mu guards orgs, the organisations served.
+	// mu guards orgs, the organisations served, and budgetKV.
 	mu   sync.Mutex
 	orgs []orgClient
+	// budgetKV is the fleet's bucket of budgets, opened once an
+	// organisation has a budget.
+	budgetKV jetstream.KeyValue
 }
 
 // WorkerSetup is what a worker builds from its configuration alone,
@@ -207,6 +211,7 @@ type WorkerSetup struct {
 	az          AzureDevOps
 	transport   http.RoundTripper
 	azdoMetrics *azdo.Metrics
+	budgets     *budgetSetup
 	orgs        []orgClient
 	// stamp is the organisations file's as it was read.
 	stamp   fileStamp
@@ -234,7 +239,8 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		return nil, err
 	}
 	azdoMetrics := azdo.NewMetrics(reg)
-	clients, err := cfg.orgClients(ctx, list, d.Transport, azdoMetrics, nil)
+	budgets := &budgetSetup{metrics: budget.NewMetrics(reg), log: log}
+	clients, err := cfg.orgClients(ctx, list, d.Transport, azdoMetrics, nil, budgets)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +286,7 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		return nil, fmt.Errorf("%w: %w", ErrUsage, nameWorkerSettings(err))
 	}
 	return &WorkerSetup{
-		az: cfg.AzureDevOps, transport: d.Transport, azdoMetrics: azdoMetrics, orgs: clients, stamp: stamp,
+		az: cfg.AzureDevOps, transport: d.Transport, azdoMetrics: azdoMetrics, budgets: budgets, orgs: clients, stamp: stamp,
 		review: review, metrics: worker.NewMetrics(reg),
 	}, nil
 }
@@ -314,6 +320,11 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, notProvisioned(err)
 	}
+	names := c.Stream.Fleet
+	budgetKV, err := attachBudgets(ctx, d.JS, names, nil, setup.orgs)
+	if err != nil {
+		return nil, err
+	}
 	review := setup.review
 	review.Coordinator = coord
 	review.Memory = mem
@@ -326,7 +337,6 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err := router.Set(rs); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
-	names := c.Stream.Fleet
 	st := d.Stream
 	if st == nil {
 		if st, err = d.JS.Stream(ctx, names.ReviewStream()); err != nil {
@@ -354,7 +364,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	}
 	return &WorkerLoop{
 		router: router, cons: cons, js: d.JS, names: names, log: log, sweep: cfg.SweepInterval, ready: d.Ready,
-		setup: setup, review: review, orgs: setup.orgs, reload: d.Reload, onReload: d.OnReload, poll: cmp.Or(d.OrgsFilePoll, OrgsFilePoll),
+		setup: setup, review: review, orgs: setup.orgs, budgetKV: budgetKV, reload: d.Reload, onReload: d.OnReload, poll: cmp.Or(d.OrgsFilePoll, OrgsFilePoll),
 		handle: middleware.Chain(handle, poison, middleware.Recoverer(log)),
 		consume: events.ConsumeConfig{
 			Concurrency:   cfg.Concurrency,
@@ -390,7 +400,38 @@ func (l *WorkerLoop) Run(ctx context.Context) error {
 		stop := sweepEvery(ctx, l.sweep, l.router, events.NewPublisher(l.js, l.names), l.log)
 		defer stop()
 	}
+	for _, o := range l.served() {
+		if o.budget != nil {
+			o.budget.Start(ctx)
+		}
+	}
+	defer func() {
+		for _, o := range l.served() {
+			if o.budget != nil {
+				o.budget.Close()
+			}
+		}
+	}()
 	return events.Consume(ctx, l.cons, l.consume, l.handle)
+}
+
+// attachBudgets attaches every organisation's budget to the fleet's
+// bucket of budgets, kv or, when nil and a budget needs it, the bucket
+// opened now; it returns the bucket.
+func attachBudgets(ctx context.Context, js jetstream.JetStream, names fleet.Names, kv jetstream.KeyValue, list []orgClient) (jetstream.KeyValue, error) {
+	for _, o := range list {
+		if o.budget == nil {
+			continue
+		}
+		if kv == nil {
+			var err error
+			if kv, err = js.KeyValue(ctx, names.BudgetBucket()); err != nil {
+				return nil, notProvisioned(fmt.Errorf("open bucket %s: %w", names.BudgetBucket(), err))
+			}
+		}
+		o.budget.Attach(kv)
+	}
+	return kv, nil
 }
 
 // served is the organisations served now.
@@ -459,8 +500,15 @@ func (l *WorkerLoop) Reload(ctx context.Context) error {
 		return err
 	}
 	prev := l.served()
-	clients, err := az.orgClients(ctx, list, l.setup.transport, l.setup.azdoMetrics, prev)
+	clients, err := az.orgClients(ctx, list, l.setup.transport, l.setup.azdoMetrics, prev, l.setup.budgets)
 	if err != nil {
+		logOrgsProblems(ctx, l.log, err)
+		return err
+	}
+	l.mu.Lock()
+	kv := l.budgetKV
+	l.mu.Unlock()
+	if kv, err = attachBudgets(ctx, l.js, l.names, kv, clients); err != nil {
 		logOrgsProblems(ctx, l.log, err)
 		return err
 	}
@@ -474,10 +522,20 @@ func (l *WorkerLoop) Reload(ctx context.Context) error {
 	}
 	l.mu.Lock()
 	l.orgs = clients
+	l.budgetKV = kv
 	l.mu.Unlock()
+	for _, c := range clients {
+		if c.budget != nil {
+			c.budget.Start(ctx)
+		}
+	}
 	for _, p := range prev {
+		if p.budget != nil && !slices.ContainsFunc(clients, func(c orgClient) bool { return c.budget == p.budget }) {
+			p.budget.Close()
+		}
 		if !slices.ContainsFunc(clients, func(c orgClient) bool { return c.org.Name == p.org.Name }) {
 			l.setup.azdoMetrics.Forget(p.org.Name)
+			l.setup.budgets.metrics.Forget(p.org.Name)
 		}
 	}
 	l.log.InfoContext(ctx, LogOrganisationsReloaded, "organisations", orgNames(clients))

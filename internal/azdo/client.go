@@ -72,6 +72,11 @@ type Config struct {
 	RequestsPerSecond float64
 	Burst             int
 
+	// Budget, if set, is the identity-wide budget every request spends
+	// its estimated cost from after the limits above (see [Budget]); nil:
+	// none, the per-process limits alone.
+	Budget Budget
+
 	// Clock is the time source of retry backoff, Retry-After pauses and the
 	// rate limit; tests replace it. Default: the wall clock.
 	Clock Clock

@@ -2,6 +2,7 @@ package azdo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -46,6 +47,9 @@ type limiter struct {
 	clock Clock
 	slots chan struct{} // a token per request in flight; nil: unlimited
 	rate  *rate.Limiter // nil: unlimited
+	// budget is the identity-wide budget spent after the per-process
+	// limits (nil: none).
+	budget Budget
 
 	mu        sync.Mutex
 	notBefore time.Time // no request is sent before this (Retry-After)
@@ -63,7 +67,7 @@ const (
 )
 
 func newLimiter(cfg Config, clock Clock) *limiter {
-	l := &limiter{clock: clock}
+	l := &limiter{clock: clock, budget: cfg.Budget}
 	switch n := cfg.MaxConcurrent; {
 	case n == 0:
 		l.slots = make(chan struct{}, defaultMaxConcurrent)
@@ -85,15 +89,16 @@ func newLimiter(cfg Config, clock Clock) *limiter {
 }
 
 // acquire waits until a request may be sent: no Retry-After pause pending,
-// a free slot, and a token of the rate limit. It returns how long that took
-// and the function that frees the slot. It never waits past ctx's
+// a free slot, a token of the rate limit, and cost spent from the budget.
+// It returns how long that took (budgetWait of it in the budget) and the
+// function that frees the slot. It never waits past ctx's
 // deadline: when the wait would end after it, it fails at once (a pause
 // with a KindRateLimited *Error that keeps the remaining Retry-After).
-func (l *limiter) acquire(ctx context.Context, op string) (waited time.Duration, release func(), err error) {
+func (l *limiter) acquire(ctx context.Context, op string, cost float64) (waited, budgetWait time.Duration, release func(), err error) {
 	start := l.clock.Now()
 	deadline, _ := ctx.Deadline()
 	if err := l.waitPause(ctx, deadline, op); err != nil {
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	release = func() {}
 	if l.slots != nil {
@@ -103,7 +108,7 @@ func (l *limiter) acquire(ctx context.Context, op string) (waited time.Duration,
 			select {
 			case l.slots <- struct{}{}:
 			case <-ctx.Done():
-				return 0, nil, fmt.Errorf("waiting for a free Azure DevOps connection slot: %w", context.Cause(ctx))
+				return 0, 0, nil, fmt.Errorf("waiting for a free Azure DevOps connection slot: %w", context.Cause(ctx))
 			}
 		}
 		var once sync.Once
@@ -111,17 +116,28 @@ func (l *limiter) acquire(ctx context.Context, op string) (waited time.Duration,
 	}
 	if err := l.waitRate(ctx, deadline, op); err != nil {
 		release()
-		return 0, nil, err
+		return 0, 0, nil, err
+	}
+	if l.budget != nil {
+		budgetWait, err = l.budget.Spend(ctx, cost)
+		if err != nil {
+			release()
+			var e *Error
+			if errors.As(err, &e) && e.Op == "" {
+				e.Op = op
+			}
+			return 0, 0, nil, err
+		}
 	}
 	// A Retry-After may have arrived while this request queued.
 	if err := l.waitPause(ctx, deadline, op); err != nil {
 		release()
-		return 0, nil, err
+		return 0, 0, nil, err
 	}
 	waited = max(l.clock.Now().Sub(start), 0)
 	l.waited.Add(int64(waited))
 	l.requests.Add(1)
-	return waited, release, nil
+	return waited, budgetWait, release, nil
 }
 
 func (l *limiter) waitPause(ctx context.Context, deadline time.Time, op string) error {

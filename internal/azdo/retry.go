@@ -103,6 +103,7 @@ func (p retryPolicy) backoff(k int) time.Duration {
 type attempt struct {
 	n           int             // 0: first request; k: k-th resend
 	limiterWait time.Duration   // time spent in the limiter before sending
+	budgetWait  time.Duration   // of it, in the identity-wide budget
 	call        context.Context // the logical call's context
 	deadline    time.Time       // the call's deadline; zero: none
 
@@ -131,6 +132,10 @@ func (a *attempt) annotate(span trace.Span) {
 	}
 	if a.limiterWait > 0 {
 		span.SetAttributes(attribute.Float64("azdo.limiter.wait_ms", ms(a.limiterWait)))
+	}
+	if a.budgetWait > 0 {
+		span.AddEvent("azdo.budget.wait", trace.WithAttributes(attribute.Float64("azdo.budget.wait_ms", ms(a.budgetWait))))
+		span.SetAttributes(attribute.Float64("azdo.budget.wait_ms", ms(a.budgetWait)))
 	}
 }
 
@@ -256,7 +261,7 @@ func (r *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 	op := req.Method + " " + route
 	deadline, _ := ctx.Deadline()
 	for n := 0; ; n++ {
-		waited, release, err := r.lim.acquire(ctx, op)
+		waited, budgetWait, release, err := r.lim.acquire(ctx, op, CallCost(req.Method))
 		r.metrics.waited(waited)
 		if err != nil {
 			if n == 0 {
@@ -273,7 +278,7 @@ func (r *retrier) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.lim.retries.Add(1)
 			r.metrics.resent(req.Method, metricRoute(route))
 		}
-		a := &attempt{n: n, limiterWait: waited, call: ctx, deadline: deadline}
+		a := &attempt{n: n, limiterWait: waited, budgetWait: budgetWait, call: ctx, deadline: deadline}
 		actx, cancel := context.WithTimeout(withAttempt(ctx, a), r.timeout)
 		done := sync.OnceFunc(func() { cancel(); release() })
 		out := req.Clone(actx)

@@ -83,6 +83,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	now := t.clock.Now()
 	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), now)
 	t.lim.pauseFor(retryAfter)
+	if t.lim.budget != nil {
+		t.lim.budget.Observe(req.Context(), rateLimitHeaders(resp, retryAfter))
+	}
 	var typed *Error
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:

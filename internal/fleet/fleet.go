@@ -100,6 +100,10 @@ func (n Names) DeadLetterSubjects() string { return n.DeadLetterSubjectPrefix() 
 // <fleet>-leases.
 func (n Names) LeaseBucket() string { return n.Fleet() + "-leases" }
 
+// BudgetBucket is the key-value bucket of identity-wide Azure DevOps
+// budgets: <fleet>-budget, azreviewer-budget for the default fleet.
+func (n Names) BudgetBucket() string { return n.Fleet() + "-budget" }
+
 // StateBucket is the key-value bucket of per-pull-request review state:
 // <fleet>-review-state.
 func (n Names) StateBucket() string { return n.Fleet() + "-review-state" }

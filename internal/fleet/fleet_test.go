@@ -28,6 +28,7 @@ func TestDefaultFleetKeepsTodaysNames(t *testing.T) {
 		require.Equal(t, "azreviewer-leases", n.LeaseBucket())
 		require.Equal(t, "azreviewer-review-state", n.StateBucket())
 		require.Equal(t, "azreviewer-memory", n.MemoryBucket())
+		require.Equal(t, "azreviewer-budget", n.BudgetBucket())
 	}
 }
 
@@ -46,10 +47,11 @@ func TestFleetNames(t *testing.T) {
 	require.Equal(t, "team-a-leases", a.LeaseBucket())
 	require.Equal(t, "team-a-review-state", a.StateBucket())
 	require.Equal(t, "team-a-memory", a.MemoryBucket())
+	require.Equal(t, "team-a-budget", a.BudgetBucket())
 	for _, name := range []func(fleet.Names) string{
 		fleet.Names.ReviewStream, fleet.Names.ReviewSubjectPrefix, fleet.Names.DeadLetterStream,
 		fleet.Names.DeadLetterSubjectPrefix, fleet.Names.LeaseBucket, fleet.Names.StateBucket,
-		fleet.Names.MemoryBucket,
+		fleet.Names.MemoryBucket, fleet.Names.BudgetBucket,
 	} {
 		require.NotEqual(t, name(a), name(b))
 	}

@@ -3,6 +3,7 @@ package orgs
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path"
@@ -31,6 +32,11 @@ type Organization struct {
 	// Projects are the per-project overrides of Defaults, by project name
 	// in lower case (Azure DevOps compares project names so).
 	Projects map[string]repoconfig.Config
+	// AzureBudget is the identity-wide Azure DevOps budget of the
+	// organisation's credential, in estimated TSTU units (azdo.CallCost)
+	// per 5-minute window, shared by every process of the fleet: the
+	// file's azure_budget. 0: the processes' default (AZDO_BUDGET).
+	AzureBudget int
 	// Line is where the organisation starts in the file (0: not from a
 	// file).
 	Line int
@@ -154,6 +160,7 @@ func organizations(d *repoconfig.Decoder, n ast.Node, at string, env func(string
 			}},
 			{Name: "defaults", Decode: func(n ast.Node, path string) { o.Defaults = d.Config(n, path) }},
 			{Name: "projects", Decode: func(n ast.Node, path string) { o.Projects = projects(d, n, path) }},
+			{Name: "azure_budget", Decode: func(n ast.Node, path string) { o.AzureBudget = azureBudget(d, n, path) }},
 		})
 		switch it.(type) {
 		case *ast.MappingNode, *ast.MappingValueNode:
@@ -188,6 +195,35 @@ func organizations(d *repoconfig.Decoder, n ast.Node, at string, env func(string
 		out = append(out, o)
 	}
 	return out
+}
+
+// MaxAzureBudget bounds azure_budget: a thousand times Azure's global
+// limit of 200 TSTU per 5 minutes is far beyond any identity's.
+const MaxAzureBudget = 1_000_000
+
+// azureBudget decodes azure_budget: a whole number of units per 5-minute
+// window, 1 to MaxAzureBudget.
+func azureBudget(d *repoconfig.Decoder, n ast.Node, at string) int {
+	in, ok := d.Resolve(n, at).(*ast.IntegerNode)
+	if !ok {
+		d.Add(n, at, "expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000), got %s", strings.TrimSpace(n.String()))
+		return 0
+	}
+	var v int64
+	switch x := in.Value.(type) {
+	case int64:
+		v = x
+	case uint64:
+		v = math.MaxInt64
+		if x <= math.MaxInt32 {
+			v = int64(x)
+		}
+	}
+	if v < 1 || v > MaxAzureBudget {
+		d.Add(n, at, "%s is out of range; expected 1 to %d units per 5 minutes (leave azure_budget out for AZDO_BUDGET's)", in.Token.Value, MaxAzureBudget)
+		return 0
+	}
+	return int(v)
 }
 
 // projects decodes the per-project overrides.

@@ -31,6 +31,8 @@ func TestLoadValidFile(t *testing.T) {
 	c := list[1]
 	require.Equal(t, "https://dev.azure.com/contoso", c.URL)
 	require.Equal(t, "Contoso Ltd", c.Name)
+	require.Equal(t, 6000, c.AzureBudget)
+	require.Zero(t, list[0].AzureBudget, "no azure_budget: the processes' default")
 	require.Equal(t, credential.KindPAT, c.Credential.Kind())
 	require.Equal(t, reviewer.SeverityWarning, c.Defaults.SeverityThreshold)
 	require.Equal(t, []string{"generated/**"}, c.Defaults.Ignore)
@@ -102,6 +104,10 @@ func TestParseRefuses(t *testing.T) {
 		{"host only", "organizations:\n  - url: https://dev.azure.com/\n    credential: {pat: a}\n", "names no organisation"},
 		{"query", "organizations:\n  - url: https://dev.azure.com/a?x=1\n    credential: {pat: a}\n", "no query"},
 		{"same derived name", readFixture(t, "names.yaml"), `the name "fabrikam" is already that of organizations[0]`},
+		{"budget not a number", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: lots\n    credential: {pat: a}\n", "expected a whole number of estimated TSTU units"},
+		{"budget a fraction", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 1.5\n    credential: {pat: a}\n", "expected a whole number"},
+		{"budget zero", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 0\n    credential: {pat: a}\n", "out of range"},
+		{"budget too large", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 99999999999999999999\n    credential: {pat: a}\n", "azure_budget"},
 		{"name not printable", "organizations:\n  - url: https://dev.azure.com/a\n    name: \"a\\u0007\"\n    credential: {pat: a}\n", "not printable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

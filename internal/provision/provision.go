@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/azreviewer/azreviewer/internal/budget"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/streams"
@@ -184,6 +185,7 @@ func resources(cfg Config, scope Scope) []resource {
 		bucketResource(coordination.LeaseBucket(cfg.Stream, coord), "LEASE_TTL"),
 		bucketResource(coordination.StateBucket(cfg.Stream), ""),
 		bucketResource(coordination.MemoryBucket(cfg.Stream), ""),
+		bucketResource(budget.Bucket(cfg.Stream), ""),
 	)
 }
 

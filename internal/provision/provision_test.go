@@ -130,7 +130,7 @@ func TestApplyCreatesOnceAndKeepsFleetsApart(t *testing.T) {
 	}
 	require.Equal(t, []string{
 		"created stream OTHER_REVIEWS", "created stream OTHER_DEAD_LETTERS", "created consumer workers of stream OTHER_REVIEWS",
-		"created bucket other-leases", "created bucket other-review-state", "created bucket other-memory",
+		"created bucket other-leases", "created bucket other-review-state", "created bucket other-memory", "created bucket other-budget",
 	}, got)
 	again, err := provision.Apply(ctx, b.JS, cfg)
 	require.NoError(t, err)
@@ -155,7 +155,7 @@ func TestCheckReportsEverythingMissing(t *testing.T) {
 	var mismatch *provision.MismatchError
 	require.ErrorAs(t, err, &mismatch)
 	require.Equal(t, []string{"stream NONE_REVIEWS", "stream NONE_DEAD_LETTERS", "consumer workers of stream NONE_REVIEWS",
-		"bucket none-leases", "bucket none-review-state", "bucket none-memory"}, mismatch.Missing)
+		"bucket none-leases", "bucket none-review-state", "bucket none-memory", "bucket none-budget"}, mismatch.Missing)
 	require.ErrorContains(t, err, "stream NONE_REVIEWS does not exist: run `worker provision`")
 }
 

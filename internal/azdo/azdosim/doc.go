@@ -153,6 +153,12 @@
 //     X-RateLimit-Reset (Unix time now+d) (reference §6). Other responses
 //     carry no rate-limit headers, and throttled requests are never delayed
 //     (X-RateLimit-Delay is never sent).
+//   - Server.Throttle(Throttle{Limit: u, Window: w}): a TSTU-like budget of
+//     u units per sliding window w for each organisation and identity,
+//     with a cost table of our own (reads 1, writes 2, large answers more):
+//     rate-limit headers from half the limit, delays with X-RateLimit-Delay
+//     and Retry-After above it, 429 from 1.25 × it (see Throttle);
+//     ThrottleStats reports what was spent, delayed and blocked.
 //   - Server.FailRequests(op, n, status, retryAfter): the next n requests of
 //     the operation op ("" = any) carrying a valid PAT are not served but
 //     answered with the transient server errors the service and its front

@@ -54,6 +54,8 @@ type Server struct {
 	counts     map[string]int           // requests logged by operation, see Count
 	changed    chan struct{}            // closed and replaced on every change, see notifyLocked
 	entra      entraState               // Entra principals and their tokens, see principals.go
+
+	throttle throttleState // see Server.Throttle; its own lock
 }
 
 // Request is one entry of the request log: an HTTP request the simulator
@@ -273,9 +275,34 @@ func (s *Server) dispatch(r *http.Request) (op string, resp *response) {
 		}
 	}
 	var who Identity
+	var throttleHeader map[string]string
 	if tok != nil {
 		who = tok.who
 		recordCaller(r, who)
+		blocked, h, ok := s.throttled(r.Context(), org, who, r.Method)
+		switch {
+		case !ok:
+			return rt.op, blocked
+		case blocked != nil:
+			return rt.op, blocked
+		}
+		throttleHeader = h
+		defer func() {
+			if resp == nil {
+				return
+			}
+			s.chargeAnswer(org, who, len(resp.body))
+			if len(throttleHeader) > 0 {
+				if resp.header == nil {
+					resp.header = map[string]string{}
+				}
+				for k, v := range throttleHeader {
+					if _, set := resp.header[k]; !set {
+						resp.header[k] = v
+					}
+				}
+			}
+		}()
 		if resp := s.takeRateLimit(); resp != nil {
 			return rt.op, resp
 		}
