@@ -69,7 +69,7 @@ func TestCheckNamesTheContradictingSetting(t *testing.T) {
 			// Provisioning with the setting makes the process agree.
 			changes, err := provision.Apply(ctx, b.JS, tt.cfg)
 			require.NoError(t, err)
-			require.Len(t, changes, 6)
+			require.Len(t, changes, 7, "two streams, the consumer and four buckets")
 			require.NoError(t, provision.Check(ctx, b.JS, tt.cfg, provision.WorkerScope))
 		})
 	}
