@@ -11,7 +11,7 @@
 //
 //	go run ./bench/ingestrate                     # 1, 16 and 64 clients, 9 rounds of 1 s
 //	go run ./bench/ingestrate -clients 1,4 -duration 2s -rounds 5
-//	go run ./bench/ingestrate -cpuprofile /tmp/ingest.pprof
+//	go run ./bench/ingestrate -cpuprofile /tmp/cpu.pprof -memprofile /tmp/allocs.pprof
 //
 // For each level it runs rounds of one measurement of each server, in
 // alternating order, the stream purged before each, and prints the median
@@ -25,6 +25,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,10 +46,11 @@ func main() {
 	flag.IntVar(&cfg.Rounds, "rounds", 9, "rounds (1 to 50)")
 	flag.StringVar(&cfg.Root, "root", ".", "the module's root (where internal/servicehooks/testdata is)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
 	var err error
 	if cfg.Clients, err = parseClients(*clients); err != nil || cfg.Rounds < 1 || cfg.Rounds > 50 || cfg.Duration <= 0 || cfg.Duration > time.Minute || cfg.Warmup > time.Minute {
-		fmt.Fprintln(os.Stderr, "usage: ingestrate [-clients 1,16,64] [-duration 1s] [-warmup 300ms] [-rounds 9] [-cpuprofile FILE]", err)
+		fmt.Fprintln(os.Stderr, "usage: ingestrate [-clients 1,16,64] [-duration 1s] [-warmup 300ms] [-rounds 9] [-cpuprofile FILE] [-memprofile FILE]", err)
 		os.Exit(2)
 	}
 	if err := profiled(*cpuProfile, func() error {
@@ -58,7 +60,7 @@ func main() {
 		defer cancel()
 		cells, err := run(ctx, cfg)
 		printTable(os.Stdout, cfg, cells)
-		return err
+		return errors.Join(err, writeHeapProfile(*memProfile))
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestrate:", err)
 		os.Exit(1)
@@ -92,6 +94,19 @@ func profiled(path string, f func() error) error {
 	}
 	defer pprof.StopCPUProfile()
 	return f()
+}
+
+// writeHeapProfile writes the allocations so far to path, if it is set.
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	return pprof.Lookup("allocs").WriteTo(out, 0)
 }
 
 // printTable writes, for each level, the median rate of each server, the

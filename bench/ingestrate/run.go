@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,9 @@ type Cell struct {
 	// CPU is the process's user and system time during the measurement:
 	// server, JetStream and clients alike, as the same for both servers.
 	CPU time.Duration
+	// Allocs and Allocated are the process's heap allocations during the
+	// measurement, in objects and bytes.
+	Allocs, Allocated uint64
 }
 
 // CPUPerRequest is the process's CPU microseconds per 202 answer.
@@ -152,16 +156,21 @@ func run(ctx context.Context, cfg Config) ([]Cell, error) {
 				if err := bundle.Stream.Purge(ctx); err != nil {
 					return cells, fmt.Errorf("purge the review stream: %w", err)
 				}
-				before := cpuTime()
+				var mem runtime.MemStats
+				runtime.ReadMemStats(&mem)
+				before, allocs, allocated := cpuTime(), mem.Mallocs, mem.TotalAlloc
 				c, err := drive(ctx, t.url, tmpl, clients, cfg.Duration, &seq)
 				if err != nil {
 					return cells, err
 				}
 				c.CPU = cpuTime() - before
+				runtime.ReadMemStats(&mem)
+				c.Allocs, c.Allocated = mem.Mallocs-allocs, mem.TotalAlloc-allocated
 				c.Server, c.Round = t.name, round
 				cells = append(cells, c)
 				if cfg.Progress != nil {
-					fmt.Fprintf(cfg.Progress, "%3d clients  round %d  %-8s %8.0f req/s  %6.1f µs CPU/req  (%d other)\n", clients, round+1, t.name, c.Rate(), c.CPUPerRequest(), c.Other)
+					fmt.Fprintf(cfg.Progress, "%3d clients  round %d  %-8s %8.0f req/s  %6.1f µs CPU/req  %5.0f allocs/req  %6.0f B/req  (%d other)\n",
+						clients, round+1, t.name, c.Rate(), c.CPUPerRequest(), float64(c.Allocs)/float64(c.OK), float64(c.Allocated)/float64(c.OK), c.Other)
 				}
 			}
 		}

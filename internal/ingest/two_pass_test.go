@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,4 +234,54 @@ func twoPassDecideEnvelope(env *servicehooks.Envelope, now time.Time) (decision,
 		req.TargetCommit = pr.LastMergeTargetCommit.CommitID
 	}
 	return decision{Request: req}, nil
+}
+
+// TestDecideMatchesTwoPassOnEveryValue: in each sample that asks for a
+// review, every value in turn is replaced by one of each kind (and by
+// values the fields read would refuse), and every name is written in upper
+// case; both decoders decide the same on each body.
+func TestDecideMatchesTwoPassOnEveryValue(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	variants := []any{nil, 0, -1, 1.5, 1e300, "", "s", "2024-06-17T11:22:33Z", true, map[string]any{}, []any{}, map[string]any{"id": "x"}}
+	for _, name := range []string{"git.pullrequest.created.json", "ms.vss-code.git-pullrequest-comment-event.json"} {
+		raw, err := os.ReadFile(filepath.Join(samples, name))
+		require.NoError(t, err)
+		var doc any
+		require.NoError(t, json.Unmarshal(raw, &doc))
+		count := 0
+		var walk func(v any, set func(any))
+		walk = func(v any, set func(any)) {
+			for _, x := range variants {
+				set(x)
+				body, err := json.Marshal(doc)
+				require.NoError(t, err)
+				requireSameDecision(t, body, now)
+				count++
+			}
+			set(v)
+			switch v := v.(type) {
+			case map[string]any:
+				for k, child := range v {
+					up := strings.ToUpper(k)
+					if up != k {
+						delete(v, k)
+						v[up] = child
+						body, err := json.Marshal(doc)
+						require.NoError(t, err)
+						requireSameDecision(t, body, now)
+						delete(v, up)
+						v[k] = child
+					}
+					walk(child, func(x any) { v[k] = x })
+				}
+			case []any:
+				for i, child := range v {
+					walk(child, func(x any) { v[i] = x })
+				}
+			}
+		}
+		walk(doc, func(x any) { doc = x })
+		t.Logf("%s: %d bodies", name, count)
+	}
 }
