@@ -125,6 +125,9 @@ func printTable(w io.Writer, cfg Config, cells []Cell) {
 				continue
 			}
 			other += c.Other
+			if c.OK == 0 {
+				continue // stalled
+			}
 			rate[c.Server] = append(rate[c.Server], c.Rate())
 			cpu[c.Server] = append(cpu[c.Server], c.CPUPerRequest())
 			if byRound[c.Round] == nil {

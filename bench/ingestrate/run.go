@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -66,7 +65,12 @@ type Cell struct {
 }
 
 // CPUPerRequest is the process's CPU microseconds per 202 answer.
-func (c Cell) CPUPerRequest() float64 { return float64(c.CPU.Microseconds()) / float64(c.OK) }
+func (c Cell) CPUPerRequest() float64 {
+	if c.OK == 0 {
+		return 0
+	}
+	return float64(c.CPU.Microseconds()) / float64(c.OK)
+}
 
 // cpuTime is the process's user plus system time so far.
 func cpuTime() time.Duration {
@@ -170,7 +174,7 @@ func run(ctx context.Context, cfg Config) ([]Cell, error) {
 				cells = append(cells, c)
 				if cfg.Progress != nil {
 					fmt.Fprintf(cfg.Progress, "%3d clients  round %d  %-8s %8.0f req/s  %6.1f µs CPU/req  %5.0f allocs/req  %6.0f B/req  (%d other)\n",
-						clients, round+1, t.name, c.Rate(), c.CPUPerRequest(), float64(c.Allocs)/float64(c.OK), float64(c.Allocated)/float64(c.OK), c.Other)
+						clients, round+1, t.name, c.Rate(), c.CPUPerRequest(), float64(c.Allocs)/float64(max(c.OK, 1)), float64(c.Allocated)/float64(max(c.OK, 1)), c.Other)
 				}
 			}
 		}
@@ -279,10 +283,12 @@ func drive(ctx context.Context, url string, tmpl []template, clients int, d time
 	}
 	wg.Wait()
 	c := Cell{Clients: clients, OK: ok.Load(), Other: other.Load(), Elapsed: time.Since(start)}
-	if c.OK == 0 {
+	if c.OK == 0 && c.Other > 0 {
 		err, _ := firstErr.Load().(error)
-		return c, fmt.Errorf("%s: no delivery accepted: %w", url, errors.Join(err, errors.New("no answer")))
+		return c, fmt.Errorf("%s: no delivery accepted: %w", url, err)
 	}
+	// None answered at all: the machine stalled; the round is left out of
+	// the ratios.
 	return c, nil
 }
 
