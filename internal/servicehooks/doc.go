@@ -2,6 +2,8 @@
 // [Envelope] every event arrives in, the resources of the pull-request
 // events azreviewer reviews on ([PullRequestResource], [CommentResource]),
 // and the organisation an event came from ([Envelope.OrgURL],
-// [NormalizeOrgURL]). It only parses; what to do with an event is ingest's
-// decision.
+// [NormalizeOrgURL]). [ParseEnvelope] reads a delivery in one pass,
+// envelope and resource together, and leaves any body of another shape to
+// encoding/json, so every body gets encoding/json's answer. It only parses;
+// what to do with an event is ingest's decision.
 package servicehooks

@@ -65,18 +65,18 @@ func (d *onePass) envelope(env *Envelope) bool {
 	return d.object(envelopeFields, func(f int) bool {
 		switch f {
 		case 0:
-			return d.string(&env.SubscriptionID)
+			return d.stringField(&env.SubscriptionID)
 		case 1:
-			return d.int64(&env.NotificationID)
+			return d.int64Field(&env.NotificationID)
 		case 2:
-			return d.string(&env.ID)
+			return d.stringField(&env.ID)
 		case 3:
-			return d.string(&env.EventType)
+			return d.stringField(&env.EventType)
 		case 4:
-			return d.string(&env.PublisherID)
+			return d.stringField(&env.PublisherID)
 		case 5:
 			return pointer(d, &env.Message, func(t *Text) bool {
-				return d.object(textFields, func(int) bool { return d.string(&t.Text) })
+				return d.object(textFields, func(int) bool { return d.stringField(&t.Text) })
 			})
 		case 6:
 			start := d.i
@@ -86,11 +86,11 @@ func (d *onePass) envelope(env *Envelope) bool {
 			env.Resource = d.data[start:d.i:d.i]
 			return true
 		case 7:
-			return d.string(&env.ResourceVersion)
+			return d.stringField(&env.ResourceVersion)
 		case 8:
 			return d.containers(&env.ResourceContainers)
 		default:
-			return d.string(&env.CreatedDate)
+			return d.stringField(&env.CreatedDate)
 		}
 	})
 }
@@ -117,17 +117,17 @@ func (d *onePass) pullRequest(pr *PullRequestResource) bool {
 func (d *onePass) pullRequestField(pr *PullRequestResource, f int) bool {
 	switch f {
 	case 0:
-		return d.int(&pr.PullRequestID)
+		return d.intField(&pr.PullRequestID)
 	case 1:
-		return d.string(&pr.Status)
+		return d.stringField(&pr.Status)
 	case 2:
-		return d.bool(&pr.IsDraft)
+		return d.boolField(&pr.IsDraft)
 	case 3:
-		return d.string(&pr.Title)
+		return d.stringField(&pr.Title)
 	case 4:
-		return d.string(&pr.SourceRefName)
+		return d.stringField(&pr.SourceRefName)
 	case 5:
-		return d.string(&pr.TargetRefName)
+		return d.stringField(&pr.TargetRefName)
 	case 6:
 		return pointer(d, &pr.LastMergeSourceCommit, d.commit)
 	case 7:
@@ -135,30 +135,30 @@ func (d *onePass) pullRequestField(pr *PullRequestResource, f int) bool {
 	case 8:
 		return pointer(d, &pr.Repository, d.repository)
 	default:
-		return d.string(&pr.URL)
+		return d.stringField(&pr.URL)
 	}
 }
 
 func (d *onePass) commit(c *commitRef) bool {
-	return d.object(commitFields, func(int) bool { return d.string(&c.CommitID) })
+	return d.object(commitFields, func(int) bool { return d.stringField(&c.CommitID) })
 }
 
 func (d *onePass) repository(r *Repository) bool {
 	return d.object(repositoryFields, func(f int) bool {
 		switch f {
 		case 0:
-			return d.string(&r.ID)
+			return d.stringField(&r.ID)
 		case 1:
-			return d.string(&r.Name)
+			return d.stringField(&r.Name)
 		case 2:
-			return d.string(&r.URL)
+			return d.stringField(&r.URL)
 		default:
 			return pointer(d, &r.Project, func(p *Project) bool {
 				return d.object(projectFields, func(f int) bool {
 					if f == 0 {
-						return d.string(&p.ID)
+						return d.stringField(&p.ID)
 					}
-					return d.string(&p.Name)
+					return d.stringField(&p.Name)
 				})
 			})
 		}
@@ -169,13 +169,13 @@ func (d *onePass) comment(c *Comment) bool {
 	return d.object(commentFields, func(f int) bool {
 		switch f {
 		case 0:
-			return d.int(&c.ID)
+			return d.intField(&c.ID)
 		case 1:
-			return d.int(&c.ParentCommentID)
+			return d.intField(&c.ParentCommentID)
 		case 2:
-			return d.string(&c.Content)
+			return d.stringField(&c.Content)
 		case 3:
-			return d.string(&c.CommentType)
+			return d.stringField(&c.CommentType)
 		case 4, 5:
 			t := &c.PublishedDate
 			if f == 5 {
@@ -190,11 +190,11 @@ func (d *onePass) comment(c *Comment) bool {
 				return d.object(authorFields, func(f int) bool {
 					switch f {
 					case 0:
-						return d.string(&a.ID)
+						return d.stringField(&a.ID)
 					case 1:
-						return d.string(&a.DisplayName)
+						return d.stringField(&a.DisplayName)
 					default:
-						return d.string(&a.UniqueName)
+						return d.stringField(&a.UniqueName)
 					}
 				})
 			})
@@ -202,7 +202,7 @@ func (d *onePass) comment(c *Comment) bool {
 			return pointer(d, &c.Links, func(l *CommentLinks) bool {
 				return d.object(linksFields, func(int) bool {
 					return pointer(d, &l.Threads, func(t *Link) bool {
-						return d.object(linkFields, func(int) bool { return d.string(&t.Href) })
+						return d.object(linkFields, func(int) bool { return d.stringField(&t.Href) })
 					})
 				})
 			})
@@ -235,9 +235,9 @@ func (d *onePass) containers(m *map[string]Container) bool {
 			}
 			if !d.object(containerFields, func(f int) bool {
 				if f == 0 {
-					return d.string(&c.ID)
+					return d.stringField(&c.ID)
 				}
-				return d.string(&c.BaseURL)
+				return d.stringField(&c.BaseURL)
 			}) {
 				return false
 			}
@@ -297,8 +297,8 @@ func (d *onePass) object(names []string, member func(field int) bool) bool {
 }
 
 // field is the index of key among names, -1 if it is none of them, -2 if
-// encoding/json might still match it to one (escaped or non-ASCII names
-// are declined by members).
+// encoding/json would still match it to one, ignoring case (key is plain
+// ASCII: object declines the others).
 func field(names []string, key []byte) int {
 	for i, n := range names {
 		if string(key) == n {
@@ -341,7 +341,7 @@ func (d *onePass) members(member func(key []byte, plainKey bool) bool) bool {
 	}
 	for {
 		start := d.i
-		esc, ascii, ok := d.str()
+		esc, ascii, ok := d.scanString()
 		if !ok {
 			return false
 		}
@@ -379,7 +379,7 @@ func (d *onePass) enter() bool {
 func (d *onePass) skip() bool {
 	switch c := d.peek(); {
 	case c == '"':
-		_, _, ok := d.str()
+		_, _, ok := d.scanString()
 		return ok
 	case c == '{':
 		if !d.enter() {
@@ -433,11 +433,11 @@ func (d *onePass) array() bool {
 	}
 }
 
-// string reads a string field: a JSON string sets it, null leaves it.
+// stringField reads a string field: a JSON string sets it, null leaves it.
 // A string with escapes or bytes outside ASCII that are not UTF-8 is
 // unquoted by encoding/json itself (its replacement of bad escapes and
 // bytes).
-func (d *onePass) string(dst *string) bool {
+func (d *onePass) stringField(dst *string) bool {
 	if d.null() {
 		return true
 	}
@@ -445,7 +445,7 @@ func (d *onePass) string(dst *string) bool {
 		return false
 	}
 	start := d.i
-	esc, ascii, ok := d.str()
+	esc, ascii, ok := d.scanString()
 	switch {
 	case !ok:
 		return false
@@ -456,21 +456,21 @@ func (d *onePass) string(dst *string) bool {
 	return true
 }
 
-// int and int64 read an integer field as encoding/json does: digits only
-// (no fraction or exponent), within the type; null leaves it.
-func (d *onePass) int(dst *int) bool {
+// intField and int64Field read an integer field as encoding/json does:
+// digits only (no fraction or exponent), within the type; null leaves it.
+func (d *onePass) intField(dst *int) bool {
 	if d.null() {
 		return true
 	}
 	var n int64
-	if !d.int64(&n) || int64(int(n)) != n {
+	if !d.int64Field(&n) || int64(int(n)) != n {
 		return false
 	}
 	*dst = int(n)
 	return true
 }
 
-func (d *onePass) int64(dst *int64) bool {
+func (d *onePass) int64Field(dst *int64) bool {
 	if d.null() {
 		return true
 	}
@@ -490,8 +490,8 @@ func (d *onePass) int64(dst *int64) bool {
 	return true
 }
 
-// bool reads a boolean field; null leaves it.
-func (d *onePass) bool(dst *bool) bool {
+// boolField reads a boolean field; null leaves it.
+func (d *onePass) boolField(dst *bool) bool {
 	switch d.peek() {
 	case 'n':
 		return d.literal("null")
@@ -562,10 +562,10 @@ func (d *onePass) digits() bool {
 	return d.i > start
 }
 
-// str passes the string whose '"' is at d.i, checking its escapes and that
+// scanString passes the string whose '"' is at d.i, checking its escapes and that
 // it has no control character, and reports whether it has an escape and
 // whether all its bytes are ASCII.
-func (d *onePass) str() (esc, ascii, ok bool) {
+func (d *onePass) scanString() (esc, ascii, ok bool) {
 	if d.peek() != '"' {
 		return false, false, false
 	}
