@@ -133,7 +133,8 @@ type Link = struct {
 // a name, nesting deeper than [maxOnePassDepth] — is decoded by
 // encoding/json, in two steps as a resource's kind is known only from the
 // envelope, so every body has the answer and the error text encoding/json
-// gives it.
+// gives it. The envelope's Resource may share body's memory: body must not
+// change while the envelope is used.
 func ParseEnvelope(body []byte) (*Envelope, error) {
 	env, ok := decodeOnePass(body)
 	if !ok {
