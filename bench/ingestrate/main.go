@@ -9,7 +9,7 @@
 // with its own event and pull-request id, over keep-alive connections on
 // 127.0.0.1; each client waits for its answer before the next delivery.
 //
-//	go run ./bench/ingestrate                     # 1, 16 and 64 clients, 9 rounds of 1 s
+//	go run ./bench/ingestrate                     # 1, 16 and 64 clients, 21 rounds of 0.5 s
 //	go run ./bench/ingestrate -clients 1,4 -duration 2s -rounds 5
 //	go run ./bench/ingestrate -cpuprofile /tmp/cpu.pprof -memprofile /tmp/allocs.pprof
 //
@@ -41,16 +41,16 @@ import (
 func main() {
 	cfg := Config{Progress: os.Stderr}
 	clients := flag.String("clients", "1,16,64", "comma-separated concurrent clients (each 1 to 256)")
-	flag.DurationVar(&cfg.Duration, "duration", time.Second, "measurement per server, level and round (at most 1 minute)")
-	flag.DurationVar(&cfg.Warmup, "warmup", 300*time.Millisecond, "uncounted load before each measurement")
-	flag.IntVar(&cfg.Rounds, "rounds", 9, "rounds (1 to 50)")
+	flag.DurationVar(&cfg.Duration, "duration", 500*time.Millisecond, "measurement per server, level and round (at most 1 minute)")
+	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "uncounted load of each server before the rounds of a level")
+	flag.IntVar(&cfg.Rounds, "rounds", 21, "rounds (1 to 100)")
 	flag.StringVar(&cfg.Root, "root", ".", "the module's root (where internal/servicehooks/testdata is)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
 	var err error
-	if cfg.Clients, err = parseClients(*clients); err != nil || cfg.Rounds < 1 || cfg.Rounds > 50 || cfg.Duration <= 0 || cfg.Duration > time.Minute || cfg.Warmup > time.Minute {
-		fmt.Fprintln(os.Stderr, "usage: ingestrate [-clients 1,16,64] [-duration 1s] [-warmup 300ms] [-rounds 9] [-cpuprofile FILE] [-memprofile FILE]", err)
+	if cfg.Clients, err = parseClients(*clients); err != nil || cfg.Rounds < 1 || cfg.Rounds > 100 || cfg.Duration <= 0 || cfg.Duration > time.Minute || cfg.Warmup > time.Minute {
+		fmt.Fprintln(os.Stderr, "usage: ingestrate [-clients 1,16,64] [-duration 500ms] [-warmup 1s] [-rounds 21] [-cpuprofile FILE] [-memprofile FILE]", err)
 		os.Exit(2)
 	}
 	if err := profiled(*cpuProfile, func() error {

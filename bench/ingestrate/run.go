@@ -40,7 +40,8 @@ type Config struct {
 	Clients []int
 	// Duration is how long each server is driven per level and round.
 	Duration time.Duration
-	// Warmup is driven before each measurement and not counted.
+	// Warmup is driven once per server and level, before its rounds, and
+	// not counted.
 	Warmup time.Duration
 	// Rounds repeats every measurement; the table shows medians.
 	Rounds int
@@ -99,8 +100,8 @@ type target struct {
 
 // run starts one embedded JetStream, ingest as production wires it and the
 // minimal server, and drives both at every level, alternating which goes
-// first, purging the review stream before each measurement (after its
-// warm-up) so that both publish into the same state.
+// first, purging the review stream before each measurement so that both
+// publish into the same state.
 func run(ctx context.Context, cfg Config) ([]Cell, error) {
 	tmpl, err := loadTemplates(cfg.Root)
 	if err != nil {
@@ -148,22 +149,29 @@ func run(ctx context.Context, cfg Config) ([]Cell, error) {
 	var cells []Cell
 	var seq atomic.Uint64
 	for _, clients := range cfg.Clients {
+		// Each server's clients keep their connections for the level:
+		// warmed up once, then measured round after round.
+		conns := map[string]*http.Client{}
+		for _, t := range []target{ing, minimal} {
+			conns[t.name] = newClient(clients)
+			defer conns[t.name].CloseIdleConnections()
+			if _, err := drive(ctx, conns[t.name], t.url, tmpl, clients, cfg.Warmup, &seq); err != nil {
+				return cells, err
+			}
+		}
 		for round := range cfg.Rounds {
 			order := []target{ing, minimal}
 			if round%2 == 1 {
 				slices.Reverse(order)
 			}
 			for _, t := range order {
-				if _, err := drive(ctx, t.url, tmpl, clients, cfg.Warmup, &seq); err != nil {
-					return cells, err
-				}
 				if err := bundle.Stream.Purge(ctx); err != nil {
 					return cells, fmt.Errorf("purge the review stream: %w", err)
 				}
 				var mem runtime.MemStats
 				runtime.ReadMemStats(&mem)
 				before, allocs, allocated := cpuTime(), mem.Mallocs, mem.TotalAlloc
-				c, err := drive(ctx, t.url, tmpl, clients, cfg.Duration, &seq)
+				c, err := drive(ctx, conns[t.name], t.url, tmpl, clients, cfg.Duration, &seq)
 				if err != nil {
 					return cells, err
 				}
@@ -247,12 +255,15 @@ func serve(name, url string, ln net.Listener, h http.Handler, log *slog.Logger, 
 	}}, nil
 }
 
+// newClient is an HTTP client of up to clients keep-alive connections.
+func newClient(clients int) *http.Client {
+	transport := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, IdleConnTimeout: time.Minute}
+	return &http.Client{Transport: transport, Timeout: 30 * time.Second}
+}
+
 // drive posts deliveries to url from clients concurrent clients, each
 // waiting for its answer before the next, for d.
-func drive(ctx context.Context, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (Cell, error) {
-	transport := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients, IdleConnTimeout: time.Minute}
-	defer transport.CloseIdleConnections()
-	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+func drive(ctx context.Context, client *http.Client, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (Cell, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var ok, other atomic.Int64
