@@ -10,8 +10,8 @@ import (
 // every measurement has accepted deliveries, none refused, and that the
 // table has a row per level. It asserts nothing about speed.
 func TestShortRun(t *testing.T) {
-	cfg := Config{Root: "../..", Clients: []int{1, 4}, Duration: 200 * time.Millisecond, Warmup: 50 * time.Millisecond, Rounds: 2}
-	cells, err := run(t.Context(), cfg)
+	cfg := rateConfig{Root: "../..", Clients: []int{1, 4}, Duration: 200 * time.Millisecond, Warmup: 50 * time.Millisecond, Rounds: 2}
+	cells, err := runRate(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,11 +29,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
-// token authenticates the harness's deliveries to ingest.
-const token = "ingestrate-token-5d1c"
-
-// Config is one run of the harness.
-type Config struct {
+// rateConfig is one run of the harness.
+type rateConfig struct {
 	// Root is the module's root directory (where the samples are).
 	Root string
 	// Clients are the concurrency levels measured.
@@ -49,8 +46,8 @@ type Config struct {
 	Progress io.Writer
 }
 
-// Cell is one measurement: a server at a concurrency level in one round.
-type Cell struct {
+// rateCell is one measurement: a server at a concurrency level in one round.
+type rateCell struct {
 	Server  string
 	Clients int
 	Round   int
@@ -66,7 +63,7 @@ type Cell struct {
 }
 
 // CPUPerRequest is the process's CPU microseconds per 202 answer.
-func (c Cell) CPUPerRequest() float64 {
+func (c rateCell) CPUPerRequest() float64 {
 	if c.OK == 0 {
 		return 0
 	}
@@ -83,7 +80,7 @@ func cpuTime() time.Duration {
 }
 
 // Rate is the 202 answers per second.
-func (c Cell) Rate() float64 { return float64(c.OK) / c.Elapsed.Seconds() }
+func (c rateCell) Rate() float64 { return float64(c.OK) / c.Elapsed.Seconds() }
 
 // Server names.
 const (
@@ -98,16 +95,16 @@ type target struct {
 	stop func() error
 }
 
-// run starts one embedded JetStream, ingest as production wires it and the
+// runRate starts one embedded JetStream, ingest as production wires it and the
 // minimal server, and drives both at every level, alternating which goes
 // first, purging the review stream before each measurement so that both
 // publish into the same state.
-func run(ctx context.Context, cfg Config) ([]Cell, error) {
+func runRate(ctx context.Context, cfg rateConfig) ([]rateCell, error) {
 	tmpl, err := loadTemplates(cfg.Root)
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "ingestrate-*")
+	dir, err := os.MkdirTemp("", "ingestload-rate-*")
 	if err != nil {
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
@@ -146,7 +143,7 @@ func run(ctx context.Context, cfg Config) ([]Cell, error) {
 	}
 	defer minimal.stop() //nolint:errcheck // best effort at exit
 
-	var cells []Cell
+	var cells []rateCell
 	var seq atomic.Uint64
 	for _, clients := range cfg.Clients {
 		// Each server's clients keep their connections for the level:
@@ -263,7 +260,7 @@ func newClient(clients int) *http.Client {
 
 // drive posts deliveries to url from clients concurrent clients, each
 // waiting for its answer before the next, for d.
-func drive(ctx context.Context, client *http.Client, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (Cell, error) {
+func drive(ctx context.Context, client *http.Client, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (rateCell, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var ok, other atomic.Int64
@@ -293,7 +290,7 @@ func drive(ctx context.Context, client *http.Client, url string, tmpl []template
 		})
 	}
 	wg.Wait()
-	c := Cell{Clients: clients, OK: ok.Load(), Other: other.Load(), Elapsed: time.Since(start)}
+	c := rateCell{Clients: clients, OK: ok.Load(), Other: other.Load(), Elapsed: time.Since(start)}
 	if c.OK == 0 && c.Other > 0 {
 		err, _ := firstErr.Load().(error)
 		return c, fmt.Errorf("%s: no delivery accepted: %w", url, err)

@@ -1,26 +1,3 @@
-// Command ingestrate measures ingest's webhook throughput against a minimal
-// publish server, in one process and one run: one embedded JetStream
-// server (file store), ingest wired as the ingest command wires it
-// (app.ListenIngest: authentication, limits, otelhttp, metrics, logs at
-// info, events.Publisher, the production http.Server) and a minimal server
-// that reads the body, decodes it once, publishes the same review request
-// to the same stream and answers 202. Clients post Microsoft's sample
-// pull-request and comment payloads (internal/servicehooks/testdata), each
-// with its own event and pull-request id, over keep-alive connections on
-// 127.0.0.1; each client waits for its answer before the next delivery.
-//
-//	go run ./bench/ingestrate                     # 1, 16 and 64 clients, 21 rounds of 0.5 s
-//	go run ./bench/ingestrate -clients 1,4 -duration 2s -rounds 5
-//	go run ./bench/ingestrate -cpuprofile /tmp/cpu.pprof -memprofile /tmp/allocs.pprof
-//
-// For each level it runs rounds of one measurement of each server, in
-// alternating order, the stream purged before each, and prints the median
-// requests per second of each server, the median and range of the
-// per-round ratios (the two measurements of a round are seconds apart, so
-// a shared machine's drift falls on both), and the process's CPU time per
-// request with each (clients and JetStream included, the same for both):
-// less sensitive to other load on the machine than the rates. Nothing is
-// asserted: the table is the result.
 package main
 
 import (
@@ -38,33 +15,47 @@ import (
 	"time"
 )
 
-func main() {
-	cfg := Config{Progress: os.Stderr}
-	clients := flag.String("clients", "1,16,64", "comma-separated concurrent clients (each 1 to 256)")
-	flag.DurationVar(&cfg.Duration, "duration", 500*time.Millisecond, "measurement per server, level and round (at most 1 minute)")
-	flag.DurationVar(&cfg.Warmup, "warmup", time.Second, "uncounted load of each server before the rounds of a level")
-	flag.IntVar(&cfg.Rounds, "rounds", 21, "rounds (1 to 100)")
-	flag.StringVar(&cfg.Root, "root", ".", "the module's root (where internal/servicehooks/testdata is)")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
-	flag.Parse()
+// rateFlags are the flags of -mode rate.
+type rateFlags struct {
+	cfg                    rateConfig
+	clients                *string
+	cpuProfile, memProfile *string
+}
+
+// registerRateFlags adds the flags of -mode rate to fs.
+func registerRateFlags(fs *flag.FlagSet) *rateFlags {
+	f := &rateFlags{cfg: rateConfig{Progress: os.Stderr}}
+	f.clients = fs.String("clients", "1,16,64", "rate: comma-separated concurrent clients (each 1 to 256)")
+	fs.DurationVar(&f.cfg.Duration, "duration", 500*time.Millisecond, "rate: measurement per server, level and round (at most 1 minute)")
+	fs.DurationVar(&f.cfg.Warmup, "warmup", time.Second, "rate: uncounted load of each server before the rounds of a level")
+	fs.IntVar(&f.cfg.Rounds, "rounds", 21, "rate: rounds (1 to 100)")
+	fs.StringVar(&f.cfg.Root, "root", ".", "rate: the module's root (where internal/servicehooks/testdata is)")
+	f.cpuProfile = fs.String("cpuprofile", "", "rate: write a CPU profile of the whole run to this file")
+	f.memProfile = fs.String("memprofile", "", "rate: write an allocation profile of the whole run to this file")
+	return f
+}
+
+// rateMain runs -mode rate and returns the exit code.
+func (f *rateFlags) rateMain() int {
+	cfg := f.cfg
 	var err error
-	if cfg.Clients, err = parseClients(*clients); err != nil || cfg.Rounds < 1 || cfg.Rounds > 100 || cfg.Duration <= 0 || cfg.Duration > time.Minute || cfg.Warmup > time.Minute {
-		fmt.Fprintln(os.Stderr, "usage: ingestrate [-clients 1,16,64] [-duration 500ms] [-warmup 1s] [-rounds 21] [-cpuprofile FILE] [-memprofile FILE]", err)
-		os.Exit(2)
+	if cfg.Clients, err = parseClients(*f.clients); err != nil || cfg.Rounds < 1 || cfg.Rounds > 100 || cfg.Duration <= 0 || cfg.Duration > time.Minute || cfg.Warmup > time.Minute {
+		fmt.Fprintln(os.Stderr, "usage: ingestload -mode rate [-clients 1,16,64] [-duration 500ms] [-warmup 1s] [-rounds 21] [-cpuprofile FILE] [-memprofile FILE]", err)
+		return 2
 	}
-	if err := profiled(*cpuProfile, func() error {
+	if err := profiled(*f.cpuProfile, func() error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 		defer cancel()
-		cells, err := run(ctx, cfg)
+		cells, err := runRate(ctx, cfg)
 		printTable(os.Stdout, cfg, cells)
-		return errors.Join(err, writeHeapProfile(*memProfile))
+		return errors.Join(err, writeHeapProfile(*f.memProfile))
 	}); err != nil {
-		fmt.Fprintln(os.Stderr, "ingestrate:", err)
-		os.Exit(1)
+		fmt.Fprintln(os.Stderr, "ingestload:", err)
+		return 1
 	}
+	return 0
 }
 
 func parseClients(s string) ([]int, error) {
@@ -112,7 +103,7 @@ func writeHeapProfile(path string) error {
 // printTable writes, for each level, the median rate of each server, the
 // median and range of the ratios of the two measurements of each round,
 // and the process's CPU per request with each.
-func printTable(w io.Writer, cfg Config, cells []Cell) {
+func printTable(w io.Writer, cfg rateConfig, cells []rateCell) {
 	fmt.Fprintf(w, "ingest against a minimal publish server: %d round(s) of %s per server and level, medians\n", cfg.Rounds, cfg.Duration)
 	fmt.Fprintf(w, "%7s  %12s  %13s  %6s  %11s  %17s  %18s  %s\n", "clients", "ingest req/s", "minimal req/s", "ratio", "ratio range", "CPU µs/req ingest", "CPU µs/req minimal", "non-202")
 	for _, clients := range cfg.Clients {
