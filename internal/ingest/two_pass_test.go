@@ -16,10 +16,10 @@ import (
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
 )
 
-// This file keeps ingest's decoding as it was before the one-pass decoder
-// — the envelope by encoding/json with the resource raw, then the resource
-// again once its kind is known — as the baseline of BenchmarkDecide and the
-// reference of FuzzDecideMatchesTwoPass.
+// This file keeps ingest's decoding as it was before the body was decoded
+// once — the envelope by encoding/json with the resource raw, then the
+// resource again once its kind is known — as the baseline of
+// BenchmarkDecide and the reference of FuzzDecideMatchesTwoPass.
 
 // twoPassParseEnvelope is servicehooks.ParseEnvelope as it was.
 func twoPassParseEnvelope(body []byte) (*servicehooks.Envelope, error) {
@@ -110,6 +110,11 @@ func TestDecideMatchesTwoPass(t *testing.T) {
 			bodies = append(bodies, fmt.Appendf(nil, `{"id":"e1","eventType":%q,"resource":%s}`, et, res))
 		}
 	}
+	// The resource named twice: the two steps keep the last one only.
+	bodies = append(bodies,
+		[]byte(`{"id":"e1","eventType":"git.pullrequest.created","resource":`+pr+`,"resource":{}}`),
+		[]byte(`{"id":"e1","eventType":"git.pullrequest.created","resource":`+pr+`,"Resource":{"pullRequestId":4}}`),
+		[]byte(`{"id":"e1","eventType":"git.pullrequest.created","resource":`+pr+`,"r\u0065source":{}}`))
 	for _, b := range bodies {
 		requireSameDecision(t, b, now)
 	}
