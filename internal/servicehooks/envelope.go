@@ -192,12 +192,10 @@ func decodeOnce(body []byte) (*Envelope, bool) {
 // decoding reads a repeated resource into the same struct, merging the
 // two, where the two steps keep the last one only. A name encoding/json
 // takes for "resource" is those eight letters in any case between quotes,
-// or one spelt with a \u escape or with a non-ASCII letter that folds to
-// an ASCII one (ſ, K); a body with either of those is left to the two
-// steps whatever it names, as goccy/go-json might match such names with
-// fields otherwise than encoding/json.
+// or one spelt with a \u escape or with a long s (ſ, which folds to s); a
+// body with either of those anywhere is left to the two steps.
 func namesResourceOnce(body []byte) bool {
-	if bytes.Contains(body, []byte(`\u`)) || bytes.Contains(body, []byte("ſ")) || bytes.Contains(body, []byte("\u212a")) {
+	if bytes.Contains(body, []byte(`\u`)) || bytes.Contains(body, []byte("ſ")) {
 		return false
 	}
 	seen := false
