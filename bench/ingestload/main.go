@@ -17,6 +17,32 @@
 //   - comments: n comment webhooks of -comment bytes, 8 at a time, each
 //     asking for a review, while nothing consumes the queue (an all-in-one
 //     whose Azure DevOps never answers, or ingest with no worker).
+//   - rate: no binary. Ingest's webhook throughput against a minimal
+//     publish server, in this process and one run (below).
+//
+// # Mode rate
+//
+//	go run ./bench/ingestload -mode rate                  # 1, 16 and 64 clients, 21 rounds of 0.5 s
+//	go run ./bench/ingestload -mode rate -clients 1,4 -duration 2s -rounds 5
+//	go run ./bench/ingestload -mode rate -cpuprofile /tmp/cpu.pprof -memprofile /tmp/allocs.pprof
+//
+// One embedded JetStream server (file store); ingest wired as the ingest
+// command wires it (app.ListenIngest: authentication, limits, otelhttp,
+// metrics, logs at info, events.Publisher, the production http.Server);
+// and a minimal server that reads the body, decodes it once, publishes the
+// same review request to the same stream and answers 202. Clients post
+// Microsoft's sample pull-request and comment payloads
+// (internal/servicehooks/testdata), each with its own event and
+// pull-request id, over keep-alive connections on 127.0.0.1, each waiting
+// for its answer before the next delivery. For each level it runs rounds
+// of one measurement of each server, in alternating order, the stream
+// purged before each, and prints the median requests per second of each
+// server, the median and range of the per-round ratios (the two
+// measurements of a round are a second apart, so a shared machine's drift
+// falls on both), and the process's CPU time per request with each
+// (clients and JetStream included, the same for both): less sensitive to
+// other load on the machine than the rates. Nothing is asserted: the table
+// is the result.
 package main
 
 import (
@@ -49,14 +75,18 @@ const token = "load-harness-token"
 func main() {
 	bin := flag.String("bin", "", "ingest (or, with -allinone, azreviewer) binary to measure")
 	allInOne := flag.Bool("allinone", false, "the binary is the all-in-one (embedded, in-memory JetStream)")
-	mode := flag.String("mode", "slow", "slow or comments")
+	mode := flag.String("mode", "slow", "slow, comments or rate")
 	n := flag.Int("n", 2000, "deliveries (at most 5000)")
 	sent := flag.Int("sent", 100<<10, "slow: body bytes sent before the drip")
 	hold := flag.Duration("hold", 15*time.Second, "slow: how long deliveries stay open (at most 60 s)")
 	comment := flag.Int("comment", 900_000, "comments: bytes of comment text (at most 1.9 MiB)")
+	rate := registerRateFlags(flag.CommandLine)
 	flag.Parse()
+	if *mode == "rate" {
+		os.Exit(rate.rateMain())
+	}
 	if *bin == "" || *n < 1 || *n > 5000 || *hold > time.Minute || *comment > 1900<<10 {
-		fmt.Fprintln(os.Stderr, "usage: ingestload -bin PATH [-allinone] [-mode slow|comments] [-n N<=5000] [-hold D<=60s]")
+		fmt.Fprintln(os.Stderr, "usage: ingestload -bin PATH [-allinone] [-mode slow|comments] [-n N<=5000] [-hold D<=60s], or ingestload -mode rate [...]")
 		os.Exit(2)
 	}
 	if err := run(*bin, *allInOne, *mode, *n, *sent, *hold, *comment); err != nil {

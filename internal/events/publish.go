@@ -54,7 +54,7 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 	if err != nil {
 		return Published{}, fmt.Errorf("encode review request: %w", err)
 	}
-	subject := req.Subject(p.names)
+	subject, msgID := req.Subject(p.names), req.MsgID()
 	ctx, span := p.tracer.Start(ctx, "send "+subject,
 		trace.WithSpanKind(trace.SpanKindProducer),
 		trace.WithAttributes(
@@ -62,7 +62,7 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 			semconv.MessagingOperationName("send"),
 			semconv.MessagingOperationTypeSend,
 			semconv.MessagingDestinationName(subject),
-			semconv.MessagingMessageID(req.MsgID()),
+			semconv.MessagingMessageID(msgID),
 			semconv.MessagingMessageBodySize(len(data)),
 			attribute.Int("azdo.pull_request.id", req.PullRequestID),
 			attribute.String("azdo.repository.id", req.RepositoryID),
@@ -72,7 +72,7 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 
 	msg := &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}
 	otel.GetTextMapPropagator().Inject(ctx, headerCarrier(msg.Header))
-	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(req.MsgID()))
+	ack, err := p.js.PublishMsg(ctx, msg, jetstream.WithMsgID(msgID))
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "publish failed")

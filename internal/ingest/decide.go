@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -43,9 +42,9 @@ func decideEnvelope(env *servicehooks.Envelope, now time.Time) (decision, error)
 	var pr *servicehooks.PullRequestResource
 	var comment *events.CommentRef
 	if trigger == events.TriggerComment {
-		var res servicehooks.CommentResource
-		if err := json.Unmarshal(env.Resource, &res); err != nil {
-			return decision{}, &servicehooks.PayloadError{Field: "resource", Reason: "not a pull-request comment resource: " + err.Error()}
+		res, err := env.Comment()
+		if err != nil {
+			return decision{}, err
 		}
 		if res.Comment == nil {
 			return decision{}, &servicehooks.PayloadError{Field: "resource.comment", Reason: "missing"}
@@ -74,9 +73,9 @@ func decideEnvelope(env *servicehooks.Envelope, now time.Time) (decision, error)
 			comment.ThreadID = threadIDFromHref(res.Comment.Links.Threads.Href)
 		}
 	} else {
-		pr = new(servicehooks.PullRequestResource)
-		if err := json.Unmarshal(env.Resource, pr); err != nil {
-			return decision{}, &servicehooks.PayloadError{Field: "resource", Reason: "not a pull-request resource: " + err.Error()}
+		var err error
+		if pr, err = env.PullRequest(); err != nil {
+			return decision{}, err
 		}
 	}
 	prefix := "resource"

@@ -189,9 +189,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if pub.Duplicate {
 		outcome = outcomeDuplicate
 	}
+	msgID := req.MsgID()
 	log.InfoContext(r.Context(), "webhook accepted", "event_type", eventType, "pull_request", req.PullRequestID,
-		"repository", req.RepositoryName, "msg_id", req.MsgID(), "stream_seq", pub.Sequence, "duplicate", pub.Duplicate)
-	answer(http.StatusAccepted, outcome, response{Status: "accepted", MsgID: req.MsgID(), Sequence: pub.Sequence, Duplicate: pub.Duplicate})
+		"repository", req.RepositoryName, "msg_id", msgID, "stream_seq", pub.Sequence, "duplicate", pub.Duplicate)
+	answer(http.StatusAccepted, outcome, response{Status: "accepted", MsgID: msgID, Sequence: pub.Sequence, Duplicate: pub.Duplicate})
 }
 
 // reservation is what a delivery reserves of Config.MaxInFlightBytes: its

@@ -9,7 +9,8 @@ import (
 )
 
 // FuzzParseEnvelope: any body either parses or fails with a
-// *PayloadError; nothing panics.
+// *PayloadError, and so does each view of a parsed envelope's resource;
+// nothing panics.
 func FuzzParseEnvelope(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -21,8 +22,19 @@ func FuzzParseEnvelope(f *testing.F) {
 			}
 			return
 		}
-		if env.EventType == "" || env.ID == "" || len(env.Resource) == 0 {
+		if env.EventType == "" || env.ID == "" {
 			t.Fatalf("parsed an envelope without its required fields: %+v", env)
+		}
+		// Either view of the resource is there or refused with a
+		// *PayloadError.
+		for _, view := range []func() error{
+			func() error { _, err := env.PullRequest(); return err },
+			func() error { _, err := env.Comment(); return err },
+		} {
+			var pe *servicehooks.PayloadError
+			if err := view(); err != nil && !errors.As(err, &pe) {
+				t.Fatalf("view error is not a *PayloadError: %T %v", err, err)
+			}
 		}
 	})
 }

@@ -25,10 +25,7 @@ func (e *Envelope) OrgURL(pr *PullRequestResource) string {
 	return orgFromResourceURL(pr.Repository.URL, pr.Repository.Project)
 }
 
-func orgFromResourceURL(raw string, project *struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}) string {
+func orgFromResourceURL(raw string, project *Project) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return ""
