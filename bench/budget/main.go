@@ -165,7 +165,7 @@ func drain(ctx context.Context, cfg Config, processes, inFlight int, mode string
 	if err != nil {
 		return row, err
 	}
-	defer srv.Close() //nolint:errcheck // a benchmark's simulator
+	defer srv.Close()
 	nats, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
 	if err != nil {
 		return row, err

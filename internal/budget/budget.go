@@ -429,9 +429,11 @@ func (b *Budget) read(ctx context.Context) (record, uint64, error) {
 	case err != nil:
 		return r, 0, fmt.Errorf("budget: read %s: %w", b.key, err)
 	}
-	if err := json.Unmarshal(e.Value(), &r); err != nil {
-		// A value this version cannot read is replaced, not trusted.
-		return record{}, e.Revision(), nil
+	// A value this version cannot read is replaced (at its revision), not
+	// trusted: it reads as no record.
+	var read record
+	if json.Unmarshal(e.Value(), &read) == nil {
+		r = read
 	}
 	return r, e.Revision(), nil
 }

@@ -183,7 +183,7 @@ func decodeOnce(body []byte) (*Envelope, bool) {
 	if err := gojson.Unmarshal(body, &d); err != nil || d.Resource == nil {
 		return nil, false
 	}
-	d.Envelope.decoded = d.Resource
+	d.decoded = d.Resource
 	return &d.Envelope, true
 }
 
