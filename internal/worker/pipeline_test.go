@@ -356,18 +356,24 @@ func TestIdentityLookupRetriedThenKept(t *testing.T) {
 }
 
 // TestSummaryIsUpdatedInPlace: the pull request has one summary; a review
-// of another iteration rewrites its text and key in place, a review of the
-// same iteration and commit leaves it.
+// of another iteration rewrites its text in place with one write (the key
+// it is of is the review state's, not a second write to the thread's
+// properties), a review of the same iteration and commit leaves it, and an
+// update Azure DevOps acknowledges but does not keep is found dropped by
+// the read-back.
 func TestSummaryIsUpdatedInPlace(t *testing.T) {
 	t.Parallel()
 	key := "1@" + azdotest.HeadCommit
+	earlier := "1@0123456789abcdef0123456789abcdef01234567"
 	tests := []struct {
 		name        string
 		key         string
+		drop        bool
 		wantUpdated bool
 	}{
-		{"of an earlier iteration", "1@0123456789abcdef0123456789abcdef01234567", true},
-		{"of this iteration", key, false},
+		{"of an earlier iteration", earlier, false, true},
+		{"of this iteration", key, false, false},
+		{"update dropped", earlier, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,22 +382,28 @@ func TestSummaryIsUpdatedInPlace(t *testing.T) {
 				az.ThreadsValue = []azdo.Thread{{ID: 3, Status: azdo.ThreadClosed, Comments: []azdo.Comment{{ID: 1, Content: "old summary"}},
 					Properties: map[string]string{worker.PropSummary: tt.key}}}
 			})
+			b.az.DropWrites = tt.drop
 			rep, err := b.worker.Review(context.Background(), b.req)
-			require.NoError(t, err)
+			if tt.drop {
+				var dropped *worker.DroppedWritesError
+				require.ErrorAs(t, err, &dropped)
+				require.Positive(t, rep.Writes.Dropped)
+			} else {
+				require.NoError(t, err)
+			}
 			for _, th := range b.az.Created {
 				require.Empty(t, th.Properties[worker.PropSummary], "no second summary")
 			}
 			require.Equal(t, tt.wantUpdated, rep.SummaryPosted)
-			if !tt.wantUpdated {
+			require.Empty(t, b.az.PropertyUpdates, "the summary's text is its one write")
+			if tt.key == key {
 				require.Empty(t, b.az.CommentUpdates)
-				require.Empty(t, b.az.PropertyUpdates)
 				return
 			}
 			require.Len(t, b.az.CommentUpdates, 1)
 			require.Equal(t, 3, b.az.CommentUpdates[0].ThreadID)
 			require.Equal(t, 1, b.az.CommentUpdates[0].CommentID)
 			require.Contains(t, b.az.CommentUpdates[0].Content, "Reviewed iteration 1")
-			require.Equal(t, []azdotest.PropertyUpdate{{ThreadID: 3, Properties: map[string]string{worker.PropSummary: key}}}, b.az.PropertyUpdates)
 		})
 	}
 }

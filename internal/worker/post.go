@@ -118,18 +118,31 @@ func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []rev
 }
 
 // postSummary writes the summary thread, or updates the pull request's one
-// summary in place when it is of another iteration.
+// summary in place when it is of another iteration: its text only, one
+// write. The thread's PropSummary property marks it as the summary and
+// keeps the key it was created with (earlier releases also rewrote it);
+// the key of the summary's current text is the review state's
+// (coordination.ReviewState.SummaryKey, threadView.summaryKey). A summary
+// read whole (the thread list) whose text is already the one to write is
+// left as it is.
 func (r *reviewRun) postSummary(ctx context.Context, ws *writes, existing []azdo.Thread, sum Summary) error {
 	key := strconv.Itoa(sum.Iteration) + "@" + sum.Head
 	i := slices.IndexFunc(existing, func(t azdo.Thread) bool { return t.Properties[PropSummary] != "" })
-	switch {
-	case i < 0:
+	if i < 0 {
+		r.threads.summaryKey = key
 		return ws.create(ctx, WriteSummary, summaryThread(key, sum))
-	case existing[i].Properties[PropSummary] != key:
-		return ws.updateSummary(ctx, existing[i], key, sum.Render())
-	default:
+	}
+	t := existing[i]
+	if t.Properties[PropSummary] == key {
 		return nil
 	}
+	content := commentText(sum.Render())
+	if old := t.FirstComment(); old != "" && sameText(old, content) {
+		r.threads.summaryKey = key
+		return nil
+	}
+	r.threads.summaryKey = key
+	return ws.updateSummary(ctx, t, content)
 }
 
 // verified is what the read-back confirmed, and the status posted.
@@ -382,25 +395,45 @@ func (ws *writes) rejected(span trace.Span, err error) error {
 	return err
 }
 
-// updateSummary rewrites the summary thread in place: its text, then its
-// iteration key.
-func (ws *writes) updateSummary(ctx context.Context, t azdo.Thread, key, content string) error {
-	content = commentText(content)
+// updateSummary rewrites the summary thread's text in place, one write.
+// The read-back tells a kept update from a dropped one by the text: the
+// one sent, or one that begins with the line sent first (which names the
+// iteration and the head reviewed: Azure may normalise or cut the rest),
+// is kept — unless it is still the text t held before (known when t was
+// read whole).
+func (ws *writes) updateSummary(ctx context.Context, t azdo.Thread, content string) error {
 	ctx, span := ws.tracer.Start(ctx, "write "+WriteSummary, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", WriteSummary),
 		attribute.Int("azdo.thread.id", t.ID),
 		attribute.Bool("azreviewer.write.in_place", true),
 	))
-	_, err := ws.az.UpdateComment(ctx, ws.ref, t.ID, firstCommentID(t), content)
-	if err == nil {
-		_, err = ws.az.UpdateThreadProperties(ctx, ws.ref, t.ID, map[string]string{PropSummary: key})
-	}
-	if err != nil {
+	if _, err := ws.az.UpdateComment(ctx, ws.ref, t.ID, firstCommentID(t), content); err != nil {
 		return ws.rejected(span, err)
 	}
+	old := t.FirstComment()
 	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: t.ID, text: content,
-		check: func(t azdo.Thread) bool { return t.Properties[PropSummary] == key }})
+		check: func(t azdo.Thread) bool { return summaryKept(t.FirstComment(), old, content) }})
 	return nil
+}
+
+// summaryKept reports whether kept, a summary's text read back, shows the
+// update from old ("": not known) to sent.
+func summaryKept(kept, old, sent string) bool {
+	switch {
+	case sameText(kept, sent):
+		return true
+	case old != "" && sameText(kept, old):
+		return false
+	}
+	return sameText(firstLine(kept), firstLine(sent))
+}
+
+// firstLine is s up to its first line break.
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // firstCommentID is the id of the thread's first comment (1, the first id

@@ -45,6 +45,10 @@ type threadView struct {
 	// complete: the view names every thread azreviewer keeps on the pull
 	// request (false once a read-back failed).
 	complete bool
+	// summaryKey is the key of the summary this review wrote or found
+	// current ("": none), which its thread's property no longer follows
+	// (postSummary).
+	summaryKey string
 }
 
 // indexed are the index's entries this review did not read.
@@ -267,6 +271,9 @@ func (v *threadView) save(st *coordination.ReviewState) {
 		if t.ID == v.configID {
 			st.ConfigOpen = t.Status == azdo.ThreadActive && !t.Deleted
 		}
+	}
+	if st.Summary != 0 && v.summaryKey != "" {
+		st.SummaryKey = v.summaryKey
 	}
 }
 

@@ -31,6 +31,8 @@ type Worker struct {
 	tracer  trace.Tracer
 	// links are the hosts comments may link to (CommentAllowedHosts).
 	links markdown.Policy
+	// configs are the .azreviewer.yaml files of target commits read.
+	configs *configCache
 }
 
 // New returns a worker that reads from and writes to Azure DevOps through
@@ -42,7 +44,8 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	w := &Worker{cfg: cfg.withDefaults(), read: az, write: az, diag: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{}}
+	w := &Worker{cfg: cfg.withDefaults(), read: az, write: az, diag: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{},
+		configs: newConfigCache()}
 	w.links, _ = markdown.NewPolicy(w.cfg.CommentAllowedHosts) // validated above
 	return w, nil
 }
