@@ -11,6 +11,8 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
@@ -145,6 +147,73 @@ func TestIncrementalReviewReadsNoDeletedHead(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, rep.Since)
 	require.Equal(t, 1, rep.Resolved, "b.js's finding is gone with it")
-	require.Equal(t, 2, c.sim.Server.Count("git.items.get")-items, "a.js and b.js at the common commit (.azreviewer.yaml of this target commit was read by the first review); not b.js at the head")
-	require.Equal(t, 1, c.sim.Server.Count("git.blobs.zip")-bulk, "a.js's head")
+	require.Zero(t, c.sim.Server.Count("git.items.get")-items, "no read by path (.azreviewer.yaml of this target commit was read by the first review)")
+	require.Equal(t, 1, c.sim.Server.Count("git.blobs.zip")-bulk, "a.js's head, a.js and b.js at the common commit; not b.js at the head")
+}
+
+// TestIncrementalReviewReadsBasesInBulk: an incremental review reads the
+// common commit's versions of the files changed since by their blob ids,
+// in the bulk read of their heads, from what the state names of that
+// commit (coordination.BaseVersions) and what the changes since tell —
+// reading by path only where the state names none (a state of an earlier
+// release) — and finds the same either way. Iteration 2 edits a file the
+// pull request already changed (its common-commit version is the state's,
+// not iteration 1's), adds one and renames an untouched one.
+func TestIncrementalReviewReadsBasesInBulk(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		forget    bool // the state as an earlier release saved it
+		wantItems int
+	}{
+		{"bases known", false, 0},
+		{"state without bases", true, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			base := map[string]string{"/a.js": "let a;\n", "/old.js": "let o;\n"}
+			head := map[string]string{"/a.js": "let a;\nconsole.log(a);\n", "/old.js": "let o;\n"}
+			c := setupCoordinated(t, base, head)
+			w := c.new(t)
+			req := c.request(events.TriggerCreated, c.pr.Head())
+			rep, err := w.Review(context.Background(), req)
+			require.NoError(t, err)
+			require.Equal(t, 1, rep.ThreadsPosted)
+			key := coordination.Key(req.RepositoryID, req.PullRequestID)
+			if tt.forget {
+				st, err := c.coord.LoadReview(context.Background(), key)
+				require.NoError(t, err)
+				require.NotNil(t, st.Bases)
+				st.Bases = nil
+				require.NoError(t, c.coord.SaveReview(context.Background(), key, st))
+			}
+
+			commit := c.sim.Repo.Commit(map[string]string{
+				"/a.js":     "let a;\nconsole.log(a);\ndebugger;\n",
+				"/new.js":   "console.log(1);\n",
+				"/moved.js": "let o;\n",
+			})
+			c.pr.Push(commit)
+			items, bulk := c.sim.Server.Count("git.items.get"), c.sim.Server.Count("git.blobs.zip")
+			rep, err = w.Review(context.Background(), c.request(events.TriggerUpdated, commit))
+			require.NoError(t, err)
+			require.Equal(t, 1, rep.Since)
+			require.Equal(t, 3, rep.FilesReviewed)
+			require.Equal(t, 2, rep.ThreadsPosted, "a.js's debugger and new.js's console.log")
+			require.Equal(t, 1, rep.AlreadyPosted, "a.js's console.log: diffed against the common commit, not iteration 1")
+			require.Zero(t, rep.Resolved)
+			require.Equal(t, tt.wantItems, c.sim.Server.Count("git.items.get")-items, "reads by path")
+			require.Equal(t, 1, c.sim.Server.Count("git.blobs.zip")-bulk)
+			st, err := c.coord.LoadReview(context.Background(), key)
+			require.NoError(t, err)
+			if tt.forget {
+				require.Nil(t, st.Bases, "what the changes since tell does not name the whole diff")
+				return
+			}
+			require.NotNil(t, st.Bases)
+			require.Equal(t, 2, st.Bases.Iteration)
+			require.Equal(t, map[string]string{"/a.js": azdotest.BlobID(base["/a.js"]), "/new.js": "", "/old.js": azdotest.BlobID(base["/old.js"]), "/moved.js": ""}, st.Bases.Blobs)
+		})
+	}
 }
