@@ -149,10 +149,10 @@ type reviewRun struct {
 	// rely on (remember saves them).
 	bases     baseBlobs
 	nextBases *coordination.BaseVersions
-	cut     []reviewer.SkippedFile
-	config  repoconfig.Config
-	invalid error
-	files   []reviewer.FileDiff
+	cut       []reviewer.SkippedFile
+	config    repoconfig.Config
+	invalid   error
+	files     []reviewer.FileDiff
 	// threads: what post and verify know of azreviewer's threads (see
 	// threadView).
 	threads threadView
