@@ -11,3 +11,5 @@ import (
 func (w *Worker) ReviewDelivered(ctx context.Context, req *events.ReviewRequest, delivery uint64) (Report, error) {
 	return w.reviewDelivered(ctx, req, delivery)
 }
+
+var SummaryKept = summaryKept

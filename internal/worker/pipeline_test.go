@@ -480,3 +480,28 @@ func configComment(t *testing.T, threads []azdo.Thread) string {
 	}
 	return out
 }
+
+// TestSummaryKept: the read-back of a summary updated in place tells a
+// kept update (the text sent, or its headline with the rest normalised or
+// cut) from a dropped one (the old text, or another headline when the old
+// text was not read).
+func TestSummaryKept(t *testing.T) {
+	t.Parallel()
+	sent := "### azreviewer\n\nReviewed iteration 3 (`abcdef12`): 1 finding in 2 changed files.\n\nmore"
+	old := "### azreviewer\n\nReviewed iteration 2 (`12345678`): no findings in 1 changed file.\n"
+	tests := []struct {
+		name, kept, old string
+		want            bool
+	}{
+		{"as sent", sent, old, true},
+		{"cut after the headline", sent[:len(sent)-4], old, true},
+		{"still the old text", old, old, false},
+		{"old text not read, another headline", old, "", false},
+		{"old text not read, the headline sent", sent + " (edited)", "", true},
+		{"old text not read, cut in the headline", sent[:40], "", true},
+		{"old text known, cut", sent[:40], old, true},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, worker.SummaryKept(tt.kept, tt.old, sent), tt.name)
+	}
+}

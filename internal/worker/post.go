@@ -396,11 +396,8 @@ func (ws *writes) rejected(span trace.Span, err error) error {
 }
 
 // updateSummary rewrites the summary thread's text in place, one write.
-// The read-back tells a kept update from a dropped one by the text: the
-// one sent, or one that begins with the line sent first (which names the
-// iteration and the head reviewed: Azure may normalise or cut the rest),
-// is kept — unless it is still the text t held before (known when t was
-// read whole).
+// The read-back tells a kept update from a dropped one by the text
+// (summaryKept): Azure may normalise or cut what it keeps.
 func (ws *writes) updateSummary(ctx context.Context, t azdo.Thread, content string) error {
 	ctx, span := ws.tracer.Start(ctx, "write "+WriteSummary, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", WriteSummary),
@@ -417,23 +414,32 @@ func (ws *writes) updateSummary(ctx context.Context, t azdo.Thread, content stri
 }
 
 // summaryKept reports whether kept, a summary's text read back, shows the
-// update from old ("": not known) to sent.
+// update from old ("": not known) to sent: it is sent, or, old known, it
+// is no longer old; old not known, its headline is sent's, or it is sent
+// cut (old, a summary of another iteration, is neither).
 func summaryKept(kept, old, sent string) bool {
 	switch {
 	case sameText(kept, sent):
 		return true
-	case old != "" && sameText(kept, old):
-		return false
+	case old != "":
+		return !sameText(kept, old)
 	}
-	return sameText(firstLine(kept), firstLine(sent))
+	if h := headline(sent); h != "" && sameText(headline(kept), h) {
+		return true
+	}
+	k := normalText(kept)
+	return k != "" && strings.HasPrefix(normalText(sent), k)
 }
 
-// firstLine is s up to its first line break.
-func firstLine(s string) string {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return s[:i]
+// headline is the line of a summary that names the iteration and the head
+// reviewed (Summary.Render), "" if there is none.
+func headline(s string) string {
+	for line := range strings.Lines(s) {
+		if strings.HasPrefix(line, "Reviewed ") {
+			return strings.TrimRight(line, "\r\n")
+		}
 	}
-	return s
+	return ""
 }
 
 // firstCommentID is the id of the thread's first comment (1, the first id
