@@ -6,7 +6,10 @@
 // list twice, as every review did before the index), and with the index
 // but the thread list last read longer ago than the worker's
 // ThreadListPeriod (period: the review that reads the list once a period).
-// It also reports the calls of the first, full review. It prints; it asserts nothing.
+// It also reports the calls of the first, full review, and the calls of an
+// incremental review by a worker that has not read the target commit's
+// .azreviewer.yaml before (cold: a new process) against issue 14's bound,
+// 8 + 2 × the new findings posted. It prints; it asserts nothing.
 //
 // Everything runs in this process on loopback: the Azure DevOps simulator
 // (the real SDK speaks HTTP to it), an embedded JetStream server for the
@@ -73,7 +76,15 @@ type Row struct {
 	BytesRead   float64
 	CPU, Wall   time.Duration
 	FullCalls   int
+	// ColdCalls and ColdFindings are the calls and new findings of one
+	// more incremental review, by a new worker (which reads the target
+	// commit's .azreviewer.yaml the others found in its cache).
+	ColdCalls, ColdFindings int
 }
+
+// Bound is issue 14's bound on the calls of an incremental review that
+// posts findings new findings: 8 + 2 × findings.
+func Bound(findings float64) float64 { return 8 + 2*findings }
 
 // Measure runs the reviews cfg describes and returns a row per number of
 // threads and mode, index first.
@@ -207,6 +218,23 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 			row.CPU += c.cpu
 			row.Wall += c.wall
 		}
+		progress(cfg, "%d threads, %s: a new worker's review", n, mode)
+		r.push(mode, cfg.Repeat)
+		if mode == ModeList {
+			if err := r.forgetIndex(ctx); err != nil {
+				return nil, err
+			}
+		}
+		warm := r.worker
+		if r.worker, err = worker.New(worker.Config{OrgURL: org.URL(), Coordinator: store, Logger: slog.New(slog.DiscardHandler)}, client, nil); err != nil {
+			return nil, err
+		}
+		c, rep, err := r.review(ctx)
+		r.worker = warm
+		if err != nil {
+			return nil, err
+		}
+		row.ColdCalls, row.ColdFindings = c.calls, rep.ThreadsPosted
 		k := float64(cfg.Repeat)
 		row.Calls, row.ThreadCalls, row.NewFindings, row.BytesRead = row.Calls/k, row.ThreadCalls/k, row.NewFindings/k, row.BytesRead/k
 		row.CPU, row.Wall = row.CPU/time.Duration(cfg.Repeat), row.Wall/time.Duration(cfg.Repeat)
@@ -325,17 +353,26 @@ func progress(cfg Config, format string, args ...any) {
 // of the index row at the fewest threads.
 func Print(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "threads\tmode\tcalls\tthread calls\tnew findings\tKiB read\tCPU ms\twall ms\tCPU ×\tKiB ×\tfull review calls\t")
+	fmt.Fprintln(w, "bound: issue 14's 8 + 2 × new findings, per incremental review; cold: a new worker's first review into the target commit")
+	fmt.Fprintln(tw, "threads\tmode\tcalls\tthread calls\tnew findings\tbound\tcold calls\tcold bound\tKiB read\tCPU ms\twall ms\tCPU ×\tKiB ×\tfull review calls\t")
 	i := slices.IndexFunc(rows, func(r Row) bool { return r.Mode == ModeIndex })
 	var base Row
 	if i >= 0 {
 		base = rows[i]
 	}
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.2f\t%.2f\t%s\t%s\t%d\t\n", r.Threads, r.Mode, r.Calls, r.ThreadCalls, r.NewFindings,
-			r.BytesRead/1024, ms(r.CPU), ms(r.Wall), ratio(float64(r.CPU), float64(base.CPU)), ratio(r.BytesRead, base.BytesRead), r.FullCalls)
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%d\t%s\t%.1f\t%.2f\t%.2f\t%s\t%s\t%d\t\n", r.Threads, r.Mode, r.Calls, r.ThreadCalls, r.NewFindings,
+			within(r.Calls, Bound(r.NewFindings)), r.ColdCalls, within(float64(r.ColdCalls), Bound(float64(r.ColdFindings))), r.BytesRead/1024, ms(r.CPU), ms(r.Wall), ratio(float64(r.CPU), float64(base.CPU)), ratio(r.BytesRead, base.BytesRead), r.FullCalls)
 	}
 	return tw.Flush()
+}
+
+// within is bound with "ok" when calls are within it, "OVER" otherwise.
+func within(calls, bound float64) string {
+	if calls <= bound {
+		return fmt.Sprintf("%.0f ok", bound)
+	}
+	return fmt.Sprintf("%.0f OVER", bound)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -28,6 +28,11 @@ const (
 	MaxCovered        = 200
 	MaxIndexedThreads = 5000
 	MaxIndexBytes     = 512 << 10
+	// Past MaxBaseFiles files, or MaxBaseBytes of their paths and blob
+	// ids, a state is saved without its Bases: the next incremental
+	// review reads the common commit's versions by path.
+	MaxBaseFiles = 1000
+	MaxBaseBytes = 128 << 10
 )
 
 // ErrUnreadableState is returned (wrapped) by [Store.LoadReview] when the
@@ -79,6 +84,33 @@ type ReviewState struct {
 	// list (zero: not known); the index is refreshed from it, and what
 	// people changed on threads the index holds is seen then.
 	ListedAt time.Time `json:"listed_at,omitzero"`
+
+	// Bases are the common commit's versions of the files changed as of
+	// Iteration (nil: not known); earlier releases neither read nor keep
+	// them.
+	Bases *BaseVersions `json:"bases,omitempty"`
+}
+
+// BaseVersions names, for a common commit, the blob there of every file a
+// pull request's diff against that commit holds at an iteration ("": the
+// file is not at that commit). What a commit holds never changes: a file
+// named beyond that diff is named rightly too. A later iteration's changes
+// relative to Iteration then tell the common commit's version of any file:
+// the one named here, or else the one at Iteration, which is the common
+// commit's since that diff does not hold the file.
+type BaseVersions struct {
+	Iteration int               `json:"iteration"`
+	Commit    string            `json:"commit"`
+	Blobs     map[string]string `json:"blobs"`
+}
+
+// size is the bytes of its paths and blob ids.
+func (b *BaseVersions) size() int {
+	n := 0
+	for path, blob := range b.Blobs {
+		n += len(path) + len(blob)
+	}
+	return n
 }
 
 // IndexedThread is one of azreviewer's finding threads as last seen.
@@ -199,6 +231,9 @@ func (s ReviewState) bounded() (ReviewState, error) {
 	}
 	if len(s.Findings) > MaxIndexedThreads {
 		s.dropIndex()
+	}
+	if s.Bases != nil && (len(s.Bases.Blobs) > MaxBaseFiles || s.Bases.size() > MaxBaseBytes) {
+		s.Bases = nil
 	}
 	return s, nil
 }

@@ -172,3 +172,44 @@ func TestStateStaysReadableByEarlierReleases(t *testing.T) {
 	require.False(t, got.Trusted(), "an index of another revision")
 	require.Equal(t, 4, got.Iteration)
 }
+
+// TestReviewStateKeepsBaseVersions: a state keeps the common commit's
+// versions it names, within MaxBaseFiles and MaxBaseBytes; past either it
+// is saved without them, and the rest of the state is kept.
+func TestReviewStateKeepsBaseVersions(t *testing.T) {
+	t.Parallel()
+	blobs := func(n, pathBytes int) map[string]string {
+		m := make(map[string]string, n)
+		for i := range n {
+			m[fmt.Sprintf("/%s%d", strings.Repeat("p", pathBytes), i)] = strings.Repeat("a", 40)
+		}
+		return m
+	}
+	tests := []struct {
+		name     string
+		blobs    map[string]string
+		wantKept bool
+	}{
+		{"kept", map[string]string{"/a.js": strings.Repeat("b", 40), "/new.js": ""}, true},
+		{"1,000 files fit", blobs(coordination.MaxBaseFiles, 10), true},
+		{"past the count", blobs(coordination.MaxBaseFiles+1, 10), false},
+		{"past the bytes", blobs(400, 400), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := setupStore(t)
+			ctx := context.Background()
+			st := coordination.ReviewState{Iteration: 3, SourceCommit: "c3", Bases: &coordination.BaseVersions{Iteration: 3, Commit: "base", Blobs: tt.blobs}}
+			require.NoError(t, c.SaveReview(ctx, "pr.r.1", st))
+			got, err := c.LoadReview(ctx, "pr.r.1")
+			require.NoError(t, err)
+			require.Equal(t, 3, got.Iteration)
+			if !tt.wantKept {
+				require.Nil(t, got.Bases)
+				return
+			}
+			require.Equal(t, st.Bases, got.Bases)
+		})
+	}
+}

@@ -24,3 +24,5 @@ func (w *Worker) ReadsHeads(cfg repoconfig.Config) bool {
 
 // SetClock sets the clock of ThreadListPeriod.
 func (w *Worker) SetClock(now func() time.Time) { w.now = now }
+
+var SummaryKept = summaryKept

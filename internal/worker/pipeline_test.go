@@ -356,18 +356,24 @@ func TestIdentityLookupRetriedThenKept(t *testing.T) {
 }
 
 // TestSummaryIsUpdatedInPlace: the pull request has one summary; a review
-// of another iteration rewrites its text and key in place, a review of the
-// same iteration and commit leaves it.
+// of another iteration rewrites its text in place with one write (the key
+// it is of is the review state's, not a second write to the thread's
+// properties), a review of the same iteration and commit leaves it, and an
+// update Azure DevOps acknowledges but does not keep is found dropped by
+// the read-back.
 func TestSummaryIsUpdatedInPlace(t *testing.T) {
 	t.Parallel()
 	key := "1@" + azdotest.HeadCommit
+	earlier := "1@0123456789abcdef0123456789abcdef01234567"
 	tests := []struct {
 		name        string
 		key         string
+		drop        bool
 		wantUpdated bool
 	}{
-		{"of an earlier iteration", "1@0123456789abcdef0123456789abcdef01234567", true},
-		{"of this iteration", key, false},
+		{"of an earlier iteration", earlier, false, true},
+		{"of this iteration", key, false, false},
+		{"update dropped", earlier, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,22 +382,28 @@ func TestSummaryIsUpdatedInPlace(t *testing.T) {
 				az.ThreadsValue = []azdo.Thread{{ID: 3, Status: azdo.ThreadClosed, Comments: []azdo.Comment{{ID: 1, Content: "old summary"}},
 					Properties: map[string]string{worker.PropSummary: tt.key}}}
 			})
+			b.az.DropWrites = tt.drop
 			rep, err := b.worker.Review(context.Background(), b.req)
-			require.NoError(t, err)
+			if tt.drop {
+				var dropped *worker.DroppedWritesError
+				require.ErrorAs(t, err, &dropped)
+				require.Positive(t, rep.Writes.Dropped)
+			} else {
+				require.NoError(t, err)
+			}
 			for _, th := range b.az.Created {
 				require.Empty(t, th.Properties[worker.PropSummary], "no second summary")
 			}
 			require.Equal(t, tt.wantUpdated, rep.SummaryPosted)
-			if !tt.wantUpdated {
+			require.Empty(t, b.az.PropertyUpdates, "the summary's text is its one write")
+			if tt.key == key {
 				require.Empty(t, b.az.CommentUpdates)
-				require.Empty(t, b.az.PropertyUpdates)
 				return
 			}
 			require.Len(t, b.az.CommentUpdates, 1)
 			require.Equal(t, 3, b.az.CommentUpdates[0].ThreadID)
 			require.Equal(t, 1, b.az.CommentUpdates[0].CommentID)
 			require.Contains(t, b.az.CommentUpdates[0].Content, "Reviewed iteration 1")
-			require.Equal(t, []azdotest.PropertyUpdate{{ThreadID: 3, Properties: map[string]string{worker.PropSummary: key}}}, b.az.PropertyUpdates)
 		})
 	}
 }
@@ -467,4 +479,29 @@ func configComment(t *testing.T, threads []azdo.Thread) string {
 		}
 	}
 	return out
+}
+
+// TestSummaryKept: the read-back of a summary updated in place tells a
+// kept update (the text sent, or its headline with the rest normalised or
+// cut) from a dropped one (the old text, or another headline when the old
+// text was not read).
+func TestSummaryKept(t *testing.T) {
+	t.Parallel()
+	sent := "### azreviewer\n\nReviewed iteration 3 (`abcdef12`): 1 finding in 2 changed files.\n\nmore"
+	old := "### azreviewer\n\nReviewed iteration 2 (`12345678`): no findings in 1 changed file.\n"
+	tests := []struct {
+		name, kept, old string
+		want            bool
+	}{
+		{"as sent", sent, old, true},
+		{"cut after the headline", sent[:len(sent)-4], old, true},
+		{"still the old text", old, old, false},
+		{"old text not read, another headline", old, "", false},
+		{"old text not read, the headline sent", sent + " (edited)", "", true},
+		{"old text not read, cut in the headline", sent[:40], "", true},
+		{"old text known, cut", sent[:40], old, true},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, worker.SummaryKept(tt.kept, tt.old, sent), tt.name)
+	}
 }

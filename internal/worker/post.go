@@ -119,18 +119,31 @@ func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []rev
 }
 
 // postSummary writes the summary thread, or updates the pull request's one
-// summary in place when it is of another iteration.
+// summary in place when it is of another iteration: its text only, one
+// write. The thread's PropSummary property marks it as the summary and
+// keeps the key it was created with (earlier releases also rewrote it);
+// the key of the summary's current text is the review state's
+// (coordination.ReviewState.SummaryKey, threadView.summaryKey). A summary
+// read whole (the thread list) whose text is already the one to write is
+// left as it is.
 func (r *reviewRun) postSummary(ctx context.Context, ws *writes, existing []azdo.Thread, sum Summary) error {
 	key := strconv.Itoa(sum.Iteration) + "@" + sum.Head
 	i := slices.IndexFunc(existing, func(t azdo.Thread) bool { return t.Properties[PropSummary] != "" })
-	switch {
-	case i < 0:
+	if i < 0 {
+		r.threads.summaryKey = key
 		return ws.create(ctx, WriteSummary, summaryThread(key, sum))
-	case existing[i].Properties[PropSummary] != key:
-		return ws.updateSummary(ctx, existing[i], key, sum.Render())
-	default:
+	}
+	t := existing[i]
+	if t.Properties[PropSummary] == key {
 		return nil
 	}
+	content := commentText(sum.Render())
+	if old := t.FirstComment(); old != "" && sameText(old, content) {
+		r.threads.summaryKey = key
+		return nil
+	}
+	r.threads.summaryKey = key
+	return ws.updateSummary(ctx, t, content)
 }
 
 // verified is what the read-back confirmed, and the status posted.
@@ -372,25 +385,51 @@ func (ws *writes) rejected(span trace.Span, err error) error {
 	return err
 }
 
-// updateSummary rewrites the summary thread in place: its text, then its
-// iteration key.
-func (ws *writes) updateSummary(ctx context.Context, t azdo.Thread, key, content string) error {
-	content = commentText(content)
+// updateSummary rewrites the summary thread's text in place, one write.
+// The read-back tells a kept update from a dropped one by the text
+// (summaryKept): Azure may normalise or cut what it keeps.
+func (ws *writes) updateSummary(ctx context.Context, t azdo.Thread, content string) error {
 	ctx, span := ws.tracer.Start(ctx, "write "+WriteSummary, trace.WithAttributes(
 		attribute.String("azreviewer.write.kind", WriteSummary),
 		attribute.Int("azdo.thread.id", t.ID),
 		attribute.Bool("azreviewer.write.in_place", true),
 	))
-	_, err := ws.az.UpdateComment(ctx, ws.ref, t.ID, firstCommentID(t), content)
-	if err == nil {
-		_, err = ws.az.UpdateThreadProperties(ctx, ws.ref, t.ID, map[string]string{PropSummary: key})
-	}
-	if err != nil {
+	if _, err := ws.az.UpdateComment(ctx, ws.ref, t.ID, firstCommentID(t), content); err != nil {
 		return ws.rejected(span, err)
 	}
+	old := t.FirstComment()
 	ws.pending = append(ws.pending, pendingWrite{kind: WriteSummary, span: span, threadID: t.ID, text: content,
-		check: func(t azdo.Thread) bool { return t.Properties[PropSummary] == key }})
+		check: func(t azdo.Thread) bool { return summaryKept(t.FirstComment(), old, content) }})
 	return nil
+}
+
+// summaryKept reports whether kept, a summary's text read back, shows the
+// update from old ("": not known) to sent: it is sent, or, old known, it
+// is no longer old; old not known, its headline is sent's, or it is sent
+// cut (old, a summary of another iteration, is neither).
+func summaryKept(kept, old, sent string) bool {
+	switch {
+	case sameText(kept, sent):
+		return true
+	case old != "":
+		return !sameText(kept, old)
+	}
+	if h := headline(sent); h != "" && sameText(headline(kept), h) {
+		return true
+	}
+	k := normalText(kept)
+	return k != "" && strings.HasPrefix(normalText(sent), k)
+}
+
+// headline is the line of a summary that names the iteration and the head
+// reviewed (Summary.Render), "" if there is none.
+func headline(s string) string {
+	for line := range strings.Lines(s) {
+		if strings.HasPrefix(line, "Reviewed ") {
+			return strings.TrimRight(line, "\r\n")
+		}
+	}
+	return ""
 }
 
 // firstCommentID is the id of the thread's first comment (1, the first id

@@ -15,7 +15,7 @@ import (
 )
 
 // repoConfig reads .azreviewer.yaml from the target branch's commit of the
-// iteration and merges it over the organisation's defaults and those of
+// iteration (once per commit: configCache) and merges it over the organisation's defaults and those of
 // its project. A file that does not parse gives the defaults and the parse
 // error, which the caller reports on the pull request.
 func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, project string, it azdo.Iteration, targetRef string) (cfg repoconfig.Config, invalid error, err error) {
@@ -24,7 +24,7 @@ func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, projec
 	if target == "" {
 		return cfg, nil, nil
 	}
-	data, found, err := w.read.FileAt(ctx, ref, "/"+repoconfig.FileName, target)
+	data, found, err := w.configs.read(ctx, w.read, w.cfg.OrgURL, ref, target)
 	if err != nil || !found {
 		return cfg, nil, err
 	}

@@ -144,10 +144,15 @@ type reviewRun struct {
 	// the diffs.
 	since   int
 	changes []azdo.Change
-	cut     []reviewer.SkippedFile
-	config  repoconfig.Config
-	invalid error
-	files   []reviewer.FileDiff
+	// bases: the common commit's versions the state names for an
+	// incremental review (nil: read by path), and those the next one can
+	// rely on (remember saves them).
+	bases     baseBlobs
+	nextBases *coordination.BaseVersions
+	cut       []reviewer.SkippedFile
+	config    repoconfig.Config
+	invalid   error
+	files     []reviewer.FileDiff
 	// heads are the head versions the reviewers read (headsFor).
 	heads *headFiles
 	// threads: what post and verify know of azreviewer's threads (see
@@ -289,6 +294,8 @@ func (r *reviewRun) diff(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	r.bases = knownBases(r.state, r.since, r.latest.CommonCommit)
+	r.nextBases = nextBases(changes, r.bases, r.since == 0, r.latest.ID, r.latest.CommonCommit)
 	if limit := r.w.cfg.MaxFiles; len(changes) > limit {
 		for _, ch := range changes[limit:] {
 			r.cut = append(r.cut, reviewer.SkippedFile{Path: ch.Path, Reason: fmt.Sprintf("more than %d changed files", limit)})
@@ -300,7 +307,7 @@ func (r *reviewRun) diff(ctx context.Context) error {
 		return err
 	}
 	r.heads = r.w.headsFor(r.ref, r.latest.SourceCommit, r.config)
-	r.files, err = r.w.diffFiles(ctx, r.ref, r.changes, r.latest.CommonCommit, r.latest.SourceCommit, r.since == 0, r.heads)
+	r.files, err = r.w.diffFiles(ctx, r.ref, r.changes, r.latest.CommonCommit, r.latest.SourceCommit, r.since == 0, r.bases, r.heads)
 	return err
 }
 
@@ -334,7 +341,7 @@ func (r *reviewRun) remember(ctx context.Context) {
 		}
 	}
 	st := coordination.ReviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
-		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC()}
+		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), Bases: r.nextBases}
 	r.threads.save(&st)
 	if err := r.w.saveState(ctx, r.key, st); err != nil {
 		// The threads are posted; a lost state only costs a redundant
@@ -387,10 +394,11 @@ func (w *Worker) reviewersContext(ctx context.Context) (context.Context, context
 // change's blob ids name both versions and reads known to miss are
 // skipped; otherwise (an incremental review, whose changes are relative to
 // an earlier iteration) the head is read by its blob id — unless the file
-// was deleted since — the common commit's version by path, and each file's
-// presence on both sides decides. heads keeps the head version of each
-// file diffed (nil: none).
-func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string, againstBase bool, heads *headFiles) ([]reviewer.FileDiff, error) {
+// was deleted since — the common commit's version by its blob id where
+// bases tell it (none read for a file bases say is not there), by path
+// otherwise, and each file's presence on both sides decides. heads keeps
+// the head version of each file diffed (nil: none).
+func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes []azdo.Change, base, head string, againstBase bool, bases baseBlobs, heads *headFiles) ([]reviewer.FileDiff, error) {
 	ctx, span := w.tracer.Start(ctx, "read files", trace.WithAttributes(attribute.Int("azreviewer.files", len(changes))))
 	defer span.End()
 	files := make([]reviewer.FileDiff, len(changes))
@@ -416,10 +424,18 @@ func (w *Worker) diffFiles(ctx context.Context, ref azdo.PullRequestRef, changes
 		var g []azdo.FileVersion
 		if !againstBase || kind != reviewer.ChangeAdd {
 			v := azdo.FileVersion{Path: oldPath, Commit: base}
-			if againstBase {
+			read := true
+			switch {
+			case againstBase:
 				v.ObjectID = ch.OriginalObjectID
+			case bases != nil:
+				if blob, ok := bases.baseOf(ch, kind, oldPath); ok {
+					v.ObjectID, read = blob, blob != ""
+				}
 			}
-			g, rd.inBase = append(g, v), true
+			if read {
+				g, rd.inBase = append(g, v), true
+			}
 		}
 		// A delete, against either side, leaves nothing at the head.
 		if kind != reviewer.ChangeDelete {

@@ -49,6 +49,10 @@ type threadView struct {
 	// listedAt is when the whole list was last read: now when full, else
 	// as the state says.
 	listedAt time.Time
+	// summaryKey is the key of the summary this review wrote or found
+	// current ("": none), which its thread's property no longer follows
+	// (postSummary).
+	summaryKey string
 }
 
 // indexed are the index's entries this review did not read.
@@ -288,6 +292,9 @@ func (v *threadView) save(st *coordination.ReviewState) {
 		if t.ID == v.configID {
 			st.ConfigOpen = t.Status == azdo.ThreadActive && !t.Deleted
 		}
+	}
+	if st.Summary != 0 && v.summaryKey != "" {
+		st.SummaryKey = v.summaryKey
 	}
 }
 

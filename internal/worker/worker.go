@@ -33,6 +33,8 @@ type Worker struct {
 	links markdown.Policy
 	// now is the clock of ThreadListPeriod.
 	now func() time.Time
+	// configs are the .azreviewer.yaml files of target commits read.
+	configs *configCache
 }
 
 // New returns a worker that reads from and writes to Azure DevOps through
@@ -44,7 +46,8 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
-	w := &Worker{cfg: cfg.withDefaults(), read: az, write: az, diag: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{}, now: time.Now}
+	w := &Worker{cfg: cfg.withDefaults(), read: az, write: az, diag: az, metrics: metrics, tracer: otel.Tracer(tracerName), me: &identity{},
+		now: time.Now, configs: newConfigCache()}
 	w.links, _ = markdown.NewPolicy(w.cfg.CommentAllowedHosts) // validated above
 	return w, nil
 }

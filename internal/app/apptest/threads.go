@@ -2,7 +2,9 @@ package apptest
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 
@@ -11,8 +13,10 @@ import (
 )
 
 // Census counts a pull request's azreviewer threads: finding threads by
-// their fingerprint property, summaries by their "<iteration>@<commit>"
-// key. A healthy pull request has every count at 1.
+// their fingerprint property, summaries by the iteration and head their
+// text says they are of (SummaryKey; the summary property, which keeps the
+// key the thread was created with, when the text says neither). A healthy
+// pull request has every count at 1.
 type Census struct {
 	Findings  map[string]int
 	Summaries map[string]int
@@ -28,7 +32,7 @@ func CensusOf(threads []git.GitPullRequestCommentThread) Census {
 		case fp != "":
 			c.Findings[fp]++
 		case sum != "":
-			c.Summaries[sum]++
+			c.Summaries[summaryOf(th, sum)]++
 		default:
 			c.Other++
 		}
@@ -65,9 +69,27 @@ func (c Census) HasSummary(iteration int, head string) bool {
 	return c.Summaries[SummaryKey(iteration, head)] > 0
 }
 
-// SummaryKey is the summary property of a review of iteration at head.
+// SummaryKey is the key of the summary of a review of iteration at head:
+// "<iteration>@<head's first 8 characters>", as its text names them.
 func SummaryKey(iteration int, head string) string {
-	return strconv.Itoa(iteration) + "@" + head
+	return strconv.Itoa(iteration) + "@" + head[:min(len(head), 8)]
+}
+
+// summaryLine is the line of a summary that names the (last) iteration
+// reviewed and its head.
+var summaryLine = regexp.MustCompile("(?m)^Reviewed iterations? (?:[0-9]+–)?([0-9]+) \\(`+([0-9a-fA-F]+)`+\\)")
+
+// summaryOf is the key of the summary th: what its text says, else prop.
+func summaryOf(th git.GitPullRequestCommentThread, prop string) string {
+	if th.Comments == nil || len(*th.Comments) == 0 || (*th.Comments)[0].Content == nil {
+		return prop
+	}
+	m := summaryLine.FindStringSubmatch(*(*th.Comments)[0].Content)
+	if m == nil {
+		return prop
+	}
+	n, _ := strconv.Atoi(m[1])
+	return SummaryKey(n, strings.ToLower(m[2]))
 }
 
 // String shows the counts that are not 1.
