@@ -22,7 +22,6 @@ import (
 	"github.com/azreviewer/azreviewer/internal/credential"
 	"github.com/azreviewer/azreviewer/internal/jaegertest"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
-	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
 // entraMode is one way a review with an Entra identity goes.
@@ -44,14 +43,7 @@ type entraMode struct {
 // of the webhook, with its fix in azreviewer.diagnosis; and no secret,
 // token or assertion reaches Jaeger or a log line.
 func TestEntraFailureModesInJaeger(t *testing.T) {
-	j := jaegertest.Start(t)
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", j.OTLPHTTPEndpoint)
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-	t.Setenv("OTEL_SERVICE_NAME", service)
-	shutdown, exporting, err := telemetry.Setup(context.Background(), telemetry.Options{ServiceName: service})
-	require.NoError(t, err)
-	require.True(t, exporting)
-	t.Cleanup(func() { _ = shutdown(context.Background()) })
+	j := exportToJaeger(t)
 
 	secretSpec := func(t testing.TB, e *azdotest.Entra, level azdosim.AccessLevel) (credential.Spec, []string) {
 		p := e.ServicePrincipal("Review Bot", level)

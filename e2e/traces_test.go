@@ -50,7 +50,11 @@ type mode struct {
 	diagnosis string
 }
 
-func TestFailureModesInJaeger(t *testing.T) {
+// exportToJaeger starts a real Jaeger and exports this process's spans to
+// it through the OTEL_* variables, as the processes are configured, until
+// the test ends.
+func exportToJaeger(t *testing.T) *jaegertest.Jaeger {
+	t.Helper()
 	j := jaegertest.Start(t)
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", j.OTLPHTTPEndpoint)
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
@@ -59,6 +63,11 @@ func TestFailureModesInJaeger(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, exporting)
 	t.Cleanup(func() { _ = shutdown(context.Background()) })
+	return j
+}
+
+func TestFailureModesInJaeger(t *testing.T) {
+	j := exportToJaeger(t)
 
 	var secrets []string
 	modes := []mode{
