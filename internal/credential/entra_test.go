@@ -132,15 +132,8 @@ func TestEntraFailures(t *testing.T) {
 	for _, tt := range azdotest.EntraFailures() {
 		t.Run(tt.Name, func(t *testing.T) {
 			t.Parallel()
-			sim := azdotest.New(t)
-			e := azdotest.NewEntra(t, sim)
-			spec, secrets := tt.Make(t, e)
-			cred, err := credential.New(t.Context(), spec, e.Options())
-			require.NoError(t, err)
-			if tt.Break != nil {
-				tt.Break(t, spec)
-			}
-			_, err = cred.Authorization(t.Context())
+			sim, cred, secrets := tt.Start(t)
+			_, err := cred.Authorization(t.Context())
 			require.Error(t, err)
 			if tt.Code != "" {
 				var ee *credential.EntraError

@@ -22,14 +22,7 @@ func TestDoctorEntraFailures(t *testing.T) {
 	for _, tt := range azdotest.EntraFailures() {
 		t.Run(tt.Name, func(t *testing.T) {
 			t.Parallel()
-			sim := azdotest.New(t)
-			e := azdotest.NewEntra(t, sim)
-			spec, secrets := tt.Make(t, e)
-			cred, err := credential.New(t.Context(), spec, e.Options())
-			require.NoError(t, err)
-			if tt.Break != nil {
-				tt.Break(t, spec)
-			}
+			sim, cred, secrets := tt.Start(t)
 			client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), Credential: cred, MaxRetries: -1})
 			require.NoError(t, err)
 			checks := doctor.Run(t.Context(), client, doctor.Config{Project: sim.Project.Name(), Repository: sim.Repo.Name(), Credential: cred})

@@ -33,6 +33,24 @@ type EntraFailure struct {
 	Fix string
 }
 
+// Start makes the failure against a new simulator and its Entra endpoint:
+// the simulator, the credential (built, then broken when Break says so),
+// whose token requests fail, and the secrets involved.
+func (f EntraFailure) Start(t testing.TB) (*Sim, azdo.Credential, []string) {
+	t.Helper()
+	sim := New(t)
+	e := NewEntra(t, sim)
+	spec, secrets := f.Make(t, e)
+	cred, err := credential.New(t.Context(), spec, e.Options())
+	if err != nil {
+		t.Fatalf("azdotest: %s: credential.New: %v", f.Name, err)
+	}
+	if f.Break != nil {
+		f.Break(t, spec)
+	}
+	return sim, cred, secrets
+}
+
 // EntraFailures lists every failure mode of an Entra credential.
 func EntraFailures() []EntraFailure {
 	secretSpec := func(e *Entra, p *azdosim.Principal, path string) credential.Spec {
