@@ -197,13 +197,12 @@ func TestEntraFailures(t *testing.T) {
 	}
 }
 
-// TestTokenCachedAndRefreshed: one token serves every call until its
-// refresh time (here half its 4-minute lifetime: less than the 5-minute
-// margin); then one request, shared by concurrent callers, replaces it.
-func TestTokenCachedAndRefreshed(t *testing.T) {
-	t.Parallel()
-	sim := azdotest.New(t)
-	e := azdotest.NewEntra(t, sim)
+// shortLivedTokens builds a service principal's credential on a fake
+// clock against an endpoint issuing 4-minute tokens: the endpoint, the
+// secret file, the clock and the credential.
+func shortLivedTokens(t *testing.T) (*azdotest.Entra, string, *fakeClock, azdo.Credential) {
+	t.Helper()
+	e := azdotest.NewEntra(t, azdotest.New(t))
 	e.SetTokenLifetime(4 * time.Minute)
 	p := e.ServicePrincipal("bot", azdosim.AccessBasic)
 	path, _ := e.SecretFile(t, p, time.Time{})
@@ -212,6 +211,15 @@ func TestTokenCachedAndRefreshed(t *testing.T) {
 	o.Clock = clock
 	cred, err := credential.New(t.Context(), credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}, o)
 	require.NoError(t, err)
+	return e, path, clock, cred
+}
+
+// TestTokenCachedAndRefreshed: one token serves every call until its
+// refresh time (here half its 4-minute lifetime: less than the 5-minute
+// margin); then one request, shared by concurrent callers, replaces it.
+func TestTokenCachedAndRefreshed(t *testing.T) {
+	t.Parallel()
+	e, _, clock, cred := shortLivedTokens(t)
 	tokens := func() int {
 		n := 0
 		for _, r := range e.Requests() {
@@ -298,16 +306,7 @@ func TestNewChecksFilesFirst(t *testing.T) {
 // it has expired, the refusal is the answer.
 func TestRefreshFailureKeepsTheToken(t *testing.T) {
 	t.Parallel()
-	sim := azdotest.New(t)
-	e := azdotest.NewEntra(t, sim)
-	e.SetTokenLifetime(4 * time.Minute)
-	p := e.ServicePrincipal("bot", azdosim.AccessBasic)
-	path, _ := e.SecretFile(t, p, time.Time{})
-	clock := newFakeClock()
-	o := e.Options()
-	o.Clock = clock
-	cred, err := credential.New(t.Context(), credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: e.TenantID, ClientID: p.ClientID(), ClientSecretFile: path}}, o)
-	require.NoError(t, err)
+	e, path, clock, cred := shortLivedTokens(t)
 	attempts := func() int {
 		n := 0
 		for _, r := range e.Requests() {
