@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"time"
 
@@ -68,7 +69,9 @@ func (c *AzureDevOps) budgetOf(o orgs.Organization) int {
 }
 
 // orgClients builds each organisation's client, reusing the client of prev
-// whose organisation (URL and name) and credential identity are unchanged,
+// whose organisation (URL and name), credential as written and credential
+// identity are unchanged (an Entra identity names no secret: a rotated
+// inline secret or another tenant is a new credential),
 // so that its limiter and Retry-After pause (per organisation and identity)
 // carry over a reload.
 func (c *AzureDevOps) orgClients(ctx context.Context, list []orgs.Organization, transport http.RoundTripper, metrics *azdo.Metrics, prev []orgClient, budgets *budgetSetup) ([]orgClient, error) {
@@ -85,7 +88,7 @@ func (c *AzureDevOps) orgClients(ctx context.Context, list []orgs.Organization, 
 			continue
 		}
 		if i := slices.IndexFunc(prev, func(p orgClient) bool {
-			return p.org.URL == o.URL && p.org.Name == o.Name && p.client.Identity() == cred.Identity() &&
+			return p.org.URL == o.URL && p.org.Name == o.Name && reflect.DeepEqual(p.org.Credential, o.Credential) && p.client.Identity() == cred.Identity() &&
 				(budgets == nil || c.budgetOf(p.org) == c.budgetOf(o))
 		}); i >= 0 {
 			out = append(out, orgClient{org: o, client: prev[i].client, budget: prev[i].budget})
