@@ -24,7 +24,7 @@ func (w *Worker) repoConfig(ctx context.Context, ref azdo.PullRequestRef, projec
 	if target == "" {
 		return cfg, nil, nil
 	}
-	data, found, err := w.configs.read(ctx, w.read, w.cfg.OrgURL, ref, target)
+	data, found, err := w.configs.read(ctx, w.read, w.cfg.OrgURL, ref, "/"+repoconfig.FileName, target, repoconfig.MaxFileBytes, false)
 	if err != nil || !found {
 		return cfg, nil, err
 	}

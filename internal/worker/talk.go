@@ -314,7 +314,7 @@ func (w *Worker) guidance(ctx context.Context, ref azdo.PullRequestRef, target s
 		return "", ""
 	}
 	for _, p := range guidanceFiles {
-		data, found, err := w.read.FileAt(ctx, ref, p, target)
+		data, found, err := w.configs.read(ctx, w.read, w.cfg.OrgURL, ref, p, target, reviewer.MaxGuidanceChars, true)
 		if err != nil {
 			w.cfg.Logger.WarnContext(ctx, "guidance file not read", "path", p, "error", err)
 			return "", ""
@@ -329,12 +329,16 @@ func (w *Worker) guidance(ctx context.Context, ref azdo.PullRequestRef, target s
 // modelContext gives this review's LLM reviewer its context: the head-file
 // window, the repository's guidance, the other changed files.
 func (r *reviewRun) modelContext(ctx context.Context, reviewers []reviewer.Reviewer) {
+	read, text, source := false, "", ""
 	for _, rv := range reviewers {
 		p, ok := reviewer.As[reviewer.Contextual](rv)
 		if !ok {
 			continue
 		}
-		text, source := r.w.guidance(ctx, r.ref, r.latest.TargetCommit, r.config)
+		if !read {
+			text, source = r.w.guidance(ctx, r.ref, r.latest.TargetCommit, r.config)
+			read = true
+		}
 		p.SetContext(reviewer.ReviewContext{
 			Window: r.config.LLM.Window(), Files: r.heads,
 			Guidance: text, GuidanceSource: source, OtherFiles: true,
