@@ -61,9 +61,12 @@ func (r *Reviewer) Ask(ctx context.Context, q Question) (Answer, error) {
 			fmt.Fprintf(&sb, ", lines %d-%d", q.StartLine, max(q.EndLine, q.StartLine))
 		}
 		sb.WriteString(".\n")
-		if lines := splitLines(q.File); len(lines) > 0 && q.StartLine > 0 {
-			lo := max(1, q.StartLine-AskWindow)
-			hi := min(len(lines), max(q.EndLine, q.StartLine)+AskWindow)
+		// The thread's lines are where it was opened; the file is today's
+		// head, perhaps shorter: a window past its end shows nothing.
+		lines := splitLines(q.File)
+		lo := max(1, q.StartLine-AskWindow)
+		hi := min(len(lines), max(q.EndLine, q.StartLine)+AskWindow)
+		if q.StartLine > 0 && lo <= hi {
 			shown := r.secrets.Lines(q.Path, lines[lo-1:hi])
 			sb.WriteString("File lines (head of the pull request):\n")
 			for n := lo; n <= hi; n++ {

@@ -54,6 +54,28 @@ func TestAsk(t *testing.T) {
 	require.Empty(t, req.ResponseFormat.Type, "an answer is plain text")
 }
 
+// TestAskOnLinesPastTheFile: a thread opened on lines the head no longer
+// has (the file was shortened since) is asked about without its lines,
+// and the worker does not fall over.
+func TestAskOnLinesPastTheFile(t *testing.T) {
+	t.Parallel()
+	srv := newFakeLLM(t, func(w http.ResponseWriter, _ *http.Request, _ int, _ chatRequest) {
+		completion(w, "It was removed.", "stop", "")
+	})
+	r := newReviewer(t, srv, nil)
+	for _, start := range []int{11, 45, 500} {
+		ans, err := r.Ask(testCtx(t), llmreview.Question{
+			Path: "/short.go", StartLine: start, EndLine: start + 2,
+			File: []byte(strings.Repeat("x\n", 10)), Question: "What was here?",
+		})
+		require.NoError(t, err, "line %d", start)
+		require.Equal(t, "It was removed.", ans.Text)
+	}
+	user := srv.recorded()[2].Body.message("user")
+	require.Contains(t, user, "lines 500-502")
+	require.NotContains(t, user, "File lines")
+}
+
 // TestDescribe: a description sees one request's worth of the change and
 // says when the pull request was larger.
 func TestDescribe(t *testing.T) {
