@@ -37,6 +37,9 @@ const maxAttempts = 20
 // treated as unreadable (the bucket's MaxValueSize keeps writes under it).
 const maxValueBytes = 256 << 10
 
+// valueMargin is the room an update leaves under maxValueBytes.
+const valueMargin = 4 << 10
+
 // ErrContended is returned when an update lost its compare-and-set every
 // time: other workers kept changing the key.
 var ErrContended = errors.New("coordination: the memory key kept changing under concurrent updates")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"path"
 	"slices"
 	"strings"
@@ -17,6 +18,10 @@ const (
 	// MaxSuppressions is the most suppressions kept per repository; a new
 	// one beyond it drops the oldest.
 	MaxSuppressions = 200
+	// MaxSuppressionsPerPullRequest is the most suppressions one pull
+	// request teaches: its author sets the statuses, and must not crowd
+	// out what the repository learned elsewhere.
+	MaxSuppressionsPerPullRequest = 10
 	// maxForgotten is the most undone suppressions remembered per
 	// repository, so that a thread still marked won't fix is not learned
 	// again after /azreviewer unsuppress.
@@ -163,17 +168,25 @@ func (s *Memory) Suppressions(ctx context.Context, repositoryID string) ([]Suppr
 
 // Remember adds the suppressions not yet known (by ID) for the repository,
 // except those learned from a thread an unsuppress undid, and returns those
-// added. Beyond [MaxSuppressions] the oldest are dropped.
+// added. One pull request teaches at most [MaxSuppressionsPerPullRequest];
+// beyond [MaxSuppressions], or when the repository's value would not fit
+// the bucket's value size, the oldest are dropped.
 func (s *Memory) Remember(ctx context.Context, repositoryID string, learned []Suppression) ([]Suppression, error) {
 	var added []Suppression
 	_, err := update(ctx, s.kv, repositoryKey(repositoryID), func(v *repository) (bool, error) {
 		added = added[:0]
+		taught := map[int]int{}
+		for _, o := range v.Suppressions {
+			taught[o.PullRequest]++
+		}
 		for _, n := range learned {
 			known := slices.ContainsFunc(v.Suppressions, func(o Suppression) bool { return o.ID == n.ID })
 			if known || slices.Contains(v.Forgotten, threadRef(n.PullRequest, n.Thread)) ||
-				slices.ContainsFunc(added, func(o Suppression) bool { return o.ID == n.ID }) {
+				slices.ContainsFunc(added, func(o Suppression) bool { return o.ID == n.ID }) ||
+				taught[n.PullRequest] >= MaxSuppressionsPerPullRequest {
 				continue
 			}
+			taught[n.PullRequest]++
 			added = append(added, n)
 		}
 		if len(added) == 0 {
@@ -182,6 +195,13 @@ func (s *Memory) Remember(ctx context.Context, repositoryID string, learned []Su
 		v.Suppressions = append(v.Suppressions, added...)
 		if over := len(v.Suppressions) - MaxSuppressions; over > 0 {
 			v.Suppressions = slices.Delete(v.Suppressions, 0, over)
+		}
+		for len(v.Suppressions) > 1 {
+			b, err := json.Marshal(v)
+			if err != nil || len(b) <= maxValueBytes-valueMargin {
+				break
+			}
+			v.Suppressions = v.Suppressions[1:]
 		}
 		return true, nil
 	})

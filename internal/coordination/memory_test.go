@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -103,7 +104,7 @@ func TestRemember(t *testing.T) {
 
 	var many []coordination.Suppression
 	for i := range coordination.MaxSuppressions + 5 {
-		many = append(many, coordination.NewSuppression("r/b", "/b.js", fmt.Sprintf("text %c%c", 'a'+i%26, 'a'+i/26), 2, 100+i, "byDesign", at))
+		many = append(many, coordination.NewSuppression("r/b", "/b.js", fmt.Sprintf("text %c%c", 'a'+i%26, 'a'+i/26), 2+i, 100+i, "byDesign", at))
 	}
 	_, err = s.Remember(ctx, "repo-1", many)
 	require.NoError(t, err)
@@ -121,6 +122,40 @@ func TestRemember(t *testing.T) {
 	added, err = s.Remember(ctx, "repo-1", []coordination.Suppression{removed})
 	require.NoError(t, err)
 	require.Empty(t, added, "the thread an unsuppress undid teaches nothing again")
+}
+
+// One pull request teaches at most MaxSuppressionsPerPullRequest (its
+// author sets the statuses), and the repository's value always fits the
+// bucket, however long the rules, globs and texts.
+func TestRememberBounds(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	at := time.Now()
+	var one []coordination.Suppression
+	for i := range 3 * coordination.MaxSuppressionsPerPullRequest {
+		one = append(one, coordination.NewSuppression("r/a", "/a.js", fmt.Sprintf("text %c%c", 'a'+i%26, 'a'+i/26), 7, 100+i, "wontFix", at))
+	}
+	added, err := s.Remember(ctx, "repo", one)
+	require.NoError(t, err)
+	require.Len(t, added, coordination.MaxSuppressionsPerPullRequest)
+	added, err = s.Remember(ctx, "repo", one)
+	require.NoError(t, err)
+	require.Empty(t, added, "the pull request taught all it may")
+
+	long := strings.Repeat("<&>\\", 200)
+	var wide []coordination.Suppression
+	for i := range coordination.MaxSuppressions {
+		wide = append(wide, coordination.NewSuppression("r/"+long, "/"+long+fmt.Sprint(i)+"/x.js", long+fmt.Sprintf(" %c%c", 'a'+i%26, 'a'+i/26), 1000+i, 1, "wontFix", at))
+	}
+	_, err = s.Remember(ctx, "repo", wide)
+	require.NoError(t, err, "the oldest give way rather than the write failing")
+	got, err := s.Suppressions(ctx, "repo")
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+	require.Less(t, len(got), coordination.MaxSuppressions, "trimmed to the value size")
+	_, err = s.Remember(ctx, "repo", []coordination.Suppression{coordination.NewSuppression("r/c", "/c.js", "later", 5000, 1, "wontFix", at)})
+	require.NoError(t, err, "learning goes on")
 }
 
 // TestTake: at most limit commands per window per pull request; the next
