@@ -138,6 +138,32 @@ func TestIncrementalReviewCostIsIndependentOfHistory(t *testing.T) {
 	require.Equal(t, 4, costs[0]["git.threads.get"], "a.js's thread before resolving it, then the read-back of the three threads written (the new one, a.js's and the summary)")
 }
 
+// TestManyThreadsToReadCostOneListRead: when more threads than a review
+// may read one by one are to be read (here 20 findings gone at once, to be
+// resolved), it reads the list once instead of a GET each, whoever planted
+// the threads.
+func TestManyThreadsToReadCostOneListRead(t *testing.T) {
+	t.Parallel()
+	base, head, fixed := map[string]string{}, map[string]string{}, map[string]string{}
+	for i := range 20 {
+		path := fmt.Sprintf("/f%02d.js", i)
+		base[path], head[path], fixed[path] = quiet, noisy, quiet
+	}
+	h := setupHistory(t, base, head)
+	w := h.worker(t)
+	rep, err := w.Review(context.Background(), h.request())
+	require.NoError(t, err)
+	require.Equal(t, 20, rep.ThreadsPosted)
+
+	fixed["/f00.js"] = quiet + "// touched\n"
+	h.push(fixed)
+	calls := h.calls(func() { rep, err = w.Review(context.Background(), h.request()) })
+	require.NoError(t, err)
+	require.Equal(t, 20, rep.Resolved)
+	require.Equal(t, 2, calls["git.threads.list"], "one read before resolving, one read-back: %v", calls)
+	require.Zero(t, calls["git.threads.get"], "%v", calls)
+}
+
 // TestFullListIsReadWhenTheIndexCannotBeTrusted: the thread list is read
 // in full on /azreviewer review, on a redelivery, and after a review whose
 // post did not finish; a first delivery after a finished review reads

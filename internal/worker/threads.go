@@ -124,7 +124,13 @@ const (
 	fullUnfinished     = "post_unfinished"
 	fullNoIndex        = "no_index"
 	fullListPeriod     = "list_period"
+	fullManyReads      = "many_reads"
 )
+
+// maxReadsByID bounds the threads a review reads one by one; past it one
+// read of the list costs less, however many threads the index holds (or a
+// pull request's author planted with azreviewer's properties).
+const maxReadsByID = 16
 
 // fullReason is why this review must read the whole thread list ("": the
 // index will do): without coordination, on /azreviewer review, on a
@@ -193,6 +199,7 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 	st := r.state
 	v := threadView{index: st.Findings, gone: map[int]bool{}, configID: st.Config, configOpen: st.ConfigOpen, complete: true, listedAt: st.ListedAt}
 	rs := newResolver(result, r.changes, r.since > 0)
+	var candidates []int
 	for _, it := range st.Findings {
 		// Only an open thread on a judged file, its finding gone, can be
 		// resolved: a cheap test on the entry before building a thread.
@@ -200,9 +207,21 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 			continue
 		}
 		if t := indexedThread(it); rs.mayResolve(t) {
-			if err := r.readThread(ctx, &v, t.ID); err != nil {
-				return err
-			}
+			candidates = append(candidates, t.ID)
+		}
+	}
+	if len(candidates) > maxReadsByID {
+		span.SetAttributes(attribute.Bool("azreviewer.threads.full", true), attribute.String("azreviewer.threads.full_reason", fullManyReads))
+		threads, err := r.w.write.Threads(ctx, r.ref)
+		if err != nil {
+			return err
+		}
+		r.threads = threadView{full: true, threads: threads, complete: true, listedAt: r.w.now().UTC()}
+		return nil
+	}
+	for _, id := range candidates {
+		if err := r.readThread(ctx, &v, id); err != nil {
+			return err
 		}
 	}
 	if st.Summary != 0 {
@@ -255,14 +274,36 @@ func (v *threadView) merge(threads []azdo.Thread) {
 // index holds open at or above the blocking severity that this review did
 // not read: a person may have resolved it by hand since. A thread that
 // cannot be read keeps what the index says.
+// Past maxReadsByID of them, the list is read once instead.
 func (r *reviewRun) refreshBlocking(ctx context.Context) {
 	v := &r.threads
+	var ids []int
 	for _, it := range v.indexed() {
-		if !it.Open || !reviewer.Severity(it.Severity).AtLeast(r.w.cfg.BlockingSeverity) {
-			continue
+		if it.Open && reviewer.Severity(it.Severity).AtLeast(r.w.cfg.BlockingSeverity) {
+			ids = append(ids, it.ID)
 		}
-		if err := r.readThread(ctx, v, it.ID); err != nil {
-			r.w.cfg.Logger.WarnContext(ctx, "finding thread not read for the status; counted as open", "thread", it.ID, "error", err)
+	}
+	if len(ids) > maxReadsByID {
+		threads, err := r.w.write.Threads(ctx, r.ref)
+		if err != nil {
+			r.w.cfg.Logger.WarnContext(ctx, "thread list not read for the status; the index's open threads counted as open", "error", err)
+			return
+		}
+		if v.gone == nil {
+			v.gone = map[int]bool{}
+		}
+		for _, id := range ids {
+			if i := slices.IndexFunc(threads, func(t azdo.Thread) bool { return t.ID == id }); i >= 0 {
+				v.merge(threads[i : i+1])
+			} else {
+				v.gone[id] = true
+			}
+		}
+		return
+	}
+	for _, id := range ids {
+		if err := r.readThread(ctx, v, id); err != nil {
+			r.w.cfg.Logger.WarnContext(ctx, "finding thread not read for the status; counted as open", "thread", id, "error", err)
 		}
 	}
 }
