@@ -196,11 +196,7 @@ func (s *Memory) Remember(ctx context.Context, repositoryID string, learned []Su
 		if over := len(v.Suppressions) - MaxSuppressions; over > 0 {
 			v.Suppressions = slices.Delete(v.Suppressions, 0, over)
 		}
-		for len(v.Suppressions) > 1 {
-			b, err := json.Marshal(v)
-			if err != nil || len(b) <= maxValueBytes-valueMargin {
-				break
-			}
+		for len(v.Suppressions) > 1 && encodedSize(v) > maxValueBytes-valueMargin {
 			v.Suppressions = v.Suppressions[1:]
 		}
 		return true, nil
@@ -231,4 +227,14 @@ func (s *Memory) Forget(ctx context.Context, repositoryID, id string) (removed S
 		return true, nil
 	})
 	return removed, found, err
+}
+
+// encodedSize is v's size as stored (0 if it cannot be encoded, which the
+// write then reports).
+func encodedSize(v *repository) int {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }
