@@ -41,6 +41,13 @@ type Common struct {
 // every third of it.
 const MinLeaseTTL = time.Second
 
+// DefaultBudget is AZDO_BUDGET's default: 6,000 units per 5 minutes for
+// each organisation's identity, shared by the whole fleet — the 20 calls a
+// second one process was held to before, now for every process together.
+// The per-process limits (AZDO_REQUESTS_PER_SECOND, AZDO_MAX_CONCURRENT)
+// stay above it as a safety net.
+const DefaultBudget = 6000
+
 // EffectiveLeaseTTL is LEASE_TTL, or ACK_WAIT when it is unset: a killed
 // worker's pull requests are unlocked by the time its messages are
 // redelivered, so one setting bounds the recovery.
@@ -227,7 +234,8 @@ type AzureDevOps struct {
 	// Budget is each organisation's identity-wide Azure DevOps budget in
 	// estimated TSTU units per 5 minutes, shared by every worker process
 	// of the fleet (AZDO_BUDGET; an organisation's azure_budget replaces
-	// it). 0: none, the per-process limits alone.
+	// it). Default [DefaultBudget]; 0 or negative: none, the per-process
+	// limits alone.
 	Budget int
 	// CAFile is a PEM bundle of certificate authorities trusted for Azure
 	// DevOps Server's HTTPS besides the system's.
@@ -255,8 +263,8 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
 	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
 	fs.IntVar(&c.MaxConcurrent, "azdo-max-concurrent", 8, "Azure DevOps calls in flight at once per process (negative: unlimited)")
-	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 20, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
-	fs.IntVar(&c.Budget, "azdo-budget", 0, "identity-wide Azure DevOps budget per organisation, in estimated TSTU units (a read 1, a write 2) per 5 minutes, shared by every worker process through NATS; an organisation's azure_budget replaces it (0: none, the per-process limits alone)")
+	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 50, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
+	fs.IntVar(&c.Budget, "azdo-budget", DefaultBudget, "identity-wide Azure DevOps budget per organisation, in estimated TSTU units (a read 1, a write 2) per 5 minutes, shared by every worker process through NATS; an organisation's azure_budget replaces it (0 or negative: none, the per-process limits alone)")
 	fs.IntVar(&c.MaxRetries, "azdo-max-retries", 4, "resends of one Azure DevOps call after 429, 502-504 or a timeout (negative: none)")
 	fs.IntVar(&c.BlobBatchFiles, "azdo-blob-batch-files", 1000, "file versions one bulk read of blobs (one call, answered with a zip) asks for (negative: every version read by itself)")
 	fs.Int64Var(&c.BlobBatchBytes, "azdo-blob-batch-bytes", 16<<20, "largest zip, in bytes, one bulk read of blobs holds in memory; a larger one is split and asked for again")

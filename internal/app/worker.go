@@ -391,7 +391,8 @@ func (l *WorkerLoop) Run(ctx context.Context) error {
 	stop := l.watchOrgsFile(ctx)
 	defer stop()
 	l.log.InfoContext(ctx, LogWorkerConsuming, "fleet", l.names.Fleet(), "stream", l.names.ReviewStream(), "consumer", l.names.Consumer(),
-		"concurrency", l.consume.Concurrency, "organisations", orgNames(l.served()))
+		"concurrency", l.consume.Concurrency, "organisations", orgNames(l.served()),
+		"budget_units_per_5m", l.setup.az.orgBudgets(l.served()))
 	l.ready.consuming(l.cons)
 	defer l.ready.stopping()
 	stopping := context.AfterFunc(ctx, l.ready.stopping)
