@@ -68,9 +68,10 @@ func TestFullReviewCallsDoNotGrowWithFiles(t *testing.T) {
 		wantCalls       int
 		bound           int // + 2 × threads posted
 	}{
+		{1, 0, false, 2, 8, 8}, {10, 0, false, 2, 8, 8}, {100, 0, false, 2, 8, 8}, {1000, 0, false, 3, 9, 12},
 		{1, 1, false, 2, 10, 8}, {10, 1, false, 2, 10, 8}, {100, 1, false, 2, 10, 8}, {1000, 1, false, 3, 11, 12},
-		{100, 0, false, 2, 8, 8}, {1000, 0, false, 3, 9, 12},
-		{1, 1, true, 1, 9, 8}, {100, 1, true, 1, 9, 8}, {100, 0, true, 1, 7, 8}, {1000, 0, true, 2, 8, 12},
+		{1, 0, true, 1, 7, 8}, {10, 0, true, 1, 7, 8}, {100, 0, true, 1, 7, 8}, {1000, 0, true, 2, 8, 12},
+		{1, 1, true, 1, 9, 8}, {10, 1, true, 1, 9, 8}, {100, 1, true, 1, 9, 8}, {1000, 1, true, 2, 10, 12},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("F=%d,findings=%d,warm=%t", tt.files, tt.findings, tt.warm), func(t *testing.T) {

@@ -200,11 +200,13 @@ func (r *reviewRun) postingMark() coordination.ReviewState {
 // request created later than the epoch plus StateClockSkew (its
 // creationDate is by Azure DevOps's clock, the epoch by the NATS
 // server's) holds no thread of azreviewer's: no finding thread, no
-// summary, no configuration comment. (The comment commands that answer
-// before a review — help, ask, describe, unsuppress — write replies and
-// the description thread, which a review neither reads nor changes;
-// ignore, which changes a finding thread, saves the state first.) The
-// review then writes its mark at once, only if no state is stored
+// summary, no configuration comment. (The comment commands that may run
+// before any review — help, ask, describe, unsuppress — write replies and
+// the description thread, none of which a review keeps or changes; ignore,
+// which changes a finding thread, saves the state first.) It costs one
+// JetStream call, the epoch's, read anew for each such review: a bucket
+// lost under a running worker is seen at once. The review then writes its
+// mark at once, in place of begin's, only if no state is stored
 // (coordination.Store.CreateReview): a review that began meanwhile — one
 // whose lease this review's worker took over when it expired — has
 // written its mark, and the list is read after all (review_began). The
