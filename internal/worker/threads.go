@@ -194,8 +194,8 @@ func (r *reviewRun) postingMark() coordination.ReviewState {
 // thread list ("": it need not). A review marks the state before its first
 // write to the pull request (begin), and nothing deletes a state: so no
 // state means no review of the fleet ever wrote there, unless the state
-// was lost — the bucket deleted or purged, or the review that wrote
-// began before this mark existed. The state bucket's epoch
+// was lost — the bucket deleted or purged — or the review that wrote ran
+// code without the mark. The state bucket's epoch
 // (coordination.Store.StateEpoch) is since when no state was lost; a pull
 // request created later than the epoch plus StateClockSkew (its
 // creationDate is by Azure DevOps's clock, the epoch by the NATS
@@ -207,9 +207,9 @@ func (r *reviewRun) postingMark() coordination.ReviewState {
 // JetStream call, the epoch's, read anew for each such review: a bucket
 // lost under a running worker is seen at once. The review then writes its
 // mark at once, in place of begin's, only if no state is stored
-// (coordination.Store.CreateReview): a review that began meanwhile — one
-// whose lease this review's worker took over when it expired — has
-// written its mark, and the list is read after all (review_began). The
+// (coordination.Store.CreateReview): a review that began meanwhile —
+// another worker's, which took the lease over when this worker's expired
+// — has written its mark, and the list is read after all (review_began). The
 // caller has handled /azreviewer review and redeliveries, which read the
 // list whatever the state.
 func (r *reviewRun) firstReview(ctx context.Context) (string, error) {
