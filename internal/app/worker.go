@@ -280,6 +280,7 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		CommandLimit:        cfg.LLM.CommandLimit,
 		CommandWindow:       cfg.LLM.CommandWindow,
 		ThreadListPeriod:    offWhenZero(cfg.ThreadListPeriod),
+		StateClockSkew:      offWhenZero(cfg.StateClockSkew),
 		HeadBytes:           offWhenZero(cfg.HeadKeepBytes),
 	}
 	if err := review.Validate(); err != nil {

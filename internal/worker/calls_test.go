@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -46,31 +49,35 @@ func callsPR(files, lines, findings int) (base, head map[string]string) {
 // and .azreviewer.yaml — where reading each version by path cost 2F, so
 // that its Azure DevOps calls stay within issue 14's bound: 8 + 2 ×
 // findings posted for F ≤ 100, 12 + 2 × findings for F = 1,000, the
-// verification reads counted in. "warm": the worker has read the target
-// commit's .azreviewer.yaml before (reviewing another pull request into
-// that commit), so the review does not read it again; the first review
-// into a target commit reads it, which without findings is one call over
-// the bound for F ≤ 100 (9: the pull request, iterations, changes,
-// .azreviewer.yaml, one bulk read, the thread list, the summary, its
-// read-back, the status). Endpoint discovery, once per process, is done
-// before.
+// verification reads counted in. The pull request is a new one of a fleet
+// that has reviewed before (created after the state bucket's epoch), as
+// most are: its first review reads no thread list (azreviewer has no
+// thread there) and reads back by id what it wrote. "warm": the worker
+// has read the target commit's .azreviewer.yaml before (reviewing another
+// pull request into that commit), so the review does not read it again.
+// Without findings, cold: the pull request, iterations, changes,
+// .azreviewer.yaml, one bulk read, the summary, its read-back, the status
+// (8); with one: the thread and its read-back (10). Endpoint discovery,
+// once per process, is done before.
 func TestFullReviewCallsDoNotGrowWithFiles(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		files, findings int
 		warm            bool
 		wantContent     int
+		wantCalls       int
 		bound           int // + 2 × threads posted
 	}{
-		{1, 1, false, 2, 8}, {10, 1, false, 2, 8}, {100, 1, false, 2, 8}, {1000, 1, false, 3, 12},
-		{100, 0, false, 2, 9}, {1000, 0, false, 3, 12},
-		{1, 1, true, 1, 8}, {100, 1, true, 1, 8}, {100, 0, true, 1, 8}, {1000, 0, true, 2, 12},
+		{1, 0, false, 2, 8, 8}, {10, 0, false, 2, 8, 8}, {100, 0, false, 2, 8, 8}, {1000, 0, false, 3, 9, 12},
+		{1, 1, false, 2, 10, 8}, {10, 1, false, 2, 10, 8}, {100, 1, false, 2, 10, 8}, {1000, 1, false, 3, 11, 12},
+		{1, 0, true, 1, 7, 8}, {10, 0, true, 1, 7, 8}, {100, 0, true, 1, 7, 8}, {1000, 0, true, 2, 8, 12},
+		{1, 1, true, 1, 9, 8}, {10, 1, true, 1, 9, 8}, {100, 1, true, 1, 9, 8}, {1000, 1, true, 2, 10, 12},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("F=%d,findings=%d,warm=%t", tt.files, tt.findings, tt.warm), func(t *testing.T) {
 			t.Parallel()
 			base, head := callsPR(tt.files, 10, tt.findings)
-			b := setupWith(t, base, head)
+			b := setupNewPullRequest(t, base, head)
 			if tt.warm {
 				// Another pull request into the same target commit.
 				other := b.sim.NewPullRequest(base, map[string]string{"/other.js": "let o;\n"})
@@ -93,9 +100,26 @@ func TestFullReviewCallsDoNotGrowWithFiles(t *testing.T) {
 			t.Logf("F=%d, %d findings, warm %t: %d calls (bound %d): %d content reads %v, %d others %v", tt.files, tt.findings, tt.warm,
 				len(content)+len(rest), tt.bound+2*rep.ThreadsPosted, len(content), content, len(rest), rest)
 			require.Equal(t, tt.wantContent, len(content), "content reads")
+			require.Equal(t, tt.wantCalls, len(content)+len(rest), "calls per full review")
 			require.LessOrEqual(t, len(content)+len(rest), tt.bound+2*rep.ThreadsPosted, "calls per full review")
 		})
 	}
+}
+
+// setupNewPullRequest is setupWith for a worker of a fleet that has
+// reviewed before: its state bucket, on a real JetStream server, has its
+// epoch, and the pull request is created after it.
+func setupNewPullRequest(t *testing.T, base, head map[string]string, tune ...func(*azdo.Config, *worker.Config)) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	nats := eventstest.Start(t, streams.Config{Memory: true})
+	store, err := coordination.Ensure(ctx, nats.JS, streams.Config{Memory: true}, coordination.Config{})
+	require.NoError(t, err)
+	_, err = store.StateEpoch(ctx)
+	require.NoError(t, err)
+	return setupWith(t, base, head, append([]func(*azdo.Config, *worker.Config){func(_ *azdo.Config, c *worker.Config) {
+		c.Coordinator, c.StateClockSkew, c.LeaseRefresh = store, testSkew, 100*time.Millisecond
+	}}, tune...)...)
 }
 
 // splitCalls splits a request log into content reads and the rest, by
