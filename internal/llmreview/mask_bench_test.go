@@ -45,6 +45,6 @@ func BenchmarkMakeBatches(b *testing.B) {
 	pr := benchPR()
 	b.ReportAllocs()
 	for b.Loop() {
-		makeBatches(pr, prHeader(pr), 10000)
+		makeBatches(pr, prHeader(pr), 10000, -1)
 	}
 }
