@@ -213,7 +213,7 @@ func (c Config) Describe() string {
 		parts = append(parts, "comments in "+c.LLM.Language)
 	}
 	if n := deref(c.LLM.MaxRequests); n > 0 {
-		parts = append(parts, "at most "+plural(n, "model request"))
+		parts = append(parts, fmt.Sprintf("model request limit %d", n))
 	}
 	return escapeMarkdown(strings.Join(parts, "; ") + ".")
 }
