@@ -38,11 +38,15 @@ type unit struct {
 // batch). Whole files are kept together unless one alone exceeds the budget.
 // Skipped and binary files and files without hunks are left out.
 //
+// With secrets set, each file's lines that hold a secret are masked
+// (maskFile) before it is rendered; files that are not rendered are not
+// scanned.
+//
 // With limit ≥ 0 at most limit batches are made: the files, or the parts of
 // a file, that would go into later batches are not rendered, and their
 // paths are returned in pull-request order as notSent (a path once). A
 // path there may also be in a batch, when the limit fell within the file.
-func makeBatches(pr *reviewer.PullRequest, header string, budget, limit int) (batches []*batch, notSent []string) {
+func makeBatches(pr *reviewer.PullRequest, header string, budget, limit int, secrets SecretLines) (batches []*batch, notSent []string) {
 	var (
 		cur  *batch
 		body strings.Builder
@@ -94,6 +98,10 @@ func makeBatches(pr *reviewer.PullRequest, header string, budget, limit int) (ba
 		if full {
 			left(f.Path)
 			continue
+		}
+		if secrets != nil {
+			masked := maskFile(secrets, *f)
+			f = &masked
 		}
 		for _, p := range filePieces(f, budget) {
 			add(p)

@@ -105,7 +105,7 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		pr, sent.WindowFiles, sent.WindowFailed = widen(ctx, pr, rc.Files, rc.Window, r.cfg.MaxConcurrency*2)
 		sent.Window = rc.Window
 	}
-	pr = mask(r.secrets, pr)
+	pr = maskHeader(r.secrets, pr)
 	// The guidance and the list of other files take at most a quarter of
 	// the request's budget each (MaxInputTokens bytes is a quarter of
 	// MaxInputTokens tokens).
@@ -122,7 +122,7 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 	}
 	budget := max(r.cfg.MaxInputTokens-fixed, r.cfg.MaxInputTokens/4)
 	limit := r.maxRequests(rc)
-	batches, notSent := makeBatches(pr, header, budget, limit)
+	batches, notSent := makeBatches(pr, header, budget, limit, r.secrets)
 	if rc.OtherFiles {
 		for _, b := range batches {
 			b.user += otherFiles(pr, b.shown, others)

@@ -100,13 +100,13 @@ func (r *Reviewer) Describe(ctx context.Context, pr *reviewer.PullRequest, instr
 	if pr == nil {
 		pr = &reviewer.PullRequest{}
 	}
-	pr = mask(r.secrets, pr)
+	pr = maskHeader(r.secrets, pr)
 	header := prHeader(pr)
 	if ins := strings.TrimSpace(maskText(r.secrets, instructions)); ins != "" {
 		header = "Repository guidance:\n" + quoteBlock(truncateUTF8(ins, MaxGuidanceChars)) + "\n\n" + header
 	}
 	budget := max(r.cfg.MaxInputTokens-estimateTokens(talkSystem)-estimateTokens(header)-200, r.cfg.MaxInputTokens/4)
-	batches, notSent := makeBatches(pr, header, budget, 1)
+	batches, notSent := makeBatches(pr, header, budget, 1, r.secrets)
 	user := header + "(no reviewable changes)\n"
 	partial := len(notSent) > 0
 	if len(batches) > 0 {
