@@ -13,19 +13,29 @@
 //	go run ./bench/delivery fullreview -files 1000 -peritem  # also the reads one by one, for comparison
 //	go build -o /tmp/worker ./cmd/worker
 //	go run ./bench/delivery fullreview -files 1000 -worker /tmp/worker  # also a real worker process
+//	go run ./bench/delivery fullreview -files 1000 -config defaults -worker /tmp/before,/tmp/after
 //
 // With -worker, the largest pull request is also reviewed by a worker
 // process as deployed (NATS_URL to an embedded JetStream server this
 // command starts, the review request published by ingest from the pull
-// request's created event, WORKER_CONCURRENCY 4); its peak RSS is the
+// request's created event, WORKER_CONCURRENCY 4), by each of the
+// comma-separated binaries in turn, one row each; its peak RSS is the
 // kernel's VmHWM of the process once the review's status is posted.
 //
 // Every file has -lines lines, each edited (so F × lines added and as many
-// deleted lines); the first file also gets one finding. The repository's
-// .azreviewer.yaml lifts its limits (max_files and max_lines 0), so that
-// the reviewers see the whole pull request. The reviewing processes of the
-// "bulk" and "by path" rows are this command's binary, which links more
-// (the embedded nats-server) than a worker: compare rows, not binaries.
+// deleted lines); the first file also gets one finding, a line of its own
+// (one added line more). With -config
+// lifted (the default) the repository's .azreviewer.yaml lifts its limits
+// (max_files and max_lines 0), so that the reviewers see the whole pull
+// request whatever the defaults. With -config defaults it sets nothing but
+// its version, so the review runs at the defaults of the binary that
+// reviews; the last file then gets a finding too, each finding in place
+// of a file's last edited line (F × lines added lines exactly, not one
+// more), and the table says how many changed files the summary lists as
+// not reviewed. The reviewing
+// processes of the "bulk" and "by path" rows are this command's binary,
+// which links more (the embedded nats-server) than a worker: compare rows,
+// not binaries.
 
 package main
 
@@ -75,7 +85,8 @@ func fullReviewMain(args []string) int {
 	filesFlag := fs.String("files", "1,10,100,1000", "comma-separated numbers of changed files, one review each (at most 5000)")
 	lines := fs.Int("lines", 100, "lines of each file, all edited (at most 1000)")
 	perItem := fs.Bool("peritem", false, "also review the largest pull request reading every version by path (AZDO_BLOB_BATCH_FILES=-1)")
-	workerBin := fs.String("worker", "", "also review the largest pull request with this worker binary (go build ./cmd/worker)")
+	workerBin := fs.String("worker", "", "also review the largest pull request with these worker binaries, comma-separated, one after the other (go build ./cmd/worker)")
+	configMode := fs.String("config", frLifted, "the repository's .azreviewer.yaml: \""+frLifted+"\" (limits 0: the whole pull request whatever the defaults) or \""+frDefaults+"\" (version only: the binary's defaults)")
 	workerEnv := fs.String("worker-env", "", "comma-separated KEY=VALUE settings added to the worker process's environment, e.g. MAX_FILES=1000")
 	profile := fs.String("profile", "", "write the heap profile of the largest bulk review, at its largest live heap, here (go tool pprof -sample_index=inuse_space)")
 	// The reviewing process's flags.
@@ -105,6 +116,10 @@ func fullReviewMain(args []string) int {
 		}
 		sizes = append(sizes, n)
 	}
+	if *configMode != frLifted && *configMode != frDefaults {
+		fmt.Fprintf(os.Stderr, "delivery fullreview: -config must be %s or %s\n", frLifted, frDefaults)
+		return 2
+	}
 	if *lines < 1 || *lines > 1000 {
 		fmt.Fprintln(os.Stderr, "delivery fullreview: -lines must be 1 to 1000")
 		return 2
@@ -113,7 +128,11 @@ func fullReviewMain(args []string) int {
 	if *workerEnv != "" {
 		env = strings.Split(*workerEnv, ",")
 	}
-	if err := runFullReview(sizes, *lines, *perItem, *profile, *workerBin, env); err != nil {
+	var bins []string
+	if *workerBin != "" {
+		bins = strings.Split(*workerBin, ",")
+	}
+	if err := runFullReview(sizes, *lines, *configMode, *perItem, *profile, bins, env); err != nil {
 		fmt.Fprintln(os.Stderr, "delivery fullreview:", err)
 		return 1
 	}
@@ -145,10 +164,21 @@ type frRow struct {
 	// idleKiB is a worker process's peak RSS before the review (0: not
 	// measured).
 	idleKiB int64
-	res     frResult
+	// notReviewed is how many changed files a worker process's summary
+	// lists as not reviewed (-1: not read).
+	notReviewed int
+	res         frResult
 }
 
-func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin string, workerEnv []string) error {
+// The -config modes.
+const (
+	// frLifted: the repository's file lifts the limits.
+	frLifted = "lifted"
+	// frDefaults: the repository's file sets no limit.
+	frDefaults = "defaults"
+)
+
+func runFullReview(sizes []int, lines int, configMode string, perItem bool, profile string, workerBins, workerEnv []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	self, err := os.Executable()
@@ -173,7 +203,7 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 
 	var rows []frRow
 	newPR := func(files int) (*azdosim.PullRequest, map[string]string, map[string]string) {
-		base, head := frSources(files, lines)
+		base, head := frSources(files, lines, configMode)
 		pr := repo.CreatePullRequest(azdosim.PullRequestSpec{
 			Title: fmt.Sprintf("Change %d files", files), Base: repo.Commit(base), Head: repo.Commit(head),
 			CreatedBy: azdosim.Identity{DisplayName: "Jamal Hartnett", UniqueName: "jamal@fabrikam.example"},
@@ -207,7 +237,7 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 		if err := json.Unmarshal(out, &res); err != nil {
 			return fmt.Errorf("review of %d files: %w: %s", files, err, out)
 		}
-		r := frRow{label: label, files: files, lines: lines, findings: res.Threads, bound: frBound(files), res: res, maxRSSKiB: frMaxRSS(cmd.ProcessState)}
+		r := frRow{label: label, files: files, lines: lines, findings: res.Threads, bound: frBound(files), res: res, maxRSSKiB: frMaxRSS(cmd.ProcessState), notReviewed: res.Skipped}
 		count(&r, before)
 		if r.gitDiffMaxRSSKiB, err = frGitDiff(ctx, filepath.Join(dir, strconv.Itoa(len(rows))), base, head); err != nil {
 			return err
@@ -229,33 +259,41 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 			return err
 		}
 	}
-	if workerBin != "" {
+	for i, bin := range workerBins {
 		files := sizes[len(sizes)-1]
 		pr, base, head := newPR(files)
 		r := frRow{label: "worker", files: files, lines: lines, bound: frBound(files)}
+		if len(workerBins) > 1 {
+			r.label = filepath.Base(bin)
+		}
 		var err error
-		if r.maxRSSKiB, r.res.Threads, r.res.Seconds, err = frWorkerProcess(ctx, workerBin, workerEnv, filepath.Join(dir, "worker"), sim, org.URL(), pr, func() int { return len(sim.Requests()) }, &r, count); err != nil {
+		if r.maxRSSKiB, r.res.Threads, r.res.Seconds, err = frWorkerProcess(ctx, bin, workerEnv, filepath.Join(dir, "worker"+strconv.Itoa(i)), sim, org.URL(), pr, func() int { return len(sim.Requests()) }, &r, count); err != nil {
 			return err
 		}
 		r.findings = r.res.Threads
-		if r.gitDiffMaxRSSKiB, err = frGitDiff(ctx, filepath.Join(dir, "worker-git"), base, head); err != nil {
+		r.notReviewed = frNotReviewed(pr)
+		if r.gitDiffMaxRSSKiB, err = frGitDiff(ctx, filepath.Join(dir, "worker-git"+strconv.Itoa(i)), base, head); err != nil {
 			return err
 		}
 		rows = append(rows, r)
 	}
 
-	fmt.Printf("%-8s %6s %8s %8s %8s %6s %9s %9s %8s %10s %10s %13s %8s\n",
-		"reads", "files", "lines", "content", "others", "calls", "bound", "threads", "seconds", "Go heap", "peak RSS", "git diff RSS", "ratio")
+	fmt.Printf("%-8s %6s %8s %8s %8s %6s %9s %9s %8s %10s %10s %13s %8s %12s\n",
+		"reads", "files", "lines", "content", "others", "calls", "bound", "threads", "seconds", "Go heap", "peak RSS", "git diff RSS", "ratio", "not reviewed")
 	for _, r := range rows {
 		limit := r.bound + 2*r.findings
 		heap := "-" // a worker process reports none
 		if r.res.HeapSys > 0 {
 			heap = fmt.Sprintf("%.1f MiB", float64(r.res.HeapSys)/(1<<20))
 		}
-		fmt.Printf("%-8s %6d %8d %8d %8d %6d %4d%-5s %9d %8.2f %10s %6.1f MiB %9.1f MiB %8.2f\n",
+		notReviewed := "?"
+		if r.notReviewed >= 0 {
+			notReviewed = strconv.Itoa(r.notReviewed)
+		}
+		fmt.Printf("%-8s %6d %8d %8d %8d %6d %4d%-5s %9d %8.2f %10s %6.1f MiB %9.1f MiB %8.2f %12s\n",
 			r.label, r.files, r.files*r.lines, r.content, r.others, r.content+r.others, limit, frOK(r.content+r.others <= limit),
 			r.res.Threads, r.res.Seconds, heap, float64(r.maxRSSKiB)/1024, float64(r.gitDiffMaxRSSKiB)/1024,
-			float64(r.maxRSSKiB)/float64(max(r.gitDiffMaxRSSKiB, 1)))
+			float64(r.maxRSSKiB)/float64(max(r.gitDiffMaxRSSKiB, 1)), notReviewed)
 	}
 	for _, r := range rows {
 		if r.idleKiB > 0 {
@@ -263,6 +301,7 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 		}
 	}
 	fmt.Println("calls exclude endpoint discovery (once per process); bound: 8 + 2 × threads posted for F ≤ 100, 12 + 2 × threads for F = 1,000")
+	fmt.Printf(".azreviewer.yaml: %s; not reviewed: the changed files the review skipped (limits, MAX_FILES)\n", configMode)
 	return nil
 }
 
@@ -275,17 +314,28 @@ func frOK(ok bool) string {
 
 // sources is a pull request of files files of lines lines, every line
 // edited, the first file with one finding, and a configuration that lifts
-// the review's limits.
-func frSources(files, lines int) (base, head map[string]string) {
-	const config = "version: 1\nlimits: {max_files: 0, max_lines: 0}\n"
+// the review's limits (mode frLifted) or sets none (frDefaults, where the
+// last file gets a finding too).
+func frSources(files, lines int, mode string) (base, head map[string]string) {
+	config := "version: 1\nlimits: {max_files: 0, max_lines: 0}\n"
+	if mode == frDefaults {
+		config = "version: 1\n"
+	}
 	base, head = map[string]string{"/.azreviewer.yaml": config}, map[string]string{"/.azreviewer.yaml": config}
 	for f := range files {
 		var b, h strings.Builder
+		finding := f == 0 || (mode == frDefaults && f == files-1)
 		for l := range lines {
 			fmt.Fprintf(&b, "export const value_%d_%d = compute(%d, \"file %d, line %d\");\n", f, l, l, f, l)
+			if finding && mode == frDefaults && l == lines-1 {
+				// The finding is the last edited line: F × lines added
+				// lines exactly, within the default max_lines.
+				h.WriteString("console.log(\"debugging\");\n")
+				continue
+			}
 			fmt.Fprintf(&h, "export const value_%d_%d = computeAgain(%d, \"file %d, line %d\", %d);\n", f, l, l, f, l, l*f)
 		}
-		if f == 0 {
+		if finding && mode == frLifted {
 			h.WriteString("console.log(\"debugging\");\n")
 		}
 		path := fmt.Sprintf("/src/pkg%02d/module%04d.js", f%40, f)
@@ -517,4 +567,37 @@ func frVmHWM(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM in /proc/PID/status")
+}
+
+// frNotReviewed is how many changed files the summary of pr lists as not
+// reviewed: those listed one by one and the "and N more files" of the
+// list; 0 without a list, -1 without a summary.
+func frNotReviewed(pr *azdosim.PullRequest) int {
+	for _, th := range pr.Threads() {
+		if th.ThreadContext != nil || th.Comments == nil || len(*th.Comments) == 0 || (*th.Comments)[0].Content == nil {
+			continue
+		}
+		text := *(*th.Comments)[0].Content
+		if !strings.HasPrefix(text, "### azreviewer") {
+			continue
+		}
+		_, list, ok := strings.Cut(text, "**Not reviewed:**\n")
+		if !ok {
+			return 0
+		}
+		n := 0
+		for _, line := range strings.Split(list, "\n") {
+			if !strings.HasPrefix(line, "- ") {
+				break
+			}
+			var more int
+			if _, err := fmt.Sscanf(line, "- and %d more", &more); err == nil {
+				n += more
+			} else {
+				n++
+			}
+		}
+		return n
+	}
+	return -1
 }

@@ -23,6 +23,14 @@ const (
 	// stderrTailBytes is how much of the kept standard error goes into an
 	// error message.
 	stderrTailBytes = 1 << 10
+	// MaxFiles and MaxLines bound what one review gives the tools, in
+	// pull-request order, below the repository's limits: at most MaxFiles
+	// changed files with added lines, and no file whose added lines would
+	// take the total over MaxLines (files without added lines are given
+	// without counting). Every file is written to the tree, and read for
+	// it; the files beyond are named in the summary (see [SkippedNote]).
+	MaxFiles = 300
+	MaxLines = 20000
 )
 
 // Analyzer configures one external tool that writes SARIF 2.1.0 to its
@@ -81,7 +89,7 @@ func New(analyzers []Analyzer, files Files) []reviewer.Reviewer {
 // no command; no Users on a worker running as root) fails every review.
 //
 // The reviewer also has a Notes method, which lists the changed files of
-// the last review that no tool could be given (see [ToolPath]); use one
+// the last review that no tool could be given (see [ToolPath], [MaxFiles]); use one
 // reviewer per review when reading it.
 func NewReviewer(a Analyzer, files Files) reviewer.Reviewer {
 	return &analyzerReviewer{a: a, files: files}
@@ -182,13 +190,15 @@ func (a Analyzer) validate() error {
 }
 
 // selectFiles returns the paths of the changed files the tool should see
-// (not deleted, not binary, not skipped, matching Paths) and, apart, those
-// of the changed files no tool can be given, whether they match Paths or
-// not, so that every analyzer reports the same.
+// (not deleted, not binary, not skipped, within [MaxFiles] and [MaxLines],
+// matching Paths) and, apart, those of the changed files no tool can be
+// given or that are beyond the bounds, whether they match Paths or not, so
+// that every analyzer reports the same.
 func (a Analyzer) selectFiles(pr *reviewer.PullRequest) (paths []string, skipped []SkippedPath) {
 	if pr == nil {
 		return nil, nil
 	}
+	files, lines := 0, 0
 	for _, f := range pr.Files {
 		if f.Change == reviewer.ChangeDelete || f.Binary || f.Skipped != "" {
 			continue
@@ -196,6 +206,14 @@ func (a Analyzer) selectFiles(pr *reviewer.PullRequest) (paths []string, skipped
 		if _, reason := ToolPath(f.Path); reason != "" {
 			skipped = append(skipped, SkippedPath{Path: f.Path, Reason: reason})
 			continue
+		}
+		if added := f.AddedLines(); added > 0 {
+			if files >= MaxFiles || lines+added > MaxLines {
+				skipped = append(skipped, SkippedPath{Path: f.Path, OverLimit: true})
+				continue
+			}
+			files++
+			lines += added
 		}
 		if a.matches(f.Path) {
 			paths = append(paths, f.Path)

@@ -3,6 +3,7 @@ package analyzers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -379,4 +380,54 @@ func TestReviewMissingHeadFileAndEmptyPR(t *testing.T) {
 	got, err = r.Review(t.Context(), nil)
 	require.NoError(t, err)
 	require.Empty(t, got)
+}
+
+// TestReviewBoundsTheFilesGiven: one review gives the tools at most
+// MaxFiles changed files and MaxLines added lines, in pull-request order;
+// the Notes name the others.
+func TestReviewBoundsTheFilesGiven(t *testing.T) {
+	t.Parallel()
+	big := strings.Repeat("x\n", analyzers.MaxLines+1)
+	tests := []struct {
+		name      string
+		files     func() (paths []string, contents []string)
+		wantGiven int
+		wantNote  string
+	}{
+		{"more than MaxFiles", func() ([]string, []string) {
+			var ps, cs []string
+			for i := range analyzers.MaxFiles + 10 {
+				ps, cs = append(ps, fmt.Sprintf("/src/f%03d.go", i)), append(cs, "x\n")
+			}
+			return ps, cs
+		}, analyzers.MaxFiles, `they were not given 10 more changed files: "/src/f300.go", "/src/f301.go"`},
+		{"a file over MaxLines", func() ([]string, []string) {
+			return []string{"/big.go", "/small.go"}, []string{big, "x\n"}
+		}, 1, `they were not given 1 more changed file: "/big.go".`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			paths, contents := tt.files()
+			pr := &reviewer.PullRequest{}
+			files := &fakeFiles{head: map[string]string{}}
+			for i, p := range paths {
+				pr.Files = append(pr.Files, added(p, contents[i]))
+				files.head[p] = contents[i]
+			}
+			r := newReviewer(analyzers.Analyzer{Name: "many", Command: []string{fakeTool, "-fileuris"}, AppendFiles: true}, files)
+			got, err := r.Review(t.Context(), pr)
+			require.NoError(t, err)
+			require.Len(t, got, tt.wantGiven, "one finding per file given")
+			for i, f := range got {
+				require.NotEqual(t, "/big.go", f.Path)
+				if tt.wantGiven == analyzers.MaxFiles {
+					require.Equal(t, paths[i], f.Path, "the first files in pull-request order")
+				}
+			}
+			note := r.(interface{ Notes() string }).Notes()
+			require.Contains(t, note, "External analyzers are given at most 300 changed files and 20000 added lines per review; ")
+			require.Contains(t, note, tt.wantNote)
+		})
+	}
 }

@@ -16,8 +16,12 @@
 // control character, an empty, "." or ".." component, a name over 255 bytes,
 // a path over 1024 bytes, or a name the file system refuses) is left out and
 // listed by the reviewer's Notes for the summary; the other files are still
-// analyzed. With [Analyzer.AppendFiles] the files are passed as "./<path>",
-// so no file name can become an option.
+// analyzed. One review gives the tools at most [MaxFiles] changed files
+// and [MaxLines] added lines, in pull-request order (every file is read and
+// written to the tree, and a tool's time grows with them); the files beyond
+// are named by the Notes too, and the other reviewers still review them.
+// With [Analyzer.AppendFiles] the files are passed as "./<path>", so no
+// file name can become an option.
 //
 // # Isolation
 //

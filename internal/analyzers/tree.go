@@ -58,8 +58,11 @@ type tree struct {
 type SkippedPath struct {
 	// Path is the pull-request path.
 	Path string
-	// Reason says why, e.g. "contains a backslash".
+	// Reason says why, e.g. "contains a backslash"; empty with OverLimit.
 	Reason string
+	// OverLimit: the file is beyond the review's [MaxFiles] or
+	// [MaxLines].
+	OverLimit bool
 }
 
 // ToolPath returns the path a tool is given for a pull-request path

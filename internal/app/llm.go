@@ -26,6 +26,8 @@ type LLM struct {
 	Concurrency     int
 	Timeout         time.Duration
 	MaxFindings     int
+	// MaxRequests bounds the requests of one review.
+	MaxRequests int
 	// CommandLimit and CommandWindow rate-limit /azreviewer ask and
 	// describe per pull request.
 	CommandLimit  int
@@ -52,6 +54,7 @@ func (c *LLM) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.Concurrency, "llm-concurrency", llmreview.DefaultMaxConcurrency, "LLM requests at once per review")
 	fs.DurationVar(&c.Timeout, "llm-timeout", llmreview.DefaultTimeout, "time limit of one LLM request attempt")
 	fs.IntVar(&c.MaxFindings, "llm-max-findings", llmreview.DefaultMaxFindingsPerRequest, "findings kept from one LLM answer, the most severe first; the rest are counted as dropped")
+	fs.IntVar(&c.MaxRequests, "llm-max-requests", llmreview.DefaultMaxRequests, "most LLM requests one review sends; the files of the batches beyond it, in pull-request order, are named in the summary as not reviewed by the model (the other reviewers still review them); a repository's llm.max_requests can only lower it; negative: no limit")
 	fs.IntVar(&c.CommandLimit, "llm-command-limit", worker.DefaultCommandLimit, "/azreviewer ask and describe commands one pull request gets per --llm-command-window, counted across the fleet")
 	fs.DurationVar(&c.CommandWindow, "llm-command-window", worker.DefaultCommandWindow, "the window of --llm-command-limit")
 }
@@ -74,6 +77,7 @@ func (c *LLM) Config() (cfg llmreview.Config, configured bool, err error) {
 		MaxConcurrency:        c.Concurrency,
 		Timeout:               c.Timeout,
 		MaxFindingsPerRequest: c.MaxFindings,
+		MaxRequests:           c.MaxRequests,
 	}
 	if cfg.Provider == "" && cfg.Endpoint != "" {
 		cfg.Provider = llmreview.ProviderAzure

@@ -38,18 +38,20 @@ func TestLLMConfig(t *testing.T) {
 				require.Equal(t, "gpt-4o-mini", c.Model)
 				require.Equal(t, testKey, c.APIKey)
 				require.Empty(t, c.BaseURL)
+				require.Equal(t, llmreview.DefaultMaxRequests, c.MaxRequests, "the default bound")
 			},
 		},
 		{
 			name: "Ollama with tuning",
 			env: map[string]string{
 				"LLM_BASE_URL": "http://127.0.0.1:11434/v1", "LLM_MODEL": "qwen2.5-coder:7b",
-				"LLM_MAX_INPUT_TOKENS": "6000", "LLM_CONCURRENCY": "4", "LLM_TIMEOUT": "90s",
+				"LLM_MAX_INPUT_TOKENS": "6000", "LLM_CONCURRENCY": "4", "LLM_TIMEOUT": "90s", "LLM_MAX_REQUESTS": "3",
 			},
 			wantConfigured: true,
 			check: func(t *testing.T, c llmreview.Config) {
 				require.Equal(t, "http://127.0.0.1:11434/v1", c.BaseURL)
 				require.Equal(t, 6000, c.MaxInputTokens)
+				require.Equal(t, 3, c.MaxRequests)
 				require.Equal(t, 4, c.MaxConcurrency)
 				require.Equal(t, 90*time.Second, c.Timeout)
 			},
@@ -200,7 +202,7 @@ func TestWorkerHelpListsTheLLMSettings(t *testing.T) {
 	for _, env := range []string{
 		"LLM_PROVIDER", "LLM_BASE_URL", "LLM_MODEL", "LLM_API_KEY",
 		"AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_API_KEY",
-		"LLM_MAX_INPUT_TOKENS", "LLM_CONCURRENCY", "LLM_TIMEOUT", "LLM_MAX_FINDINGS",
+		"LLM_MAX_INPUT_TOKENS", "LLM_CONCURRENCY", "LLM_TIMEOUT", "LLM_MAX_FINDINGS", "LLM_MAX_REQUESTS",
 	} {
 		require.Contains(t, help.String(), "["+env+"]")
 	}

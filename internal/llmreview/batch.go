@@ -37,11 +37,20 @@ type unit struct {
 // budget tokens each (a single line longer than the budget still gets its own
 // batch). Whole files are kept together unless one alone exceeds the budget.
 // Skipped and binary files and files without hunks are left out.
-func makeBatches(pr *reviewer.PullRequest, header string, budget int) []*batch {
+//
+// With secrets set, each file's lines that hold a secret are masked
+// (maskFile) before it is rendered; files that are not rendered are not
+// scanned.
+//
+// With limit ≥ 0 at most limit batches are made: the files, or the parts of
+// a file, that would go into later batches are not rendered, and their
+// paths are returned in pull-request order as notSent (a path once). A
+// path there may also be in a batch, when the limit fell within the file.
+func makeBatches(pr *reviewer.PullRequest, header string, budget, limit int, secrets SecretLines) (batches []*batch, notSent []string) {
 	var (
-		batches []*batch
-		cur     *batch
-		body    strings.Builder
+		cur  *batch
+		body strings.Builder
+		full bool
 	)
 	flush := func() {
 		if cur != nil {
@@ -52,10 +61,22 @@ func makeBatches(pr *reviewer.PullRequest, header string, budget int) []*batch {
 		cur = nil
 		body.Reset()
 	}
+	left := func(path string) {
+		if len(notSent) == 0 || notSent[len(notSent)-1] != path {
+			notSent = append(notSent, path)
+		}
+	}
 	add := func(p piece) {
 		t := estimateTokens(p.text)
 		if cur != nil && (body.Len()+3)/4+t > budget {
 			flush()
+		}
+		if cur == nil && limit >= 0 && len(batches) >= limit {
+			full = true
+		}
+		if full {
+			left(p.path)
+			return
 		}
 		if cur == nil {
 			cur = &batch{index: len(batches), shown: map[string]map[int]bool{}}
@@ -74,12 +95,20 @@ func makeBatches(pr *reviewer.PullRequest, header string, budget int) []*batch {
 		if f.Skipped != "" || f.Binary || len(f.Hunks) == 0 {
 			continue
 		}
+		if full {
+			left(f.Path)
+			continue
+		}
+		if secrets != nil {
+			masked := maskFile(secrets, *f)
+			f = &masked
+		}
 		for _, p := range filePieces(f, budget) {
 			add(p)
 		}
 	}
 	flush()
-	return batches
+	return batches, notSent
 }
 
 // filePieces renders f as one piece when it fits in budget tokens, or else as

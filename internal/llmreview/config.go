@@ -41,6 +41,10 @@ const (
 	// DefaultMaxFindingsPerRequest is the default number of findings kept
 	// from one answer.
 	DefaultMaxFindingsPerRequest = 20
+	// DefaultMaxRequests is the default number of requests one review
+	// sends: at the default input budget, some 96,000 estimated prompt
+	// tokens per review.
+	DefaultMaxRequests = 8
 	// MaxDescriptionChars bounds the pull request description put in a
 	// prompt; a longer one is truncated.
 	MaxDescriptionChars = 4000
@@ -81,6 +85,15 @@ type Config struct {
 	// user messages), estimated as one token per 4 bytes. Default
 	// [DefaultMaxInputTokens]; at least [MinMaxInputTokens].
 	MaxInputTokens int
+	// MaxRequests is the most requests one review sends, what bounds its
+	// cost together with MaxInputTokens: the pull request is batched in
+	// pull-request order, and the batches beyond the first MaxRequests are
+	// not sent; [Stats.NotSent] and [Stats.PartlySent] name their files,
+	// which the other reviewers still review. A review's
+	// [reviewer.ReviewContext.MaxRequests] (a repository's
+	// llm.max_requests) can lower it, never raise it. 0 means
+	// [DefaultMaxRequests]; a negative value means no limit.
+	MaxRequests int
 	// MaxConcurrency is the number of requests in flight per review. Default
 	// [DefaultMaxConcurrency].
 	MaxConcurrency int
@@ -122,6 +135,7 @@ func (c Config) withDefaults() Config {
 	}
 	c.MaxInputTokens = cmp.Or(c.MaxInputTokens, DefaultMaxInputTokens)
 	c.MaxConcurrency = cmp.Or(c.MaxConcurrency, DefaultMaxConcurrency)
+	c.MaxRequests = cmp.Or(c.MaxRequests, DefaultMaxRequests)
 	c.Timeout = cmp.Or(c.Timeout, DefaultTimeout)
 	c.MaxFindingsPerRequest = cmp.Or(c.MaxFindingsPerRequest, DefaultMaxFindingsPerRequest)
 	c.MaxRetries = cmp.Or(c.MaxRetries, DefaultMaxRetries)

@@ -17,6 +17,16 @@
 // (rounded up), which over-estimates for English and code with common
 // tokenizers, so batches stay within the model's context window.
 //
+// A review sends at most [Config.MaxRequests] requests (default 8), which
+// with MaxInputTokens bounds what one review costs; a review's
+// [reviewer.ReviewContext.MaxRequests] (a repository's llm.max_requests)
+// may lower it, never raise it. The batches beyond are not built: their
+// files are named, in pull-request order, in [Stats.NotSent] (and a file
+// cut within, in [Stats.PartlySent]) and in the summary's line
+// ([Stats.NotSentNote]), while the other reviewers still review them.
+// Secrets are masked file by file as the prompts are built, so the files
+// not sent are not scanned either.
+//
 // The system message says what to look for, asks for JSON only, matching the
 // response schema, asks to cite new-side line numbers shown in the hunks and
 // never to quote secrets. The user message holds the pull request's title,

@@ -15,6 +15,19 @@ const maskedLine = "[line hidden by azreviewer: it holds a secret]"
 // maskedLine, so that no secret a rule found reaches the model. pr itself is
 // not modified.
 func mask(secrets SecretLines, pr *reviewer.PullRequest) *reviewer.PullRequest {
+	out := maskHeader(secrets, pr)
+	out.Files = make([]reviewer.FileDiff, len(pr.Files))
+	for i, f := range pr.Files {
+		out.Files[i] = maskFile(secrets, f)
+	}
+	return out
+}
+
+// maskHeader returns pr with the lines of its title and description that
+// hold a secret masked as mask does, sharing pr's files, unmasked:
+// makeBatches masks each file it renders (maskFile), so a review bound
+// to a few requests scans only the files those requests show.
+func maskHeader(secrets SecretLines, pr *reviewer.PullRequest) *reviewer.PullRequest {
 	out := *pr
 	if secrets.Lines("", []string{pr.Title})[0] {
 		out.Title = maskedLine
@@ -26,10 +39,6 @@ func mask(secrets SecretLines, pr *reviewer.PullRequest) *reviewer.PullRequest {
 		}
 	}
 	out.Description = strings.Join(desc, "\n")
-	out.Files = make([]reviewer.FileDiff, len(pr.Files))
-	for i, f := range pr.Files {
-		out.Files[i] = maskFile(secrets, f)
-	}
 	return &out
 }
 

@@ -45,6 +45,27 @@ func BenchmarkMakeBatches(b *testing.B) {
 	pr := benchPR()
 	b.ReportAllocs()
 	for b.Loop() {
-		makeBatches(pr, prHeader(pr), 10000)
+		makeBatches(pr, prHeader(pr), 10000, -1, nil)
 	}
+}
+
+// BenchmarkBoundedPrompts is the cost of the prompts of a review bound to
+// DefaultMaxRequests requests: "mask all" masks every file first (the
+// baseline, how prompts were built before the bound), "mask sent" only the
+// files the requests show.
+func BenchmarkBoundedPrompts(b *testing.B) {
+	pr, secrets := benchPR(), secrets.MustNew()
+	header := prHeader(pr)
+	b.Run("mask all", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			makeBatches(mask(secrets, pr), header, 10000, DefaultMaxRequests, nil)
+		}
+	})
+	b.Run("mask sent", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			makeBatches(maskHeader(secrets, pr), header, 10000, DefaultMaxRequests, secrets)
+		}
+	})
 }

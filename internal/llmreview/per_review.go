@@ -68,14 +68,20 @@ func (p *PerReview) Review(ctx context.Context, pr *reviewer.PullRequest) ([]rev
 }
 
 // Notes is one line for the review's summary: requests, tokens, failures
-// and dropped findings ("" before Review).
+// and dropped findings, the context sent and, when the review's limit of
+// requests left files out, those files ([Stats.NotSentNote]); "" before
+// Review.
 func (p *PerReview) Notes() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.ran {
 		return ""
 	}
-	return "LLM: " + p.stats.String() + "; context sent: " + p.stats.Context.String()
+	note := "LLM: " + p.stats.String() + "; context sent: " + p.stats.Context.String()
+	if more := p.stats.NotSentNote(); more != "" {
+		note += ". " + more
+	}
+	return note
 }
 
 // Ask is [Reviewer.Ask] in this review's comment language.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/openai/openai-go/v3"
@@ -104,7 +105,7 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		pr, sent.WindowFiles, sent.WindowFailed = widen(ctx, pr, rc.Files, rc.Window, r.cfg.MaxConcurrency*2)
 		sent.Window = rc.Window
 	}
-	pr = mask(r.secrets, pr)
+	pr = maskHeader(r.secrets, pr)
 	// The guidance and the list of other files take at most a quarter of
 	// the request's budget each (MaxInputTokens bytes is a quarter of
 	// MaxInputTokens tokens).
@@ -120,7 +121,8 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		fixed += estimateTokens(strings.Repeat(" ", others+200))
 	}
 	budget := max(r.cfg.MaxInputTokens-fixed, r.cfg.MaxInputTokens/4)
-	batches := makeBatches(pr, header, budget)
+	limit := r.maxRequests(rc)
+	batches, notSent := makeBatches(pr, header, budget, limit, r.secrets)
 	if rc.OtherFiles {
 		for _, b := range batches {
 			b.user += otherFiles(pr, b.shown, others)
@@ -130,6 +132,10 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 	}
 
 	stats := Stats{Batches: len(batches), Failures: map[string]int{}, Dropped: map[string]int{}, Context: sent}
+	if len(notSent) > 0 {
+		stats.MaxRequests = limit
+		stats.NotSent, stats.PartlySent = splitNotSent(notSent, batches)
+	}
 	results := make([]batchResult, len(batches))
 	p := pool.New().WithMaxGoroutines(r.cfg.MaxConcurrency)
 	for i, b := range batches {
@@ -166,6 +172,8 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		attribute.Int64("llmreview.usage.output_tokens", stats.CompletionTokens),
 		attribute.Int("llmreview.findings", stats.Findings),
 		attribute.Int("llmreview.dropped_findings", stats.DroppedTotal()),
+		attribute.Int("llmreview.files_not_sent", len(stats.NotSent)),
+		attribute.Int("llmreview.files_partly_sent", len(stats.PartlySent)),
 	)
 	if err := ctx.Err(); err != nil {
 		return nil, stats, err
@@ -174,6 +182,34 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		return nil, stats, fmt.Errorf("llm review failed: all %d requests failed: %w", len(batches), errors.Join(errs...))
 	}
 	return findings, stats, nil
+}
+
+// maxRequests is the most requests the review sends: the configured
+// bound, lowered by rc.MaxRequests when that is positive and smaller; -1
+// means no limit.
+func (r *Reviewer) maxRequests(rc ReviewContext) int {
+	limit := r.cfg.MaxRequests
+	if limit < 0 {
+		limit = -1
+	}
+	if rc.MaxRequests > 0 && (limit < 0 || rc.MaxRequests < limit) {
+		limit = rc.MaxRequests
+	}
+	return limit
+}
+
+// splitNotSent splits the paths makeBatches left out into those no batch
+// shows at all and those some batch shows a part of, both in pull-request
+// order.
+func splitNotSent(notSent []string, batches []*batch) (none, part []string) {
+	for _, p := range notSent {
+		if slices.ContainsFunc(batches, func(b *batch) bool { return b.shown[p] != nil }) {
+			part = append(part, p)
+		} else {
+			none = append(none, p)
+		}
+	}
+	return none, part
 }
 
 // batchResult is the outcome of one batch.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -43,6 +44,77 @@ type Stats struct {
 	Dropped map[string]int
 	// Context is what the prompts carried beyond the hunks.
 	Context ContextSent
+	// NotSent are the files with hunks that no request showed, because
+	// the review reached its limit of MaxRequests requests, and PartlySent
+	// those of which only the first parts were shown; both in
+	// pull-request order. The other reviewers still review them.
+	NotSent, PartlySent []string
+	// MaxRequests is the limit that left files out; 0 when none was left
+	// out.
+	MaxRequests int
+}
+
+// Bounds of [Stats.NotSentNote].
+const (
+	// maxNotedPaths is how many paths the note names.
+	maxNotedPaths = 8
+	// maxNotedPathRunes is how much of one path the note shows.
+	maxNotedPathRunes = 60
+)
+
+// NotSentNote is the summary's sentence about the files the model was not
+// sent, or "" when it was sent every file, e.g. `Not reviewed by the
+// model (at most 8 requests per review): 692 changed files, "/src/a.go",
+// "/src/b.go", … and 684 more, and part of "/src/big.go"; the other
+// reviewers reviewed them.` At most 8 paths are named, each Go-quoted and
+// shortened to 60 characters. It is plain text.
+func (s Stats) NotSentNote() string {
+	if len(s.NotSent)+len(s.PartlySent) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Not reviewed by the model (at most %d requests per review): ", s.MaxRequests)
+	named := 0
+	if n := len(s.NotSent); n > 0 {
+		if n == 1 {
+			b.WriteString("1 changed file, ")
+		} else {
+			fmt.Fprintf(&b, "%d changed files, ", n)
+		}
+		for i, p := range s.NotSent[:min(n, maxNotedPaths)] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quotePath(p))
+			named++
+		}
+		if more := n - named; more > 0 {
+			fmt.Fprintf(&b, " and %d more", more)
+		}
+	}
+	if len(s.PartlySent) > 0 {
+		if named > 0 {
+			b.WriteString(", and ")
+		}
+		b.WriteString("part of ")
+		for i, p := range s.PartlySent {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(quotePath(p))
+		}
+	}
+	b.WriteString("; the other reviewers reviewed them.")
+	return b.String()
+}
+
+// quotePath returns p Go-quoted, shortened to maxNotedPathRunes characters
+// with "…" inside the quotes.
+func quotePath(p string) string {
+	if r := []rune(strings.ToValidUTF8(p, "\uFFFD")); len(r) > maxNotedPathRunes {
+		p = string(r[:maxNotedPathRunes]) + "…"
+	}
+	return strconv.Quote(p)
 }
 
 // DroppedTotal returns the number of dropped findings.

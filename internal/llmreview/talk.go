@@ -100,18 +100,17 @@ func (r *Reviewer) Describe(ctx context.Context, pr *reviewer.PullRequest, instr
 	if pr == nil {
 		pr = &reviewer.PullRequest{}
 	}
-	pr = mask(r.secrets, pr)
+	pr = maskHeader(r.secrets, pr)
 	header := prHeader(pr)
 	if ins := strings.TrimSpace(maskText(r.secrets, instructions)); ins != "" {
 		header = "Repository guidance:\n" + quoteBlock(truncateUTF8(ins, MaxGuidanceChars)) + "\n\n" + header
 	}
 	budget := max(r.cfg.MaxInputTokens-estimateTokens(talkSystem)-estimateTokens(header)-200, r.cfg.MaxInputTokens/4)
-	batches := makeBatches(pr, header, budget)
+	batches, notSent := makeBatches(pr, header, budget, 1, r.secrets)
 	user := header + "(no reviewable changes)\n"
-	partial := false
+	partial := len(notSent) > 0
 	if len(batches) > 0 {
 		user = batches[0].user + otherFiles(pr, batches[0].shown, min(maxOtherFilesBytes, r.cfg.MaxInputTokens))
-		partial = len(batches) > 1
 	}
 	user += "\nThe task: describe this change for a reviewer — what it does and why, the main parts, and what deserves a careful look. Use a short paragraph and then a list of at most eight items (a line starting with \"- \"). Do not restate the author's description; do not judge the author.\n"
 	ans, err := r.talk(ctx, "describe", user)

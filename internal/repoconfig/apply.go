@@ -166,7 +166,7 @@ func (c Config) Apply(findings []reviewer.Finding) []reviewer.Finding {
 // Describe summarises the configuration in one Markdown line for the review
 // summary, e.g.
 //
-//	Configuration: .azreviewer.yaml from main; threshold warning; 3 ignore patterns; 1 custom rule; rule debug/console-log off; reviewer llm off; limits 300 files, 20000 added lines.
+//	Configuration: .azreviewer.yaml from main; threshold warning; 3 ignore patterns; 1 custom rule; rule debug/console-log off; reviewer llm off; limits 1000 files, 100000 added lines.
 //
 // Only what is set is mentioned.
 func (c Config) Describe() string {
@@ -211,6 +211,9 @@ func (c Config) Describe() string {
 	}
 	if c.LLM.Language != "" {
 		parts = append(parts, "comments in "+c.LLM.Language)
+	}
+	if n := deref(c.LLM.MaxRequests); n > 0 {
+		parts = append(parts, fmt.Sprintf("model request limit %d", n))
 	}
 	return escapeMarkdown(strings.Join(parts, "; ") + ".")
 }

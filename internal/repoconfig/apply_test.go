@@ -408,7 +408,7 @@ func TestDescribe(t *testing.T) {
 		cfg  repoconfig.Config
 		want string
 	}{
-		{"defaults", repoconfig.Defaults(), "Configuration: organisation defaults; threshold info; limits 300 files, 20000 added lines."},
+		{"defaults", repoconfig.Defaults(), "Configuration: organisation defaults; threshold info; limits 1000 files, 100000 added lines."},
 		{"full", full, "Configuration: .azreviewer.yaml from main; threshold warning; 3 ignore patterns; 2 custom rules; " +
 			"rule debug/console-log off; 2 severity overrides; reviewer llm off; limits 300 files, 20000 added lines; " +
 			"extra instructions; comments in English."},

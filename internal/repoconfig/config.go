@@ -40,10 +40,14 @@ var knownReviewers = []string{reviewer.RulesName, SecretsName, LLMName, CustomNa
 
 // Defaults of [Defaults] and limits enforced by [Parse].
 const (
-	// DefaultMaxFiles is the default [Limits.MaxFiles].
-	DefaultMaxFiles = 300
+	// DefaultMaxFiles is the default [Limits.MaxFiles]: a 1,000-file pull
+	// request is reviewed whole by the rules, the secret scanner and the
+	// custom rules. The model's share is bounded apart, in requests
+	// (llmreview.Config.MaxRequests and [LLM.MaxRequests]), and so is the
+	// external analyzers' (analyzers.DefaultMaxFiles).
+	DefaultMaxFiles = 1000
 	// DefaultMaxLines is the default [Limits.MaxLines].
-	DefaultMaxLines = 20000
+	DefaultMaxLines = 100000
 	// MaxFileBytes is the largest configuration file [Parse] accepts, in
 	// bytes (64 KiB).
 	MaxFileBytes = 64 << 10
@@ -191,6 +195,11 @@ type LLM struct {
 	// Guidance, when false, keeps the repository's AGENTS.md or
 	// .azreviewer/instructions.md out of the prompts; nil means true.
 	Guidance *bool `yaml:"guidance,omitempty"`
+	// MaxRequests, at least 1, lowers the most model requests one review
+	// sends; the operator's bound (the worker's LLM_MAX_REQUESTS) holds
+	// whatever it says, so a larger value changes nothing. nil means the
+	// operator's bound.
+	MaxRequests *int `yaml:"max_requests,omitempty"`
 }
 
 // Bounds and defaults of the LLM's context.
@@ -208,6 +217,14 @@ func (l LLM) Window() int {
 		return DefaultContextLines
 	}
 	return min(max(*l.ContextLines, 0), MaxContextLines)
+}
+
+// RequestLimit is MaxRequests, or 0 when unset (the operator's bound).
+func (l LLM) RequestLimit() int {
+	if l.MaxRequests == nil {
+		return 0
+	}
+	return max(*l.MaxRequests, 0)
 }
 
 // GuidanceOn reports whether the repository's guidance file is read.
@@ -240,7 +257,9 @@ func Defaults() Config {
 //   - custom_rules merge by id: a repo rule replaces the org rule with the
 //     same id in place, the others are appended in repo order;
 //   - llm.instructions add up: org's, a blank line, then repo's, so a
-//     repository can add to the organisation's instructions but not drop them.
+//     repository can add to the organisation's instructions but not drop them;
+//   - llm.max_requests is the lower of the two set values, so a repository
+//     can lower the organisation's but not raise it.
 //
 // The result shares no map or slice with its arguments.
 func Merge(org, repo Config) Config {
@@ -262,6 +281,7 @@ func Merge(org, repo Config) Config {
 			Language:     cmp.Or(repo.LLM.Language, org.LLM.Language),
 			ContextLines: clonePtr(cmp.Or(repo.LLM.ContextLines, org.LLM.ContextLines)),
 			Guidance:     clonePtr(cmp.Or(repo.LLM.Guidance, org.LLM.Guidance)),
+			MaxRequests:  lowest(org.LLM.MaxRequests, repo.LLM.MaxRequests),
 		},
 		Secrets: Secrets{Allow: SecretAllow{
 			Paths:     addLists(org.Secrets.Allow.Paths, repo.Secrets.Allow.Paths),
@@ -326,6 +346,19 @@ func joinNonEmpty(a, b string) string {
 		return a
 	default:
 		return a + "\n\n" + b
+	}
+}
+
+// lowest returns a copy of the smaller of the set values of a and b; nil
+// when neither is set.
+func lowest(a, b *int) *int {
+	switch {
+	case a == nil:
+		return clonePtr(b)
+	case b == nil:
+		return clonePtr(a)
+	default:
+		return ptr(min(*a, *b))
 	}
 }
 

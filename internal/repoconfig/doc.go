@@ -55,11 +55,14 @@
 //	  - "**/*.min.js"
 //	  - "docs"
 //
-//	# Files beyond these limits are skipped, and the review says so.
-//	# 0 means no limit. Defaults: 300 files, 20000 added lines.
+//	# Files beyond these limits are skipped by every reviewer, and the
+//	# review says so. 0 means no limit. Defaults: 1000 files, 100000 added
+//	# lines. The model and the external analyzers have their own, smaller
+//	# bounds within these (see llm.max_requests; the analyzers get at most
+//	# 300 files and 20000 added lines).
 //	limits:
-//	  max_files: 300           # files with added lines
-//	  max_lines: 20000         # added lines, all files together
+//	  max_files: 1000          # files with added lines
+//	  max_lines: 100000        # added lines, all files together
 //
 //	# The repository's own rules, run on added lines only.
 //	custom_rules:
@@ -84,6 +87,11 @@
 //	    We use testify; prefer require over assert.
 //	  # The language of the review comments.
 //	  language: English
+//	  # At most this many model requests per review (1 or more): the files
+//	  # beyond, in pull-request order, are named in the summary as not
+//	  # reviewed by the model. It can lower the operator's bound
+//	  # (LLM_MAX_REQUESTS, default 8), never raise it.
+//	  max_requests: 4
 //
 // # Errors
 //
@@ -119,5 +127,5 @@
 // [Merge] overrides the organisation's configuration with the repository's
 // field by field: scalars replace, maps (reviewers, rules.severity) merge
 // key by key, lists (ignore, rules.disable) replace, custom_rules merge by
-// id, and llm.instructions add up.
+// id, llm.instructions add up, and llm.max_requests takes the lower value.
 package repoconfig

@@ -20,6 +20,6 @@ func ExampleParse() {
 	_, err = repoconfig.Parse([]byte("severity_threshold: high\n"))
 	fmt.Println(err)
 	// Output:
-	// warning [debug/console-log] 300
+	// warning [debug/console-log] 1000
 	// .azreviewer.yaml line 1, column 21: severity_threshold: "high" is not one of info, warning, error
 }

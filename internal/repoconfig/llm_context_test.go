@@ -48,3 +48,39 @@ func TestLLMContextKeys(t *testing.T) {
 	require.Equal(t, 5, merged.LLM.Window())
 	require.False(t, merged.LLM.GuidanceOn(), "the organisation's switch stays unless the repository sets its own")
 }
+
+// TestLLMMaxRequests: llm.max_requests is a whole number of at least 1,
+// and merging keeps the lower of the organisation's and the repository's,
+// so a repository can lower the organisation's bound but not raise it.
+func TestLLMMaxRequests(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		org, repo string
+		want      int
+		wantErr   string
+	}{
+		{name: "unset", org: "version: 1\n", repo: "version: 1\n", want: 0},
+		{name: "the repository's", org: "version: 1\n", repo: "llm: {max_requests: 3}\n", want: 3},
+		{name: "the organisation's", org: "llm: {max_requests: 4}\n", repo: "version: 1\n", want: 4},
+		{name: "the repository lowers it", org: "llm: {max_requests: 4}\n", repo: "llm: {max_requests: 2}\n", want: 2},
+		{name: "the repository cannot raise it", org: "llm: {max_requests: 4}\n", repo: "llm: {max_requests: 1000}\n", want: 4},
+		{name: "zero", org: "version: 1\n", repo: "llm: {max_requests: 0}\n", wantErr: "llm.max_requests: is 0; expected 1 or more"},
+		{name: "negative", org: "version: 1\n", repo: "llm: {max_requests: -1}\n", wantErr: "llm.max_requests: -1 is negative"},
+		{name: "not a number", org: "version: 1\n", repo: "llm: {max_requests: many}\n", wantErr: "llm.max_requests: expected a whole number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			org, err := repoconfig.Parse([]byte(tt.org))
+			require.NoError(t, err)
+			repo, err := repoconfig.Parse([]byte(tt.repo))
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, repoconfig.Merge(repoconfig.Merge(repoconfig.Defaults(), org), repo).LLM.RequestLimit())
+		})
+	}
+}

@@ -474,7 +474,7 @@ func (d *decoder) config(n ast.Node, path, what string, cfg *Config) {
 		{"custom_rules", func(n ast.Node, path string) { cfg.Custom = d.customRules(n, path) }},
 		{"secrets", func(n ast.Node, path string) { d.secrets(n, path, &cfg.Secrets) }},
 		{"llm", func(n ast.Node, path string) {
-			d.mapping(n, path, "a mapping with instructions, language, context_lines and guidance", []field{
+			d.mapping(n, path, "a mapping with instructions, language, context_lines, guidance and max_requests", []field{
 				{"instructions", func(n ast.Node, path string) {
 					s, ok := d.str(n, path)
 					if ok && utf8.RuneCountInString(s) > MaxInstructions {
@@ -505,6 +505,16 @@ func (d *decoder) config(n ast.Node, path, what string, cfg *Config) {
 				{"guidance", func(n ast.Node, path string) {
 					if v, ok := d.boolean(n, path); ok {
 						cfg.LLM.Guidance = ptr(v)
+					}
+				}},
+				{"max_requests", func(n ast.Node, path string) {
+					v, ok := d.nonNegative(n, path)
+					if ok && v == 0 {
+						d.add(n, path, "is 0; expected 1 or more (to send the model nothing, switch it off with reviewers: {llm: false})")
+						return
+					}
+					if ok {
+						cfg.LLM.MaxRequests = ptr(v)
 					}
 				}},
 			})

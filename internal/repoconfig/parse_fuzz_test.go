@@ -27,6 +27,8 @@ func FuzzParse(f *testing.F) {
 		"custom_rules:\n- {id: a, pattern: '(?:(?:a{1,30}){1,30}){1,30}', message: m}\n",
 		"a: &x [*x]\nignore: *x\n",
 		"--- \n...\n---\nversion: 1\n",
+		"llm: {max_requests: 0}\nlimits: {max_files: 0, max_lines: 0}\n",
+		"llm: {max_requests: 99999999999999999999}\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -174,7 +174,7 @@ func TestParseInvalid(t *testing.T) {
 			`.azreviewer.yaml line 21, column 5: custom_rules[2]: unknown key "colour"; the keys allowed here are id, pattern, paths, severity, message`,
 			`.azreviewer.yaml line 22, column 9: custom_rules[3].id: "ok" is already the id of custom_rules[2] (line 18); ids must be unique`,
 			`.azreviewer.yaml line 25, column 21: llm.instructions: expected a string, got a list`,
-			`.azreviewer.yaml line 25, column 29: llm: unknown key "tone"; the keys allowed here are instructions, language, context_lines, guidance`,
+			`.azreviewer.yaml line 25, column 29: llm: unknown key "tone"; the keys allowed here are instructions, language, context_lines, guidance, max_requests`,
 			`.azreviewer.yaml line 26, column 1: unknown key "extra"; the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, secrets, llm`,
 		}},
 	}

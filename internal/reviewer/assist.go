@@ -34,6 +34,10 @@ type ReviewContext struct {
 	// OtherFiles lists, in every request, the changed files that request
 	// does not show.
 	OtherFiles bool
+	// MaxRequests, when positive, lowers the most requests the review
+	// sends (a repository's llm.max_requests); it never raises the
+	// reviewer's own bound. 0 leaves that bound.
+	MaxRequests int
 }
 
 // Contextual is a reviewer, for one review, whose prompts take a

@@ -342,6 +342,7 @@ func (r *reviewRun) modelContext(ctx context.Context, reviewers []reviewer.Revie
 		p.SetContext(reviewer.ReviewContext{
 			Window: r.config.LLM.Window(), Files: r.heads,
 			Guidance: text, GuidanceSource: source, OtherFiles: true,
+			MaxRequests: r.config.LLM.RequestLimit(),
 		})
 	}
 }
