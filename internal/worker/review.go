@@ -134,6 +134,9 @@ type reviewRun struct {
 	// check read it (0: not read).
 	state  coordination.ReviewState
 	newest int
+	// position is the review stream's, read just before the iterations
+	// (nil: not read; see order.go).
+	position *events.Position
 	// load: the pull request, its iterations, the newest one.
 	pr         azdo.PullRequest
 	iterations []azdo.Iteration
@@ -223,11 +226,19 @@ func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 	if !r.covered() {
 		return Report{}, nil
 	}
+	if r.ordered() {
+		return r.skipReviewed(ctx, decidedByStreamOrder, "commit %s was already reviewed (iteration %d is the newest reviewed, read after this event was published: stream sequence %d, read at %d)",
+			shortSHA(req.SourceCommit), r.state.Iteration, req.Delivery.Sequence, r.state.Seen.Sequence)
+	}
+	by := decidedByState
+	if req.Trigger == events.TriggerUpdated {
+		by = decidedByIterations
+	}
 	if r.newest, err = r.w.pushedSince(ctx, r.ref, req, r.state); err != nil {
 		return Report{}, err
 	}
 	if r.covered() {
-		return skip(SkipAlreadyReviewed, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), r.state.Iteration)
+		return r.skipReviewed(ctx, by, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), r.state.Iteration)
 	}
 	return Report{}, nil
 }
@@ -254,7 +265,11 @@ func (r *reviewRun) load(ctx context.Context) (Report, error) {
 		return Report{}, err
 	}
 	if r.covered() {
-		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
+		by := decidedByState
+		if r.ordered() {
+			by = decidedByStreamOrder
+		}
+		return r.skipReviewed(ctx, by, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
 	}
 	if r.pr, err = r.w.read.PullRequest(ctx, r.ref); err != nil {
 		return Report{}, err
@@ -264,6 +279,7 @@ func (r *reviewRun) load(ctx context.Context) (Report, error) {
 		rep.Repository = r.pr.RepositoryName
 		return rep, err
 	}
+	r.readPosition(ctx)
 	if r.iterations, err = r.w.read.Iterations(ctx, r.ref); err != nil {
 		return Report{Repository: r.pr.RepositoryName}, err
 	}
@@ -341,7 +357,7 @@ func (r *reviewRun) remember(ctx context.Context) {
 		}
 	}
 	st := coordination.ReviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
-		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), Bases: r.nextBases}
+		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), Bases: r.nextBases, Seen: r.seen()}
 	r.threads.save(&st)
 	if err := r.w.saveState(ctx, r.key, st); err != nil {
 		// The threads are posted; a lost state only costs a redundant
