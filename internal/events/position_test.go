@@ -54,6 +54,9 @@ func TestPositionPrecedesWhatWasStoredBeforeIt(t *testing.T) {
 		{"a message stored after the read", got[2], false},
 		{"another stream's message", &events.Delivery{Stream: "OTHER", Sequence: 1, Stored: got[0].Stored}, false},
 		{"a message of the stream created again", recreated[0], false},
+		// A stream restored from an older snapshot keeps its name and its
+		// creation time, and numbers its messages from the snapshot's last.
+		{"a message numbered again by a restored stream", &events.Delivery{Stream: pos.Stream, Sequence: 1, Stored: pos.At.Add(time.Second)}, false},
 		{"no delivery", nil, false},
 		{"a delivery without a sequence", &events.Delivery{Stream: pos.Stream, Stored: got[0].Stored}, false},
 	}

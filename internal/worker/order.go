@@ -92,10 +92,23 @@ func (r *reviewRun) ordered() bool {
 	return r.state.Seen.Precedes(r.req.Delivery)
 }
 
+// decidedBy is what showed the request already reviewed.
+func (r *reviewRun) decidedBy() string {
+	switch {
+	case r.ordered():
+		return decidedByStreamOrder
+	case r.checked:
+		return decidedByIterations
+	default:
+		return decidedByState
+	}
+}
+
 // skipReviewed ends a request already reviewed, saying on the span what
 // showed it (azreviewer.skip_decided_by) and, when the stream's order did,
 // the sequences compared.
-func (r *reviewRun) skipReviewed(ctx context.Context, by, format string, args ...any) (Report, error) {
+func (r *reviewRun) skipReviewed(ctx context.Context, format string, args ...any) (Report, error) {
+	by := r.decidedBy()
 	span := trace.SpanFromContext(ctx)
 	span.SetAttributes(attribute.String("azreviewer.skip_decided_by", by))
 	if by == decidedByStreamOrder {

@@ -134,6 +134,9 @@ type reviewRun struct {
 	// check read it (0: not read).
 	state  coordination.ReviewState
 	newest int
+	// checked: the newest iteration was read for the push check
+	// (pushedSince).
+	checked bool
 	// position is the review stream's, read just before the iterations
 	// (nil: not read; see order.go).
 	position *events.Position
@@ -227,20 +230,25 @@ func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 		return Report{}, nil
 	}
 	if r.ordered() {
-		return r.skipReviewed(ctx, decidedByStreamOrder, "commit %s was already reviewed (iteration %d is the newest reviewed, read after this event was published: stream sequence %d, read at %d)",
+		return r.skipReviewed(ctx, "commit %s was already reviewed (iteration %d is the newest reviewed, read after this event was published: stream sequence %d, read at %d)",
 			shortSHA(req.SourceCommit), r.state.Iteration, req.Delivery.Sequence, r.state.Seen.Sequence)
 	}
-	by := decidedByState
-	if req.Trigger == events.TriggerUpdated {
-		by = decidedByIterations
-	}
-	if r.newest, err = r.w.pushedSince(ctx, r.ref, req, r.state); err != nil {
+	if err = r.checkPushed(ctx); err != nil {
 		return Report{}, err
 	}
 	if r.covered() {
-		return r.skipReviewed(ctx, by, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), r.state.Iteration)
+		return r.skipReviewed(ctx, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), r.state.Iteration)
 	}
 	return Report{}, nil
+}
+
+// checkPushed reads the newest iteration for a push event (pushedSince;
+// no call for another event).
+func (r *reviewRun) checkPushed(ctx context.Context) error {
+	var err error
+	r.newest, err = r.w.pushedSince(ctx, r.ref, r.req, r.state)
+	r.checked = err == nil && r.req.Trigger == events.TriggerUpdated
+	return err
 }
 
 // covered reports whether the request's commit is among those reviewed and
@@ -264,12 +272,16 @@ func (r *reviewRun) load(ctx context.Context) (Report, error) {
 	if r.state, err = r.w.loadState(ctx, r.key); err != nil {
 		return Report{}, err
 	}
-	if r.covered() {
-		by := decidedByState
-		if r.ordered() {
-			by = decidedByStreamOrder
+	if r.covered() && !r.ordered() && !r.checked {
+		// The commit was not among those reviewed when the gate looked:
+		// the review waited for covered it, but the branch may have been
+		// pushed back to it after that review read its iterations.
+		if err = r.checkPushed(ctx); err != nil {
+			return Report{}, err
 		}
-		return r.skipReviewed(ctx, by, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
+	}
+	if r.covered() {
+		return r.skipReviewed(ctx, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
 	}
 	if r.pr, err = r.w.read.PullRequest(ctx, r.ref); err != nil {
 		return Report{}, err
