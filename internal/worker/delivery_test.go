@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -142,7 +143,11 @@ func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
 			require.Equal(t, "git.iterations.list", r.Operation, tt.name)
 		}
 		spans := rec.Ended()
-		require.Equal(t, tt.by, attr(spans[len(spans)-1], "azreviewer.skip_decided_by"), "%s: what showed it reviewed", tt.name)
+		review := spans[len(spans)-1]
+		require.Equal(t, "review pull request", review.Name())
+		require.Equal(t, tt.by, attr(review, "azreviewer.skip_decided_by"), "%s: what showed it reviewed", tt.name)
+		ordered := slices.ContainsFunc(review.Events(), func(e sdktrace.Event) bool { return e.Name == "superseded by stream order" })
+		require.Equal(t, tt.by == "stream_order", ordered, "%s: the span's event", tt.name)
 	}
 }
 
