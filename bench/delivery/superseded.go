@@ -1,4 +1,4 @@
-// Command superseded measures what superseded push events cost: the Azure
+// "superseded" measures what superseded push events cost: the Azure
 // DevOps calls, and the JetStream stream-info requests, of the events of a
 // burst of pushes that one review already covered.
 //
@@ -13,7 +13,8 @@
 // It prints, per phase, the events handled, the reviews, and the calls of
 // the superseded ones.
 //
-//	go run ./bench/superseded [-pushes 10]
+//	go run ./bench/delivery superseded [-pushes 10]
+
 package main
 
 import (
@@ -39,21 +40,26 @@ import (
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
-func main() {
-	pushes := flag.Int("pushes", 10, "pushes per burst")
-	flag.Parse()
-	phases, err := run(context.Background(), *pushes)
+// supersededMain is the "superseded" command.
+func supersededMain(args []string) int {
+	fs := flag.NewFlagSet("superseded", flag.ContinueOnError)
+	pushes := fs.Int("pushes", 10, "pushes per burst")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	phases, err := runSuperseded(context.Background(), *pushes)
 	if err == nil {
-		err = printPhases(os.Stdout, phases)
+		err = printSuperseded(os.Stdout, phases)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "superseded:", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
-// phase is what one burst's events cost.
-type phase struct {
+// supersededPhase is what one burst's events cost.
+type supersededPhase struct {
 	name                 string
 	handled, reviewed    int
 	superseded           int
@@ -62,8 +68,8 @@ type phase struct {
 	streamInfos          int64
 }
 
-// run runs the phases with bursts of pushes pushes.
-func run(ctx context.Context, pushes int) ([]phase, error) {
+// runSuperseded runs the phases with bursts of pushes pushes.
+func runSuperseded(ctx context.Context, pushes int) ([]supersededPhase, error) {
 	dir, err := os.MkdirTemp("", "azreviewer-bench-superseded-*")
 	if err != nil {
 		return nil, err
@@ -181,7 +187,7 @@ func run(ctx context.Context, pushes int) ([]phase, error) {
 		return nil, err
 	}
 
-	var phases []phase
+	var phases []supersededPhase
 	for i, p := range []struct {
 		name       string
 		redeliver  bool
@@ -210,7 +216,7 @@ func run(ctx context.Context, pushes int) ([]phase, error) {
 			return nil, err
 		}
 		mu.Lock()
-		ph := phase{name: p.name, handled: len(handled), streamInfos: handlingInfos}
+		ph := supersededPhase{name: p.name, handled: len(handled), streamInfos: handlingInfos}
 		for _, h := range handled {
 			switch h.Report.Outcome {
 			case worker.OutcomeReviewed:
@@ -232,8 +238,8 @@ func run(ctx context.Context, pushes int) ([]phase, error) {
 	return phases, nil
 }
 
-// printPhases writes the phases as a table.
-func printPhases(out io.Writer, phases []phase) error {
+// printSuperseded writes the phases as a table.
+func printSuperseded(out io.Writer, phases []supersededPhase) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "phase\tmessages handled\treviews\tsuperseded\tAzure DevOps calls of the superseded\tof which iterations lists\tper superseded event\tstream-info requests while handling\n")
 	for _, ph := range phases {

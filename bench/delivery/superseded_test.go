@@ -7,14 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestSmallRun runs the measurement with bursts of three pushes: each
+// TestSupersededSmallRun runs the measurement with bursts of three pushes: each
 // burst is reviewed once and its other events, delivered once or twice,
 // are superseded at no Azure DevOps call.
-func TestSmallRun(t *testing.T) {
-	phases, err := run(t.Context(), 3)
+func TestSupersededSmallRun(t *testing.T) {
+	phases, err := runSuperseded(t.Context(), 3)
 	require.NoError(t, err)
 	var out strings.Builder
-	require.NoError(t, printPhases(&out, phases))
+	require.NoError(t, printSuperseded(&out, phases))
 	t.Log("\n" + out.String())
 	require.Len(t, phases, 2)
 	for i, ph := range phases {
