@@ -57,6 +57,9 @@ func TestPositionPrecedesWhatWasStoredBeforeIt(t *testing.T) {
 		// A stream restored from an older snapshot keeps its name and its
 		// creation time, and numbers its messages from the snapshot's last.
 		{"a message numbered again by a restored stream", &events.Delivery{Stream: pos.Stream, Sequence: 1, Stored: pos.At.Add(time.Second)}, false},
+		// Two servers of a cluster whose clocks differ (a new stream
+		// leader) may store a later message with an earlier time.
+		{"a later message stored at an earlier time", &events.Delivery{Stream: pos.Stream, Sequence: pos.Sequence + 1, Stored: pos.At.Add(-time.Second)}, false},
 		{"no delivery", nil, false},
 		{"a delivery without a sequence", &events.Delivery{Stream: pos.Stream, Stored: got[0].Stored}, false},
 	}
