@@ -230,8 +230,8 @@ func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 		return Report{}, nil
 	}
 	if r.ordered() {
-		return r.skipReviewed(ctx, "commit %s was already reviewed (iteration %d is the newest reviewed, read after this event was published: stream sequence %d, read at %d)",
-			shortSHA(req.SourceCommit), r.state.Iteration, req.Delivery.Sequence, r.state.Seen.Sequence)
+		return r.skipReviewed(ctx, "commit %s was already reviewed (iteration %d is the newest reviewed; its iterations were read when the stream was at sequence %d, after this event's %d)",
+			shortSHA(req.SourceCommit), r.state.Iteration, r.state.Seen.Sequence, req.Delivery.Sequence)
 	}
 	if err = r.checkPushed(ctx); err != nil {
 		return Report{}, err
