@@ -41,6 +41,12 @@
 // of full reviews of 1 to 1,000 changed files (see fullreview.go):
 //
 //	go run ./bench/delivery fullreview [-files 1,10,100,1000] [-worker BIN]
+//
+// "superseded" measures instead the Azure DevOps calls of push events one
+// review already covered, a burst of pushes queued before the worker takes
+// the first (see superseded.go):
+//
+//	go run ./bench/delivery superseded [-pushes 10]
 package main
 
 import (
@@ -60,6 +66,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "fullreview" {
 		os.Exit(fullReviewMain(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "superseded" {
+		os.Exit(supersededMain(os.Args[2:]))
 	}
 	cfg := defaultConfig()
 	// The scenario's defaults apply before the flags that override them.

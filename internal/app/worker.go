@@ -326,10 +326,17 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	if err != nil {
 		return nil, err
 	}
+	st := d.Stream
+	if st == nil {
+		if st, err = d.JS.Stream(ctx, names.ReviewStream()); err != nil {
+			return nil, notProvisioned(fmt.Errorf("open stream %s: %w", names.ReviewStream(), err))
+		}
+	}
 	review := setup.review
 	review.Coordinator = coord
 	review.Memory = mem
 	review.LeaseRefresh = timing.leaseRefresh
+	review.Positions = events.NewStreamPositions(st)
 	rs, err := routes(review, setup.orgs, metrics, log)
 	if err != nil {
 		return nil, err
@@ -337,12 +344,6 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	router := worker.NewRouter(metrics, log)
 	if err := router.Set(rs); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
-	}
-	st := d.Stream
-	if st == nil {
-		if st, err = d.JS.Stream(ctx, names.ReviewStream()); err != nil {
-			return nil, notProvisioned(fmt.Errorf("open stream %s: %w", names.ReviewStream(), err))
-		}
 	}
 	cons, err := st.Consumer(ctx, names.Consumer())
 	if err != nil {

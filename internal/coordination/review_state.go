@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/azreviewer/azreviewer/internal/events"
 )
 
 // ReviewStateVersion is the version of [ReviewState] this code writes. A
@@ -94,6 +96,12 @@ type ReviewState struct {
 	// state that cannot be decoded, or was not read, is not absent). It is
 	// never stored.
 	Absent bool `json:"-"`
+
+	// Seen is where the review stream stood just before the iterations
+	// of Iteration were read (nil: not known): a request whose message it
+	// precedes (events.Position.Precedes) was published before that read.
+	// Earlier releases neither read nor keep it.
+	Seen *events.Position `json:"seen,omitempty"`
 }
 
 // BaseVersions names, for a common commit, the blob there of every file a

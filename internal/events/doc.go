@@ -38,6 +38,17 @@
 // loop's backoff. A handler cancelled by the shutdown is nak'ed for
 // another worker at once.
 //
+// # Order
+//
+// A message's [Delivery] (its stream, sequence and store time, from its
+// metadata) travels with the request it decodes to, outside the message.
+// A stream's [Position] (its last sequence and the server's time of the
+// read, from [StreamPositions]) then tells whether a message was stored
+// before the position was read ([Position.Precedes]): the worker keeps
+// the position read just before a review read the pull request's
+// iterations, and skips the push events it precedes without calling Azure
+// DevOps.
+//
 // # Trace context
 //
 // The publisher injects W3C trace context into the NATS headers under the

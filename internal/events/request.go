@@ -52,6 +52,11 @@ type ReviewRequest struct {
 
 	// Comment is set for TriggerComment.
 	Comment *CommentRef `json:"comment,omitempty"`
+
+	// Delivery is where the request's message sits in its stream, set by
+	// the consumer from the message's metadata (nil: the request did not
+	// come from a stream). It is not part of the message.
+	Delivery *Delivery `json:"-"`
 }
 
 // CommentRef identifies the comment that triggered a request.

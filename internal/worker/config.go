@@ -70,6 +70,13 @@ type Config struct {
 	// LeaseRefresh is how often a held lease is refreshed; keep it well
 	// under the lease bucket's TTL. Default 10 s.
 	LeaseRefresh time.Duration
+	// Positions reads where the review stream stands, so that a push
+	// event published before a review read the iterations it reviewed is
+	// skipped by the stream's order, without calling Azure DevOps (see
+	// order.go). Nil: such an event is checked against the newest
+	// iteration (one call), as a request that did not come from the
+	// stream always is.
+	Positions StreamPositions
 	// Memory remembers, for the whole fleet, the findings people marked
 	// won't fix (not posted again in the repository) and the model
 	// commands' use (their rate limit, their tokens). Nil: no won't-fix

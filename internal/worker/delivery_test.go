@@ -3,11 +3,14 @@ package worker_test
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
@@ -15,16 +18,19 @@ import (
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
 // coordinated is a worker with real JetStream coordination (lease and
-// review state) against the simulator.
+// review state) against the simulator, reading the review stream's
+// position from a real stream.
 type coordinated struct {
 	sim   *azdotest.Sim
 	pr    *azdosim.PullRequest
 	coord *coordination.Store
+	b     *eventstest.Bundle
 	new   func(t *testing.T) *worker.Worker
 }
 
@@ -35,12 +41,13 @@ func setupCoordinated(t *testing.T, base, head map[string]string) *coordinated {
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	coord, err := coordination.Ensure(context.Background(), b.JS, streams.Config{Memory: true}, coordination.Config{})
 	require.NoError(t, err)
-	return &coordinated{sim: sim, pr: pr, coord: coord, new: func(t *testing.T) *worker.Worker {
+	return &coordinated{sim: sim, pr: pr, coord: coord, b: b, new: func(t *testing.T) *worker.Worker {
 		client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
 		require.NoError(t, err)
 		w, err := worker.New(worker.Config{
 			OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
-			Logger: slog.New(slog.DiscardHandler),
+			Positions: events.NewStreamPositions(b.Stream),
+			Logger:    slog.New(slog.DiscardHandler),
 		}, client, nil)
 		require.NoError(t, err)
 		return w
@@ -54,10 +61,38 @@ func (c *coordinated) request(trigger events.Trigger, commit string) *events.Rev
 	}
 }
 
+// publish stores req's message in the review stream, as ingest does, and
+// returns req with the delivery the consume loop gives it.
+func (c *coordinated) publish(t *testing.T, req *events.ReviewRequest) *events.ReviewRequest {
+	t.Helper()
+	ctx := context.Background()
+	pub, err := events.NewPublisher(c.b.JS, fleet.Names{}).Publish(ctx, req)
+	require.NoError(t, err)
+	return c.delivered(t, req, pub.Sequence)
+}
+
+// delivered is req as the stream's message seq delivers it.
+func (c *coordinated) delivered(t *testing.T, req *events.ReviewRequest, seq uint64) *events.ReviewRequest {
+	t.Helper()
+	raw, err := c.b.Stream.GetMsg(context.Background(), seq)
+	require.NoError(t, err)
+	out := *req
+	out.Delivery = &events.Delivery{Stream: c.b.Stream.CachedInfo().Config.Name, Sequence: raw.Sequence, Stored: raw.Time}
+	return &out
+}
+
+// TestAlreadyReviewedCommitsCostNoAzureDevOpsCall: a request for a commit
+// already reviewed is skipped. A push event costs no call when its
+// message was published before the review read its iterations (the
+// stream's order says it is superseded); otherwise — no delivery, a
+// message published after that read — its commit is checked against the
+// newest iteration (one call). Other events cost none.
 func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
 	t.Parallel()
 	c := setupCoordinated(t, map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
 	w := c.new(t)
+	rec := tracetest.NewSpanRecorder()
+	w.SetTracer(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("test"))
 	first := c.pr.Head()
 	rep, err := w.Review(context.Background(), c.request(events.TriggerCreated, first))
 	require.NoError(t, err)
@@ -65,22 +100,35 @@ func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
 
 	second := c.sim.Repo.Commit(map[string]string{"/a.js": "let a = 1;\nconsole.log(a);\n"})
 	c.pr.Push(second)
-	rep, err = w.Review(context.Background(), c.request(events.TriggerUpdated, second))
+	// The push's event, and a late one for the first push, are in the
+	// stream before the push's review reads the iterations.
+	push := c.publish(t, c.request(events.TriggerUpdated, second))
+	late := c.publish(t, c.request(events.TriggerUpdated, first))
+	rep, err = w.Review(context.Background(), push)
 	require.NoError(t, err)
 	require.Equal(t, 2, rep.Iteration)
+	// A vote published after the review: the same commit, a later message
+	// (past the duplicate window, or with an id of its own).
+	ack, err := c.b.JS.Publish(context.Background(), push.Subject(fleet.Names{}), mustMarshal(t, push))
+	require.NoError(t, err)
+	vote := c.delivered(t, c.request(events.TriggerUpdated, second), ack.Sequence)
 
 	tests := []struct {
 		name   string
 		req    *events.ReviewRequest
 		reason string
 		// calls is what the skip costs: a push event's commit is checked
-		// against the newest iteration (one call), other events cost none.
+		// against the newest iteration (one call) unless the stream's
+		// order shows it superseded; other events cost none.
 		calls int
+		by    string
 	}{
-		{"the same push again (another subscription, a retry)", c.request(events.TriggerUpdated, second), "already reviewed", 1},
-		{"a vote or reviewer update: same source commit", c.request(events.TriggerUpdated, second), "already reviewed", 1},
-		{"an older push delivered late", c.request(events.TriggerUpdated, first), "already reviewed", 1},
-		{"created racing updated for the first push", c.request(events.TriggerCreated, first), "already reviewed", 0},
+		{"the same push redelivered", push, "already reviewed", 0, "stream_order"},
+		{"an older push published before the review", late, "already reviewed", 0, "stream_order"},
+		{"the same push again from no stream (a direct call)", c.request(events.TriggerUpdated, second), "already reviewed", 1, "newest_iteration"},
+		{"a vote or reviewer update published after the review", vote, "already reviewed", 1, "newest_iteration"},
+		{"an older push from no stream", c.request(events.TriggerUpdated, first), "already reviewed", 1, "newest_iteration"},
+		{"created racing updated for the first push", c.request(events.TriggerCreated, first), "already reviewed", 0, "review_state"},
 	}
 	for _, tt := range tests {
 		before := c.sim.Server.Requests()
@@ -94,7 +142,30 @@ func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
 		for _, r := range after {
 			require.Equal(t, "git.iterations.list", r.Operation, tt.name)
 		}
+		spans := rec.Ended()
+		review := spans[len(spans)-1]
+		require.Equal(t, "review pull request", review.Name())
+		require.Equal(t, tt.by, attr(review, "azreviewer.skip_decided_by"), "%s: what showed it reviewed", tt.name)
+		ordered := slices.ContainsFunc(review.Events(), func(e sdktrace.Event) bool { return e.Name == "superseded by stream order" })
+		require.Equal(t, tt.by == "stream_order", ordered, "%s: the span's event", tt.name)
 	}
+}
+
+// attr is the value of span's attribute key ("": none).
+func attr(span sdktrace.ReadOnlySpan, key string) string {
+	for _, kv := range span.Attributes() {
+		if string(kv.Key) == key {
+			return kv.Value.Emit()
+		}
+	}
+	return ""
+}
+
+func mustMarshal(t *testing.T, req *events.ReviewRequest) []byte {
+	t.Helper()
+	data, err := req.Marshal()
+	require.NoError(t, err)
+	return data
 }
 
 // TestPushOfAReviewedCommitIsCheckedAgainstTheNewestIteration: a push

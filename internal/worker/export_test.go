@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 
@@ -21,6 +23,9 @@ func (w *Worker) ReviewDelivered(ctx context.Context, req *events.ReviewRequest,
 func (w *Worker) ReadsHeads(cfg repoconfig.Config) bool {
 	return w.headsFor(azdo.PullRequestRef{}, "", cfg).room > 0
 }
+
+// SetTracer sets the tracer the worker's spans are started with.
+func (w *Worker) SetTracer(t trace.Tracer) { w.tracer = t }
 
 // SetClock sets the clock of ThreadListPeriod.
 func (w *Worker) SetClock(now func() time.Time) { w.now = now }

@@ -138,6 +138,12 @@ type reviewRun struct {
 	// check read it (0: not read).
 	state  coordination.ReviewState
 	newest int
+	// checked: the newest iteration was read for the push check
+	// (pushedSince).
+	checked bool
+	// position is the review stream's, read just before the iterations
+	// (nil: not read; see order.go).
+	position *events.Position
 	// load: the pull request, its iterations, the newest one.
 	pr         azdo.PullRequest
 	iterations []azdo.Iteration
@@ -230,13 +236,26 @@ func (r *reviewRun) gate(ctx context.Context) (Report, error) {
 	if !r.covered() {
 		return Report{}, nil
 	}
-	if r.newest, err = r.w.pushedSince(ctx, r.ref, req, r.state); err != nil {
+	if r.ordered() {
+		return r.skipReviewed(ctx, "commit %s was already reviewed (iteration %d is the newest reviewed; its iterations were read when the stream was at sequence %d, after this event's %d)",
+			shortSHA(req.SourceCommit), r.state.Iteration, r.state.Seen.Sequence, req.Delivery.Sequence)
+	}
+	if err = r.checkPushed(ctx); err != nil {
 		return Report{}, err
 	}
 	if r.covered() {
-		return skip(SkipAlreadyReviewed, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), r.state.Iteration)
+		return r.skipReviewed(ctx, "commit %s was already reviewed (iteration %d is the newest reviewed)", shortSHA(req.SourceCommit), r.state.Iteration)
 	}
 	return Report{}, nil
+}
+
+// checkPushed reads the newest iteration for a push event (pushedSince;
+// no call for another event).
+func (r *reviewRun) checkPushed(ctx context.Context) error {
+	var err error
+	r.newest, err = r.w.pushedSince(ctx, r.ref, r.req, r.state)
+	r.checked = err == nil && r.req.Trigger == events.TriggerUpdated
+	return err
 }
 
 // covered reports whether the request's commit is among those reviewed and
@@ -260,8 +279,16 @@ func (r *reviewRun) load(ctx context.Context) (Report, error) {
 	if r.state, err = r.w.loadState(ctx, r.key); err != nil {
 		return Report{}, err
 	}
+	if r.covered() && !r.ordered() && !r.checked {
+		// The commit was not among those reviewed when the gate looked:
+		// the review waited for covered it, but the branch may have been
+		// pushed back to it after that review read its iterations.
+		if err = r.checkPushed(ctx); err != nil {
+			return Report{}, err
+		}
+	}
 	if r.covered() {
-		return skip(SkipAlreadyReviewed, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
+		return r.skipReviewed(ctx, "commit %s was reviewed while this request waited (iteration %d is the newest reviewed)", shortSHA(r.req.SourceCommit), r.state.Iteration)
 	}
 	if r.pr, err = r.w.read.PullRequest(ctx, r.ref); err != nil {
 		return Report{}, err
@@ -271,6 +298,7 @@ func (r *reviewRun) load(ctx context.Context) (Report, error) {
 		rep.Repository = r.pr.RepositoryName
 		return rep, err
 	}
+	r.readPosition(ctx)
 	if r.iterations, err = r.w.read.Iterations(ctx, r.ref); err != nil {
 		return Report{Repository: r.pr.RepositoryName}, err
 	}
@@ -348,7 +376,7 @@ func (r *reviewRun) remember(ctx context.Context) {
 		}
 	}
 	st := coordination.ReviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
-		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), Bases: r.nextBases}
+		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), Bases: r.nextBases, Seen: r.seen()}
 	r.threads.save(&st)
 	if err := r.w.saveState(ctx, r.key, st); err != nil {
 		// The threads are posted; a lost state only costs a redundant

@@ -112,6 +112,7 @@ func (r *Router) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.
 		r.metrics.reviews.WithLabelValues(string(OutcomeFailed)).Inc()
 		return nil, Report{}, err
 	}
+	req.Delivery = events.DeliveryOf(msg)
 	w, ok := r.Worker(req.OrgURL)
 	if !ok {
 		rep, _ := skip(SkipOtherOrg, "event is for organisation %q, which is not among the %d configured", req.OrgURL, len(r.table.Load().routes))

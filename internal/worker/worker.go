@@ -68,6 +68,7 @@ func (w *Worker) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.
 		w.metrics.reviews.WithLabelValues(string(OutcomeFailed)).Inc()
 		return nil, Report{}, err
 	}
+	req.Delivery = events.DeliveryOf(msg)
 	var delivery uint64
 	if md, err := msg.Metadata(); err == nil {
 		delivery = md.NumDelivered

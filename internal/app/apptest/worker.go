@@ -73,6 +73,8 @@ func WorkerFlags(args ...string) (*app.Common, *app.Worker, error) {
 type Handled struct {
 	Subject  string
 	Delivery uint64
+	// Sequence is the message's stream sequence.
+	Sequence uint64
 	// Trigger and SourceCommit are the request's, when it could be decoded.
 	Trigger      events.Trigger
 	SourceCommit string
@@ -140,7 +142,7 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 func (w *Worker) handle(msg jetstream.Msg, req *events.ReviewRequest, rep worker.Report, err error) {
 	h := Handled{Subject: msg.Subject(), Report: rep, Err: err}
 	if md, mdErr := msg.Metadata(); mdErr == nil {
-		h.Delivery = md.NumDelivered
+		h.Delivery, h.Sequence = md.NumDelivered, md.Sequence.Stream
 	}
 	if req != nil {
 		h.Trigger, h.SourceCommit = req.Trigger, req.SourceCommit
