@@ -10,13 +10,15 @@ import (
 )
 
 // Delivery is where the message of a review request sits in its stream:
-// the stream's name, the message's stream sequence and the time the
-// stream stored it, from the message's metadata. A request that did not
-// come from a stream (a direct call) has none.
+// the stream's name, the message's stream sequence, the time the stream
+// stored it and how many times it has been delivered (1: the first time),
+// from the message's metadata. A request that did not come from a stream
+// (a direct call) has none.
 type Delivery struct {
-	Stream   string
-	Sequence uint64
-	Stored   time.Time
+	Stream    string
+	Sequence  uint64
+	Stored    time.Time
+	Delivered uint64
 }
 
 // DeliveryOf is msg's Delivery; nil when msg carries no metadata.
@@ -25,7 +27,7 @@ func DeliveryOf(msg jetstream.Msg) *Delivery {
 	if err != nil || md == nil || md.Sequence.Stream == 0 {
 		return nil
 	}
-	return &Delivery{Stream: md.Stream, Sequence: md.Sequence.Stream, Stored: md.Timestamp}
+	return &Delivery{Stream: md.Stream, Sequence: md.Sequence.Stream, Stored: md.Timestamp, Delivered: md.NumDelivered}
 }
 
 // Position is where a stream stood when it was read: its name and

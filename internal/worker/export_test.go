@@ -15,7 +15,13 @@ import (
 // ReviewDelivered is Review of a message delivered delivery times, as
 // HandleMessage runs it.
 func (w *Worker) ReviewDelivered(ctx context.Context, req *events.ReviewRequest, delivery uint64) (Report, error) {
-	return w.reviewDelivered(ctx, req, delivery)
+	r, d := *req, events.Delivery{}
+	if req.Delivery != nil {
+		d = *req.Delivery
+	}
+	d.Delivered = delivery
+	r.Delivery = &d
+	return w.Review(ctx, &r)
 }
 
 // ReadsHeads reports whether a review under cfg keeps the head versions

@@ -28,6 +28,7 @@ type history struct {
 	pr     *azdosim.PullRequest
 	store  *coordination.Store
 	client *azdo.Client
+	nats   *eventstest.Bundle
 }
 
 func setupHistory(t *testing.T, base, head map[string]string) *history {
@@ -39,7 +40,7 @@ func setupHistory(t *testing.T, base, head map[string]string) *history {
 	require.NoError(t, err)
 	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
 	require.NoError(t, err)
-	return &history{sim: sim, pr: pr, store: store, client: client}
+	return &history{sim: sim, pr: pr, store: store, client: client, nats: b}
 }
 
 func (h *history) worker(t *testing.T, tune ...func(*worker.Config)) *worker.Worker {

@@ -200,3 +200,55 @@ func TestRouterSweepsEveryOrganisation(t *testing.T) {
 	}
 	require.Equal(t, map[string]int{a.org.URL(): a.pr.ID(), b.org.URL(): b.pr.ID()}, got, "both organisations' lost pull requests are enqueued")
 }
+
+// TestRouterReadsTheThreadsInFullOnARedelivery: the Router, the
+// production handler, passes the message's delivery count on, so a
+// redelivered request — its last delivery may have died mid-post — reads
+// the pull request's thread list in full, where a first delivery reads by
+// id only the threads the review state names.
+func TestRouterReadsTheThreadsInFullOnARedelivery(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		naks     int
+		wantList bool
+	}{
+		{"first delivery", 0, false},
+		{"redelivery", 1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := setupHistory(t, map[string]string{"/a.js": quiet}, map[string]string{"/a.js": noisy})
+			w := h.worker(t)
+			_, err := w.Review(context.Background(), h.request())
+			require.NoError(t, err)
+			h.push(map[string]string{"/a.js": noisy + "debugger;\n"})
+			router := worker.NewRouter(nil, slog.New(slog.DiscardHandler))
+			require.NoError(t, router.Set([]worker.Route{{Worker: w}}))
+
+			req := h.request()
+			req.OrgURL, req.EventID = h.sim.Org.URL(), "push-2"
+			_, err = events.NewPublisher(h.nats.JS, streams.Config{}.Fleet).Publish(context.Background(), req)
+			require.NoError(t, err)
+			fetch := func() jetstream.Msg {
+				batch, err := h.nats.Consumer.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+				require.NoError(t, err)
+				for msg := range batch.Messages() {
+					return msg
+				}
+				t.Fatal("no message within 5s")
+				return nil
+			}
+			msg := fetch()
+			for range tt.naks {
+				require.NoError(t, msg.Nak())
+				msg = fetch()
+			}
+			var rep worker.Report
+			calls := h.calls(func() { _, rep, err = router.HandleMessage(context.Background(), msg) })
+			require.NoError(t, err)
+			require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
+			require.Equal(t, tt.wantList, calls["git.threads.list"] > 0, "%v", calls)
+		})
+	}
+}

@@ -69,11 +69,7 @@ func (w *Worker) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.
 		return nil, Report{}, err
 	}
 	req.Delivery = events.DeliveryOf(msg)
-	var delivery uint64
-	if md, err := msg.Metadata(); err == nil {
-		delivery = md.NumDelivered
-	}
-	rep, err := w.reviewDelivered(ctx, req, delivery)
+	rep, err := w.Review(ctx, req)
 	return req, rep, err
 }
 
@@ -129,15 +125,10 @@ type Report struct {
 // Review handles one review request end to end. The error, if any, is
 // classified for the consume loop: permanent failures (permission, not
 // found, bad PAT) are wrapped with events.Permanent, rate limiting with
-// events.RetryAfter. It is reviewed as a first delivery (HandleMessage
-// passes the message's count on).
+// events.RetryAfter. A request whose message was delivered before
+// (req.Delivery) reads the pull request's threads in full: the last
+// delivery may have died mid-post.
 func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report, error) {
-	return w.reviewDelivered(ctx, req, 0)
-}
-
-// reviewDelivered is Review of a message delivered delivery times (0: not
-// known): a redelivery reads the pull request's threads in full.
-func (w *Worker) reviewDelivered(ctx context.Context, req *events.ReviewRequest, delivery uint64) (Report, error) {
 	start := time.Now()
 	w.metrics.inFlight.Inc()
 	defer w.metrics.inFlight.Dec()
@@ -152,6 +143,10 @@ func (w *Worker) reviewDelivered(ctx context.Context, req *events.ReviewRequest,
 	defer span.End()
 	log := w.cfg.Logger.With("pull_request", req.PullRequestID, "repository", req.RepositoryName, "project", req.ProjectName, "trigger", req.Trigger)
 
+	var delivery uint64
+	if req.Delivery != nil {
+		delivery = req.Delivery.Delivered
+	}
 	rep, err := w.review(ctx, req, delivery)
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		rep.Outcome = OutcomeHandedBack
