@@ -55,8 +55,15 @@ type Config struct {
 	// Repeat is how many incremental reviews are measured per row (each
 	// after its own one-file push); a row shows their mean. Default 5.
 	Repeat int
+	// Modes are the modes measured, in order. Default index, period and
+	// list.
+	Modes []string
 	// Progress, if set, receives a line per step.
 	Progress io.Writer
+	// Profile, if set, is called before the timed reviews of each row
+	// (and the pushes between them), and the function it returns after
+	// them, e.g. to profile them.
+	Profile func(threads int, mode string) (stop func())
 }
 
 // Modes of a row.
@@ -98,6 +105,14 @@ func Measure(ctx context.Context, cfg Config) ([]Row, error) {
 	}
 	if cfg.Repeat <= 0 {
 		cfg.Repeat = 5
+	}
+	if len(cfg.Modes) == 0 {
+		cfg.Modes = []string{ModeIndex, ModePeriod, ModeList}
+	}
+	for _, m := range cfg.Modes {
+		if m != ModeIndex && m != ModePeriod && m != ModeList {
+			return nil, fmt.Errorf("mode %q: want %s, %s or %s", m, ModeIndex, ModePeriod, ModeList)
+		}
 	}
 	var rows []Row
 	for _, n := range cfg.Threads {
@@ -276,34 +291,10 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 		return nil, err
 	}
 	var rows []Row
-	for _, mode := range []string{ModeIndex, ModePeriod, ModeList} {
+	for _, mode := range cfg.Modes {
 		row := Row{Threads: n, Mode: mode, FullCalls: full.calls}
-		for i := range cfg.Repeat {
-			progress(cfg, "%d threads, %s: review %d", n, mode, i+1)
-			r.push(mode, i)
-			switch mode {
-			case ModeList:
-				if err := r.forgetIndex(ctx); err != nil {
-					return nil, err
-				}
-			case ModePeriod:
-				if err := r.listLongAgo(ctx); err != nil {
-					return nil, err
-				}
-			}
-			c, rep, err := r.review(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if rep.Since == 0 {
-				return nil, fmt.Errorf("review %d was not incremental", i+1)
-			}
-			row.Calls += float64(c.calls)
-			row.ThreadCalls += float64(c.threadCalls)
-			row.NewFindings += float64(rep.ThreadsPosted)
-			row.BytesRead += float64(c.bytes)
-			row.CPU += c.cpu
-			row.Wall += c.wall
+		if err := r.timed(ctx, cfg, &row); err != nil {
+			return nil, err
 		}
 		progress(cfg, "%d threads, %s: a new worker's review", n, mode)
 		r.push(mode, cfg.Repeat)
@@ -328,6 +319,43 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// timed runs the timed reviews of row, each after its own push, and adds
+// their costs to row.
+func (r *rig) timed(ctx context.Context, cfg Config, row *Row) error {
+	n, mode := row.Threads, row.Mode
+	if cfg.Profile != nil {
+		defer cfg.Profile(n, mode)()
+	}
+	for i := range cfg.Repeat {
+		progress(cfg, "%d threads, %s: review %d", n, mode, i+1)
+		r.push(mode, i)
+		switch mode {
+		case ModeList:
+			if err := r.forgetIndex(ctx); err != nil {
+				return err
+			}
+		case ModePeriod:
+			if err := r.listLongAgo(ctx); err != nil {
+				return err
+			}
+		}
+		c, rep, err := r.review(ctx)
+		if err != nil {
+			return err
+		}
+		if rep.Since == 0 {
+			return fmt.Errorf("review %d was not incremental", i+1)
+		}
+		row.Calls += float64(c.calls)
+		row.ThreadCalls += float64(c.threadCalls)
+		row.NewFindings += float64(rep.ThreadsPosted)
+		row.BytesRead += float64(c.bytes)
+		row.CPU += c.cpu
+		row.Wall += c.wall
+	}
+	return nil
 }
 
 // seed adds n threads as a long-lived pull request has them: two in three

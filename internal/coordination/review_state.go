@@ -140,10 +140,16 @@ type IndexedThread struct {
 // indexKey is the key of the index of the state under key.
 func indexKey(key string) string { return key + ".threads" }
 
-// encodeIndex appends the index lines of threads to b.
+// encodeIndex appends the index lines of threads to b, grown once to
+// their size.
 func encodeIndex(b []byte, threads []IndexedThread) []byte {
+	n := 0
 	for _, t := range threads {
-		b = append(b, field(t.Fingerprint)...)
+		n += len(t.Fingerprint) + len(t.Severity) + len(t.Path) + 24
+	}
+	b = slices.Grow(b, n)
+	for _, t := range threads {
+		b = appendField(b, t.Fingerprint)
 		b = append(b, '\t')
 		b = strconv.AppendInt(b, int64(t.ID), 10)
 		if t.Open {
@@ -151,32 +157,22 @@ func encodeIndex(b []byte, threads []IndexedThread) []byte {
 		} else {
 			b = append(b, "\t0\t"...)
 		}
-		b = append(b, field(t.Severity)...)
+		b = appendField(b, t.Severity)
 		b = append(b, '\t')
-		b = append(b, field(t.Path)...)
+		b = appendField(b, t.Path)
 		b = append(b, '\n')
 	}
 	return b
 }
 
-// decodeIndex reads what encodeIndex writes.
+// decodeIndex reads what encodeIndex writes. The strings it returns share
+// s's memory.
 func decodeIndex(s string) ([]IndexedThread, error) {
 	out := make([]IndexedThread, 0, strings.Count(s, "\n"))
-	for line := range strings.Lines(s) {
-		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
-		if len(f) != 5 {
-			return nil, fmt.Errorf("thread index line %q: want 5 fields", line)
-		}
-		id, err := strconv.Atoi(f[1])
-		if err != nil {
-			return nil, fmt.Errorf("thread index line %q: %w", line, err)
-		}
-		t := IndexedThread{ID: id, Open: f[2] == "1"}
-		if t.Fingerprint, err = unfield(f[0]); err == nil {
-			if t.Severity, err = unfield(f[3]); err == nil {
-				t.Path, err = unfield(f[4])
-			}
-		}
+	for len(s) > 0 {
+		line, rest, _ := strings.Cut(s, "\n")
+		s = rest
+		t, err := decodeLine(line)
 		if err != nil {
 			return nil, fmt.Errorf("thread index line %q: %w", line, err)
 		}
@@ -185,26 +181,63 @@ func decodeIndex(s string) ([]IndexedThread, error) {
 	return out, nil
 }
 
-// field is s as an index field: as it is, or quoted when it holds a tab, a
-// line break, a leading quote or bytes that are not UTF-8 (which JSON
-// would replace).
-func field(s string) string {
+// errIndexFields is a line of the thread index without its 5 fields.
+var errIndexFields = errors.New("want 5 fields")
+
+// decodeLine reads one line of the index, without its line break.
+func decodeLine(line string) (IndexedThread, error) {
+	var f [5]string
+	for i := range 4 {
+		var ok bool
+		if f[i], line, ok = strings.Cut(line, "\t"); !ok {
+			return IndexedThread{}, errIndexFields
+		}
+	}
+	if strings.IndexByte(line, '\t') >= 0 {
+		return IndexedThread{}, errIndexFields
+	}
+	f[4] = line
+	id, err := strconv.Atoi(f[1])
+	if err != nil {
+		return IndexedThread{}, err
+	}
+	t := IndexedThread{ID: id, Open: f[2] == "1"}
+	if t.Fingerprint, err = unfield(f[0]); err == nil {
+		if t.Severity, err = unfield(f[3]); err == nil {
+			t.Path, err = unfield(f[4])
+		}
+	}
+	return t, err
+}
+
+// appendField appends s as an index field: as it is, or quoted when it
+// holds a tab, a line break, a leading quote or bytes that are not UTF-8
+// (which JSON would replace).
+func appendField(b []byte, s string) []byte {
+	if plainField(s) {
+		return append(b, s...)
+	}
+	return strconv.AppendQuote(b, s)
+}
+
+// plainField reports whether s is written as it is (see appendField).
+func plainField(s string) bool {
 	if s != "" && s[0] == '"' {
-		return strconv.Quote(s)
+		return false
 	}
 	ascii := true
 	for i := range len(s) {
-		switch c := s[i]; {
-		case c == '\t' || c == '\n' || c == '\r':
-			return strconv.Quote(s)
-		case c >= utf8.RuneSelf:
-			ascii = false
+		// One test covers the common byte: printable ASCII.
+		if c := s[i]; c < ' ' || c >= utf8.RuneSelf {
+			switch {
+			case c == '\t' || c == '\n' || c == '\r':
+				return false
+			case c >= utf8.RuneSelf:
+				ascii = false
+			}
 		}
 	}
-	if !ascii && !utf8.ValidString(s) {
-		return strconv.Quote(s)
-	}
-	return s
+	return ascii || utf8.ValidString(s)
 }
 
 func unfield(s string) (string, error) {

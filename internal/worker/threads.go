@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"iter"
 	"slices"
 	"time"
 
@@ -56,35 +57,43 @@ type threadView struct {
 	summaryKey string
 }
 
-// indexed are the index's entries this review did not read.
-func (v *threadView) indexed() []coordination.IndexedThread {
-	if len(v.index) == 0 {
-		return nil
-	}
-	read := make(map[int]bool, len(v.threads)+len(v.gone))
-	for _, t := range v.threads {
-		read[t.ID] = true
-	}
-	for id := range v.gone {
-		read[id] = true
-	}
-	out := make([]coordination.IndexedThread, 0, len(v.index))
-	for _, it := range v.index {
-		if !read[it.ID] {
-			out = append(out, it)
+// indexed are the index's entries this review did not read, in the
+// index's order.
+func (v *threadView) indexed() iter.Seq[coordination.IndexedThread] {
+	return func(yield func(coordination.IndexedThread) bool) {
+		if len(v.index) == 0 {
+			return
+		}
+		read := make(map[int]bool, len(v.threads)+len(v.gone))
+		for _, t := range v.threads {
+			read[t.ID] = true
+		}
+		for id := range v.gone {
+			read[id] = true
+		}
+		for _, it := range v.index {
+			if !read[it.ID] && !yield(it) {
+				return
+			}
 		}
 	}
-	return out
 }
 
-// posted are the fingerprints of azreviewer's finding threads.
-func (v *threadView) posted() map[string]bool {
-	posted := make(map[string]bool, len(v.threads)+len(v.index))
+// posted are those of fingerprints that azreviewer's finding threads
+// carry: a review asks only of its findings' (reviewer.Finding.Fingerprints),
+// a handful, not of the thousands of threads the index may hold.
+func (v *threadView) posted(fingerprints map[string]bool) map[string]bool {
+	posted := make(map[string]bool, len(fingerprints))
+	if len(fingerprints) == 0 {
+		return posted
+	}
 	for _, it := range v.index {
-		posted[it.Fingerprint] = true
+		if fingerprints[it.Fingerprint] {
+			posted[it.Fingerprint] = true
+		}
 	}
 	for _, t := range v.threads {
-		if fp := t.Properties[PropFingerprint]; fp != "" {
+		if fp := t.Properties[PropFingerprint]; fp != "" && fingerprints[fp] {
 			posted[fp] = true
 		}
 	}
@@ -95,7 +104,7 @@ func (v *threadView) posted() map[string]bool {
 // or above threshold.
 func (v *threadView) openFindings(threshold reviewer.Severity) (blocking, open int) {
 	blocking, open = countOpen(v.threads, threshold)
-	for _, it := range v.indexed() {
+	for it := range v.indexed() {
 		if it.Open {
 			open++
 			if reviewer.Severity(it.Severity).AtLeast(threshold) {
@@ -353,7 +362,7 @@ func (v *threadView) merge(threads []azdo.Thread) {
 func (r *reviewRun) refreshBlocking(ctx context.Context) {
 	v := &r.threads
 	var ids []int
-	for _, it := range v.indexed() {
+	for it := range v.indexed() {
 		if it.Open && reviewer.Severity(it.Severity).AtLeast(r.w.cfg.BlockingSeverity) {
 			ids = append(ids, it.ID)
 		}
@@ -392,7 +401,7 @@ func (v *threadView) save(st *coordination.ReviewState) {
 	}
 	st.Indexed = true
 	st.Config, st.ConfigOpen = v.configID, v.configOpen
-	st.Findings = v.indexed()
+	st.Findings = slices.AppendSeq(make([]coordination.IndexedThread, 0, len(v.index)+len(v.threads)), v.indexed())
 	for _, t := range v.threads {
 		if t.ID == 0 {
 			continue
