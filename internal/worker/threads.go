@@ -64,19 +64,51 @@ func (v *threadView) indexed() iter.Seq[coordination.IndexedThread] {
 		if len(v.index) == 0 {
 			return
 		}
-		read := make(map[int]bool, len(v.threads)+len(v.gone))
-		for _, t := range v.threads {
-			read[t.ID] = true
-		}
-		for id := range v.gone {
-			read[id] = true
-		}
+		read := v.read()
 		for _, it := range v.index {
-			if !read[it.ID] && !yield(it) {
+			if !read.has(it.ID) && !yield(it) {
 				return
 			}
 		}
 	}
+}
+
+// unread appends to out the index's entries this review did not read, in
+// the index's order: the runs between those it read, copied whole.
+func (v *threadView) unread(out []coordination.IndexedThread) []coordination.IndexedThread {
+	read, start := v.read(), 0
+	for i, it := range v.index {
+		if read.has(it.ID) {
+			out = append(out, v.index[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(out, v.index[start:]...)
+}
+
+// read are the ids of the threads this review read, or found gone.
+func (v *threadView) read() idSet {
+	ids := make(map[int]bool, len(v.threads)+len(v.gone))
+	var mask uint64
+	for _, t := range v.threads {
+		ids[t.ID], mask = true, mask|1<<(uint(t.ID)%64)
+	}
+	for id := range v.gone {
+		ids[id], mask = true, mask|1<<(uint(id)%64)
+	}
+	return idSet{ids: ids, mask: mask}
+}
+
+// idSet is a few thread ids, asked of every entry of an index of
+// thousands: the bit of an id's remainder by 64 in mask says whether ids
+// may hold it, and answers most asks without a look-up.
+type idSet struct {
+	ids  map[int]bool
+	mask uint64
+}
+
+func (s idSet) has(id int) bool {
+	return s.mask&(1<<(uint(id)%64)) != 0 && s.ids[id]
 }
 
 // posted are those of fingerprints that azreviewer's finding threads
@@ -401,7 +433,7 @@ func (v *threadView) save(st *coordination.ReviewState) {
 	}
 	st.Indexed = true
 	st.Config, st.ConfigOpen = v.configID, v.configOpen
-	st.Findings = slices.AppendSeq(make([]coordination.IndexedThread, 0, len(v.index)+len(v.threads)), v.indexed())
+	st.Findings = v.unread(make([]coordination.IndexedThread, 0, len(v.index)+len(v.threads)))
 	for _, t := range v.threads {
 		if t.ID == 0 {
 			continue
