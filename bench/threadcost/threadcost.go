@@ -27,6 +27,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -85,6 +86,10 @@ type Row struct {
 	// NewFindings is the findings each review posted.
 	NewFindings float64
 	BytesRead   float64
+	// StateBytes is the size of the pull request's review state in KV
+	// after the row's reviews (its key and its thread index's), which
+	// each review reads and saves.
+	StateBytes int
 	CPU, Wall   time.Duration
 	FullCalls   int
 	// ColdCalls and ColdFindings are the calls and new findings of one
@@ -313,6 +318,9 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 			return nil, err
 		}
 		row.ColdCalls, row.ColdFindings = c.calls, rep.ThreadsPosted
+		if row.StateBytes, err = r.stateBytes(ctx); err != nil {
+			return nil, err
+		}
 		k := float64(cfg.Repeat)
 		row.Calls, row.ThreadCalls, row.NewFindings, row.BytesRead = row.Calls/k, row.ThreadCalls/k, row.NewFindings/k, row.BytesRead/k
 		row.CPU, row.Wall = row.CPU/time.Duration(cfg.Repeat), row.Wall/time.Duration(cfg.Repeat)
@@ -325,6 +333,11 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 // their costs to row.
 func (r *rig) timed(ctx context.Context, cfg Config, row *Row) error {
 	n, mode := row.Threads, row.Mode
+	// The garbage of what came before (the seeded threads' building, the
+	// first review's read of the whole list, the rows before) is
+	// collected now, not during the reviews timed: the CPU time of a row
+	// is the reviews', their own collections included.
+	runtime.GC()
 	if cfg.Profile != nil {
 		defer cfg.Profile(n, mode)()
 	}
@@ -411,6 +424,22 @@ func (r *rig) forgetIndex(ctx context.Context) error {
 	return r.store.SaveReview(ctx, key, st)
 }
 
+// stateBytes is the size of the pull request's review state: the value
+// of its key and of its thread index's (the key with ".threads", see
+// coordination.Store.SaveReview).
+func (r *rig) stateBytes(ctx context.Context) (int, error) {
+	key := coordination.Key(r.repo.ID(), r.pr.ID())
+	n := 0
+	for _, k := range []string{key, key + ".threads"} {
+		data, _, err := r.store.LoadState(ctx, k)
+		if err != nil {
+			return 0, err
+		}
+		n += len(data)
+	}
+	return n, nil
+}
+
 // listLongAgo makes the pull request's state say its thread list was last
 // read longer ago than any ThreadListPeriod: the next review reads it.
 func (r *rig) listLongAgo(ctx context.Context) error {
@@ -469,15 +498,15 @@ func progress(cfg Config, format string, args ...any) {
 func Print(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "bound: issue 14's 8 + 2 × new findings, per incremental review; cold: a new worker's first review into the target commit")
-	fmt.Fprintln(tw, "threads\tmode\tcalls\tthread calls\tnew findings\tbound\tcold calls\tcold bound\tKiB read\tCPU ms\twall ms\tCPU ×\tKiB ×\tfull review calls\t")
+	fmt.Fprintln(tw, "threads\tmode\tcalls\tthread calls\tnew findings\tbound\tcold calls\tcold bound\tKiB read\tCPU ms\twall ms\tCPU ×\tKiB ×\tfull review calls\tstate KiB\t")
 	i := slices.IndexFunc(rows, func(r Row) bool { return r.Mode == ModeIndex })
 	var base Row
 	if i >= 0 {
 		base = rows[i]
 	}
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%d\t%s\t%.1f\t%.2f\t%.2f\t%s\t%s\t%d\t\n", r.Threads, r.Mode, r.Calls, r.ThreadCalls, r.NewFindings,
-			within(r.Calls, Bound(r.NewFindings)), r.ColdCalls, within(float64(r.ColdCalls), Bound(float64(r.ColdFindings))), r.BytesRead/1024, ms(r.CPU), ms(r.Wall), ratio(float64(r.CPU), float64(base.CPU)), ratio(r.BytesRead, base.BytesRead), r.FullCalls)
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%d\t%s\t%.1f\t%.2f\t%.2f\t%s\t%s\t%d\t%.1f\t\n", r.Threads, r.Mode, r.Calls, r.ThreadCalls, r.NewFindings,
+			within(r.Calls, Bound(r.NewFindings)), r.ColdCalls, within(float64(r.ColdCalls), Bound(float64(r.ColdFindings))), r.BytesRead/1024, ms(r.CPU), ms(r.Wall), ratio(float64(r.CPU), float64(base.CPU)), ratio(r.BytesRead, base.BytesRead), r.FullCalls, float64(r.StateBytes)/1024)
 	}
 	return tw.Flush()
 }

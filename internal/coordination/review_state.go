@@ -125,8 +125,11 @@ func (b *BaseVersions) size() int {
 type IndexedThread struct {
 	Fingerprint string
 	ID          int
-	Path        string
-	Severity    string
+	// Path and Severity are an open thread's; the worker leaves them
+	// empty for a closed one, which it keeps only so as not to post its
+	// finding again (an earlier release wrote them: both are read).
+	Path     string
+	Severity string
 	// Open: active or pending, and not deleted, when last read or written.
 	Open bool
 }

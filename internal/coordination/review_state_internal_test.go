@@ -79,7 +79,9 @@ func TestIndexKeepsLinesAsStored(t *testing.T) {
 		}},
 		{"twice", stored, func(s []IndexedThread) []IndexedThread { return slices.Concat(s, s) }},
 		{"last line without its break", "f\t1\t1\twarning\t/a\ng\t2\t0\terror\t/b",
-			func(s []IndexedThread) []IndexedThread { return append(slices.Clone(s), IndexedThread{Fingerprint: "h", ID: 3}) }},
+			func(s []IndexedThread) []IndexedThread {
+				return append(slices.Clone(s), IndexedThread{Fingerprint: "h", ID: 3})
+			}},
 		{"quoted that need not be", "\"f\"\t1\t1\t\"warning\"\t/a\n", func(s []IndexedThread) []IndexedThread { return s }},
 	}
 	for _, tc := range cases {

@@ -439,8 +439,7 @@ func (v *threadView) save(st *coordination.ReviewState) {
 			continue
 		}
 		if fp := t.Properties[PropFingerprint]; fp != "" {
-			st.Findings = append(st.Findings, coordination.IndexedThread{Fingerprint: fp, ID: t.ID, Path: t.FilePath,
-				Severity: t.Properties[PropSeverity], Open: t.Status.Open() && !t.Deleted})
+			st.Findings = append(st.Findings, indexEntry(t, fp))
 			continue
 		}
 		if key := t.Properties[PropSummary]; key != "" && st.Summary == 0 {
@@ -453,6 +452,20 @@ func (v *threadView) save(st *coordination.ReviewState) {
 	if st.Summary != 0 && v.summaryKey != "" {
 		st.SummaryKey = v.summaryKey
 	}
+}
+
+// indexEntry is finding thread t, carrying fp, as the index keeps it: an
+// open thread with its path and severity, which a review needs to resolve
+// it or to judge the status by it; a closed one (fixed, won't fix, ...,
+// or deleted) by its fingerprint and id only, which keep its finding from
+// being posted again. Most of a long-lived pull request's threads are
+// closed: the index stays about half the size.
+func indexEntry(t azdo.Thread, fp string) coordination.IndexedThread {
+	it := coordination.IndexedThread{Fingerprint: fp, ID: t.ID, Open: t.Status.Open() && !t.Deleted}
+	if it.Open {
+		it.Path, it.Severity = t.FilePath, t.Properties[PropSeverity]
+	}
+	return it
 }
 
 // resolver tells which of azreviewer's threads a review resolves: open
