@@ -90,8 +90,8 @@ type Row struct {
 	// after the row's reviews (its key and its thread index's), which
 	// each review reads and saves.
 	StateBytes int
-	CPU, Wall   time.Duration
-	FullCalls   int
+	CPU, Wall  time.Duration
+	FullCalls  int
 	// ColdCalls and ColdFindings are the calls and new findings of one
 	// more incremental review, by a new worker (which reads the target
 	// commit's .azreviewer.yaml the others found in its cache).
