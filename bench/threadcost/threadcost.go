@@ -27,6 +27,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -55,8 +56,15 @@ type Config struct {
 	// Repeat is how many incremental reviews are measured per row (each
 	// after its own one-file push); a row shows their mean. Default 5.
 	Repeat int
+	// Modes are the modes measured, in order. Default index, period and
+	// list.
+	Modes []string
 	// Progress, if set, receives a line per step.
 	Progress io.Writer
+	// Profile, if set, is called before the timed reviews of each row
+	// (and the pushes between them), and the function it returns after
+	// them, e.g. to profile them.
+	Profile func(threads int, mode string) (stop func())
 }
 
 // Modes of a row.
@@ -78,8 +86,12 @@ type Row struct {
 	// NewFindings is the findings each review posted.
 	NewFindings float64
 	BytesRead   float64
-	CPU, Wall   time.Duration
-	FullCalls   int
+	// StateBytes is the size of the pull request's review state in KV
+	// after the row's reviews (its key and its thread index's), which
+	// each review reads and saves.
+	StateBytes int
+	CPU, Wall  time.Duration
+	FullCalls  int
 	// ColdCalls and ColdFindings are the calls and new findings of one
 	// more incremental review, by a new worker (which reads the target
 	// commit's .azreviewer.yaml the others found in its cache).
@@ -98,6 +110,14 @@ func Measure(ctx context.Context, cfg Config) ([]Row, error) {
 	}
 	if cfg.Repeat <= 0 {
 		cfg.Repeat = 5
+	}
+	if len(cfg.Modes) == 0 {
+		cfg.Modes = []string{ModeIndex, ModePeriod, ModeList}
+	}
+	for _, m := range cfg.Modes {
+		if m != ModeIndex && m != ModePeriod && m != ModeList {
+			return nil, fmt.Errorf("mode %q: want %s, %s or %s", m, ModeIndex, ModePeriod, ModeList)
+		}
 	}
 	var rows []Row
 	for _, n := range cfg.Threads {
@@ -276,34 +296,10 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 		return nil, err
 	}
 	var rows []Row
-	for _, mode := range []string{ModeIndex, ModePeriod, ModeList} {
+	for _, mode := range cfg.Modes {
 		row := Row{Threads: n, Mode: mode, FullCalls: full.calls}
-		for i := range cfg.Repeat {
-			progress(cfg, "%d threads, %s: review %d", n, mode, i+1)
-			r.push(mode, i)
-			switch mode {
-			case ModeList:
-				if err := r.forgetIndex(ctx); err != nil {
-					return nil, err
-				}
-			case ModePeriod:
-				if err := r.listLongAgo(ctx); err != nil {
-					return nil, err
-				}
-			}
-			c, rep, err := r.review(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if rep.Since == 0 {
-				return nil, fmt.Errorf("review %d was not incremental", i+1)
-			}
-			row.Calls += float64(c.calls)
-			row.ThreadCalls += float64(c.threadCalls)
-			row.NewFindings += float64(rep.ThreadsPosted)
-			row.BytesRead += float64(c.bytes)
-			row.CPU += c.cpu
-			row.Wall += c.wall
+		if err := r.timed(ctx, cfg, &row); err != nil {
+			return nil, err
 		}
 		progress(cfg, "%d threads, %s: a new worker's review", n, mode)
 		r.push(mode, cfg.Repeat)
@@ -322,12 +318,57 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 			return nil, err
 		}
 		row.ColdCalls, row.ColdFindings = c.calls, rep.ThreadsPosted
+		if row.StateBytes, err = r.stateBytes(ctx); err != nil {
+			return nil, err
+		}
 		k := float64(cfg.Repeat)
 		row.Calls, row.ThreadCalls, row.NewFindings, row.BytesRead = row.Calls/k, row.ThreadCalls/k, row.NewFindings/k, row.BytesRead/k
 		row.CPU, row.Wall = row.CPU/time.Duration(cfg.Repeat), row.Wall/time.Duration(cfg.Repeat)
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// timed runs the timed reviews of row, each after its own push, and adds
+// their costs to row.
+func (r *rig) timed(ctx context.Context, cfg Config, row *Row) error {
+	n, mode := row.Threads, row.Mode
+	// The garbage of what came before (the seeded threads' building, the
+	// first review's read of the whole list, the rows before) is
+	// collected now, not during the reviews timed: the CPU time of a row
+	// is the reviews', their own collections included.
+	runtime.GC()
+	if cfg.Profile != nil {
+		defer cfg.Profile(n, mode)()
+	}
+	for i := range cfg.Repeat {
+		progress(cfg, "%d threads, %s: review %d", n, mode, i+1)
+		r.push(mode, i)
+		switch mode {
+		case ModeList:
+			if err := r.forgetIndex(ctx); err != nil {
+				return err
+			}
+		case ModePeriod:
+			if err := r.listLongAgo(ctx); err != nil {
+				return err
+			}
+		}
+		c, rep, err := r.review(ctx)
+		if err != nil {
+			return err
+		}
+		if rep.Since == 0 {
+			return fmt.Errorf("review %d was not incremental", i+1)
+		}
+		row.Calls += float64(c.calls)
+		row.ThreadCalls += float64(c.threadCalls)
+		row.NewFindings += float64(rep.ThreadsPosted)
+		row.BytesRead += float64(c.bytes)
+		row.CPU += c.cpu
+		row.Wall += c.wall
+	}
+	return nil
 }
 
 // seed adds n threads as a long-lived pull request has them: two in three
@@ -381,6 +422,22 @@ func (r *rig) forgetIndex(ctx context.Context) error {
 	}
 	st.Indexed, st.Findings, st.Summary, st.SummaryKey = false, nil, 0, ""
 	return r.store.SaveReview(ctx, key, st)
+}
+
+// stateBytes is the size of the pull request's review state: the value
+// of its key and of its thread index's (the key with ".threads", see
+// coordination.Store.SaveReview).
+func (r *rig) stateBytes(ctx context.Context) (int, error) {
+	key := coordination.Key(r.repo.ID(), r.pr.ID())
+	n := 0
+	for _, k := range []string{key, key + ".threads"} {
+		data, _, err := r.store.LoadState(ctx, k)
+		if err != nil {
+			return 0, err
+		}
+		n += len(data)
+	}
+	return n, nil
 }
 
 // listLongAgo makes the pull request's state say its thread list was last
@@ -441,15 +498,15 @@ func progress(cfg Config, format string, args ...any) {
 func Print(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "bound: issue 14's 8 + 2 × new findings, per incremental review; cold: a new worker's first review into the target commit")
-	fmt.Fprintln(tw, "threads\tmode\tcalls\tthread calls\tnew findings\tbound\tcold calls\tcold bound\tKiB read\tCPU ms\twall ms\tCPU ×\tKiB ×\tfull review calls\t")
+	fmt.Fprintln(tw, "threads\tmode\tcalls\tthread calls\tnew findings\tbound\tcold calls\tcold bound\tKiB read\tCPU ms\twall ms\tCPU ×\tKiB ×\tfull review calls\tstate KiB\t")
 	i := slices.IndexFunc(rows, func(r Row) bool { return r.Mode == ModeIndex })
 	var base Row
 	if i >= 0 {
 		base = rows[i]
 	}
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%d\t%s\t%.1f\t%.2f\t%.2f\t%s\t%s\t%d\t\n", r.Threads, r.Mode, r.Calls, r.ThreadCalls, r.NewFindings,
-			within(r.Calls, Bound(r.NewFindings)), r.ColdCalls, within(float64(r.ColdCalls), Bound(float64(r.ColdFindings))), r.BytesRead/1024, ms(r.CPU), ms(r.Wall), ratio(float64(r.CPU), float64(base.CPU)), ratio(r.BytesRead, base.BytesRead), r.FullCalls)
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%d\t%s\t%.1f\t%.2f\t%.2f\t%s\t%s\t%d\t%.1f\t\n", r.Threads, r.Mode, r.Calls, r.ThreadCalls, r.NewFindings,
+			within(r.Calls, Bound(r.NewFindings)), r.ColdCalls, within(float64(r.ColdCalls), Bound(float64(r.ColdFindings))), r.BytesRead/1024, ms(r.CPU), ms(r.Wall), ratio(float64(r.CPU), float64(base.CPU)), ratio(r.BytesRead, base.BytesRead), r.FullCalls, float64(r.StateBytes)/1024)
 	}
 	return tw.Flush()
 }

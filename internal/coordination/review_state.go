@@ -82,6 +82,9 @@ type ReviewState struct {
 	// state's (0: no findings).
 	Findings      []IndexedThread `json:"-"`
 	IndexRevision uint64          `json:"index_revision,omitempty"`
+	// stored is the index as loaded: SaveReview copies the lines of the
+	// entries of Findings left as they were instead of writing them again.
+	stored *storedIndex
 	// ListedAt is when a review last read the pull request's whole thread
 	// list (zero: not known); the index is refreshed from it, and what
 	// people changed on threads the index holds is seen then.
@@ -130,8 +133,11 @@ func (b *BaseVersions) size() int {
 type IndexedThread struct {
 	Fingerprint string
 	ID          int
-	Path        string
-	Severity    string
+	// Path and Severity are an open thread's; the worker leaves them
+	// empty for a closed one, which it keeps only so as not to post its
+	// finding again (an earlier release wrote them: both are read).
+	Path     string
+	Severity string
 	// Open: active or pending, and not deleted, when last read or written.
 	Open bool
 }
@@ -148,71 +154,174 @@ type IndexedThread struct {
 // indexKey is the key of the index of the state under key.
 func indexKey(key string) string { return key + ".threads" }
 
-// encodeIndex appends the index lines of threads to b.
-func encodeIndex(b []byte, threads []IndexedThread) []byte {
+// storedIndex is an index as read: its text, the threads it holds and
+// where each one's line ends in text.
+type storedIndex struct {
+	text    string
+	threads []IndexedThread
+	ends    []int
+}
+
+// encodeIndex appends the index lines of threads to b, grown once to
+// their size. A thread as stored (an entry of from, the index loaded,
+// may be nil) is the line it was read from: runs of such lines are copied
+// whole. A review keeps the entries it did not read in their order and
+// adds the others after them, so from is searched only a short way ahead
+// of the last entry found there.
+func encodeIndex(b []byte, threads []IndexedThread, from *storedIndex) []byte {
+	n := 0
 	for _, t := range threads {
-		b = append(b, field(t.Fingerprint)...)
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, int64(t.ID), 10)
-		if t.Open {
-			b = append(b, "\t1\t"...)
-		} else {
-			b = append(b, "\t0\t"...)
+		n += len(t.Fingerprint) + len(t.Severity) + len(t.Path) + 24
+	}
+	b = slices.Grow(b, n)
+	var old storedIndex
+	if from != nil {
+		old = *from
+	}
+	// next is the entry of old after the last one found; run the text of
+	// the lines found since the last written, to copy.
+	next, run, runEnd := 0, 0, 0
+	for _, t := range threads {
+		if k := old.find(t, next); k >= 0 {
+			start := 0
+			if k > 0 {
+				start = old.ends[k-1]
+			}
+			if start != runEnd {
+				b = old.appendLines(b, run, runEnd)
+				run = start
+			}
+			runEnd, next = old.ends[k], k+1
+			continue
 		}
-		b = append(b, field(t.Severity)...)
-		b = append(b, '\t')
-		b = append(b, field(t.Path)...)
+		b = old.appendLines(b, run, runEnd)
+		run, runEnd = 0, 0
+		b = appendLine(b, t)
+	}
+	return old.appendLines(b, run, runEnd)
+}
+
+// storedLookahead is how far ahead of the last entry found encodeIndex
+// looks for the next one: past the entries a review read (and writes
+// again, changed or not, after the others).
+const storedLookahead = 32
+
+// find returns the index of t among the threads from next on, at most
+// storedLookahead ahead (-1: not there).
+func (s storedIndex) find(t IndexedThread, next int) int {
+	for k := next; k < len(s.threads) && k < next+storedLookahead; k++ {
+		if s.threads[k] == t {
+			return k
+		}
+	}
+	return -1
+}
+
+// appendLines appends text[start:end], with the line break the last line
+// of a text may lack.
+func (s storedIndex) appendLines(b []byte, start, end int) []byte {
+	if start == end {
+		return b
+	}
+	b = append(b, s.text[start:end]...)
+	if b[len(b)-1] != '\n' {
 		b = append(b, '\n')
 	}
 	return b
 }
 
-// decodeIndex reads what encodeIndex writes.
-func decodeIndex(s string) ([]IndexedThread, error) {
-	out := make([]IndexedThread, 0, strings.Count(s, "\n"))
-	for line := range strings.Lines(s) {
-		f := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
-		if len(f) != 5 {
-			return nil, fmt.Errorf("thread index line %q: want 5 fields", line)
-		}
-		id, err := strconv.Atoi(f[1])
-		if err != nil {
-			return nil, fmt.Errorf("thread index line %q: %w", line, err)
-		}
-		t := IndexedThread{ID: id, Open: f[2] == "1"}
-		if t.Fingerprint, err = unfield(f[0]); err == nil {
-			if t.Severity, err = unfield(f[3]); err == nil {
-				t.Path, err = unfield(f[4])
-			}
-		}
-		if err != nil {
-			return nil, fmt.Errorf("thread index line %q: %w", line, err)
-		}
-		out = append(out, t)
+// appendLine appends the index line of t.
+func appendLine(b []byte, t IndexedThread) []byte {
+	b = appendField(b, t.Fingerprint)
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, int64(t.ID), 10)
+	if t.Open {
+		b = append(b, "\t1\t"...)
+	} else {
+		b = append(b, "\t0\t"...)
 	}
+	b = appendField(b, t.Severity)
+	b = append(b, '\t')
+	b = appendField(b, t.Path)
+	return append(b, '\n')
+}
+
+// decodeIndex reads what encodeIndex writes. The strings of its threads
+// share s's memory.
+func decodeIndex(s string) (*storedIndex, error) {
+	n := strings.Count(s, "\n") + 1
+	out := &storedIndex{text: s, threads: make([]IndexedThread, n), ends: make([]int, n)}
+	i, end := 0, 0
+	for end < len(s) {
+		line, _, _ := strings.Cut(s[end:], "\n")
+		if err := decodeLine(&out.threads[i], line); err != nil {
+			return nil, fmt.Errorf("thread index line %q: %w", line, err)
+		}
+		end = min(end+len(line)+1, len(s))
+		out.ends[i] = end
+		i++
+	}
+	out.threads, out.ends = out.threads[:i:i], out.ends[:i:i]
 	return out, nil
 }
 
-// field is s as an index field: as it is, or quoted when it holds a tab, a
-// line break, a leading quote or bytes that are not UTF-8 (which JSON
-// would replace).
-func field(s string) string {
+// errIndexFields is a line of the thread index without its 5 fields.
+var errIndexFields = errors.New("want 5 fields")
+
+// decodeLine reads one line of the index, without its line break, into t.
+func decodeLine(t *IndexedThread, line string) error {
+	var f [5]string
+	for i := range 4 {
+		var ok bool
+		if f[i], line, ok = strings.Cut(line, "\t"); !ok {
+			return errIndexFields
+		}
+	}
+	if strings.IndexByte(line, '\t') >= 0 {
+		return errIndexFields
+	}
+	f[4] = line
+	id, err := strconv.Atoi(f[1])
+	if err != nil {
+		return err
+	}
+	t.ID, t.Open = id, f[2] == "1"
+	if t.Fingerprint, err = unfield(f[0]); err == nil {
+		if t.Severity, err = unfield(f[3]); err == nil {
+			t.Path, err = unfield(f[4])
+		}
+	}
+	return err
+}
+
+// appendField appends s as an index field: as it is, or quoted when it
+// holds a tab, a line break, a leading quote or bytes that are not UTF-8
+// (which JSON would replace).
+func appendField(b []byte, s string) []byte {
+	if plainField(s) {
+		return append(b, s...)
+	}
+	return strconv.AppendQuote(b, s)
+}
+
+// plainField reports whether s is written as it is (see appendField).
+func plainField(s string) bool {
 	if s != "" && s[0] == '"' {
-		return strconv.Quote(s)
+		return false
 	}
 	ascii := true
 	for i := range len(s) {
-		switch c := s[i]; {
-		case c == '\t' || c == '\n' || c == '\r':
-			return strconv.Quote(s)
-		case c >= utf8.RuneSelf:
-			ascii = false
+		// One test covers the common byte: printable ASCII.
+		if c := s[i]; c < ' ' || c >= utf8.RuneSelf {
+			switch {
+			case c == '\t' || c == '\n' || c == '\r':
+				return false
+			case c >= utf8.RuneSelf:
+				ascii = false
+			}
 		}
 	}
-	if !ascii && !utf8.ValidString(s) {
-		return strconv.Quote(s)
-	}
-	return s
+	return ascii || utf8.ValidString(s)
 }
 
 func unfield(s string) (string, error) {
@@ -296,9 +405,10 @@ func (c *Store) loadReview(ctx context.Context, key string, withIndex bool) (Rev
 		st.Indexed = false
 		return st, nil
 	}
-	if st.Findings, err = decodeIndex(index); err != nil {
+	if st.stored, err = decodeIndex(index); err != nil {
 		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, indexKey(key), err)
 	}
+	st.Findings = st.stored.threads
 	return st, nil
 }
 
@@ -327,7 +437,7 @@ func (c *Store) SaveReview(ctx context.Context, key string, st ReviewState) erro
 	}
 	st.IndexRevision = 0
 	if st.Indexed && len(st.Findings) > 0 {
-		index := encodeIndex(nil, st.Findings)
+		index := encodeIndex(nil, st.Findings, st.stored)
 		if len(index) > MaxIndexBytes {
 			st.dropIndex()
 		} else if st.IndexRevision, err = c.saveIndex(ctx, key, index); err != nil {

@@ -16,7 +16,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-func setupStore(t *testing.T) *coordination.Store {
+func setupStore(t testing.TB) *coordination.Store {
 	t.Helper()
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	c, err := coordination.Ensure(context.Background(), b.JS, streams.Config{Memory: true}, coordination.Config{})

@@ -58,8 +58,9 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 		return posting{}, err
 	}
 	existing := r.threads.threads
-	result, notes = r.remembered(ctx, existing, r.threads.posted(), result, notes)
-	p, err := r.postFindings(ctx, ws, result.Findings, r.threads.posted())
+	posted := r.threads.posted(r.fingerprints(result))
+	result, notes = r.remembered(ctx, existing, posted, result, notes)
+	p, err := r.postFindings(ctx, ws, result.Findings, posted)
 	if err != nil {
 		return p, err
 	}
@@ -86,6 +87,24 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 	sum := Summary{Iteration: r.latest.ID, Since: r.since, Head: r.latest.SourceCommit, Files: len(r.files), Resolved: len(gone), Result: result,
 		NotPosted: p.notPosted, MaxThreads: r.w.cfg.MaxThreads, Notes: notes, ConfigInvalid: r.invalid != nil, Links: r.w.links}
 	return p, r.postSummary(ctx, ws, existing, sum)
+}
+
+// fingerprints are those a thread posted for a finding of result, or for
+// one an earlier won't-fix suppressed, may carry: what post asks of the
+// threads already there.
+func (r *reviewRun) fingerprints(result reviewer.Result) map[string]bool {
+	fps := make(map[string]bool, len(result.Findings)+len(r.suppressed))
+	for _, f := range result.Findings {
+		for _, fp := range f.Fingerprints() {
+			fps[fp] = true
+		}
+	}
+	for _, s := range r.suppressed {
+		for _, fp := range s.finding.Fingerprints() {
+			fps[fp] = true
+		}
+	}
+	return fps
 }
 
 // postFindings writes the threads of the findings that have none, at most

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"iter"
 	"slices"
 	"time"
 
@@ -56,35 +57,75 @@ type threadView struct {
 	summaryKey string
 }
 
-// indexed are the index's entries this review did not read.
-func (v *threadView) indexed() []coordination.IndexedThread {
-	if len(v.index) == 0 {
-		return nil
-	}
-	read := make(map[int]bool, len(v.threads)+len(v.gone))
-	for _, t := range v.threads {
-		read[t.ID] = true
-	}
-	for id := range v.gone {
-		read[id] = true
-	}
-	out := make([]coordination.IndexedThread, 0, len(v.index))
-	for _, it := range v.index {
-		if !read[it.ID] {
-			out = append(out, it)
+// indexed are the index's entries this review did not read, in the
+// index's order.
+func (v *threadView) indexed() iter.Seq[coordination.IndexedThread] {
+	return func(yield func(coordination.IndexedThread) bool) {
+		if len(v.index) == 0 {
+			return
+		}
+		read := v.read()
+		for _, it := range v.index {
+			if !read.has(it.ID) && !yield(it) {
+				return
+			}
 		}
 	}
-	return out
 }
 
-// posted are the fingerprints of azreviewer's finding threads.
-func (v *threadView) posted() map[string]bool {
-	posted := make(map[string]bool, len(v.threads)+len(v.index))
+// unread appends to out the index's entries this review did not read, in
+// the index's order: the runs between those it read, copied whole.
+func (v *threadView) unread(out []coordination.IndexedThread) []coordination.IndexedThread {
+	read, start := v.read(), 0
+	for i, it := range v.index {
+		if read.has(it.ID) {
+			out = append(out, v.index[start:i]...)
+			start = i + 1
+		}
+	}
+	return append(out, v.index[start:]...)
+}
+
+// read are the ids of the threads this review read, or found gone.
+func (v *threadView) read() idSet {
+	ids := make(map[int]bool, len(v.threads)+len(v.gone))
+	var mask uint64
+	for _, t := range v.threads {
+		ids[t.ID], mask = true, mask|1<<(uint(t.ID)%64)
+	}
+	for id := range v.gone {
+		ids[id], mask = true, mask|1<<(uint(id)%64)
+	}
+	return idSet{ids: ids, mask: mask}
+}
+
+// idSet is a few thread ids, asked of every entry of an index of
+// thousands: the bit of an id's remainder by 64 in mask says whether ids
+// may hold it, and answers most asks without a look-up.
+type idSet struct {
+	ids  map[int]bool
+	mask uint64
+}
+
+func (s idSet) has(id int) bool {
+	return s.mask&(1<<(uint(id)%64)) != 0 && s.ids[id]
+}
+
+// posted are those of fingerprints that azreviewer's finding threads
+// carry: a review asks only of its findings' (reviewer.Finding.Fingerprints),
+// a handful, not of the thousands of threads the index may hold.
+func (v *threadView) posted(fingerprints map[string]bool) map[string]bool {
+	posted := make(map[string]bool, len(fingerprints))
+	if len(fingerprints) == 0 {
+		return posted
+	}
 	for _, it := range v.index {
-		posted[it.Fingerprint] = true
+		if fingerprints[it.Fingerprint] {
+			posted[it.Fingerprint] = true
+		}
 	}
 	for _, t := range v.threads {
-		if fp := t.Properties[PropFingerprint]; fp != "" {
+		if fp := t.Properties[PropFingerprint]; fp != "" && fingerprints[fp] {
 			posted[fp] = true
 		}
 	}
@@ -95,7 +136,7 @@ func (v *threadView) posted() map[string]bool {
 // or above threshold.
 func (v *threadView) openFindings(threshold reviewer.Severity) (blocking, open int) {
 	blocking, open = countOpen(v.threads, threshold)
-	for _, it := range v.indexed() {
+	for it := range v.indexed() {
 		if it.Open {
 			open++
 			if reviewer.Severity(it.Severity).AtLeast(threshold) {
@@ -353,7 +394,7 @@ func (v *threadView) merge(threads []azdo.Thread) {
 func (r *reviewRun) refreshBlocking(ctx context.Context) {
 	v := &r.threads
 	var ids []int
-	for _, it := range v.indexed() {
+	for it := range v.indexed() {
 		if it.Open && reviewer.Severity(it.Severity).AtLeast(r.w.cfg.BlockingSeverity) {
 			ids = append(ids, it.ID)
 		}
@@ -392,14 +433,13 @@ func (v *threadView) save(st *coordination.ReviewState) {
 	}
 	st.Indexed = true
 	st.Config, st.ConfigOpen = v.configID, v.configOpen
-	st.Findings = v.indexed()
+	st.Findings = v.unread(make([]coordination.IndexedThread, 0, len(v.index)+len(v.threads)))
 	for _, t := range v.threads {
 		if t.ID == 0 {
 			continue
 		}
 		if fp := t.Properties[PropFingerprint]; fp != "" {
-			st.Findings = append(st.Findings, coordination.IndexedThread{Fingerprint: fp, ID: t.ID, Path: t.FilePath,
-				Severity: t.Properties[PropSeverity], Open: t.Status.Open() && !t.Deleted})
+			st.Findings = append(st.Findings, indexEntry(t, fp))
 			continue
 		}
 		if key := t.Properties[PropSummary]; key != "" && st.Summary == 0 {
@@ -412,6 +452,20 @@ func (v *threadView) save(st *coordination.ReviewState) {
 	if st.Summary != 0 && v.summaryKey != "" {
 		st.SummaryKey = v.summaryKey
 	}
+}
+
+// indexEntry is finding thread t, carrying fp, as the index keeps it: an
+// open thread with its path and severity, which a review needs to resolve
+// it or to judge the status by it; a closed one (fixed, won't fix, ...,
+// or deleted) by its fingerprint and id only, which keep its finding from
+// being posted again. Most of a long-lived pull request's threads are
+// closed: the index stays about half the size.
+func indexEntry(t azdo.Thread, fp string) coordination.IndexedThread {
+	it := coordination.IndexedThread{Fingerprint: fp, ID: t.ID, Open: t.Status.Open() && !t.Deleted}
+	if it.Open {
+		it.Path, it.Severity = t.FilePath, t.Properties[PropSeverity]
+	}
+	return it
 }
 
 // resolver tells which of azreviewer's threads a review resolves: open

@@ -185,9 +185,18 @@ func (pr *PullRequest) createThreadLocked(author Identity, in git.GitPullRequest
 	if err != nil {
 		return nil, err
 	}
-	pr.threads = append(pr.threads, t)
+	pr.addThreadLocked(t)
 	pr.server().notifyLocked()
 	return t, nil
+}
+
+// addThreadLocked stores t. Requires s.mu.
+func (pr *PullRequest) addThreadLocked(t *thread) {
+	if pr.threadByID == nil {
+		pr.threadByID = make(map[int]*thread)
+	}
+	pr.threads = append(pr.threads, t)
+	pr.threadByID[t.id] = t
 }
 
 // newThreadLocked builds a thread written by author with the
@@ -220,14 +229,11 @@ func (pr *PullRequest) newThreadLocked(author Identity, in git.GitPullRequestCom
 	return t, nil
 }
 
-// thread returns the thread with the given id, or nil. Requires s.mu.
+// thread returns the thread with the given id, or nil: a look-up by id,
+// as Azure DevOps' own, whatever the threads on the pull request. Requires
+// s.mu.
 func (pr *PullRequest) thread(id int) *thread {
-	for _, t := range pr.threads {
-		if t.id == id {
-			return t
-		}
-	}
-	return nil
+	return pr.threadByID[id]
 }
 
 // pullRequestThread resolves the pull request and {threadId} of the URL.
@@ -298,7 +304,7 @@ func (c *call) createThread() (*response, error) {
 		return nil, err
 	}
 	if !pr.dropThreadWrites {
-		pr.threads = append(pr.threads, t)
+		pr.addThreadLocked(t)
 		c.s.notifyLocked()
 	}
 	return jsonResponse(http.StatusOK, pr.threadModel(t))

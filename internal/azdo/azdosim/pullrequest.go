@@ -47,8 +47,9 @@ type PullRequest struct {
 	closed               time.Time
 	mergeID              uuid.UUID
 	iterations           []*iteration
-	tracking             map[string]int // path → changeTrackingId
-	threads              []*thread
+	tracking             map[string]int  // path → changeTrackingId
+	threads              []*thread       // oldest first
+	threadByID           map[int]*thread // the same threads, by id
 	statuses             []*git.GitPullRequestStatus
 	lastUpdate           string // what the latest update was, for Event
 	dropThreadWrites     bool   // see DropThreadWrites
