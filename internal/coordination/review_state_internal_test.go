@@ -133,7 +133,7 @@ func FuzzIndexKeepsLinesAsStored(f *testing.F) {
 				moved = append(moved, e)
 			}
 		}
-		want := append(keep, moved...)
+		want := slices.Concat(keep, moved)
 		got, err := decodeIndex(string(encodeIndex(nil, want, from)))
 		if err != nil {
 			t.Fatalf("saved index unreadable: %v", err)

@@ -155,7 +155,7 @@ func TestAlreadyReviewedCommitsCostNoAzureDevOpsCall(t *testing.T) {
 func attr(span sdktrace.ReadOnlySpan, key string) string {
 	for _, kv := range span.Attributes() {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
