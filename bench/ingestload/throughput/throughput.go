@@ -1,4 +1,18 @@
-package main
+// Package throughput measures ingest's webhook throughput against a minimal
+// publish server, in one process and one run: one embedded JetStream
+// server (file store); ingest wired as the ingest command wires it
+// (app.ListenIngest: authentication, limits, otelhttp, metrics, logs at
+// info, events.Publisher, the production http.Server); and a minimal server
+// that reads the body, decodes it once, publishes the same review request
+// to the same stream and answers 202. Clients post Microsoft's sample
+// pull-request and comment payloads (internal/servicehooks/testdata), each
+// with its own event and pull-request id, over keep-alive connections on
+// 127.0.0.1, each waiting for its answer before the next delivery. For
+// each level it runs rounds of one measurement of each server, in
+// alternating order, the stream purged before each. Nothing is asserted:
+// the table is the result. Command ingestload (-mode rate) and bench/cost
+// print it.
+package throughput
 
 import (
 	"bytes"
@@ -29,8 +43,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
-// rateConfig is one run of the harness.
-type rateConfig struct {
+// Config is one run of the harness.
+type Config struct {
 	// Root is the module's root directory (where the samples are).
 	Root string
 	// Clients are the concurrency levels measured.
@@ -46,8 +60,8 @@ type rateConfig struct {
 	Progress io.Writer
 }
 
-// rateCell is one measurement: a server at a concurrency level in one round.
-type rateCell struct {
+// Cell is one measurement: a server at a concurrency level in one round.
+type Cell struct {
 	Server  string
 	Clients int
 	Round   int
@@ -63,7 +77,7 @@ type rateCell struct {
 }
 
 // CPUPerRequest is the process's CPU microseconds per 202 answer.
-func (c rateCell) CPUPerRequest() float64 {
+func (c Cell) CPUPerRequest() float64 {
 	if c.OK == 0 {
 		return 0
 	}
@@ -80,12 +94,15 @@ func cpuTime() time.Duration {
 }
 
 // Rate is the 202 answers per second.
-func (c rateCell) Rate() float64 { return float64(c.OK) / c.Elapsed.Seconds() }
+func (c Cell) Rate() float64 { return float64(c.OK) / c.Elapsed.Seconds() }
+
+// token authenticates the deliveries to ingest.
+const token = "load-harness-token"
 
 // Server names.
 const (
-	serverIngest  = "ingest"
-	serverMinimal = "minimal"
+	ServerIngest  = "ingest"
+	ServerMinimal = "minimal"
 )
 
 // target is a server under load.
@@ -95,11 +112,11 @@ type target struct {
 	stop func() error
 }
 
-// runRate starts one embedded JetStream, ingest as production wires it and the
+// Run starts one embedded JetStream, ingest as production wires it and the
 // minimal server, and drives both at every level, alternating which goes
 // first, purging the review stream before each measurement so that both
 // publish into the same state.
-func runRate(ctx context.Context, cfg rateConfig) ([]rateCell, error) {
+func Run(ctx context.Context, cfg Config) ([]Cell, error) {
 	tmpl, err := loadTemplates(cfg.Root)
 	if err != nil {
 		return nil, err
@@ -143,7 +160,7 @@ func runRate(ctx context.Context, cfg rateConfig) ([]rateCell, error) {
 	}
 	defer minimal.stop() //nolint:errcheck // best effort at exit
 
-	var cells []rateCell
+	var cells []Cell
 	var seq atomic.Uint64
 	for _, clients := range cfg.Clients {
 		// Each server's clients keep their connections for the level:
@@ -212,7 +229,7 @@ func startIngest(b *eventstest.Bundle, log *slog.Logger) (target, error) {
 		nc.Close()
 		return target{}, err
 	}
-	return serve(serverIngest, "http://"+ln.Addr().String()+ingest.WebhookPath+"?token="+token, ln, h, log, nc.Close)
+	return serve(ServerIngest, "http://"+ln.Addr().String()+ingest.WebhookPath+"?token="+token, ln, h, log, nc.Close)
 }
 
 // startMinimal serves the minimal handler on its own NATS connection.
@@ -231,7 +248,7 @@ func startMinimal(b *eventstest.Bundle, log *slog.Logger) (target, error) {
 		nc.Close()
 		return target{}, err
 	}
-	return serve(serverMinimal, "http://"+ln.Addr().String()+"/", ln, minimalHandler(js, fleet.Names{}), log, nc.Close)
+	return serve(ServerMinimal, "http://"+ln.Addr().String()+"/", ln, minimalHandler(js, fleet.Names{}), log, nc.Close)
 }
 
 // serve runs h on ln with app.Serve (the production http.Server) until
@@ -260,7 +277,7 @@ func newClient(clients int) *http.Client {
 
 // drive posts deliveries to url from clients concurrent clients, each
 // waiting for its answer before the next, for d.
-func drive(ctx context.Context, client *http.Client, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (rateCell, error) {
+func drive(ctx context.Context, client *http.Client, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (Cell, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var ok, other atomic.Int64
@@ -290,7 +307,7 @@ func drive(ctx context.Context, client *http.Client, url string, tmpl []template
 		})
 	}
 	wg.Wait()
-	c := rateCell{Clients: clients, OK: ok.Load(), Other: other.Load(), Elapsed: time.Since(start)}
+	c := Cell{Clients: clients, OK: ok.Load(), Other: other.Load(), Elapsed: time.Since(start)}
 	if c.OK == 0 && c.Other > 0 {
 		err, _ := firstErr.Load().(error)
 		return c, fmt.Errorf("%s: no delivery accepted: %w", url, err)
