@@ -4,10 +4,11 @@
 // against issue 14's bound, and the peak resident memory of the process
 // that reviews, against `git diff` of the same change in the same run.
 // Each review runs in a process of its own (this command, re-run with
-// "fullreview -review"), whose peak RSS the kernel reports when it exits
-// (getrusage's ru_maxrss, the figure /usr/bin/time -v prints as "Maximum
-// resident set size"). The simulator runs in this process, on loopback,
-// and stops with it.
+// "fullreview -review"), which reports its peak RSS (VmHWM) when the
+// review is done; `git diff` runs under GNU time (/usr/bin/time), which
+// reports its peak (getrusage's ru_maxrss of a process it forked: that of
+// a process this one starts counts this one's RSS). The simulator runs in
+// this process, on loopback, and stops with it. See package fullreview.
 //
 //	go run ./bench/delivery fullreview                      # F = 1, 10, 100, 1000; 100 lines a file
 //	go run ./bench/delivery fullreview -files 1000 -peritem  # also the reads one by one, for comparison
@@ -45,28 +46,13 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/azreviewer/azreviewer/internal/app/apptest"
+	"github.com/azreviewer/azreviewer/bench/delivery/fullreview"
 	"github.com/azreviewer/azreviewer/internal/azdo"
-	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
-
-// frPAT is the simulator's token for the reviewing process (loopback only).
-const frPAT = "fullreviewbenchtokenfullreviewbenchtokenfullreviewbe"
-
-// frBound is issue 14's bound of a full review of files files: calls ≤
-// frBound + 2 × findings posted.
-func frBound(files int) int {
-	if files > 100 {
-		return 12
-	}
-	return 8
-}
 
 // fullReviewMain runs "delivery fullreview ARGS" (see fullreview.go's
 // comment); its exit code is 1 when it failed, 2 for a usage error.
@@ -132,13 +118,16 @@ type frResult struct {
 	// review: the heap, and everything.
 	HeapSys uint64 `json:"heap_sys"`
 	Sys     uint64 `json:"sys"`
+	// PeakKiB is the process's peak RSS after the review (its VmHWM: the
+	// ru_maxrss its parent sees counts the parent's RSS at the start).
+	PeakKiB int64 `json:"peak_kib"`
 }
 
 // frRow is one line of the table.
 type frRow struct {
 	label            string
 	files, lines     int
-	content, others  int
+	calls            fullreview.Calls
 	findings, bound  int
 	maxRSSKiB        int64
 	gitDiffMaxRSSKiB int64
@@ -161,42 +150,17 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 	}
 	defer os.RemoveAll(dir)
 
-	sim, err := azdosim.Start("127.0.0.1:0")
+	sim, err := fullreview.StartSim()
 	if err != nil {
 		return err
 	}
 	defer sim.Close()
-	sim.AddPAT(frPAT, azdosim.Identity{ID: "5c2b1f7e-0b7a-4a35-9a57-2f1f7c3f8d01", DisplayName: "Azure Reviewer", UniqueName: "azreviewer@fabrikam.example"})
-	org := sim.AddOrg("Fabrikam Fiber")
-	proj := org.AddProject("Web Platform")
-	repo := proj.AddRepository("web-app")
 
 	var rows []frRow
-	newPR := func(files int) (*azdosim.PullRequest, map[string]string, map[string]string) {
-		base, head := frSources(files, lines)
-		pr := repo.CreatePullRequest(azdosim.PullRequestSpec{
-			Title: fmt.Sprintf("Change %d files", files), Base: repo.Commit(base), Head: repo.Commit(head),
-			CreatedBy: azdosim.Identity{DisplayName: "Jamal Hartnett", UniqueName: "jamal@fabrikam.example"},
-		})
-		return pr, base, head
-	}
-	// count adds the calls logged since before to r.
-	count := func(r *frRow, before int) {
-		for _, q := range sim.Requests()[before:] {
-			switch q.Operation {
-			case "location.options", "location.resourceAreas.list", "location.resourceAreas.get":
-				// Endpoint discovery: once per process, not per review.
-			case "git.blobs.zip", "git.items.get":
-				r.content++
-			default:
-				r.others++
-			}
-		}
-	}
 	reviewPR := func(label string, files, batch int, profile string) error {
-		pr, base, head := newPR(files)
-		before := len(sim.Requests())
-		cmd := exec.CommandContext(ctx, self, "fullreview", "-review", "-org", org.URL(), "-project", proj.Name(), "-repo", repo.ID(),
+		pr, base, head := sim.NewPR(files, lines)
+		before := len(sim.Server.Requests())
+		cmd := exec.CommandContext(ctx, self, "fullreview", "-review", "-org", sim.Org.URL(), "-project", sim.Project.Name(), "-repo", sim.Repo.ID(),
 			"-pr", strconv.Itoa(pr.ID()), "-batch", strconv.Itoa(batch), "-memprofile", profile)
 		cmd.Stderr = os.Stderr
 		out, err := cmd.Output()
@@ -207,9 +171,9 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 		if err := json.Unmarshal(out, &res); err != nil {
 			return fmt.Errorf("review of %d files: %w: %s", files, err, out)
 		}
-		r := frRow{label: label, files: files, lines: lines, findings: res.Threads, bound: frBound(files), res: res, maxRSSKiB: frMaxRSS(cmd.ProcessState)}
-		count(&r, before)
-		if r.gitDiffMaxRSSKiB, err = frGitDiff(ctx, filepath.Join(dir, strconv.Itoa(len(rows))), base, head); err != nil {
+		r := frRow{label: label, files: files, lines: lines, findings: res.Threads, bound: fullreview.Bound(files), res: res,
+			maxRSSKiB: res.PeakKiB, calls: sim.CallsSince(before)}
+		if r.gitDiffMaxRSSKiB, err = fullreview.GitDiff(ctx, filepath.Join(dir, strconv.Itoa(len(rows))), base, head); err != nil {
 			return err
 		}
 		rows = append(rows, r)
@@ -231,14 +195,14 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 	}
 	if workerBin != "" {
 		files := sizes[len(sizes)-1]
-		pr, base, head := newPR(files)
-		r := frRow{label: "worker", files: files, lines: lines, bound: frBound(files)}
-		var err error
-		if r.maxRSSKiB, r.res.Threads, r.res.Seconds, err = frWorkerProcess(ctx, workerBin, workerEnv, filepath.Join(dir, "worker"), sim, org.URL(), pr, func() int { return len(sim.Requests()) }, &r, count); err != nil {
+		pr, base, head := sim.NewPR(files, lines)
+		res, err := fullreview.Worker{Binary: workerBin, Env: workerEnv, Dir: filepath.Join(dir, "worker")}.Review(ctx, sim, pr)
+		if err != nil {
 			return err
 		}
-		r.findings = r.res.Threads
-		if r.gitDiffMaxRSSKiB, err = frGitDiff(ctx, filepath.Join(dir, "worker-git"), base, head); err != nil {
+		r := frRow{label: "worker", files: files, lines: lines, bound: fullreview.Bound(files), findings: res.Threads,
+			calls: res.Calls, maxRSSKiB: res.PeakKiB, idleKiB: res.IdleKiB, res: frResult{Threads: res.Threads, Seconds: res.Took.Seconds()}}
+		if r.gitDiffMaxRSSKiB, err = fullreview.GitDiff(ctx, filepath.Join(dir, "worker-git"), base, head); err != nil {
 			return err
 		}
 		rows = append(rows, r)
@@ -253,7 +217,7 @@ func runFullReview(sizes []int, lines int, perItem bool, profile, workerBin stri
 			heap = fmt.Sprintf("%.1f MiB", float64(r.res.HeapSys)/(1<<20))
 		}
 		fmt.Printf("%-8s %6d %8d %8d %8d %6d %4d%-5s %9d %8.2f %10s %6.1f MiB %9.1f MiB %8.2f\n",
-			r.label, r.files, r.files*r.lines, r.content, r.others, r.content+r.others, limit, frOK(r.content+r.others <= limit),
+			r.label, r.files, r.files*r.lines, r.calls.Content, r.calls.Others, r.calls.Total(), limit, frOK(r.calls.Total() <= limit),
 			r.res.Threads, r.res.Seconds, heap, float64(r.maxRSSKiB)/1024, float64(r.gitDiffMaxRSSKiB)/1024,
 			float64(r.maxRSSKiB)/float64(max(r.gitDiffMaxRSSKiB, 1)))
 	}
@@ -273,102 +237,6 @@ func frOK(ok bool) string {
 	return " OVER"
 }
 
-// sources is a pull request of files files of lines lines, every line
-// edited, the first file with one finding, and a configuration that lifts
-// the review's limits.
-func frSources(files, lines int) (base, head map[string]string) {
-	const config = "version: 1\nlimits: {max_files: 0, max_lines: 0}\n"
-	base, head = map[string]string{"/.azreviewer.yaml": config}, map[string]string{"/.azreviewer.yaml": config}
-	for f := range files {
-		var b, h strings.Builder
-		for l := range lines {
-			fmt.Fprintf(&b, "export const value_%d_%d = compute(%d, \"file %d, line %d\");\n", f, l, l, f, l)
-			fmt.Fprintf(&h, "export const value_%d_%d = computeAgain(%d, \"file %d, line %d\", %d);\n", f, l, l, f, l, l*f)
-		}
-		if f == 0 {
-			h.WriteString("console.log(\"debugging\");\n")
-		}
-		path := fmt.Sprintf("/src/pkg%02d/module%04d.js", f%40, f)
-		base[path], head[path] = b.String(), h.String()
-	}
-	return base, head
-}
-
-// gitDiff writes base and head as two commits of a new repository in dir
-// and returns the peak RSS of `git diff` between them.
-func frGitDiff(ctx context.Context, dir string, base, head map[string]string) (int64, error) {
-	git := func(args ...string) (*os.ProcessState, error) {
-		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "-c", "commit.gpgsign=false"}, args...)...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return nil, fmt.Errorf("git %s: %w: %s", args[0], err, out)
-		}
-		return cmd.ProcessState, nil
-	}
-	write := func(tree map[string]string) error {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			if e.Name() != ".git" {
-				if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-					return err
-				}
-			}
-		}
-		for p, content := range tree {
-			full := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/")))
-			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-				return err
-			}
-			if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
-	}
-	if _, err := git("init", "-q"); err != nil {
-		return 0, err
-	}
-	for i, tree := range []map[string]string{base, head} {
-		if err := write(tree); err != nil {
-			return 0, err
-		}
-		if _, err := git("add", "-A"); err != nil {
-			return 0, err
-		}
-		if _, err := git("commit", "-q", "-m", strconv.Itoa(i)); err != nil {
-			return 0, err
-		}
-	}
-	// The whole patch, as a reviewer reads it (written to a pipe and
-	// discarded).
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "diff", "--no-color", "HEAD~1", "HEAD")
-	cmd.Stdout = frDiscard{}
-	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("git diff: %w", err)
-	}
-	return frMaxRSS(cmd.ProcessState), nil
-}
-
-// frDiscard is an io.Writer that drops everything (os/exec then copies
-// through a pipe, as a terminal would read it).
-type frDiscard struct{}
-
-func (frDiscard) Write(p []byte) (int, error) { return len(p), nil }
-
-// maxRSS is a finished process's peak resident set size in KiB.
-func frMaxRSS(ps *os.ProcessState) int64 {
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		return ru.Maxrss
-	}
-	return 0
-}
-
 // reviewOne reviews one pull request as a worker does and prints the
 // frResult as JSON.
 func frReviewOne(orgURL, project, repo string, prID, batch int, memProfile string) error {
@@ -377,7 +245,7 @@ func frReviewOne(orgURL, project, repo string, prID, batch int, memProfile strin
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	client, err := azdo.New(azdo.Config{OrgURL: orgURL, PAT: frPAT, BlobBatchFiles: batch, RequestsPerSecond: -1})
+	client, err := azdo.New(azdo.Config{OrgURL: orgURL, PAT: fullreview.PAT, BlobBatchFiles: batch, RequestsPerSecond: -1})
 	if err != nil {
 		return err
 	}
@@ -432,89 +300,12 @@ func frReviewOne(orgURL, project, repo string, prID, batch int, memProfile strin
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
+	hwm, err := fullreview.VmHWM("self")
+	if err != nil {
+		return err
+	}
 	return json.NewEncoder(os.Stdout).Encode(frResult{
 		Outcome: string(rep.Outcome), FilesReviewed: rep.FilesReviewed, Skipped: rep.SkippedFiles,
-		Threads: rep.ThreadsPosted, Findings: rep.Findings, Seconds: took.Seconds(), HeapSys: ms.HeapSys, Sys: ms.Sys,
+		Threads: rep.ThreadsPosted, Findings: rep.Findings, Seconds: took.Seconds(), HeapSys: ms.HeapSys, Sys: ms.Sys, PeakKiB: hwm,
 	})
-}
-
-// workerProcess reviews pr with a worker process of bin, fed by ingest
-// through an embedded JetStream server, and returns the process's peak RSS
-// (VmHWM, KiB) once the review's status is posted, the threads the review
-// posted and how long it took from the delivery; the review's calls are
-// added to r by count.
-func frWorkerProcess(ctx context.Context, bin string, env []string, dir string, sim *azdosim.Server, orgURL string, pr *azdosim.PullRequest,
-	logged func() int, r *frRow, count func(*frRow, int)) (int64, int, float64, error) {
-	const token = "fullreview-webhook-token"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, 0, 0, err
-	}
-	broker, err := apptest.StartBroker(filepath.Join(dir, "nats"))
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	defer broker.Stop()
-	nc, err := broker.Connect("fullreview")
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	defer nc.Close()
-	const ackWait = 30 * time.Second
-	st, err := apptest.Provision(ctx, nc, streams.Config{AckWait: ackWait})
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	proc, err := apptest.StartWorkerProcess(ctx, apptest.ProcessOptions{
-		Binary: bin, NATSURL: broker.URL, OrgURL: orgURL, PAT: frPAT, AckWait: ackWait, Concurrency: 4,
-		LogPath: filepath.Join(dir, "worker.log"), Env: append([]string{"LOG_LEVEL=info"}, env...),
-	})
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	defer func() { _ = proc.Stop() }()
-	in, err := apptest.StartIngest(st.JS, token, nil)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	defer func() { _ = in.Stop() }()
-
-	threads := len(pr.Threads())
-	statuses := sim.Count("git.statuses.create")
-	if r.idleKiB, err = frVmHWM(proc.Pid()); err != nil {
-		return 0, 0, 0, err
-	}
-	before := logged()
-	start := time.Now()
-	if d, err := in.Deliver(ctx, pr.Event(azdosim.EventPullRequestCreated)); err != nil || !d.Accepted() {
-		return 0, 0, 0, fmt.Errorf("deliver the created event: %w (%+v)", err, d)
-	}
-	if err := sim.WaitRequests(ctx, "git.statuses.create", statuses+1); err != nil {
-		return 0, 0, 0, fmt.Errorf("the worker posted no status: %w; see %s", err, filepath.Join(dir, "worker.log"))
-	}
-	if err := st.WaitSettled(ctx); err != nil {
-		return 0, 0, 0, err
-	}
-	took := time.Since(start).Seconds()
-	hwm, err := frVmHWM(proc.Pid())
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	count(r, before)
-	// Threads posted: the review's threads but the summary.
-	return hwm, len(pr.Threads()) - threads - 1, took, nil
-}
-
-// vmHWM is a running process's peak resident set size in KiB, from
-// /proc/PID/status.
-func frVmHWM(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc/PID/status")
 }
