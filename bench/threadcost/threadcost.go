@@ -51,6 +51,9 @@ type Config struct {
 	// Repeat is how many incremental reviews are measured per row (each
 	// after its own one-file push); a row shows their mean. Default 5.
 	Repeat int
+	// Modes are the modes measured at each number of threads, in order.
+	// Default ModeIndex, ModePeriod, ModeList.
+	Modes []string
 	// Progress, if set, receives a line per step.
 	Progress io.Writer
 }
@@ -94,6 +97,9 @@ func Measure(ctx context.Context, cfg Config) ([]Row, error) {
 	}
 	if cfg.Repeat <= 0 {
 		cfg.Repeat = 5
+	}
+	if len(cfg.Modes) == 0 {
+		cfg.Modes = []string{ModeIndex, ModePeriod, ModeList}
 	}
 	var rows []Row
 	for _, n := range cfg.Threads {
@@ -189,7 +195,7 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 		return nil, err
 	}
 	var rows []Row
-	for _, mode := range []string{ModeIndex, ModePeriod, ModeList} {
+	for _, mode := range cfg.Modes {
 		row := Row{Threads: n, Mode: mode, FullCalls: full.calls}
 		for i := range cfg.Repeat {
 			progress(cfg, "%d threads, %s: review %d", n, mode, i+1)

@@ -82,7 +82,11 @@ func (c FullReview) String() string {
 	if c.Warm {
 		temp = "warm"
 	}
-	return fmt.Sprintf("F=%d, %d finding(s), %s", c.Files, c.Findings, temp)
+	findings := "findings"
+	if c.Findings == 1 {
+		findings = "finding"
+	}
+	return fmt.Sprintf("F=%d, %d %s, %s", c.Files, c.Findings, findings, temp)
 }
 
 // FullReviewCost is what one full review cost.
