@@ -194,8 +194,9 @@ func measureRSS(ctx context.Context, cfg config, progress io.Writer) ([]row, fun
 		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
-	bin := cfg.workerBin
+	bin, built := cfg.workerBin, "-worker "+cfg.workerBin
 	if bin == "" {
+		built = "./cmd/worker built as the Dockerfile builds it"
 		fmt.Fprintln(progress, "rss: building ./cmd/worker as the Dockerfile does")
 		if bin, err = fullreview.BuildWorker(ctx, dir); err != nil {
 			return nil, nil, err
@@ -208,7 +209,7 @@ func measureRSS(ctx context.Context, cfg config, progress io.Writer) ([]row, fun
 	defer sim.Close()
 	fmt.Fprintf(progress, "rss: a worker process reviews %d files of %d lines\n", cfg.rssFiles, cfg.rssLines)
 	pr, base, head := sim.NewPR(cfg.rssFiles, cfg.rssLines)
-	res, err := fullreview.Worker{Binary: bin, Dir: filepath.Join(dir, "worker")}.Review(ctx, sim, pr)
+	res, err := fullreview.Worker{Binary: bin, Dir: filepath.Join(dir, "run")}.Review(ctx, sim, pr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,8 +227,8 @@ func measureRSS(ctx context.Context, cfg config, progress io.Writer) ([]row, fun
 	rows := []row{r, {group: groupRSS, what: "worker peak RSS against git diff of the same change", measured: peak, unit: "MiB",
 		against: fmt.Sprintf("git diff %s", format(git, "MiB")), ratio: ratioOf(peak, git), verdict: verdictNone}}
 	return rows, func(w io.Writer) {
-		fmt.Fprintf(w, "The worker process (%s) on %d files × %d lines: peak RSS %s (before the review %s), %d files reviewed, %d threads, %d calls (%d content reads; bound %d + 2 × threads), %s from the delivery; git diff %s\n",
-			bin, cfg.rssFiles, cfg.rssLines, format(peak, "MiB"), format(float64(res.IdleKiB)/1024, "MiB"), res.Files, res.Threads,
+		fmt.Fprintf(w, "A worker process (%s) on %d files × %d lines: peak RSS %s (before the review %s), %d files reviewed, %d threads, %d calls (%d content reads; bound %d + 2 × threads), %s from the delivery; git diff %s\n",
+			built, cfg.rssFiles, cfg.rssLines, format(peak, "MiB"), format(float64(res.IdleKiB)/1024, "MiB"), res.Files, res.Threads,
 			res.Calls.Total(), res.Calls.Content, fullreview.Bound(cfg.rssFiles), res.Took.Round(time.Millisecond), format(git, "MiB"))
 	}, nil
 }

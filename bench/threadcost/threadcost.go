@@ -150,10 +150,11 @@ type rig struct {
 }
 
 func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
-	srv, err := azdosim.Start("127.0.0.1:0")
+	sim, err := azdotest.Start()
 	if err != nil {
 		return nil, err
 	}
+	srv, org, project, repo := sim.Server, sim.Org, sim.Project, sim.Repo
 	defer srv.Close()
 	bundle, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
 	if err != nil {
@@ -164,11 +165,6 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	const pat = "threadcostthreadcostthreadcostthreadcostthreadcost00"
-	srv.AddPAT(pat, azdotest.User())
-	org := srv.AddOrg(azdotest.OrgName)
-	project := org.AddProject(azdotest.ProjectName)
-	repo := project.AddRepository(azdotest.RepoName)
 	base := map[string]string{"/src/app.js": "export const a = 1;\n"}
 	head := map[string]string{"/src/app.js": "export const a = 1;\nconsole.log(a);\n"}
 	pr := repo.CreatePullRequest(azdosim.PullRequestSpec{Title: "Add feature", SourceBranch: "feature", TargetBranch: "main",
@@ -176,7 +172,7 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 	seed(pr, n)
 
 	bytes := &counting{base: http.DefaultTransport}
-	client, err := azdo.New(azdo.Config{OrgURL: org.URL(), PAT: pat, Transport: bytes, RequestsPerSecond: -1, MaxConcurrent: -1})
+	client, err := azdo.New(azdo.Config{OrgURL: org.URL(), PAT: sim.PAT, Transport: bytes, RequestsPerSecond: -1, MaxConcurrent: -1})
 	if err != nil {
 		return nil, err
 	}

@@ -110,24 +110,19 @@ func Measure(ctx context.Context, cfg Config) ([]Row, error) {
 	return rows, nil
 }
 
-const pat = "budgetbenchbudgetbenchbudgetbenchbudgetbenchbudget00"
-
 func drain(ctx context.Context, cfg Config, processes, inFlight int, mode string) (Row, error) {
 	row := Row{Processes: processes, InFlight: inFlight, Mode: mode}
-	srv, err := azdosim.Start("127.0.0.1:0")
+	sim, err := azdotest.Start()
 	if err != nil {
 		return row, err
 	}
+	srv, org, project, repo := sim.Server, sim.Org, sim.Project, sim.Repo
 	defer srv.Close()
 	nats, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
 	if err != nil {
 		return row, err
 	}
 	defer stop()
-	srv.AddPAT(pat, azdotest.User())
-	org := srv.AddOrg(azdotest.OrgName)
-	project := org.AddProject(azdotest.ProjectName)
-	repo := project.AddRepository(azdotest.RepoName)
 	queue := make(chan *events.ReviewRequest, cfg.Reviews)
 	for i := range cfg.Reviews {
 		base := map[string]string{"/README.md": "hello\n"}
@@ -146,7 +141,7 @@ func drain(ctx context.Context, cfg Config, processes, inFlight int, mode string
 	rate := cfg.Limit / cfg.Window.Seconds()
 	var workers []*worker.Worker
 	for range processes {
-		w, bud, err := process(ctx, cfg, nats.Server, org.URL(), mode, rate)
+		w, bud, err := process(ctx, cfg, nats.Server, org.URL(), sim.PAT, mode, rate)
 		if err != nil {
 			return row, err
 		}
@@ -221,7 +216,7 @@ func drain(ctx context.Context, cfg Config, processes, inFlight int, mode string
 
 // process is one worker process: its own NATS connection, store, client
 // and (new) budget.
-func process(ctx context.Context, cfg Config, srv *broker.Server, orgURL, mode string, rate float64) (*worker.Worker, *budget.Budget, error) {
+func process(ctx context.Context, cfg Config, srv *broker.Server, orgURL, pat, mode string, rate float64) (*worker.Worker, *budget.Budget, error) {
 	nc, err := srv.Connect()
 	if err != nil {
 		return nil, nil, err
