@@ -126,9 +126,11 @@ func Run(ctx context.Context, cfg Config) ([]Cell, error) {
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	// Room for a measurement of a minute at tens of thousands of
-	// deliveries a second: the default limits would answer 503.
-	bundle, stopBroker, err := eventstest.New(broker.Options{DataDir: dir}, streams.Config{MaxMsgs: 5_000_000, MaxBytes: 8 << 30})
+	// Room for what the longest stretch between purges can publish (the
+	// two warmups of a level) at tens of thousands of deliveries a
+	// second: the default limits would answer 503. A file store reserves
+	// its MaxBytes on disk, so it is not more than that.
+	bundle, stopBroker, err := eventstest.New(broker.Options{DataDir: dir}, streams.Config{MaxMsgs: 5_000_000, MaxBytes: storeBytes(cfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +204,14 @@ func Run(ctx context.Context, cfg Config) ([]Cell, error) {
 		}
 	}
 	return cells, nil
+}
+
+// storeBytes is the review stream's MaxBytes for cfg: 200 MB a second
+// (100,000 requests of 2 KiB) for twice the longer of a measurement and a
+// warmup, at least 256 MiB and at most 8 GiB.
+func storeBytes(cfg Config) int64 {
+	b := int64(2 * max(cfg.Duration, cfg.Warmup).Seconds() * 100_000 * 2048)
+	return min(max(b, 256<<20), 8<<30)
 }
 
 // startIngest serves ingest as the ingest command does: its flags'
