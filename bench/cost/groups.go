@@ -175,7 +175,11 @@ func measureIngest(ctx context.Context, cfg config, progress io.Writer) ([]row, 
 			}
 		}
 		if i < 0 {
-			return nil, nil, fmt.Errorf("%s: no round with both servers answering", what)
+			// The machine stalled: no round of this level had both servers
+			// answer within a measurement.
+			rows = append(rows, row{group: groupIngest, what: what + " (no round in which both servers answered: try a longer -duration)",
+				against: "≥ 0.90 of the minimal server", ratio: math.NaN(), unit: "req/s", verdict: verdictOver})
+			continue
 		}
 		l := levels[i]
 		rows = append(rows, row{group: groupIngest, what: what + " (median of the rounds' ratios)", measured: l.Ingest, unit: "req/s",

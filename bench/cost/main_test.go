@@ -13,11 +13,12 @@ import (
 
 // TestQuickRunHasEveryRow runs -quick of every group but rss (which
 // builds a worker binary), on loopback, with the drain cut to 1 and 16 in
-// flight in 3 processes, and checks that the table has each row of those
+// flight in 3 processes and ingest's measurements long enough for a
+// loaded machine (or the race detector) to answer, and checks that the table has each row of those
 // groups exactly once, each with a number and a verdict. It asserts
 // nothing about the figures.
 func TestQuickRunHasEveryRow(t *testing.T) {
-	cfg, err := parseFlags([]string{"-quick", "-only", "full,superseded,history,drain,ingest", "-inflight", "1,16", "-processes", "3"}, io.Discard)
+	cfg, err := parseFlags([]string{"-quick", "-only", "full,superseded,history,drain,ingest", "-inflight", "1,16", "-processes", "3", "-duration", "300ms", "-warmup", "100ms"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
