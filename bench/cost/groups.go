@@ -231,7 +231,7 @@ func measureRSS(ctx context.Context, cfg config, progress io.Writer) ([]row, fun
 	rows := []row{r, {group: groupRSS, what: "worker peak RSS against git diff of the same change", measured: peak, unit: "MiB",
 		against: fmt.Sprintf("git diff %s", format(git, "MiB")), ratio: ratioOf(peak, git), verdict: verdictNone}}
 	return rows, func(w io.Writer) {
-		fmt.Fprintf(w, "A worker process (%s) on %d files × %d lines: peak RSS %s (before the review %s), %d files reviewed, %d threads, %d calls (%d content reads; bound %d + 2 × threads), %s from the delivery; git diff %s\n",
+		fmt.Fprintf(w, "A worker process (%s) on %d files × %d lines: peak RSS %s (before the review %s), %d files reviewed, %d thread(s) posted, %d calls (%d content reads; bound %d + 2 × threads), %s from the delivery; git diff %s\n",
 			built, cfg.rssFiles, cfg.rssLines, format(peak, "MiB"), format(float64(res.IdleKiB)/1024, "MiB"), res.Files, res.Threads,
 			res.Calls.Total(), res.Calls.Content, fullreview.Bound(cfg.rssFiles), res.Took.Round(time.Millisecond), format(git, "MiB"))
 	}, nil
