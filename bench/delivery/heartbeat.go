@@ -116,7 +116,7 @@ func runHeartbeat(ctx context.Context, cfg heartbeatConfig) error {
 			Binary: workerBin, NATSURL: cluster.URLs(i), OrgURL: org.URL(), PAT: pat,
 			AckWait: cfg.AckWait, LeaseTTL: cfg.LeaseTTL, Concurrency: conc,
 			LogPath: filepath.Join(dir, fmt.Sprintf("worker-%d.log", i)),
-			Env:     []string{"STREAM_REPLICAS=3", "AZDO_MAX_CONCURRENT=-1", "AZDO_REQUESTS_PER_SECOND=-1", "LOG_LEVEL=info"},
+			Env:     []string{"STREAM_REPLICAS=3", "AZDO_MAX_CONCURRENT=-1", "AZDO_REQUESTS_PER_SECOND=-1", "AZDO_BUDGET=0", "LOG_LEVEL=info"},
 		})
 		if err != nil {
 			return err

@@ -296,7 +296,7 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 		if cluster != nil {
 			// No client-side rate limit against the simulator: the fleet
 			// scenario measures the delivery path.
-			o.Env = []string{"STREAM_REPLICAS=" + strconv.Itoa(cfg.Cluster), "AZDO_REQUESTS_PER_SECOND=-1"}
+			o.Env = []string{"STREAM_REPLICAS=" + strconv.Itoa(cfg.Cluster), "AZDO_REQUESTS_PER_SECOND=-1", "AZDO_BUDGET=0"}
 		}
 		return o
 	}

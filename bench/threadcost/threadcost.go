@@ -9,7 +9,11 @@
 // It also reports the calls of the first, full review, and the calls of an
 // incremental review by a worker that has not read the target commit's
 // .azreviewer.yaml before (cold: a new process) against issue 14's bound,
-// 8 + 2 × the new findings posted. It prints; it asserts nothing.
+// 8 + 2 × the new findings posted; that first review reads the thread
+// list, the pull request being older than the state bucket's epoch (its
+// threads are from before the state). MeasureNew reports the first review
+// of a new pull request, created after the epoch, which reads none. It
+// prints; it asserts nothing.
 //
 // Everything runs in this process on loopback: the Azure DevOps simulator
 // (the real SDK speaks HTTP to it), an embedded JetStream server for the
@@ -110,6 +114,89 @@ func Measure(ctx context.Context, cfg Config) ([]Row, error) {
 		rows = append(rows, got...)
 	}
 	return rows, nil
+}
+
+// NewReview is the calls of the first review of a new pull request — no
+// thread on it, no state, created after the state bucket's epoch, without
+// findings — by a worker that has not read the target commit's
+// .azreviewer.yaml (Cold) and by one that has (Warm), against issue 14's
+// bound of 8.
+type NewReview struct {
+	Cold, Warm int
+}
+
+// MeasureNew runs the first reviews of two new pull requests, with a new
+// worker: Cold, then Warm (the same worker, the same target commit).
+func MeasureNew(ctx context.Context) (NewReview, error) {
+	srv, err := azdosim.Start("127.0.0.1:0")
+	if err != nil {
+		return NewReview{}, err
+	}
+	defer srv.Close()
+	bundle, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
+	if err != nil {
+		return NewReview{}, err
+	}
+	defer stop()
+	store, err := coordination.Ensure(ctx, bundle.JS, streams.Config{Memory: true}, coordination.Config{})
+	if err != nil {
+		return NewReview{}, err
+	}
+	// A fleet that has reviewed before has its epoch; the pull requests
+	// are created after it.
+	if _, err := store.StateEpoch(ctx); err != nil {
+		return NewReview{}, err
+	}
+	const pat = "threadcostthreadcostthreadcostthreadcostthreadcost00"
+	srv.AddPAT(pat, azdotest.User())
+	org := srv.AddOrg(azdotest.OrgName)
+	project := org.AddProject(azdotest.ProjectName)
+	repo := project.AddRepository(azdotest.RepoName)
+	base := repo.Commit(map[string]string{"/src/app.js": "export const a = 1;\n"})
+	client, err := azdo.New(azdo.Config{OrgURL: org.URL(), PAT: pat, RequestsPerSecond: -1, MaxConcurrent: -1})
+	if err != nil {
+		return NewReview{}, err
+	}
+	// The simulator's creationDate and the NATS server's epoch are both
+	// this machine's clock: no skew to allow for.
+	w, err := worker.New(worker.Config{OrgURL: org.URL(), Coordinator: store, StateClockSkew: time.Nanosecond, Logger: slog.New(slog.DiscardHandler)}, client, nil)
+	if err != nil {
+		return NewReview{}, err
+	}
+	review := func(i int) (int, error) {
+		head := repo.Commit(map[string]string{"/src/app.js": fmt.Sprintf("export const a = %d;\n", i+2)})
+		pr := repo.CreatePullRequest(azdosim.PullRequestSpec{Title: "Change a", SourceBranch: fmt.Sprintf("change%d", i), TargetBranch: "main",
+			Base: base, Head: head, CreatedBy: azdotest.Author()})
+		if i == 0 {
+			// Endpoint discovery is once per process, not per review.
+			if _, err := client.PullRequest(ctx, azdo.PullRequestRef{Project: project.ID(), RepositoryID: repo.ID(), ID: pr.ID()}); err != nil {
+				return 0, err
+			}
+		}
+		before := len(srv.Requests())
+		rep, err := w.Review(ctx, &events.ReviewRequest{Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "e",
+			ProjectID: project.ID(), RepositoryID: repo.ID(), PullRequestID: pr.ID(), SourceCommit: pr.Head()})
+		if err != nil {
+			return 0, err
+		}
+		if rep.ThreadsPosted != 0 {
+			return 0, fmt.Errorf("the review of a new pull request posted %d threads, not 0", rep.ThreadsPosted)
+		}
+		return len(srv.Requests()) - before, nil
+	}
+	var out NewReview
+	if out.Cold, err = review(0); err != nil {
+		return out, err
+	}
+	out.Warm, err = review(1)
+	return out, err
+}
+
+// PrintNew writes n as a line.
+func PrintNew(w io.Writer, n NewReview) error {
+	_, err := fmt.Fprintf(w, "first review of a new pull request (no state, created after the state bucket's epoch, 0 findings): %d calls cold (bound 8: %s), %d warm\n",
+		n.Cold, within(float64(n.Cold), 8), n.Warm)
+	return err
 }
 
 // counting counts the bytes of response bodies.

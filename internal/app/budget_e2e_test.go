@@ -1,18 +1,25 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/app"
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/fleet"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // TestWorkerSpendsFromTheIdentityBudget: an organisation with
@@ -39,4 +46,68 @@ func TestWorkerSpendsFromTheIdentityBudget(t *testing.T) {
 	require.Positive(t, spent, "the worker's calls spent from the budget")
 	require.GreaterOrEqual(t, leased, spent, "from slices leased in the fleet's bucket, not the fallback")
 	require.Zero(t, counter(t, fleet.Registry, "azreviewer_azdo_budget_fallback_total", "org", "fabrikam"))
+}
+
+// TestWorkerDefaultsToAnIdentityBudget: a worker started on the flags'
+// defaults, as cmd/worker starts it, spends its Azure DevOps calls from
+// the identity-wide budget in the fleet's bucket (AZDO_BUDGET's default),
+// and a budget of 0 turns it off.
+func TestWorkerDefaultsToAnIdentityBudget(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		args  []string
+		spent bool
+	}{
+		{"defaults", nil, true},
+		{"AZDO_BUDGET=0", []string{"--azdo-budget", "0"}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := azdotest.New(t)
+			pr := sim.NewPullRequest(map[string]string{"/a.js": "let a;\n"}, map[string]string{"/a.js": "let a;\nconsole.log(a);\n"})
+			c, wc, err := apptest.WorkerFlags(append([]string{"--azdo-org-url", sim.Org.URL(), "--azdo-pat", sim.PAT}, tt.args...)...)
+			require.NoError(t, err)
+			b := eventstest.Start(t, streams.Config{Memory: true})
+			c.Stream = streams.Config{Memory: true}
+			reg := prometheus.NewRegistry()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				done <- app.RunWorker(ctx, c, wc, app.WorkerDeps{JS: b.JS, Stream: b.Stream, Registry: reg, Log: slog.New(slog.DiscardHandler)})
+			}()
+			t.Cleanup(func() {
+				cancel()
+				require.NoError(t, <-done)
+			})
+			_, err = events.NewPublisher(b.JS, fleet.Names{}).Publish(ctx, &events.ReviewRequest{
+				Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: "budget-default",
+				ProjectID: sim.Project.ID(), RepositoryID: sim.Repo.ID(), PullRequestID: pr.ID(), SourceCommit: pr.Head(),
+			})
+			require.NoError(t, err)
+			require.Len(t, waitForSummary(t, pr), 2, "the finding and the summary")
+			spent := sumCounter(t, reg, "azreviewer_azdo_budget_spent_units_total")
+			if tt.spent {
+				require.Positive(t, spent, "the review's calls were spent from the identity budget")
+			} else {
+				require.Zero(t, spent, "no budget: the per-process limits alone")
+			}
+		})
+	}
+}
+
+// sumCounter is the sum of every series of the counter name in reg.
+func sumCounter(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	var sum float64
+	for _, f := range families {
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
 }

@@ -41,6 +41,13 @@ type Common struct {
 // every third of it.
 const MinLeaseTTL = time.Second
 
+// DefaultBudget is AZDO_BUDGET's default: 6,000 units per 5 minutes for
+// each organisation's identity, shared by the whole fleet — the 20 calls a
+// second one process was held to before, now for every process together.
+// The per-process limits (AZDO_REQUESTS_PER_SECOND, AZDO_MAX_CONCURRENT)
+// stay above it as a safety net.
+const DefaultBudget = 6000
+
 // EffectiveLeaseTTL is LEASE_TTL, or ACK_WAIT when it is unset: a killed
 // worker's pull requests are unlocked by the time its messages are
 // redelivered, so one setting bounds the recovery.
@@ -227,7 +234,8 @@ type AzureDevOps struct {
 	// Budget is each organisation's identity-wide Azure DevOps budget in
 	// estimated TSTU units per 5 minutes, shared by every worker process
 	// of the fleet (AZDO_BUDGET; an organisation's azure_budget replaces
-	// it). 0: none, the per-process limits alone.
+	// it). Default [DefaultBudget]; 0 or negative: none, the per-process
+	// limits alone.
 	Budget int
 	// CAFile is a PEM bundle of certificate authorities trusted for Azure
 	// DevOps Server's HTTPS besides the system's.
@@ -255,8 +263,8 @@ func (c *AzureDevOps) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.PAT, "azdo-pat", "", "Azure DevOps personal access token (prefer AZDO_PAT or AZDO_PAT_FILE)")
 	fs.StringVar(&c.PATFile, "azdo-pat-file", "", "file holding the Azure DevOps personal access token")
 	fs.IntVar(&c.MaxConcurrent, "azdo-max-concurrent", 8, "Azure DevOps calls in flight at once per process (negative: unlimited)")
-	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 20, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
-	fs.IntVar(&c.Budget, "azdo-budget", 0, "identity-wide Azure DevOps budget per organisation, in estimated TSTU units (a read 1, a write 2) per 5 minutes, shared by every worker process through NATS; an organisation's azure_budget replaces it (0: none, the per-process limits alone)")
+	fs.Float64Var(&c.RequestsPerSecond, "azdo-requests-per-second", 50, "Azure DevOps calls per second per process, bursts of two seconds' worth (negative: unlimited)")
+	fs.IntVar(&c.Budget, "azdo-budget", DefaultBudget, "identity-wide Azure DevOps budget per organisation, in estimated TSTU units (a read 1, a write 2) per 5 minutes, shared by every worker process through NATS; an organisation's azure_budget replaces it (0 or negative: none, the per-process limits alone)")
 	fs.IntVar(&c.MaxRetries, "azdo-max-retries", 4, "resends of one Azure DevOps call after 429, 502-504 or a timeout (negative: none)")
 	fs.IntVar(&c.BlobBatchFiles, "azdo-blob-batch-files", 1000, "file versions one bulk read of blobs (one call, answered with a zip) asks for (negative: every version read by itself)")
 	fs.Int64Var(&c.BlobBatchBytes, "azdo-blob-batch-bytes", 16<<20, "largest zip, in bytes, one bulk read of blobs holds in memory; a larger one is split and asked for again")
@@ -386,6 +394,11 @@ type Worker struct {
 	// ThreadListPeriod is how often a pull request's review reads its whole
 	// thread list again; 0 never (worker.Config.ThreadListPeriod).
 	ThreadListPeriod time.Duration
+	// StateClockSkew is the most Azure DevOps's clock may run ahead of
+	// the NATS server's, for the first review of a new pull request; 0:
+	// the thread list is read whenever there is no state
+	// (worker.Config.StateClockSkew).
+	StateClockSkew time.Duration
 	// HeadKeepBytes bounds the head versions one review keeps for the
 	// reviewers that read them; 0 none (worker.Config.HeadBytes).
 	HeadKeepBytes int
@@ -410,6 +423,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.StringVar(&c.CommentAllowedHosts, "comment-allowed-hosts", "", `hosts (comma-separated, "*.example.com" for subdomains) a reviewer's text may link to in comments; others are shown as text`)
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 0, "how often one worker of the fleet lists the active pull requests and enqueues those whose head was never reviewed (lost webhooks); 0: off")
 	fs.DurationVar(&c.ThreadListPeriod, "thread-list-period", worker.DefaultThreadListPeriod, "longest a pull request's reviews go by the review state's thread index alone before one reads the whole thread list again, which learns won't-fix set by hand; 0: never")
+	fs.DurationVar(&c.StateClockSkew, "state-clock-skew", worker.DefaultStateClockSkew, "most Azure DevOps's clock may run ahead of the NATS server's: a first review of a pull request created more than this after the review-state bucket's epoch does not read the thread list; 0: it always does")
 	fs.IntVar(&c.HeadKeepBytes, "head-keep-bytes", worker.DefaultHeadBytes, "most bytes of head versions one review keeps from its bulk read for the analyzers and the model's context, which read the rest one by one; 0: none")
 	c.LLM.register(fs)
 	return c

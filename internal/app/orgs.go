@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
@@ -184,6 +185,19 @@ func orgNames(list []orgClient) []string {
 	out := make([]string, len(list))
 	for i, o := range list {
 		out[i] = o.org.Name
+	}
+	return out
+}
+
+// orgBudgets is each organisation's identity-wide budget in units per 5
+// minutes, in orgNames' order ("off": none).
+func (c *AzureDevOps) orgBudgets(list []orgClient) []string {
+	out := make([]string, len(list))
+	for i, o := range list {
+		out[i] = "off"
+		if o.budget != nil {
+			out[i] = strconv.Itoa(c.budgetOf(o.org))
+		}
 	}
 	return out
 }

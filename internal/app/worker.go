@@ -280,6 +280,7 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		CommandLimit:        cfg.LLM.CommandLimit,
 		CommandWindow:       cfg.LLM.CommandWindow,
 		ThreadListPeriod:    offWhenZero(cfg.ThreadListPeriod),
+		StateClockSkew:      offWhenZero(cfg.StateClockSkew),
 		HeadBytes:           offWhenZero(cfg.HeadKeepBytes),
 	}
 	if err := review.Validate(); err != nil {
@@ -391,7 +392,8 @@ func (l *WorkerLoop) Run(ctx context.Context) error {
 	stop := l.watchOrgsFile(ctx)
 	defer stop()
 	l.log.InfoContext(ctx, LogWorkerConsuming, "fleet", l.names.Fleet(), "stream", l.names.ReviewStream(), "consumer", l.names.Consumer(),
-		"concurrency", l.consume.Concurrency, "organisations", orgNames(l.served()))
+		"concurrency", l.consume.Concurrency, "organisations", orgNames(l.served()),
+		"budget_units_per_5m", l.setup.az.orgBudgets(l.served()))
 	l.ready.consuming(l.cons)
 	defer l.ready.stopping()
 	stopping := context.AfterFunc(ctx, l.ready.stopping)

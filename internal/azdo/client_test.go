@@ -37,6 +37,12 @@ func TestClientReadsPullRequest(t *testing.T) {
 	require.Equal(t, "Add feature", got.Title)
 	require.Equal(t, "refs/heads/main", got.TargetRef)
 	require.Equal(t, sim.Repo.ID(), got.RepositoryID)
+	require.False(t, got.Created.IsZero(), "creationDate")
+	opened := time.Date(2026, 3, 4, 5, 6, 7, 8000000, time.UTC)
+	pr.SetCreated(opened)
+	got, err = c.PullRequest(ctx, ref)
+	require.NoError(t, err)
+	require.Equal(t, opened, got.Created)
 
 	its, err := c.Iterations(ctx, ref)
 	require.NoError(t, err)

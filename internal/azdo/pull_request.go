@@ -1,6 +1,8 @@
 package azdo
 
 import (
+	"time"
+
 	"github.com/microsoft/azure-devops-go-api/azuredevops/v7/git"
 )
 
@@ -30,6 +32,9 @@ type PullRequest struct {
 	// SourceCommit is the head the pull request merges (its
 	// lastMergeSourceCommit), TargetCommit the target branch's.
 	SourceCommit, TargetCommit string
+	// Created is when the pull request was created (its creationDate), by
+	// Azure DevOps's clock, in UTC; zero when Azure DevOps sends none.
+	Created time.Time
 }
 
 // Iteration is one push of a pull request.
@@ -58,6 +63,9 @@ func toPullRequest(pr *git.GitPullRequest) PullRequest {
 		Status:    PullRequestStatus(val(pr.Status)),
 		SourceRef: val(pr.SourceRefName), TargetRef: val(pr.TargetRefName),
 		SourceCommit: commitID(pr.LastMergeSourceCommit), TargetCommit: commitID(pr.LastMergeTargetCommit),
+	}
+	if pr.CreationDate != nil {
+		out.Created = pr.CreationDate.Time.UTC()
 	}
 	if r := pr.Repository; r != nil {
 		repo := toRepository(r)

@@ -89,6 +89,11 @@ type ReviewState struct {
 	// Iteration (nil: not known); earlier releases neither read nor keep
 	// them.
 	Bases *BaseVersions `json:"bases,omitempty"`
+
+	// Absent: no state is stored under the key (LoadReview found none; a
+	// state that cannot be decoded, or was not read, is not absent). It is
+	// never stored.
+	Absent bool `json:"-"`
 }
 
 // BaseVersions names, for a common commit, the blob there of every file a
@@ -243,8 +248,8 @@ func (s *ReviewState) dropIndex() {
 	s.Summary, s.SummaryKey, s.Config, s.ConfigOpen = 0, "", 0, false
 }
 
-// LoadReview returns the review state of key: the zero state when there is
-// none, and with an error wrapping [ErrUnreadableState] when what is
+// LoadReview returns the review state of key: the zero state, Absent, when
+// there is none, and with an error wrapping [ErrUnreadableState] when what is
 // stored cannot be decoded.
 func (c *Store) LoadReview(ctx context.Context, key string) (ReviewState, error) {
 	return c.loadReview(ctx, key, true)
@@ -259,8 +264,11 @@ func (c *Store) LoadReviewed(ctx context.Context, key string) (ReviewState, erro
 
 func (c *Store) loadReview(ctx context.Context, key string, withIndex bool) (ReviewState, error) {
 	data, found, err := c.LoadState(ctx, key)
-	if err != nil || !found {
+	if err != nil {
 		return ReviewState{}, err
+	}
+	if !found {
+		return ReviewState{Absent: true}, nil
 	}
 	var st ReviewState
 	if err := json.Unmarshal(data, &st); err != nil {

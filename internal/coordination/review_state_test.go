@@ -90,7 +90,7 @@ func TestReviewStateRoundTrip(t *testing.T) {
 
 // TestReviewStateOfEarlierReleases: a state an earlier release wrote (no
 // version, no index) is read for what it has and is not trusted; none is
-// the zero state; one that cannot be decoded is the zero state with
+// the zero state, absent; one that cannot be decoded is the zero state with
 // ErrUnreadableState.
 func TestReviewStateOfEarlierReleases(t *testing.T) {
 	t.Parallel()
@@ -98,7 +98,7 @@ func TestReviewStateOfEarlierReleases(t *testing.T) {
 	ctx := context.Background()
 	none, err := c.LoadReview(ctx, "pr.r.0")
 	require.NoError(t, err)
-	require.Equal(t, coordination.ReviewState{}, none)
+	require.Equal(t, coordination.ReviewState{Absent: true}, none)
 
 	old, err := os.ReadFile("testdata/state-v0.json")
 	require.NoError(t, err)

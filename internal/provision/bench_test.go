@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/azreviewer/azreviewer/internal/coordination"
-	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/streams"
@@ -32,7 +31,7 @@ func BenchmarkStartUp(b *testing.B) {
 				_, err = st.CreateOrUpdateConsumer(ctx, streams.Consumer(cfg))
 			}
 			if err == nil {
-				_, err = deadletter.EnsureStream(ctx, bundle.JS, cfg)
+				_, err = streams.EnsureDeadLetters(ctx, bundle.JS, cfg)
 			}
 			if err == nil {
 				_, err = coordination.Ensure(ctx, bundle.JS, cfg, coordination.Config{})

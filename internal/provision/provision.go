@@ -12,7 +12,6 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/budget"
 	"github.com/azreviewer/azreviewer/internal/coordination"
-	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
@@ -171,7 +170,7 @@ type resource struct {
 func resources(cfg Config, scope Scope) []resource {
 	cfg.Stream = cfg.Stream.WithDefaults()
 	review := streams.ReviewStream(cfg.Stream)
-	dead := deadletter.StreamConfig(cfg.Stream)
+	dead := streams.DeadLetterStream(cfg.Stream)
 	out := []resource{
 		streamResource(review, streamSettings{maxBytes: "STREAM_MAX_BYTES", maxMsgs: "STREAM_MAX_MSGS", duplicates: "DUPLICATE_WINDOW"}),
 		streamResource(dead, streamSettings{maxBytes: "DEAD_LETTER_MAX_BYTES", maxMsgs: "DEAD_LETTER_MAX_MSGS", maxAge: "DEAD_LETTER_MAX_AGE"}),

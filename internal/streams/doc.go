@@ -1,9 +1,9 @@
 // Package streams describes the JetStream resources the review queue runs
 // on: the fleet's work-queue stream and its durable pull consumer, shared
-// by every worker replica, from one [Config] that also carries the fleet's
-// names and the limits of the dead-letter stream and the storage of the
-// key-value buckets (packages deadletter and coordination describe those).
-// Package provision creates and checks them all.
+// by every worker replica, and the dead-letter stream operators list and
+// replay, from one [Config] that also carries the fleet's names and the
+// storage of the key-value buckets (packages coordination and budget
+// describe those). Package provision creates and checks them all.
 //
 // # Limits
 //

@@ -152,6 +152,29 @@ func ReviewStream(cfg Config) jetstream.StreamConfig {
 	}
 }
 
+// DeadLetterStream is the dead-letter stream as cfg describes it: a limits
+// stream that operators list and replay, <FLEET>_DEAD_LETTERS on
+// <fleet>.deadletter.> (a dead letter of <fleet>.review.<r>.<pr> is stored
+// on <fleet>.deadletter.<r>.<pr>). Entries stay until DeadLetterMaxAge;
+// beyond DeadLetterMaxMsgs or DeadLetterMaxBytes the oldest are dropped, so
+// a flood of failing requests cannot grow it without bound and storing a
+// dead letter never fails for want of room.
+func DeadLetterStream(cfg Config) jetstream.StreamConfig {
+	cfg = cfg.WithDefaults()
+	return jetstream.StreamConfig{
+		Name:        cfg.Fleet.DeadLetterStream(),
+		Description: "Review requests that failed, with the error and its diagnosis",
+		Subjects:    []string{cfg.Fleet.DeadLetterSubjects()},
+		Retention:   jetstream.LimitsPolicy,
+		Storage:     cfg.Storage(),
+		Replicas:    cfg.Replicas,
+		MaxAge:      cfg.DeadLetterMaxAge,
+		MaxBytes:    Limit(cfg.DeadLetterMaxBytes),
+		MaxMsgs:     Limit(cfg.DeadLetterMaxMsgs),
+		Discard:     jetstream.DiscardOld,
+	}
+}
+
 // Consumer is the durable pull consumer shared by all workers of the
 // fleet, as cfg describes it.
 func Consumer(cfg Config) jetstream.ConsumerConfig {
@@ -178,6 +201,14 @@ func Consumer(cfg Config) jetstream.ConsumerConfig {
 // reserve fails with a *LimitsError.
 func EnsureReviews(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.Stream, error) {
 	return Ensure(ctx, js, ReviewStream(cfg))
+}
+
+// EnsureDeadLetters creates or updates the dead-letter stream ([Ensure] of
+// [DeadLetterStream]). Lowering the limits of an existing stream drops its
+// oldest entries at once. A byte limit the server cannot reserve fails
+// with a *LimitsError.
+func EnsureDeadLetters(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.Stream, error) {
+	return Ensure(ctx, js, DeadLetterStream(cfg))
 }
 
 // Ensure creates or updates the stream cfg describes. A byte limit the

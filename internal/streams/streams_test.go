@@ -9,7 +9,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
-	"github.com/azreviewer/azreviewer/internal/deadletter"
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/fleet"
@@ -112,7 +111,7 @@ func TestEnsureStreamReportsLimitsTheServerCannotReserve(t *testing.T) {
 	}{
 		{"review stream in memory", streams.EnsureReviews, streams.Config{Memory: true, MaxBytes: 1 << 50}, fleet.Names{}.ReviewStream(), "insufficient memory resources"},
 		{"review stream on disk", streams.EnsureReviews, streams.Config{MaxBytes: 1 << 50}, fleet.Names{}.ReviewStream(), "insufficient storage resources"},
-		{"dead letters", deadletter.EnsureStream, streams.Config{Memory: true, DeadLetterMaxBytes: 1 << 50}, fleet.Names{}.DeadLetterStream(), "insufficient memory resources"},
+		{"dead letters", streams.EnsureDeadLetters, streams.Config{Memory: true, DeadLetterMaxBytes: 1 << 50}, fleet.Names{}.DeadLetterStream(), "insufficient memory resources"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,7 +94,22 @@ type Config struct {
 	// this reason (the list is still read on /azreviewer review, a
 	// redelivery, an unfinished post, or without an index).
 	ThreadListPeriod time.Duration
+	// StateClockSkew is the most Azure DevOps's clock is taken to run
+	// ahead of the NATS server's. A review that finds no state for a pull
+	// request created more than this after the state bucket's epoch
+	// (coordination.Store.StateEpoch) knows azreviewer has no thread there
+	// and does not read the thread list; the two times come from the two
+	// clocks. Default [DefaultStateClockSkew]; negative: the list is read
+	// whenever there is no state.
+	StateClockSkew time.Duration
 }
+
+// DefaultStateClockSkew is the default of [Config.StateClockSkew]: far
+// beyond the skew of clocks kept by NTP, and still it costs little, since
+// only the pull requests created in the first hour after an epoch (a new
+// or purged state bucket) are reviewed as if they might hold azreviewer's
+// threads.
+const DefaultStateClockSkew = time.Hour
 
 // DefaultThreadListPeriod is the default of [Config.ThreadListPeriod].
 const DefaultThreadListPeriod = 24 * time.Hour
@@ -114,6 +129,7 @@ func (c Config) withDefaults() Config {
 	c.CommandWindow = cmp.Or(c.CommandWindow, DefaultCommandWindow)
 	c.HeadBytes = cmp.Or(c.HeadBytes, DefaultHeadBytes)
 	c.ThreadListPeriod = cmp.Or(c.ThreadListPeriod, DefaultThreadListPeriod)
+	c.StateClockSkew = cmp.Or(c.StateClockSkew, DefaultStateClockSkew)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew()}
 	}

@@ -33,6 +33,10 @@ type Coordinator interface {
 	// LoadState and SaveState keep other values (the sweep's time).
 	LoadState(ctx context.Context, key string) ([]byte, bool, error)
 	SaveState(ctx context.Context, key string, data []byte) error
+	// StateEpoch and CreateReview let a review that finds no state skip
+	// the thread list of a new pull request (firstReview).
+	StateEpoch(ctx context.Context) (time.Time, error)
+	CreateReview(ctx context.Context, key string, st coordination.ReviewState) error
 }
 
 // loadState is the review state of key (the zero state without a
@@ -158,6 +162,9 @@ type reviewRun struct {
 	// threads: what post and verify know of azreviewer's threads (see
 	// threadView).
 	threads threadView
+	// marked: the state's mark of a post under way is written
+	// (firstReview), which begin then leaves as it is.
+	marked bool
 	// review: the findings an earlier won't-fix suppressed (suppress.go).
 	suppressed []suppressed
 }

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -123,6 +124,8 @@ const (
 	fullRedelivery     = "redelivery"
 	fullUnfinished     = "post_unfinished"
 	fullNoIndex        = "no_index"
+	fullNoState        = "no_state"
+	fullReviewBegan    = "review_began"
 	fullListPeriod     = "list_period"
 	fullManyReads      = "many_reads"
 )
@@ -136,8 +139,9 @@ const maxReadsByID = 16
 // index will do): without coordination, on /azreviewer review, on a
 // redelivery (the last delivery may have died mid-post), after a review
 // that did not finish its post, and without an index this version wrote
-// (none, an older version's, or one past its bounds), and once
-// ThreadListPeriod has passed since the list was last read.
+// (none, an older version's, or one past its bounds — but see
+// firstReview), and once ThreadListPeriod has passed since the list was
+// last read.
 func (r *reviewRun) fullReason() string {
 	switch {
 	case r.w.cfg.Coordinator == nil:
@@ -173,18 +177,82 @@ func (r *reviewRun) listDue() bool {
 // worker may die between a write and the save), so the mark is saved
 // without one. Without coordination there is nothing to mark.
 func (r *reviewRun) begin(ctx context.Context) error {
-	if r.w.cfg.Coordinator == nil {
+	if r.w.cfg.Coordinator == nil || r.marked {
 		return nil
 	}
+	return r.w.saveState(ctx, r.key, r.postingMark())
+}
+
+// postingMark is the state begin saves.
+func (r *reviewRun) postingMark() coordination.ReviewState {
 	st := r.state
 	st.Posting, st.Indexed, st.Findings = true, false, nil
-	return r.w.saveState(ctx, r.key, st)
+	return st
+}
+
+// firstReview is the reason a review that found no state reads the whole
+// thread list ("": it need not). A review marks the state before its first
+// write to the pull request (begin), and nothing deletes a state: so no
+// state means no review of the fleet ever wrote there, unless the state
+// was lost — the bucket deleted or purged — or the review that wrote ran
+// code without the mark. The state bucket's epoch
+// (coordination.Store.StateEpoch) is since when no state was lost; a pull
+// request created later than the epoch plus StateClockSkew (its
+// creationDate is by Azure DevOps's clock, the epoch by the NATS
+// server's) holds no thread of azreviewer's: no finding thread, no
+// summary, no configuration comment. (The comment commands that may run
+// before any review — help, ask, describe, unsuppress — write replies and
+// the description thread, none of which a review keeps or changes; ignore,
+// which changes a finding thread, saves the state first.) It costs one
+// JetStream call, the epoch's, read anew for each such review: a bucket
+// lost under a running worker is seen at once. The review then writes its
+// mark at once, in place of begin's, only if no state is stored
+// (coordination.Store.CreateReview): a review that began meanwhile —
+// another worker's, which took the lease over when this worker's expired
+// — has written its mark, and the list is read after all (review_began). The
+// caller has handled /azreviewer review and redeliveries, which read the
+// list whatever the state.
+func (r *reviewRun) firstReview(ctx context.Context) (string, error) {
+	span := trace.SpanFromContext(ctx)
+	created := r.pr.Created
+	if r.w.cfg.StateClockSkew < 0 || created.IsZero() {
+		span.SetAttributes(attribute.Bool("azreviewer.threads.new_pull_request", false))
+		return fullNoState, nil
+	}
+	epoch, err := r.w.cfg.Coordinator.StateEpoch(ctx)
+	if err != nil {
+		r.w.cfg.Logger.WarnContext(ctx, "state bucket's epoch not read: the thread list is read", "error", err)
+		span.SetAttributes(attribute.Bool("azreviewer.threads.new_pull_request", false))
+		return fullNoState, nil
+	}
+	fresh := created.After(epoch.Add(r.w.cfg.StateClockSkew))
+	span.SetAttributes(attribute.Bool("azreviewer.threads.new_pull_request", fresh),
+		attribute.String("azreviewer.state.epoch", epoch.Format(time.RFC3339Nano)),
+		attribute.String("azdo.pull_request.created", created.Format(time.RFC3339Nano)))
+	if !fresh {
+		return fullNoState, nil
+	}
+	err = r.w.cfg.Coordinator.CreateReview(ctx, r.key, r.postingMark())
+	switch {
+	case errors.Is(err, coordination.ErrStateExists):
+		return fullReviewBegan, nil
+	case err != nil:
+		return "", err
+	}
+	r.marked = true
+	return "", nil
 }
 
 // loadThreads reads what post needs of the pull request's threads, in
 // full or from the index (see threadView).
 func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) error {
 	reason := r.fullReason()
+	if reason == fullNoIndex && r.state.Absent {
+		var err error
+		if reason, err = r.firstReview(ctx); err != nil {
+			return err
+		}
+	}
 	span := trace.SpanFromContext(ctx)
 	span.SetAttributes(attribute.Bool("azreviewer.threads.full", reason != ""))
 	if reason != "" {
@@ -194,6 +262,13 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 			return err
 		}
 		r.threads = threadView{full: true, threads: threads, complete: true, listedAt: r.w.now().UTC()}
+		return nil
+	}
+	if r.marked {
+		// A new pull request: the list, were it read, would hold none of
+		// azreviewer's threads.
+		span.SetAttributes(attribute.Int("azreviewer.threads.indexed", 0), attribute.Int("azreviewer.threads.read", 0))
+		r.threads = threadView{gone: map[int]bool{}, complete: true, listedAt: r.w.now().UTC()}
 		return nil
 	}
 	st := r.state

@@ -169,6 +169,16 @@ func (pr *PullRequest) SetStatus(status string) {
 	pr.lastUpdate = "status"
 }
 
+// SetCreated sets the pull request's creationDate, as if it had been
+// opened at t: CreatePullRequest takes the simulator's clock, which the
+// tests of what a client makes of a pull request's age need to move.
+func (pr *PullRequest) SetCreated(t time.Time) {
+	s := pr.server()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pr.created = t.UTC()
+}
+
 func (pr *PullRequest) server() *Server { return pr.repo.project.org.s }
 
 // head returns the latest source commit. Requires s.mu.

@@ -15,7 +15,11 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/broker"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/events/eventstest"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -67,11 +71,15 @@ func FullReviewBound(files int) int {
 	return 8
 }
 
-// FullReview is one full review to measure: a pull request of Files
+// FullReview is one full review to measure: a new pull request of Files
 // changed files of Lines lines (PullRequest), Findings of them on the
-// first file. Warm: the worker has reviewed another pull request into the
-// same target commit first, so it has that commit's .azreviewer.yaml; cold
-// (not Warm): it has only made the endpoint discovery, once per process.
+// first file, reviewed by a worker of a fleet that has reviewed before —
+// its review state on a real JetStream server, whose bucket has its epoch
+// (coordination.Store.StateEpoch), the pull request created after it — as
+// most pull requests are. Warm: the worker has reviewed another pull
+// request into the same target commit first, so it has that commit's
+// .azreviewer.yaml; cold (not Warm): it has only made the endpoint
+// discovery, once per process.
 type FullReview struct {
 	Files, Lines, Findings int
 	Warm                   bool
@@ -106,10 +114,11 @@ func (c FullReviewCost) Bound() int {
 	return FullReviewBound(c.Report.FilesReviewed) + 2*c.Report.ThreadsPosted
 }
 
-// MeasureFullReview starts a simulator with c's pull request and a worker
-// without coordination, readies the worker as c says, reviews the pull
-// request once and returns the calls of that review. It stops the
-// simulator before it returns.
+// MeasureFullReview starts a simulator, an embedded JetStream server with
+// the review state's buckets and its epoch, then c's pull request and a
+// worker, readies the worker as c says, reviews the pull request once and
+// returns the calls of that review. It stops the servers before it
+// returns.
 func MeasureFullReview(ctx context.Context, c FullReview) (FullReviewCost, error) {
 	var cost FullReviewCost
 	sim, err := azdotest.Start()
@@ -117,13 +126,28 @@ func MeasureFullReview(ctx context.Context, c FullReview) (FullReviewCost, error
 		return cost, err
 	}
 	defer sim.Server.Close()
+	nats, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
+	if err != nil {
+		return cost, err
+	}
+	defer stop()
+	store, err := coordination.Ensure(ctx, nats.JS, streams.Config{Memory: true}, coordination.Config{})
+	if err != nil {
+		return cost, err
+	}
+	if _, err := store.StateEpoch(ctx); err != nil {
+		return cost, err
+	}
 	base, head := PullRequest(c.Files, c.Lines, c.Findings)
 	pr := sim.NewPullRequest(base, head)
 	client, err := azdo.New(azdo.Config{OrgURL: sim.Org.URL(), PAT: sim.PAT})
 	if err != nil {
 		return cost, err
 	}
-	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.DiscardHandler)}, client, nil)
+	// The simulator's creationDate and the NATS server's epoch are both
+	// this machine's clock: no skew to allow for.
+	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: store, StateClockSkew: time.Nanosecond, LeaseRefresh: 100 * time.Millisecond,
+		ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.DiscardHandler)}, client, nil)
 	if err != nil {
 		return cost, err
 	}

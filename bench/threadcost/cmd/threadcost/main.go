@@ -1,6 +1,7 @@
 // Command threadcost prints what a one-file incremental review costs at 0,
 // 1,000 and 3,000 existing threads, with and without the review state's
-// thread index (see package threadcost).
+// thread index, and what the first review of a new pull request costs (see
+// package threadcost).
 //
 //	go run ./bench/threadcost/cmd/threadcost [-threads 0,1000,3000] [-repeat 5]
 package main
@@ -39,6 +40,14 @@ func main() {
 		os.Exit(1)
 	}
 	if err := threadcost.Print(os.Stdout, rows); err != nil {
+		fmt.Fprintln(os.Stderr, "threadcost:", err)
+		os.Exit(1)
+	}
+	n, err := threadcost.MeasureNew(context.Background())
+	if err == nil {
+		err = threadcost.PrintNew(os.Stdout, n)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "threadcost:", err)
 		os.Exit(1)
 	}
