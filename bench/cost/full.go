@@ -55,7 +55,7 @@ func measureFull(ctx context.Context, _ config, progress io.Writer) ([]row, func
 		costs = append(costs, cost)
 	}
 	detail := func(w io.Writer) {
-		fmt.Fprintln(w, "Full reviews (10 lines a file; cold: the first review into the target commit, endpoint discovery done; warm: .azreviewer.yaml of that commit read before):")
+		fmt.Fprintln(w, "Full reviews of a new pull request (created after the state bucket's epoch), 10 lines a file; cold: the first review into the target commit, endpoint discovery done; warm: .azreviewer.yaml of that commit read before:")
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "review\tcalls\tcontent reads\tother calls")
 		for i, c := range cases {
