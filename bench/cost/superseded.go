@@ -14,12 +14,10 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/app/apptest"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
-	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
-	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
+	"github.com/azreviewer/azreviewer/internal/worker/workertest"
 )
 
 // handledMessage is one message the worker handled, with the Azure DevOps
@@ -44,16 +42,12 @@ type handledMessage struct {
 func measureSuperseded(ctx context.Context, _ config, progress io.Writer) ([]row, func(io.Writer), error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	sim, err := azdotest.Start()
+	rig, err := workertest.StartRig(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer sim.Server.Close()
-	nats, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer stop()
+	defer rig.Close()
+	sim, nats := rig.Sim, rig.NATS
 
 	tree := map[string]string{"/src/app.js": "export const a = 1;\nconsole.log(a);\n"}
 	pr := sim.NewPullRequest(map[string]string{"/src/app.js": "export const a = 1;\n"}, tree)

@@ -46,9 +46,9 @@ import (
 	"github.com/azreviewer/azreviewer/internal/budget"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/events/eventstest"
 	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
+	"github.com/azreviewer/azreviewer/internal/worker/workertest"
 )
 
 // Config is one measurement.
@@ -112,17 +112,13 @@ func Measure(ctx context.Context, cfg Config) ([]Row, error) {
 
 func drain(ctx context.Context, cfg Config, processes, inFlight int, mode string) (Row, error) {
 	row := Row{Processes: processes, InFlight: inFlight, Mode: mode}
-	sim, err := azdotest.Start()
+	rig, err := workertest.StartRig(ctx)
 	if err != nil {
 		return row, err
 	}
+	defer rig.Close()
+	sim, nats := rig.Sim, rig.NATS
 	srv, org, project, repo := sim.Server, sim.Org, sim.Project, sim.Repo
-	defer srv.Close()
-	nats, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
-	if err != nil {
-		return row, err
-	}
-	defer stop()
 	queue := make(chan *events.ReviewRequest, cfg.Reviews)
 	for i := range cfg.Reviews {
 		base := map[string]string{"/README.md": "hello\n"}
@@ -131,9 +127,6 @@ func drain(ctx context.Context, cfg Config, processes, inFlight int, mode string
 			Base: repo.Commit(base), Head: repo.Commit(head), CreatedBy: azdotest.Author()})
 		queue <- &events.ReviewRequest{Version: events.SchemaVersion, Trigger: events.TriggerCreated, EventID: fmt.Sprintf("e%d", i),
 			ProjectID: project.ID(), RepositoryID: repo.ID(), PullRequestID: pr.ID(), SourceCommit: pr.Head()}
-	}
-	if _, err := coordination.Ensure(ctx, nats.JS, streams.Config{Memory: true}, coordination.Config{}); err != nil {
-		return row, err
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)

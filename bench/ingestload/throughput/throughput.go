@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -225,13 +226,8 @@ func startIngest(b *eventstest.Bundle, log *slog.Logger) (target, error) {
 	if err := fs.Parse([]string{"--webhook-token", token, "--ingest-addr", "127.0.0.1:0"}); err != nil {
 		return target{}, err
 	}
-	nc, err := b.Server.Connect()
+	nc, js, err := connect(b)
 	if err != nil {
-		return target{}, err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
 		return target{}, err
 	}
 	ln, h, err := app.ListenIngest(cfg, fleet.Names{}, js, prometheus.NewRegistry(), log)
@@ -242,15 +238,24 @@ func startIngest(b *eventstest.Bundle, log *slog.Logger) (target, error) {
 	return serve(ServerIngest, "http://"+ln.Addr().String()+ingest.WebhookPath+"?token="+token, ln, h, log, nc.Close)
 }
 
-// startMinimal serves the minimal handler on its own NATS connection.
-func startMinimal(b *eventstest.Bundle, log *slog.Logger) (target, error) {
+// connect opens a NATS connection of its own to b's server.
+func connect(b *eventstest.Bundle) (*nats.Conn, jetstream.JetStream, error) {
 	nc, err := b.Server.Connect()
 	if err != nil {
-		return target{}, err
+		return nil, nil, err
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+// startMinimal serves the minimal handler on its own NATS connection.
+func startMinimal(b *eventstest.Bundle, log *slog.Logger) (target, error) {
+	nc, js, err := connect(b)
+	if err != nil {
 		return target{}, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

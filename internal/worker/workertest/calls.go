@@ -14,12 +14,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
-	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
-	"github.com/azreviewer/azreviewer/internal/broker"
-	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/events/eventstest"
-	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -121,20 +116,12 @@ func (c FullReviewCost) Bound() int {
 // returns.
 func MeasureFullReview(ctx context.Context, c FullReview) (FullReviewCost, error) {
 	var cost FullReviewCost
-	sim, err := azdotest.Start()
+	rig, err := StartRig(ctx)
 	if err != nil {
 		return cost, err
 	}
-	defer sim.Server.Close()
-	nats, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
-	if err != nil {
-		return cost, err
-	}
-	defer stop()
-	store, err := coordination.Ensure(ctx, nats.JS, streams.Config{Memory: true}, coordination.Config{})
-	if err != nil {
-		return cost, err
-	}
+	defer rig.Close()
+	sim, store := rig.Sim, rig.Store
 	if _, err := store.StateEpoch(ctx); err != nil {
 		return cost, err
 	}
