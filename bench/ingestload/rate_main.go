@@ -5,26 +5,26 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/azreviewer/azreviewer/bench/ingestload/throughput"
 )
 
 // rateFlags are the flags of -mode rate.
 type rateFlags struct {
-	cfg                    rateConfig
+	cfg                    throughput.Config
 	clients                *string
 	cpuProfile, memProfile *string
 }
 
 // registerRateFlags adds the flags of -mode rate to fs.
 func registerRateFlags(fs *flag.FlagSet) *rateFlags {
-	f := &rateFlags{cfg: rateConfig{Progress: os.Stderr}}
+	f := &rateFlags{cfg: throughput.Config{Progress: os.Stderr}}
 	f.clients = fs.String("clients", "1,16,64", "rate: comma-separated concurrent clients (each 1 to 256)")
 	fs.DurationVar(&f.cfg.Duration, "duration", 500*time.Millisecond, "rate: measurement per server, level and round (at most 1 minute)")
 	fs.DurationVar(&f.cfg.Warmup, "warmup", time.Second, "rate: uncounted load of each server before the rounds of a level")
@@ -48,8 +48,8 @@ func (f *rateFlags) rateMain() int {
 		defer stop()
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 		defer cancel()
-		cells, err := runRate(ctx, cfg)
-		printTable(os.Stdout, cfg, cells)
+		cells, err := throughput.Run(ctx, cfg)
+		throughput.Print(os.Stdout, cfg, cells)
 		return errors.Join(err, writeHeapProfile(*f.memProfile))
 	}); err != nil {
 		fmt.Fprintln(os.Stderr, "ingestload:", err)
@@ -98,54 +98,4 @@ func writeHeapProfile(path string) error {
 	}
 	defer out.Close()
 	return pprof.Lookup("allocs").WriteTo(out, 0)
-}
-
-// printTable writes, for each level, the median rate of each server, the
-// median and range of the ratios of the two measurements of each round,
-// and the process's CPU per request with each.
-func printTable(w io.Writer, cfg rateConfig, cells []rateCell) {
-	fmt.Fprintf(w, "ingest against a minimal publish server: %d round(s) of %s per server and level, medians\n", cfg.Rounds, cfg.Duration)
-	fmt.Fprintf(w, "%7s  %12s  %13s  %6s  %11s  %17s  %18s  %s\n", "clients", "ingest req/s", "minimal req/s", "ratio", "ratio range", "CPU µs/req ingest", "CPU µs/req minimal", "non-202")
-	for _, clients := range cfg.Clients {
-		rate := map[string][]float64{}
-		cpu := map[string][]float64{}
-		byRound := map[int]map[string]float64{}
-		var other int64
-		for _, c := range cells {
-			if c.Clients != clients {
-				continue
-			}
-			other += c.Other
-			if c.OK == 0 {
-				continue // stalled
-			}
-			rate[c.Server] = append(rate[c.Server], c.Rate())
-			cpu[c.Server] = append(cpu[c.Server], c.CPUPerRequest())
-			if byRound[c.Round] == nil {
-				byRound[c.Round] = map[string]float64{}
-			}
-			byRound[c.Round][c.Server] = c.Rate()
-		}
-		var ratios []float64
-		for _, r := range byRound {
-			if r[serverIngest] > 0 && r[serverMinimal] > 0 {
-				ratios = append(ratios, r[serverIngest]/r[serverMinimal])
-			}
-		}
-		if len(ratios) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "%7d  %12.0f  %13.0f  %6.2f  %11s  %17.1f  %18.1f  %d\n", clients,
-			median(rate[serverIngest]), median(rate[serverMinimal]), median(ratios),
-			fmt.Sprintf("%.2f–%.2f", slices.Min(ratios), slices.Max(ratios)),
-			median(cpu[serverIngest]), median(cpu[serverMinimal]), other)
-	}
-}
-
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

@@ -40,12 +40,10 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
-	"github.com/azreviewer/azreviewer/internal/broker"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/events/eventstest"
-	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
+	"github.com/azreviewer/azreviewer/internal/worker/workertest"
 )
 
 // Config is one measurement.
@@ -56,8 +54,8 @@ type Config struct {
 	// Repeat is how many incremental reviews are measured per row (each
 	// after its own one-file push); a row shows their mean. Default 5.
 	Repeat int
-	// Modes are the modes measured, in order. Default index, period and
-	// list.
+	// Modes are the modes measured at each number of threads, in order.
+	// Default ModeIndex, ModePeriod, ModeList.
 	Modes []string
 	// Progress, if set, receives a line per step.
 	Progress io.Writer
@@ -142,32 +140,19 @@ type NewReview struct {
 // MeasureNew runs the first reviews of two new pull requests, with a new
 // worker: Cold, then Warm (the same worker, the same target commit).
 func MeasureNew(ctx context.Context) (NewReview, error) {
-	srv, err := azdosim.Start("127.0.0.1:0")
+	r, err := workertest.StartRig(ctx)
 	if err != nil {
 		return NewReview{}, err
 	}
-	defer srv.Close()
-	bundle, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
-	if err != nil {
-		return NewReview{}, err
-	}
-	defer stop()
-	store, err := coordination.Ensure(ctx, bundle.JS, streams.Config{Memory: true}, coordination.Config{})
-	if err != nil {
-		return NewReview{}, err
-	}
+	defer r.Close()
+	srv, org, project, repo, store := r.Sim.Server, r.Sim.Org, r.Sim.Project, r.Sim.Repo, r.Store
 	// A fleet that has reviewed before has its epoch; the pull requests
 	// are created after it.
 	if _, err := store.StateEpoch(ctx); err != nil {
 		return NewReview{}, err
 	}
-	const pat = "threadcostthreadcostthreadcostthreadcostthreadcost00"
-	srv.AddPAT(pat, azdotest.User())
-	org := srv.AddOrg(azdotest.OrgName)
-	project := org.AddProject(azdotest.ProjectName)
-	repo := project.AddRepository(azdotest.RepoName)
 	base := repo.Commit(map[string]string{"/src/app.js": "export const a = 1;\n"})
-	client, err := azdo.New(azdo.Config{OrgURL: org.URL(), PAT: pat, RequestsPerSecond: -1, MaxConcurrent: -1})
+	client, err := azdo.New(azdo.Config{OrgURL: org.URL(), PAT: r.Sim.PAT, RequestsPerSecond: -1, MaxConcurrent: -1})
 	if err != nil {
 		return NewReview{}, err
 	}
@@ -251,25 +236,13 @@ type rig struct {
 }
 
 func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
-	srv, err := azdosim.Start("127.0.0.1:0")
+	tr, err := workertest.StartRig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer srv.Close()
-	bundle, stop, err := eventstest.New(broker.Options{}, streams.Config{Memory: true})
-	if err != nil {
-		return nil, err
-	}
-	defer stop()
-	store, err := coordination.Ensure(ctx, bundle.JS, streams.Config{Memory: true}, coordination.Config{})
-	if err != nil {
-		return nil, err
-	}
-	const pat = "threadcostthreadcostthreadcostthreadcostthreadcost00"
-	srv.AddPAT(pat, azdotest.User())
-	org := srv.AddOrg(azdotest.OrgName)
-	project := org.AddProject(azdotest.ProjectName)
-	repo := project.AddRepository(azdotest.RepoName)
+	defer tr.Close()
+	sim, store := tr.Sim, tr.Store
+	srv, org, project, repo := sim.Server, sim.Org, sim.Project, sim.Repo
 	base := map[string]string{"/src/app.js": "export const a = 1;\n"}
 	head := map[string]string{"/src/app.js": "export const a = 1;\nconsole.log(a);\n"}
 	pr := repo.CreatePullRequest(azdosim.PullRequestSpec{Title: "Add feature", SourceBranch: "feature", TargetBranch: "main",
@@ -277,7 +250,7 @@ func measureAt(ctx context.Context, cfg Config, n int) ([]Row, error) {
 	seed(pr, n)
 
 	bytes := &counting{base: http.DefaultTransport}
-	client, err := azdo.New(azdo.Config{OrgURL: org.URL(), PAT: pat, Transport: bytes, RequestsPerSecond: -1, MaxConcurrent: -1})
+	client, err := azdo.New(azdo.Config{OrgURL: org.URL(), PAT: sim.PAT, Transport: bytes, RequestsPerSecond: -1, MaxConcurrent: -1})
 	if err != nil {
 		return nil, err
 	}

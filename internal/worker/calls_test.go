@@ -4,45 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
-	"github.com/azreviewer/azreviewer/internal/events/eventstest"
-	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
+	"github.com/azreviewer/azreviewer/internal/worker/workertest"
 )
-
-// contentOps are the simulator operations that read file contents.
-var contentOps = map[string]bool{"git.blobs.zip": true, "git.items.get": true}
-
-// callsPR is a pull request editing files files of lines lines each; the
-// first gets findings findings.
-func callsPR(files, lines, findings int) (base, head map[string]string) {
-	base, head = map[string]string{}, map[string]string{}
-	for f := range files {
-		var b, h strings.Builder
-		for l := range lines {
-			fmt.Fprintf(&b, "// value %d of file %d\n", l, f)
-			fmt.Fprintf(&h, "// value %d of file %d, edited\n", l, f)
-		}
-		if f == 0 {
-			for i := range findings {
-				fmt.Fprintf(&h, "console.log(%d);\n", i)
-			}
-		}
-		path := fmt.Sprintf("/src/d%02d/f%04d.js", f%50, f)
-		base[path], head[path] = b.String(), h.String()
-	}
-	return base, head
-}
 
 // TestFullReviewCallsDoNotGrowWithFiles: a full review of F changed files
 // reads their contents in a handful of bulk calls — one per 1,000 blobs,
@@ -76,63 +48,19 @@ func TestFullReviewCallsDoNotGrowWithFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("F=%d,findings=%d,warm=%t", tt.files, tt.findings, tt.warm), func(t *testing.T) {
 			t.Parallel()
-			base, head := callsPR(tt.files, 10, tt.findings)
-			b := setupNewPullRequest(t, base, head)
-			if tt.warm {
-				// Another pull request into the same target commit.
-				other := b.sim.NewPullRequest(base, map[string]string{"/other.js": "let o;\n"})
-				req := *b.req
-				req.PullRequestID = other.ID()
-				_, err := b.worker.Review(context.Background(), &req)
-				require.NoError(t, err)
-			} else {
-				// Endpoint discovery is once per process, not per review.
-				_, err := b.client.PullRequest(context.Background(), azdo.PullRequestRef{Project: b.req.ProjectID, RepositoryID: b.req.RepositoryID, ID: b.req.PullRequestID})
-				require.NoError(t, err)
-			}
-			before := len(b.sim.Server.Requests())
-			rep, err := b.worker.Review(context.Background(), b.req)
+			cost, err := workertest.MeasureFullReview(context.Background(), workertest.FullReview{Files: tt.files, Lines: 10, Findings: tt.findings, Warm: tt.warm})
 			require.NoError(t, err)
+			rep := cost.Report
 			require.Equal(t, worker.OutcomeReviewed, rep.Outcome)
 			require.Equal(t, tt.files, rep.FilesReviewed, "the pull request is reviewed whole")
 			require.Equal(t, tt.findings, rep.ThreadsPosted)
-			content, rest := splitCalls(b.sim.Server.Requests()[before:])
 			t.Logf("F=%d, %d findings, warm %t: %d calls (bound %d): %d content reads %v, %d others %v", tt.files, tt.findings, tt.warm,
-				len(content)+len(rest), tt.bound+2*rep.ThreadsPosted, len(content), content, len(rest), rest)
-			require.Equal(t, tt.wantContent, len(content), "content reads")
-			require.Equal(t, tt.wantCalls, len(content)+len(rest), "calls per full review")
-			require.LessOrEqual(t, len(content)+len(rest), tt.bound+2*rep.ThreadsPosted, "calls per full review")
+				cost.Calls(), tt.bound+2*rep.ThreadsPosted, len(cost.Content), cost.Content, len(cost.Others), cost.Others)
+			require.Equal(t, tt.wantContent, len(cost.Content), "content reads")
+			require.Equal(t, tt.wantCalls, cost.Calls(), "calls per full review")
+			require.LessOrEqual(t, cost.Calls(), tt.bound+2*rep.ThreadsPosted, "calls per full review")
 		})
 	}
-}
-
-// setupNewPullRequest is setupWith for a worker of a fleet that has
-// reviewed before: its state bucket, on a real JetStream server, has its
-// epoch, and the pull request is created after it.
-func setupNewPullRequest(t *testing.T, base, head map[string]string, tune ...func(*azdo.Config, *worker.Config)) *bundle {
-	t.Helper()
-	ctx := context.Background()
-	nats := eventstest.Start(t, streams.Config{Memory: true})
-	store, err := coordination.Ensure(ctx, nats.JS, streams.Config{Memory: true}, coordination.Config{})
-	require.NoError(t, err)
-	_, err = store.StateEpoch(ctx)
-	require.NoError(t, err)
-	return setupWith(t, base, head, append([]func(*azdo.Config, *worker.Config){func(_ *azdo.Config, c *worker.Config) {
-		c.Coordinator, c.StateClockSkew, c.LeaseRefresh = store, testSkew, 100*time.Millisecond
-	}}, tune...)...)
-}
-
-// splitCalls splits a request log into content reads and the rest, by
-// operation.
-func splitCalls(log []azdosim.Request) (content, rest []string) {
-	for _, r := range log {
-		if contentOps[r.Operation] {
-			content = append(content, r.Operation)
-		} else {
-			rest = append(rest, r.Operation)
-		}
-	}
-	return content, rest
 }
 
 // TestFullReviewFallsBackToReadsByPath: when the bulk read fails or its
@@ -153,7 +81,7 @@ func TestFullReviewFallsBackToReadsByPath(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			base, head := callsPR(files, 10, 1)
+			base, head := workertest.PullRequest(files, 10, 1)
 			b := setupWith(t, base, head)
 			if tt.fault != nil {
 				tt.fault(b.sim.Server)

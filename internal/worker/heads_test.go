@@ -17,6 +17,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
 	"github.com/azreviewer/azreviewer/internal/worker"
+	"github.com/azreviewer/azreviewer/internal/worker/workertest"
 )
 
 // TestModelContextReadsNoFileAgain: with the model's head-file window on,
@@ -66,7 +67,7 @@ func TestModelContextReadsNoFileAgain(t *testing.T) {
 		rep, err := w.Review(context.Background(), req)
 		require.NoError(t, err, tt.name)
 		require.Equal(t, files, rep.FilesReviewed, tt.name)
-		content, rest := splitCalls(b.sim.Server.Requests()[before:])
+		content, rest := workertest.SplitCalls(b.sim.Server.Requests()[before:])
 		calls := len(content) + len(rest)
 		t.Logf("%s: %d calls: %d content reads %v, %d others", tt.name, calls, len(content), content, len(rest))
 		if tt.name == "window off" {

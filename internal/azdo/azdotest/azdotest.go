@@ -9,6 +9,7 @@ package azdotest
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -68,15 +69,24 @@ type Sim struct {
 // repository "Web App", and closes the server when the test ends.
 func New(t testing.TB) *Sim {
 	t.Helper()
-	srv, err := azdosim.Start("127.0.0.1:0")
+	s, err := Start()
 	if err != nil {
-		t.Fatalf("azdotest: start simulator: %v", err)
+		t.Fatalf("azdotest: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
+		if err := s.Server.Close(); err != nil {
 			t.Errorf("azdotest: close simulator: %v", err)
 		}
 	})
+	return s
+}
+
+// Start is New outside a test (a benchmark): the caller closes Server.
+func Start() (*Sim, error) {
+	srv, err := azdosim.Start("127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("start simulator: %w", err)
+	}
 	pat := newPAT()
 	srv.AddPAT(pat, User())
 	org := srv.AddOrg(OrgName)
@@ -89,7 +99,7 @@ func New(t testing.TB) *Sim {
 		PAT:     pat,
 		User:    User(),
 		Author:  Author(),
-	}
+	}, nil
 }
 
 // Connection returns a new SDK connection to the org, authenticated with

@@ -1,4 +1,4 @@
-package main
+package throughput
 
 import (
 	"encoding/json"

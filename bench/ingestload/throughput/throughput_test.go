@@ -1,4 +1,4 @@
-package main
+package throughput
 
 import (
 	"strings"
@@ -10,8 +10,8 @@ import (
 // every measurement has accepted deliveries, none refused, and that the
 // table has a row per level. It asserts nothing about speed.
 func TestShortRun(t *testing.T) {
-	cfg := rateConfig{Root: "../..", Clients: []int{1, 4}, Duration: 200 * time.Millisecond, Warmup: 50 * time.Millisecond, Rounds: 2}
-	cells, err := runRate(t.Context(), cfg)
+	cfg := Config{Root: "../../..", Clients: []int{1, 4}, Duration: 200 * time.Millisecond, Warmup: 50 * time.Millisecond, Rounds: 2}
+	cells, err := Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestShortRun(t *testing.T) {
 		}
 	}
 	var out strings.Builder
-	printTable(&out, cfg, cells)
+	Print(&out, cfg, cells)
 	t.Log("\n" + out.String())
 	if got := strings.Count(out.String(), "\n"); got != 2+len(cfg.Clients) {
 		t.Errorf("table has %d lines, want %d:\n%s", got, 2+len(cfg.Clients), out.String())
@@ -32,7 +32,7 @@ func TestShortRun(t *testing.T) {
 }
 
 func TestTemplatesMakeDistinctDeliveries(t *testing.T) {
-	tmpl, err := loadTemplates("../..")
+	tmpl, err := loadTemplates("../../..")
 	if err != nil {
 		t.Fatal(err)
 	}

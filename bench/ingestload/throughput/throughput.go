@@ -1,4 +1,18 @@
-package main
+// Package throughput measures ingest's webhook throughput against a minimal
+// publish server, in one process and one run: one embedded JetStream
+// server (file store); ingest wired as the ingest command wires it
+// (app.ListenIngest: authentication, limits, otelhttp, metrics, logs at
+// info, events.Publisher, the production http.Server); and a minimal server
+// that reads the body, decodes it once, publishes the same review request
+// to the same stream and answers 202. Clients post Microsoft's sample
+// pull-request and comment payloads (internal/servicehooks/testdata), each
+// with its own event and pull-request id, over keep-alive connections on
+// 127.0.0.1, each waiting for its answer before the next delivery. For
+// each level it runs rounds of one measurement of each server, in
+// alternating order, the stream purged before each. Nothing is asserted:
+// the table is the result. Command ingestload (-mode rate) and bench/cost
+// print it.
+package throughput
 
 import (
 	"bytes"
@@ -17,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,8 +44,8 @@ import (
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 )
 
-// rateConfig is one run of the harness.
-type rateConfig struct {
+// Config is one run of the harness.
+type Config struct {
 	// Root is the module's root directory (where the samples are).
 	Root string
 	// Clients are the concurrency levels measured.
@@ -46,8 +61,8 @@ type rateConfig struct {
 	Progress io.Writer
 }
 
-// rateCell is one measurement: a server at a concurrency level in one round.
-type rateCell struct {
+// Cell is one measurement: a server at a concurrency level in one round.
+type Cell struct {
 	Server  string
 	Clients int
 	Round   int
@@ -63,7 +78,7 @@ type rateCell struct {
 }
 
 // CPUPerRequest is the process's CPU microseconds per 202 answer.
-func (c rateCell) CPUPerRequest() float64 {
+func (c Cell) CPUPerRequest() float64 {
 	if c.OK == 0 {
 		return 0
 	}
@@ -80,12 +95,15 @@ func cpuTime() time.Duration {
 }
 
 // Rate is the 202 answers per second.
-func (c rateCell) Rate() float64 { return float64(c.OK) / c.Elapsed.Seconds() }
+func (c Cell) Rate() float64 { return float64(c.OK) / c.Elapsed.Seconds() }
+
+// token authenticates the deliveries to ingest.
+const token = "load-harness-token"
 
 // Server names.
 const (
-	serverIngest  = "ingest"
-	serverMinimal = "minimal"
+	ServerIngest  = "ingest"
+	ServerMinimal = "minimal"
 )
 
 // target is a server under load.
@@ -95,11 +113,11 @@ type target struct {
 	stop func() error
 }
 
-// runRate starts one embedded JetStream, ingest as production wires it and the
+// Run starts one embedded JetStream, ingest as production wires it and the
 // minimal server, and drives both at every level, alternating which goes
 // first, purging the review stream before each measurement so that both
 // publish into the same state.
-func runRate(ctx context.Context, cfg rateConfig) ([]rateCell, error) {
+func Run(ctx context.Context, cfg Config) ([]Cell, error) {
 	tmpl, err := loadTemplates(cfg.Root)
 	if err != nil {
 		return nil, err
@@ -109,9 +127,11 @@ func runRate(ctx context.Context, cfg rateConfig) ([]rateCell, error) {
 		return nil, fmt.Errorf("temporary directory: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	// Room for a measurement of a minute at tens of thousands of
-	// deliveries a second: the default limits would answer 503.
-	bundle, stopBroker, err := eventstest.New(broker.Options{DataDir: dir}, streams.Config{MaxMsgs: 5_000_000, MaxBytes: 8 << 30})
+	// Room for what the longest stretch between purges can publish (the
+	// two warmups of a level) at tens of thousands of deliveries a
+	// second: the default limits would answer 503. A file store reserves
+	// its MaxBytes on disk, so it is not more than that.
+	bundle, stopBroker, err := eventstest.New(broker.Options{DataDir: dir}, streams.Config{MaxMsgs: 5_000_000, MaxBytes: storeBytes(cfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +163,7 @@ func runRate(ctx context.Context, cfg rateConfig) ([]rateCell, error) {
 	}
 	defer minimal.stop() //nolint:errcheck // best effort at exit
 
-	var cells []rateCell
+	var cells []Cell
 	var seq atomic.Uint64
 	for _, clients := range cfg.Clients {
 		// Each server's clients keep their connections for the level:
@@ -187,6 +207,14 @@ func runRate(ctx context.Context, cfg rateConfig) ([]rateCell, error) {
 	return cells, nil
 }
 
+// storeBytes is the review stream's MaxBytes for cfg: 200 MB a second
+// (100,000 requests of 2 KiB) for twice the longer of a measurement and a
+// warmup, at least 256 MiB and at most 8 GiB.
+func storeBytes(cfg Config) int64 {
+	b := int64(2 * max(cfg.Duration, cfg.Warmup).Seconds() * 100_000 * 2048)
+	return min(max(b, 256<<20), 8<<30)
+}
+
 // startIngest serves ingest as the ingest command does: its flags'
 // defaults with a webhook token, app.NewIngestHandler (otelhttp, routes,
 // events.Publisher) and app.RunIngest's server, on its own NATS
@@ -198,13 +226,8 @@ func startIngest(b *eventstest.Bundle, log *slog.Logger) (target, error) {
 	if err := fs.Parse([]string{"--webhook-token", token, "--ingest-addr", "127.0.0.1:0"}); err != nil {
 		return target{}, err
 	}
-	nc, err := b.Server.Connect()
+	nc, js, err := connect(b)
 	if err != nil {
-		return target{}, err
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		nc.Close()
 		return target{}, err
 	}
 	ln, h, err := app.ListenIngest(cfg, fleet.Names{}, js, prometheus.NewRegistry(), log)
@@ -212,18 +235,27 @@ func startIngest(b *eventstest.Bundle, log *slog.Logger) (target, error) {
 		nc.Close()
 		return target{}, err
 	}
-	return serve(serverIngest, "http://"+ln.Addr().String()+ingest.WebhookPath+"?token="+token, ln, h, log, nc.Close)
+	return serve(ServerIngest, "http://"+ln.Addr().String()+ingest.WebhookPath+"?token="+token, ln, h, log, nc.Close)
 }
 
-// startMinimal serves the minimal handler on its own NATS connection.
-func startMinimal(b *eventstest.Bundle, log *slog.Logger) (target, error) {
+// connect opens a NATS connection of its own to b's server.
+func connect(b *eventstest.Bundle) (*nats.Conn, jetstream.JetStream, error) {
 	nc, err := b.Server.Connect()
 	if err != nil {
-		return target{}, err
+		return nil, nil, err
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+// startMinimal serves the minimal handler on its own NATS connection.
+func startMinimal(b *eventstest.Bundle, log *slog.Logger) (target, error) {
+	nc, js, err := connect(b)
+	if err != nil {
 		return target{}, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -231,7 +263,7 @@ func startMinimal(b *eventstest.Bundle, log *slog.Logger) (target, error) {
 		nc.Close()
 		return target{}, err
 	}
-	return serve(serverMinimal, "http://"+ln.Addr().String()+"/", ln, minimalHandler(js, fleet.Names{}), log, nc.Close)
+	return serve(ServerMinimal, "http://"+ln.Addr().String()+"/", ln, minimalHandler(js, fleet.Names{}), log, nc.Close)
 }
 
 // serve runs h on ln with app.Serve (the production http.Server) until
@@ -260,7 +292,7 @@ func newClient(clients int) *http.Client {
 
 // drive posts deliveries to url from clients concurrent clients, each
 // waiting for its answer before the next, for d.
-func drive(ctx context.Context, client *http.Client, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (rateCell, error) {
+func drive(ctx context.Context, client *http.Client, url string, tmpl []template, clients int, d time.Duration, seq *atomic.Uint64) (Cell, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var ok, other atomic.Int64
@@ -290,7 +322,7 @@ func drive(ctx context.Context, client *http.Client, url string, tmpl []template
 		})
 	}
 	wg.Wait()
-	c := rateCell{Clients: clients, OK: ok.Load(), Other: other.Load(), Elapsed: time.Since(start)}
+	c := Cell{Clients: clients, OK: ok.Load(), Other: other.Load(), Elapsed: time.Since(start)}
 	if c.OK == 0 && c.Other > 0 {
 		err, _ := firstErr.Load().(error)
 		return c, fmt.Errorf("%s: no delivery accepted: %w", url, err)
