@@ -136,7 +136,7 @@ func measureDrain(ctx context.Context, cfg config, progress io.Writer) ([]row, f
 		e := row{group: groupDrain, what: fmt.Sprintf("%s: units/s (%s)", name, over), measured: units, unit: "units/s",
 			against: fmt.Sprintf("the budget, %s", format(rate, "units/s")), ratio: eff, verdict: verdictNone}
 		if r.Processes == 3 && r.InFlight == 16 && steadyEff {
-			// Issue 14: within 10% of the simulator's budget.
+			// Within 10% of the simulator's budget.
 			e.against += "; ≥ 0.90 of it"
 			e.verdict = verdict(eff >= 0.9 && !r.TimedOut)
 		}
@@ -188,7 +188,7 @@ func measureIngest(ctx context.Context, cfg config, progress io.Writer) ([]row, 
 	return rows, func(w io.Writer) { throughput.Print(w, ic, cells) }, nil
 }
 
-// rssMiB is issue 14's bound on the worker's peak RSS.
+// rssMiB is the cost bound on the worker's peak RSS.
 const rssMiB = 128
 
 // measureRSS reviews the 1,000-file pull request with a worker process.

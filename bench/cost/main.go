@@ -1,8 +1,8 @@
-// Command cost measures, in one run, every figure of issue 14's "Done
-// when" — what a review costs Azure DevOps and the machine — and prints
-// them as one table, one row per figure: what | measured | bound or
-// baseline | ratio | ok/OVER ("–" where the issue sets no bound and the
-// figure is shown for comparison), then the detail tables of each group.
+// Command cost measures, in one run, what a review costs Azure DevOps and
+// the machine against azreviewer's cost bounds, and prints it as one
+// table, one row per figure: what | measured | bound or baseline | ratio |
+// ok/OVER ("–" where no bound is set and the figure is shown for
+// comparison), then the detail tables of each group.
 // It asserts nothing and exits 0 whatever the verdicts; it exits 1 when a
 // measurement could not be made.
 //
@@ -226,7 +226,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) error {
 		rows, details = append(rows, got...), append(details, detail)
 		took = append(took, fmt.Sprintf("%s %s", g.name, d))
 	}
-	fmt.Fprintln(stdout, "azreviewer: what a review costs (issue 14's \"Done when\"); ratio: measured ÷ bound or baseline; –: no bound, for comparison")
+	fmt.Fprintln(stdout, "azreviewer: what a review costs (against its cost bounds); ratio: measured ÷ bound or baseline; –: no bound, for comparison")
 	fmt.Fprintln(stdout)
 	if err := printTable(stdout, rows); err != nil {
 		return err

@@ -12,10 +12,10 @@ import (
 const (
 	verdictOK   = "ok"
 	verdictOver = "OVER"
-	verdictNone = "–" // issue 14 sets no bound on this figure: it is shown for comparison
+	verdictNone = "–" // no bound is set on this figure: it is shown for comparison
 )
 
-// row is one line of the table: one figure of issue 14's "Done when".
+// row is one line of the table: one of the cost figures.
 type row struct {
 	// group is the group that measured it (-only).
 	group string

@@ -1,7 +1,7 @@
 // This file is "delivery fullreview": full reviews of pull requests of F
 // changed files against the Azure DevOps simulator — the calls each costs,
 // split into content reads (bulk blob reads and items) and the rest,
-// against issue 14's bound, and the peak resident memory of the process
+// against the cost bound, and the peak resident memory of the process
 // that reviews, against `git diff` of the same change in the same run.
 // Each review runs in a process of its own (this command, re-run with
 // "fullreview -review"), which reports its peak RSS (VmHWM) when the

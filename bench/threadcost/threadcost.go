@@ -8,7 +8,7 @@
 // ThreadListPeriod (period: the review that reads the list once a period).
 // It also reports the calls of the first, full review, and the calls of an
 // incremental review by a worker that has not read the target commit's
-// .azreviewer.yaml before (cold: a new process) against issue 14's bound,
+// .azreviewer.yaml before (cold: a new process) against the cost bound,
 // 8 + 2 × the new findings posted; that first review reads the thread
 // list, the pull request being older than the state bucket's epoch (its
 // threads are from before the state). MeasureNew reports the first review
@@ -96,7 +96,7 @@ type Row struct {
 	ColdCalls, ColdFindings int
 }
 
-// Bound is issue 14's bound on the calls of an incremental review that
+// Bound is the cost bound on the calls of an incremental review that
 // posts findings new findings: 8 + 2 × findings.
 func Bound(findings float64) float64 { return 8 + 2*findings }
 
@@ -131,7 +131,7 @@ func Measure(ctx context.Context, cfg Config) ([]Row, error) {
 // NewReview is the calls of the first review of a new pull request — no
 // thread on it, no state, created after the state bucket's epoch, without
 // findings — by a worker that has not read the target commit's
-// .azreviewer.yaml (Cold) and by one that has (Warm), against issue 14's
+// .azreviewer.yaml (Cold) and by one that has (Warm), against the cost
 // bound of 8.
 type NewReview struct {
 	Cold, Warm int
@@ -470,7 +470,7 @@ func progress(cfg Config, format string, args ...any) {
 // of the index row at the fewest threads.
 func Print(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "bound: issue 14's 8 + 2 × new findings, per incremental review; cold: a new worker's first review into the target commit")
+	fmt.Fprintln(w, "bound: 8 + 2 × new findings, per incremental review; cold: a new worker's first review into the target commit")
 	fmt.Fprintln(tw, "threads\tmode\tcalls\tthread calls\tnew findings\tbound\tcold calls\tcold bound\tKiB read\tCPU ms\twall ms\tCPU ×\tKiB ×\tfull review calls\tstate KiB\t")
 	i := slices.IndexFunc(rows, func(r Row) bool { return r.Mode == ModeIndex })
 	var base Row

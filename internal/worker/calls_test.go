@@ -19,7 +19,7 @@ import (
 // TestFullReviewCallsDoNotGrowWithFiles: a full review of F changed files
 // reads their contents in a handful of bulk calls — one per 1,000 blobs,
 // and .azreviewer.yaml — where reading each version by path cost 2F, so
-// that its Azure DevOps calls stay within issue 14's bound: 8 + 2 ×
+// that its Azure DevOps calls stay within the cost bound: 8 + 2 ×
 // findings posted for F ≤ 100, 12 + 2 × findings for F = 1,000, the
 // verification reads counted in. The pull request is a new one of a fleet
 // that has reviewed before (created after the state bucket's epoch), as

@@ -91,7 +91,7 @@ func (s *Sim) CallsSince(before int) Calls {
 	return c
 }
 
-// Bound is issue 14's bound of a full review of files files: calls ≤
+// Bound is the cost bound of a full review of files files: calls ≤
 // Bound + 2 × findings posted.
 func Bound(files int) int { return workertest.FullReviewBound(files) }
 

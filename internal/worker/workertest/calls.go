@@ -56,7 +56,7 @@ func SplitCalls(log []azdosim.Request) (content, rest []string) {
 	return content, rest
 }
 
-// FullReviewBound is issue 14's bound on the Azure DevOps calls of a full
+// FullReviewBound is the cost bound on the Azure DevOps calls of a full
 // review of files changed files, before 2 × the threads it posts: 8 for
 // up to 100 files, 12 above.
 func FullReviewBound(files int) int {
@@ -103,7 +103,7 @@ type FullReviewCost struct {
 // Calls is the review's Azure DevOps calls.
 func (c FullReviewCost) Calls() int { return len(c.Content) + len(c.Others) }
 
-// Bound is issue 14's bound for this review: FullReviewBound + 2 × the
+// Bound is the cost bound for this review: FullReviewBound + 2 × the
 // threads it posted.
 func (c FullReviewCost) Bound() int {
 	return FullReviewBound(c.Report.FilesReviewed) + 2*c.Report.ThreadsPosted
