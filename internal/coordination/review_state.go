@@ -408,7 +408,9 @@ func (c *Store) loadReview(ctx context.Context, key string, withIndex bool) (Rev
 	if st.stored, err = decodeIndex(index); err != nil {
 		return ReviewState{}, fmt.Errorf("%w: %s: %w", ErrUnreadableState, indexKey(key), err)
 	}
-	st.Findings = st.stored.threads
+	// A copy: a caller may change an entry in place, and a save compares
+	// Findings with what was stored.
+	st.Findings = slices.Clone(st.stored.threads)
 	return st, nil
 }
 

@@ -40,17 +40,20 @@ var ErrStateExists = errors.New("a review state is already stored")
 
 // StateEpoch returns the state bucket's epoch: the time, by the NATS
 // server's clock, since which the bucket has kept every review state saved
-// (see above). A bucket without one gets one now. It reads JetStream each
-// time (one call, two more to write it): a worker keeps nothing, so a
-// bucket deleted and created again, or purged, under a running worker is
-// seen at its next call.
+// (see above) — the entry's time, or the bucket's stream's creation time
+// if that is later: a bucket restored from a backup has the entry of the
+// backup, with its time, but not the states saved since, and a restore
+// creates the stream anew. A bucket without an entry gets one now. It
+// reads JetStream each time (two calls, two more to write the entry): a
+// worker keeps nothing, so a bucket deleted and created again, purged or
+// restored under a running worker is seen at its next call.
 func (c *Store) StateEpoch(ctx context.Context) (time.Time, error) {
 	ctx, cancel := callContext(ctx)
 	defer cancel()
 	for range 2 {
 		e, err := c.state.Get(ctx, epochKey)
 		if err == nil {
-			return e.Created().UTC(), nil
+			return c.laterOfCreated(ctx, e.Created().UTC())
 		}
 		if !errors.Is(err, jetstream.ErrKeyNotFound) {
 			return time.Time{}, fmt.Errorf("read the state bucket's epoch: %w", err)
@@ -89,4 +92,21 @@ func (c *Store) CreateReview(ctx context.Context, key string, st ReviewState) er
 		return fmt.Errorf("create review state %s: %w", key, keyError(err))
 	}
 	return nil
+}
+
+// laterOfCreated is the later of t and the creation time of the state
+// bucket's stream.
+func (c *Store) laterOfCreated(ctx context.Context, t time.Time) (time.Time, error) {
+	st, err := c.state.Status(ctx)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read the state bucket's status: %w", err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok || bs.StreamInfo() == nil {
+		return time.Time{}, fmt.Errorf("read the state bucket's status: no stream information in a %T", st)
+	}
+	if created := bs.StreamInfo().Created.UTC(); created.After(t) {
+		return created, nil
+	}
+	return t, nil
 }
