@@ -92,13 +92,15 @@ func (r *reviewRun) ordered() bool {
 	return r.state.Seen.Precedes(r.req.Delivery)
 }
 
-// decidedBy is what showed the request already reviewed.
+// decidedBy is what showed the request already reviewed: the iterations
+// when they were read for it (a call was made, whatever the stream's order
+// says since), else the stream's order, else the state.
 func (r *reviewRun) decidedBy() string {
 	switch {
-	case r.ordered():
-		return decidedByStreamOrder
 	case r.checked:
 		return decidedByIterations
+	case r.ordered():
+		return decidedByStreamOrder
 	default:
 		return decidedByState
 	}
