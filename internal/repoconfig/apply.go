@@ -213,7 +213,7 @@ func (c Config) Describe() string {
 		parts = append(parts, "comments in "+c.LLM.Language)
 	}
 	if n := deref(c.LLM.MaxRequests); n > 0 {
-		parts = append(parts, fmt.Sprintf("model request limit %d", n))
+		parts = append(parts, fmt.Sprintf("at most %d model requests (fewer if the operator's bound is lower)", n))
 	}
 	return escapeMarkdown(strings.Join(parts, "; ") + ".")
 }
