@@ -89,11 +89,14 @@ func New(analyzers []Analyzer, files Files) []reviewer.Reviewer {
 // no command; no Users on a worker running as root) fails every review.
 //
 // The reviewer also has a Notes method, which lists the changed files of
-// the last review that no tool could be given (see [ToolPath], [MaxFiles]); use one
-// reviewer per review when reading it.
+// the last review that no tool could be given (see [ToolPath], [MaxFiles]),
+// and an Unjudged method, which lists them for [reviewer.Partial]; use one
+// reviewer per review when reading them.
 func NewReviewer(a Analyzer, files Files) reviewer.Reviewer {
 	return &analyzerReviewer{a: a, files: files}
 }
+
+var _ reviewer.Partial = (*analyzerReviewer)(nil)
 
 type analyzerReviewer struct {
 	a     Analyzer
@@ -165,6 +168,23 @@ func (r *analyzerReviewer) Skipped() []SkippedPath {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.skipped)
+}
+
+// Unjudged lists the changed files of the last review that no tool could
+// be given (over the bounds, or whose path a tool cannot take), each with
+// the analyzer's rules ("<Name>" and "<Name>/<ruleId>"): its findings there
+// are not known to be gone. It makes the reviewer a [reviewer.Partial].
+func (r *analyzerReviewer) Unjudged() []reviewer.Unjudged {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.skipped) == 0 {
+		return nil
+	}
+	out := make([]reviewer.Unjudged, len(r.skipped))
+	for i, s := range r.skipped {
+		out[i] = reviewer.Unjudged{Path: s.Path, Rules: r.a.Name}
+	}
+	return out
 }
 
 // Notes says in the summary which changed files of the last review no tool

@@ -358,6 +358,14 @@ func TestOddPathsAreSkippedNotFatal(t *testing.T) {
 		gotSkipped[s.Path] = s.Reason
 	}
 	require.Equal(t, want, gotSkipped)
+	unjudged := map[string]string{}
+	for _, u := range r.(reviewer.Partial).Unjudged() {
+		unjudged[u.Path] = u.Rules
+	}
+	require.Len(t, unjudged, len(want), "every path not given is unjudged, with the analyzer's rules")
+	for p := range want {
+		require.Equal(t, "odd", unjudged[p], p)
+	}
 
 	note := r.(interface{ Notes() string }).Notes()
 	require.Contains(t, note, "External analyzers were not given 15 changed files, whose paths a tool cannot take: ")
@@ -428,6 +436,16 @@ func TestReviewBoundsTheFilesGiven(t *testing.T) {
 			note := r.(interface{ Notes() string }).Notes()
 			require.Contains(t, note, "External analyzers are given at most 300 changed files and 20000 added lines per review; ")
 			require.Contains(t, note, tt.wantNote)
+			given := map[string]bool{}
+			for _, f := range got {
+				given[f.Path] = true
+			}
+			unjudged := r.(reviewer.Partial).Unjudged()
+			require.Len(t, unjudged, len(paths)-tt.wantGiven, "the files not given are unjudged")
+			for _, u := range unjudged {
+				require.Equal(t, "many", u.Rules)
+				require.False(t, given[u.Path], u.Path)
+			}
 		})
 	}
 }

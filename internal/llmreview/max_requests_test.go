@@ -114,3 +114,52 @@ func TestNotSentNoteBounds(t *testing.T) {
 	require.NotContains(t, note, "\n")
 	require.Less(t, len([]rune(note)), 700)
 }
+
+// TestPerReviewUnjudged: the files the model did not judge are those the
+// bound left out, in whole or in part, and those of a request that failed
+// while others succeeded (the review itself succeeds); each once, with the
+// model's rules.
+func TestPerReviewUnjudged(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		maxRequests int
+		failing     string // a request showing this fails
+		want        []string
+	}{
+		{"every file sent", -1, "", nil},
+		{"the bound", 2, "", []string{"/f01.go", "/huge.go"}},
+		{"the bound and a failed request", 2, "File: /f00.go", []string{"/f01.go", "/huge.go", "/f00.go"}},
+		{"a failed request alone", -1, "File: /f01.go", []string{"/f01.go"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newFakeLLM(t, func(w http.ResponseWriter, _ *http.Request, _ int, body chatRequest) {
+				if tt.failing != "" && strings.Contains(body.message("user"), tt.failing) {
+					fail(w, http.StatusBadRequest, "no")
+					return
+				}
+				answer(w)
+			})
+			r := newReviewer(t, srv, func(c *llmreview.Config) {
+				c.MaxInputTokens = llmreview.MinMaxInputTokens
+				c.MaxRequests = tt.maxRequests
+			})
+			pr := bigPR(1, 20)
+			huge := bigPR(1, 600).Files[0]
+			huge.Path = "/huge.go"
+			pr.Files = append(pr.Files, huge, bigPR(2, 20).Files[1])
+			p := r.PerReview("", "")
+			require.Empty(t, p.Unjudged(), "before Review")
+			_, err := p.Review(testCtx(t), pr)
+			require.NoError(t, err)
+			var got []string
+			for _, u := range p.Unjudged() {
+				require.Equal(t, llmreview.Name, u.Rules)
+				got = append(got, u.Path)
+			}
+			require.Equal(t, tt.want, got)
+		})
+	}
+}

@@ -44,6 +44,7 @@ type PerReview struct {
 var (
 	_ reviewer.Instructable = (*Reviewer)(nil)
 	_ reviewer.Noter        = (*PerReview)(nil)
+	_ reviewer.Partial      = (*PerReview)(nil)
 )
 
 // Name returns "llm".
@@ -82,6 +83,28 @@ func (p *PerReview) Notes() string {
 		note += ". " + more
 	}
 	return note
+}
+
+// Unjudged lists the files of the review the model did not judge in full,
+// each with the rules "llm/…" ([Name]): those the limit of requests left
+// out, then those it left out in part ([Stats.NotSent],
+// [Stats.PartlySent]), then those of a request that failed
+// ([Stats.FailedFiles]), each once; nil before Review. It makes the
+// PerReview a [reviewer.Partial].
+func (p *PerReview) Unjudged() []reviewer.Unjudged {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []reviewer.Unjudged
+	seen := map[string]bool{}
+	for _, list := range [][]string{p.stats.NotSent, p.stats.PartlySent, p.stats.FailedFiles} {
+		for _, path := range list {
+			if !seen[path] {
+				seen[path] = true
+				out = append(out, reviewer.Unjudged{Path: path, Rules: Name})
+			}
+		}
+	}
+	return out
 }
 
 // Ask is [Reviewer.Ask] in this review's comment language.

@@ -147,7 +147,7 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		findings []reviewer.Finding
 		errs     []error
 	)
-	for _, res := range results {
+	for i, res := range results {
 		stats.PromptTokens += res.promptTokens
 		stats.CompletionTokens += res.completionTokens
 		stats.TotalTokens += res.totalTokens
@@ -157,6 +157,7 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		if res.err != nil {
 			stats.FailedBatches++
 			stats.Failures[res.reason]++
+			stats.FailedFiles = appendNew(stats.FailedFiles, batches[i].files)
 			errs = append(errs, res.err)
 			continue
 		}
@@ -210,6 +211,18 @@ func splitNotSent(notSent []string, batches []*batch) (none, part []string) {
 		}
 	}
 	return none, part
+}
+
+// appendNew appends to list the paths not at its end already: batches are
+// in pull-request order, and a file split between batches is in
+// consecutive ones.
+func appendNew(list, paths []string) []string {
+	for _, p := range paths {
+		if len(list) == 0 || list[len(list)-1] != p {
+			list = append(list, p)
+		}
+	}
+	return list
 }
 
 // batchResult is the outcome of one batch.

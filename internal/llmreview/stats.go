@@ -52,6 +52,10 @@ type Stats struct {
 	// MaxRequests is the limit that left files out; 0 when none was left
 	// out.
 	MaxRequests int
+	// FailedFiles are the files shown, in whole or in part, by a batch
+	// that failed, in pull-request order: the model's answer on them is
+	// not known.
+	FailedFiles []string
 }
 
 // Bounds of [Stats.NotSentNote].

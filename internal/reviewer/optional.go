@@ -19,6 +19,40 @@ type Noter interface {
 	Notes() string
 }
 
+// Partial is a Reviewer that may leave some files of a pull request
+// unjudged, such as the LLM reviewer past its limit of requests or an
+// external analyzer past its bounds. Unjudged lists, once Review has
+// returned without an error, the files of that review it did not judge in
+// full: its findings there are not known to be gone, so [Run] reports
+// them in [Result.Unjudged] and a caller leaves its earlier findings on
+// them alone.
+type Partial interface {
+	Reviewer
+	Unjudged() []Unjudged
+}
+
+// Unjudged is a changed file a reviewer did not judge in full, and whose
+// findings it is: the rule ids of that reviewer.
+type Unjudged struct {
+	// Path is the file's path, as in [FileDiff.Path].
+	Path string
+	// Rules is the namespace of the reviewer's rule ids: a rule is its
+	// reviewer's when it is Rules or begins with Rules and a "/" ("llm"
+	// for "llm/bug"; an analyzer's name for "<name>/<ruleId>" and for the
+	// bare "<name>" of a result without a rule id). "" stands for every
+	// rule.
+	Rules string
+}
+
+// Covers reports whether rule is of u's reviewer (see [Unjudged.Rules]);
+// an unknown rule ("") is covered: it may be.
+func (u Unjudged) Covers(rule string) bool {
+	if u.Rules == "" || rule == "" {
+		return true
+	}
+	return rule == u.Rules || len(rule) > len(u.Rules) && rule[len(u.Rules)] == '/' && rule[:len(u.Rules)] == u.Rules
+}
+
 // Wrapper is a Reviewer that adds to another one, such as tracing; Unwrap
 // returns the one it wraps.
 type Wrapper interface {

@@ -69,6 +69,9 @@ type Result struct {
 	Dropped int
 	// Skipped lists the files that were not diffed, in pull-request order.
 	Skipped []SkippedFile
+	// Unjudged lists the files a reviewer of Ran left unjudged (see
+	// [Partial]), in the order of the reviewers, then as each lists them.
+	Unjudged []Unjudged
 }
 
 // Err joins the failures, or returns nil when every reviewer succeeded.
@@ -84,6 +87,7 @@ func (r Result) Err() error {
 type outcome struct {
 	name     string
 	findings []Finding
+	unjudged []Unjudged
 	err      error
 }
 
@@ -98,7 +102,9 @@ type outcome struct {
 //   - identical findings are reported once, and the result is sorted, so it
 //     does not depend on scheduling;
 //   - findings with the same rule, path and flagged text further down a file
-//     are numbered in Repeat, so each has its own fingerprint.
+//     are numbered in Repeat, so each has its own fingerprint;
+//   - the files a [Partial] reviewer that succeeded left unjudged are
+//     listed in Unjudged.
 //
 // A reviewer that returns an error or panics is listed in Failed and does
 // not stop the others. One that fails with a context error once ctx is done
@@ -132,6 +138,7 @@ func Run(ctx context.Context, pr *PullRequest, reviewers ...Reviewer) Result {
 			continue
 		}
 		res.Ran = append(res.Ran, o.name)
+		res.Unjudged = append(res.Unjudged, o.unjudged...)
 		for _, f := range o.findings {
 			if idx.anchor(&f) {
 				res.Findings = append(res.Findings, f)
@@ -155,7 +162,9 @@ func sameFinding(a, b Finding) bool {
 		slices.Equal(a.FormerRules, b.FormerRules)
 }
 
-// review calls one reviewer, turning a panic into an error.
+// review calls one reviewer, turning a panic into an error, and asks a
+// [Partial] what it left unjudged (a panic there fails the reviewer too:
+// it did not say what it judged).
 func review(ctx context.Context, pr *PullRequest, r Reviewer) (o outcome) {
 	if r == nil {
 		o.name, o.err = "<nil>", errors.New("nil Reviewer")
@@ -169,6 +178,9 @@ func review(ctx context.Context, pr *PullRequest, r Reviewer) (o outcome) {
 	}()
 	o.name = r.Name()
 	o.findings, o.err = r.Review(ctx, pr)
+	if p, ok := As[Partial](r); ok && o.err == nil {
+		o.unjudged = p.Unjudged()
+	}
 	return o
 }
 

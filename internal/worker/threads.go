@@ -319,10 +319,12 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 	for _, it := range st.Findings {
 		// Only an open thread on a judged file, its finding gone, can be
 		// resolved: a cheap test on the entry before building a thread.
+		// The index keeps no rule: on a file a reviewer left unjudged the
+		// thread read by id tells whose it is (resolvable).
 		if !it.Open || rs.current[it.Fingerprint] {
 			continue
 		}
-		if t := indexedThread(it); rs.mayResolve(t) {
+		if t := indexedThread(it); rs.mayResolveAnyRule(t) {
 			candidates = append(candidates, t.ID)
 		}
 	}
@@ -472,17 +474,23 @@ func indexEntry(t azdo.Thread, fp string) coordination.IndexedThread {
 // finding threads whose finding it no longer produces, on a file it
 // judged. A full review judges every file it read; an incremental one only
 // the files changed since the last review. Nothing is resolved when a
-// reviewer failed, and files not reviewed keep theirs.
+// reviewer failed, and files not reviewed keep theirs; so do the threads
+// of a reviewer's rules on a file it left unjudged
+// (reviewer.Result.Unjudged: the model's past its limit of requests or of
+// a request that failed, an analyzer's past its bounds), and any thread
+// of an unknown rule there.
 type resolver struct {
 	none                     bool
 	incremental              bool
 	current, judged, skipped map[string]bool
+	// unjudged are, by path, the rule namespaces left unjudged there.
+	unjudged map[string][]reviewer.Unjudged
 }
 
 func newResolver(result reviewer.Result, changes []azdo.Change, incremental bool) resolver {
 	rs := resolver{none: len(result.Failed) > 0, incremental: incremental,
 		current: make(map[string]bool, len(result.Findings)), judged: make(map[string]bool, len(changes)),
-		skipped: make(map[string]bool, len(result.Skipped))}
+		skipped: make(map[string]bool, len(result.Skipped)), unjudged: make(map[string][]reviewer.Unjudged, len(result.Unjudged))}
 	for _, f := range result.Findings {
 		for _, fp := range f.Fingerprints() {
 			rs.current[fp] = true
@@ -497,12 +505,22 @@ func newResolver(result reviewer.Result, changes []azdo.Change, incremental bool
 	for _, s := range result.Skipped {
 		rs.skipped[s.Path] = true
 	}
+	for _, u := range result.Unjudged {
+		rs.unjudged[u.Path] = append(rs.unjudged[u.Path], u)
+	}
 	return rs
 }
 
 // mayResolve reports whether t is to be resolved, as far as what is known
-// of it says.
+// of it says: its rule (PropRule) among the rest.
 func (rs resolver) mayResolve(t azdo.Thread) bool {
+	return rs.mayResolveAnyRule(t) && !rs.leftUnjudged(t.FilePath, t.Properties[PropRule])
+}
+
+// mayResolveAnyRule is mayResolve of a thread whose rule is not known yet
+// (an index entry keeps none): false when t is not to be resolved whatever
+// its rule; when true, the thread read decides.
+func (rs resolver) mayResolveAnyRule(t azdo.Thread) bool {
 	fp := t.Properties[PropFingerprint]
 	if rs.none || fp == "" || rs.current[fp] || t.ID == 0 || t.Deleted {
 		return false
@@ -511,4 +529,15 @@ func (rs resolver) mayResolve(t azdo.Thread) bool {
 		return false // the author already closed it, or marked it won't-fix
 	}
 	return !rs.skipped[t.FilePath] && (!rs.incremental || rs.judged[t.FilePath])
+}
+
+// leftUnjudged reports whether a reviewer left path unjudged whose rules
+// rule may be of (an unknown rule, "", may be any reviewer's).
+func (rs resolver) leftUnjudged(path, rule string) bool {
+	for _, u := range rs.unjudged[path] {
+		if u.Covers(rule) {
+			return true
+		}
+	}
+	return false
 }
