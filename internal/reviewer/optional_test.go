@@ -56,7 +56,6 @@ func TestAs(t *testing.T) {
 // partial is a Reviewer that left files unjudged; fail makes its Review
 // fail, panic its Unjudged panic.
 type partial struct {
-	plain
 	name        string
 	fail, panic bool
 }

@@ -24,7 +24,7 @@ func snapshot(t *testing.T, nc *nats.Conn, stream string) (json.RawMessage, json
 	inbox := nats.NewInbox()
 	sub, err := nc.SubscribeSync(inbox)
 	require.NoError(t, err)
-	defer sub.Unsubscribe()
+	defer func() { _ = sub.Unsubscribe() }()
 	req, _ := json.Marshal(map[string]any{"deliver_subject": inbox, "no_consumers": true, "chunk_size": 1024})
 	resp, err := nc.Request("$JS.API.STREAM.SNAPSHOT."+stream, req, 5*time.Second)
 	require.NoError(t, err)
