@@ -64,8 +64,11 @@ type budgetSetup struct {
 }
 
 // budgetOf is o's budget in units per 5 minutes: its azure_budget, else
-// AZDO_BUDGET (0: none).
+// AZDO_BUDGET (0: none, as for azure_budget: off).
 func (c *AzureDevOps) budgetOf(o orgs.Organization) int {
+	if o.AzureBudget == orgs.BudgetOff {
+		return 0
+	}
 	return cmp.Or(o.AzureBudget, max(c.Budget, 0))
 }
 

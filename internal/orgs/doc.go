@@ -8,7 +8,7 @@
 //	    credential: {pat_file: /run/secrets/fabrikam-pat}   # or {pat: …}
 //	  - url: https://dev.azure.com/contoso
 //	    name: contoso            # optional: the URL's last segment
-//	    azure_budget: 6000       # optional: units per 5 min for the identity, fleet-wide (AZDO_BUDGET)
+//	    azure_budget: 6000       # optional: units per 5 min for the identity, fleet-wide (AZDO_BUDGET); off: none
 //	    credential:
 //	      service_principal: {tenant_id: …, client_id: …, client_secret_file: …}
 //	    defaults: {severity_threshold: warning}

@@ -35,7 +35,8 @@ type Organization struct {
 	// AzureBudget is the identity-wide Azure DevOps budget of the
 	// organisation's credential, in estimated TSTU units (azdo.CallCost)
 	// per 5-minute window, shared by every process of the fleet: the
-	// file's azure_budget. 0: the processes' default (AZDO_BUDGET).
+	// file's azure_budget. 0: the processes' default (AZDO_BUDGET);
+	// [BudgetOff]: none for this organisation (azure_budget: off).
 	AzureBudget int
 	// Line is where the organisation starts in the file (0: not from a
 	// file).
@@ -201,12 +202,20 @@ func organizations(d *repoconfig.Decoder, n ast.Node, at string, env func(string
 // limit of 200 TSTU per 5 minutes is far beyond any identity's.
 const MaxAzureBudget = 1_000_000
 
+// BudgetOff is [Organization.AzureBudget] of azure_budget: off — no
+// identity-wide budget for the organisation, whatever AZDO_BUDGET says.
+const BudgetOff = -1
+
 // azureBudget decodes azure_budget: a whole number of units per 5-minute
-// window, 1 to MaxAzureBudget.
+// window, 1 to MaxAzureBudget, or off ([BudgetOff]).
 func azureBudget(d *repoconfig.Decoder, n ast.Node, at string) int {
-	in, ok := d.Resolve(n, at).(*ast.IntegerNode)
+	resolved := d.Resolve(n, at)
+	if s, ok := resolved.(*ast.StringNode); ok && s.Value == "off" {
+		return BudgetOff
+	}
+	in, ok := resolved.(*ast.IntegerNode)
 	if !ok {
-		d.Add(n, at, "expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000), got %s", strings.TrimSpace(n.String()))
+		d.Add(n, at, "expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000) or off, got %s", strings.TrimSpace(n.String()))
 		return 0
 	}
 	var v int64

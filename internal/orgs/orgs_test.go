@@ -226,3 +226,23 @@ func TestProblemsNeverEchoACredential(t *testing.T) {
 		require.NotContains(t, err.Error(), "s3cret", cred)
 	}
 }
+
+// TestAzureBudget: azure_budget is a number of units per 5 minutes, or off
+// for no budget whatever AZDO_BUDGET says.
+func TestAzureBudget(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		value string
+		want  int
+	}{
+		{"6000", 6000},
+		{"off", orgs.BudgetOff},
+		{`"off"`, orgs.BudgetOff},
+	} {
+		path := filepath.Join(t.TempDir(), "orgs.yaml")
+		require.NoError(t, os.WriteFile(path, []byte("organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: "+tt.value+"\n    credential: {pat: a}\n"), 0o600))
+		list, err := orgs.Load(path, nil)
+		require.NoError(t, err, tt.value)
+		require.Equal(t, tt.want, list[0].AzureBudget, tt.value)
+	}
+}
