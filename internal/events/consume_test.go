@@ -42,6 +42,8 @@ func TestPublishDeduplicatesAndPropagatesTrace(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, raw.Header, "traceparent", "lower-case key on the wire")
 	require.Equal(t, "pr:repo-1:42@abc", raw.Header.Get("Nats-Msg-Id"))
+	require.Equal(t, "pr:repo-1:42@abc", first.MsgID, "the id it was published with")
+	require.Equal(t, "pr:repo-1:42@abc", again.MsgID)
 
 	var got atomic.Pointer[trace.SpanContext]
 	done := make(chan struct{})

@@ -39,6 +39,8 @@ type Published struct {
 	// Duplicate is true when JetStream had already stored a message with the
 	// same Nats-Msg-Id inside its duplicate window.
 	Duplicate bool
+	// MsgID is the Nats-Msg-Id it was published with: req.MsgID().
+	MsgID string
 }
 
 // Publish stores req in the stream and returns once JetStream acknowledged
@@ -82,7 +84,7 @@ func (p *Publisher) Publish(ctx context.Context, req *ReviewRequest) (Published,
 		attribute.Int64("nats.jetstream.stream_seq", int64(ack.Sequence)),
 		attribute.Bool("nats.jetstream.duplicate", ack.Duplicate),
 	)
-	return Published{Sequence: ack.Sequence, Duplicate: ack.Duplicate}, nil
+	return Published{Sequence: ack.Sequence, Duplicate: ack.Duplicate, MsgID: msgID}, nil
 }
 
 // classify turns the publish errors a caller must answer differently into

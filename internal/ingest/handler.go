@@ -81,10 +81,12 @@ type response struct {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	span := trace.SpanFromContext(r.Context())
-	log := h.cfg.Logger.With("remote", r.RemoteAddr, "request_id", requestID(r))
+	// What Logger.With("remote", …, "request_id", …) does, without
+	// boxing each value in an interface first.
+	log := slog.New(h.cfg.Logger.Handler().WithAttrs([]slog.Attr{slog.String("remote", r.RemoteAddr), slog.String("request_id", requestID(r))}))
 	eventType := ""
 	answer := func(status int, outcome string, body response) {
-		h.metrics.webhooks.WithLabelValues(eventLabel(eventType), outcome).Inc()
+		h.metrics.delivery(eventLabel(eventType), outcome)
 		span.SetAttributes(attribute.String("azreviewer.ingest.outcome", outcome))
 		if status >= 400 {
 			span.SetStatus(codes.Error, outcome)
@@ -179,7 +181,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case pub.Duplicate:
 		result = publishDuplicate
 	}
-	h.metrics.publish.WithLabelValues(result).Observe(time.Since(sent).Seconds())
+	h.metrics.publishTook(result, time.Since(sent).Seconds())
 	if err != nil {
 		span.RecordError(err)
 		h.publishFailed(w, log, eventType, req, err, answer)
@@ -189,7 +191,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if pub.Duplicate {
 		outcome = outcomeDuplicate
 	}
-	msgID := req.MsgID()
+	msgID := pub.MsgID
+	if msgID == "" { // a Publisher that does not say
+		msgID = req.MsgID()
+	}
 	log.InfoContext(r.Context(), "webhook accepted", "event_type", eventType, "pull_request", req.PullRequestID,
 		"repository", req.RepositoryName, "msg_id", msgID, "stream_seq", pub.Sequence, "duplicate", pub.Duplicate)
 	answer(http.StatusAccepted, outcome, response{Status: "accepted", MsgID: msgID, Sequence: pub.Sequence, Duplicate: pub.Duplicate})

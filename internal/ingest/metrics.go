@@ -6,6 +6,31 @@ type metrics struct {
 	webhooks *prometheus.CounterVec
 	inFlight prometheus.Gauge
 	publish  *prometheus.HistogramVec
+	// counted and published are the series of webhooks and publish, looked
+	// up once: every label value they take is known here.
+	counted   map[webhookLabels]prometheus.Counter
+	published map[string]prometheus.Observer
+}
+
+// webhookLabels are the labels of azreviewer_ingest_webhooks_total.
+type webhookLabels struct{ event, outcome string }
+
+// delivery counts a delivery: event is an event label (see eventLabel).
+func (m *metrics) delivery(event, outcome string) {
+	if c, ok := m.counted[webhookLabels{event, outcome}]; ok {
+		c.Inc()
+		return
+	}
+	m.webhooks.WithLabelValues(event, outcome).Inc()
+}
+
+// publishTook records how long a publish with that result took.
+func (m *metrics) publishTook(result string, seconds float64) {
+	if o, ok := m.published[result]; ok {
+		o.Observe(seconds)
+		return
+	}
+	m.publish.WithLabelValues(result).Observe(seconds)
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -27,14 +52,16 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	if reg != nil {
 		reg.MustRegister(m.webhooks, m.inFlight, m.publish)
 	}
+	m.published = make(map[string]prometheus.Observer, 3)
 	for _, r := range []string{publishStored, publishDuplicate, publishFailed} {
-		m.publish.WithLabelValues(r)
+		m.published[r] = m.publish.WithLabelValues(r)
 	}
 	// Every outcome of every event type counted has its series from the
 	// start, so an alert on increase() sees the first one.
+	m.counted = make(map[webhookLabels]prometheus.Counter, len(eventLabels)*len(outcomes))
 	for _, e := range eventLabels {
 		for _, o := range outcomes {
-			m.webhooks.WithLabelValues(e, o)
+			m.counted[webhookLabels{e, o}] = m.webhooks.WithLabelValues(e, o)
 		}
 	}
 	return m
