@@ -97,15 +97,12 @@ func (r *Router) Worker(orgURL string) (*Worker, bool) {
 	return rt.Worker, ok
 }
 
-// Handle is the consume loop's handler (see [Worker.Handle]).
-func (r *Router) Handle(ctx context.Context, msg jetstream.Msg) error {
-	_, _, err := r.HandleMessage(ctx, msg)
-	return err
-}
-
-// HandleMessage decodes the message and hands the request to its
-// organisation's Worker ([Worker.Review]); a request for no configured
-// organisation is skipped, and acknowledged.
+// HandleMessage is the consume loop's handler (wired by the app): it
+// decodes the message and hands the request to its organisation's Worker
+// ([Worker.Review]); a request for no configured organisation is skipped,
+// and acknowledged. The returned error tells the loop how to settle the
+// message (see events.Handler); the request is nil when the message could
+// not be decoded.
 func (r *Router) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.ReviewRequest, Report, error) {
 	req, err := events.UnmarshalRequest(msg.Data())
 	if err != nil {

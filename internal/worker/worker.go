@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -50,27 +49,6 @@ func New(cfg Config, az AzureDevOps, metrics *Metrics) (*Worker, error) {
 		now: time.Now, configs: newConfigCache()}
 	w.links, _ = markdown.NewPolicy(w.cfg.CommentAllowedHosts) // validated above
 	return w, nil
-}
-
-// Handle is the consume loop's handler: it decodes the message and reviews.
-// The returned error tells the loop how to settle the message (see
-// events.Handler).
-func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) error {
-	_, _, err := w.HandleMessage(ctx, msg)
-	return err
-}
-
-// HandleMessage is [Worker.Handle] that also returns the request (nil when
-// the message could not be decoded) and the review's report.
-func (w *Worker) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.ReviewRequest, Report, error) {
-	req, err := events.UnmarshalRequest(msg.Data())
-	if err != nil {
-		w.metrics.reviews.WithLabelValues(string(OutcomeFailed)).Inc()
-		return nil, Report{}, err
-	}
-	req.Delivery = events.DeliveryOf(msg)
-	rep, err := w.Review(ctx, req)
-	return req, rep, err
 }
 
 // The log messages of a review request's outcomes, one per request.

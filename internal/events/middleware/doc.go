@@ -15,7 +15,7 @@
 //     (after the loop's backoff) instead, so it is not lost.
 //  2. [Recoverer]: a panic in what it wraps becomes a *[PanicError], so the
 //     poison middleware above it sees a panic like any other failure.
-//  3. The handler (worker.Worker.Handle, with whatever a test wraps it in).
+//  3. The handler (worker.Router.HandleMessage, with whatever a test wraps it in).
 //
 // Trace context is extracted by the consume loop before the chain runs, so
 // every layer runs inside the message's span.
