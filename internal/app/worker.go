@@ -29,6 +29,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/provision"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/secrets"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/telemetry"
 	"github.com/azreviewer/azreviewer/internal/worker"
 	"github.com/nats-io/nats.go/jetstream"
@@ -336,7 +337,7 @@ func NewWorkerLoop(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (*
 	review.Coordinator = coord
 	review.Memory = mem
 	review.LeaseRefresh = timing.leaseRefresh
-	review.Positions = events.NewStreamPositions(st)
+	review.Positions = streams.NewStreamPositions(st)
 	rs, err := routes(review, setup.orgs, metrics, log)
 	if err != nil {
 		return nil, err

@@ -11,9 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/azreviewer/azreviewer/internal/events"
 )
 
 // ReviewStateVersion is the version of [ReviewState] this code writes. A
@@ -102,9 +101,9 @@ type ReviewState struct {
 
 	// Seen is where the review stream stood just before the iterations
 	// of Iteration were read (nil: not known): a request whose message it
-	// precedes (events.Position.Precedes) was published before that read.
+	// precedes (streams.Position.Precedes) was published before that read.
 	// Earlier releases neither read nor keep it.
-	Seen *events.Position `json:"seen,omitempty"`
+	Seen *streams.Position `json:"seen,omitempty"`
 }
 
 // BaseVersions names, for a common commit, the blob there of every file a

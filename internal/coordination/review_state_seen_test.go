@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/azreviewer/azreviewer/internal/coordination"
-	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // TestReviewStateKeepsTheStreamPosition: the review stream's position a
@@ -23,7 +23,7 @@ func TestReviewStateKeepsTheStreamPosition(t *testing.T) {
 	t.Parallel()
 	c := setupStore(t)
 	ctx := context.Background()
-	seen := &events.Position{Stream: "AZREVIEWER_REVIEWS", Created: time.Date(2026, 11, 2, 9, 0, 0, 123, time.UTC),
+	seen := &streams.Position{Stream: "AZREVIEWER_REVIEWS", Created: time.Date(2026, 11, 2, 9, 0, 0, 123, time.UTC),
 		Sequence: 41, At: time.Date(2026, 12, 1, 10, 0, 0, 456, time.UTC)}
 	st := coordination.ReviewState{Iteration: 3, SourceCommit: "c3", Covered: []string{"c1", "c2", "c3"}, Seen: seen}
 	require.NoError(t, c.SaveReview(ctx, "pr.r.1", st))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/fleet"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // SchemaVersion is the version of [ReviewRequest] this code writes. A worker
@@ -56,7 +57,7 @@ type ReviewRequest struct {
 	// Delivery is where the request's message sits in its stream, set by
 	// the consumer from the message's metadata (nil: the request did not
 	// come from a stream). It is not part of the message.
-	Delivery *Delivery `json:"-"`
+	Delivery *streams.Delivery `json:"-"`
 }
 
 // CommentRef identifies the comment that triggered a request.

@@ -12,4 +12,12 @@
 // publisher returns a *events.QueueFullError), so accepted work is never
 // dropped to make room. A byte limit the server cannot reserve fails with a
 // *[LimitsError].
+//
+// # Order
+//
+// A message's [Delivery] says where it sits in its stream (from the
+// message's metadata); a [Position] is where the stream stood when it was
+// read ([StreamPositions]). [Position.Precedes] tells whether a message
+// was stored before that read, which lets a review skip the events it
+// already covered without asking Azure DevOps.
 package streams

@@ -46,7 +46,7 @@ func setupCoordinated(t *testing.T, base, head map[string]string) *coordinated {
 		require.NoError(t, err)
 		w, err := worker.New(worker.Config{
 			OrgURL: sim.Org.URL(), Coordinator: coord, LeaseRefresh: 100 * time.Millisecond,
-			Positions: events.NewStreamPositions(b.Stream),
+			Positions: streams.NewStreamPositions(b.Stream),
 			Logger:    slog.New(slog.DiscardHandler),
 		}, client, nil)
 		require.NoError(t, err)
@@ -77,7 +77,7 @@ func (c *coordinated) delivered(t *testing.T, req *events.ReviewRequest, seq uin
 	raw, err := c.b.Stream.GetMsg(context.Background(), seq)
 	require.NoError(t, err)
 	out := *req
-	out.Delivery = &events.Delivery{Stream: c.b.Stream.CachedInfo().Config.Name, Sequence: raw.Sequence, Stored: raw.Time}
+	out.Delivery = &streams.Delivery{Stream: c.b.Stream.CachedInfo().Config.Name, Sequence: raw.Sequence, Stored: raw.Time}
 	return &out
 }
 

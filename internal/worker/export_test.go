@@ -8,6 +8,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
+	"github.com/azreviewer/azreviewer/internal/streams"
 
 	"github.com/azreviewer/azreviewer/internal/events"
 )
@@ -15,7 +16,7 @@ import (
 // ReviewDelivered is Review of a message delivered delivery times, as
 // HandleMessage runs it.
 func (w *Worker) ReviewDelivered(ctx context.Context, req *events.ReviewRequest, delivery uint64) (Report, error) {
-	r, d := *req, events.Delivery{}
+	r, d := *req, streams.Delivery{}
 	if req.Delivery != nil {
 		d = *req.Delivery
 	}

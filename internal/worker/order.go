@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // A push event whose commit was already reviewed is usually superseded,
@@ -26,9 +27,9 @@ import (
 // position kept) is checked as before.
 
 // StreamPositions reads where the review stream stands: one NATS call, no
-// Azure DevOps one. *events.StreamPositions implements it.
+// Azure DevOps one. *streams.StreamPositions implements it.
 type StreamPositions interface {
-	Position(ctx context.Context) (events.Position, error)
+	Position(ctx context.Context) (streams.Position, error)
 }
 
 // positionTimeout bounds the read of the stream's position: a review whose
@@ -75,7 +76,7 @@ func (r *reviewRun) readPosition(ctx context.Context) {
 // lease one at a time, so the iterations of the earlier one were read
 // before this one's: its position still precedes only events of
 // iterations reviewed).
-func (r *reviewRun) seen() *events.Position {
+func (r *reviewRun) seen() *streams.Position {
 	if r.position == nil {
 		return r.state.Seen
 	}

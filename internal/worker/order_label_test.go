@@ -13,6 +13,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -44,7 +45,7 @@ func TestSkipAfterACallIsLabelledByIterations(t *testing.T) {
 	require.NoError(t, err)
 	tried := make(chan struct{})
 	w, err := worker.New(worker.Config{OrgURL: c.sim.Org.URL(), Coordinator: &signalling{Store: c.coord, tried: tried},
-		Positions: events.NewStreamPositions(c.b.Stream), LeaseRefresh: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}, client, nil)
+		Positions: streams.NewStreamPositions(c.b.Stream), LeaseRefresh: 100 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}, client, nil)
 	require.NoError(t, err)
 	rec := tracetest.NewSpanRecorder()
 	w.SetTracer(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("test"))
@@ -61,7 +62,7 @@ func TestSkipAfterACallIsLabelledByIterations(t *testing.T) {
 	<-tried
 	// The review holding the lease reviews iteration 2 and keeps the
 	// position read before its iterations.
-	pos, err := events.NewStreamPositions(c.b.Stream).Position(ctx)
+	pos, err := streams.NewStreamPositions(c.b.Stream).Position(ctx)
 	require.NoError(t, err)
 	state, err := c.coord.LoadReview(ctx, key)
 	require.NoError(t, err)

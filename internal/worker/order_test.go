@@ -12,6 +12,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/events"
+	"github.com/azreviewer/azreviewer/internal/streams"
 	"github.com/azreviewer/azreviewer/internal/worker"
 )
 
@@ -32,7 +33,7 @@ func TestReviewGoesOnWithoutTheStreamPosition(t *testing.T) {
 	nc.Close()
 	client, err := azdo.New(azdo.Config{OrgURL: c.sim.Org.URL(), PAT: c.sim.PAT})
 	require.NoError(t, err)
-	w, err := worker.New(worker.Config{OrgURL: c.sim.Org.URL(), Coordinator: c.coord, Positions: events.NewStreamPositions(st),
+	w, err := worker.New(worker.Config{OrgURL: c.sim.Org.URL(), Coordinator: c.coord, Positions: streams.NewStreamPositions(st),
 		Logger: slog.New(slog.DiscardHandler)}, client, nil)
 	require.NoError(t, err)
 

@@ -18,6 +18,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Coordinator serializes reviews of one pull request across workers and
@@ -143,7 +144,7 @@ type reviewRun struct {
 	checked bool
 	// position is the review stream's, read just before the iterations
 	// (nil: not read; see order.go).
-	position *events.Position
+	position *streams.Position
 	// load: the pull request, its iterations, the newest one.
 	pr         azdo.PullRequest
 	iterations []azdo.Iteration

@@ -13,6 +13,7 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/servicehooks"
+	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
 // Route is one organisation a [Router] serves: its Worker, whose Config
@@ -109,7 +110,7 @@ func (r *Router) HandleMessage(ctx context.Context, msg jetstream.Msg) (*events.
 		r.metrics.reviews.WithLabelValues(string(OutcomeFailed)).Inc()
 		return nil, Report{}, err
 	}
-	req.Delivery = events.DeliveryOf(msg)
+	req.Delivery = streams.DeliveryOf(msg)
 	w, ok := r.Worker(req.OrgURL)
 	if !ok {
 		rep, _ := skip(SkipOtherOrg, "event is for organisation %q, which is not among the %d configured", req.OrgURL, len(r.table.Load().routes))

@@ -1,4 +1,4 @@
-package events_test
+package streams_test
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func TestPositionPrecedesWhatWasStoredBeforeIt(t *testing.T) {
 	ctx := context.Background()
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	pub := events.NewPublisher(b.JS, fleet.Names{})
-	positions := events.NewStreamPositions(b.Stream)
+	positions := streams.NewStreamPositions(b.Stream)
 
 	for _, c := range []string{"c1", "c2"} {
 		_, err := pub.Publish(ctx, eventstest.Request(7, c))
@@ -46,29 +46,29 @@ func TestPositionPrecedesWhatWasStoredBeforeIt(t *testing.T) {
 
 	tests := []struct {
 		name string
-		d    *events.Delivery
+		d    *streams.Delivery
 		want bool
 	}{
 		{"the first message", got[0], true},
 		{"the last message before the read", got[1], true},
 		{"a message stored after the read", got[2], false},
-		{"another stream's message", &events.Delivery{Stream: "OTHER", Sequence: 1, Stored: got[0].Stored}, false},
+		{"another stream's message", &streams.Delivery{Stream: "OTHER", Sequence: 1, Stored: got[0].Stored}, false},
 		{"a message of the stream created again", recreated[0], false},
 		// A stream restored from an older snapshot keeps its name and its
 		// creation time, and numbers its messages from the snapshot's last.
-		{"a message numbered again by a restored stream", &events.Delivery{Stream: pos.Stream, Sequence: 1, Stored: pos.At.Add(time.Second)}, false},
+		{"a message numbered again by a restored stream", &streams.Delivery{Stream: pos.Stream, Sequence: 1, Stored: pos.At.Add(time.Second)}, false},
 		// Two servers of a cluster whose clocks differ (a new stream
 		// leader) may store a later message with an earlier time.
-		{"a later message stored at an earlier time", &events.Delivery{Stream: pos.Stream, Sequence: pos.Sequence + 1, Stored: pos.At.Add(-time.Second)}, false},
+		{"a later message stored at an earlier time", &streams.Delivery{Stream: pos.Stream, Sequence: pos.Sequence + 1, Stored: pos.At.Add(-time.Second)}, false},
 		{"no delivery", nil, false},
-		{"a delivery without a sequence", &events.Delivery{Stream: pos.Stream, Stored: got[0].Stored}, false},
+		{"a delivery without a sequence", &streams.Delivery{Stream: pos.Stream, Stored: got[0].Stored}, false},
 	}
 	for _, tt := range tests {
 		require.Equal(t, tt.want, pos.Precedes(tt.d), tt.name)
 	}
-	require.False(t, events.Position{}.Precedes(got[0]), "an unknown position precedes nothing")
+	require.False(t, streams.Position{}.Precedes(got[0]), "an unknown position precedes nothing")
 
-	now, err := events.NewStreamPositions(again).Position(ctx)
+	now, err := streams.NewStreamPositions(again).Position(ctx)
 	require.NoError(t, err)
 	require.False(t, now.Created.Equal(pos.Created), "a stream created again is another stream")
 	require.Equal(t, now, now.Later(&pos), "the later position: of the stream as it is")
@@ -80,15 +80,15 @@ func TestPositionPrecedesWhatWasStoredBeforeIt(t *testing.T) {
 
 // deliveries fetches n messages of st through the workers' consumer and
 // returns their deliveries, as the consume loop reads them.
-func deliveries(t *testing.T, st jetstream.Stream, n int) []*events.Delivery {
+func deliveries(t *testing.T, st jetstream.Stream, n int) []*streams.Delivery {
 	t.Helper()
 	cons, err := st.CreateOrUpdateConsumer(context.Background(), streams.Consumer(streams.Config{Memory: true}))
 	require.NoError(t, err)
 	batch, err := cons.Fetch(n, jetstream.FetchMaxWait(5*time.Second))
 	require.NoError(t, err)
-	var out []*events.Delivery
+	var out []*streams.Delivery
 	for msg := range batch.Messages() {
-		out = append(out, events.DeliveryOf(msg))
+		out = append(out, streams.DeliveryOf(msg))
 	}
 	require.NoError(t, batch.Error())
 	require.Len(t, out, n)
