@@ -399,6 +399,10 @@ type Worker struct {
 	// the thread list is read whenever there is no state
 	// (worker.Config.StateClockSkew).
 	StateClockSkew time.Duration
+	// FirstReviewWindow is how recently a pull request must have been
+	// created for its first review to skip the thread list; 0: it never
+	// does (worker.Config.FirstReviewWindow).
+	FirstReviewWindow time.Duration
 	// HeadKeepBytes bounds the head versions one review keeps for the
 	// reviewers that read them; 0 none (worker.Config.HeadBytes).
 	HeadKeepBytes int
@@ -424,6 +428,7 @@ func RegisterWorker(fs *flag.FlagSet) *Worker {
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 0, "how often one worker of the fleet lists the active pull requests and enqueues those whose head was never reviewed (lost webhooks); 0: off")
 	fs.DurationVar(&c.ThreadListPeriod, "thread-list-period", worker.DefaultThreadListPeriod, "longest a pull request's reviews go by the review state's thread index alone before one reads the whole thread list again, which learns won't-fix set by hand; 0: never")
 	fs.DurationVar(&c.StateClockSkew, "state-clock-skew", worker.DefaultStateClockSkew, "most Azure DevOps's clock may run ahead of the NATS server's: a first review of a pull request created more than this after the review-state bucket's epoch does not read the thread list; 0: it always does")
+	fs.DurationVar(&c.FirstReviewWindow, "first-review-window", worker.DefaultFirstReviewWindow, "a first review of a pull request created longer ago than this (by the worker's clock) reads the thread list, whatever the review-state bucket's epoch: a bucket that did not see every review, as after a fail-over to a standby, is trusted only for pull requests created since; 0: it always does")
 	fs.IntVar(&c.HeadKeepBytes, "head-keep-bytes", worker.DefaultHeadBytes, "most bytes of head versions one review keeps from its bulk read for the analyzers and the model's context, which read the rest one by one; 0: none")
 	c.LLM.register(fs)
 	return c

@@ -282,6 +282,7 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		CommandWindow:       cfg.LLM.CommandWindow,
 		ThreadListPeriod:    offWhenZero(cfg.ThreadListPeriod),
 		StateClockSkew:      offWhenZero(cfg.StateClockSkew),
+		FirstReviewWindow:   offWhenZero(cfg.FirstReviewWindow),
 		HeadBytes:           offWhenZero(cfg.HeadKeepBytes),
 	}
 	if err := review.Validate(); err != nil {

@@ -34,6 +34,12 @@ const epochKey = "epoch"
 // epochValue is what the epoch entry holds, for an operator reading it.
 const epochValue = "the review states saved since this entry's time are all kept: a pull request created later that has none was never written to by a review"
 
+// ErrEpochUntrusted is returned (wrapped) by [Store.StateEpoch] for a
+// state bucket that mirrors or sources another: its states arrive from
+// elsewhere, some time after they were saved, so a state missing there
+// may only be late.
+var ErrEpochUntrusted = errors.New("the state bucket's epoch is not trusted")
+
 // ErrStateExists is returned (wrapped) by [Store.CreateReview] when a state
 // is stored under the key.
 var ErrStateExists = errors.New("a review state is already stored")
@@ -43,7 +49,8 @@ var ErrStateExists = errors.New("a review state is already stored")
 // (see above) — the entry's time, or the bucket's stream's creation time
 // if that is later: a bucket restored from a backup has the entry of the
 // backup, with its time, but not the states saved since, and a restore
-// creates the stream anew. A bucket without an entry gets one now. It
+// creates the stream anew. A bucket that mirrors or sources another has
+// no epoch ([ErrEpochUntrusted]). A bucket without an entry gets one now. It
 // reads JetStream each time (two calls, two more to write the entry): a
 // worker keeps nothing, so a bucket deleted and created again, purged or
 // restored under a running worker is seen at its next call.
@@ -104,6 +111,9 @@ func (c *Store) laterOfCreated(ctx context.Context, t time.Time) (time.Time, err
 	bs, ok := st.(*jetstream.KeyValueBucketStatus)
 	if !ok || bs.StreamInfo() == nil {
 		return time.Time{}, fmt.Errorf("read the state bucket's status: no stream information in a %T", st)
+	}
+	if cfg := bs.StreamInfo().Config; cfg.Mirror != nil || len(cfg.Sources) > 0 {
+		return time.Time{}, fmt.Errorf("%w: bucket %s mirrors or sources another bucket", ErrEpochUntrusted, c.state.Bucket())
 	}
 	if created := bs.StreamInfo().Created.UTC(); created.After(t) {
 		return created, nil

@@ -106,3 +106,29 @@ func TestCreateReview(t *testing.T) {
 	require.False(t, bad.Absent, "an unreadable state is not absent")
 	require.ErrorIs(t, c.CreateReview(ctx, "pr.r.2", mark), coordination.ErrStateExists)
 }
+
+// TestStateEpochOfASourcedBucket: a state bucket whose states arrive from
+// another — it mirrors or sources one, as a standby's may — has no epoch
+// to trust: a state missing there may only be late.
+func TestStateEpochOfASourcedBucket(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg := streams.Config{Memory: true}
+	b := eventstest.Start(t, cfg)
+	_, err := b.JS.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: "primary-state", Storage: jetstream.MemoryStorage})
+	require.NoError(t, err)
+	if _, err := b.JS.KeyValue(ctx, cfg.Fleet.StateBucket()); err == nil {
+		require.NoError(t, b.JS.DeleteKeyValue(ctx, cfg.Fleet.StateBucket()))
+	}
+	if _, err := b.JS.KeyValue(ctx, cfg.Fleet.LeaseBucket()); err != nil {
+		_, err = b.JS.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.Fleet.LeaseBucket(), Storage: jetstream.MemoryStorage})
+		require.NoError(t, err)
+	}
+	_, err = b.JS.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: cfg.Fleet.StateBucket(), Storage: jetstream.MemoryStorage,
+		Sources: []*jetstream.StreamSource{{Name: "primary-state"}}})
+	require.NoError(t, err)
+	store, err := coordination.Open(ctx, b.JS, cfg, coordination.Config{})
+	require.NoError(t, err)
+	_, err = store.StateEpoch(ctx)
+	require.ErrorIs(t, err, coordination.ErrEpochUntrusted)
+}

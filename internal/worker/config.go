@@ -109,6 +109,16 @@ type Config struct {
 	// clocks. Default [DefaultStateClockSkew]; negative: the list is read
 	// whenever there is no state.
 	StateClockSkew time.Duration
+	// FirstReviewWindow is how recently, by this worker's clock, a pull
+	// request must have been created for a review that finds no state to
+	// skip its thread list (with StateClockSkew). A pull request's first
+	// review follows its creation within moments; one that comes later —
+	// webhooks lost, a backlog, or a state bucket that did not see the
+	// reviews of an earlier one (a standby cluster after a fail-over,
+	// another fleet) — reads the list. Default
+	// [DefaultFirstReviewWindow]; negative: the list is read whenever there
+	// is no state.
+	FirstReviewWindow time.Duration
 }
 
 // DefaultStateClockSkew is the default of [Config.StateClockSkew]: far
@@ -117,6 +127,12 @@ type Config struct {
 // or purged state bucket) are reviewed as if they might hold azreviewer's
 // threads.
 const DefaultStateClockSkew = time.Hour
+
+// DefaultFirstReviewWindow is the default of [Config.FirstReviewWindow]:
+// far longer than a webhook's way to its first review, short enough that a
+// state bucket which did not see an earlier bucket's reviews is trusted
+// only for the pull requests created in the last hour before it took over.
+const DefaultFirstReviewWindow = time.Hour
 
 // DefaultThreadListPeriod is the default of [Config.ThreadListPeriod].
 const DefaultThreadListPeriod = 24 * time.Hour
@@ -137,6 +153,7 @@ func (c Config) withDefaults() Config {
 	c.HeadBytes = cmp.Or(c.HeadBytes, DefaultHeadBytes)
 	c.ThreadListPeriod = cmp.Or(c.ThreadListPeriod, DefaultThreadListPeriod)
 	c.StateClockSkew = cmp.Or(c.StateClockSkew, DefaultStateClockSkew)
+	c.FirstReviewWindow = cmp.Or(c.FirstReviewWindow, DefaultFirstReviewWindow)
 	if len(c.Reviewers) == 0 {
 		c.Reviewers = []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew()}
 	}

@@ -46,6 +46,11 @@ func newFleet(t *testing.T, base, head map[string]string) (*history, jetstream.J
 	return &history{sim: sim, pr: pr, store: store, client: client}, b.JS
 }
 
+// window sets the worker's FirstReviewWindow.
+func window(d time.Duration) func(*worker.Config) {
+	return func(c *worker.Config) { c.FirstReviewWindow = d }
+}
+
 // skew sets the worker's StateClockSkew.
 func skew(d time.Duration) func(*worker.Config) {
 	return func(c *worker.Config) { c.StateClockSkew = d }
@@ -116,6 +121,7 @@ func TestFirstReviewReadsTheListUnlessNew(t *testing.T) {
 		reviewed bool
 		lose     func(t *testing.T, h *history, js jetstream.JetStream)
 		skew     time.Duration
+		window   time.Duration
 		delivery uint64
 		comment  bool
 	}{
@@ -132,6 +138,14 @@ func TestFirstReviewReadsTheListUnlessNew(t *testing.T) {
 		{name: "state unreadable", reviewed: true, skew: testSkew, lose: func(t *testing.T, h *history, _ jetstream.JetStream) {
 			require.NoError(t, h.store.SaveState(ctx, coordination.Key(h.sim.Repo.ID(), h.pr.ID()), []byte("{not json")))
 		}},
+		// A bucket that did not see the review — a standby's after a
+		// fail-over, another fleet's — has the epoch but not the state.
+		{name: "created before the window, its state in another bucket", reviewed: true, skew: testSkew, window: time.Nanosecond, lose: func(t *testing.T, h *history, js jetstream.JetStream) {
+			kv, err := js.KeyValue(ctx, bucket)
+			require.NoError(t, err)
+			require.NoError(t, kv.Delete(ctx, coordination.Key(h.sim.Repo.ID(), h.pr.ID())))
+		}},
+		{name: "window off", skew: testSkew, window: -1},
 		{name: "created within the skew", skew: 0},
 		{name: "skew off", skew: -1},
 		{name: "redelivery", skew: testSkew, delivery: 2},
@@ -141,7 +155,7 @@ func TestFirstReviewReadsTheListUnlessNew(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h, js := newFleet(t, map[string]string{"/a.js": quiet}, map[string]string{"/a.js": noisy})
-			w := h.worker(t, skew(tt.skew))
+			w := h.worker(t, skew(tt.skew), window(tt.window))
 			if tt.reviewed {
 				rep, err := w.Review(ctx, h.request())
 				require.NoError(t, err)

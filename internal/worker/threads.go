@@ -240,7 +240,8 @@ func (r *reviewRun) postingMark() coordination.ReviewState {
 // (coordination.Store.StateEpoch) is since when no state was lost; a pull
 // request created later than the epoch plus StateClockSkew (its
 // creationDate is by Azure DevOps's clock, the epoch by the NATS
-// server's) holds no thread of azreviewer's: no finding thread, no
+// server's), and within FirstReviewWindow of now, holds no thread of
+// azreviewer's: no finding thread, no
 // summary, no configuration comment. (The comment commands that may run
 // before any review — help, ask, describe, unsuppress — write replies and
 // the description thread, none of which a review keeps or changes; ignore,
@@ -256,13 +257,16 @@ func (r *reviewRun) postingMark() coordination.ReviewState {
 func (r *reviewRun) firstReview(ctx context.Context) (string, error) {
 	span := trace.SpanFromContext(ctx)
 	created := r.pr.Created
-	if r.w.cfg.StateClockSkew < 0 || created.IsZero() {
+	window := r.w.cfg.FirstReviewWindow
+	if r.w.cfg.StateClockSkew < 0 || window < 0 || created.IsZero() || !created.After(r.w.now().Add(-window)) {
 		span.SetAttributes(attribute.Bool("azreviewer.threads.new_pull_request", false))
 		return fullNoState, nil
 	}
 	epoch, err := r.w.cfg.Coordinator.StateEpoch(ctx)
 	if err != nil {
-		r.w.cfg.Logger.WarnContext(ctx, "state bucket's epoch not read: the thread list is read", "error", err)
+		if !errors.Is(err, coordination.ErrEpochUntrusted) {
+			r.w.cfg.Logger.WarnContext(ctx, "state bucket's epoch not read: the thread list is read", "error", err)
+		}
 		span.SetAttributes(attribute.Bool("azreviewer.threads.new_pull_request", false))
 		return fullNoState, nil
 	}
