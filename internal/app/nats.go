@@ -83,14 +83,32 @@ func retryJetStream(ctx context.Context, what string, log *slog.Logger, step fun
 	}
 }
 
-// redact hides credentials embedded in NATS URLs (nats://user:pass@host).
+// redact hides what may be a credential in each of a comma-separated list
+// of URLs: the user information (nats://user:pass@host) and the values of
+// the query (an endpoint's ?key=…), which keep only their names.
 func redact(urls string) string {
 	parts := strings.Split(urls, ",")
 	for i, p := range parts {
-		if u, err := url.Parse(strings.TrimSpace(p)); err == nil && u.User != nil {
-			u.User = url.User("redacted")
-			parts[i] = u.String()
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(not a URL)"
+			continue
 		}
+		if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
+			continue
+		}
+		if u.User != nil {
+			u.User = url.User("redacted")
+		}
+		if u.RawQuery != "" {
+			q := u.Query()
+			for k := range q {
+				q[k] = []string{"redacted"}
+			}
+			u.RawQuery = q.Encode()
+		}
+		u.Fragment = ""
+		parts[i] = u.String()
 	}
 	return strings.Join(parts, ",")
 }
