@@ -102,6 +102,8 @@ func TestRetryAfterBeyondTheCapPausesTheFleetForTheCap(t *testing.T) {
 
 			restarted, bud := b.process(t, cfg) // another worker, or this one restarted
 			e := reviewCall(t, restarted)
+			t.Logf("fresh process: paused until %s (in %s); its first call: retry_after=%s",
+				bud.PausedUntil().Format(time.RFC3339), time.Until(bud.PausedUntil()).Round(time.Second), e.RetryAfter.Round(time.Second))
 			require.LessOrEqual(t, e.RetryAfter, pauseCap, "%v", e)
 			require.Greater(t, e.RetryAfter, pauseCap-time.Minute, "the pause is kept, for the cap")
 			require.LessOrEqual(t, time.Until(bud.PausedUntil()), pauseCap)
