@@ -22,8 +22,9 @@ import (
 // settled: nil acks it; a [Permanent] error terminates it; a
 // *[DeadLetteredError] terminates it as a dead letter; a *[RetryError] naks
 // it with the given delay, at most [ConsumeConfig].MaxRetryDelay; any other
-// error naks it with the consume loop's backoff. Handlers, and the middlewares that wrap them
-// (events/middleware), never settle messages themselves.
+// error naks it with the consume loop's backoff. Handlers, and the
+// middlewares that wrap them (events/middleware), never settle messages
+// themselves.
 type Handler func(ctx context.Context, msg jetstream.Msg) error
 
 // Settlement is how a message was settled.
