@@ -40,7 +40,8 @@ type RateLimitHeaders struct {
 	HasLimit         bool
 	// Delay is X-RateLimit-Delay (0: not sent).
 	Delay time.Duration
-	// RetryAfter is Retry-After (0: not sent).
+	// RetryAfter is Retry-After as the Client honours it, at most
+	// MaxRetryAfter (0: not sent).
 	RetryAfter time.Duration
 	// Bytes is the answer's Content-Length (-1: unknown).
 	Bytes int64
@@ -53,7 +54,8 @@ func (h RateLimitHeaders) Throttled() bool {
 }
 
 // rateLimitHeaders reads resp's throttling headers; retryAfter is
-// Retry-After as the transport parsed it.
+// Retry-After as the transport honours it. X-RateLimit-Reset is not read:
+// it is recorded on the span only, and nothing waits for it.
 func rateLimitHeaders(resp *http.Response, retryAfter time.Duration) RateLimitHeaders {
 	h := RateLimitHeaders{Status: resp.StatusCode, RetryAfter: retryAfter, Bytes: resp.ContentLength}
 	lim, err1 := strconv.ParseFloat(strings.TrimSpace(resp.Header.Get("X-RateLimit-Limit")), 64)

@@ -59,7 +59,8 @@ type Config struct {
 	// RetryBaseDelay and RetryMaxDelay shape the backoff between attempts
 	// when the answer has no Retry-After: full jitter, uniform in
 	// [0, min(RetryMaxDelay, RetryBaseDelay·2^k)) before resend k+1.
-	// Defaults 500 ms and 30 s. A Retry-After is honoured as sent.
+	// Defaults 500 ms and 30 s. A Retry-After is honoured as sent, up to
+	// MaxRetryAfter.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
 

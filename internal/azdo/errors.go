@@ -309,9 +309,24 @@ func kindOf(status int) Kind {
 	}
 }
 
+// MaxRetryAfter is the longest pause a Retry-After is believed for: a
+// longer one is honoured for MaxRetryAfter. Azure DevOps limits an
+// identity over a sliding five-minute window (reference §6: usage returns
+// to 0 five minutes after the last request), and delays each request by at
+// most 30 s before it blocks, so none of its own Retry-After values needs
+// more. A longer one comes from something else — a proxy's or a
+// maintenance page's 503, an Azure DevOps Server under servicing, an
+// HTTP-date read against a skewed clock — and believing it would stop the
+// identity across the fleet (package budget shares the pause) for as long
+// as it says. Honouring it for five minutes costs one request per process
+// every five minutes, which gets the next Retry-After.
+const MaxRetryAfter = 5 * time.Minute
+
 // parseRetryAfter reads a Retry-After header: delay-seconds (Azure DevOps
 // sends whole seconds; fractions are accepted) or an HTTP-date, which is
-// taken relative to now. Absent, malformed or past values give 0.
+// taken relative to now. Absent, malformed or past values give 0. The
+// value is as sent, unbounded: the transport honours at most
+// MaxRetryAfter of it.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {

@@ -25,7 +25,8 @@ import (
 // JSON,
 // turns a 429 into *Error{Kind: KindRateLimited} that keeps Retry-After,
 // pauses the Client for any Retry-After (Azure sends it on a 200 too once
-// it starts delaying requests), and reaches the retry verdict.
+// it starts delaying requests), at most MaxRetryAfter, and reaches the
+// retry verdict.
 type transport struct {
 	next    http.RoundTripper
 	clock   Clock
@@ -81,7 +82,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	now := t.clock.Now()
-	retryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	asked := parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	retryAfter := min(asked, MaxRetryAfter)
+	if asked > retryAfter {
+		// Not Azure's rate limit (see MaxRetryAfter): honoured for the
+		// cap only; the span keeps what was asked.
+		span.SetAttributes(attribute.Float64("azdo.retry_after.sent_ms", ms(asked)), attribute.Float64("azdo.retry_after.used_ms", ms(retryAfter)))
+	}
 	t.lim.pauseFor(retryAfter)
 	if t.lim.budget != nil {
 		t.lim.budget.Observe(req.Context(), rateLimitHeaders(resp, retryAfter))

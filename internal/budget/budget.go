@@ -72,7 +72,10 @@ type record struct {
 	// Grants are the slices granted in the last Window+SliceTTL, oldest
 	// first.
 	Grants []grant `json:"grants"`
-	// PauseUntil is the fleet-wide pause a Retry-After asked for.
+	// PauseUntil is the fleet-wide pause a Retry-After asked for. It is
+	// believed for at most azdo.MaxRetryAfter from when it is read (see
+	// bound): an older release wrote whatever Retry-After said, and a
+	// process's clock may be behind the writer's.
 	PauseUntil time.Time `json:"pause_until,omitzero"`
 	// Scale is the share of Limit granted (adapted to Azure's headers);
 	// 0 reads as 1.
@@ -248,6 +251,7 @@ func (b *Budget) watch(ctx context.Context) {
 				}
 				var r record
 				if json.Unmarshal(e.Value(), &r) == nil {
+					b.bound(ctx, &r, time.Now())
 					b.seen(&r)
 				}
 			}
@@ -261,6 +265,23 @@ func (b *Budget) watch(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// bound shortens r's pause to azdo.MaxRetryAfter from now, and reports
+// whether it did. A longer pause in the key was not written by this
+// release (which never asks for more), or is read against a clock behind
+// its writer's; believed as it stands it would stop the identity across
+// the fleet, restarts included, for as long as it says.
+func (b *Budget) bound(ctx context.Context, r *record, now time.Time) bool {
+	limit := now.Add(azdo.MaxRetryAfter)
+	if !r.PauseUntil.After(limit) {
+		return false
+	}
+	b.log.WarnContext(ctx, "the identity's Azure DevOps budget holds a pause longer than any Retry-After is believed for; pausing for the cap only",
+		"key", b.key, "pause_until", r.PauseUntil, "paused_for", r.PauseUntil.Sub(now).Round(time.Second).String(),
+		"used_until", limit, "cap", azdo.MaxRetryAfter.String())
+	r.PauseUntil = limit
+	return true
 }
 
 // seen takes the fleet-wide pause and scale of r.
@@ -381,6 +402,16 @@ func (b *Budget) lease(ctx context.Context, cost float64) (time.Duration, error)
 			return 0, err
 		}
 		now := time.Now()
+		if b.bound(ctx, &r, now) {
+			// Mend the key, so that the pause ends for every process at
+			// the cap from now rather than at the cap from each read.
+			if err := b.write(ctx, &r, rev); err != nil {
+				if isConflict(err) {
+					continue
+				}
+				return 0, err
+			}
+		}
 		b.seen(&r)
 		if d := r.PauseUntil.Sub(now); d > 0 {
 			return d, nil
@@ -514,7 +545,7 @@ func (b *Budget) Observe(ctx context.Context, h azdo.RateLimitHeaders) {
 	now := time.Now()
 	var pauseUntil time.Time
 	if h.RetryAfter > 0 {
-		pauseUntil = now.Add(h.RetryAfter)
+		pauseUntil = now.Add(min(h.RetryAfter, azdo.MaxRetryAfter))
 		b.mu.Lock()
 		if pauseUntil.After(b.pauseUntil) {
 			b.pauseUntil = pauseUntil
@@ -559,6 +590,7 @@ func (b *Budget) adapt(ctx context.Context, now, pauseUntil time.Time) error {
 		if err != nil {
 			return err
 		}
+		b.bound(ctx, &r, time.Now())
 		if pauseUntil.After(r.PauseUntil) {
 			r.PauseUntil = pauseUntil
 		}

@@ -21,9 +21,10 @@ import (
 // Handler processes one message. Its error decides how the message is
 // settled: nil acks it; a [Permanent] error terminates it; a
 // *[DeadLetteredError] terminates it as a dead letter; a *[RetryError] naks
-// it with the given delay; any other error naks it with the consume loop's
-// backoff. Handlers, and the middlewares that wrap them
-// (events/middleware), never settle messages themselves.
+// it with the given delay, at most [ConsumeConfig].MaxRetryDelay; any other
+// error naks it with the consume loop's backoff. Handlers, and the
+// middlewares that wrap them (events/middleware), never settle messages
+// themselves.
 type Handler func(ctx context.Context, msg jetstream.Msg) error
 
 // Settlement is how a message was settled.
@@ -54,6 +55,13 @@ type ConsumeConfig struct {
 	// Backoff returns the redelivery delay after a failed delivery (1 for the
 	// first). Default: 5 s doubling per delivery, at most 5 min.
 	Backoff func(delivery uint64) time.Duration
+	// MaxRetryDelay bounds the redelivery delay a *[RetryError] asks for
+	// (Azure DevOps' Retry-After, through the worker): a longer one naks
+	// for MaxRetryDelay. A message nak'ed with a delay is out of reach
+	// until then — no operator action brings it back sooner — so one
+	// absurd Retry-After must not park it for a month. Default
+	// [DefaultMaxRetryDelay], the default backoff's longest delay.
+	MaxRetryDelay time.Duration
 	// Logger receives one line per settled message. Default slog.Default().
 	Logger *slog.Logger
 	// OnSettled, if set, is called after each message is settled.
@@ -64,6 +72,9 @@ func (c ConsumeConfig) withDefaults() ConsumeConfig {
 	c.Concurrency = cmp.Or(c.Concurrency, 4)
 	c.Heartbeat = cmp.Or(c.Heartbeat, 15*time.Second)
 	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, 30*time.Second)
+	if c.MaxRetryDelay <= 0 {
+		c.MaxRetryDelay = DefaultMaxRetryDelay
+	}
 	if c.Backoff == nil {
 		c.Backoff = defaultBackoff
 	}
@@ -73,13 +84,18 @@ func (c ConsumeConfig) withDefaults() ConsumeConfig {
 	return c
 }
 
-// defaultBackoff is 5 s doubling per failed delivery, capped at 5 minutes.
+// DefaultMaxRetryDelay is ConsumeConfig.MaxRetryDelay's default and the
+// default backoff's longest delay: 5 minutes.
+const DefaultMaxRetryDelay = 5 * time.Minute
+
+// defaultBackoff is 5 s doubling per failed delivery, capped at
+// DefaultMaxRetryDelay.
 func defaultBackoff(delivery uint64) time.Duration {
 	d := 5 * time.Second
-	for i := uint64(1); i < delivery && d < 5*time.Minute; i++ {
+	for i := uint64(1); i < delivery && d < DefaultMaxRetryDelay; i++ {
 		d *= 2
 	}
-	return min(d, 5*time.Minute)
+	return min(d, DefaultMaxRetryDelay)
 }
 
 // panicError is a handler panic that no middleware recovered, turned into
@@ -252,7 +268,11 @@ func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, del
 		settleErr = msg.TermWithReason(truncate(err.Error(), 256))
 		settlement = SettleTerm
 	case errors.As(err, &retry):
-		delay = retry.Delay
+		delay = min(retry.Delay, c.cfg.MaxRetryDelay)
+		if delay < retry.Delay {
+			c.cfg.Logger.WarnContext(ctx, "the handler asked for a redelivery later than the loop's maximum; redelivering at the maximum",
+				"subject", msg.Subject(), "asked", retry.Delay.String(), "retry_in", delay.String())
+		}
 		settleErr = msg.NakWithDelay(delay)
 	default:
 		delay = c.cfg.Backoff(max(delivered, 1))

@@ -34,8 +34,9 @@
 //
 // A [Handler]'s error decides: nil acks; [Permanent] terminates; a
 // *[DeadLetteredError] (from the poison middleware) terminates as a dead
-// letter; [RetryAfter] naks with its delay; anything else naks with the
-// loop's backoff. A handler cancelled by the shutdown is nak'ed for
+// letter; [RetryAfter] naks with its delay, at most
+// [ConsumeConfig].MaxRetryDelay (5 minutes by default); anything else naks
+// with the loop's backoff. A handler cancelled by the shutdown is nak'ed for
 // another worker at once.
 //
 // # Order

@@ -34,7 +34,8 @@ func (e *RetryError) Error() string {
 func (e *RetryError) Unwrap() error { return e.Err }
 
 // RetryAfter wraps err so the consume loop naks the message with delay d
-// (for example Azure DevOps' Retry-After).
+// (for example Azure DevOps' Retry-After), at most the loop's
+// MaxRetryDelay.
 func RetryAfter(d time.Duration, err error) error {
 	return &RetryError{Delay: d, Err: err}
 }

@@ -178,6 +178,10 @@
 //     returns an azuredevops.WrappedError with the status. Calls accumulate
 //     per operation; a request uses its operation's failures before those
 //     of "".
+//   - Server.FailRequestsUntil(op, n, status, until): the same, with
+//     Retry-After as an HTTP-date (until) instead of seconds, the form a
+//     proxy or an Azure DevOps Server may send, read against the client's
+//     clock.
 //   - Server.FailRequestsWithPage(op, n, status): the same, answered as
 //     Azure's front door answers when the service behind it fails: 502, 503
 //     or 504 with an HTML error page of its own (text/html, no JSON, no

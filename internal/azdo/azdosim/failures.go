@@ -19,7 +19,8 @@ type failure struct {
 	remaining  int
 	status     int
 	retryAfter time.Duration
-	page       bool // answered with the front door's HTML error page
+	retryAt    time.Time // Retry-After as an HTTP-date; zero: none
+	page       bool      // answered with the front door's HTML error page
 }
 
 // FailRequests makes the next n requests of operation op (an Operation name
@@ -35,6 +36,15 @@ type failure struct {
 // status is not one of the four. Safe to call while serving.
 func (s *Server) FailRequests(op string, n int, status int, retryAfter time.Duration) {
 	s.addFailure("FailRequests", op, n, failure{status: status, retryAfter: retryAfter},
+		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout)
+}
+
+// FailRequestsUntil is FailRequests with Retry-After in its other form,
+// an HTTP-date (RFC 9110 §10.2.3): until, in whole seconds, as a proxy or
+// an Azure DevOps Server may send it; the client reads it against its own
+// clock. A zero until sends no Retry-After.
+func (s *Server) FailRequestsUntil(op string, n int, status int, until time.Time) {
+	s.addFailure("FailRequestsUntil", op, n, failure{status: status, retryAt: until},
 		http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout)
 }
 
@@ -131,7 +141,10 @@ func (s *Server) takeFailure(op string) *response {
 		return &response{status: f.status, contentType: "text/html; charset=utf-8", body: []byte(frontDoorPage)}
 	}
 	resp := serverFailureResponse(f.status)
-	if f.retryAfter > 0 {
+	switch {
+	case !f.retryAt.IsZero():
+		resp.header["Retry-After"] = f.retryAt.UTC().Format(http.TimeFormat)
+	case f.retryAfter > 0:
 		resp.header["Retry-After"] = strconv.FormatInt(int64(math.Ceil(f.retryAfter.Seconds())), 10)
 	}
 	return resp
