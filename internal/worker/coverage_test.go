@@ -12,6 +12,8 @@ import (
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
 	"github.com/azreviewer/azreviewer/internal/azdo"
+	"github.com/azreviewer/azreviewer/internal/azdo/azdotest"
+	"github.com/azreviewer/azreviewer/internal/events"
 	"github.com/azreviewer/azreviewer/internal/llmreview"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
 	"github.com/azreviewer/azreviewer/internal/worker"
@@ -260,4 +262,52 @@ func summaryText(h *history) string {
 		}
 	}
 	return ""
+}
+
+// TestIgnoredRuleKeepsItsOtherThreads: /azreviewer ignore in one thread
+// of a rule stops the rule being reported on the pull request, but its
+// other threads are not fixed: a review that touches their file leaves
+// them as they are.
+func TestIgnoredRuleKeepsItsOtherThreads(t *testing.T) {
+	t.Parallel()
+	for _, read := range threadReads {
+		t.Run(read.name, func(t *testing.T) {
+			t.Parallel()
+			h := setupHistory(t, map[string]string{"/a.js": "let a;\n", "/b.js": "let b;\n"},
+				map[string]string{"/a.js": "let a;\ndebugger;\n", "/b.js": "let b;\ndebugger;\n"})
+			w := h.worker(t, func(c *worker.Config) { c.ThreadListPeriod = read.period })
+			rep, err := w.Review(context.Background(), h.request())
+			require.NoError(t, err)
+			require.Equal(t, 2, rep.ThreadsPosted)
+			status := func() map[string]string {
+				out := map[string]string{}
+				for _, th := range h.pr.Threads() {
+					if th.ThreadContext != nil && th.Status != nil {
+						out[*th.ThreadContext.FilePath] = string(*th.Status)
+					}
+				}
+				return out
+			}
+			var onA int
+			for _, th := range h.pr.Threads() {
+				if th.ThreadContext != nil && *th.ThreadContext.FilePath == "/a.js" {
+					onA = *th.Id
+				}
+			}
+			req := h.request()
+			req.Trigger = events.TriggerComment
+			req.Comment = &events.CommentRef{ThreadID: onA, CommentID: 2, AuthorID: azdotest.Author().ID, Content: "/azreviewer ignore"}
+			rep, err = w.Review(context.Background(), req)
+			require.NoError(t, err)
+			require.Equal(t, worker.OutcomeCommand, rep.Outcome)
+			require.Equal(t, map[string]string{"/a.js": "wontFix", "/b.js": "active"}, status())
+
+			h.push(map[string]string{"/a.js": "let a;\ndebugger;\n", "/b.js": "let b;\ndebugger;\nlet c;\n"})
+			rep, err = w.Review(context.Background(), h.request())
+			require.NoError(t, err)
+			require.Zero(t, rep.Resolved)
+			require.Zero(t, rep.ThreadsPosted)
+			require.Equal(t, map[string]string{"/a.js": "wontFix", "/b.js": "active"}, status())
+		})
+	}
 }

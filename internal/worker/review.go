@@ -364,7 +364,7 @@ func (r *reviewRun) review(ctx context.Context) (reviewer.Result, []string) {
 	result := reviewer.Run(rctx, input, reviewers...)
 	r.heads.release()
 	r.found = result.Findings
-	result.Findings = r.config.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(r.state.IgnoredRules, f.Rule) }))
+	result.Findings = r.config.Apply(slices.DeleteFunc(slices.Clone(result.Findings), func(f reviewer.Finding) bool { return slices.Contains(r.state.IgnoredRules, f.Rule) }))
 	result.Skipped = append(append(result.Skipped, excluded...), r.cut...)
 	result.Findings, r.suppressed = r.suppress(ctx, result.Findings)
 	return result, append(notes(reviewers), r.config.Describe())
