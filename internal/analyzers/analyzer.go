@@ -96,7 +96,10 @@ func NewReviewer(a Analyzer, files Files) reviewer.Reviewer {
 	return &analyzerReviewer{a: a, files: files}
 }
 
-var _ reviewer.Partial = (*analyzerReviewer)(nil)
+var (
+	_ reviewer.Partial = (*analyzerReviewer)(nil)
+	_ reviewer.Judge   = (*analyzerReviewer)(nil)
+)
 
 type analyzerReviewer struct {
 	a     Analyzer
@@ -185,6 +188,14 @@ func (r *analyzerReviewer) Unjudged() []reviewer.Unjudged {
 		out[i] = reviewer.Unjudged{Path: s.Path, Rules: r.a.Name}
 	}
 	return out
+}
+
+// Judges reports whether rule is the analyzer's ("<Name>" or
+// "<Name>/<ruleId>") and its Paths take the file at path. It makes the
+// reviewer a [reviewer.Judge]: narrowing Paths leaves the tool's findings
+// on the files no longer given to it unjudged.
+func (r *analyzerReviewer) Judges(rule, path string) bool {
+	return (rule == r.a.Name || strings.HasPrefix(rule, r.a.Name+"/")) && r.a.matches(path)
 }
 
 // Notes says in the summary which changed files of the last review no tool

@@ -449,3 +449,32 @@ func TestReviewBoundsTheFilesGiven(t *testing.T) {
 		})
 	}
 }
+
+// TestJudges: an analyzer judges its rules ("<Name>" and "<Name>/<ruleId>")
+// on the files its Paths take.
+func TestJudges(t *testing.T) {
+	t.Parallel()
+	all, _ := reviewer.As[reviewer.Judge](analyzers.NewReviewer(analyzers.Analyzer{Name: "semgrep"}, nil))
+	goOnly, _ := reviewer.As[reviewer.Judge](analyzers.NewReviewer(analyzers.Analyzer{Name: "semgrep", Paths: []string{".go"}}, nil))
+	require.NotNil(t, all)
+	tests := []struct {
+		name  string
+		judge reviewer.Judge
+		rule  string
+		path  string
+		want  bool
+	}{
+		{"a rule of the tool", all, "semgrep/python.eval", "/a.py", true},
+		{"a result without a rule id", all, "semgrep", "/a.py", true},
+		{"another tool's rule", all, "semgrepx/eval", "/a.py", false},
+		{"another reviewer's rule", all, "debug/debugger", "/a.js", false},
+		{"a file its paths take", goOnly, "semgrep/eval", "/src/a.go", true},
+		{"a file its paths no longer take", goOnly, "semgrep/eval", "/src/a.py", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, tt.judge.Judges(tt.rule, tt.path))
+		})
+	}
+}

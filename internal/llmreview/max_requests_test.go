@@ -163,3 +163,14 @@ func TestPerReviewUnjudged(t *testing.T) {
 		})
 	}
 }
+
+// TestPerReviewJudges: the model's rules are "llm/" and a category, on any
+// file (what it was not sent is Unjudged's).
+func TestPerReviewJudges(t *testing.T) {
+	t.Parallel()
+	srv := newFakeLLM(t, func(w http.ResponseWriter, _ *http.Request, _ int, _ chatRequest) { answer(w) })
+	p := newReviewer(t, srv, nil).PerReview("", "")
+	for rule, want := range map[string]bool{"llm/bug": true, "llm/security": true, "llm": false, "llmx/bug": false, "debug/debugger": false} {
+		require.Equal(t, want, p.Judges(rule, "/a.go"), rule)
+	}
+}

@@ -45,6 +45,7 @@ var (
 	_ reviewer.Instructable = (*Reviewer)(nil)
 	_ reviewer.Noter        = (*PerReview)(nil)
 	_ reviewer.Partial      = (*PerReview)(nil)
+	_ reviewer.Judge        = (*PerReview)(nil)
 )
 
 // Name returns "llm".
@@ -106,6 +107,11 @@ func (p *PerReview) Unjudged() []reviewer.Unjudged {
 	}
 	return out
 }
+
+// Judges reports whether rule is the model's ("llm/" and a category):
+// the model is shown every file it is sent, the files it was not apart
+// ([PerReview.Unjudged]). It makes the PerReview a [reviewer.Judge].
+func (p *PerReview) Judges(rule, _ string) bool { return strings.HasPrefix(rule, Name+"/") }
 
 // Ask is [Reviewer.Ask] in this review's comment language.
 func (p *PerReview) Ask(ctx context.Context, q Question) (Answer, error) { return p.r.Ask(ctx, q) }

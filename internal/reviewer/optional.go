@@ -53,6 +53,23 @@ func (u Unjudged) Covers(rule string) bool {
 	return rule == u.Rules || len(rule) > len(u.Rules) && rule[len(u.Rules)] == '/' && rule[:len(u.Rules)] == u.Rules
 }
 
+// Judge is a Reviewer that says which findings are its own and on which
+// files it looks for them, such as the built-in rules (each rule's file
+// types), the custom rules (each rule's paths) or an external analyzer
+// (its paths). A caller asks it, through [Result.Coverage], whether a
+// finding it reported earlier and did not report now is gone, or was not
+// looked for: one of a rule that is no longer the reviewer's, on a file
+// it does not look at, was not.
+type Judge interface {
+	Reviewer
+	// Judges reports whether the reviewer looks for findings of rule on
+	// the file at path: rule is one of its rule ids (or one its findings
+	// name as former, [Finding.FormerRules]) and it applies that rule to
+	// such a file. It answers for any review; what one review left out is
+	// [Partial]'s to say.
+	Judges(rule, path string) bool
+}
+
 // Wrapper is a Reviewer that adds to another one, such as tracing; Unwrap
 // returns the one it wraps.
 type Wrapper interface {

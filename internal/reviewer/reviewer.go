@@ -72,6 +72,9 @@ type Result struct {
 	// Unjudged lists the files a reviewer of Ran left unjudged (see
 	// [Partial]), in the order of the reviewers, then as each lists them.
 	Unjudged []Unjudged
+	// owners are the reviewers of Ran, in order, as the owners of their
+	// rules (see [Result.Coverage]).
+	owners []owner
 }
 
 // Err joins the failures, or returns nil when every reviewer succeeded.
@@ -88,6 +91,7 @@ type outcome struct {
 	name     string
 	findings []Finding
 	unjudged []Unjudged
+	judge    Judge
 	err      error
 }
 
@@ -104,7 +108,8 @@ type outcome struct {
 //   - findings with the same rule, path and flagged text further down a file
 //     are numbered in Repeat, so each has its own fingerprint;
 //   - the files a [Partial] reviewer that succeeded left unjudged are
-//     listed in Unjudged.
+//     listed in Unjudged, and which rules each reviewer that succeeded
+//     looks for on which files is kept for [Result.Coverage].
 //
 // A reviewer that returns an error or panics is listed in Failed and does
 // not stop the others. One that fails with a context error once ctx is done
@@ -138,6 +143,7 @@ func Run(ctx context.Context, pr *PullRequest, reviewers ...Reviewer) Result {
 			continue
 		}
 		res.Ran = append(res.Ran, o.name)
+		res.owners = append(res.owners, owner{name: o.name, judge: o.judge})
 		res.Unjudged = append(res.Unjudged, o.unjudged...)
 		for _, f := range o.findings {
 			if idx.anchor(&f) {
@@ -181,6 +187,7 @@ func review(ctx context.Context, pr *PullRequest, r Reviewer) (o outcome) {
 	if p, ok := As[Partial](r); ok && o.err == nil {
 		o.unjudged = p.Unjudged()
 	}
+	o.judge, _ = As[Judge](r)
 	return o
 }
 

@@ -141,8 +141,25 @@ func newRuleSet(specs []ruleSpec) (*ruleSet, error) {
 	return rs, nil
 }
 
+var _ Judge = (*ruleSet)(nil)
+
 // Name returns the rule set's name: [RulesName] for the built-in rules.
 func (s *ruleSet) Name() string { return s.name }
+
+// Judges reports whether rule is one of the set's and applies to the file
+// at path, by its path (a generated-file header, which only a file's
+// content shows, is not looked at). It makes the set a [Judge]: a custom
+// rule removed from .azreviewer.yaml, or whose paths no longer take the
+// file, is not judged there.
+func (s *ruleSet) Judges(rule, path string) bool {
+	info := newFileInfo(path)
+	for i := range s.rules {
+		if r := &s.rules[i]; r.id == rule && r.applies(path, info) {
+			return true
+		}
+	}
+	return false
+}
 
 // Review applies every rule to the added lines of every diffed file. Once
 // ctx is done it stops and returns context.Cause(ctx).

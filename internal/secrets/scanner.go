@@ -135,6 +135,23 @@ func (s *Scanner) WithAllow(a Allow) (*Scanner, error) {
 // RuleCount returns how many rules the scanner applies.
 func (s *Scanner) RuleCount() int { return len(s.kinds) }
 
+var _ reviewer.Judge = (*Scanner)(nil)
+
+// Judges reports whether rule is one of the scanner's ("secret/" and a
+// rule of its set, or the id of one of the rules it replaced) and the
+// scanner reads the file at path: not third-party code, nor a file its
+// allow list's paths name. It makes the Scanner a [reviewer.Judge].
+func (s *Scanner) Judges(rule, path string) bool {
+	id, ok := strings.CutPrefix(rule, RulePrefix)
+	if !ok {
+		return false
+	}
+	if _, known := s.kinds[id]; !known && !slices.Contains(formerRuleIDs, rule) {
+		return false
+	}
+	return !thirdParty(strings.TrimPrefix(path, "/")) && !s.allow.path(path)
+}
+
 // Review flags the added lines of pr that hold a credential.
 func (s *Scanner) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {
 	var out []reviewer.Finding

@@ -307,3 +307,34 @@ func TestAnchoringEdges(t *testing.T) {
 		})
 	}
 }
+
+// TestJudges: the scanner judges its own rules — those of its set and the
+// ids of the rules it replaced — on the files it reads: not third-party
+// code, nor a file its allow list's paths name.
+func TestJudges(t *testing.T) {
+	t.Parallel()
+	allowing, err := scanner.WithAllow(secrets.Allow{Paths: []string{"config/**"}})
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		s    *secrets.Scanner
+		rule string
+		path string
+		want bool
+	}{
+		{"a rule of its set", scanner, "secret/github-pat", "/src/app.go", true},
+		{"a rule it replaced", scanner, "secret/private-key", "/src/app.go", true},
+		{"no such rule", scanner, "secret/no-such-rule", "/src/app.go", false},
+		{"another reviewer's rule", scanner, "debug/debugger", "/src/app.go", false},
+		{"the bare prefix", scanner, "secret/", "/src/app.go", false},
+		{"third-party code", scanner, "secret/github-pat", "/vendor/github.com/x/y/z.go", false},
+		{"a path the allow list names", allowing, "secret/github-pat", "/config/app.yaml", false},
+		{"a path the allow list does not name", allowing, "secret/github-pat", "/src/app.go", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, tt.s.Judges(tt.rule, tt.path))
+		})
+	}
+}

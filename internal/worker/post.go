@@ -25,11 +25,12 @@ const (
 )
 
 // posting is what post did before the read-back: the findings whose
-// thread was already there, and, by severity, those left without one by
-// MaxThreads.
+// thread was already there, by severity those left without one by
+// MaxThreads, and the threads left untouched (resolvable).
 type posting struct {
 	already   int
 	notPosted map[reviewer.Severity]int
+	untouched int
 }
 
 // left is how many findings MaxThreads left without a thread.
@@ -64,7 +65,8 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 	if err != nil {
 		return p, err
 	}
-	gone := resolvable(existing, result, r.changes, r.since > 0)
+	gone, untouched := r.resolvable(existing, result)
+	p.untouched = untouched
 	for _, t := range gone {
 		if err := ws.resolve(ctx, t); err != nil {
 			return p, err
@@ -84,7 +86,7 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 	if err != nil {
 		return p, err
 	}
-	sum := Summary{Iteration: r.latest.ID, Since: r.since, Head: r.latest.SourceCommit, Files: len(r.files), Resolved: len(gone), Result: result,
+	sum := Summary{Iteration: r.latest.ID, Since: r.since, Head: r.latest.SourceCommit, Files: len(r.files), Resolved: len(gone), Untouched: untouched, Result: result,
 		NotPosted: p.notPosted, MaxThreads: r.w.cfg.MaxThreads, Notes: notes, ConfigInvalid: r.invalid != nil, Links: r.w.links}
 	return p, r.postSummary(ctx, ws, existing, sum)
 }
@@ -275,17 +277,21 @@ func threadBudget(findings []reviewer.Finding, threads []thread, limit int) (map
 	return selected, left
 }
 
-// resolvable returns the threads of existing the review resolves (see
+// resolvable returns the threads of existing the review resolves, and how
+// many it leaves untouched: their finding is gone from a file the review
+// judged, but no reviewer of the review looked for it there (see
 // resolver).
-func resolvable(existing []azdo.Thread, result reviewer.Result, changes []azdo.Change, incremental bool) []azdo.Thread {
-	rs := newResolver(result, changes, incremental)
-	var out []azdo.Thread
+func (r *reviewRun) resolvable(existing []azdo.Thread, result reviewer.Result) (gone []azdo.Thread, untouched int) {
+	rs := newResolver(result, r.found, r.changes, r.since > 0)
 	for _, t := range existing {
-		if rs.mayResolve(t) {
-			out = append(out, t)
+		switch {
+		case rs.mayResolve(t):
+			gone = append(gone, t)
+		case rs.untouched(t):
+			untouched++
 		}
 	}
-	return out
+	return gone, untouched
 }
 
 // Write kinds, as recorded on write spans and metrics.

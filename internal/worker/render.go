@@ -72,9 +72,10 @@ type Summary struct {
 	Iteration, Since int
 	Head             string
 	// Files is how many changed files were read; Resolved how many earlier
-	// findings are gone.
-	Files, Resolved int
-	Result          reviewer.Result
+	// findings are gone; Untouched how many earlier findings' threads were
+	// left open because no reviewer of this review looked for them.
+	Files, Resolved, Untouched int
+	Result                     reviewer.Result
 	// NotPosted counts, by severity, the findings that got no thread because
 	// the review reached its cap of MaxThreads.
 	NotPosted map[reviewer.Severity]int
@@ -120,6 +121,9 @@ func (s Summary) Render() string {
 	}
 	if s.Resolved > 0 {
 		fmt.Fprintf(&b, "\n%s from earlier iterations no longer found: marked fixed.\n", plural(s.Resolved, "finding"))
+	}
+	if s.Untouched > 0 {
+		fmt.Fprintf(&b, "\n%s from earlier iterations not looked for in this review (the rule did not run on the file): left open.\n", plural(s.Untouched, "finding"))
 	}
 	if len(r.Ran) > 0 {
 		names := make([]string, 0, min(len(r.Ran), maxListed))

@@ -172,8 +172,12 @@ type reviewRun struct {
 	// marked: the state's mark of a post under way is written
 	// (firstReview), which begin then leaves as it is.
 	marked bool
-	// review: the findings an earlier won't-fix suppressed (suppress.go).
+	// review: the findings an earlier won't-fix suppressed (suppress.go),
+	// and all the reviewers reported, before the configuration and the
+	// rules ignored on the pull request left some out: none of these is
+	// gone (resolver).
 	suppressed []suppressed
+	found      []reviewer.Finding
 }
 
 // execute runs the phases in order; the first that ends the request ends
@@ -360,7 +364,8 @@ func (r *reviewRun) review(ctx context.Context) (reviewer.Result, []string) {
 	defer cancel()
 	result := reviewer.Run(rctx, input, reviewers...)
 	r.heads.release()
-	result.Findings = r.config.Apply(slices.DeleteFunc(result.Findings, func(f reviewer.Finding) bool { return slices.Contains(r.state.IgnoredRules, f.Rule) }))
+	r.found = result.Findings
+	result.Findings = r.config.Apply(slices.DeleteFunc(slices.Clone(result.Findings), func(f reviewer.Finding) bool { return slices.Contains(r.state.IgnoredRules, f.Rule) }))
 	result.Skipped = append(append(result.Skipped, excluded...), r.cut...)
 	result.Findings, r.suppressed = r.suppress(ctx, result.Findings)
 	return result, append(notes(reviewers), r.config.Describe())
@@ -401,7 +406,7 @@ func (rep Report) withResult(result reviewer.Result) Report {
 
 // withWrites adds what post wrote and verify confirmed to rep.
 func (rep Report) withWrites(p posting, v verified) Report {
-	rep.AlreadyPosted, rep.NotPosted = p.already, p.left()
+	rep.AlreadyPosted, rep.NotPosted, rep.Untouched = p.already, p.left(), p.untouched
 	rep.Writes, rep.ThreadsPosted, rep.Resolved, rep.SummaryPosted, rep.Status = v.writes, v.threads, v.resolved, v.summary, v.status
 	return rep
 }

@@ -318,13 +318,13 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 	}
 	st := r.state
 	v := threadView{index: st.Findings, gone: map[int]bool{}, configID: st.Config, configOpen: st.ConfigOpen, complete: true, listedAt: st.ListedAt}
-	rs := newResolver(result, r.changes, r.since > 0)
+	rs := newResolver(result, r.found, r.changes, r.since > 0)
 	var candidates []int
 	for _, it := range st.Findings {
 		// Only an open thread on a judged file, its finding gone, can be
 		// resolved: a cheap test on the entry before building a thread.
-		// The index keeps no rule: on a file a reviewer left unjudged the
-		// thread read by id tells whose it is (resolvable).
+		// The index keeps no rule: the thread read by id tells whose it
+		// is, and whether its reviewer looked for it (resolvable).
 		if !it.Open || rs.current[it.Fingerprint] {
 			continue
 		}
@@ -478,26 +478,36 @@ func indexEntry(t azdo.Thread, fp string) coordination.IndexedThread {
 // finding threads whose finding it no longer produces, on a file it
 // judged. A full review judges every file it read; an incremental one only
 // the files changed since the last review. Nothing is resolved when a
-// reviewer failed, and files not reviewed keep theirs; so do the threads
-// of a reviewer's rules on a file it left unjudged
+// reviewer failed, and files not reviewed keep theirs. A thread is
+// resolved only when a reviewer that ran looked for its rule on its file
+// (reviewer.Coverage): the threads of a reviewer switched off in
+// .azreviewer.yaml or not configured on this worker, of a rule no longer
+// there (a custom rule removed or renamed), on a file outside the rule's
+// or the analyzer's paths or that its reviewer left unjudged
 // (reviewer.Result.Unjudged: the model's past its limit of requests or of
-// a request that failed, an analyzer's past its bounds), and any thread
-// of an unknown rule there.
+// a request that failed, an analyzer's past its bounds), and of an unknown
+// rule, are left as they are (untouched). A finding the reviewers still
+// report but the configuration leaves out (rules.disable, the severity
+// threshold, /azreviewer ignore, a won't-fix suppression) is not gone
+// either: its thread stays.
 type resolver struct {
 	none                     bool
 	incremental              bool
 	current, judged, skipped map[string]bool
-	// unjudged are, by path, the rule namespaces left unjudged there.
-	unjudged map[string][]reviewer.Unjudged
+	coverage                 reviewer.Coverage
 }
 
-func newResolver(result reviewer.Result, changes []azdo.Change, incremental bool) resolver {
+// newResolver is the resolver of a review whose reviewers reported found,
+// of which result keeps those the configuration lets through.
+func newResolver(result reviewer.Result, found []reviewer.Finding, changes []azdo.Change, incremental bool) resolver {
 	rs := resolver{none: len(result.Failed) > 0, incremental: incremental,
-		current: make(map[string]bool, len(result.Findings)), judged: make(map[string]bool, len(changes)),
-		skipped: make(map[string]bool, len(result.Skipped)), unjudged: make(map[string][]reviewer.Unjudged, len(result.Unjudged))}
-	for _, f := range result.Findings {
-		for _, fp := range f.Fingerprints() {
-			rs.current[fp] = true
+		current: make(map[string]bool, len(found)+len(result.Findings)), judged: make(map[string]bool, len(changes)),
+		skipped: make(map[string]bool, len(result.Skipped)), coverage: result.Coverage()}
+	for _, findings := range [][]reviewer.Finding{found, result.Findings} {
+		for _, f := range findings {
+			for _, fp := range f.Fingerprints() {
+				rs.current[fp] = true
+			}
 		}
 	}
 	for _, ch := range changes {
@@ -509,16 +519,19 @@ func newResolver(result reviewer.Result, changes []azdo.Change, incremental bool
 	for _, s := range result.Skipped {
 		rs.skipped[s.Path] = true
 	}
-	for _, u := range result.Unjudged {
-		rs.unjudged[u.Path] = append(rs.unjudged[u.Path], u)
-	}
 	return rs
 }
 
 // mayResolve reports whether t is to be resolved, as far as what is known
 // of it says: its rule (PropRule) among the rest.
 func (rs resolver) mayResolve(t azdo.Thread) bool {
-	return rs.mayResolveAnyRule(t) && !rs.leftUnjudged(t.FilePath, t.Properties[PropRule])
+	return rs.mayResolveAnyRule(t) && rs.coverage.Judged(t.Properties[PropRule], t.FilePath)
+}
+
+// untouched reports whether t would be resolved but that no reviewer of
+// the review looked for its rule on its file.
+func (rs resolver) untouched(t azdo.Thread) bool {
+	return rs.mayResolveAnyRule(t) && !rs.coverage.Judged(t.Properties[PropRule], t.FilePath)
 }
 
 // mayResolveAnyRule is mayResolve of a thread whose rule is not known yet
@@ -533,15 +546,4 @@ func (rs resolver) mayResolveAnyRule(t azdo.Thread) bool {
 		return false // the author already closed it, or marked it won't-fix
 	}
 	return !rs.skipped[t.FilePath] && (!rs.incremental || rs.judged[t.FilePath])
-}
-
-// leftUnjudged reports whether a reviewer left path unjudged whose rules
-// rule may be of (an unknown rule, "", may be any reviewer's).
-func (rs resolver) leftUnjudged(path, rule string) bool {
-	for _, u := range rs.unjudged[path] {
-		if u.Covers(rule) {
-			return true
-		}
-	}
-	return false
 }

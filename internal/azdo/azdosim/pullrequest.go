@@ -40,6 +40,7 @@ type PullRequest struct {
 	title, description   string
 	sourceRef, targetRef string
 	base                 string
+	target               string // the target branch's commit ("": base), see MoveTarget
 	createdBy            Identity
 	isDraft              bool
 	created              time.Time
@@ -59,6 +60,7 @@ type PullRequest struct {
 type iteration struct {
 	id      int
 	source  string
+	target  string // the target branch's commit when the iteration was made
 	created time.Time
 	reason  string
 }
@@ -149,6 +151,31 @@ func (pr *PullRequest) Push(head string) int {
 	return it.id
 }
 
+// MoveTarget records a push to the target branch that the source branch
+// has not merged: the branch points at target (a commit of the repository,
+// else it panics), and so does the pull request's lastMergeTargetCommit
+// and the targetRefCommit of the iterations pushed from now on, as Azure
+// DevOps records the target branch's commit with each iteration. The
+// common commit, which the diffs are against, stays the pull request's
+// base, and no iteration is made.
+func (pr *PullRequest) MoveTarget(target string) {
+	s := pr.server()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pr.repo.mustCommit(target)
+	pr.target = target
+	pr.repo.branches[pr.targetRef] = target
+}
+
+// targetCommit is the target branch's commit as the pull request knows it.
+// Requires s.mu.
+func (pr *PullRequest) targetCommit() string {
+	if pr.target != "" {
+		return pr.target
+	}
+	return pr.base
+}
+
 // SetStatus sets the pull request's status: "active", "abandoned" or
 // "completed" (see the Status constants); anything else panics. Closing sets
 // closedDate; completing also reports the merge as succeeded.
@@ -188,7 +215,7 @@ func (pr *PullRequest) head() string { return pr.iterations[len(pr.iterations)-1
 // addIteration appends an iteration and points the source branch at it.
 // Requires s.mu.
 func (pr *PullRequest) addIteration(source, reason string, at time.Time) *iteration {
-	it := &iteration{id: len(pr.iterations) + 1, source: source, created: at, reason: reason}
+	it := &iteration{id: len(pr.iterations) + 1, source: source, target: pr.targetCommit(), created: at, reason: reason}
 	pr.iterations = append(pr.iterations, it)
 	pr.repo.branches[pr.sourceRef] = source
 	pr.assignTrackingIDs(source)

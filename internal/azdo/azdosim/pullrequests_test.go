@@ -152,3 +152,38 @@ func TestIterations(t *testing.T) {
 	})
 	requireAzureError(t, err, 404, "GitPullRequestIterationNotFoundException")
 }
+
+// TestMoveTarget: a push to the target branch that the source branch has
+// not merged shows in lastMergeTargetCommit and in the targetRefCommit of
+// the iterations pushed after it, not in those before; the common commit,
+// and so the changes, stay the pull request's base.
+func TestMoveTarget(t *testing.T) {
+	t.Parallel()
+	sim := azdotest.New(t)
+	pr := sim.NewPullRequest(map[string]string{"/a": "1"}, map[string]string{"/a": "2"})
+	client := gitClient(t, sim)
+	args := git.GetPullRequestArgs{RepositoryId: ptr(sim.Repo.ID()), PullRequestId: ptr(pr.ID())}
+	got, err := client.GetPullRequest(t.Context(), args)
+	require.NoError(t, err)
+	base := *got.LastMergeTargetCommit.CommitId
+
+	target := sim.Repo.Commit(map[string]string{"/a": "1", "/.azreviewer.yaml": "version: 1\n"})
+	pr.MoveTarget(target)
+	pr.Push(sim.Repo.Commit(map[string]string{"/a": "3"}))
+
+	got, err = client.GetPullRequest(t.Context(), args)
+	require.NoError(t, err)
+	require.Equal(t, target, *got.LastMergeTargetCommit.CommitId)
+	its, err := client.GetPullRequestIterations(t.Context(), git.GetPullRequestIterationsArgs{RepositoryId: ptr(sim.Repo.ID()), PullRequestId: ptr(pr.ID())})
+	require.NoError(t, err)
+	require.Len(t, *its, 2)
+	for i, want := range []string{base, target} {
+		it := (*its)[i]
+		require.Equal(t, want, *it.TargetRefCommit.CommitId, "iteration %d", i+1)
+		require.Equal(t, base, *it.CommonRefCommit.CommitId, "iteration %d", i+1)
+	}
+	changes, err := client.GetPullRequestIterationChanges(t.Context(), git.GetPullRequestIterationChangesArgs{
+		RepositoryId: ptr(sim.Repo.ID()), PullRequestId: ptr(pr.ID()), IterationId: ptr(2)})
+	require.NoError(t, err)
+	require.Len(t, *changes.ChangeEntries, 1, "/a only: the target's new file is not the pull request's")
+}
