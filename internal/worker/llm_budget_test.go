@@ -17,7 +17,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/azdo/azdosim"
@@ -328,4 +331,81 @@ func TestLLMBudgetUnreadable(t *testing.T) {
 	_, err = w.Review(ctx, f.comment(pr, threadWith(t, pr, "debug/console-log"), "/azreviewer ask why?"))
 	require.Error(t, err)
 	require.Zero(t, f.model.requests.Load())
+}
+
+// TestLLMBudgetObservable: a review the budget cuts says so in its trace
+// (the LLM reviewer's span), in a log line and in the metrics.
+func TestLLMBudgetObservable(t *testing.T) {
+	t.Parallel()
+	f := setupBudgetFleet(t, 1)
+	var logs syncBuffer
+	reg := prometheus.NewRegistry()
+	coord, mem := f.connect(t)
+	client, err := azdo.New(azdo.Config{OrgURL: f.sim.Org.URL(), PAT: f.sim.PAT})
+	require.NoError(t, err)
+	llm, err := llmreview.New(llmreview.Config{BaseURL: f.model.srv.URL, Model: "test-model", APIKey: "sk-test-budget",
+		MaxInputTokens: llmreview.MinMaxInputTokens})
+	require.NoError(t, err)
+	w, err := worker.New(worker.Config{OrgURL: f.sim.Org.URL(), Coordinator: coord, Memory: mem, LeaseRefresh: 100 * time.Millisecond,
+		Reviewers: []reviewer.Reviewer{reviewer.Rules(), llm}, LLMBudget: 1, Logger: slog.New(slog.NewJSONHandler(&logs, nil))},
+		client, worker.NewMetrics(reg))
+	require.NoError(t, err)
+	rec := tracetest.NewSpanRecorder()
+	w.SetTracer(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("test"))
+	pr := f.sim.NewPullRequest(map[string]string{"/c.txt": "x\n"},
+		map[string]string{"/c.txt": "x\n", "/a.js": jsLines("a", 50), "/b.js": jsLines("b", 50)})
+	_, err = w.Review(context.Background(), f.request(pr, events.TriggerCreated))
+	require.NoError(t, err)
+	require.EqualValues(t, 1, f.model.requests.Load())
+
+	attrs := map[string]string{}
+	for _, s := range rec.Ended() {
+		if s.Name() == "reviewer llm" {
+			for _, kv := range s.Attributes() {
+				attrs[string(kv.Key)] = kv.Value.Emit()
+			}
+		}
+	}
+	for k, v := range map[string]string{
+		"azreviewer.llm_budget.requested": "2", "azreviewer.llm_budget.granted": "1", "azreviewer.llm_budget.used": "1",
+		"azreviewer.llm_budget.limit": "1", "azreviewer.llm_budget.window_seconds": "3600", "llmreview.requests_over_budget": "1",
+		"llmreview.batches": "1", "llmreview.files_not_sent": "1",
+	} {
+		require.Equal(t, v, attrs[k], k)
+	}
+	require.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`, attrs["azreviewer.llm_budget.renews"])
+
+	var spent map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m))
+		if m["msg"] == worker.LogLLMBudgetSpent {
+			spent = m
+		}
+	}
+	require.NotNil(t, spent, logs.String())
+	require.Equal(t, "review", spent["use"])
+	require.EqualValues(t, 2, spent["requested"])
+	require.EqualValues(t, 1, spent["granted"])
+	require.Equal(t, attrs["azreviewer.llm_budget.renews"], spent["renews"])
+
+	counts := map[string]float64{}
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	for _, fam := range families {
+		if fam.GetName() != "azreviewer_llm_budget_requests_total" {
+			continue
+		}
+		for _, m := range fam.GetMetric() {
+			key := ""
+			for _, l := range m.GetLabel() {
+				key += l.GetName() + "=" + l.GetValue() + " "
+			}
+			counts[strings.TrimSpace(key)] = m.GetCounter().GetValue()
+		}
+	}
+	require.Equal(t, map[string]float64{
+		"outcome=granted use=review": 1, "outcome=refused use=review": 1, "outcome=unchecked use=review": 0, "outcome=returned use=review": 0,
+		"outcome=granted use=command": 0, "outcome=refused use=command": 0, "outcome=unchecked use=command": 0, "outcome=returned use=command": 0,
+	}, counts)
 }
