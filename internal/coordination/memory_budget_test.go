@@ -174,3 +174,32 @@ func TestConcurrentReservations(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, limit, bud.Reserved)
 }
+
+// BenchmarkReserve is one reservation on a budget whose window holds a
+// reservation in every slot (the largest value), against counting a
+// command's tokens (Spent, a small value) as the baseline: both are one
+// read and one compare-and-set.
+func BenchmarkReserve(b *testing.B) {
+	s := newStore(b)
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	for i := range 60 {
+		_, err := s.Reserve(ctx, "org", 1, 1<<30, time.Hour, t0.Add(time.Duration(i)*time.Minute))
+		require.NoError(b, err)
+	}
+	at := t0.Add(59 * time.Minute)
+	b.Run("reserve", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Reserve(ctx, "org", 8, 1<<30, time.Hour, at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("spent (baseline)", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.Spent(ctx, "repo", 1, 100, 20); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
