@@ -32,6 +32,11 @@ type LLM struct {
 	// describe per pull request.
 	CommandLimit  int
 	CommandWindow time.Duration
+	// Budget and BudgetWindow bound the model requests of an
+	// organisation's reviews and commands together, across the fleet (0:
+	// no budget).
+	Budget       int
+	BudgetWindow time.Duration
 }
 
 // RegisterLLM adds the LLM reviewer's flags to fs.
@@ -57,6 +62,8 @@ func (c *LLM) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.MaxRequests, "llm-max-requests", llmreview.DefaultMaxRequests, "most LLM requests one review sends; the files of the batches beyond it, in pull-request order, are named in the summary as not reviewed by the model (the other reviewers still review them); a repository's llm.max_requests can only lower it; negative: no limit")
 	fs.IntVar(&c.CommandLimit, "llm-command-limit", worker.DefaultCommandLimit, "/azreviewer ask and describe commands one pull request gets per --llm-command-window, counted across the fleet")
 	fs.DurationVar(&c.CommandWindow, "llm-command-window", worker.DefaultCommandWindow, "the window of --llm-command-limit")
+	fs.IntVar(&c.Budget, "llm-budget", worker.DefaultLLMBudget, "most LLM requests an organisation's reviews and ask/describe commands send between them per --llm-budget-window, counted across the fleet; past it a review goes on without the model (its files named as not reviewed by it) and a command is answered with when the next is possible; 0: no budget")
+	fs.DurationVar(&c.BudgetWindow, "llm-budget-window", worker.DefaultLLMBudgetWindow, "the window of --llm-budget")
 }
 
 // Config returns the LLM reviewer's configuration; configured is false,

@@ -203,9 +203,12 @@ func TestWorkerHelpListsTheLLMSettings(t *testing.T) {
 		"LLM_PROVIDER", "LLM_BASE_URL", "LLM_MODEL", "LLM_API_KEY",
 		"AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_API_KEY",
 		"LLM_MAX_INPUT_TOKENS", "LLM_CONCURRENCY", "LLM_TIMEOUT", "LLM_MAX_FINDINGS", "LLM_MAX_REQUESTS",
+		"LLM_COMMAND_LIMIT", "LLM_COMMAND_WINDOW", "LLM_BUDGET", "LLM_BUDGET_WINDOW",
 	} {
 		require.Contains(t, help.String(), "["+env+"]")
 	}
+	require.Regexp(t, `--llm-budget int  \[LLM_BUDGET\]\n[^\n]*0: no budget \(default 2000\)`, help.String())
+	require.Regexp(t, `--llm-budget-window duration  \[LLM_BUDGET_WINDOW\]\n[^\n]*\(default 1h0m0s\)`, help.String())
 	require.Contains(t, help.String(), "--llm-max-input-tokens int  [LLM_MAX_INPUT_TOKENS]")
 	require.Contains(t, help.String(), "(default 12000)")
 }

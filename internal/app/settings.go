@@ -67,6 +67,8 @@ func workerFlag(setting string) string {
 		return "llm-command-limit"
 	case "CommandWindow":
 		return "llm-command-window"
+	case "LLMBudgetWindow":
+		return "llm-budget-window"
 	}
 	return ""
 }

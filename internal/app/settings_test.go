@@ -30,7 +30,7 @@ func TestWorkerMistakesNameWhatToSet(t *testing.T) {
 
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	c, wc, err := apptest.WorkerFlags("--azdo-org-url", "http://127.0.0.1:1/org", "--azdo-pat", "pat",
-		"--max-threads", "-1", "--comment-allowed-hosts", "a b", "--blocking-severity", "urgent")
+		"--max-threads", "-1", "--comment-allowed-hosts", "a b", "--blocking-severity", "urgent", "--llm-budget-window", "-1m")
 	require.NoError(t, err)
 	c.Stream = streams.Config{Memory: true}
 	_, err = app.NewWorkerLoop(context.Background(), c, wc, app.WorkerDeps{JS: b.JS, Stream: b.Stream})
@@ -39,6 +39,7 @@ func TestWorkerMistakesNameWhatToSet(t *testing.T) {
 		"--max-threads / MAX_THREADS: max threads must not be negative",
 		"--comment-allowed-hosts / COMMENT_ALLOWED_HOSTS: ",
 		`--blocking-severity / BLOCKING_SEVERITY: blocking severity "urgent" is not one of info, warning, error`,
+		"--llm-budget-window / LLM_BUDGET_WINDOW: LLM budget window must not be negative",
 	} {
 		require.ErrorContains(t, err, want)
 	}

@@ -280,6 +280,8 @@ func NewWorkerSetup(ctx context.Context, c *Common, cfg *Worker, d WorkerDeps) (
 		Logger:              log,
 		CommandLimit:        cfg.LLM.CommandLimit,
 		CommandWindow:       cfg.LLM.CommandWindow,
+		LLMBudget:           offWhenZero(cfg.LLM.Budget),
+		LLMBudgetWindow:     cfg.LLM.BudgetWindow,
 		ThreadListPeriod:    offWhenZero(cfg.ThreadListPeriod),
 		StateClockSkew:      offWhenZero(cfg.StateClockSkew),
 		FirstReviewWindow:   offWhenZero(cfg.FirstReviewWindow),

@@ -9,7 +9,10 @@ package coordination
 //     first;
 //   - per pull request, the use of the commands that ask the model
 //     ([Usage]): the times of the recent ones, for a rate limit the whole
-//     fleet shares, and the tokens they spent.
+//     fleet shares, and the tokens they spent;
+//   - per organisation, the model requests of its reviews and commands
+//     ([Budget]) in the last window, for a budget the whole fleet
+//     shares ([Memory.Reserve]).
 //
 // Every update is a compare-and-set on the key's revision, retried a few
 // times, so concurrent workers never lose each other's writes. A [Memory]
@@ -50,7 +53,7 @@ func MemoryBucket(stream streams.Config) jetstream.KeyValueConfig {
 	stream = stream.WithDefaults()
 	return jetstream.KeyValueConfig{
 		Bucket:       stream.Fleet.MemoryBucket(),
-		Description:  "per repository: findings marked won't fix; per pull request: model command use",
+		Description:  "per repository: findings marked won't fix; per pull request: model command use; per organisation: model requests",
 		History:      1,
 		MaxValueSize: maxValueBytes,
 		Storage:      stream.Storage(),

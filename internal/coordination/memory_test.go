@@ -16,7 +16,7 @@ import (
 	"github.com/azreviewer/azreviewer/internal/streams"
 )
 
-func newStore(t *testing.T) *coordination.Memory {
+func newStore(t testing.TB) *coordination.Memory {
 	t.Helper()
 	b := eventstest.Start(t, streams.Config{Memory: true})
 	s, err := coordination.EnsureMemory(context.Background(), b.JS, streams.Config{Memory: true})

@@ -27,6 +27,15 @@
 // Secrets are masked file by file as the prompts are built, so the files
 // not sent are not scanned either.
 //
+// A review given a [reviewer.ReviewContext.Budget] (the worker's: the
+// organisation's requests per window across the fleet) reserves the
+// requests it built, all at once, before it sends any, and sends only
+// those granted: the files of the others are named likewise, with the
+// budget and when it renews ([Stats.OverBudget], [Stats.Budget]), and
+// are unjudged. Requests it was stopped before sending are returned. A
+// budget that cannot be read sends nothing, and the review fails with a
+// [BudgetError].
+//
 // The system message says what to look for, asks for JSON only, matching the
 // response schema, asks to cite new-side line numbers shown in the hunks and
 // never to quote secrets. The user message holds the pull request's title,

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/shared"
@@ -123,6 +124,24 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 	budget := max(r.cfg.MaxInputTokens-fixed, r.cfg.MaxInputTokens/4)
 	limit := r.maxRequests(rc)
 	batches, notSent := makeBatches(pr, header, budget, limit, r.secrets)
+	var (
+		spent *reviewer.Grant
+		over  int
+		bound = len(notSent) > 0 // the limit of requests left files out
+	)
+	if rc.Budget != nil && len(batches) > 0 {
+		g, err := rc.Budget.Reserve(ctx, len(batches))
+		if err != nil {
+			// The budget could not be read: nothing is sent, and the
+			// review fails, which leaves every thread as it is.
+			stats := Stats{Failures: map[string]int{}, Dropped: map[string]int{}, Context: sent}
+			return nil, stats, &BudgetError{Err: err}
+		}
+		if g.Granted < len(batches) {
+			spent, over = &g, len(batches)-max(g.Granted, 0)
+			batches, notSent = cutBatches(batches, notSent, max(g.Granted, 0))
+		}
+	}
 	if rc.OtherFiles {
 		for _, b := range batches {
 			b.user += otherFiles(pr, b.shown, others)
@@ -132,16 +151,32 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 	}
 
 	stats := Stats{Batches: len(batches), Failures: map[string]int{}, Dropped: map[string]int{}, Context: sent}
+	stats.Budget, stats.OverBudget = spent, over
 	if len(notSent) > 0 {
-		stats.MaxRequests = limit
+		if bound {
+			stats.MaxRequests = limit
+		}
 		stats.NotSent, stats.PartlySent = splitNotSent(notSent, batches)
 	}
 	results := make([]batchResult, len(batches))
+	var unsent atomic.Int32
 	p := pool.New().WithMaxGoroutines(r.cfg.MaxConcurrency)
 	for i, b := range batches {
-		p.Go(func() { results[i] = r.runBatch(ctx, b) })
+		p.Go(func() {
+			if err := ctx.Err(); err != nil {
+				// Stopped before this request was sent: its reservation
+				// goes back.
+				unsent.Add(1)
+				results[i] = batchResult{reason: FailRequest, err: fmt.Errorf("request %d: %w", b.index+1, err)}
+				return
+			}
+			results[i] = r.runBatch(ctx, b)
+		})
 	}
 	p.Wait()
+	if n := int(unsent.Load()); n > 0 && rc.Budget != nil {
+		rc.Budget.Return(context.WithoutCancel(ctx), n)
+	}
 
 	var (
 		findings []reviewer.Finding
@@ -176,6 +211,9 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 		attribute.Int("llmreview.files_not_sent", len(stats.NotSent)),
 		attribute.Int("llmreview.files_partly_sent", len(stats.PartlySent)),
 	)
+	if spent != nil {
+		span.SetAttributes(attribute.Int("llmreview.requests_over_budget", over))
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, stats, err
 	}
@@ -197,6 +235,32 @@ func (r *Reviewer) maxRequests(rc ReviewContext) int {
 		limit = rc.MaxRequests
 	}
 	return limit
+}
+
+// BudgetError is a review that sent no request because its budget
+// ([reviewer.ReviewContext.Budget]) could not be read.
+type BudgetError struct{ Err error }
+
+func (e *BudgetError) Error() string {
+	return "the LLM budget could not be checked, so no request was sent: " + e.Err.Error()
+}
+
+func (e *BudgetError) Unwrap() error { return e.Err }
+
+// cutBatches keeps the first keep batches: the files of the others are
+// added to notSent, which stays in pull-request order (every batch's files
+// come before the files makeBatches left out), a path once.
+func cutBatches(batches []*batch, notSent []string, keep int) ([]*batch, []string) {
+	var cut []string
+	for _, b := range batches[keep:] {
+		cut = appendNew(cut, b.files)
+	}
+	for _, p := range notSent {
+		if len(cut) == 0 || cut[len(cut)-1] != p {
+			cut = append(cut, p)
+		}
+	}
+	return batches[:keep], cut
 }
 
 // splitNotSent splits the paths makeBatches left out into those no batch

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/azreviewer/azreviewer/internal/reviewer"
 )
 
 // Reasons a batch fails, the keys of [Stats.Failures].
@@ -50,8 +52,14 @@ type Stats struct {
 	// pull-request order. The other reviewers still review them.
 	NotSent, PartlySent []string
 	// MaxRequests is the limit that left files out; 0 when none was left
-	// out.
+	// out, or only the budget did.
 	MaxRequests int
+	// OverBudget is how many of the review's requests its budget
+	// ([reviewer.ReviewContext.Budget]) did not grant, and Budget that
+	// budget's grant (nil when it granted every request): the files of
+	// those requests are in NotSent and PartlySent.
+	OverBudget int
+	Budget     *reviewer.Grant
 	// FailedFiles are the files shown, in whole or in part, by a batch
 	// that failed, in pull-request order: the model's answer on them is
 	// not known.
@@ -77,7 +85,18 @@ func (s Stats) NotSentNote() string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Not reviewed by the model (at most %d requests per review): ", s.MaxRequests)
+	var why []string
+	if s.MaxRequests > 0 || s.Budget == nil {
+		why = append(why, fmt.Sprintf("at most %d requests per review", s.MaxRequests))
+	}
+	if g := s.Budget; g != nil {
+		w := fmt.Sprintf("the organisation's LLM budget of %d requests per %s is spent", g.Limit, g.Window)
+		if !g.Renews.IsZero() {
+			w += " until " + g.Renews.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		why = append(why, w)
+	}
+	fmt.Fprintf(&b, "Not reviewed by the model (%s): ", strings.Join(why, "; "))
 	named := 0
 	if n := len(s.NotSent); n > 0 {
 		if n == 1 {

@@ -1,6 +1,9 @@
 package reviewer
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // What the worker and a language-model reviewer share beyond reviewing: the
 // context a review's prompts get (ReviewContext), a question asked in a
@@ -38,6 +41,35 @@ type ReviewContext struct {
 	// sends (a repository's llm.max_requests); it never raises the
 	// reviewer's own bound. 0 leaves that bound.
 	MaxRequests int
+	// Budget, when set, is what the review's model requests draw from
+	// beyond the review's own bound: the reviewer reserves the requests it
+	// is about to send and sends only those granted. Nil: no budget.
+	Budget Budget
+}
+
+// Budget is a count of model requests shared beyond one review, such as
+// an organisation's per window across a fleet of workers. A Budget is
+// safe for concurrent use.
+type Budget interface {
+	// Reserve reserves up to n requests, all at once, before they are
+	// sent, and says how many it granted. An error means none were
+	// reserved and the budget could not be read: send none.
+	Reserve(ctx context.Context, n int) (Grant, error)
+	// Return gives back requests reserved but not sent; it is best
+	// effort.
+	Return(ctx context.Context, n int)
+}
+
+// Grant is what a [Budget] reserved.
+type Grant struct {
+	// Granted is how many of the requests asked for were reserved.
+	Granted int
+	// Limit requests per Window is the budget.
+	Limit  int
+	Window time.Duration
+	// Renews, when fewer were granted than asked for, is when the budget
+	// has room again.
+	Renews time.Time
 }
 
 // Contextual is a reviewer, for one review, whose prompts take a

@@ -87,6 +87,16 @@ type Config struct {
 	// CommandWindow default [DefaultCommandWindow].
 	CommandLimit  int
 	CommandWindow time.Duration
+	// LLMBudget is how many model requests the organisation's reviews and
+	// model commands send, between them, per LLMBudgetWindow across the
+	// fleet, counted in Memory (without Memory there is none). A review
+	// reserves the requests it is about to send; past the budget it goes
+	// on without the model, whose files are left unjudged, and a command
+	// is answered with when the next is possible. Default
+	// [DefaultLLMBudget]; negative: no budget. LLMBudgetWindow default
+	// [DefaultLLMBudgetWindow].
+	LLMBudget       int
+	LLMBudgetWindow time.Duration
 	// HeadBytes bounds the head versions one review keeps from its bulk
 	// read for the reviewers that read them again (external analyzers, the
 	// model's head-file window), so that those cost no call; past it they
@@ -134,6 +144,18 @@ const DefaultStateClockSkew = time.Hour
 // only for the pull requests created in the last hour before it took over.
 const DefaultFirstReviewWindow = time.Hour
 
+// Defaults of the organisation's model request budget.
+const (
+	// DefaultLLMBudget is the default of [Config.LLMBudget]: 250 reviews
+	// an hour that each send the default most requests (8), far more than
+	// an organisation's pushes, while it bounds the estimated prompt
+	// tokens a flood of pushes or commands can spend to some 24 million
+	// an hour at the default request size (12,000).
+	DefaultLLMBudget = 2000
+	// DefaultLLMBudgetWindow is the default of [Config.LLMBudgetWindow].
+	DefaultLLMBudgetWindow = time.Hour
+)
+
 // DefaultThreadListPeriod is the default of [Config.ThreadListPeriod].
 const DefaultThreadListPeriod = 24 * time.Hour
 
@@ -150,6 +172,8 @@ func (c Config) withDefaults() Config {
 	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
 	c.CommandLimit = cmp.Or(c.CommandLimit, DefaultCommandLimit)
 	c.CommandWindow = cmp.Or(c.CommandWindow, DefaultCommandWindow)
+	c.LLMBudget = cmp.Or(c.LLMBudget, DefaultLLMBudget)
+	c.LLMBudgetWindow = cmp.Or(c.LLMBudgetWindow, DefaultLLMBudgetWindow)
 	c.HeadBytes = cmp.Or(c.HeadBytes, DefaultHeadBytes)
 	c.ThreadListPeriod = cmp.Or(c.ThreadListPeriod, DefaultThreadListPeriod)
 	c.StateClockSkew = cmp.Or(c.StateClockSkew, DefaultStateClockSkew)
@@ -183,6 +207,7 @@ func (c Config) Validate() error {
 		{"MaxThreads", "max threads", c.MaxThreads < 0},
 		{"CommandLimit", "command limit", c.CommandLimit < 0},
 		{"CommandWindow", "command window", c.CommandWindow < 0},
+		{"LLMBudgetWindow", "LLM budget window", c.LLMBudgetWindow < 0},
 	} {
 		if n.negative {
 			errs = append(errs, &SettingError{Setting: n.setting, Reason: n.name + " must not be negative"})

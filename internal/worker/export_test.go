@@ -34,7 +34,7 @@ func (w *Worker) ReadsHeads(cfg repoconfig.Config) bool {
 // SetTracer sets the tracer the worker's spans are started with.
 func (w *Worker) SetTracer(t trace.Tracer) { w.tracer = t }
 
-// SetClock sets the clock of ThreadListPeriod.
+// SetClock sets the clock of ThreadListPeriod and of the LLM budget.
 func (w *Worker) SetClock(now func() time.Time) { w.now = now }
 
 var SummaryKept = summaryKept

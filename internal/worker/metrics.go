@@ -21,6 +21,9 @@ type Metrics struct {
 	findings    prometheus.Counter
 	duration    prometheus.Histogram
 	inFlight    prometheus.Gauge
+	// llmBudget counts the model requests asked of the organisation's
+	// LLM budget, by use and outcome.
+	llmBudget *prometheus.CounterVec
 }
 
 // NewMetrics creates the worker's metrics and registers them with reg
@@ -61,12 +64,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.05, 2, 14),
 		}),
 	}
+	m.llmBudget = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "azreviewer_llm_budget_requests_total",
+		Help: "Model requests asked of the organisation's LLM budget (LLM_BUDGET), by use (review, command) and outcome: granted, refused (the budget was spent: not sent), unchecked (the budget could not be read: not sent), returned (granted, then not sent).",
+	}, []string{"use", "outcome"})
 	m.inFlight = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "azreviewer_reviews_in_flight",
 		Help: "Review requests being handled now (at most the worker's concurrency).",
 	})
 	if reg != nil {
-		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration, m.inFlight)
+		reg.MustRegister(m.reviews, m.skips, m.settlements, m.failures, m.writes, m.threads, m.findings, m.duration, m.inFlight, m.llmBudget)
 	}
 	for _, o := range []Outcome{OutcomeReviewed, OutcomeSkipped, OutcomeFailed, OutcomeCommand, OutcomeHandedBack} {
 		m.reviews.WithLabelValues(string(o))
@@ -81,6 +88,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.failures.WithLabelValues("other")
 	for _, o := range []string{WritePosted, WriteRejected, WriteDropped, WriteUnverified, WriteAltered} {
 		m.writes.WithLabelValues(o)
+	}
+	for _, use := range []string{budgetReview, budgetCommand} {
+		for _, o := range []string{BudgetGranted, BudgetRefused, BudgetUnchecked, BudgetReturned} {
+			m.llmBudget.WithLabelValues(use, o)
+		}
 	}
 	for _, s := range []events.Settlement{events.SettleAck, events.SettleNak, events.SettleTerm, events.SettleDeadLetter} {
 		m.settlements.WithLabelValues(string(s))

@@ -36,6 +36,7 @@ func TestMetricsHaveEverySeriesFromTheStart(t *testing.T) {
 	require.Subset(t, series["azreviewer_writes_total"], []string{"posted", "rejected", "dropped", "unverified", "altered"})
 	require.Subset(t, series["azreviewer_reviews_total"], []string{"reviewed", "skipped", "failed", "command", "handed_back"})
 	require.Subset(t, series["azreviewer_messages_settled_total"], []string{"ack", "nak", "term", "dead_letter"})
+	require.Subset(t, series["azreviewer_llm_budget_requests_total"], []string{"review", "command", "granted", "refused", "unchecked", "returned"})
 	names := map[string]bool{}
 	for _, f := range families {
 		names[f.GetName()] = true

@@ -41,6 +41,8 @@ type Memory interface {
 	Take(ctx context.Context, repositoryID string, pullRequest, limit int, window time.Duration, now time.Time) (bool, time.Time, error)
 	Spent(ctx context.Context, repositoryID string, pullRequest int, promptTokens, completionTokens int64) error
 	Usage(ctx context.Context, repositoryID string, pullRequest int) (coordination.Usage, error)
+	Reserve(ctx context.Context, org string, n, limit int, window time.Duration, now time.Time) (coordination.BudgetGrant, error)
+	Return(ctx context.Context, org string, n int, at time.Time, window time.Duration) error
 }
 
 // suppressed is a finding left out because of an earlier won't-fix.

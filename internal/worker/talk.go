@@ -97,9 +97,19 @@ func inLanguage(a reviewer.Assistant, cfg repoconfig.Config) reviewer.Assistant 
 	return a
 }
 
+// reviewBudget is the organisation's budget for one review's model
+// requests; nil (no budget) stays an untyped nil.
+func (w *Worker) reviewBudget() reviewer.Budget {
+	if b := w.llmBudget(budgetReview); b != nil {
+		return b
+	}
+	return nil
+}
+
 // admit checks that a model command can run on the pull request: a model,
 // not turned off by the repository's configuration, the memory bucket, and
-// room under the rate limit (a slot is taken then). It returns the reply
+// room under the rate limit (a slot is taken then) and under the
+// organisation's LLM budget (a request is reserved then). It returns the reply
 // that refuses it ("" when admitted).
 func (w *Worker) admit(ctx context.Context, ref azdo.PullRequestRef, cfg repoconfig.Config) (reviewer.Assistant, string, error) {
 	a, ok := w.assistant()
@@ -119,6 +129,18 @@ func (w *Worker) admit(ctx context.Context, ref azdo.PullRequestRef, cfg repocon
 	if !ok {
 		return nil, fmt.Sprintf("This pull request had its %d model commands for now (at most %d per %s); the next is possible after %s UTC.",
 			w.cfg.CommandLimit, w.cfg.CommandLimit, w.cfg.CommandWindow, next.UTC().Format("15:04")), nil
+	}
+	if b := w.llmBudget(budgetCommand); b != nil {
+		// After the pull request's limit, which refuses without drawing
+		// from the organisation's budget. A budget that cannot be read is
+		// an error: the command is retried later, and the model not called.
+		g, err := b.Reserve(ctx, 1)
+		if err != nil {
+			return nil, "", err
+		}
+		if g.Granted == 0 {
+			return nil, budgetSpentReply(g), nil
+		}
 	}
 	return a, "", nil
 }
@@ -343,6 +365,7 @@ func (r *reviewRun) modelContext(ctx context.Context, reviewers []reviewer.Revie
 			Window: r.config.LLM.Window(), Files: r.heads,
 			Guidance: text, GuidanceSource: source, OtherFiles: true,
 			MaxRequests: r.config.LLM.RequestLimit(),
+			Budget:      r.w.reviewBudget(),
 		})
 	}
 }

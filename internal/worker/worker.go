@@ -30,7 +30,7 @@ type Worker struct {
 	tracer  trace.Tracer
 	// links are the hosts comments may link to (CommentAllowedHosts).
 	links markdown.Policy
-	// now is the clock of ThreadListPeriod.
+	// now is the clock of ThreadListPeriod and of the LLM budget.
 	now func() time.Time
 	// configs are the .azreviewer.yaml files of target commits read.
 	configs *configCache

@@ -52,6 +52,9 @@ type WorkerOptions struct {
 	Tally *LogTally
 	// Name names the worker in lease values.
 	Name string
+	// Args are more of the worker's flags, parsed after those StartWorker
+	// sets (e.g. the LLM's).
+	Args []string
 }
 
 // WorkerFlags parses args as the worker command parses its flags (without
@@ -102,9 +105,9 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if opts.Tally != nil {
 		log = slog.New(opts.Tally.Handler(log.Handler()))
 	}
-	c, wc, err := WorkerFlags("--azdo-org-url", opts.OrgURL, "--azdo-pat", opts.PAT,
+	c, wc, err := WorkerFlags(append([]string{"--azdo-org-url", opts.OrgURL, "--azdo-pat", opts.PAT,
 		"--review-timeout", "1m", "--shutdown-grace", "5s",
-		"--worker-concurrency", strconv.Itoa(cmp.Or(opts.Concurrency, 2)))
+		"--worker-concurrency", strconv.Itoa(cmp.Or(opts.Concurrency, 2))}, opts.Args...)...)
 	if err != nil {
 		return nil, err
 	}
