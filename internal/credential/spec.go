@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -142,6 +144,11 @@ type FieldError struct {
 	Key string
 	// Problem says what is wrong with it.
 	Problem string
+	// Env is the environment variable that fills the key when the file
+	// leaves it out ([Spec.Resolve]), when there is one and the key is
+	// empty: a check of the file without the processes' environment need
+	// not count it as a mistake.
+	Env string
 }
 
 func (e *FieldError) Error() string { return e.Key + " " + e.Problem }
@@ -186,10 +193,21 @@ func (s Spec) Validate() error {
 		clientID(problem, "managed_identity.client_id", s.ManagedIdentity.ClientID, false)
 	case KindWorkloadIdentity:
 		w := s.WorkloadIdentity
-		tenant(problem, "workload_identity.tenant_id", w.TenantID)
-		clientID(problem, "workload_identity.client_id", w.ClientID, true)
+		fromEnv := func(key, env string) {
+			errs = append(errs, &FieldError{Key: "credential." + key, Problem: "is empty (and " + env + " is not set)", Env: env})
+		}
+		if w.TenantID == "" {
+			fromEnv("workload_identity.tenant_id", EnvTenantID)
+		} else {
+			tenant(problem, "workload_identity.tenant_id", w.TenantID)
+		}
+		if w.ClientID == "" {
+			fromEnv("workload_identity.client_id", EnvClientID)
+		} else {
+			clientID(problem, "workload_identity.client_id", w.ClientID, true)
+		}
 		if w.TokenFile == "" {
-			problem("workload_identity.token_file", "is empty (and "+EnvFederatedTokenFile+" is not set)")
+			fromEnv("workload_identity.token_file", EnvFederatedTokenFile)
 		}
 	}
 	return errors.Join(errs...)
@@ -231,3 +249,53 @@ func (s Spec) String() string { return "credential " + s.Kind() }
 
 // LogValue keeps tokens and secrets out of logs.
 func (s Spec) LogValue() slog.Value { return slog.StringValue(s.Kind()) }
+
+// Describe says what s is for an operator, never a token or secret: its
+// kind, an Entra identity's client and tenant IDs (or the variables of
+// the environment they are left to) and the files it names, e.g.
+// "pat_file /run/secrets/fabrikam-pat" or "pat, written in the file".
+func (s Spec) Describe() string {
+	orEnv := func(v, env string) string {
+		if v == "" {
+			return "from " + env
+		}
+		return quote(v)
+	}
+	switch s.Kind() {
+	case "":
+		return "none"
+	case KindPAT:
+		if s.PAT != "" {
+			return "pat, written in the file"
+		}
+		return "pat_file " + quote(s.PATFile)
+	case KindServicePrincipal:
+		sp := s.ServicePrincipal
+		d := fmt.Sprintf("service_principal, client %s of tenant %s, ", quote(sp.ClientID), quote(sp.TenantID))
+		switch {
+		case sp.CertificateFile != "":
+			return d + "certificate_file " + quote(sp.CertificateFile)
+		case sp.ClientSecretFile != "":
+			return d + "client_secret_file " + quote(sp.ClientSecretFile)
+		}
+		return d + "client_secret written in the file"
+	case KindManagedIdentity:
+		if s.ManagedIdentity.ClientID == "" {
+			return "managed_identity, system-assigned"
+		}
+		return "managed_identity, client " + quote(s.ManagedIdentity.ClientID)
+	default:
+		w := s.WorkloadIdentity
+		return fmt.Sprintf("workload_identity, client %s of tenant %s, token_file %s",
+			orEnv(w.ClientID, EnvClientID), orEnv(w.TenantID, EnvTenantID), orEnv(w.TokenFile, EnvFederatedTokenFile))
+	}
+}
+
+// quote quotes v when it has white space or a character that is not
+// printable, so that a line of output is one line and reads unambiguously.
+func quote(v string) string {
+	if v == "" || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(v)
+	}
+	return v
+}

@@ -47,8 +47,8 @@ func TestSpecValidate(t *testing.T) {
 		{name: "user-assigned managed identity", spec: credential.Spec{ManagedIdentity: &credential.ManagedIdentity{ClientID: client}}, wantKind: "managed_identity"},
 		{name: "workload identity", spec: credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: tenant, ClientID: client, TokenFile: "/t"}}, wantKind: "workload_identity"},
 		{name: "workload identity without its fields", spec: credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{}}, wantKind: "workload_identity", wantErrs: []string{
-			"credential.workload_identity.tenant_id is empty",
-			"credential.workload_identity.client_id is empty",
+			"credential.workload_identity.tenant_id is empty (and AZURE_TENANT_ID is not set)",
+			"credential.workload_identity.client_id is empty (and AZURE_CLIENT_ID is not set)",
 			"credential.workload_identity.token_file is empty (and AZURE_FEDERATED_TOKEN_FILE is not set)",
 		}},
 	}
