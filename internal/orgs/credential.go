@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -24,7 +25,7 @@ type CredentialOptions = credential.Options
 
 // decodeCredential decodes the credential key: its yaml tags are the
 // contract, unknown keys are problems.
-func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, env func(string) string) CredentialSpec {
+func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, o options) CredentialSpec {
 	n = d.Resolve(n, at)
 	if n == nil {
 		return CredentialSpec{}
@@ -47,11 +48,89 @@ func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, env func(str
 		return CredentialSpec{}
 	}
 	s.PAT, s.PATFile = strings.TrimSpace(s.PAT), strings.TrimSpace(s.PATFile)
-	s = s.Resolve(env)
-	if err := s.Validate(); err != nil {
-		d.Add(n, at, "%s", err)
+	s = s.Resolve(o.env)
+	valid := true
+	for _, err := range unjoin(s.Validate()) {
+		var fe *credential.FieldError
+		if !errors.As(err, &fe) {
+			d.Add(n, at, "%s", err)
+			valid = false
+			continue
+		}
+		if o.check && fe.Env != "" {
+			continue // left to the processes' environment
+		}
+		valid = false
+		node, field := keyNode(n, at, fe.Key)
+		d.Add(node, field, "%s", fe.Problem)
+	}
+	if valid && o.readFiles {
+		for _, f := range s.Files() {
+			err := credential.CheckFile(f)
+			var fe *credential.FileError
+			switch {
+			case err == nil:
+			case errors.As(err, &fe):
+				node, field := keyNode(n, at, f.Key)
+				d.Add(node, field, "%q %s", f.Path, fe.Problem)
+			default:
+				node, field := keyNode(n, at, f.Key)
+				d.Add(node, field, "%s", err)
+			}
+		}
 	}
 	return s
+}
+
+// unjoin splits an errors.Join into its errors (nil: none).
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// keyNode locates key, a credential spec's key path such as
+// "credential.service_principal.client_id", in the credential mapping n
+// at the field path at: the node of its value, or of the deepest key of
+// the path the file has (a key left out is reported where it belongs),
+// and the key's field path.
+func keyNode(n ast.Node, at, key string) (ast.Node, string) {
+	parts := strings.Split(strings.TrimPrefix(key, "credential"), ".")[1:]
+	field := strings.Join(append([]string{at}, parts...), ".")
+	cur := n
+	for _, part := range parts {
+		if t, ok := cur.(*ast.TagNode); ok {
+			cur = t.Value
+		}
+		var values []*ast.MappingValueNode
+		switch m := cur.(type) {
+		case *ast.MappingNode:
+			values = m.Values
+		case *ast.MappingValueNode:
+			values = []*ast.MappingValueNode{m}
+		}
+		i := slices.IndexFunc(values, func(mv *ast.MappingValueNode) bool { return keyText(mv.Key) == part })
+		if i < 0 || values[i].Value == nil {
+			return cur, field
+		}
+		cur = values[i].Value
+	}
+	return cur, field
+}
+
+// keyText is a mapping key as written, unquoted.
+func keyText(k ast.MapKeyNode) string {
+	if s, ok := k.(*ast.StringNode); ok {
+		return s.Value
+	}
+	if tk := k.GetToken(); tk != nil {
+		return tk.Value
+	}
+	return ""
 }
 
 // NewCredential returns the organisation's credential. A pat_file is read

@@ -103,12 +103,29 @@ func Load(path string, env func(string) string) ([]Organization, error) {
 // reports every problem, each with its line and column, as an [*Error];
 // the list is then nil. env is as for [Load].
 func Parse(data []byte, env func(string) string) ([]Organization, error) {
+	return parse(data, options{env: env})
+}
+
+// options are how parse reads a file: for the processes ([Parse]) or for
+// an operator's check ([Check]).
+type options struct {
+	// env is as for [Load].
+	env func(string) string
+	// check: a credential's key the environment would fill (a workload
+	// identity's) is not a problem when the file leaves it empty.
+	check bool
+	// readFiles: the files the credentials name are read
+	// ([credential.CheckFile]), each problem located at its key.
+	readFiles bool
+}
+
+func parse(data []byte, o options) ([]Organization, error) {
 	d := repoconfig.NewDecoder()
 	var list []Organization
 	root := d.Root(data)
 	if root != nil {
 		d.Mapping(root, "", "the file to be a mapping with organizations", []repoconfig.Field{
-			{Name: "organizations", Decode: func(n ast.Node, path string) { list = organizations(d, n, path, env) }},
+			{Name: "organizations", Decode: func(n ast.Node, path string) { list = organizations(d, n, path, o) }},
 		})
 	} else if len(d.Problems()) == 0 {
 		d.Add(nil, "", "the file is empty; it must list organizations")
@@ -123,7 +140,7 @@ func Parse(data []byte, env func(string) string) ([]Organization, error) {
 }
 
 // organizations decodes the list of organisations.
-func organizations(d *repoconfig.Decoder, n ast.Node, at string, env func(string) string) []Organization {
+func organizations(d *repoconfig.Decoder, n ast.Node, at string, opts options) []Organization {
 	items, ok := d.Sequence(n, at, "a list of organisations, each with url and credential")
 	if !ok {
 		return nil
@@ -157,7 +174,7 @@ func organizations(d *repoconfig.Decoder, n ast.Node, at string, env func(string
 			}},
 			{Name: "credential", Decode: func(n ast.Node, path string) {
 				credNode = n
-				o.Credential = decodeCredential(d, n, path, env)
+				o.Credential = decodeCredential(d, n, path, opts)
 			}},
 			{Name: "defaults", Decode: func(n ast.Node, path string) { o.Defaults = d.Config(n, path) }},
 			{Name: "projects", Decode: func(n ast.Node, path string) { o.Projects = projects(d, n, path) }},

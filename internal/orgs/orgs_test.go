@@ -99,7 +99,7 @@ func TestParseRefuses(t *testing.T) {
 		{"unknown top-level key", "orgs: []\n", `unknown key "orgs"`},
 		{"syntax error", "organizations: [\n", "YAML syntax error"},
 		{"not a list", "organizations: {url: x}\n", "expected a list of organisations"},
-		{"no credential kind", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {}\n", "credential is empty"},
+		{"no credential kind", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {}\n", "credential: is empty"},
 		{"credential not a mapping", "organizations:\n  - url: https://dev.azure.com/a\n    credential: secret\n", "expected a mapping with one of pat"},
 		{"host only", "organizations:\n  - url: https://dev.azure.com/\n    credential: {pat: a}\n", "names no organisation"},
 		{"query", "organizations:\n  - url: https://dev.azure.com/a?x=1\n    credential: {pat: a}\n", "no query"},
