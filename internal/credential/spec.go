@@ -218,7 +218,9 @@ func tenant(problem func(key, p string), key, v string) {
 	case v == "":
 		problem(key, "is empty")
 	case !validTenant(v):
-		problem(key, fmt.Sprintf("%q is not a tenant ID (a GUID) or a domain name", v))
+		// The value is not repeated: it may be a secret written in the
+		// wrong place.
+		problem(key, "is not a tenant ID (a GUID) or a domain name")
 	}
 }
 
@@ -239,7 +241,7 @@ func clientID(problem func(key, p string), key, v string, required bool) {
 		problem(key, "is empty")
 	case v == "":
 	case uuid.Validate(v) != nil:
-		problem(key, fmt.Sprintf("%q is not a GUID (the application (client) ID from the app registration's overview)", v))
+		problem(key, "is not a GUID (the application (client) ID from the app registration's overview)")
 	}
 }
 

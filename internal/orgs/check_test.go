@@ -53,8 +53,10 @@ func TestCheck(t *testing.T) {
 		{file: "unknown-keys.yaml", want: []string{
 			`2:5: organizations[0]: credential is missing; every organisation needs one: pat, pat_file, service_principal, managed_identity or workload_identity`,
 			`3:5: organizations[0]: unknown key "credentials" (did you mean "credential"?); the keys allowed here are url, name, credential, defaults, projects, azure_budget`,
-			`5:54: organizations[1].credential: unknown field "password"`,
+			`5:18: organizations[1].credential: unknown key, not shown as it may be a secret written in the wrong place (did you mean "pat_file"?); the keys allowed here are pat, pat_file, service_principal, managed_identity, workload_identity`,
 			`6:16: organizations[1].defaults: unknown key "severity"; the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, secrets, llm`,
+			`8:18: organizations[2].credential: unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are pat, pat_file, service_principal, managed_identity, workload_identity`,
+			`11:114: organizations[3].credential.service_principal: unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are tenant_id, client_id, client_secret, client_secret_file, certificate_file`,
 		}},
 		{file: "out-of-range.yaml", want: []string{
 			`3:19: organizations[0].azure_budget: 0 is out of range; expected 1 to 1000000 units per 5 minutes (leave azure_budget out for AZDO_BUDGET's)`,
@@ -65,9 +67,9 @@ func TestCheck(t *testing.T) {
 		{file: "credential-malformed.yaml", want: []string{
 			`3:17: organizations[0].credential: sets pat and pat_file: set exactly one`,
 			`7:9: organizations[1].credential.service_principal: has no client_secret_file, certificate_file or client_secret: set one`,
-			`7:20: organizations[1].credential.service_principal.tenant_id: "contoso/../x" is not a tenant ID (a GUID) or a domain name`,
-			`8:20: organizations[1].credential.service_principal.client_id: "my-app" is not a GUID (the application (client) ID from the app registration's overview)`,
-			`11:38: organizations[2].credential.workload_identity.client_id: "wingtip" is not a GUID (the application (client) ID from the app registration's overview)`,
+			`7:20: organizations[1].credential.service_principal.tenant_id: is not a tenant ID (a GUID) or a domain name`,
+			`8:20: organizations[1].credential.service_principal.client_id: is not a GUID (the application (client) ID from the app registration's overview)`,
+			`11:38: organizations[2].credential.workload_identity.client_id: is not a GUID (the application (client) ID from the app registration's overview)`,
 			`13:17: organizations[3].credential: is empty: set one of pat_file, pat, service_principal, managed_identity or workload_identity`,
 		}},
 		{file: "credential-files.yaml", want: []string{
@@ -174,8 +176,8 @@ func TestCredentialProblemsEachAtTheirKey(t *testing.T) {
 	lines := problemLines(t, err)
 	require.Equal(t, []string{
 		`5:9: organizations[0].credential.service_principal: sets more than one of client_secret, client_secret_file and certificate_file: set one`,
-		`5:20: organizations[0].credential.service_principal.tenant_id: "contoso tenant" is not a tenant ID (a GUID) or a domain name`,
-		`6:20: organizations[0].credential.service_principal.client_id: "app" is not a GUID (the application (client) ID from the app registration's overview)`,
+		`5:20: organizations[0].credential.service_principal.tenant_id: is not a tenant ID (a GUID) or a domain name`,
+		`6:20: organizations[0].credential.service_principal.client_id: is not a GUID (the application (client) ID from the app registration's overview)`,
 	}, lines)
 	for _, l := range lines {
 		require.NotContains(t, l, "\n")

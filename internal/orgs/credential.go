@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -35,6 +36,9 @@ func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, o options) C
 			d.Add(n, at, "expected a mapping with one of pat, pat_file, service_principal, managed_identity, workload_identity")
 			return CredentialSpec{}
 		}
+	}
+	if !knownKeys(d, n, at, reflect.TypeFor[CredentialSpec]()) {
+		return CredentialSpec{}
 	}
 	var s CredentialSpec
 	if err := yaml.NodeToValue(n, &s, yaml.DisallowUnknownField()); err != nil {
@@ -80,6 +84,48 @@ func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, o options) C
 		}
 	}
 	return s
+}
+
+// knownKeys reports each key of the mapping n (and of the mappings in it)
+// that the struct t has no yaml tag for, without the key itself: a key of
+// a credential may be a token or secret written where a key goes
+// (credential: {<token>}). It returns whether every key is known; values
+// that are not mappings are left to the decoding.
+func knownKeys(d *repoconfig.Decoder, n ast.Node, at string, t reflect.Type) bool {
+	if tn, ok := n.(*ast.TagNode); ok {
+		n = tn.Value
+	}
+	var values []*ast.MappingValueNode
+	switch m := n.(type) {
+	case *ast.MappingNode:
+		values = m.Values
+	case *ast.MappingValueNode:
+		values = []*ast.MappingValueNode{m}
+	default:
+		return true
+	}
+	var names []string
+	fields := map[string]reflect.Type{}
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		names = append(names, name)
+		fields[name] = f.Type
+	}
+	ok := true
+	for _, mv := range values {
+		key := keyText(mv.Key)
+		ft, known := fields[key]
+		if !known {
+			d.Add(mv.Key, at, "unknown key, not shown as it may be a secret written in the wrong place%s; the keys allowed here are %s",
+				repoconfig.Suggest(key, names), strings.Join(names, ", "))
+			ok = false
+			continue
+		}
+		if ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct && mv.Value != nil {
+			ok = knownKeys(d, mv.Value, at+"."+key, ft.Elem()) && ok
+		}
+	}
+	return ok
 }
 
 // unjoin splits an errors.Join into its errors (nil: none).

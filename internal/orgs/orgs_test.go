@@ -72,7 +72,7 @@ func TestParseReportsEveryProblemWithItsLine(t *testing.T) {
 		{6, "organizations[1].url", `"ftp://dev.azure.com/contoso" is not an absolute http(s) URL`},
 		{7, "organizations[1]", `unknown key "credentail" (did you mean "credential"?)`},
 		{8, "organizations[2].url", "https://dev.azure.com/fabrikam is already listed as organizations[0] (line 2)"},
-		{9, "organizations[2].credential", `unknown field "token"`},
+		{9, "organizations[2].credential", `unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are pat, pat_file`},
 		{10, "organizations[3]", "url is missing"},
 		{13, "organizations[3].projects.Web.defaults.limits.max_files", "-1 is negative"},
 		{14, "organizations[3].projects.web", `project "web" is already listed on line 13`},
@@ -220,6 +220,14 @@ func TestProblemsNeverEchoACredential(t *testing.T) {
 		"{pat: \"s3cretvalue\n",
 		"{service_principal: s3cretvalue}",
 		"{workload_identity: {token_file: s3cretvalue}, pat: s3cretvalue}",
+		// A token or secret written where a key or an ID goes.
+		"{s3cretvalue}",
+		"{s3cretvalue: x}",
+		"{service_principal: {s3cretvalue: 1, tenant_id: t, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret: x}}",
+		"{service_principal: {tenant_id: s3cretvalue~x, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret: x}}",
+		"{service_principal: {tenant_id: t, client_id: s3cretvalue, client_secret: x}}",
+		"{managed_identity: {client_id: s3cretvalue}}",
+		"{workload_identity: {client_id: s3cretvalue}}",
 	} {
 		_, err := orgs.Parse([]byte("organizations:\n- url: https://dev.azure.com/a\n  credential: "+cred+"\n"), nil)
 		require.Error(t, err, cred)
