@@ -35,8 +35,8 @@ func TestConfigCheckOrgs(t *testing.T) {
 	invalid := filepath.Join("testdata", "config", "orgs-invalid.yaml")
 	validOut := valid + `: valid, 3 organisations
   fabrikam           https://dev.azure.com/fabrikam                 pat_file testdata/config/secrets/fabrikam-pat
-  Northwind Traders  https://dev.azure.com/northwind                service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71 of tenant northwind.onmicrosoft.com, certificate_file testdata/config/secrets/northwind.pem
-  defaultcollection  https://tfs.example.com/tfs/defaultcollection  workload_identity, client from AZURE_CLIENT_ID of tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE
+  Northwind Traders  https://dev.azure.com/northwind                service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file testdata/config/secrets/northwind.pem
+  defaultcollection  https://tfs.example.com/tfs/defaultcollection  workload_identity, client from AZURE_CLIENT_ID, tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE
 `
 	fileProblems := invalid + `:3:28: organizations[0].credential.pat_file: "testdata/config/secrets/missing-pat" does not exist
 `

@@ -253,9 +253,11 @@ func (s Spec) String() string { return "credential " + s.Kind() }
 func (s Spec) LogValue() slog.Value { return slog.StringValue(s.Kind()) }
 
 // Describe says what s is for an operator, never a token or secret: its
-// kind, an Entra identity's client and tenant IDs (or the variables of
-// the environment they are left to) and the files it names, e.g.
-// "pat_file /run/secrets/fabrikam-pat" or "pat, written in the file".
+// kind, an Entra identity's client ID (a GUID: [Spec.Validate]; or the
+// variable of the environment it is left to) and the files it names, e.g.
+// "pat_file /run/secrets/fabrikam-pat" or "pat, written in the file". The
+// tenant is left out: a token written there by mistake could pass for a
+// tenant's name.
 func (s Spec) Describe() string {
 	orEnv := func(v, env string) string {
 		if v == "" {
@@ -273,7 +275,7 @@ func (s Spec) Describe() string {
 		return "pat_file " + quote(s.PATFile)
 	case KindServicePrincipal:
 		sp := s.ServicePrincipal
-		d := fmt.Sprintf("service_principal, client %s of tenant %s, ", quote(sp.ClientID), quote(sp.TenantID))
+		d := "service_principal, client " + quote(sp.ClientID) + ", "
 		switch {
 		case sp.CertificateFile != "":
 			return d + "certificate_file " + quote(sp.CertificateFile)
@@ -288,8 +290,11 @@ func (s Spec) Describe() string {
 		return "managed_identity, client " + quote(s.ManagedIdentity.ClientID)
 	default:
 		w := s.WorkloadIdentity
-		return fmt.Sprintf("workload_identity, client %s of tenant %s, token_file %s",
-			orEnv(w.ClientID, EnvClientID), orEnv(w.TenantID, EnvTenantID), orEnv(w.TokenFile, EnvFederatedTokenFile))
+		d := "workload_identity, client " + orEnv(w.ClientID, EnvClientID)
+		if w.TenantID == "" {
+			d += ", tenant from " + EnvTenantID
+		}
+		return d + ", token_file " + orEnv(w.TokenFile, EnvFederatedTokenFile)
 	}
 }
 

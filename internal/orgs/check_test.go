@@ -124,11 +124,11 @@ func TestCheckValidFile(t *testing.T) {
 	}
 	require.Equal(t, []string{
 		"fabrikam https://dev.azure.com/fabrikam pat_file testdata/check/secrets/fabrikam-pat",
-		"Contoso Ltd https://dev.azure.com/contoso service_principal, client 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11 of tenant contoso.onmicrosoft.com, client_secret_file testdata/check/secrets/contoso-secret",
-		"northwind https://dev.azure.com/northwind service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71 of tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, certificate_file testdata/check/secrets/northwind.pem",
+		"Contoso Ltd https://dev.azure.com/contoso service_principal, client 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret_file testdata/check/secrets/contoso-secret",
+		"northwind https://dev.azure.com/northwind service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file testdata/check/secrets/northwind.pem",
 		"tailspin https://dev.azure.com/tailspin managed_identity, system-assigned",
-		"wingtip https://dev.azure.com/wingtip workload_identity, client 0b3f7a51-2c7e-4c1f-9d0a-5b6f3e9b1c22 of tenant 72f988bf-86f1-41af-91ab-2d7cd011db47, token_file testdata/check/secrets/azure-identity-token",
-		"defaultcollection https://tfs.example.com/tfs/defaultcollection workload_identity, client from AZURE_CLIENT_ID of tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE",
+		"wingtip https://dev.azure.com/wingtip workload_identity, client 0b3f7a51-2c7e-4c1f-9d0a-5b6f3e9b1c22, token_file testdata/check/secrets/azure-identity-token",
+		"defaultcollection https://tfs.example.com/tfs/defaultcollection workload_identity, client from AZURE_CLIENT_ID, tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE",
 		"adventure-works https://dev.azure.com/adventure-works pat, written in the file",
 	}, got)
 	require.Equal(t, orgs.BudgetOff, list[2].AzureBudget)
