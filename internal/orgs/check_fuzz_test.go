@@ -99,4 +99,3 @@ func FuzzCheckNeverEchoesACredential(f *testing.F) {
 		}
 	})
 }
-

@@ -7,8 +7,13 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 
@@ -134,9 +139,50 @@ func parse(data []byte, o options) ([]Organization, error) {
 		d.Add(root, "organizations", "no organisation is listed; list at least one, each with url and credential")
 	}
 	if ps := d.Problems(); len(ps) > 0 {
+		for i, p := range ps {
+			if p.Field == "" && strings.HasPrefix(p.Message, "YAML syntax error: ") {
+				ps[i].Message = redactQuoted(p.Message)
+			}
+		}
 		return nil, &Error{Problems: ps}
 	}
 	return list, nil
+}
+
+// quoted is a quoted string in a message of the YAML parser.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// redactQuoted replaces the text the YAML parser quotes from the file in
+// a syntax error (a duplicate key, a block scalar's header) by "…", but
+// for a single character and the file's own keys: the file holds tokens
+// and secrets, and its problems are printed and logged. The line and
+// column still say where the text is.
+func redactQuoted(msg string) string {
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		v, err := strconv.Unquote(q)
+		if err == nil && (utf8.RuneCountInString(v) <= 1 || slices.Contains(fileKeys(), v)) {
+			return q
+		}
+		return `"…"`
+	})
+}
+
+// fileKeys are the keys of the file itself (not those of defaults):
+// an organisation's and its credential's.
+func fileKeys() []string {
+	keys := []string{"organizations", "url", "name", "credential", "defaults", "projects", "azure_budget"}
+	var add func(t reflect.Type)
+	add = func(t reflect.Type) {
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			keys = append(keys, name)
+			if f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
+				add(f.Type.Elem())
+			}
+		}
+	}
+	add(reflect.TypeFor[CredentialSpec]())
+	return keys
 }
 
 // organizations decodes the list of organisations.

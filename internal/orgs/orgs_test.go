@@ -98,6 +98,8 @@ func TestParseRefuses(t *testing.T) {
 		{"no organisations", "organizations: []\n", "no organisation is listed"},
 		{"unknown top-level key", "orgs: []\n", `unknown key "orgs"`},
 		{"syntax error", "organizations: [\n", "YAML syntax error"},
+		{"a key of the file twice", "organizations:\n- url: https://dev.azure.com/a\n  url: https://dev.azure.com/b\n", `YAML syntax error: mapping key "url" already defined at [2:3]`},
+		{"another key twice", "organizations:\n- url: https://dev.azure.com/a\n  credential: {pat: a}\n  projects: {Web: {}, Web: {}}\n", `YAML syntax error: mapping key "…" already defined at [4:14]`},
 		{"not a list", "organizations: {url: x}\n", "expected a list of organisations"},
 		{"no credential kind", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {}\n", "credential: is empty"},
 		{"credential not a mapping", "organizations:\n  - url: https://dev.azure.com/a\n    credential: secret\n", "expected a mapping with one of pat"},
@@ -228,6 +230,10 @@ func TestProblemsNeverEchoACredential(t *testing.T) {
 		"{service_principal: {tenant_id: t, client_id: s3cretvalue, client_secret: x}}",
 		"{managed_identity: {client_id: s3cretvalue}}",
 		"{workload_identity: {client_id: s3cretvalue}}",
+		// The YAML parser's syntax errors quote the file.
+		">s3cretvalue",
+		"{s3cretvalue: 1, s3cretvalue: 2}",
+		"{pat: a}\n  s3cretvalue: 1\n  s3cretvalue: 2",
 	} {
 		_, err := orgs.Parse([]byte("organizations:\n- url: https://dev.azure.com/a\n  credential: "+cred+"\n"), nil)
 		require.Error(t, err, cred)
