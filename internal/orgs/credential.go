@@ -108,11 +108,19 @@ func knownKeys(d *repoconfig.Decoder, n ast.Node, at string, t reflect.Type) boo
 	fields := map[string]reflect.Type{}
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
 		names = append(names, name)
 		fields[name] = f.Type
 	}
 	ok := true
 	for _, mv := range values {
+		if _, merge := mv.Key.(*ast.MergeKeyNode); merge {
+			// The decoding merges the keys of the mapping given (<<: {…}).
+			ok = knownKeys(d, mv.Value, at, t) && ok
+			continue
+		}
 		key := keyText(mv.Key)
 		ft, known := fields[key]
 		if !known {

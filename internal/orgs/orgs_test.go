@@ -110,6 +110,7 @@ func TestParseRefuses(t *testing.T) {
 		{"budget a fraction", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 1.5\n    credential: {pat: a}\n", "expected a whole number"},
 		{"budget zero", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 0\n    credential: {pat: a}\n", "out of range"},
 		{"budget too large", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 99999999999999999999\n    credential: {pat: a}\n", "azure_budget"},
+		{"merged unknown key in a credential", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {<<: {s3cret: a}}\n", "unknown key, not shown"},
 		{"name not printable", "organizations:\n  - url: https://dev.azure.com/a\n    name: \"a\\u0007\"\n    credential: {pat: a}\n", "not printable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
