@@ -18,7 +18,7 @@ import (
 var ErrConfigInvalid = errors.New("config check: the file is invalid")
 
 // configUsage is the config command's synopsis.
-const configUsage = `usage: azreviewer config check [FILE]       (FILE defaults to ` + repoconfig.FileName + `)
+const configUsage = `usage: azreviewer config check [FILE]                       (FILE defaults to ` + repoconfig.FileName + `)
        azreviewer config check --orgs FILE [--skip-files]   (an organisations file, as AZDO_ORGS_FILE names)`
 
 // ConfigMain is the config subcommand. "config check [FILE]" reads a
