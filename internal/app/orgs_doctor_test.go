@@ -81,7 +81,7 @@ func TestOrganisationsSettings(t *testing.T) {
 	}{
 		{"file and URL", []string{"--azdo-orgs-file", good, "--azdo-org-url", "https://dev.azure.com/a"}, "set AZDO_ORGS_FILE or AZDO_ORG_URL, not both"},
 		{"file and PAT", []string{"--azdo-orgs-file", good, "--azdo-pat", "p"}, "with AZDO_ORGS_FILE each organisation names its credential"},
-		{"broken file", []string{"--azdo-orgs-file", broken}, broken + " line 3, column 17: organizations[0].credential: credential sets pat and managed_identity: set exactly one"},
+		{"broken file", []string{"--azdo-orgs-file", broken}, broken + " line 3, column 17: organizations[0].credential: sets pat and managed_identity: set exactly one"},
 		{"missing file", []string{"--azdo-orgs-file", filepath.Join(dir, "none.yaml")}, "read the organisations file"},
 		{"a secret file that cannot be read", []string{"--azdo-orgs-file", sp}, "organisation a: credential.service_principal.client_secret_file " + filepath.Join(dir, "no-secret") + ": does not exist"},
 		{"neither", nil, "no Azure DevOps PAT"},

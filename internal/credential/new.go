@@ -62,7 +62,7 @@ func New(ctx context.Context, s Spec, o Options) (azdo.Credential, error) {
 		if s.PAT != "" {
 			return azdo.PAT(s.PAT), nil
 		}
-		pat, err := readSecret("credential.pat_file", s.PATFile)
+		pat, err := readSecret(KeyPATFile, s.PATFile)
 		if err != nil {
 			return nil, err
 		}
@@ -105,11 +105,11 @@ func servicePrincipal(sp *ServicePrincipal, o Options) (azdo.Credential, error) 
 	identity := KindServicePrincipal + ":" + sp.ClientID
 	switch {
 	case sp.CertificateFile != "":
-		src := &fileSource{key: "credential.service_principal.certificate_file", path: sp.CertificateFile, build: func(data []byte) (azcore.TokenCredential, error) {
+		src := &fileSource{key: KeyCertificateFile, path: sp.CertificateFile, build: func(data []byte) (azcore.TokenCredential, error) {
 			certs, pk, err := azidentity.ParseCertificates(data, nil)
 			if err != nil {
 				// ParseCertificates' error names no content.
-				return nil, &FileError{Key: "credential.service_principal.certificate_file", Path: sp.CertificateFile,
+				return nil, &FileError{Key: KeyCertificateFile, Path: sp.CertificateFile,
 					Problem: "is not a certificate with its private key (PEM, or PKCS#12 without a password)", Err: err}
 			}
 			return azidentity.NewClientCertificateCredential(sp.TenantID, sp.ClientID, certs, pk, &azidentity.ClientCertificateCredentialOptions{
@@ -121,10 +121,10 @@ func servicePrincipal(sp *ServicePrincipal, o Options) (azdo.Credential, error) 
 		}
 		return newEntra(identity, src, nil, o.Clock), nil
 	case sp.ClientSecretFile != "":
-		src := &fileSource{key: "credential.service_principal.client_secret_file", path: sp.ClientSecretFile, build: func(data []byte) (azcore.TokenCredential, error) {
+		src := &fileSource{key: KeyClientSecretFile, path: sp.ClientSecretFile, build: func(data []byte) (azcore.TokenCredential, error) {
 			secret := strings.TrimSpace(string(data))
 			if secret == "" {
-				return nil, &FileError{Key: "credential.service_principal.client_secret_file", Path: sp.ClientSecretFile, Problem: "is empty"}
+				return nil, &FileError{Key: KeyClientSecretFile, Path: sp.ClientSecretFile, Problem: "is empty"}
 			}
 			return azidentity.NewClientSecretCredential(sp.TenantID, sp.ClientID, secret, &azidentity.ClientSecretCredentialOptions{
 				ClientOptions: co, DisableInstanceDiscovery: o.DisableInstanceDiscovery,
@@ -172,7 +172,7 @@ func workloadIdentity(w *WorkloadIdentity, o Options) (azdo.Credential, error) {
 		return nil, err
 	}
 	identity := KindWorkloadIdentity + ":" + w.ClientID
-	const key = "credential.workload_identity.token_file"
+	const key = KeyTokenFile
 	// azidentity reads the file for each token; reading it first gives a
 	// missing or empty file its own error.
 	check := func() error {

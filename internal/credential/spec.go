@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 )
@@ -142,6 +144,11 @@ type FieldError struct {
 	Key string
 	// Problem says what is wrong with it.
 	Problem string
+	// Env is the environment variable that fills the key when the file
+	// leaves it out ([Spec.Resolve]), when there is one and the key is
+	// empty: a check of the file without the processes' environment need
+	// not count it as a mistake.
+	Env string
 }
 
 func (e *FieldError) Error() string { return e.Key + " " + e.Problem }
@@ -186,10 +193,21 @@ func (s Spec) Validate() error {
 		clientID(problem, "managed_identity.client_id", s.ManagedIdentity.ClientID, false)
 	case KindWorkloadIdentity:
 		w := s.WorkloadIdentity
-		tenant(problem, "workload_identity.tenant_id", w.TenantID)
-		clientID(problem, "workload_identity.client_id", w.ClientID, true)
+		fromEnv := func(key, env string) {
+			errs = append(errs, &FieldError{Key: "credential." + key, Problem: "is empty (and " + env + " is not set)", Env: env})
+		}
+		if w.TenantID == "" {
+			fromEnv("workload_identity.tenant_id", EnvTenantID)
+		} else {
+			tenant(problem, "workload_identity.tenant_id", w.TenantID)
+		}
+		if w.ClientID == "" {
+			fromEnv("workload_identity.client_id", EnvClientID)
+		} else {
+			clientID(problem, "workload_identity.client_id", w.ClientID, true)
+		}
 		if w.TokenFile == "" {
-			problem("workload_identity.token_file", "is empty (and "+EnvFederatedTokenFile+" is not set)")
+			fromEnv("workload_identity.token_file", EnvFederatedTokenFile)
 		}
 	}
 	return errors.Join(errs...)
@@ -200,7 +218,9 @@ func tenant(problem func(key, p string), key, v string) {
 	case v == "":
 		problem(key, "is empty")
 	case !validTenant(v):
-		problem(key, fmt.Sprintf("%q is not a tenant ID (a GUID) or a domain name", v))
+		// The value is not repeated: it may be a secret written in the
+		// wrong place.
+		problem(key, "is not a tenant ID (a GUID) or a domain name")
 	}
 }
 
@@ -221,7 +241,7 @@ func clientID(problem func(key, p string), key, v string, required bool) {
 		problem(key, "is empty")
 	case v == "":
 	case uuid.Validate(v) != nil:
-		problem(key, fmt.Sprintf("%q is not a GUID (the application (client) ID from the app registration's overview)", v))
+		problem(key, "is not a GUID (the application (client) ID from the app registration's overview)")
 	}
 }
 
@@ -231,3 +251,58 @@ func (s Spec) String() string { return "credential " + s.Kind() }
 
 // LogValue keeps tokens and secrets out of logs.
 func (s Spec) LogValue() slog.Value { return slog.StringValue(s.Kind()) }
+
+// Describe says what s is for an operator, never a token or secret: its
+// kind, an Entra identity's client ID (a GUID: [Spec.Validate]; or the
+// variable of the environment it is left to) and the files it names, e.g.
+// "pat_file /run/secrets/fabrikam-pat" or "pat, written in the file". The
+// tenant is left out: a token written there by mistake could pass for a
+// tenant's name.
+func (s Spec) Describe() string {
+	orEnv := func(v, env string) string {
+		if v == "" {
+			return "from " + env
+		}
+		return quote(v)
+	}
+	switch s.Kind() {
+	case "":
+		return "none"
+	case KindPAT:
+		if s.PAT != "" {
+			return "pat, written in the file"
+		}
+		return "pat_file " + quote(s.PATFile)
+	case KindServicePrincipal:
+		sp := s.ServicePrincipal
+		d := "service_principal, client " + quote(sp.ClientID) + ", "
+		switch {
+		case sp.CertificateFile != "":
+			return d + "certificate_file " + quote(sp.CertificateFile)
+		case sp.ClientSecretFile != "":
+			return d + "client_secret_file " + quote(sp.ClientSecretFile)
+		}
+		return d + "client_secret written in the file"
+	case KindManagedIdentity:
+		if s.ManagedIdentity.ClientID == "" {
+			return "managed_identity, system-assigned"
+		}
+		return "managed_identity, client " + quote(s.ManagedIdentity.ClientID)
+	default:
+		w := s.WorkloadIdentity
+		d := "workload_identity, client " + orEnv(w.ClientID, EnvClientID)
+		if w.TenantID == "" {
+			d += ", tenant from " + EnvTenantID
+		}
+		return d + ", token_file " + orEnv(w.TokenFile, EnvFederatedTokenFile)
+	}
+}
+
+// quote quotes v when it has white space or a character that is not
+// printable, so that a line of output is one line and reads unambiguously.
+func quote(v string) string {
+	if v == "" || strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(v)
+	}
+	return v
+}

@@ -40,15 +40,15 @@ func TestSpecValidate(t *testing.T) {
 		{name: "service principal with a secret and a certificate", spec: credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: tenant, ClientID: client, ClientSecret: "x", CertificateFile: "/c"}}, wantKind: "service_principal",
 			wantErrs: []string{"credential.service_principal sets more than one of client_secret, client_secret_file and certificate_file: set one"}},
 		{name: "client id not a guid", spec: credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: "contoso/../x", ClientID: "my-app", ClientSecretFile: "/s"}}, wantKind: "service_principal", wantErrs: []string{
-			`credential.service_principal.tenant_id "contoso/../x" is not a tenant ID (a GUID) or a domain name`,
-			`credential.service_principal.client_id "my-app" is not a GUID (the application (client) ID from the app registration's overview)`,
+			`credential.service_principal.tenant_id is not a tenant ID (a GUID) or a domain name`,
+			`credential.service_principal.client_id is not a GUID (the application (client) ID from the app registration's overview)`,
 		}},
 		{name: "system-assigned managed identity", spec: credential.Spec{ManagedIdentity: &credential.ManagedIdentity{}}, wantKind: "managed_identity"},
 		{name: "user-assigned managed identity", spec: credential.Spec{ManagedIdentity: &credential.ManagedIdentity{ClientID: client}}, wantKind: "managed_identity"},
 		{name: "workload identity", spec: credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: tenant, ClientID: client, TokenFile: "/t"}}, wantKind: "workload_identity"},
 		{name: "workload identity without its fields", spec: credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{}}, wantKind: "workload_identity", wantErrs: []string{
-			"credential.workload_identity.tenant_id is empty",
-			"credential.workload_identity.client_id is empty",
+			"credential.workload_identity.tenant_id is empty (and AZURE_TENANT_ID is not set)",
+			"credential.workload_identity.client_id is empty (and AZURE_CLIENT_ID is not set)",
 			"credential.workload_identity.token_file is empty (and AZURE_FEDERATED_TOKEN_FILE is not set)",
 		}},
 	}

@@ -21,6 +21,11 @@
 // exactly one kind, and any mistake in defaults are problems, every one
 // reported with its line and column ([*Error]).
 //
+// [Check] is the operator's check before a deploy (azreviewer config
+// check --orgs): Parse's problems, and besides every file a credential
+// names read as the processes will read it, each unusable one a problem
+// at its key; it reads no environment and makes no network call.
+//
 // An organisation's review configuration is, lowest first: the built-in
 // [repoconfig.Defaults], its defaults, its project's defaults, the
 // repository's .azreviewer.yaml ([Organization.RepoDefaults] gives the

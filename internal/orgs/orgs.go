@@ -7,8 +7,13 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 
@@ -103,12 +108,29 @@ func Load(path string, env func(string) string) ([]Organization, error) {
 // reports every problem, each with its line and column, as an [*Error];
 // the list is then nil. env is as for [Load].
 func Parse(data []byte, env func(string) string) ([]Organization, error) {
+	return parse(data, options{env: env})
+}
+
+// options are how parse reads a file: for the processes ([Parse]) or for
+// an operator's check ([Check]).
+type options struct {
+	// env is as for [Load].
+	env func(string) string
+	// check: a credential's key the environment would fill (a workload
+	// identity's) is not a problem when the file leaves it empty.
+	check bool
+	// readFiles: the files the credentials name are read
+	// ([credential.CheckFile]), each problem located at its key.
+	readFiles bool
+}
+
+func parse(data []byte, o options) ([]Organization, error) {
 	d := repoconfig.NewDecoder()
 	var list []Organization
 	root := d.Root(data)
 	if root != nil {
 		d.Mapping(root, "", "the file to be a mapping with organizations", []repoconfig.Field{
-			{Name: "organizations", Decode: func(n ast.Node, path string) { list = organizations(d, n, path, env) }},
+			{Name: "organizations", Decode: func(n ast.Node, path string) { list = organizations(d, n, path, o) }},
 		})
 	} else if len(d.Problems()) == 0 {
 		d.Add(nil, "", "the file is empty; it must list organizations")
@@ -117,13 +139,54 @@ func Parse(data []byte, env func(string) string) ([]Organization, error) {
 		d.Add(root, "organizations", "no organisation is listed; list at least one, each with url and credential")
 	}
 	if ps := d.Problems(); len(ps) > 0 {
+		for i, p := range ps {
+			if p.Field == "" && strings.HasPrefix(p.Message, "YAML syntax error: ") {
+				ps[i].Message = redactQuoted(p.Message)
+			}
+		}
 		return nil, &Error{Problems: ps}
 	}
 	return list, nil
 }
 
+// quoted is a quoted string in a message of the YAML parser.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// redactQuoted replaces the text the YAML parser quotes from the file in
+// a syntax error (a duplicate key, a block scalar's header) by "…", but
+// for a single character and the file's own keys: the file holds tokens
+// and secrets, and its problems are printed and logged. The line and
+// column still say where the text is.
+func redactQuoted(msg string) string {
+	return quoted.ReplaceAllStringFunc(msg, func(q string) string {
+		v, err := strconv.Unquote(q)
+		if err == nil && (utf8.RuneCountInString(v) <= 1 || slices.Contains(fileKeys(), v)) {
+			return q
+		}
+		return `"…"`
+	})
+}
+
+// fileKeys are the keys of the file itself (not those of defaults):
+// an organisation's and its credential's.
+func fileKeys() []string {
+	keys := []string{"organizations", "url", "name", "credential", "defaults", "projects", "azure_budget"}
+	var add func(t reflect.Type)
+	add = func(t reflect.Type) {
+		for f := range t.Fields() {
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			keys = append(keys, name)
+			if f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct {
+				add(f.Type.Elem())
+			}
+		}
+	}
+	add(reflect.TypeFor[CredentialSpec]())
+	return keys
+}
+
 // organizations decodes the list of organisations.
-func organizations(d *repoconfig.Decoder, n ast.Node, at string, env func(string) string) []Organization {
+func organizations(d *repoconfig.Decoder, n ast.Node, at string, opts options) []Organization {
 	items, ok := d.Sequence(n, at, "a list of organisations, each with url and credential")
 	if !ok {
 		return nil
@@ -157,7 +220,7 @@ func organizations(d *repoconfig.Decoder, n ast.Node, at string, env func(string
 			}},
 			{Name: "credential", Decode: func(n ast.Node, path string) {
 				credNode = n
-				o.Credential = decodeCredential(d, n, path, env)
+				o.Credential = decodeCredential(d, n, path, opts)
 			}},
 			{Name: "defaults", Decode: func(n ast.Node, path string) { o.Defaults = d.Config(n, path) }},
 			{Name: "projects", Decode: func(n ast.Node, path string) { o.Projects = projects(d, n, path) }},

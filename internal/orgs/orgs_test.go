@@ -72,7 +72,7 @@ func TestParseReportsEveryProblemWithItsLine(t *testing.T) {
 		{6, "organizations[1].url", `"ftp://dev.azure.com/contoso" is not an absolute http(s) URL`},
 		{7, "organizations[1]", `unknown key "credentail" (did you mean "credential"?)`},
 		{8, "organizations[2].url", "https://dev.azure.com/fabrikam is already listed as organizations[0] (line 2)"},
-		{9, "organizations[2].credential", `unknown field "token"`},
+		{9, "organizations[2].credential", `unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are pat, pat_file`},
 		{10, "organizations[3]", "url is missing"},
 		{13, "organizations[3].projects.Web.defaults.limits.max_files", "-1 is negative"},
 		{14, "organizations[3].projects.web", `project "web" is already listed on line 13`},
@@ -98,8 +98,10 @@ func TestParseRefuses(t *testing.T) {
 		{"no organisations", "organizations: []\n", "no organisation is listed"},
 		{"unknown top-level key", "orgs: []\n", `unknown key "orgs"`},
 		{"syntax error", "organizations: [\n", "YAML syntax error"},
+		{"a key of the file twice", "organizations:\n- url: https://dev.azure.com/a\n  url: https://dev.azure.com/b\n", `YAML syntax error: mapping key "url" already defined at [2:3]`},
+		{"another key twice", "organizations:\n- url: https://dev.azure.com/a\n  credential: {pat: a}\n  projects: {Web: {}, Web: {}}\n", `YAML syntax error: mapping key "…" already defined at [4:14]`},
 		{"not a list", "organizations: {url: x}\n", "expected a list of organisations"},
-		{"no credential kind", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {}\n", "credential is empty"},
+		{"no credential kind", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {}\n", "credential: is empty"},
 		{"credential not a mapping", "organizations:\n  - url: https://dev.azure.com/a\n    credential: secret\n", "expected a mapping with one of pat"},
 		{"host only", "organizations:\n  - url: https://dev.azure.com/\n    credential: {pat: a}\n", "names no organisation"},
 		{"query", "organizations:\n  - url: https://dev.azure.com/a?x=1\n    credential: {pat: a}\n", "no query"},
@@ -108,6 +110,7 @@ func TestParseRefuses(t *testing.T) {
 		{"budget a fraction", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 1.5\n    credential: {pat: a}\n", "expected a whole number"},
 		{"budget zero", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 0\n    credential: {pat: a}\n", "out of range"},
 		{"budget too large", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 99999999999999999999\n    credential: {pat: a}\n", "azure_budget"},
+		{"merged unknown key in a credential", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {<<: {s3cret: a}}\n", "unknown key, not shown"},
 		{"name not printable", "organizations:\n  - url: https://dev.azure.com/a\n    name: \"a\\u0007\"\n    credential: {pat: a}\n", "not printable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,6 +223,18 @@ func TestProblemsNeverEchoACredential(t *testing.T) {
 		"{pat: \"s3cretvalue\n",
 		"{service_principal: s3cretvalue}",
 		"{workload_identity: {token_file: s3cretvalue}, pat: s3cretvalue}",
+		// A token or secret written where a key or an ID goes.
+		"{s3cretvalue}",
+		"{s3cretvalue: x}",
+		"{service_principal: {s3cretvalue: 1, tenant_id: t, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret: x}}",
+		"{service_principal: {tenant_id: s3cretvalue~x, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret: x}}",
+		"{service_principal: {tenant_id: t, client_id: s3cretvalue, client_secret: x}}",
+		"{managed_identity: {client_id: s3cretvalue}}",
+		"{workload_identity: {client_id: s3cretvalue}}",
+		// The YAML parser's syntax errors quote the file.
+		">s3cretvalue",
+		"{s3cretvalue: 1, s3cretvalue: 2}",
+		"{pat: a}\n  s3cretvalue: 1\n  s3cretvalue: 2",
 	} {
 		_, err := orgs.Parse([]byte("organizations:\n- url: https://dev.azure.com/a\n  credential: "+cred+"\n"), nil)
 		require.Error(t, err, cred)

@@ -89,3 +89,7 @@ func (x *Decoder) Config(n ast.Node, path string) Config {
 
 // Problems returns every problem recorded, in file order.
 func (x *Decoder) Problems() []Problem { return x.d.sorted() }
+
+// Suggest returns ` (did you mean "x"?)` when a name of known is close to
+// s (a key misspelt), else "".
+func Suggest(s string, known []string) string { return suggest(s, known) }
