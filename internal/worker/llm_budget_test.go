@@ -362,7 +362,7 @@ func TestLLMBudgetObservable(t *testing.T) {
 	for _, s := range rec.Ended() {
 		if s.Name() == "reviewer llm" {
 			for _, kv := range s.Attributes() {
-				attrs[string(kv.Key)] = kv.Value.Emit()
+				attrs[string(kv.Key)] = kv.Value.String()
 			}
 		}
 	}
