@@ -20,6 +20,20 @@ func (c *Client) UpdateThreadStatus(ctx context.Context, ref PullRequestRef, thr
 	return toThread(t), nil
 }
 
+// SetThreadStatus sets a thread's status and merges props into its
+// properties, in one request: the properties say who set the status
+// (Azure DevOps records no author of a status change).
+func (c *Client) SetThreadStatus(ctx context.Context, ref PullRequestRef, threadID int, status ThreadStatus, props map[string]string) (Thread, error) {
+	t, err := c.git.UpdateThread(ctx, git.UpdateThreadArgs{
+		Project: &ref.Project, RepositoryId: &ref.RepositoryID, PullRequestId: &ref.ID, ThreadId: &threadID,
+		CommentThread: &git.GitPullRequestCommentThread{Status: ptr(git.CommentThreadStatus(status)), Properties: props},
+	})
+	if err != nil {
+		return Thread{}, wrap("update thread", err)
+	}
+	return toThread(t), nil
+}
+
 // Thread reads one comment thread of a pull request by its id; a thread
 // that is not there is a KindNotFound error ([IsNotFound]).
 func (c *Client) Thread(ctx context.Context, ref PullRequestRef, threadID int) (Thread, error) {

@@ -19,6 +19,11 @@ import (
 // state of an older version (earlier releases wrote none: 0) is read for
 // what it has, but its thread index is not trusted: the next review reads
 // the pull request's threads in full and writes an index.
+//
+// An index line's state field may say f or w ([IndexedThread.Fixed],
+// [IndexedThread.Dismissed]), which the release that first wrote version
+// 2 reads as closed, as it reads any state but 1: the layout, 5 fields,
+// is that release's, and so is the version.
 const ReviewStateVersion = 2
 
 // Bounds of a saved [ReviewState]. Past MaxIndexedThreads finding threads,
@@ -133,18 +138,31 @@ type IndexedThread struct {
 	Fingerprint string
 	ID          int
 	// Path and Severity are an open thread's; the worker leaves them
-	// empty for a closed one, which it keeps only so as not to post its
-	// finding again (an earlier release wrote them: both are read).
+	// empty for a closed one, which it keeps so as not to post its finding
+	// again, but for the Severity of one Dismissed (an earlier release
+	// wrote them: both are read).
 	Path     string
 	Severity string
 	// Open: active or pending, and not deleted, when last read or written.
 	Open bool
+	// Fixed: closed, and set fixed by azreviewer itself (its finding was
+	// gone), not by a person; its finding, when it comes back, reopens
+	// it. Never set with Open or Dismissed.
+	Fixed bool
+	// Dismissed: closed as won't fix, by design or closed (a person's no,
+	// which a person may take back). Never set with Open or Fixed.
+	//
+	// A release that knows neither Fixed nor Dismissed writes the entry
+	// as closed when it rewrites it.
+	Dismissed bool
 }
 
 // A state is stored as JSON under the pull request's key, as earlier
 // releases wrote it and can still read it, and its index under indexKey:
-// a line per finding thread — fingerprint, id, open (1 or 0), severity and
-// path, separated by tabs, a field holding a tab, a line break, a leading
+// a line per finding thread — fingerprint, id, state (1 open, f closed as
+// fixed by azreviewer, w dismissed, 0 closed otherwise), severity and
+// path, separated
+// by tabs (a release that knows no f reads any state but 1 as closed), a field holding a tab, a line break, a leading
 // quote or bytes that are not UTF-8 written as a Go quoted string. A state
 // holds thousands of threads, read and written once per review: lines
 // parse an order of magnitude faster than JSON objects, and the checks of
@@ -234,9 +252,14 @@ func appendLine(b []byte, t IndexedThread) []byte {
 	b = appendField(b, t.Fingerprint)
 	b = append(b, '\t')
 	b = strconv.AppendInt(b, int64(t.ID), 10)
-	if t.Open {
+	switch {
+	case t.Open:
 		b = append(b, "\t1\t"...)
-	} else {
+	case t.Fixed:
+		b = append(b, "\tf\t"...)
+	case t.Dismissed:
+		b = append(b, "\tw\t"...)
+	default:
 		b = append(b, "\t0\t"...)
 	}
 	b = appendField(b, t.Severity)
@@ -284,7 +307,7 @@ func decodeLine(t *IndexedThread, line string) error {
 	if err != nil {
 		return err
 	}
-	t.ID, t.Open = id, f[2] == "1"
+	t.ID, t.Open, t.Fixed, t.Dismissed = id, f[2] == "1", f[2] == "f", f[2] == "w"
 	if t.Fingerprint, err = unfield(f[0]); err == nil {
 		if t.Severity, err = unfield(f[3]); err == nil {
 			t.Path, err = unfield(f[4])

@@ -23,11 +23,14 @@ func TestThreadIndexKeepsAnyPath(t *testing.T) {
 
 // FuzzThreadIndex: whatever the fields, the index reads back as written.
 func FuzzThreadIndex(f *testing.F) {
-	f.Add("0808580e022e48067160eeb1ded19ca2#2", 12, "/src/app.js", "warning", true)
-	f.Add("f", 0, "/a\tb\n\"c", "\"", false)
-	f.Add("\x94", -3, "0", "0", false)
-	f.Fuzz(func(t *testing.T, fp string, id int, path, severity string, open bool) {
-		in := []IndexedThread{{Fingerprint: fp, ID: id, Path: path, Severity: severity, Open: open}}
+	f.Add("0808580e022e48067160eeb1ded19ca2#2", 12, "/src/app.js", "warning", true, false, false)
+	f.Add("f", 0, "/a\tb\n\"c", "\"", false, false, false)
+	f.Add("\x94", -3, "0", "0", false, false, false)
+	f.Add("e", 4, "", "error", false, true, false)
+	f.Add("w", 5, "", "warning", false, false, true)
+	f.Fuzz(func(t *testing.T, fp string, id int, path, severity string, open, fixed, dismissed bool) {
+		in := []IndexedThread{{Fingerprint: fp, ID: id, Path: path, Severity: severity, Open: open,
+			Fixed: fixed && !open, Dismissed: dismissed && !open && !fixed}}
 		out, err := decodeIndex(string(encodeIndex(nil, in, nil)))
 		if err != nil {
 			t.Fatalf("%+v: %v", in, err)

@@ -36,6 +36,7 @@ type Commenter interface {
 	CreateThread(ctx context.Context, ref azdo.PullRequestRef, thread azdo.Thread) (azdo.Thread, error)
 	UpdateThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status azdo.ThreadStatus) (azdo.Thread, error)
 	UpdateThreadProperties(ctx context.Context, ref azdo.PullRequestRef, threadID int, props map[string]string) (azdo.Thread, error)
+	SetThreadStatus(ctx context.Context, ref azdo.PullRequestRef, threadID int, status azdo.ThreadStatus, props map[string]string) (azdo.Thread, error)
 	UpdateComment(ctx context.Context, ref azdo.PullRequestRef, threadID, commentID int, content string) (azdo.Comment, error)
 	Reply(ctx context.Context, ref azdo.PullRequestRef, threadID, parentCommentID int, content string) (azdo.Comment, error)
 	CreateStatus(ctx context.Context, ref azdo.PullRequestRef, s azdo.Status) (azdo.Status, error)

@@ -12,8 +12,9 @@ import (
 )
 
 // TestIndexKeepsClosedThreadsShort: the review state's index keeps an
-// open finding thread with its path and severity, a closed one (won't fix,
-// fixed) by its fingerprint and id only; with that, a review from the
+// open finding thread with its path and severity, a closed one by its
+// fingerprint and id only (fixed) or with its severity too (won't fix);
+// with that, a review from the
 // index still does not post a won't-fix finding again, and still resolves
 // an open thread whose finding is gone.
 func TestIndexKeepsClosedThreadsShort(t *testing.T) {
@@ -45,7 +46,7 @@ func TestIndexKeepsClosedThreadsShort(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, st.Trusted())
 	want := []coordination.IndexedThread{
-		{Fingerprint: byPath["/a.js"].Properties[worker.PropFingerprint], ID: byPath["/a.js"].ID},
+		{Fingerprint: byPath["/a.js"].Properties[worker.PropFingerprint], ID: byPath["/a.js"].ID, Severity: "warning", Dismissed: true},
 		{Fingerprint: byPath["/b.js"].Properties[worker.PropFingerprint], ID: byPath["/b.js"].ID},
 		{Fingerprint: byPath["/c.js"].Properties[worker.PropFingerprint], ID: byPath["/c.js"].ID, Path: "/c.js", Severity: "warning", Open: true},
 	}

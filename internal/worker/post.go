@@ -111,12 +111,14 @@ func (r *reviewRun) fingerprints(result reviewer.Result) map[string]bool {
 
 // postFindings writes the threads of the findings that have none, at most
 // MaxThreads in all, the most severe first: a finding already posted keeps
-// its thread and takes its place in the budget (threadBudget); the rest are
-// counted in the summary. Threads are written in the reviewers' order.
+// its thread and takes its place in the budget (threadBudget), and reopens
+// it when azreviewer had set it to fixed (reopen); the rest are counted in
+// the summary. Threads are written in the reviewers' order.
 func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, posted map[string]bool) (posting, error) {
 	threads := threadsOf(findings, posted)
 	selected, notPosted := threadBudget(findings, threads, r.w.cfg.MaxThreads)
 	p := posting{notPosted: notPosted}
+	reopen := reopenable(r.threads.threads)
 	tracking := make(map[string]int, len(r.changes))
 	for _, ch := range r.changes {
 		tracking[ch.Path] = ch.ChangeTrackingID
@@ -127,6 +129,10 @@ func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []rev
 		switch {
 		case threads[i].done:
 			p.already++
+			if t, ok := reopen[fp]; ok && failure == nil {
+				delete(reopen, fp)
+				failure = ws.reopen(ctx, t, r.latest.ID)
+			}
 		case failure == nil && selected[fp]:
 			failure = ws.create(ctx, WriteThread, findingThread(f, fp, tracking[f.Path], r.latest.ID, r.w.links),
 				attribute.String("azreviewer.finding.rule", f.Rule),
@@ -169,10 +175,10 @@ func (r *reviewRun) postSummary(ctx context.Context, ws *writes, existing []azdo
 
 // verified is what the read-back confirmed, and the status posted.
 type verified struct {
-	writes            WriteCounts
-	threads, resolved int
-	summary           bool
-	status            string
+	writes                      WriteCounts
+	threads, resolved, reopened int
+	summary                     bool
+	status                      string
 }
 
 // verify reads the threads back once and settles every write post made.
@@ -189,7 +195,8 @@ func (r *reviewRun) verify(ctx context.Context, ws *writes, result reviewer.Resu
 	default:
 		r.threads.merge(after)
 	}
-	v := verified{writes: ws.counts, threads: ws.posted[WriteThread], resolved: ws.posted[WriteResolve], summary: ws.posted[WriteSummary] > 0}
+	v := verified{writes: ws.counts, threads: ws.posted[WriteThread], resolved: ws.posted[WriteResolve], reopened: ws.posted[WriteReopen],
+		summary: ws.posted[WriteSummary] > 0}
 	if !complete {
 		return v, nil
 	}
@@ -377,7 +384,9 @@ func (ws *writes) resolve(ctx context.Context, t azdo.Thread) error {
 		attribute.String("azreviewer.finding.rule", t.Properties[PropRule]),
 		attribute.String("azreviewer.finding.fingerprint", t.Properties[PropFingerprint]),
 	))
-	if _, err := ws.az.UpdateThreadStatus(ctx, ws.ref, t.ID, azdo.ThreadFixed); err != nil {
+	// Marked as azreviewer's own fixed, which the finding's return reopens.
+	props := map[string]string{PropStatusSet: string(azdo.ThreadFixed)}
+	if _, err := ws.az.SetThreadStatus(ctx, ws.ref, t.ID, azdo.ThreadFixed, props); err != nil {
 		return ws.rejected(span, err)
 	}
 	ws.pending = append(ws.pending, pendingWrite{kind: WriteResolve, span: span, threadID: t.ID,

@@ -408,6 +408,7 @@ func (rep Report) withResult(result reviewer.Result) Report {
 func (rep Report) withWrites(p posting, v verified) Report {
 	rep.AlreadyPosted, rep.NotPosted, rep.Untouched = p.already, p.left(), p.untouched
 	rep.Writes, rep.ThreadsPosted, rep.Resolved, rep.SummaryPosted, rep.Status = v.writes, v.threads, v.resolved, v.summary, v.status
+	rep.Reopened = v.reopened
 	return rep
 }
 

@@ -332,6 +332,7 @@ func (r *reviewRun) loadThreads(ctx context.Context, result reviewer.Result) err
 			candidates = append(candidates, t.ID)
 		}
 	}
+	candidates = append(candidates, r.closedToRead(st.Findings, result)...)
 	if len(candidates) > maxReadsByID {
 		span.SetAttributes(attribute.Bool("azreviewer.threads.full", true), attribute.String("azreviewer.threads.full_reason", fullManyReads))
 		threads, err := r.w.write.Threads(ctx, r.ref)
@@ -463,13 +464,22 @@ func (v *threadView) save(st *coordination.ReviewState) {
 // indexEntry is finding thread t, carrying fp, as the index keeps it: an
 // open thread with its path and severity, which a review needs to resolve
 // it or to judge the status by it; a closed one (fixed, won't fix, ...,
-// or deleted) by its fingerprint and id only, which keep its finding from
-// being posted again. Most of a long-lived pull request's threads are
-// closed: the index stays about half the size.
+// or deleted) by its fingerprint and id, which keep its finding from being
+// posted again, and how it was closed (closedToRead): azreviewer's own
+// fixed, which its finding's return reopens, or dismissed by a person,
+// with its severity, since a person may reactivate it. Most of a
+// long-lived pull request's threads are closed: the index stays about half
+// the size.
 func indexEntry(t azdo.Thread, fp string) coordination.IndexedThread {
 	it := coordination.IndexedThread{Fingerprint: fp, ID: t.ID, Open: t.Status.Open() && !t.Deleted}
-	if it.Open {
+	switch {
+	case it.Open:
 		it.Path, it.Severity = t.FilePath, t.Properties[PropSeverity]
+	case t.Deleted:
+	case ownFixed(t):
+		it.Fixed = true
+	case dismissed(t.Status):
+		it.Dismissed, it.Severity = true, t.Properties[PropSeverity]
 	}
 	return it
 }

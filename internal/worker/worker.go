@@ -96,8 +96,11 @@ type Report struct {
 	// review judged, because no reviewer of the review looked for it
 	// there (switched off, not configured, its rule removed, the file
 	// outside the rule's or the analyzer's paths, or left unjudged).
-	Resolved      int
-	Untouched     int
+	Resolved  int
+	Untouched int
+	// Reopened counts the threads azreviewer had set to fixed whose
+	// finding is back, set active again.
+	Reopened      int
 	Writes        WriteCounts
 	SummaryPosted bool
 	// Status is the state of the pull-request status posted ("" if none).
@@ -146,6 +149,7 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 		attribute.Int("azreviewer.since_iteration", rep.Since),
 		attribute.Int("azreviewer.threads_resolved", rep.Resolved),
 		attribute.Int("azreviewer.threads_untouched", rep.Untouched),
+		attribute.Int("azreviewer.threads_reopened", rep.Reopened),
 		attribute.Int("azreviewer.findings", rep.Findings),
 		attribute.Int("azreviewer.threads_posted", rep.ThreadsPosted),
 		attribute.Int("azreviewer.findings_not_posted", rep.NotPosted),
@@ -166,7 +170,8 @@ func (w *Worker) Review(ctx context.Context, req *events.ReviewRequest) (Report,
 		log.InfoContext(ctx, "review handed back: the worker is stopping", "took", time.Since(start).Round(time.Millisecond).String())
 	case OutcomeReviewed:
 		log.InfoContext(ctx, LogReviewPosted, "iteration", rep.Iteration, "since_iteration", rep.Since, "files", rep.FilesReviewed, "findings", rep.Findings,
-			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "untouched", rep.Untouched, "took", time.Since(start).Round(time.Millisecond).String())
+			"threads_posted", rep.ThreadsPosted, "already_posted", rep.AlreadyPosted, "resolved", rep.Resolved, "untouched", rep.Untouched, "reopened", rep.Reopened,
+			"took", time.Since(start).Round(time.Millisecond).String())
 	default:
 		recordFailure(span, err)
 		args := []any{"error", err, "writes_posted", rep.Writes.Posted, "writes_rejected", rep.Writes.Rejected, "writes_dropped", rep.Writes.Dropped}

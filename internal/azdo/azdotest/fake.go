@@ -236,6 +236,24 @@ func (f *Fake) UpdateThreadStatus(_ context.Context, _ azdo.PullRequestRef, thre
 	return f.update(threadID, func(t *azdo.Thread) { t.Status = status })
 }
 
+// SetThreadStatus records the update as a status update and a property
+// update, and applies both.
+func (f *Fake) SetThreadStatus(_ context.Context, _ azdo.PullRequestRef, threadID int, status azdo.ThreadStatus, props map[string]string) (azdo.Thread, error) {
+	defer f.call("SetThreadStatus")()
+	if f.UpdateThreadError != nil {
+		return azdo.Thread{}, f.UpdateThreadError
+	}
+	f.ThreadStatuses = append(f.ThreadStatuses, ThreadStatusUpdate{ThreadID: threadID, Status: status})
+	f.PropertyUpdates = append(f.PropertyUpdates, PropertyUpdate{ThreadID: threadID, Properties: maps.Clone(props)})
+	return f.update(threadID, func(t *azdo.Thread) {
+		t.Status = status
+		if t.Properties == nil {
+			t.Properties = map[string]string{}
+		}
+		maps.Copy(t.Properties, props)
+	})
+}
+
 // UpdateThreadProperties records the update and merges the properties.
 func (f *Fake) UpdateThreadProperties(_ context.Context, _ azdo.PullRequestRef, threadID int, props map[string]string) (azdo.Thread, error) {
 	defer f.call("UpdateThreadProperties")()
