@@ -60,7 +60,7 @@ type ConsumeConfig struct {
 	// for MaxRetryDelay. A message nak'ed with a delay is out of reach
 	// until then — no operator action brings it back sooner — so one
 	// absurd Retry-After must not park it for a month. Default
-	// [DefaultMaxRetryDelay], the default backoff's longest delay.
+	// 5 minutes, the default backoff's longest delay.
 	MaxRetryDelay time.Duration
 	// Logger receives one line per settled message. Default slog.Default().
 	Logger *slog.Logger
@@ -73,7 +73,7 @@ func (c ConsumeConfig) withDefaults() ConsumeConfig {
 	c.Heartbeat = cmp.Or(c.Heartbeat, 15*time.Second)
 	c.ShutdownGrace = cmp.Or(c.ShutdownGrace, 30*time.Second)
 	if c.MaxRetryDelay <= 0 {
-		c.MaxRetryDelay = DefaultMaxRetryDelay
+		c.MaxRetryDelay = defaultMaxRetryDelay
 	}
 	if c.Backoff == nil {
 		c.Backoff = defaultBackoff
@@ -84,18 +84,18 @@ func (c ConsumeConfig) withDefaults() ConsumeConfig {
 	return c
 }
 
-// DefaultMaxRetryDelay is ConsumeConfig.MaxRetryDelay's default and the
+// defaultMaxRetryDelay is ConsumeConfig.MaxRetryDelay's default and the
 // default backoff's longest delay: 5 minutes.
-const DefaultMaxRetryDelay = 5 * time.Minute
+const defaultMaxRetryDelay = 5 * time.Minute
 
 // defaultBackoff is 5 s doubling per failed delivery, capped at
-// DefaultMaxRetryDelay.
+// defaultMaxRetryDelay.
 func defaultBackoff(delivery uint64) time.Duration {
 	d := 5 * time.Second
-	for i := uint64(1); i < delivery && d < DefaultMaxRetryDelay; i++ {
+	for i := uint64(1); i < delivery && d < defaultMaxRetryDelay; i++ {
 		d *= 2
 	}
-	return min(d, DefaultMaxRetryDelay)
+	return min(d, defaultMaxRetryDelay)
 }
 
 // panicError is a handler panic that no middleware recovered, turned into
