@@ -242,7 +242,10 @@ func (b *Budget) watch(ctx context.Context) {
 		kv, err := b.bucket()
 		var w jetstream.KeyWatcher
 		if err == nil {
-			w, err = kv.Watch(ctx, b.key, jetstream.UpdatesOnly())
+			// The key's current value first, then its updates: a pause
+			// written before the watch was set up (at Start, or again after
+			// a failure) is taken too, not only the later ones.
+			w, err = kv.Watch(ctx, b.key)
 		}
 		if err == nil {
 			for e := range w.Updates() {

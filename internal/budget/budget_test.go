@@ -2,6 +2,7 @@ package budget_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -163,6 +164,46 @@ func TestRetryAfterSeenByOnePausesTheOthers(t *testing.T) {
 	reqs := b.sim.Server.Requests()[before:]
 	require.Len(t, reqs, 1)
 	require.False(t, reqs[0].At.Before(pausedUntil), "the other process's request waited for the pause (arrived %s, pause until %s)", reqs[0].At, pausedUntil)
+}
+
+// TestWatchTakesAPauseWrittenBeforeItStarted: a process whose watch
+// starts after another process wrote a pause to the key takes that pause
+// from the watch, before any lease of its own. A watch of later updates
+// only missed every pause written while it was being set up or set up
+// again, and the process spent its slice through the pause.
+func TestWatchTakesAPauseWrittenBeforeItStarted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cfg := &budget.Config{Limit: 1000, Window: 10 * time.Second}
+	first, _ := b.process(t, cfg)
+	ctx := t.Context()
+	_, err := first.Repository(ctx, azdotest.ProjectName, azdotest.RepoName) // endpoint discovery
+	require.NoError(t, err)
+	b.sim.Server.SlowDown(azdosim.RateLimit{Requests: 1, RetryAfter: time.Minute})
+	seenAt := time.Now()
+	_, err = first.Repository(ctx, azdotest.ProjectName, azdotest.RepoName)
+	require.NoError(t, err)
+	kv := b.kv(t)
+	key := budget.Key(azdotest.OrgName, azdo.PAT(b.sim.PAT).Identity())
+	require.Eventually(t, func() bool {
+		e, err := kv.Get(ctx, key)
+		if err != nil {
+			return false
+		}
+		var r struct {
+			PauseUntil time.Time `json:"pause_until"`
+		}
+		return json.Unmarshal(e.Value(), &r) == nil && r.PauseUntil.After(seenAt)
+	}, time.Minute, 10*time.Millisecond, "the first process writes its pause to the key")
+
+	c := *cfg
+	c.KV, c.Org, c.Identity = kv, azdotest.OrgName, azdo.PAT(b.sim.PAT).Identity()
+	second, err := budget.New(c)
+	require.NoError(t, err)
+	t.Cleanup(second.Close)
+	second.Start(ctx)
+	require.Eventually(t, func() bool { return second.PausedUntil().After(seenAt) }, time.Minute, 10*time.Millisecond,
+		"the watch delivers the pause already in the key")
 }
 
 // TestNATSUnavailableSpendsOnlyAConservativeShare: with NATS gone, a

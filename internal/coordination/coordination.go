@@ -43,11 +43,16 @@ type Store struct {
 // Config configures the buckets.
 type Config struct {
 	// LeaseTTL is how long a lease outlives its last refresh. Default
-	// [streams.DefaultAckWait], the review stream's default ack wait.
+	// [DefaultLeaseTTL].
 	LeaseTTL time.Duration
 	// Owner names this worker in lease values (for operators). Default "worker".
 	Owner string
 }
+
+// DefaultLeaseTTL is [Config.LeaseTTL]'s default: the review stream's
+// default ack wait, so a killed worker's pull requests are unlocked by the
+// time its messages are redelivered.
+const DefaultLeaseTTL = streams.DefaultAckWait
 
 // LeaseBucket is the lease bucket as stream (the fleet, storage and
 // replicas) and cfg (its TTL) describe it.
@@ -56,7 +61,7 @@ func LeaseBucket(stream streams.Config, cfg Config) jetstream.KeyValueConfig {
 	return jetstream.KeyValueConfig{
 		Bucket:      stream.Fleet.LeaseBucket(),
 		Description: "pull requests under review, one lease each",
-		TTL:         cmp.Or(cfg.LeaseTTL, streams.DefaultAckWait),
+		TTL:         cmp.Or(cfg.LeaseTTL, DefaultLeaseTTL),
 		History:     1,
 		Storage:     stream.Storage(),
 		Replicas:    stream.Replicas,

@@ -121,3 +121,30 @@ func TestCallsAreBoundedWithinAReview(t *testing.T) {
 	require.Error(t, err)
 	require.NoError(t, review.Err(), "the call gave up, not the review: %v", err)
 }
+
+// TestHeldLeaseOutlivesTheDefaultTTL: a lease held with the default hold
+// settings, in a bucket with the default TTL, is still the holder's after
+// one and a half TTLs: the default refresh comes well before it expires
+// (a refresh as long as the TTL raced the expiry and lost the lease of a
+// review that lasted longer, cancelling the review).
+func TestHeldLeaseOutlivesTheDefaultTTL(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	ctx := t.Context()
+	one, err := coordination.Ensure(ctx, b.JS, streams.Config{Memory: true}, coordination.Config{Owner: "w1"})
+	require.NoError(t, err)
+	two, err := coordination.Ensure(ctx, b.JS, streams.Config{Memory: true}, coordination.Config{Owner: "w2"})
+	require.NoError(t, err)
+	key := coordination.Key("repo-1", 7)
+
+	held, release, err := coordination.Hold(ctx, one, key, coordination.HoldConfig{})
+	require.NoError(t, err)
+	defer release()
+	select {
+	case <-held.Done():
+		t.Fatalf("the lease was lost while held: %v", context.Cause(held))
+	case <-time.After(coordination.DefaultLeaseTTL * 3 / 2):
+	}
+	_, err = two.Acquire(ctx, key)
+	require.ErrorIs(t, err, coordination.ErrLeaseHeld, "the holder still has the lease")
+}

@@ -24,15 +24,22 @@ type HoldConfig struct {
 	// Default 30 s.
 	Wait time.Duration
 	// Refresh is how often a held lease is refreshed; keep it well under
-	// the lease bucket's TTL. Default 10 s.
+	// the lease bucket's TTL. Default [DefaultLeaseRefresh].
 	Refresh time.Duration
 	// Logger receives refresh and release failures. Default slog.Default().
 	Logger *slog.Logger
 }
 
+// DefaultLeaseRefresh is [HoldConfig.Refresh]'s default: a third of the
+// lease bucket's default TTL ([Config.LeaseTTL]), so two refreshes in a
+// row may fail before the lease expires, as the worker command refreshes a
+// third of LEASE_TTL. A refresh as long as the TTL loses the lease of any
+// review that outlasts it.
+const DefaultLeaseRefresh = DefaultLeaseTTL / 3
+
 func (c HoldConfig) withDefaults() HoldConfig {
 	c.Wait = cmp.Or(c.Wait, 30*time.Second)
-	c.Refresh = cmp.Or(c.Refresh, 10*time.Second)
+	c.Refresh = cmp.Or(c.Refresh, DefaultLeaseRefresh)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -118,6 +119,8 @@ func TestConsumeBoundsConcurrency(t *testing.T) {
 	}
 	var running, peak, handled atomic.Int32
 	done := make(chan struct{})
+	overlapped := make(chan struct{})
+	var overlap sync.Once
 	b.ConsumeUntil(t, events.ConsumeConfig{Concurrency: 3, Logger: quiet}, done, func(ctx context.Context, msg jetstream.Msg) error {
 		now := running.Add(1)
 		for {
@@ -126,7 +129,18 @@ func TestConsumeBoundsConcurrency(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(20 * time.Millisecond) // hold the slot so handlers overlap
+		if now > 1 {
+			overlap.Do(func() { close(overlapped) })
+		}
+		// Hold the slot until a second handler runs, however long the
+		// next message's pull takes on a loaded machine (a consumer that
+		// ran one at a time leaves peak at 1 after the bound), then a
+		// little longer so that more overlap.
+		select {
+		case <-overlapped:
+		case <-time.After(time.Minute):
+		}
+		time.Sleep(20 * time.Millisecond)
 		running.Add(-1)
 		if handled.Add(1) == n {
 			close(done)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azreviewer/azreviewer/internal/analyzers"
+	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/markdown"
 	"github.com/azreviewer/azreviewer/internal/repoconfig"
 	"github.com/azreviewer/azreviewer/internal/reviewer"
@@ -68,7 +69,9 @@ type Config struct {
 	// on the stream for later (with a growing delay). Default 30 s.
 	LeaseWait time.Duration
 	// LeaseRefresh is how often a held lease is refreshed; keep it well
-	// under the lease bucket's TTL. Default 10 s.
+	// under the lease bucket's TTL. Default
+	// [coordination.DefaultLeaseRefresh], a third of the bucket's default
+	// TTL.
 	LeaseRefresh time.Duration
 	// Positions reads where the review stream stands, so that a push
 	// event published before a review read the iterations it reviewed is
@@ -169,7 +172,7 @@ func (c Config) withDefaults() Config {
 	c.MaxThreads = cmp.Or(c.MaxThreads, 25)
 	c.BlockingSeverity = cmp.Or(c.BlockingSeverity, reviewer.SeverityError)
 	c.LeaseWait = cmp.Or(c.LeaseWait, 30*time.Second)
-	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, 10*time.Second)
+	c.LeaseRefresh = cmp.Or(c.LeaseRefresh, coordination.DefaultLeaseRefresh)
 	c.CommandLimit = cmp.Or(c.CommandLimit, DefaultCommandLimit)
 	c.CommandWindow = cmp.Or(c.CommandWindow, DefaultCommandWindow)
 	c.LLMBudget = cmp.Or(c.LLMBudget, DefaultLLMBudget)

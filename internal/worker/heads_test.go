@@ -56,7 +56,7 @@ func TestModelContextReadsNoFileAgain(t *testing.T) {
 		w, err := worker.New(worker.Config{
 			OrgURL: b.sim.Org.URL(), Coordinator: b.coord, Memory: b.mem, LeaseRefresh: 100 * time.Millisecond,
 			Reviewers: []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew(), llm}, HeadBytes: tt.headBytes,
-			ReviewTimeout: 30 * time.Second, Logger: slog.New(slog.DiscardHandler),
+			ReviewTimeout: 2 * time.Minute, Logger: slog.New(slog.DiscardHandler),
 		}, client, nil)
 		require.NoError(t, err)
 		req := b.request(pr, events.TriggerCreated)

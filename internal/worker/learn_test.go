@@ -51,7 +51,7 @@ func TestWontFixLearnedWithinThePeriod(t *testing.T) {
 	w, err := worker.New(worker.Config{
 		OrgURL: b.sim.Org.URL(), Coordinator: b.coord, Memory: b.mem, LeaseRefresh: 100 * time.Millisecond,
 		Reviewers: []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew(), llm}, ThreadListPeriod: 24 * time.Hour,
-		ReviewTimeout: 30 * time.Second, Logger: slog.New(slog.DiscardHandler),
+		ReviewTimeout: 2 * time.Minute, Logger: slog.New(slog.DiscardHandler),
 	}, client, nil)
 	require.NoError(t, err)
 	clock := &testClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}

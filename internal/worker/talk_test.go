@@ -113,7 +113,7 @@ func (b *talkBundle) worker(t *testing.T) *worker.Worker {
 	w, err := worker.New(worker.Config{
 		OrgURL: b.sim.Org.URL(), Coordinator: b.coord, Memory: b.mem, LeaseRefresh: 100 * time.Millisecond,
 		Reviewers:    []reviewer.Reviewer{reviewer.Rules(), secrets.MustNew(), llm},
-		CommandLimit: b.limit, ReviewTimeout: 30 * time.Second,
+		CommandLimit: b.limit, ReviewTimeout: 2 * time.Minute,
 		Logger: slog.New(slog.DiscardHandler),
 	}, client, nil)
 	require.NoError(t, err)

@@ -51,7 +51,10 @@ func setupPR(t *testing.T, pat string, base, head map[string]string, tune ...fun
 		pat = sim.PAT
 	}
 	ac := azdo.Config{OrgURL: sim.Org.URL(), PAT: pat}
-	wc := worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.DiscardHandler)}
+	// ReviewTimeout only stops a stuck review: the reviewers get three
+	// quarters of it, and a large review under -race on a loaded machine
+	// takes tens of seconds.
+	wc := worker.Config{OrgURL: sim.Org.URL(), ReviewTimeout: 2 * time.Minute, Logger: slog.New(slog.DiscardHandler)}
 	for _, f := range tune {
 		f(&ac, &wc)
 	}

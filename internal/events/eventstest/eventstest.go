@@ -115,12 +115,13 @@ func provisionFleet(srv *broker.Server, nc *nats.Conn, js jetstream.JetStream, c
 	return b, nil
 }
 
-// WaitMessages waits, at most 5 s, until st holds want messages: acks and
-// terms are applied by the server asynchronously. It fails the test if
-// they never do.
+// WaitMessages waits, at most 30 s (a bound for a loaded machine under
+// -race, not a measure), until st holds want messages: acks and terms are
+// applied by the server asynchronously. It fails the test if they never
+// do.
 func WaitMessages(t testing.TB, st jetstream.Stream, want uint64) {
 	t.Helper()
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(30 * time.Second)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	var got uint64
@@ -140,8 +141,8 @@ func WaitMessages(t testing.TB, st jetstream.Stream, want uint64) {
 }
 
 // ConsumeUntil runs events.Consume on the bundle's consumer until done is
-// closed, or fails the test after 20 s, then stops it and waits for it to
-// return.
+// closed, or fails the test after a minute (a bound for a loaded machine
+// under -race), then stops it and waits for it to return.
 func (b *Bundle) ConsumeUntil(t testing.TB, cfg events.ConsumeConfig, done <-chan struct{}, h events.Handler) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -149,7 +150,7 @@ func (b *Bundle) ConsumeUntil(t testing.TB, cfg events.ConsumeConfig, done <-cha
 	go func() { finished <- events.Consume(ctx, b.Consumer, cfg, h) }()
 	select {
 	case <-done:
-	case <-time.After(20 * time.Second):
+	case <-time.After(time.Minute):
 		t.Error("timed out waiting for messages")
 	}
 	cancel()
@@ -168,7 +169,7 @@ func (f Failure) Diagnosis() string { return f.Fix }
 
 // ConsumeSettled runs events.Consume on the bundle's consumer until n
 // messages were settled (cfg.OnSettled, if set, still sees each one), or
-// fails the test after 20 s.
+// fails the test after a minute.
 func (b *Bundle) ConsumeSettled(t testing.TB, cfg events.ConsumeConfig, n int, h events.Handler) {
 	t.Helper()
 	var settled sync.WaitGroup

@@ -134,7 +134,10 @@ func MeasureFullReview(ctx context.Context, c FullReview) (FullReviewCost, error
 	// The simulator's creationDate and the NATS server's epoch are both
 	// this machine's clock: no skew to allow for.
 	w, err := worker.New(worker.Config{OrgURL: sim.Org.URL(), Coordinator: store, StateClockSkew: time.Nanosecond, LeaseRefresh: 100 * time.Millisecond,
-		ReviewTimeout: 20 * time.Second, Logger: slog.New(slog.DiscardHandler)}, client, nil)
+		// Only a stuck review's bound: the reviewers get three quarters of
+		// it, and 1,000 files under -race on a loaded machine take tens of
+		// seconds.
+		ReviewTimeout: 2 * time.Minute, Logger: slog.New(slog.DiscardHandler)}, client, nil)
 	if err != nil {
 		return cost, err
 	}
