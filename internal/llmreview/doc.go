@@ -33,8 +33,8 @@
 // those granted: the files of the others are named likewise, with the
 // budget and when it renews ([Stats.OverBudget], [Stats.Budget]), and
 // are unjudged. Requests it was stopped before sending are returned. A
-// budget that cannot be read sends nothing, and the review fails with a
-// [BudgetError].
+// budget that cannot be read sends nothing: every file is unjudged
+// ([Stats.BudgetUnread]), and the review does not fail.
 //
 // The system message says what to look for, asks for JSON only, matching the
 // response schema, asks to cite new-side line numbers shown in the hunks and

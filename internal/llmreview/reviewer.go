@@ -125,19 +125,22 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 	limit := r.maxRequests(rc)
 	batches, notSent := makeBatches(pr, header, budget, limit, r.secrets)
 	var (
-		spent *reviewer.Grant
-		over  int
-		bound = len(notSent) > 0 // the limit of requests left files out
+		spent  *reviewer.Grant
+		over   int
+		unread bool
+		bound  = len(notSent) > 0 // the limit of requests left files out
 	)
 	if rc.Budget != nil && len(batches) > 0 {
 		g, err := rc.Budget.Reserve(ctx, len(batches))
-		if err != nil {
-			// The budget could not be read: nothing is sent, and the
-			// review fails, which leaves every thread as it is.
-			stats := Stats{Failures: map[string]int{}, Dropped: map[string]int{}, Context: sent}
-			return nil, stats, &BudgetError{Err: err}
-		}
-		if g.Granted < len(batches) {
+		switch {
+		case err != nil:
+			// The budget could not be read (the worker logs why):
+			// nothing is sent, and the model's files are unjudged, so
+			// its threads stay as they are, while the other reviewers'
+			// findings, resolutions and the status are as without it.
+			unread, over = true, len(batches)
+			batches, notSent = cutBatches(batches, notSent, 0)
+		case g.Granted < len(batches):
 			spent, over = &g, len(batches)-max(g.Granted, 0)
 			batches, notSent = cutBatches(batches, notSent, max(g.Granted, 0))
 		}
@@ -151,7 +154,7 @@ func (r *Reviewer) review(ctx context.Context, pr *reviewer.PullRequest, rc Revi
 	}
 
 	stats := Stats{Batches: len(batches), Failures: map[string]int{}, Dropped: map[string]int{}, Context: sent}
-	stats.Budget, stats.OverBudget = spent, over
+	stats.Budget, stats.OverBudget, stats.BudgetUnread = spent, over, unread
 	if len(notSent) > 0 {
 		if bound {
 			stats.MaxRequests = limit
@@ -236,16 +239,6 @@ func (r *Reviewer) maxRequests(rc ReviewContext) int {
 	}
 	return limit
 }
-
-// BudgetError is a review that sent no request because its budget
-// ([reviewer.ReviewContext.Budget]) could not be read.
-type BudgetError struct{ Err error }
-
-func (e *BudgetError) Error() string {
-	return "the LLM budget could not be checked, so no request was sent: " + e.Err.Error()
-}
-
-func (e *BudgetError) Unwrap() error { return e.Err }
 
 // cutBatches keeps the first keep batches: the files of the others are
 // added to notSent, which stays in pull-request order (every batch's files

@@ -60,6 +60,9 @@ type Stats struct {
 	// those requests are in NotSent and PartlySent.
 	OverBudget int
 	Budget     *reviewer.Grant
+	// BudgetUnread is true when the budget could not be read: no request
+	// was sent (OverBudget counts them all).
+	BudgetUnread bool
 	// FailedFiles are the files shown, in whole or in part, by a batch
 	// that failed, in pull-request order: the model's answer on them is
 	// not known.
@@ -86,8 +89,11 @@ func (s Stats) NotSentNote() string {
 	}
 	var b strings.Builder
 	var why []string
-	if s.MaxRequests > 0 || s.Budget == nil {
+	if s.MaxRequests > 0 || (s.Budget == nil && !s.BudgetUnread) {
 		why = append(why, fmt.Sprintf("at most %d requests per review", s.MaxRequests))
+	}
+	if s.BudgetUnread {
+		why = append(why, "the organisation's LLM budget could not be read")
 	}
 	if g := s.Budget; g != nil {
 		w := fmt.Sprintf("the organisation's LLM budget of %d requests per %s is spent", g.Limit, g.Window)
