@@ -3,6 +3,7 @@ package credential_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -79,11 +80,26 @@ func TestEntraCredentialsCallAzureDevOps(t *testing.T) {
 	}
 }
 
+// managedIdentityChild is set in the environment of the process that runs
+// TestManagedIdentity's checks.
+const managedIdentityChild = "AZREVIEWER_TEST_MANAGED_IDENTITY_PROCESS"
+
 // TestManagedIdentity: azidentity's managed identity credential, pointed at
 // the simulator as App Service points it (IDENTITY_ENDPOINT,
 // IDENTITY_HEADER), for the system-assigned and a user-assigned identity.
-// Not parallel: the endpoint is process environment.
+// Not parallel: the endpoint is process environment. It runs in a process
+// of its own, once per run: the managed identity client caches tokens for
+// the whole process, so a second run in this one (-count) would be handed
+// the first run's token, which the new simulator does not know.
 func TestManagedIdentity(t *testing.T) {
+	if os.Getenv(managedIdentityChild) == "" {
+		cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestManagedIdentity$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), managedIdentityChild+"=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "the managed identity test's process:\n%s", out)
+		require.Contains(t, string(out), "--- PASS: TestManagedIdentity/user-assigned", "the test ran: %s", out)
+		return
+	}
 	sim := azdotest.New(t)
 	e := azdotest.NewEntra(t, sim)
 	e.ManagedIdentityEnv(t)
