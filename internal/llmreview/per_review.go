@@ -46,6 +46,7 @@ var (
 	_ reviewer.Noter        = (*PerReview)(nil)
 	_ reviewer.Partial      = (*PerReview)(nil)
 	_ reviewer.Judge        = (*PerReview)(nil)
+	_ reviewer.Varying      = (*PerReview)(nil)
 )
 
 // Name returns "llm".
@@ -112,6 +113,10 @@ func (p *PerReview) Unjudged() []reviewer.Unjudged {
 // the model is shown every file it is sent, the files it was not apart
 // ([PerReview.Unjudged]). It makes the PerReview a [reviewer.Judge].
 func (p *PerReview) Judges(rule, _ string) bool { return strings.HasPrefix(rule, Name+"/") }
+
+// Varies is [Reviewer.Varies]. It makes the PerReview a
+// [reviewer.Varying].
+func (p *PerReview) Varies() bool { return p.r.Varies() }
 
 // Ask is [Reviewer.Ask] in this review's comment language.
 func (p *PerReview) Ask(ctx context.Context, q Question) (Answer, error) { return p.r.Ask(ctx, q) }

@@ -38,7 +38,7 @@ type Reviewer struct {
 	secrets SecretLines
 }
 
-var _ reviewer.Reviewer = (*Reviewer)(nil)
+var _ reviewer.Varying = (*Reviewer)(nil)
 
 // New validates cfg and returns a Reviewer. It makes no request.
 func New(cfg Config) (*Reviewer, error) {
@@ -78,6 +78,11 @@ const Name = "llm"
 
 // Name returns [Name], "llm".
 func (r *Reviewer) Name() string { return Name }
+
+// Varies reports true: the model may report a finding on one review and
+// not on the next of the same code, or under another category, whatever
+// the temperature. It makes the Reviewer a [reviewer.Varying].
+func (r *Reviewer) Varies() bool { return true }
 
 // Review implements [reviewer.Reviewer]; see [Reviewer.ReviewWithStats].
 func (r *Reviewer) Review(ctx context.Context, pr *reviewer.PullRequest) ([]reviewer.Finding, error) {

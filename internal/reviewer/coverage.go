@@ -3,10 +3,12 @@ package reviewer
 import "strings"
 
 // owner is a reviewer of [Result.Ran] as the owner of its rules: its
-// [Judge], or, when it is none, its name.
+// [Judge], or, when it is none, its name; and whether its findings vary
+// ([Varying]).
 type owner struct {
-	name  string
-	judge Judge
+	name   string
+	judge  Judge
+	varies bool
 }
 
 // judges reports whether o looks for findings of rule on path: as its
@@ -64,6 +66,19 @@ func (c Coverage) Judged(rule, path string) bool {
 	}
 	for _, o := range c.owners {
 		if o.judges(rule, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// Varies reports whether a reviewer that ran and owns rule on the file at
+// path is a [Varying] one, whose findings may differ from one review to
+// the next on the same code: a finding of its that is back after it was
+// gone is no sign the code changed back.
+func (c Coverage) Varies(rule, path string) bool {
+	for _, o := range c.owners {
+		if o.varies && o.judges(rule, path) {
 			return true
 		}
 	}

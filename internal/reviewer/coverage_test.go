@@ -130,3 +130,52 @@ func TestRulesJudge(t *testing.T) {
 		})
 	}
 }
+
+// varying is a judging reviewer whose findings vary (a model's), or
+// that says they do not.
+type varying struct {
+	judging
+	varies bool
+}
+
+func (v varying) Varies() bool { return v.varies }
+
+// TestCoverageVaries: a rule varies when a reviewer that ran, owns it on
+// the file and is a Varying that says so — through a wrapper too; the
+// rules of other reviewers, of one that says it does not vary, of one
+// that failed, and the unknown rule, do not.
+func TestCoverageVaries(t *testing.T) {
+	t.Parallel()
+	res := reviewer.Run(context.Background(), nil,
+		wrapped{varying{judging{name: "llm", prefix: "llm/"}, true}},
+		varying{judging{name: "steady", prefix: "steady/"}, false},
+		varying{judging{name: "down", prefix: "down/", fail: true}, true},
+		judging{name: "rules", prefix: "debug/", suffix: ".js"},
+		plain{},
+	)
+	require.Equal(t, []string{"llm", "steady", "rules", "plain"}, res.Ran)
+	cov := res.Coverage()
+	tests := []struct {
+		name, rule, path string
+		want             bool
+	}{
+		{"a Varying's rule, through a wrapper", "llm/bug", "/a.js", true},
+		{"a Varying's rule on any file", "llm/correctness", "/a.py", true},
+		{"a Varying that says it does not vary", "steady/x", "/a.js", false},
+		{"a Varying that failed", "down/x", "/a.js", false},
+		{"a Judge's rule", "debug/debugger", "/a.js", false},
+		{"by name", "plain/x", "/a.txt", false},
+		{"a rule no reviewer owns", "custom/no-todo", "/a.js", false},
+		{"the unknown rule", "", "/a.js", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			require.Equal(t, tt.want, cov.Varies(tt.rule, tt.path))
+		})
+	}
+	t.Run("the zero Coverage", func(t *testing.T) {
+		t.Parallel()
+		require.False(t, reviewer.Coverage{}.Varies("llm/bug", "/a.js"))
+	})
+}

@@ -70,6 +70,19 @@ type Judge interface {
 	Judges(rule, path string) bool
 }
 
+// Varying is a Reviewer whose findings on the same code may differ from
+// one review to the next, such as the LLM reviewer: a model samples its
+// answer, and may report a finding on one push and not on the next. A
+// finding of a Varying reviewer that is back after it was gone says
+// nothing about the code, so a caller does not take it for a regression
+// ([Coverage.Varies]). Varies reports whether the reviewer's findings
+// vary; a reviewer that is no Varying, as the rules, the secret scanner
+// and the analyzers, reports the same findings on the same code.
+type Varying interface {
+	Reviewer
+	Varies() bool
+}
+
 // Wrapper is a Reviewer that adds to another one, such as tracing; Unwrap
 // returns the one it wraps.
 type Wrapper interface {

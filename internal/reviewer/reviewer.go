@@ -92,6 +92,7 @@ type outcome struct {
 	findings []Finding
 	unjudged []Unjudged
 	judge    Judge
+	varies   bool
 	err      error
 }
 
@@ -143,7 +144,7 @@ func Run(ctx context.Context, pr *PullRequest, reviewers ...Reviewer) Result {
 			continue
 		}
 		res.Ran = append(res.Ran, o.name)
-		res.owners = append(res.owners, owner{name: o.name, judge: o.judge})
+		res.owners = append(res.owners, owner{name: o.name, judge: o.judge, varies: o.varies})
 		res.Unjudged = append(res.Unjudged, o.unjudged...)
 		for _, f := range o.findings {
 			if idx.anchor(&f) {
@@ -188,6 +189,9 @@ func review(ctx context.Context, pr *PullRequest, r Reviewer) (o outcome) {
 		o.unjudged = p.Unjudged()
 	}
 	o.judge, _ = As[Judge](r)
+	if v, ok := As[Varying](r); ok {
+		o.varies = v.Varies()
+	}
 	return o
 }
 

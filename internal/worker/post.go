@@ -61,7 +61,7 @@ func (r *reviewRun) post(ctx context.Context, ws *writes, result reviewer.Result
 	existing := r.threads.threads
 	posted := r.threads.posted(r.fingerprints(result))
 	result, notes = r.remembered(ctx, existing, posted, result, notes)
-	p, err := r.postFindings(ctx, ws, result.Findings, posted)
+	p, err := r.postFindings(ctx, ws, result.Findings, result.Coverage(), posted)
 	if err != nil {
 		return p, err
 	}
@@ -112,9 +112,11 @@ func (r *reviewRun) fingerprints(result reviewer.Result) map[string]bool {
 // postFindings writes the threads of the findings that have none, at most
 // MaxThreads in all, the most severe first: a finding already posted keeps
 // its thread and takes its place in the budget (threadBudget), and reopens
-// it when azreviewer had set it to fixed (reopen); the rest are counted in
-// the summary. Threads are written in the reviewers' order.
-func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, posted map[string]bool) (posting, error) {
+// it when azreviewer had set it to fixed (reopen) and the finding's
+// reviewer does not vary (cov, reviewer.Varying: a model's finding back
+// says nothing about the code, and its thread stays fixed); the rest are
+// counted in the summary. Threads are written in the reviewers' order.
+func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []reviewer.Finding, cov reviewer.Coverage, posted map[string]bool) (posting, error) {
 	threads := threadsOf(findings, posted)
 	selected, notPosted := threadBudget(findings, threads, r.w.cfg.MaxThreads)
 	p := posting{notPosted: notPosted}
@@ -129,7 +131,7 @@ func (r *reviewRun) postFindings(ctx context.Context, ws *writes, findings []rev
 		switch {
 		case threads[i].done:
 			p.already++
-			if t, ok := reopen[fp]; ok && failure == nil {
+			if t, ok := reopen[fp]; ok && failure == nil && !cov.Varies(f.Rule, f.Path) {
 				delete(reopen, fp)
 				failure = ws.reopen(ctx, t, r.latest.ID)
 			}

@@ -18,7 +18,12 @@ import (
 // again — the fix reverted, the secret or the conflict markers committed
 // again — and counts for the status as any open thread. A thread a person
 // closed (won't fix, by design, closed, or fixed by hand) stays as the
-// person left it and its finding is not posted again.
+// person left it and its finding is not posted again. Only a finding of a
+// reviewer that reports the same findings on the same code reopens its
+// thread: the rules, the custom rules, the secret scanner, the analyzers.
+// A model's (reviewer.Varying) may be reported on one push and not on the
+// next; its thread stays fixed, so the status and the thread do not flip
+// and no reply is added at every other push.
 //
 // Azure DevOps records no author of a thread's status change, so
 // azreviewer says it itself: it writes PropStatusSet with each status it
@@ -70,7 +75,9 @@ func dismissed(s azdo.ThreadStatus) bool {
 //
 //   - azreviewer's own fixed threads whose finding this review produces
 //     again (or an earlier won't-fix suppressed, which keeps its thread
-//     here): to reopen one, unless a person set another status since;
+//     here): to reopen one, unless a person set another status since; a
+//     finding of a reviewer whose findings vary (reviewer.Varying, the
+//     model's), which reopens nothing, is read as the other closed ones;
 //   - the threads a person dismissed (won't fix, by design, closed) at or
 //     above the blocking severity, wherever their finding: a person may
 //     have reactivated one, which then counts for the status as in the
@@ -86,13 +93,18 @@ func (r *reviewRun) closedToRead(index []coordination.IndexedThread, result revi
 	for _, s := range r.suppressed {
 		findings = append(findings[:len(findings):len(findings)], s.finding)
 	}
-	// The most severe finding that may carry each fingerprint.
+	// The most severe finding that may carry each fingerprint, and the
+	// fingerprints of findings that may reopen their thread.
 	current := make(map[string]reviewer.Severity, len(findings))
+	reopens := make(map[string]bool, len(findings))
+	cov := result.Coverage()
 	for _, f := range findings {
+		stable := !cov.Varies(f.Rule, f.Path)
 		for _, fp := range f.Fingerprints() {
 			if s, ok := current[fp]; !ok || f.Severity.Rank() > s.Rank() {
 				current[fp] = f.Severity
 			}
+			reopens[fp] = reopens[fp] || stable
 		}
 	}
 	blocking := r.w.cfg.BlockingSeverity
@@ -101,10 +113,8 @@ func (r *reviewRun) closedToRead(index []coordination.IndexedThread, result revi
 		s, found := current[it.Fingerprint]
 		switch {
 		case it.Open:
-		case it.Fixed:
-			if found {
-				ids = append(ids, it.ID)
-			}
+		case it.Fixed && reopens[it.Fingerprint]:
+			ids = append(ids, it.ID)
 		case it.Dismissed:
 			if reviewer.Severity(it.Severity).AtLeast(blocking) || found && s.AtLeast(blocking) {
 				ids = append(ids, it.ID)
