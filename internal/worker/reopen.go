@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -81,7 +82,10 @@ func dismissed(s azdo.ThreadStatus) bool {
 //   - the threads a person dismissed (won't fix, by design, closed) at or
 //     above the blocking severity, wherever their finding: a person may
 //     have reactivated one, which then counts for the status as in the
-//     list;
+//     list. Those whose finding this review does not produce are watched:
+//     at most maxWatchedReads of them per review, in turn (by iteration),
+//     so that however many a pull request has they never make a review
+//     read the whole list; the periodic list read sees them all;
 //   - the other closed threads (fixed by a person, or by a release that
 //     did not mark its own) whose finding this review produces at or above
 //     the blocking severity, for the same reason.
@@ -108,21 +112,24 @@ func (r *reviewRun) closedToRead(index []coordination.IndexedThread, result revi
 		}
 	}
 	blocking := r.w.cfg.BlockingSeverity
-	var ids []int
+	var ids, watched []int
 	for _, it := range index {
 		s, found := current[it.Fingerprint]
 		switch {
 		case it.Open:
 		case it.Fixed && reopens[it.Fingerprint]:
 			ids = append(ids, it.ID)
+		case it.Dismissed && found && s.AtLeast(blocking):
+			ids = append(ids, it.ID)
 		case it.Dismissed:
-			if reviewer.Severity(it.Severity).AtLeast(blocking) || found && s.AtLeast(blocking) {
-				ids = append(ids, it.ID)
+			if reviewer.Severity(it.Severity).AtLeast(blocking) {
+				watched = append(watched, it.ID)
 			}
 		case found && s.AtLeast(blocking):
 			ids = append(ids, it.ID)
 		}
 	}
+	ids = append(ids, rotation(watched, r.latest.ID, maxWatchedReads)...)
 	return ids
 }
 
@@ -151,4 +158,25 @@ func (ws *writes) reopen(ctx context.Context, t azdo.Thread, iteration int) erro
 // reopenText is the reply on a reopened thread.
 func reopenText(iteration int) string {
 	return markdown.Text(fmt.Sprintf("This finding is back in iteration %d, after it was marked fixed: the thread is active again.", iteration))
+}
+
+// maxWatchedReads bounds the dismissed blocking threads one review reads
+// to learn whether a person reactivated one (closedToRead).
+const maxWatchedReads = 4
+
+// rotation is the turn of the n ids ids takes at a review of iteration:
+// all of them when they are n or fewer, else n consecutive ones (wrapping)
+// starting further along with each iteration, so that every id is read
+// within ⌈len(ids)/n⌉ iterations.
+func rotation(ids []int, iteration, n int) []int {
+	if len(ids) <= n {
+		return ids
+	}
+	slices.Sort(ids)
+	start := (max(iteration, 0) * n) % len(ids)
+	out := make([]int, 0, n)
+	for i := range n {
+		out = append(out, ids[(start+i)%len(ids)])
+	}
+	return out
 }
