@@ -34,19 +34,19 @@ func TestConfigCheckOrgs(t *testing.T) {
 	valid := filepath.Join("testdata", "config", "orgs-valid.yaml")
 	invalid := filepath.Join("testdata", "config", "orgs-invalid.yaml")
 	validOut := valid + `: valid, 3 organisations
-  fabrikam           https://dev.azure.com/fabrikam                 pat_file testdata/config/secrets/fabrikam-pat
-  Northwind Traders  https://dev.azure.com/northwind                service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file testdata/config/secrets/northwind.pem
+  fabrikam           https://dev.azure.com/fabrikam                 pat_file
+  Northwind Traders  https://dev.azure.com/northwind                service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file
   defaultcollection  https://tfs.example.com/tfs/defaultcollection  workload_identity, client from AZURE_CLIENT_ID, tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE
 `
-	fileProblems := invalid + `:3:28: organizations[0].credential.pat_file: "testdata/config/secrets/missing-pat" does not exist
+	fileProblems := invalid + `:3:28: organizations[0].credential.pat_file: the file it names does not exist
 `
-	certProblem := invalid + `:12:27: organizations[2].credential.service_principal.certificate_file: "testdata/config/secrets/fabrikam-pat" is not a certificate with its private key (PEM, or PKCS#12 without a password)
+	certProblem := invalid + `:12:27: organizations[2].credential.service_principal.certificate_file: the file it names is not a certificate with its private key (PEM, or PKCS#12 without a password)
 `
 	budget := invalid + `:4:19: organizations[0].azure_budget: 0 is out of range; expected 1 to 1000000 units per 5 minutes (leave azure_budget out for AZDO_BUDGET's)
 ` + invalid + `:5:10: organizations[1].url: https://dev.azure.com/fabrikam is already listed as organizations[0] (line 2); list each organisation once
 `
 	rest := invalid + `:15:7: organizations[2].projects.WEB: project "WEB" is already listed on line 14 (names compare in any case)
-` + invalid + `:16:5: organizations[2]: unknown key "default" (did you mean "defaults"?); the keys allowed here are url, name, credential, defaults, projects, azure_budget
+` + invalid + `:16:5: organizations[2]: unknown key, not shown as it may be a secret written in the wrong place (did you mean "defaults"?); the keys allowed here are url, name, credential, defaults, projects, azure_budget
 `
 	tests := []struct {
 		name   string

@@ -126,6 +126,9 @@ type options struct {
 
 func parse(data []byte, o options) ([]Organization, error) {
 	d := repoconfig.NewDecoder()
+	// The file holds tokens and secrets, and its problems are printed and
+	// logged: one written in the wrong place is never quoted back.
+	d.HideText()
 	var list []Organization
 	root := d.Root(data)
 	if root != nil {
@@ -278,7 +281,9 @@ func azureBudget(d *repoconfig.Decoder, n ast.Node, at string) int {
 	}
 	in, ok := resolved.(*ast.IntegerNode)
 	if !ok {
-		d.Add(n, at, "expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000) or off, got %s", strings.TrimSpace(n.String()))
+		// What it got is not shown: it may be a token written in the wrong
+		// place.
+		d.Add(n, at, "expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000) or off")
 		return 0
 	}
 	var v int64
@@ -359,20 +364,42 @@ func Names(list []Organization) string {
 	return strings.Join(names, ", ")
 }
 
-// orgURL checks and normalises an organisation URL.
+// orgURL checks and normalises an organisation URL. Its errors show the
+// URL without a password, query or fragment ([shownURL]): a URL copied
+// from a git remote or a browser may hold a token there.
 func orgURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("%q is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", raw)
+	switch {
+	case err != nil || u.Host == "":
+		return "", errors.New("is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam (the value is not shown: it may hold a token)")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", fmt.Errorf("%s is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", shownURL(u))
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%q: an organisation URL has no query, fragment or user name", raw)
+		return "", fmt.Errorf("%s: an organisation URL has no query, fragment or user name (they are not shown: they may hold a token)", shownURL(u))
 	}
 	n := servicehooks.NormalizeOrgURL(raw)
 	if strings.Trim(mustPath(n), "/") == "" {
-		return "", fmt.Errorf("%q names no organisation (or Azure DevOps Server collection) after the host, as in https://dev.azure.com/fabrikam", raw)
+		return "", fmt.Errorf("%s names no organisation (or Azure DevOps Server collection) after the host, as in https://dev.azure.com/fabrikam", shownURL(u))
 	}
 	return n, nil
+}
+
+// shownURL is u as a problem may show it: the user name and password, the
+// query and the fragment replaced by "…" when set.
+func shownURL(u *url.URL) string {
+	s := u.Scheme + "://"
+	if u.User != nil {
+		s += "…@"
+	}
+	s += (&url.URL{Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String()[2:] // without "//"
+	if u.RawQuery != "" || u.ForceQuery {
+		s += "?…"
+	}
+	if u.Fragment != "" {
+		s += "#…"
+	}
+	return strconv.Quote(s)
 }
 
 // mustPath is the path of a URL orgURL accepted.

@@ -67,10 +67,10 @@ func TestParseReportsEveryProblemWithItsLine(t *testing.T) {
 		text  string
 	}{
 		{3, "organizations[0].credential", "sets pat and pat_file: set exactly one"},
-		{5, "organizations[0].defaults.severity_threshold", `"urgent" is not one of info, warning, error`},
+		{5, "organizations[0].defaults.severity_threshold", `the value (not shown) is not one of info, warning, error`},
 		{6, "organizations[1]", "credential is missing"},
 		{6, "organizations[1].url", `"ftp://dev.azure.com/contoso" is not an absolute http(s) URL`},
-		{7, "organizations[1]", `unknown key "credentail" (did you mean "credential"?)`},
+		{7, "organizations[1]", `unknown key, not shown as it may be a secret written in the wrong place (did you mean "credential"?)`},
 		{8, "organizations[2].url", "https://dev.azure.com/fabrikam is already listed as organizations[0] (line 2)"},
 		{9, "organizations[2].credential", `unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are pat, pat_file`},
 		{10, "organizations[3]", "url is missing"},
@@ -96,7 +96,7 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{"empty file", "", "the file is empty"},
 		{"no organisations", "organizations: []\n", "no organisation is listed"},
-		{"unknown top-level key", "orgs: []\n", `unknown key "orgs"`},
+		{"unknown top-level key", "orgs: []\n", `unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are organizations`},
 		{"syntax error", "organizations: [\n", "YAML syntax error"},
 		{"a key of the file twice", "organizations:\n- url: https://dev.azure.com/a\n  url: https://dev.azure.com/b\n", `YAML syntax error: mapping key "url" already defined at [2:3]`},
 		{"another key twice", "organizations:\n- url: https://dev.azure.com/a\n  credential: {pat: a}\n  projects: {Web: {}, Web: {}}\n", `YAML syntax error: mapping key "…" already defined at [4:14]`},
