@@ -261,3 +261,91 @@ func TestAzureBudget(t *testing.T) {
 		require.Equal(t, tt.want, list[0].AzureBudget, tt.value)
 	}
 }
+
+// TestNoProblemEchoesASecretAnywhere: a token or secret written anywhere
+// in the file where it does not belong — under a key that names a file, in
+// the organisation's URL, as a key or a value the file does not know, at
+// any level — is never in a problem of Parse or Check, nor in what Check
+// describes of a file it accepts (with --skip-files a pasted secret is a
+// "path" it does not read). The problems still say where and what.
+func TestNoProblemEchoesASecretAnywhere(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3tTOKENabcdefghijklmnopqrstuvwxyz0123456789"
+	const url = "  - url: https://dev.azure.com/fabrikam\n"
+	const sp = "    credential:\n      service_principal: {tenant_id: contoso.onmicrosoft.com, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, "
+	tests := []struct {
+		name, yaml string
+		want       string // in the problem of Check reading the files, and of Parse unless files
+		files      bool   // a file's problem: Parse and Check --skip-files accept the file
+	}{
+		{"a PAT under pat_file", url + "    credential:\n      pat_file: " + secret + "\n",
+			"line 4, column 17: organizations[0].credential.pat_file: the file it names does not exist", true},
+		{"a secret under client_secret_file", url + sp + "client_secret_file: " + secret + "}\n",
+			"organizations[0].credential.service_principal.client_secret_file: the file it names does not exist", true},
+		{"a secret under certificate_file", url + sp + "certificate_file: \"" + secret + "\"}\n",
+			"organizations[0].credential.service_principal.certificate_file: the file it names does not exist", true},
+		{"a token under token_file", url + "    credential: {workload_identity: {tenant_id: contoso.onmicrosoft.com, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, token_file: " + secret + "}}\n",
+			"organizations[0].credential.workload_identity.token_file: the file it names does not exist", true},
+		{"a URL with a user and password", "  - url: https://x:" + secret + "@dev.azure.com/fabrikam\n    credential: {pat: x}\n",
+			`organizations[0].url: "https://…@dev.azure.com/fabrikam": an organisation URL has no query, fragment or user name`, false},
+		{"a URL with a user alone", "  - url: https://" + secret + "@dev.azure.com/fabrikam\n    credential: {pat: x}\n",
+			`"https://…@dev.azure.com/fabrikam": an organisation URL has no query`, false},
+		{"a URL with a query", "  - url: https://dev.azure.com/fabrikam?pat=" + secret + "\n    credential: {pat: x}\n",
+			`organizations[0].url: "https://dev.azure.com/fabrikam?…": an organisation URL has no query`, false},
+		{"a URL with a fragment", "  - url: https://dev.azure.com/fabrikam#" + secret + "\n    credential: {pat: x}\n",
+			`"https://dev.azure.com/fabrikam#…": an organisation URL has no query`, false},
+		{"a URL of another scheme with a password", "  - url: ftp://x:" + secret + "@dev.azure.com/fabrikam\n    credential: {pat: x}\n",
+			`"ftp://…@dev.azure.com/fabrikam" is not an absolute http(s) URL`, false},
+		{"a secret as the URL", "  - url: " + secret + "\n    credential: {pat: x}\n",
+			"organizations[0].url: is not an absolute http(s) URL", false},
+		{"an anchor of a secret as the URL", "  - url: *x\n    credential: {pat: x}\n",
+			"organizations[0].url: is not an absolute http(s) URL", false},
+		{"a secret as a key of the file", "  - url: https://dev.azure.com/fabrikam\n    credential: {pat: x}\n" + secret + ": 1\n",
+			"line 4, column 1: unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are organizations", false},
+		{"a secret as a key of an organisation", url + "    " + secret + ": 1\n    credential: {pat: x}\n",
+			"line 3, column 5: organizations[0]: unknown key, not shown", false},
+		{"a secret as a key of defaults", url + "    credential: {pat: x}\n    defaults: {" + secret + ": 1}\n",
+			"organizations[0].defaults: unknown key, not shown", false},
+		{"a secret as a key of a project's defaults", url + "    credential: {pat: x}\n    projects: {web: {defaults: {" + secret + ": 1}}}\n",
+			"organizations[0].projects.web.defaults: unknown key, not shown", false},
+		{"a secret as a reviewer", url + "    credential: {pat: x}\n    defaults: {reviewers: {" + secret + ": true}}\n",
+			"organizations[0].defaults.reviewers: unknown reviewer, not shown", false},
+		{"a secret as defaults.llm", url + "    credential: {pat: x}\n    defaults: {llm: " + secret + "}\n",
+			"organizations[0].defaults.llm: expected a mapping with instructions, language, context_lines, guidance and max_requests, got a string", false},
+		{"a secret under defaults.llm", url + "    credential: {pat: x}\n    defaults: {llm: {max_requests: " + secret + "}}\n",
+			"organizations[0].defaults.llm.max_requests: expected a whole number (0 or more), got a string", false},
+		{"a secret as severity_threshold", url + "    credential: {pat: x}\n    defaults: {severity_threshold: " + secret + "}\n",
+			"organizations[0].defaults.severity_threshold: the value (not shown) is not one of info, warning, error", false},
+		{"a secret as a rule id", url + "    credential: {pat: x}\n    defaults: {rules: {disable: [" + secret + "]}}\n",
+			"is not a rule id", false},
+		{"a secret as azure_budget", url + "    credential: {pat: x}\n    azure_budget: " + secret + "\n",
+			"organizations[0].azure_budget: expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000) or off", false},
+		{"a secret as the credential", url + "    credential: " + secret + "\n",
+			"organizations[0].credential: expected a mapping", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			data := []byte("a: &x " + secret + "\norganizations:\n" + tt.yaml)
+			if !strings.Contains(tt.yaml, "*x") {
+				data = []byte("organizations:\n" + tt.yaml)
+			}
+			_, parseErr := orgs.Parse(data, nil)
+			_, checkErr := orgs.Check(data, orgs.CheckOptions{})
+			skipped, skipErr := orgs.Check(data, orgs.CheckOptions{SkipFiles: true})
+			printed := fmt.Sprint(parseErr, checkErr, skipErr)
+			for _, o := range skipped {
+				printed += fmt.Sprintf("\n%s %s %s %v %+v", o.Name, o.URL, o.Credential.Describe(), o.Credential, o)
+			}
+			require.NotContains(t, printed, secret[:12])
+			require.ErrorContains(t, checkErr, tt.want)
+			if tt.files {
+				require.NoError(t, parseErr)
+				require.NoError(t, skipErr)
+				require.Len(t, skipped, 1)
+			} else {
+				require.ErrorContains(t, parseErr, tt.want)
+			}
+		})
+	}
+}
