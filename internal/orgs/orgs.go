@@ -364,42 +364,35 @@ func Names(list []Organization) string {
 	return strings.Join(names, ", ")
 }
 
-// orgURL checks and normalises an organisation URL. Its errors show the
-// URL without a password, query or fragment ([shownURL]): a URL copied
-// from a git remote or a browser may hold a token there.
+// orgURL checks and normalises an organisation URL. Its errors say what
+// is wrong and never show the URL: one copied from a git remote or a
+// browser may hold a token, and a token may be pasted as the URL.
 func orgURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
-	switch {
-	case err != nil || u.Host == "":
-		return "", errors.New("is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam (the value is not shown: it may hold a token)")
-	case u.Scheme != "https" && u.Scheme != "http":
-		return "", fmt.Errorf("%s is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", shownURL(u))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", errors.New("is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam (the value is not shown: it may be a token)")
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%s: an organisation URL has no query, fragment or user name (they are not shown: they may hold a token)", shownURL(u))
+	var extra []string
+	if u.User != nil {
+		extra = append(extra, "a user name")
+		if _, ok := u.User.Password(); ok {
+			extra[0] = "a user name and password"
+		}
+	}
+	if u.RawQuery != "" {
+		extra = append(extra, "a query")
+	}
+	if u.Fragment != "" {
+		extra = append(extra, "a fragment")
+	}
+	if len(extra) > 0 {
+		return "", fmt.Errorf("has %s (not shown: it may hold a token); an organisation URL has no user name, query or fragment, as in https://dev.azure.com/fabrikam", strings.Join(extra, " and "))
 	}
 	n := servicehooks.NormalizeOrgURL(raw)
 	if strings.Trim(mustPath(n), "/") == "" {
-		return "", fmt.Errorf("%s names no organisation (or Azure DevOps Server collection) after the host, as in https://dev.azure.com/fabrikam", shownURL(u))
+		return "", errors.New("names no organisation (or Azure DevOps Server collection) after the host, as in https://dev.azure.com/fabrikam")
 	}
 	return n, nil
-}
-
-// shownURL is u as a problem may show it: the user name and password, the
-// query and the fragment replaced by "…" when set.
-func shownURL(u *url.URL) string {
-	s := u.Scheme + "://"
-	if u.User != nil {
-		s += "…@"
-	}
-	s += (&url.URL{Host: u.Host, Path: u.Path, RawPath: u.RawPath}).String()[2:] // without "//"
-	if u.RawQuery != "" || u.ForceQuery {
-		s += "?…"
-	}
-	if u.Fragment != "" {
-		s += "#…"
-	}
-	return strconv.Quote(s)
 }
 
 // mustPath is the path of a URL orgURL accepted.
