@@ -34,19 +34,19 @@ func TestConfigCheckOrgs(t *testing.T) {
 	valid := filepath.Join("testdata", "config", "orgs-valid.yaml")
 	invalid := filepath.Join("testdata", "config", "orgs-invalid.yaml")
 	validOut := valid + `: valid, 3 organisations
-  fabrikam           https://dev.azure.com/fabrikam                 pat_file testdata/config/secrets/fabrikam-pat
-  Northwind Traders  https://dev.azure.com/northwind                service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file testdata/config/secrets/northwind.pem
+  fabrikam           https://dev.azure.com/fabrikam                 pat_file
+  Northwind Traders  https://dev.azure.com/northwind                service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file
   defaultcollection  https://tfs.example.com/tfs/defaultcollection  workload_identity, client from AZURE_CLIENT_ID, tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE
 `
-	fileProblems := invalid + `:3:28: organizations[0].credential.pat_file: "testdata/config/secrets/missing-pat" does not exist
+	fileProblems := invalid + `:3:28: organizations[0].credential.pat_file: the file it names does not exist
 `
-	certProblem := invalid + `:12:27: organizations[2].credential.service_principal.certificate_file: "testdata/config/secrets/fabrikam-pat" is not a certificate with its private key (PEM, or PKCS#12 without a password)
+	certProblem := invalid + `:12:27: organizations[2].credential.service_principal.certificate_file: the file it names is not a certificate with its private key (PEM, or PKCS#12 without a password)
 `
 	budget := invalid + `:4:19: organizations[0].azure_budget: 0 is out of range; expected 1 to 1000000 units per 5 minutes (leave azure_budget out for AZDO_BUDGET's)
 ` + invalid + `:5:10: organizations[1].url: https://dev.azure.com/fabrikam is already listed as organizations[0] (line 2); list each organisation once
 `
 	rest := invalid + `:15:7: organizations[2].projects.WEB: project "WEB" is already listed on line 14 (names compare in any case)
-` + invalid + `:16:5: organizations[2]: unknown key "default" (did you mean "defaults"?); the keys allowed here are url, name, credential, defaults, projects, azure_budget
+` + invalid + `:16:5: organizations[2]: unknown key, not shown as it may be a secret written in the wrong place (did you mean "defaults"?); the keys allowed here are url, name, credential, defaults, projects, azure_budget
 `
 	tests := []struct {
 		name   string
@@ -87,9 +87,11 @@ func TestConfigCheckOrgs(t *testing.T) {
 }
 
 // TestConfigCheckOrgsNeverPrintsASecret: a PAT or client secret written in
-// the organisations file, and the content of every file a credential
-// names, never appear in what config check --orgs prints, whether the
-// file is valid or not and whether its files are read or not.
+// the organisations file — where it belongs, or anywhere else: under a key
+// that names a file, in a URL, as a key or value the file does not know —
+// and the content of every file a credential names, never appear in what
+// config check --orgs prints, whether the file is valid or not and whether
+// its files are read or not.
 func TestConfigCheckOrgsNeverPrintsASecret(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -108,40 +110,67 @@ func TestConfigCheckOrgsNeverPrintsASecret(t *testing.T) {
 	twoLines := write("two-lines", inFileTwoLines+"\n"+inFileTwoLines+"\n")
 	const head = "organizations:\n"
 	const sp = "  - url: https://dev.azure.com/northwind\n    credential:\n      service_principal: {tenant_id: northwind.onmicrosoft.com, client_id: 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, "
-	files := map[string]string{
-		"valid": head +
+	pasted := secret() // a token or secret pasted where it does not belong
+	const org = "  - url: https://dev.azure.com/fabrikam\n"
+	const pat = "    credential: {pat: x}\n"
+	tests := []struct {
+		name    string
+		content string
+		// status is config check's exit status reading the files, and
+		// with --skip-files.
+		status, skipStatus int
+	}{
+		{"valid", head +
 			"  - url: https://dev.azure.com/fabrikam\n    credential: {pat: " + inline + "}\n" +
 			"  - url: https://dev.azure.com/contoso\n    credential: {pat_file: " + patFile + "}\n" +
-			sp + "client_secret: " + inlineSecret + "}\n",
-		"invalid": head +
+			sp + "client_secret: " + inlineSecret + "}\n", 0, 0},
+		{"invalid", head +
 			"  - url: https://dev.azure.com/fabrikam\n    credential: {pat: " + inline + ", pat_file: " + patFile + "}\n" +
 			"  - url: https://dev.azure.com/contoso\n    credential: {pat_file: " + twoLines + "}\n" +
 			sp + "certificate_file: " + patFile + "}\n" +
 			"  - url: https://dev.azure.com/tailspin\n    credential: {pat: [" + inline + "]}\n" +
 			"  - url: https://dev.azure.com/wingtip\n    credential: {" + inline + ": " + inlineSecret + "}\n" +
-			"  - url: https://dev.azure.com/adventure-works\n    credential: {pat: " + inline + ", token: " + inlineSecret + "}\n",
-		"syntax error": head + "  - url: https://dev.azure.com/fabrikam\n    credential: {pat: \"" + inline + "\n",
+			"  - url: https://dev.azure.com/adventure-works\n    credential: {pat: " + inline + ", token: " + inlineSecret + "}\n", 1, 1},
+		{"syntax error", head + "  - url: https://dev.azure.com/fabrikam\n    credential: {pat: \"" + inline + "\n", 1, 1},
+		// The likeliest mistake: the secret itself under the key that
+		// names its file. With --skip-files the file is valid, and its
+		// description is printed.
+		{"a PAT under pat_file", head + org + "    credential: {pat_file: " + pasted + "}\n", 1, 0},
+		{"a secret under client_secret_file", head + sp + "client_secret_file: " + pasted + "}\n", 1, 0},
+		{"a secret under certificate_file", head + sp + "certificate_file: " + pasted + "}\n", 1, 0},
+		{"a token under token_file", head + org +
+			"    credential: {workload_identity: {tenant_id: contoso.onmicrosoft.com, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, token_file: " + pasted + "}}\n", 1, 0},
+		{"a URL with a user and password", head + "  - url: https://x:" + pasted + "@dev.azure.com/fabrikam\n" + pat, 1, 1},
+		{"a URL with a query", head + "  - url: https://dev.azure.com/fabrikam?pat=" + pasted + "\n" + pat, 1, 1},
+		{"an anchor of a secret as the URL", "a: &x " + pasted + "\n" + head + "  - url: *x\n" + pat, 1, 1},
+		{"a secret as a key of the file", pasted + ": 1\n" + head + org + pat, 1, 1},
+		{"a secret as a key of an organisation", head + org + "    " + pasted + ": 1\n" + pat, 1, 1},
+		{"a secret as a key of defaults", head + org + pat + "    defaults: {" + pasted + ": 1}\n", 1, 1},
+		{"a secret as defaults.llm", head + org + pat + "    defaults: {llm: " + pasted + "}\n", 1, 1},
+		{"a secret as azure_budget", head + org + pat + "    azure_budget: " + pasted + "\n", 1, 1},
 	}
-	for name, content := range files {
-		path := write(strings.ReplaceAll(name, " ", "-")+".yaml", content)
-		for _, extra := range [][]string{nil, {"--skip-files"}} {
-			for _, m := range configMains {
-				var out, errOut bytes.Buffer
-				err := m.main(context.Background(), append([]string{"config", "check", "--orgs", path}, extra...), &out, &errOut)
-				status := app.Exit(err, &errOut)
-				printed := out.String() + errOut.String()
-				if name == "valid" {
-					require.Equal(t, 0, status, printed)
-				} else {
-					require.Equal(t, 1, status, printed)
-				}
-				require.Contains(t, printed, path, "the check ran and printed")
-				for _, s := range []string{inline, inlineSecret, inFile, inFileTwoLines} {
-					require.NotContains(t, printed, s, "%s %s %v", m.name, name, extra)
-					require.NotContains(t, printed, s[3:], "%s %s %v", m.name, name, extra)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := write(strings.ReplaceAll(tt.name, " ", "-")+".yaml", tt.content)
+			for _, extra := range [][]string{nil, {"--skip-files"}} {
+				for _, m := range configMains {
+					var out, errOut bytes.Buffer
+					err := m.main(context.Background(), append([]string{"config", "check", "--orgs", path}, extra...), &out, &errOut)
+					status := app.Exit(err, &errOut)
+					printed := out.String() + errOut.String()
+					for _, s := range []string{inline, inlineSecret, inFile, inFileTwoLines, pasted} {
+						require.NotContains(t, printed, s, "%s %s %v", m.name, tt.name, extra)
+						require.NotContains(t, printed, s[3:], "%s %s %v", m.name, tt.name, extra)
+					}
+					if extra == nil {
+						require.Equal(t, tt.status, status, printed)
+					} else {
+						require.Equal(t, tt.skipStatus, status, printed)
+					}
+					require.Contains(t, printed, path, "the check ran and printed")
 				}
 			}
-		}
+		})
 	}
 }
 

@@ -141,7 +141,7 @@ func TestReloadingTheOrganisationsFile(t *testing.T) {
 	require.Len(t, problems, 3, "%q", problems)
 	require.Contains(t, problems[0], "2:organizations[0].url ")
 	require.Contains(t, problems[1], "4:organizations[1] credential is missing")
-	require.Contains(t, problems[2], `5:organizations[1] unknown key "credentail"`)
+	require.Contains(t, problems[2], `5:organizations[1] unknown key, not shown as it may be a secret written in the wrong place (did you mean "credential"?)`)
 	kept := beta.newPR(sim)
 	require.Equal(t, http.StatusAccepted, deliver(t, fleet.WebhookURL, hook, kept.Event(servicehooks.EventPullRequestCreated)).status)
 	require.Len(t, waitForSummary(t, kept), 2, "the previous organisations are kept")

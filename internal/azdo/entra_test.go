@@ -111,7 +111,7 @@ func TestCredentialFailureKeepsItsDiagnosis(t *testing.T) {
 		{name: "entra refusal", err: fmt.Errorf("wrapped: %w", &credential.EntraError{Code: "AADSTS7000222", Identity: "test:counting", Meaning: "the secret has expired.", Fix: "Create a new client secret."}),
 			wantKind: azdo.KindSecretExpired, wantCode: "AADSTS7000222", wantFix: "Create a new client secret."},
 		{name: "token file", err: &credential.FileError{Key: "credential.workload_identity.token_file", Path: "/var/run/t", Problem: "does not exist"},
-			wantKind: azdo.KindTokenFile, wantFix: "/var/run/t"},
+			wantKind: azdo.KindTokenFile, wantFix: "credential.workload_identity.token_file names does not exist"},
 		{name: "anything else", err: errors.New("dial tcp: connection refused"), wantKind: azdo.KindTransient, wantFix: "retried"},
 	}
 	for _, tt := range tests {

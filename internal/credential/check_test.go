@@ -14,7 +14,7 @@ import (
 
 // TestCheckFile: every file a credential can name is read as the
 // processes read it, and each way it can be unusable is a *FileError
-// whose text names the file, never its content.
+// whose text names the key, never the file's path nor its content.
 func TestCheckFile(t *testing.T) {
 	t.Parallel()
 	files := filepath.Join("testdata", "files")
@@ -33,23 +33,23 @@ func TestCheckFile(t *testing.T) {
 		{"token file", credential.File{Key: credential.KeyTokenFile, Path: filepath.Join(files, "token")}, ""},
 		{"certificate with its key", credential.File{Key: credential.KeyCertificateFile, Path: filepath.Join(files, "client.pem")}, ""},
 		{"missing", credential.File{Key: credential.KeyPATFile, Path: filepath.Join(files, "none")},
-			"credential.pat_file " + filepath.Join(files, "none") + ": does not exist"},
+			"credential.pat_file: the file it names does not exist"},
 		{"under a file", credential.File{Key: credential.KeyPATFile, Path: filepath.Join(files, "pat", "x")},
-			"credential.pat_file " + filepath.Join(files, "pat", "x") + ": cannot be read: not a directory"},
+			"credential.pat_file: the file it names cannot be read: not a directory"},
 		{"a directory", credential.File{Key: credential.KeyTokenFile, Path: files},
-			"credential.workload_identity.token_file " + files + ": is a directory, not a file"},
+			"credential.workload_identity.token_file: the file it names is a directory, not a file"},
 		{"a FIFO is not opened", credential.File{Key: credential.KeyPATFile, Path: fifo},
-			"credential.pat_file " + fifo + ": is not a regular file"},
+			"credential.pat_file: the file it names is not a regular file"},
 		{"too large", credential.File{Key: credential.KeyClientSecretFile, Path: big},
-			"credential.service_principal.client_secret_file " + big + ": is larger than 1024 KiB, far more than a secret or a certificate"},
+			"credential.service_principal.client_secret_file: the file it names is larger than 1024 KiB, far more than a secret or a certificate"},
 		{"empty", credential.File{Key: credential.KeyClientSecretFile, Path: filepath.Join(files, "empty")},
-			"credential.service_principal.client_secret_file " + filepath.Join(files, "empty") + ": is empty"},
+			"credential.service_principal.client_secret_file: the file it names is empty"},
 		{"pat on two lines", credential.File{Key: credential.KeyPATFile, Path: filepath.Join(files, "two-lines")},
-			"credential.pat_file " + filepath.Join(files, "two-lines") + ": holds white space or a control character inside the token: a PAT is one word on one line"},
+			"credential.pat_file: the file it names holds white space or a control character inside the token: a PAT is one word on one line"},
 		{"not a certificate", credential.File{Key: credential.KeyCertificateFile, Path: filepath.Join(files, "not-a-certificate.pem")},
-			"credential.service_principal.certificate_file " + filepath.Join(files, "not-a-certificate.pem") + ": is not a certificate with its private key (PEM, or PKCS#12 without a password)"},
+			"credential.service_principal.certificate_file: the file it names is not a certificate with its private key (PEM, or PKCS#12 without a password)"},
 		{"a PAT is not a certificate", credential.File{Key: credential.KeyCertificateFile, Path: filepath.Join(files, "pat")},
-			"credential.service_principal.certificate_file " + filepath.Join(files, "pat") + ": is not a certificate with its private key (PEM, or PKCS#12 without a password)"},
+			"credential.service_principal.certificate_file: the file it names is not a certificate with its private key (PEM, or PKCS#12 without a password)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +65,7 @@ func TestCheckFile(t *testing.T) {
 			require.Equal(t, tt.file.Path, fe.Path)
 			// The cause of a certificate that does not parse follows.
 			require.True(t, strings.HasPrefix(err.Error(), tt.wantErr), "got %q", err.Error())
+			require.NotContains(t, err.Error(), tt.file.Path, "a path may be a secret pasted under the key")
 			for _, secret := range []string{"fake-pat", "fake-client-secret", "header.payload", "second-line"} {
 				require.NotContains(t, err.Error(), secret)
 			}
@@ -98,19 +99,19 @@ func TestSpecFilesAndDescribe(t *testing.T) {
 	}{
 		{"pat", credential.Spec{PAT: secret}, nil, "pat, written in the file"},
 		{"pat file", credential.Spec{PATFile: "/run/secrets/fabrikam pat"},
-			[]credential.File{{Key: "credential.pat_file", Path: "/run/secrets/fabrikam pat"}}, `pat_file "/run/secrets/fabrikam pat"`},
+			[]credential.File{{Key: "credential.pat_file", Path: "/run/secrets/fabrikam pat"}}, "pat_file"},
 		{"client secret", credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: tenant, ClientID: client, ClientSecret: secret}}, nil,
 			"service_principal, client " + client + ", client_secret written in the file"},
 		{"client secret file", credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: tenant, ClientID: client, ClientSecretFile: "/s"}},
-			[]credential.File{{Key: "credential.service_principal.client_secret_file", Path: "/s"}}, "service_principal, client " + client + ", client_secret_file /s"},
+			[]credential.File{{Key: "credential.service_principal.client_secret_file", Path: "/s"}}, "service_principal, client " + client + ", client_secret_file"},
 		{"certificate", credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: tenant, ClientID: client, CertificateFile: "/c.pem"}},
-			[]credential.File{{Key: "credential.service_principal.certificate_file", Path: "/c.pem"}}, "service_principal, client " + client + ", certificate_file /c.pem"},
+			[]credential.File{{Key: "credential.service_principal.certificate_file", Path: "/c.pem"}}, "service_principal, client " + client + ", certificate_file"},
 		{"a token written as the tenant", credential.Spec{ServicePrincipal: &credential.ServicePrincipal{TenantID: secret, ClientID: client, ClientSecretFile: "/s"}},
-			[]credential.File{{Key: "credential.service_principal.client_secret_file", Path: "/s"}}, "service_principal, client " + client + ", client_secret_file /s"},
+			[]credential.File{{Key: "credential.service_principal.client_secret_file", Path: "/s"}}, "service_principal, client " + client + ", client_secret_file"},
 		{"system-assigned", credential.Spec{ManagedIdentity: &credential.ManagedIdentity{}}, nil, "managed_identity, system-assigned"},
 		{"user-assigned", credential.Spec{ManagedIdentity: &credential.ManagedIdentity{ClientID: client}}, nil, "managed_identity, client " + client},
 		{"workload identity", credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{TenantID: tenant, ClientID: client, TokenFile: "/t"}},
-			[]credential.File{{Key: "credential.workload_identity.token_file", Path: "/t"}}, "workload_identity, client " + client + ", token_file /t"},
+			[]credential.File{{Key: "credential.workload_identity.token_file", Path: "/t"}}, "workload_identity, client " + client + ", token_file"},
 		{"workload identity from the environment", credential.Spec{WorkloadIdentity: &credential.WorkloadIdentity{}}, nil,
 			"workload_identity, client from AZURE_CLIENT_ID, tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE"},
 		{"none", credential.Spec{}, nil, "none"},
@@ -121,6 +122,9 @@ func TestSpecFilesAndDescribe(t *testing.T) {
 			require.Equal(t, tt.wantFiles, tt.spec.Files())
 			require.Equal(t, tt.want, tt.spec.Describe())
 			require.NotContains(t, tt.spec.Describe(), secret)
+			for _, f := range tt.wantFiles {
+				require.NotContains(t, tt.spec.Describe(), f.Path, "a path may be a secret pasted under the key")
+			}
 		})
 	}
 }

@@ -279,7 +279,8 @@ func TestTokenCachedAndRefreshed(t *testing.T) {
 
 // TestNewChecksFilesFirst: a file an Entra credential needs that is
 // missing or unusable when the credential is built fails New with a
-// *FileError of its kind, before any token request.
+// *FileError of its kind, before any token request, whose text and
+// diagnosis name the key, never the file's path.
 func TestNewChecksFilesFirst(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -312,6 +313,10 @@ func TestNewChecksFilesFirst(t *testing.T) {
 			require.ErrorAs(t, err, &fe)
 			require.Equal(t, tt.wantKind, fe.FailureKind())
 			require.Contains(t, fe.Error(), tt.wantText)
+			// The processes log the error and the diagnosis: the path may
+			// be a token or secret pasted under the key.
+			require.NotContains(t, fe.Error(), dir)
+			require.NotContains(t, fe.Diagnosis(), dir)
 		})
 	}
 }

@@ -71,12 +71,13 @@ func (e *EntraError) EntraCode() string { return e.Code }
 
 // FileError is a file a credential needs that cannot be used: a federated
 // token file missing or unreadable, a certificate file unreadable or not a
-// certificate with its key, a PAT or secret file unreadable or empty. It
-// names the file, never its content.
+// certificate with its key, a PAT or secret file unreadable or empty. Its
+// text names the key, never the file's path nor its content: a token or
+// secret written under a *_file key by mistake is a "path" too.
 type FileError struct {
 	// Key is the spec's key, e.g. "credential.workload_identity.token_file".
 	Key string
-	// Path is the file.
+	// Path is the file, as written; the error's text leaves it out.
 	Path string
 	// Problem says what is wrong, Err is the cause.
 	Problem string
@@ -84,9 +85,9 @@ type FileError struct {
 }
 
 func (e *FileError) Error() string {
-	s := fmt.Sprintf("%s %s: %s", e.Key, e.Path, e.Problem)
+	s := fmt.Sprintf("%s: the file it names %s", e.Key, e.Problem)
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		s += ": " + cause(e.Err)
 	}
 	return s
 }
@@ -109,11 +110,11 @@ func (e *FileError) FailureKind() azdo.Kind {
 func (e *FileError) Diagnosis() string {
 	switch e.FailureKind() {
 	case azdo.KindTokenFile:
-		return fmt.Sprintf("The federated token file %s (%s) %s. On Kubernetes, label the pod azure.workload.identity/use: \"true\" and give it a service account annotated with azure.workload.identity/client-id, so the webhook projects the token (AZURE_FEDERATED_TOKEN_FILE); otherwise point token_file at the projected service account token.", e.Path, e.Key, e.Problem)
+		return fmt.Sprintf("The federated token file %s names %s. On Kubernetes, label the pod azure.workload.identity/use: \"true\" and give it a service account annotated with azure.workload.identity/client-id, so the webhook projects the token (AZURE_FEDERATED_TOKEN_FILE); otherwise point token_file at the projected service account token.", e.Key, e.Problem)
 	case azdo.KindCertificate:
-		return fmt.Sprintf("The certificate file %s (%s) %s. It must be readable by azreviewer and hold the certificate and its unencrypted private key in PEM (or PKCS#12 without a password); the certificate's public part must be uploaded to the app registration under Certificates & secrets.", e.Path, e.Key, e.Problem)
+		return fmt.Sprintf("The certificate file %s names %s. It must be readable by azreviewer and hold the certificate and its unencrypted private key in PEM (or PKCS#12 without a password); the certificate's public part must be uploaded to the app registration under Certificates & secrets.", e.Key, e.Problem)
 	}
-	return fmt.Sprintf("The file %s (%s) %s. Make it readable by azreviewer and put the secret in it.", e.Path, e.Key, e.Problem)
+	return fmt.Sprintf("The file %s names %s. Make it readable by azreviewer and put the secret in it.", e.Key, e.Problem)
 }
 
 // entraAnswer is the JSON of Entra's error answer.

@@ -254,10 +254,10 @@ func (s Spec) LogValue() slog.Value { return slog.StringValue(s.Kind()) }
 
 // Describe says what s is for an operator, never a token or secret: its
 // kind, an Entra identity's client ID (a GUID: [Spec.Validate]; or the
-// variable of the environment it is left to) and the files it names, e.g.
-// "pat_file /run/secrets/fabrikam-pat" or "pat, written in the file". The
-// tenant is left out: a token written there by mistake could pass for a
-// tenant's name.
+// variable of the environment it is left to) and the keys of the files it
+// names, e.g. "pat_file" or "pat, written in the file". Neither the tenant
+// nor a file's path is shown: a token pasted there by mistake could pass
+// for a tenant's name or a file's.
 func (s Spec) Describe() string {
 	orEnv := func(v, env string) string {
 		if v == "" {
@@ -272,15 +272,15 @@ func (s Spec) Describe() string {
 		if s.PAT != "" {
 			return "pat, written in the file"
 		}
-		return "pat_file " + quote(s.PATFile)
+		return "pat_file"
 	case KindServicePrincipal:
 		sp := s.ServicePrincipal
 		d := "service_principal, client " + quote(sp.ClientID) + ", "
 		switch {
 		case sp.CertificateFile != "":
-			return d + "certificate_file " + quote(sp.CertificateFile)
+			return d + "certificate_file"
 		case sp.ClientSecretFile != "":
-			return d + "client_secret_file " + quote(sp.ClientSecretFile)
+			return d + "client_secret_file"
 		}
 		return d + "client_secret written in the file"
 	case KindManagedIdentity:
@@ -294,7 +294,10 @@ func (s Spec) Describe() string {
 		if w.TenantID == "" {
 			d += ", tenant from " + EnvTenantID
 		}
-		return d + ", token_file " + orEnv(w.TokenFile, EnvFederatedTokenFile)
+		if w.TokenFile == "" {
+			return d + ", token_file from " + EnvFederatedTokenFile
+		}
+		return d + ", token_file"
 	}
 }
 

@@ -111,8 +111,8 @@ func TestPATKinds(t *testing.T) {
 	}{
 		{name: "pat", spec: credential.Spec{PAT: "tok1"}, want: "tok1"},
 		{name: "pat file, trimmed", spec: credential.Spec{PATFile: write("pat", "  tok2\n")}, want: "tok2"},
-		{name: "empty pat file", spec: credential.Spec{PATFile: write("empty", " \n")}, wantErr: "credential.pat_file " + filepath.Join(dir, "empty") + ": is empty"},
-		{name: "missing pat file", spec: credential.Spec{PATFile: filepath.Join(dir, "nope")}, wantErr: "credential.pat_file " + filepath.Join(dir, "nope") + ": cannot be read"},
+		{name: "empty pat file", spec: credential.Spec{PATFile: write("empty", " \n")}, wantErr: "credential.pat_file: the file it names is empty"},
+		{name: "missing pat file", spec: credential.Spec{PATFile: filepath.Join(dir, "nope")}, wantErr: "credential.pat_file: the file it names cannot be read"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,6 +122,7 @@ func TestPATKinds(t *testing.T) {
 				var fe *credential.FileError
 				require.ErrorAs(t, err, &fe)
 				require.ErrorContains(t, err, tt.wantErr)
+				require.NotContains(t, err.Error(), dir, "a path may be a secret pasted under the key")
 				return
 			}
 			require.NoError(t, err)

@@ -60,13 +60,29 @@ func FuzzCheckFiles(f *testing.F) {
 	})
 }
 
-// FuzzCheckNeverEchoesACredential writes any one-line credential, with
-// every "SECRET" in it a token, and checks that no problem and no
-// description holds the token.
+// fuzzPlaces are where FuzzCheckNeverEchoesACredential writes its value
+// (%s) in a file: as the credential, the URL, an organisation's keys, the
+// file's keys, defaults, a project's defaults and azure_budget.
+var fuzzPlaces = []string{
+	"organizations:\n  - url: https://dev.azure.com/fabrikam\n    credential: %s\n",
+	"organizations:\n  - url: %s\n    credential: {pat: x}\n",
+	"organizations:\n  - {url: https://dev.azure.com/fabrikam, credential: {pat: x}, %s}\n",
+	"%s\norganizations:\n  - url: https://dev.azure.com/fabrikam\n    credential: {pat: x}\n",
+	"organizations:\n  - url: https://dev.azure.com/fabrikam\n    credential: {pat: x}\n    defaults: %s\n",
+	"organizations:\n  - url: https://dev.azure.com/fabrikam\n    credential: {pat: x}\n    projects: {web: {defaults: %s}}\n",
+	"organizations:\n  - url: https://dev.azure.com/fabrikam\n    credential: {pat: x}\n    azure_budget: %s\n",
+}
+
+// FuzzCheckNeverEchoesACredential writes any one-line value, with every
+// "SECRET" in it a token, in any place of the file (fuzzPlaces), and
+// checks that no problem and no description holds the token — with the
+// files read or not: a token pasted under a key that names a file is the
+// likeliest mistake.
 func FuzzCheckNeverEchoesACredential(f *testing.F) {
 	for _, s := range []string{
 		"{pat: SECRET}",
 		"{pat: SECRET, pat_file: SECRET}",
+		"{pat_file: SECRET}",
 		"{SECRET}",
 		"{SECRET: SECRET}",
 		"{pat: [SECRET]}",
@@ -75,27 +91,50 @@ func FuzzCheckNeverEchoesACredential(f *testing.F) {
 		"SECRET",
 		"{service_principal: {tenant_id: SECRET, client_id: SECRET, client_secret: SECRET}}",
 		"{service_principal: {tenant_id: t, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, SECRET: x}}",
+		"{service_principal: {tenant_id: t, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret_file: SECRET}}",
+		"{service_principal: {tenant_id: t, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, certificate_file: SECRET}}",
 		"{managed_identity: {client_id: SECRET}}",
 		"{workload_identity: {tenant_id: SECRET, token_file: SECRET}}",
+		"{workload_identity: {tenant_id: t, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, token_file: SECRET}}",
 		"{pat: SECRET, token: SECRET}",
+		"https://x:SECRET@dev.azure.com/fabrikam",
+		"https://dev.azure.com/fabrikam?pat=SECRET",
+		"https://dev.azure.com/fabrikam#SECRET",
+		"ftp://SECRET@dev.azure.com/fabrikam",
+		"SECRET: 1",
+		"{llm: SECRET}",
+		"{llm: {max_requests: SECRET}}",
+		"{severity_threshold: SECRET}",
+		"{reviewers: {SECRET: true}}",
+		"{rules: {disable: [SECRET], severity: {SECRET: error}}}",
+		"{ignore: [\"[SECRET\"]}",
+		"{custom_rules: [{id: SECRET, pattern: \"(SECRET\", message: m}]}",
+		"{secrets: {allow: {values: [\"(SECRET\"], stopwords: [\" SECRET\"]}}}",
+		"{version: SECRET}",
 	} {
-		f.Add(s)
+		for place := range fuzzPlaces {
+			f.Add(uint8(place), s)
+		}
 	}
 	const token = "s3cretvalue"
-	f.Fuzz(func(t *testing.T, shape string) {
+	f.Fuzz(func(t *testing.T, place uint8, shape string) {
 		if strings.ContainsAny(shape, "\r\n&*!") {
 			t.Skip("one line, no anchors, aliases or tags: their names are not secrets")
 		}
-		cred := strings.ReplaceAll(shape, "SECRET", token)
-		data := "organizations:\n  - url: https://dev.azure.com/fabrikam\n    credential: " + cred + "\n"
-		list, err := orgs.Check([]byte(data), orgs.CheckOptions{SkipFiles: true})
-		require.NotContains(t, fmt.Sprint(err), "s3cret")
-		for _, o := range list {
-			// A file's path is no secret, and Describe names it.
-			if !strings.Contains(fmt.Sprint(o.Credential.Files()), "s3cret") {
-				require.NotContains(t, o.Credential.Describe(), "s3cret")
-			}
-			require.NotContains(t, fmt.Sprintf("%v %+v", o.Credential, o), "s3cret")
+		if strings.Contains(strings.ToLower(shape), "s3cret") || strings.Contains(shape, "name") || strings.Contains(shape, "projects") {
+			t.Skip("the token only where SECRET is; organisations' and projects' names are shown, as they name things")
 		}
+		value := strings.ReplaceAll(shape, "SECRET", token)
+		data := fmt.Sprintf(fuzzPlaces[int(place)%len(fuzzPlaces)], value)
+		for _, opts := range []orgs.CheckOptions{{SkipFiles: true}, {}} {
+			list, err := orgs.Check([]byte(data), opts)
+			require.NotContains(t, fmt.Sprint(err), "s3cret", "%+v", opts)
+			for _, o := range list {
+				require.NotContains(t, o.Credential.Describe(), "s3cret", "%+v", opts)
+				require.NotContains(t, fmt.Sprintf("%v %+v", o.Credential, o.Credential), "s3cret", "%+v", opts)
+			}
+		}
+		_, err := orgs.Parse([]byte(data), nil)
+		require.NotContains(t, fmt.Sprint(err), "s3cret")
 	})
 }

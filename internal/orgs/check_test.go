@@ -52,9 +52,9 @@ func TestCheck(t *testing.T) {
 		}},
 		{file: "unknown-keys.yaml", want: []string{
 			`2:5: organizations[0]: credential is missing; every organisation needs one: pat, pat_file, service_principal, managed_identity or workload_identity`,
-			`3:5: organizations[0]: unknown key "credentials" (did you mean "credential"?); the keys allowed here are url, name, credential, defaults, projects, azure_budget`,
+			`3:5: organizations[0]: unknown key, not shown as it may be a secret written in the wrong place (did you mean "credential"?); the keys allowed here are url, name, credential, defaults, projects, azure_budget`,
 			`5:18: organizations[1].credential: unknown key, not shown as it may be a secret written in the wrong place (did you mean "pat_file"?); the keys allowed here are pat, pat_file, service_principal, managed_identity, workload_identity`,
-			`6:16: organizations[1].defaults: unknown key "severity"; the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, secrets, llm`,
+			`6:16: organizations[1].defaults: unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are version, reviewers, rules, severity_threshold, ignore, limits, custom_rules, secrets, llm`,
 			`8:18: organizations[2].credential: unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are pat, pat_file, service_principal, managed_identity, workload_identity`,
 			`11:114: organizations[3].credential.service_principal: unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are tenant_id, client_id, client_secret, client_secret_file, certificate_file`,
 		}},
@@ -62,7 +62,7 @@ func TestCheck(t *testing.T) {
 			`3:19: organizations[0].azure_budget: 0 is out of range; expected 1 to 1000000 units per 5 minutes (leave azure_budget out for AZDO_BUDGET's)`,
 			`6:19: organizations[1].azure_budget: 2000000 is out of range; expected 1 to 1000000 units per 5 minutes (leave azure_budget out for AZDO_BUDGET's)`,
 			`9:27: organizations[1].defaults.limits.max_files: -1 is negative; expected 0 (no limit) or more`,
-			`10:27: organizations[1].defaults.llm.max_requests: expected a whole number (0 or more), got "many"`,
+			`10:27: organizations[1].defaults.llm.max_requests: expected a whole number (0 or more), got a string`,
 		}},
 		{file: "credential-malformed.yaml", want: []string{
 			`3:17: organizations[0].credential: sets pat and pat_file: set exactly one`,
@@ -73,11 +73,11 @@ func TestCheck(t *testing.T) {
 			`13:17: organizations[3].credential: is empty: set one of pat_file, pat, service_principal, managed_identity or workload_identity`,
 		}},
 		{file: "credential-files.yaml", want: []string{
-			`3:28: organizations[0].credential.pat_file: "testdata/check/secrets/missing-pat" does not exist`,
-			`9:29: organizations[1].credential.service_principal.client_secret_file: "testdata/check/secrets/empty" is empty`,
-			`15:27: organizations[2].credential.service_principal.certificate_file: "testdata/check/secrets/not-a-certificate.pem" is not a certificate with its private key (PEM, or PKCS#12 without a password)`,
-			`21:21: organizations[3].credential.workload_identity.token_file: "testdata/check/secrets" is a directory, not a file`,
-			`23:28: organizations[4].credential.pat_file: "testdata/check/secrets/fabrikam-pat/under-a-file" cannot be read: not a directory`,
+			`3:28: organizations[0].credential.pat_file: the file it names does not exist`,
+			`9:29: organizations[1].credential.service_principal.client_secret_file: the file it names is empty`,
+			`15:27: organizations[2].credential.service_principal.certificate_file: the file it names is not a certificate with its private key (PEM, or PKCS#12 without a password)`,
+			`21:21: organizations[3].credential.workload_identity.token_file: the file it names is a directory, not a file`,
+			`23:28: organizations[4].credential.pat_file: the file it names cannot be read: not a directory`,
 		}},
 		{file: "credential-files.yaml", opts: orgs.CheckOptions{SkipFiles: true}},
 		{file: "syntax.yaml", want: []string{
@@ -123,11 +123,11 @@ func TestCheckValidFile(t *testing.T) {
 		got = append(got, o.Name+" "+o.URL+" "+o.Credential.Describe())
 	}
 	require.Equal(t, []string{
-		"fabrikam https://dev.azure.com/fabrikam pat_file testdata/check/secrets/fabrikam-pat",
-		"Contoso Ltd https://dev.azure.com/contoso service_principal, client 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret_file testdata/check/secrets/contoso-secret",
-		"northwind https://dev.azure.com/northwind service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file testdata/check/secrets/northwind.pem",
+		"fabrikam https://dev.azure.com/fabrikam pat_file",
+		"Contoso Ltd https://dev.azure.com/contoso service_principal, client 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, client_secret_file",
+		"northwind https://dev.azure.com/northwind service_principal, client 6a3f5c1e-8d2b-4b8e-9f4a-2c1d0e9b8a71, certificate_file",
 		"tailspin https://dev.azure.com/tailspin managed_identity, system-assigned",
-		"wingtip https://dev.azure.com/wingtip workload_identity, client 0b3f7a51-2c7e-4c1f-9d0a-5b6f3e9b1c22, token_file testdata/check/secrets/azure-identity-token",
+		"wingtip https://dev.azure.com/wingtip workload_identity, client 0b3f7a51-2c7e-4c1f-9d0a-5b6f3e9b1c22, token_file",
 		"defaultcollection https://tfs.example.com/tfs/defaultcollection workload_identity, client from AZURE_CLIENT_ID, tenant from AZURE_TENANT_ID, token_file from AZURE_FEDERATED_TOKEN_FILE",
 		"adventure-works https://dev.azure.com/adventure-works pat, written in the file",
 	}, got)

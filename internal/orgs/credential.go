@@ -75,8 +75,11 @@ func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, o options) C
 			switch {
 			case err == nil:
 			case errors.As(err, &fe):
+				// The path is not shown: the likeliest mistake is the token
+				// or secret itself pasted under the *_file key. The line
+				// and column say which value it is.
 				node, field := keyNode(n, at, f.Key)
-				d.Add(node, field, "%q %s", f.Path, fe.Problem)
+				d.Add(node, field, "the file it names %s", fe.Problem)
 			default:
 				node, field := keyNode(n, at, f.Key)
 				d.Add(node, field, "%s", err)

@@ -126,6 +126,9 @@ type options struct {
 
 func parse(data []byte, o options) ([]Organization, error) {
 	d := repoconfig.NewDecoder()
+	// The file holds tokens and secrets, and its problems are printed and
+	// logged: one written in the wrong place is never quoted back.
+	d.HideText()
 	var list []Organization
 	root := d.Root(data)
 	if root != nil {
@@ -278,7 +281,9 @@ func azureBudget(d *repoconfig.Decoder, n ast.Node, at string) int {
 	}
 	in, ok := resolved.(*ast.IntegerNode)
 	if !ok {
-		d.Add(n, at, "expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000) or off, got %s", strings.TrimSpace(n.String()))
+		// What it got is not shown: it may be a token written in the wrong
+		// place.
+		d.Add(n, at, "expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000) or off")
 		return 0
 	}
 	var v int64
@@ -359,18 +364,33 @@ func Names(list []Organization) string {
 	return strings.Join(names, ", ")
 }
 
-// orgURL checks and normalises an organisation URL.
+// orgURL checks and normalises an organisation URL. Its errors say what
+// is wrong and never show the URL: one copied from a git remote or a
+// browser may hold a token, and a token may be pasted as the URL.
 func orgURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("%q is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam", raw)
+		return "", errors.New("is not an absolute http(s) URL, such as https://dev.azure.com/fabrikam (the value is not shown: it may be a token)")
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%q: an organisation URL has no query, fragment or user name", raw)
+	var extra []string
+	if u.User != nil {
+		extra = append(extra, "a user name")
+		if _, ok := u.User.Password(); ok {
+			extra[0] = "a user name and password"
+		}
+	}
+	if u.RawQuery != "" {
+		extra = append(extra, "a query")
+	}
+	if u.Fragment != "" {
+		extra = append(extra, "a fragment")
+	}
+	if len(extra) > 0 {
+		return "", fmt.Errorf("has %s (not shown: it may hold a token); an organisation URL has no user name, query or fragment, as in https://dev.azure.com/fabrikam", strings.Join(extra, " and "))
 	}
 	n := servicehooks.NormalizeOrgURL(raw)
 	if strings.Trim(mustPath(n), "/") == "" {
-		return "", fmt.Errorf("%q names no organisation (or Azure DevOps Server collection) after the host, as in https://dev.azure.com/fabrikam", raw)
+		return "", errors.New("names no organisation (or Azure DevOps Server collection) after the host, as in https://dev.azure.com/fabrikam")
 	}
 	return n, nil
 }

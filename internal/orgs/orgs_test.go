@@ -67,10 +67,10 @@ func TestParseReportsEveryProblemWithItsLine(t *testing.T) {
 		text  string
 	}{
 		{3, "organizations[0].credential", "sets pat and pat_file: set exactly one"},
-		{5, "organizations[0].defaults.severity_threshold", `"urgent" is not one of info, warning, error`},
+		{5, "organizations[0].defaults.severity_threshold", `the value (not shown) is not one of info, warning, error`},
 		{6, "organizations[1]", "credential is missing"},
-		{6, "organizations[1].url", `"ftp://dev.azure.com/contoso" is not an absolute http(s) URL`},
-		{7, "organizations[1]", `unknown key "credentail" (did you mean "credential"?)`},
+		{6, "organizations[1].url", `is not an absolute http(s) URL`},
+		{7, "organizations[1]", `unknown key, not shown as it may be a secret written in the wrong place (did you mean "credential"?)`},
 		{8, "organizations[2].url", "https://dev.azure.com/fabrikam is already listed as organizations[0] (line 2)"},
 		{9, "organizations[2].credential", `unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are pat, pat_file`},
 		{10, "organizations[3]", "url is missing"},
@@ -96,7 +96,7 @@ func TestParseRefuses(t *testing.T) {
 	}{
 		{"empty file", "", "the file is empty"},
 		{"no organisations", "organizations: []\n", "no organisation is listed"},
-		{"unknown top-level key", "orgs: []\n", `unknown key "orgs"`},
+		{"unknown top-level key", "orgs: []\n", `unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are organizations`},
 		{"syntax error", "organizations: [\n", "YAML syntax error"},
 		{"a key of the file twice", "organizations:\n- url: https://dev.azure.com/a\n  url: https://dev.azure.com/b\n", `YAML syntax error: mapping key "url" already defined at [2:3]`},
 		{"another key twice", "organizations:\n- url: https://dev.azure.com/a\n  credential: {pat: a}\n  projects: {Web: {}, Web: {}}\n", `YAML syntax error: mapping key "…" already defined at [4:14]`},
@@ -104,7 +104,7 @@ func TestParseRefuses(t *testing.T) {
 		{"no credential kind", "organizations:\n  - url: https://dev.azure.com/a\n    credential: {}\n", "credential: is empty"},
 		{"credential not a mapping", "organizations:\n  - url: https://dev.azure.com/a\n    credential: secret\n", "expected a mapping with one of pat"},
 		{"host only", "organizations:\n  - url: https://dev.azure.com/\n    credential: {pat: a}\n", "names no organisation"},
-		{"query", "organizations:\n  - url: https://dev.azure.com/a?x=1\n    credential: {pat: a}\n", "no query"},
+		{"query", "organizations:\n  - url: https://dev.azure.com/a?x=1\n    credential: {pat: a}\n", "has a query"},
 		{"same derived name", readFixture(t, "names.yaml"), `the name "fabrikam" is already that of organizations[0]`},
 		{"budget not a number", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: lots\n    credential: {pat: a}\n", "expected a whole number of estimated TSTU units"},
 		{"budget a fraction", "organizations:\n  - url: https://dev.azure.com/a\n    azure_budget: 1.5\n    credential: {pat: a}\n", "expected a whole number"},
@@ -259,5 +259,93 @@ func TestAzureBudget(t *testing.T) {
 		list, err := orgs.Load(path, nil)
 		require.NoError(t, err, tt.value)
 		require.Equal(t, tt.want, list[0].AzureBudget, tt.value)
+	}
+}
+
+// TestNoProblemEchoesASecretAnywhere: a token or secret written anywhere
+// in the file where it does not belong — under a key that names a file, in
+// the organisation's URL, as a key or a value the file does not know, at
+// any level — is never in a problem of Parse or Check, nor in what Check
+// describes of a file it accepts (with --skip-files a pasted secret is a
+// "path" it does not read). The problems still say where and what.
+func TestNoProblemEchoesASecretAnywhere(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3tTOKENabcdefghijklmnopqrstuvwxyz0123456789"
+	const url = "  - url: https://dev.azure.com/fabrikam\n"
+	const sp = "    credential:\n      service_principal: {tenant_id: contoso.onmicrosoft.com, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, "
+	tests := []struct {
+		name, yaml string
+		want       string // in the problem of Check reading the files, and of Parse unless files
+		files      bool   // a file's problem: Parse and Check --skip-files accept the file
+	}{
+		{"a PAT under pat_file", url + "    credential:\n      pat_file: " + secret + "\n",
+			"line 4, column 17: organizations[0].credential.pat_file: the file it names does not exist", true},
+		{"a secret under client_secret_file", url + sp + "client_secret_file: " + secret + "}\n",
+			"organizations[0].credential.service_principal.client_secret_file: the file it names does not exist", true},
+		{"a secret under certificate_file", url + sp + "certificate_file: \"" + secret + "\"}\n",
+			"organizations[0].credential.service_principal.certificate_file: the file it names does not exist", true},
+		{"a token under token_file", url + "    credential: {workload_identity: {tenant_id: contoso.onmicrosoft.com, client_id: 8f0b7a2e-54f1-4a4a-9d55-2b0c3f1e6a11, token_file: " + secret + "}}\n",
+			"organizations[0].credential.workload_identity.token_file: the file it names does not exist", true},
+		{"a URL with a user and password", "  - url: https://x:" + secret + "@dev.azure.com/fabrikam\n    credential: {pat: x}\n",
+			"line 2, column 10: organizations[0].url: has a user name and password (not shown: it may hold a token); an organisation URL has no user name, query or fragment", false},
+		{"a URL with a user alone", "  - url: https://" + secret + "@dev.azure.com/fabrikam\n    credential: {pat: x}\n",
+			"organizations[0].url: has a user name (not shown: it may hold a token)", false},
+		{"a URL with a query", "  - url: https://dev.azure.com/fabrikam?pat=" + secret + "\n    credential: {pat: x}\n",
+			"organizations[0].url: has a query (not shown: it may hold a token)", false},
+		{"a URL with a fragment", "  - url: https://dev.azure.com/fabrikam#" + secret + "\n    credential: {pat: x}\n",
+			"organizations[0].url: has a fragment (not shown: it may hold a token)", false},
+		{"a URL of another scheme with a password", "  - url: ftp://x:" + secret + "@dev.azure.com/fabrikam\n    credential: {pat: x}\n",
+			"organizations[0].url: is not an absolute http(s) URL", false},
+		{"a secret as the URL", "  - url: " + secret + "\n    credential: {pat: x}\n",
+			"organizations[0].url: is not an absolute http(s) URL", false},
+		{"an anchor of a secret as the URL", "  - url: *x\n    credential: {pat: x}\n",
+			"organizations[0].url: is not an absolute http(s) URL", false},
+		{"a secret as a key of the file", "  - url: https://dev.azure.com/fabrikam\n    credential: {pat: x}\n" + secret + ": 1\n",
+			"line 4, column 1: unknown key, not shown as it may be a secret written in the wrong place; the keys allowed here are organizations", false},
+		{"a secret as a key of an organisation", url + "    " + secret + ": 1\n    credential: {pat: x}\n",
+			"line 3, column 5: organizations[0]: unknown key, not shown", false},
+		{"a secret as a key of defaults", url + "    credential: {pat: x}\n    defaults: {" + secret + ": 1}\n",
+			"organizations[0].defaults: unknown key, not shown", false},
+		{"a secret as a key of a project's defaults", url + "    credential: {pat: x}\n    projects: {web: {defaults: {" + secret + ": 1}}}\n",
+			"organizations[0].projects.web.defaults: unknown key, not shown", false},
+		{"a secret as a reviewer", url + "    credential: {pat: x}\n    defaults: {reviewers: {" + secret + ": true}}\n",
+			"organizations[0].defaults.reviewers: unknown reviewer, not shown", false},
+		{"a secret as defaults.llm", url + "    credential: {pat: x}\n    defaults: {llm: " + secret + "}\n",
+			"organizations[0].defaults.llm: expected a mapping with instructions, language, context_lines, guidance and max_requests, got a string", false},
+		{"a secret under defaults.llm", url + "    credential: {pat: x}\n    defaults: {llm: {max_requests: " + secret + "}}\n",
+			"organizations[0].defaults.llm.max_requests: expected a whole number (0 or more), got a string", false},
+		{"a secret as severity_threshold", url + "    credential: {pat: x}\n    defaults: {severity_threshold: " + secret + "}\n",
+			"organizations[0].defaults.severity_threshold: the value (not shown) is not one of info, warning, error", false},
+		{"a secret as a rule id", url + "    credential: {pat: x}\n    defaults: {rules: {disable: [" + secret + "]}}\n",
+			"is not a rule id", false},
+		{"a secret as azure_budget", url + "    credential: {pat: x}\n    azure_budget: " + secret + "\n",
+			"organizations[0].azure_budget: expected a whole number of estimated TSTU units per 5 minutes (e.g. 6000) or off", false},
+		{"a secret as the credential", url + "    credential: " + secret + "\n",
+			"organizations[0].credential: expected a mapping", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			data := []byte("a: &x " + secret + "\norganizations:\n" + tt.yaml)
+			if !strings.Contains(tt.yaml, "*x") {
+				data = []byte("organizations:\n" + tt.yaml)
+			}
+			_, parseErr := orgs.Parse(data, nil)
+			_, checkErr := orgs.Check(data, orgs.CheckOptions{})
+			skipped, skipErr := orgs.Check(data, orgs.CheckOptions{SkipFiles: true})
+			printed := fmt.Sprint(parseErr, checkErr, skipErr)
+			for _, o := range skipped {
+				printed += fmt.Sprintf("\n%s %s %s %v %+v", o.Name, o.URL, o.Credential.Describe(), o.Credential, o)
+			}
+			require.NotContains(t, printed, secret[:12])
+			require.ErrorContains(t, checkErr, tt.want)
+			if tt.files {
+				require.NoError(t, parseErr)
+				require.NoError(t, skipErr)
+				require.Len(t, skipped, 1)
+			} else {
+				require.ErrorContains(t, parseErr, tt.want)
+			}
+		})
 	}
 }

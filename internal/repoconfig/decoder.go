@@ -29,6 +29,15 @@ type Entry struct {
 // NewDecoder returns a Decoder for one file.
 func NewDecoder() *Decoder { return &Decoder{d: decoder{anchors: map[string]ast.Node{}}} }
 
+// HideText makes every later problem leave out the file's text: an
+// unknown key, a value of the wrong kind or a value refused is located by
+// its line, column and field path and described by its kind, never
+// quoted; a "did you mean" still names the known key. For a file that
+// holds tokens and secrets (the organisations file), where one written in
+// the wrong place must not reach a terminal or a log. The YAML parser's
+// own syntax errors are left as they are.
+func (x *Decoder) HideText() { x.d.hide = true }
+
 // Root parses data and returns its single document's body, nil for an
 // empty file or when a problem (a YAML syntax error, too deep a nesting)
 // stops parsing. A byte order mark and CRLF line endings are accepted.

@@ -176,6 +176,34 @@ func syntaxProblem(err error) Problem {
 type decoder struct {
 	problems []Problem
 	anchors  map[string]ast.Node
+	// hide: no problem shows the file's text, but for the keys the
+	// decoder knows ([Decoder.HideText]).
+	hide bool
+}
+
+// show is s (a key or value of the file) as a problem shows it: quoted,
+// or "the value (not shown)" when the decoder hides the file's text.
+func (d *decoder) show(s string) string {
+	if d.hide {
+		return "the value (not shown)"
+	}
+	return strconv.Quote(s)
+}
+
+// reason is why pe's pattern is refused, without the pattern's text when
+// the decoder hides it.
+func (d *decoder) reason(pe *PatternError) string {
+	if !d.hide {
+		return pe.Reason
+	}
+	var se *syntax.Error
+	switch {
+	case pe.Size > 0:
+		return fmt.Sprintf("it is larger than %d instructions, the limit", MaxPatternProgram)
+	case errors.As(pe.Err, &se):
+		return string(se.Code)
+	}
+	return "it does not compile"
 }
 
 // add records a problem at node n (the file start when n is nil).
@@ -222,8 +250,22 @@ func (d *decoder) resolve(n ast.Node, field string) ast.Node {
 	return nil
 }
 
-// describe names what a node holds, for "got …" in messages.
-func describe(n ast.Node) string {
+// describe names what a node holds, for "got …" in messages: by its kind
+// alone when the decoder hides the file's text.
+func (d *decoder) describe(n ast.Node) string {
+	if d.hide {
+		switch n.(type) {
+		case *ast.StringNode:
+			return "a string"
+		case *ast.IntegerNode, *ast.FloatNode, *ast.InfinityNode, *ast.NanNode:
+			return "a number"
+		case *ast.BoolNode:
+			return "true or false"
+		case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode, *ast.LiteralNode, *ast.NullNode, nil:
+		default:
+			return "a value"
+		}
+	}
 	switch v := n.(type) {
 	case nil, *ast.NullNode:
 		return "nothing"
@@ -238,6 +280,15 @@ func describe(n ast.Node) string {
 	default:
 		return n.GetToken().Value
 	}
+}
+
+// unknown is an unknown key as a problem shows it: quoted, or not at all
+// when the decoder hides the file's text.
+func (d *decoder) unknown(key string) string {
+	if d.hide {
+		return ", not shown as it may be a secret written in the wrong place"
+	}
+	return " " + strconv.Quote(key)
 }
 
 // field is one known key of a mapping and how to decode its value.
@@ -260,8 +311,8 @@ func (d *decoder) mapping(n ast.Node, path, what string, fields []field) {
 			for j, f := range fields {
 				names[j] = f.name
 			}
-			d.add(e.keyNode, path, "unknown key %q%s; the keys allowed here are %s",
-				e.key, suggest(e.key, names), strings.Join(names, ", "))
+			d.add(e.keyNode, path, "unknown key%s%s; the keys allowed here are %s",
+				d.unknown(e.key), suggest(e.key, names), strings.Join(names, ", "))
 			continue
 		}
 		if e.value == nil {
@@ -294,7 +345,7 @@ func (d *decoder) entries(n ast.Node, path, what string) ([]entry, bool) {
 	case *ast.NullNode:
 		return nil, true
 	default:
-		d.add(n, path, "expected %s, got %s", what, describe(n))
+		d.add(n, path, "expected %s, got %s", what, d.describe(n))
 		return nil, false
 	}
 	out := make([]entry, 0, len(values))
@@ -333,7 +384,7 @@ func (d *decoder) sequence(n ast.Node, path, what string) ([]ast.Node, bool) {
 	}
 	s, ok := n.(*ast.SequenceNode)
 	if !ok {
-		d.add(n, path, "expected %s, got %s", what, describe(n))
+		d.add(n, path, "expected %s, got %s", what, d.describe(n))
 		return nil, false
 	}
 	items := make([]ast.Node, len(s.Values))
@@ -357,7 +408,7 @@ func (d *decoder) str(n ast.Node, path string) (string, bool) {
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.InfinityNode, *ast.NanNode:
 		return n.GetToken().Value, true
 	default:
-		d.add(n, path, "expected a string, got %s", describe(n))
+		d.add(n, path, "expected a string, got %s", d.describe(n))
 		return "", false
 	}
 }
@@ -391,7 +442,7 @@ func (d *decoder) boolean(n ast.Node, path string) (bool, bool) {
 	if b, ok := n.(*ast.BoolNode); ok {
 		return b.Value, true
 	}
-	d.add(n, path, "expected true or false, got %s", describe(n))
+	d.add(n, path, "expected true or false, got %s", d.describe(n))
 	return false, false
 }
 
@@ -399,7 +450,7 @@ func (d *decoder) boolean(n ast.Node, path string) (bool, bool) {
 func (d *decoder) nonNegative(n ast.Node, path string) (int, bool) {
 	in, ok := n.(*ast.IntegerNode)
 	if !ok {
-		d.add(n, path, "expected a whole number (0 or more), got %s", describe(n))
+		d.add(n, path, "expected a whole number (0 or more), got %s", d.describe(n))
 		return 0, false
 	}
 	var v int64
@@ -433,7 +484,7 @@ func (d *decoder) severity(n ast.Node, path string) (reviewer.Severity, bool) {
 	if sev := reviewer.Severity(s); sev.Valid() {
 		return sev, true
 	}
-	d.add(n, path, "%q is not one of info, warning, error", s)
+	d.add(n, path, "%s is not one of info, warning, error", d.show(s))
 	return "", false
 }
 
@@ -444,7 +495,7 @@ func (d *decoder) config(n ast.Node, path, what string, cfg *Config) {
 		{"version", func(n ast.Node, path string) {
 			in, ok := n.(*ast.IntegerNode)
 			if !ok || in.GetToken().Value != strconv.Itoa(Version) {
-				d.add(n, path, "%s is not supported; the only version is %d", describe(n), Version)
+				d.add(n, path, "%s is not supported; the only version is %d", d.describe(n), Version)
 				return
 			}
 			cfg.Version = Version
@@ -532,8 +583,8 @@ func (d *decoder) reviewers(n ast.Node, path string) map[string]bool {
 	for _, e := range entries {
 		p := join(path, e.key)
 		if !slices.Contains(knownReviewers, e.key) {
-			d.add(e.keyNode, path, "unknown reviewer %q%s; the reviewers are %s",
-				e.key, suggest(e.key, knownReviewers), strings.Join(knownReviewers, ", "))
+			d.add(e.keyNode, path, "unknown reviewer%s%s; the reviewers are %s",
+				d.unknown(e.key), suggest(e.key, knownReviewers), strings.Join(knownReviewers, ", "))
 			continue
 		}
 		if e.value == nil {
@@ -623,9 +674,9 @@ func (d *decoder) valuePattern(n ast.Node, path, s string) bool {
 	case s == "":
 		d.add(n, path, "is empty; expected a regular expression")
 	case errors.As(err, &pe) && pe.Size > 0:
-		d.add(n, path, "%q is too large: %s", abbreviate(s, 80), pe.Reason)
+		d.add(n, path, "%s is too large: %s", d.show(abbreviate(s, 80)), d.reason(pe))
 	case errors.As(err, &pe):
-		d.add(n, path, "%q is not a valid Go (RE2) regular expression: %s", abbreviate(s, 80), pe.Reason)
+		d.add(n, path, "%s is not a valid Go (RE2) regular expression: %s", d.show(abbreviate(s, 80)), d.reason(pe))
 	default:
 		return true
 	}
@@ -635,7 +686,7 @@ func (d *decoder) valuePattern(n ast.Node, path, s string) bool {
 // stopword checks a secrets.allow.stopwords entry.
 func (d *decoder) stopword(n ast.Node, path, s string) bool {
 	if len(s) < MinStopword || len(s) > MaxStopword || strings.TrimSpace(s) != s {
-		d.add(n, path, "%q: a stop word has %d to %d characters and no surrounding spaces", abbreviate(s, 80), MinStopword, MaxStopword)
+		d.add(n, path, "%s: a stop word has %d to %d characters and no surrounding spaces", d.show(abbreviate(s, 80)), MinStopword, MaxStopword)
 		return false
 	}
 	return true
@@ -670,9 +721,9 @@ func (d *decoder) customRules(n ast.Node, path string) []CustomRule {
 				idNode, set["id"] = n, true
 				switch {
 				case strings.HasPrefix(s, CustomRulePrefix):
-					d.add(n, path, "%q: write the id without the %q prefix, which findings get automatically", s, CustomRulePrefix)
+					d.add(n, path, "%s: write the id without the %q prefix, which findings get automatically", d.show(s), CustomRulePrefix)
 				case !customID.MatchString(s):
-					d.add(n, path, "%q is not a valid id; expected lower-case letters, digits and hyphens, starting with a letter or digit, at most 64 characters, like \"no-todo\"", s)
+					d.add(n, path, "%s is not a valid id; expected lower-case letters, digits and hyphens, starting with a letter or digit, at most 64 characters, like \"no-todo\"", d.show(s))
 				default:
 					r.ID = s
 				}
@@ -691,10 +742,10 @@ func (d *decoder) customRules(n ast.Node, path string) []CustomRule {
 				var pe *PatternError
 				switch {
 				case errors.As(err, &pe) && pe.Size > 0:
-					d.add(n, path, "%q is too large: %s", abbreviate(s, 80), pe.Reason)
+					d.add(n, path, "%s is too large: %s", d.show(abbreviate(s, 80)), d.reason(pe))
 					return
 				case errors.As(err, &pe):
-					d.add(n, path, "%q is not a valid Go (RE2) regular expression: %s", abbreviate(s, 80), pe.Reason)
+					d.add(n, path, "%s is not a valid Go (RE2) regular expression: %s", d.show(abbreviate(s, 80)), d.reason(pe))
 					return
 				}
 				before := program
@@ -732,7 +783,7 @@ func (d *decoder) customRules(n ast.Node, path string) []CustomRule {
 		if r.ID != "" {
 			where := fmt.Sprintf("%s (line %d)", p, line(idNode))
 			if first, dup := seen[r.ID]; dup {
-				d.add(idNode, join(p, "id"), "%q is already the id of %s; ids must be unique", r.ID, first)
+				d.add(idNode, join(p, "id"), "%s is already the id of %s; ids must be unique", d.show(r.ID), first)
 			} else {
 				seen[r.ID] = where
 			}
@@ -753,7 +804,7 @@ func (d *decoder) ruleID(n ast.Node, path, s string) bool {
 	if ruleIDPattern.MatchString(s) {
 		return true
 	}
-	d.add(n, path, "%q is not a rule id; rule ids look like \"debug/console-log\", or \"custom/no-todo\" for a custom rule", s)
+	d.add(n, path, "%s is not a rule id; rule ids look like \"debug/console-log\", or \"custom/no-todo\" for a custom rule", d.show(s))
 	return false
 }
 
@@ -764,7 +815,7 @@ func (d *decoder) glob(n ast.Node, path, s string) bool {
 	case p == "":
 		d.add(n, path, "is empty; expected a glob pattern like \"vendor/**\"")
 	case !doublestar.ValidatePattern(p):
-		d.add(n, path, "%q is not a valid glob pattern (check its brackets and braces); expected something like \"vendor/**\" or \"**/*.min.js\"", s)
+		d.add(n, path, "%s is not a valid glob pattern (check its brackets and braces); expected something like \"vendor/**\" or \"**/*.min.js\"", d.show(s))
 	default:
 		return true
 	}
