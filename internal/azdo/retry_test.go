@@ -249,7 +249,7 @@ func TestRetryStopsAtContextDeadline(t *testing.T) {
 	f := newFixture(t, azdo.Config{}, nil)
 	// A deadline far from both the call's own time on a loaded machine and
 	// the pause: the call returns before it, whatever the machine's speed.
-	const deadline, pause = time.Minute, time.Hour
+	const deadline, pause = time.Minute, azdo.MaxRetryAfter - time.Minute
 	f.sim.Server.RateLimit(azdosim.RateLimit{Requests: 1, RetryAfter: pause})
 
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
