@@ -82,7 +82,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, o := range []string{WritePosted, WriteRejected, WriteDropped, WriteUnverified, WriteAltered} {
 		m.writes.WithLabelValues(o)
 	}
-	for _, s := range []events.Settlement{events.SettleAck, events.SettleNak, events.SettleTerm, events.SettleDeadLetter} {
+	for _, s := range []events.Settlement{events.SettleAck, events.SettleNak, events.SettleTerm, events.SettleDeadLetter, events.SettleStranded} {
 		m.settlements.WithLabelValues(string(s))
 	}
 	return m
