@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -224,5 +225,40 @@ func TestUpgradeToTheReserveDelivery(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 3, md.NumDelivered, "the count survived the update")
 	require.NoError(t, reserve.Term())
+	eventstest.WaitMessages(t, b.Stream, 0)
+}
+
+// TestRecreatedConsumerDeliversStrandedRequests: a request left in the
+// review stream past its consumer's max deliver (by an older version, or a
+// dead letter that could not be stored even on the reserve delivery) is
+// delivered to no one; deleting the consumer and provisioning again
+// delivers it, as a first delivery.
+func TestRecreatedConsumerDeliversStrandedRequests(t *testing.T) {
+	t.Parallel()
+	cfg := provision.Config{Stream: streams.Config{Memory: true, AckWait: time.Second, MaxDeliver: 1}}
+	b := eventstest.Start(t, cfg.Stream)
+	ctx := context.Background()
+	_, err := b.JS.Publish(ctx, fleet.Names{}.ReviewSubjectPrefix()+"repo-1.7", []byte(`{}`))
+	require.NoError(t, err)
+	for range cfg.Stream.ConsumerMaxDeliver() {
+		msg, err := b.Consumer.Next(jetstream.FetchMaxWait(5 * time.Second))
+		require.NoError(t, err)
+		require.NoError(t, msg.Nak())
+	}
+	_, err = b.Consumer.Next(jetstream.FetchMaxWait(2 * time.Second))
+	require.ErrorIs(t, err, nats.ErrTimeout, "stranded: delivered no more")
+	eventstest.WaitMessages(t, b.Stream, 1)
+
+	require.NoError(t, b.JS.DeleteConsumer(ctx, b.Stream.CachedInfo().Config.Name, fleet.Names{}.Consumer()))
+	_, err = provision.Apply(ctx, b.JS, cfg)
+	require.NoError(t, err)
+	cons, err := b.Stream.Consumer(ctx, fleet.Names{}.Consumer())
+	require.NoError(t, err)
+	msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	require.NoError(t, err)
+	md, err := msg.Metadata()
+	require.NoError(t, err)
+	require.EqualValues(t, 1, md.NumDelivered)
+	require.NoError(t, msg.Ack())
 	eventstest.WaitMessages(t, b.Stream, 0)
 }
