@@ -158,7 +158,7 @@ func TestProvisionPrintsWhatItChanged(t *testing.T) {
 	require.Equal(t, len(resources), strings.Count(again, ": unchanged "), again)
 	def := streams.Config{}.WithDefaults()
 	changed := run("--max-deliver", "3", "--stream-max-msgs", "100")
-	require.Contains(t, changed, fmt.Sprintf("fleet team-a: updated consumer workers of stream TEAM-A_REVIEWS: max deliver %d → 3\n", def.MaxDeliver))
+	require.Contains(t, changed, fmt.Sprintf("fleet team-a: updated consumer workers of stream TEAM-A_REVIEWS: max deliver %d → 4\n", def.ConsumerMaxDeliver()))
 	require.Contains(t, changed, fmt.Sprintf("fleet team-a: updated stream TEAM-A_REVIEWS: max messages %d → 100\n", def.MaxMsgs))
 	require.Equal(t, len(resources)-2, strings.Count(changed, ": unchanged "), changed)
 

@@ -131,3 +131,44 @@ func poisoned(t *testing.T, js jetstream.JetStream, maxDeliver int, h events.Han
 	require.NoError(t, err)
 	return middleware.Chain(h, mw)
 }
+
+// TestDeadLetterCopiedTwiceIsStoredOnce: a request copied again (a try
+// that timed out but was stored, a term lost after the copy) is one dead
+// letter; another request, or the same one replayed, is another.
+func TestDeadLetterCopiedTwiceIsStoredOnce(t *testing.T) {
+	t.Parallel()
+	b := eventstest.Start(t, streams.Config{Memory: true})
+	ctx := context.Background()
+	for pr := 1; pr <= 2; pr++ {
+		_, err := events.NewPublisher(b.JS, fleet.Names{}).Publish(ctx, eventstest.Request(pr, "c"))
+		require.NoError(t, err)
+	}
+	batch, err := b.Consumer.Fetch(2, jetstream.FetchMaxWait(5*time.Second))
+	require.NoError(t, err)
+	dl := deadletter.NewPublisher(b.JS, fleet.Names{})
+	var msgs []jetstream.Msg
+	for msg := range batch.Messages() {
+		msgs = append(msgs, msg)
+		for range 2 {
+			require.NoError(t, dl.Publish(ctx, msg, forbidden, 1))
+		}
+	}
+	require.NoError(t, batch.Error())
+	require.Len(t, msgs, 2)
+	eventstest.WaitMessages(t, b.DeadLetters, 2)
+
+	list, err := deadletter.List(ctx, b.JS, fleet.Names{}, 10)
+	require.NoError(t, err)
+	_, err = deadletter.Replay(ctx, b.JS, fleet.Names{}, list[0].Seq)
+	require.NoError(t, err)
+	for _, msg := range msgs {
+		require.NoError(t, msg.Term())
+	}
+	replayed, err := b.Consumer.Next(jetstream.FetchMaxWait(5 * time.Second))
+	require.NoError(t, err)
+	require.NoError(t, dl.Publish(ctx, replayed, forbidden, 1))
+	eventstest.WaitMessages(t, b.DeadLetters, 2)
+	list, err = deadletter.List(ctx, b.JS, fleet.Names{}, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 2, "the replayed request's new dead letter, and the other request's")
+}

@@ -35,7 +35,10 @@ func NewPublisher(js jetstream.JetStream, names fleet.Names) *Publisher {
 }
 
 // Publish copies msg to the dead-letter stream with cause. It returns once
-// JetStream stored the copy. A request so close to the server's
+// JetStream stored the copy. Copies of one stored request (its stream and
+// sequence, [MsgID]) within the dead-letter stream's duplicate window (the
+// server's default, 2 minutes) are one dead letter, so a copy may be
+// tried again after any failure. A request so close to the server's
 // max_payload that its copy with the dead-letter headers does not fit is
 // recorded without its body (HeaderBodyOmitted), so it is not redelivered
 // for ever for want of a dead letter.
@@ -49,8 +52,12 @@ func (d *Publisher) Publish(ctx context.Context, msg jetstream.Msg, cause error,
 	h.Set(HeaderError, truncate(cause.Error(), maxDeadLetterHeader))
 	h.Set(HeaderOriginalSubject, msg.Subject())
 	h.Set(HeaderDeliveries, strconv.FormatUint(deliveries, 10))
-	if md, err := msg.Metadata(); err == nil {
+	var opts []jetstream.PublishOpt
+	if md, err := msg.Metadata(); err == nil && md != nil {
 		h.Set(HeaderOriginalSeq, strconv.FormatUint(md.Sequence.Stream, 10))
+		// One dead letter per stored request, however often its copy is
+		// tried: a try that timed out may have been stored all the same.
+		opts = append(opts, jetstream.WithMsgID(MsgID(md.Stream, md.Sequence.Stream)))
 	}
 	var c Classified
 	if errors.As(cause, &c) {
@@ -59,16 +66,22 @@ func (d *Publisher) Publish(ctx context.Context, msg jetstream.Msg, cause error,
 	}
 	subject := d.names.DeadLetterSubjectPrefix() + strings.TrimPrefix(msg.Subject(), d.names.ReviewSubjectPrefix())
 	dl := &nats.Msg{Subject: subject, Header: h, Data: msg.Data()}
-	_, err := d.js.PublishMsg(ctx, dl)
+	_, err := d.js.PublishMsg(ctx, dl, opts...)
 	if errors.Is(err, nats.ErrMaxPayload) {
 		h.Set(HeaderBodyOmitted, strconv.Itoa(len(dl.Data)))
 		dl.Data = nil
-		_, err = d.js.PublishMsg(ctx, dl)
+		_, err = d.js.PublishMsg(ctx, dl, opts...)
 	}
 	if err != nil {
 		return fmt.Errorf("publish dead letter %s: %w", subject, err)
 	}
 	return nil
+}
+
+// MsgID is the de-duplication id of the dead letter of the request stored
+// at seq of stream.
+func MsgID(stream string, seq uint64) string {
+	return "dead-letter:" + stream + ":" + strconv.FormatUint(seq, 10)
 }
 
 func truncate(s string, n int) string {

@@ -25,6 +25,11 @@ import (
 // error naks it with the consume loop's backoff. Handlers, and the
 // middlewares that wrap them (events/middleware), never settle messages
 // themselves.
+//
+// On the consumer's last delivery (its MaxDeliver) JetStream delivers a
+// message no more, whatever the loop answers, and a work-queue stream keeps
+// what was not acked or terminated: there a handler must return nil or a
+// *DeadLetteredError. Any other error is reported as [SettleStranded].
 type Handler func(ctx context.Context, msg jetstream.Msg) error
 
 // Settlement is how a message was settled.
@@ -38,7 +43,15 @@ const (
 	// SettleDeadLetter: copied to the dead-letter stream, then terminated
 	// (the handler returned a *DeadLetteredError).
 	SettleDeadLetter Settlement = "dead_letter"
+	// SettleStranded: nak'ed on the consumer's last delivery (MaxDeliver),
+	// so JetStream delivers it no more; it stays in a work-queue stream,
+	// delivered to no one, until the consumer is re-created ([LogStranded]).
+	SettleStranded Settlement = "stranded"
 )
+
+// LogStranded is logged, at error level, for a message settled as
+// [SettleStranded].
+const LogStranded = "message unsettled on its last delivery: JetStream will not deliver it again, and it stays in the stream until the consumer is re-created"
 
 // ConsumeConfig tunes [Consume]. The zero value is usable.
 type ConsumeConfig struct {
@@ -124,15 +137,24 @@ func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, ha
 	// Handlers run on their own context so a shutdown lets them finish.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	context.AfterFunc(ctx, func() {
+	stopping := make(chan struct{})
+	stopStopping := context.AfterFunc(ctx, func() {
+		defer close(stopping)
 		cfg.Logger.InfoContext(ctx, "stopping: taking no new messages; running ones may finish", "grace", cfg.ShutdownGrace)
 		t := time.AfterFunc(cfg.ShutdownGrace, cancelWork)
 		context.AfterFunc(workCtx, func() { t.Stop() })
 	})
+	defer func() {
+		// Its log line is written before Consume returns.
+		if !stopStopping() {
+			<-stopping
+		}
+	}()
 
 	c := &consumer{cfg: cfg, handle: handle, tracer: otel.Tracer(tracerName)}
 	if info := cons.CachedInfo(); info != nil {
 		c.name = info.Name
+		c.maxDeliver = uint64(max(info.Config.MaxDeliver, 0)) // -1: no limit
 	}
 	p := pool.New().WithMaxGoroutines(cfg.Concurrency)
 	for {
@@ -154,10 +176,12 @@ func Consume(ctx context.Context, cons jetstream.Consumer, cfg ConsumeConfig, ha
 }
 
 type consumer struct {
-	name   string
-	cfg    ConsumeConfig
-	handle Handler
-	tracer trace.Tracer
+	name string
+	// maxDeliver is the consumer's MaxDeliver; 0: none.
+	maxDeliver uint64
+	cfg        ConsumeConfig
+	handle     Handler
+	tracer     trace.Tracer
 }
 
 func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
@@ -194,6 +218,10 @@ func (c *consumer) process(ctx context.Context, msg jetstream.Msg) {
 	switch {
 	case err == nil:
 		log.DebugContext(ctx, "message handled")
+	case settlement == SettleStranded:
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		log.ErrorContext(ctx, LogStranded, "error", err, "max_deliver", c.maxDeliver)
 	case handedBack(ctx, err):
 		// Not a failure: the shutdown grace ran out and the message is
 		// given to another worker now.
@@ -258,15 +286,20 @@ func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, del
 		defer cancel()
 		settleErr = msg.DoubleAck(ackCtx)
 		settlement = SettleAck
-	case ctx.Err() != nil && !IsPermanent(err) && !errors.As(err, &dead):
-		// Shutdown cancelled the handler: give the message to another worker now.
-		settleErr = msg.Nak()
 	case errors.As(err, &dead):
 		settleErr = msg.TermWithReason(truncate(err.Error(), 256))
 		settlement = SettleDeadLetter
 	case IsPermanent(err):
 		settleErr = msg.TermWithReason(truncate(err.Error(), 256))
 		settlement = SettleTerm
+	case c.maxDeliver > 0 && delivered >= c.maxDeliver:
+		// No answer brings it back: a nak now at least ends its delivery
+		// at once (and lets JetStream send its max-deliveries advisory).
+		settleErr = msg.Nak()
+		settlement = SettleStranded
+	case ctx.Err() != nil:
+		// Shutdown cancelled the handler: give the message to another worker now.
+		settleErr = msg.Nak()
 	case errors.As(err, &retry):
 		delay = min(retry.Delay, c.cfg.MaxRetryDelay)
 		if delay < retry.Delay {
@@ -278,7 +311,12 @@ func (c *consumer) settle(ctx context.Context, msg jetstream.Msg, err error, del
 		delay = c.cfg.Backoff(max(delivered, 1))
 		settleErr = msg.NakWithDelay(delay)
 	}
-	if settleErr != nil {
+	switch {
+	case settleErr == nil:
+	case c.maxDeliver > 0 && delivered >= c.maxDeliver && settlement != SettleStranded:
+		c.cfg.Logger.ErrorContext(ctx, "settling message failed on its last delivery; unless JetStream got it, the message stays in the stream, delivered to no one",
+			"subject", msg.Subject(), "settlement", settlement, "error", settleErr)
+	default:
 		c.cfg.Logger.WarnContext(ctx, "settling message failed; it will be redelivered after AckWait",
 			"subject", msg.Subject(), "settlement", settlement, "error", settleErr)
 	}

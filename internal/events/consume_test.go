@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -181,4 +182,65 @@ func TestConsumeShutdownNaksUnfinishedWork(t *testing.T) {
 	info, err := b.Stream.Info(context.Background())
 	require.NoError(t, err)
 	require.EqualValues(t, 1, info.State.Msgs, "the message stays for another worker")
+}
+
+// TestConsumeReportsAMessageUnsettledOnItsLastDelivery: on the consumer's
+// last delivery (its MaxDeliver; here 1, so the first) JetStream delivers a
+// message no more, whatever the loop answers. A failure the handler did not
+// dead-letter there, whichever way it failed, is reported stranded at
+// error level, never "will be redelivered", and the message is still in
+// the stream.
+func TestConsumeReportsAMessageUnsettledOnItsLastDelivery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		fail func() error
+	}{
+		{"transient error", func() error { return errors.New("500 from Azure") }},
+		{"retry error", func() error { return events.RetryAfter(time.Hour, errors.New("429")) }},
+		{"panic", func() error { panic("bug") }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := eventstest.Start(t, streams.Config{Memory: true, AckWait: 2 * time.Second})
+			ctx := context.Background()
+			only := streams.Consumer(b.Config)
+			only.MaxDeliver = 1
+			cons, err := b.JS.UpdateConsumer(ctx, b.Stream.CachedInfo().Config.Name, only)
+			require.NoError(t, err)
+			_, err = events.NewPublisher(b.JS, fleet.Names{}).Publish(ctx, eventstest.Request(1, "c1"))
+			require.NoError(t, err)
+
+			var logs bytes.Buffer // slog's handler serialises its writes
+			settled := make(chan events.Settlement, 4)
+			cctx, cancel := context.WithCancel(ctx)
+			finished := make(chan error, 1)
+			go func() {
+				finished <- events.Consume(cctx, cons, events.ConsumeConfig{
+					Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
+					OnSettled: func(s events.Settlement, _ error, _ time.Duration) { settled <- s },
+				}, func(context.Context, jetstream.Msg) error { return tt.fail() })
+			}()
+			var got events.Settlement
+			select {
+			case got = <-settled:
+			case <-time.After(10 * time.Second):
+				t.Error("the message was not settled")
+			}
+			cancel()
+			require.NoError(t, <-finished)
+			require.Equal(t, events.Settlement("stranded"), got)
+			var line string
+			for _, l := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(l, "settlement=") {
+					line = l
+				}
+			}
+			require.Contains(t, line, "level=ERROR", "%s", logs.String())
+			require.Contains(t, line, "will not deliver it again")
+			require.NotContains(t, line, "will be redelivered")
+			eventstest.WaitMessages(t, b.Stream, 1)
+		})
+	}
 }

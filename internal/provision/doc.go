@@ -19,11 +19,24 @@
 // STREAM_MAX_MSGS) and duplicate window (DUPLICATE_WINDOW), the dead-letter
 // stream's (DEAD_LETTER_MAX_AGE, DEAD_LETTER_MAX_BYTES,
 // DEAD_LETTER_MAX_MSGS), the consumer's ack wait (ACK_WAIT) and max deliver
-// (MAX_DELIVER), the lease bucket's TTL (LEASE_TTL); the subjects and the
+// (MAX_DELIVER + 1: one delivery is kept in reserve to store the dead letter
+// of a message whose last delivery ended unsettled, see
+// streams.ReserveDeliveries), the lease bucket's TTL (LEASE_TTL); the subjects and the
 // consumer's filter (FLEET_NAME); and the values this version fixes without
 // a setting, which a stream made by an older version or by hand may lack:
 // discard policy, retention, the review stream's max age, the consumer's ack
 // policy, back-off and max ack pending. Storage (file or memory) is not
 // compared: no setting of ingest or the worker chooses it, and JetStream
 // cannot change it in place.
+//
+// # Upgrading to the reserve delivery
+//
+// A consumer made by a version without the reserve delivery has max deliver
+// MAX_DELIVER: workers of this version refuse to start on it (max deliver
+// N; configured for N+1 (MAX_DELIVER + 1)) until [Apply] raises it, which
+// JetStream does in place, keeping every queued and in-flight message and
+// its delivery count. Workers of the older version keep working on the
+// raised consumer (a message they nak on their last delivery gets one more
+// delivery), but refuse to start on it, as for any contradicting setting,
+// until their own provision lowers it again.
 package provision

@@ -74,8 +74,9 @@ type Mismatch struct {
 	Field string
 	// Have is the resource's value, Want the configuration's.
 	Have, Want string
-	// Setting is the environment variable that decides Want; empty when
-	// this version of azreviewer fixes it.
+	// Setting is the environment variable that decides Want ("MAX_DELIVER
+	// + 1" when Want is derived from it); empty when this version of
+	// azreviewer fixes it.
 	Setting string
 }
 
@@ -249,7 +250,9 @@ func consumerResource(stream string, want jetstream.ConsumerConfig) resource {
 			have := h.(jetstream.ConsumerConfig)
 			return compare(name, []field{
 				{"ack wait", have.AckWait.String(), want.AckWait.String(), "ACK_WAIT"},
-				{"max deliver", strconv.Itoa(have.MaxDeliver), strconv.Itoa(want.MaxDeliver), "MAX_DELIVER"},
+				// One more than MAX_DELIVER: the reserve delivery
+				// (streams.ReserveDeliveries).
+				{"max deliver", strconv.Itoa(have.MaxDeliver), strconv.Itoa(want.MaxDeliver), "MAX_DELIVER + 1"},
 				{"filter subject", have.FilterSubject, want.FilterSubject, "FLEET_NAME"},
 				{"back-off", backoff(have.BackOff), backoff(want.BackOff), ""},
 				{"ack policy", have.AckPolicy.String(), want.AckPolicy.String(), ""},

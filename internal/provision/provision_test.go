@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -30,7 +31,7 @@ func TestCheckNamesTheContradictingSetting(t *testing.T) {
 		{"ack wait", provision.WorkerScope, provision.Config{Stream: streams.Config{Memory: true, AckWait: 5 * time.Second}},
 			provision.Mismatch{Resource: "consumer workers of stream AZREVIEWER_REVIEWS", Field: "ack wait", Want: "5s", Setting: "ACK_WAIT"}},
 		{"max deliver", provision.WorkerScope, provision.Config{Stream: streams.Config{Memory: true, MaxDeliver: 2}},
-			provision.Mismatch{Resource: "consumer workers of stream AZREVIEWER_REVIEWS", Field: "max deliver", Want: "2", Setting: "MAX_DELIVER"}},
+			provision.Mismatch{Resource: "consumer workers of stream AZREVIEWER_REVIEWS", Field: "max deliver", Want: "3", Setting: "MAX_DELIVER + 1"}},
 		{"stream bytes", provision.IngestScope, provision.Config{Stream: streams.Config{Memory: true, MaxBytes: 1 << 20}},
 			provision.Mismatch{Resource: "stream AZREVIEWER_REVIEWS", Field: "max bytes", Want: "1048576", Setting: "STREAM_MAX_BYTES"}},
 		{"stream messages unlimited", provision.IngestScope, provision.Config{Stream: streams.Config{Memory: true, MaxMsgs: -1}},
@@ -178,4 +179,86 @@ func config(t *testing.T, js jetstream.JetStream) map[string]any {
 	}
 	require.NoError(t, lister.Err())
 	return out
+}
+
+// TestUpgradeToTheReserveDelivery: a consumer an older version made, with
+// max deliver MAX_DELIVER and so no delivery in reserve, contradicts this
+// version: a worker refuses it, naming "MAX_DELIVER + 1", until `worker
+// provision` raises it. JetStream raises it in place: a request in flight
+// keeps its delivery count and, nak'ed on what used to be its last
+// delivery, is delivered once more.
+func TestUpgradeToTheReserveDelivery(t *testing.T) {
+	t.Parallel()
+	cfg := provision.Config{Stream: streams.Config{Memory: true, AckWait: time.Second, MaxDeliver: 2}}
+	b := eventstest.Start(t, cfg.Stream)
+	ctx := context.Background()
+	older := streams.Consumer(cfg.Stream)
+	older.MaxDeliver = cfg.Stream.MaxDeliver
+	_, err := b.JS.UpdateConsumer(ctx, b.Stream.CachedInfo().Config.Name, older)
+	require.NoError(t, err)
+	_, err = b.JS.Publish(ctx, fleet.Names{}.ReviewSubjectPrefix()+"repo-1.7", []byte(`{}`))
+	require.NoError(t, err)
+	next := func() jetstream.Msg {
+		t.Helper()
+		msg, err := b.Consumer.Next(jetstream.FetchMaxWait(5 * time.Second))
+		require.NoError(t, err)
+		return msg
+	}
+	require.NoError(t, next().Nak())
+	held := next() // its last delivery under the older consumer
+
+	err = provision.Check(ctx, b.JS, cfg, provision.WorkerScope)
+	var mismatch *provision.MismatchError
+	require.ErrorAs(t, err, &mismatch)
+	require.Equal(t, []provision.Mismatch{{Resource: "consumer workers of stream AZREVIEWER_REVIEWS", Field: "max deliver",
+		Have: "2", Want: "3", Setting: "MAX_DELIVER + 1"}}, mismatch.Mismatches)
+	require.ErrorContains(t, err, "has max deliver 2; this process is configured for 3 (MAX_DELIVER + 1): run `worker provision`")
+
+	changes, err := provision.Apply(ctx, b.JS, cfg)
+	require.NoError(t, err)
+	require.Equal(t, "updated consumer workers of stream AZREVIEWER_REVIEWS: max deliver 2 → 3", changes[2].String())
+	require.NoError(t, provision.Check(ctx, b.JS, cfg, provision.WorkerScope))
+
+	require.NoError(t, held.Nak())
+	reserve := next()
+	md, err := reserve.Metadata()
+	require.NoError(t, err)
+	require.EqualValues(t, 3, md.NumDelivered, "the count survived the update")
+	require.NoError(t, reserve.Term())
+	eventstest.WaitMessages(t, b.Stream, 0)
+}
+
+// TestRecreatedConsumerDeliversStrandedRequests: a request left in the
+// review stream past its consumer's max deliver (by an older version, or a
+// dead letter that could not be stored even on the reserve delivery) is
+// delivered to no one; deleting the consumer and provisioning again
+// delivers it, as a first delivery.
+func TestRecreatedConsumerDeliversStrandedRequests(t *testing.T) {
+	t.Parallel()
+	cfg := provision.Config{Stream: streams.Config{Memory: true, AckWait: time.Second, MaxDeliver: 1}}
+	b := eventstest.Start(t, cfg.Stream)
+	ctx := context.Background()
+	_, err := b.JS.Publish(ctx, fleet.Names{}.ReviewSubjectPrefix()+"repo-1.7", []byte(`{}`))
+	require.NoError(t, err)
+	for range cfg.Stream.ConsumerMaxDeliver() {
+		msg, err := b.Consumer.Next(jetstream.FetchMaxWait(5 * time.Second))
+		require.NoError(t, err)
+		require.NoError(t, msg.Nak())
+	}
+	_, err = b.Consumer.Next(jetstream.FetchMaxWait(2 * time.Second))
+	require.ErrorIs(t, err, nats.ErrTimeout, "stranded: delivered no more")
+	eventstest.WaitMessages(t, b.Stream, 1)
+
+	require.NoError(t, b.JS.DeleteConsumer(ctx, b.Stream.CachedInfo().Config.Name, fleet.Names{}.Consumer()))
+	_, err = provision.Apply(ctx, b.JS, cfg)
+	require.NoError(t, err)
+	cons, err := b.Stream.Consumer(ctx, fleet.Names{}.Consumer())
+	require.NoError(t, err)
+	msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+	require.NoError(t, err)
+	md, err := msg.Metadata()
+	require.NoError(t, err)
+	require.EqualValues(t, 1, md.NumDelivered)
+	require.NoError(t, msg.Ack())
+	eventstest.WaitMessages(t, b.Stream, 0)
 }

@@ -50,7 +50,10 @@ type Config struct {
 	// ([Config.Heartbeat]). Default [DefaultAckWait], at least
 	// [MinAckWait] ([Config.Validate]).
 	AckWait time.Duration
-	// MaxDeliver caps deliveries of one message. Default 10.
+	// MaxDeliver caps the deliveries of one message to the handler: on the
+	// last, a failure is dead-lettered. The consumer allows one delivery
+	// more ([Config.ConsumerMaxDeliver]), which only stores the dead letter
+	// of a message whose last delivery ended unsettled. Default 10.
 	MaxDeliver int
 	// MaxAckPending caps messages in flight across all workers. Default 1000.
 	MaxAckPending int
@@ -88,6 +91,25 @@ func (c Config) WithDefaults() Config {
 	c.DeadLetterMaxBytes = cmp.Or(c.DeadLetterMaxBytes, 32<<20)
 	c.DeadLetterMaxMsgs = cmp.Or(c.DeadLetterMaxMsgs, 10_000)
 	return c
+}
+
+// ReserveDeliveries is how many deliveries the consumer allows beyond
+// [Config.MaxDeliver]. JetStream never delivers a message again after its
+// consumer's MaxDeliver, and a work-queue stream never removes a message
+// that was not acked or terminated: a message whose last delivery was
+// nak'ed, or whose worker stopped or crashed during it, would stay in the
+// stream, delivered to no one. The reserve delivery stores such a
+// message's dead letter instead (events/middleware.PoisonQueue).
+const ReserveDeliveries = 1
+
+// ConsumerMaxDeliver is the consumer's MaxDeliver: MaxDeliver and the
+// [ReserveDeliveries]. A MaxDeliver of -1 (no limit) stays -1.
+func (c Config) ConsumerMaxDeliver() int {
+	n := c.WithDefaults().MaxDeliver
+	if n < 0 {
+		return n
+	}
+	return n + ReserveDeliveries
 }
 
 // Heartbeat is how often a worker marks a running message in progress: a
@@ -184,7 +206,7 @@ func Consumer(cfg Config) jetstream.ConsumerConfig {
 		Description:   "azreviewer workers",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.AckWait,
-		MaxDeliver:    cfg.MaxDeliver,
+		MaxDeliver:    cfg.ConsumerMaxDeliver(),
 		MaxAckPending: cfg.MaxAckPending,
 		FilterSubject: cfg.Fleet.ReviewSubjects(),
 	}

@@ -160,3 +160,28 @@ func TestAckWaitAndHeartbeat(t *testing.T) {
 		})
 	}
 }
+
+// TestConsumerKeepsADeliveryInReserve: the consumer allows one delivery
+// more than MAX_DELIVER, the one that stores the dead letter of a request
+// whose last delivery ended unsettled; no limit stays no limit.
+func TestConsumerKeepsADeliveryInReserve(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		maxDeliver int
+		want       int
+	}{
+		{"default", 0, 11},
+		{"configured", 3, 4},
+		{"one", 1, 2},
+		{"no limit", -1, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := streams.Config{MaxDeliver: tt.maxDeliver}
+			require.Equal(t, tt.want, streams.Consumer(cfg).MaxDeliver)
+			require.Equal(t, tt.want, cfg.ConsumerMaxDeliver())
+		})
+	}
+}

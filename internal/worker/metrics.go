@@ -94,7 +94,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			m.llmBudget.WithLabelValues(use, o)
 		}
 	}
-	for _, s := range []events.Settlement{events.SettleAck, events.SettleNak, events.SettleTerm, events.SettleDeadLetter} {
+	for _, s := range []events.Settlement{events.SettleAck, events.SettleNak, events.SettleTerm, events.SettleDeadLetter, events.SettleStranded} {
 		m.settlements.WithLabelValues(string(s))
 	}
 	return m
