@@ -202,12 +202,24 @@ func (r *reviewRun) verify(ctx context.Context, ws *writes, result reviewer.Resu
 	if !complete {
 		return v, nil
 	}
-	blocking, open := r.w.blockingFindings(result, after)
-	if after != nil && !r.threads.full {
-		// Judge the status by the whole pull request, as a full read-back
-		// does: the index, this review's reads, and the open blocking
-		// threads read now.
-		r.refreshBlocking(ctx)
+	// Judge the status by the pull request's threads, not by the findings:
+	// a finding whose thread stays closed (a person's won't fix, a model's
+	// finding back on a thread azreviewer fixed) does not block. A full
+	// read-back is the whole list; otherwise the threads known — the list
+	// read by this review, or the index, this review's reads and the open
+	// blocking threads read now.
+	// A read-back of writes that failed as a whole leaves the findings,
+	// the most that can block.
+	var blocking, open int
+	switch {
+	case r.threads.full && after != nil:
+		blocking, open = countOpen(after, r.w.cfg.BlockingSeverity)
+	case after == nil && ws.counts.Unverified > 0:
+		blocking, open = countFindings(result, r.w.cfg.BlockingSeverity)
+	default:
+		if !r.threads.full {
+			r.refreshBlocking(ctx)
+		}
 		blocking, open = r.threads.openFindings(r.w.cfg.BlockingSeverity)
 	}
 	v.status = r.w.postStatus(ctx, r.ref, r.latest.ID, result, blocking, open)
@@ -706,20 +718,15 @@ func (w *Worker) postStatus(ctx context.Context, ref azdo.PullRequestRef, iterat
 	return string(state)
 }
 
-// blockingFindings counts the open finding threads (active or pending)
-// and those at or above the blocking severity: of after, the threads read
-// back, or, when after is nil, of this review's findings.
-func (w *Worker) blockingFindings(result reviewer.Result, after []azdo.Thread) (blocking, open int) {
-	if after == nil {
-		for _, f := range result.Findings {
-			open++
-			if f.Severity.AtLeast(w.cfg.BlockingSeverity) {
-				blocking++
-			}
+// countFindings counts result's findings and those at or above threshold.
+func countFindings(result reviewer.Result, threshold reviewer.Severity) (blocking, open int) {
+	for _, f := range result.Findings {
+		open++
+		if f.Severity.AtLeast(threshold) {
+			blocking++
 		}
-		return blocking, open
 	}
-	return countOpen(after, w.cfg.BlockingSeverity)
+	return blocking, open
 }
 
 // countOpen counts the open finding threads of threads and those at or
