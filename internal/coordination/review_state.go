@@ -109,6 +109,12 @@ type ReviewState struct {
 	// precedes (streams.Position.Precedes) was published before that read.
 	// Earlier releases neither read nor keep it.
 	Seen *streams.Position `json:"seen,omitempty"`
+
+	// Watched is how many of the dismissed blocking threads the reviews
+	// of the pull request have read by id so far, to learn whether a
+	// person reactivated one: where the next review's turn starts.
+	// Earlier releases neither read nor keep it.
+	Watched int `json:"watched,omitempty"`
 }
 
 // BaseVersions names, for a common commit, the blob there of every file a

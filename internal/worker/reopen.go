@@ -83,7 +83,8 @@ func dismissed(s azdo.ThreadStatus) bool {
 //     above the blocking severity, wherever their finding: a person may
 //     have reactivated one, which then counts for the status as in the
 //     list. Those whose finding this review does not produce are watched:
-//     at most maxWatchedReads of them per review, in turn (by iteration),
+//     at most maxWatchedReads of them per review, in turn (the state's
+//     Watched),
 //     so that however many a pull request has they never make a review
 //     read the whole list; the periodic list read sees them all;
 //   - the other closed threads (fixed by a person, or by a release that
@@ -129,7 +130,9 @@ func (r *reviewRun) closedToRead(index []coordination.IndexedThread, result revi
 			ids = append(ids, it.ID)
 		}
 	}
-	ids = append(ids, rotation(watched, r.latest.ID, maxWatchedReads)...)
+	turn := rotation(watched, r.state.Watched, maxWatchedReads)
+	r.watched = r.state.Watched + len(turn)
+	ids = append(ids, turn...)
 	return ids
 }
 
@@ -164,16 +167,16 @@ func reopenText(iteration int) string {
 // to learn whether a person reactivated one (closedToRead).
 const maxWatchedReads = 4
 
-// rotation is the turn of the n ids ids takes at a review of iteration:
-// all of them when they are n or fewer, else n consecutive ones (wrapping)
-// starting further along with each iteration, so that every id is read
-// within ⌈len(ids)/n⌉ iterations.
-func rotation(ids []int, iteration, n int) []int {
+// rotation is the turn of the n ids ids takes after done of them were
+// read by earlier turns: all of them when they are n or fewer, else the n
+// that follow the first done (wrapping), so that every id is read within
+// ⌈len(ids)/n⌉ turns.
+func rotation(ids []int, done, n int) []int {
 	if len(ids) <= n {
 		return ids
 	}
 	slices.Sort(ids)
-	start := (max(iteration, 0) * n) % len(ids)
+	start := max(done, 0) % len(ids)
 	out := make([]int, 0, n)
 	for i := range n {
 		out = append(out, ids[(start+i)%len(ids)])

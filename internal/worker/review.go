@@ -172,6 +172,9 @@ type reviewRun struct {
 	// marked: the state's mark of a post under way is written
 	// (firstReview), which begin then leaves as it is.
 	marked bool
+	// watched is the state's Watched after this review's turn of the
+	// dismissed blocking threads (closedToRead).
+	watched int
 	// review: the findings an earlier won't-fix suppressed (suppress.go),
 	// and all the reviewers reported, before the configuration and the
 	// rules ignored on the pull request left some out: none of these is
@@ -382,7 +385,7 @@ func (r *reviewRun) remember(ctx context.Context) {
 		}
 	}
 	st := coordination.ReviewState{Iteration: r.latest.ID, SourceCommit: r.latest.SourceCommit, Covered: covered,
-		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), Bases: r.nextBases, Seen: r.seen()}
+		IgnoredRules: r.state.IgnoredRules, ReviewedAt: time.Now().UTC(), Bases: r.nextBases, Seen: r.seen(), Watched: r.watched}
 	r.threads.save(&st)
 	if err := r.w.saveState(ctx, r.key, st); err != nil {
 		// The threads are posted; a lost state only costs a redundant
