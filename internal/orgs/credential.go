@@ -45,9 +45,9 @@ func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, o options) C
 		var ye yaml.Error
 		if errors.As(err, &ye) && ye.GetToken() != nil {
 			// The token is the offending key or value.
-			d.Add(ast.String(ye.GetToken()), at, "%s", ye.GetMessage())
+			d.Add(ast.String(ye.GetToken()), at, "%s", redactQuoted(ye.GetMessage()))
 		} else {
-			d.Add(n, at, "%s", err)
+			d.Add(n, at, "%s", redactQuoted(err.Error()))
 		}
 		return CredentialSpec{}
 	}

@@ -238,7 +238,11 @@ func (d *decoder) resolve(n ast.Node, field string) ast.Node {
 			}
 			target, ok := d.anchors[name]
 			if !ok {
-				d.add(n, field, "alias *%s refers to no anchor &%s defined before it", name, name)
+				if d.hide {
+					d.add(n, field, "an alias refers to no anchor defined before it (its name not shown)")
+				} else {
+					d.add(n, field, "alias *%s refers to no anchor &%s defined before it", name, name)
+				}
 				return nil
 			}
 			n = target
