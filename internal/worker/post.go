@@ -390,14 +390,20 @@ func (ws *writes) create(ctx context.Context, kind string, thread azdo.Thread, a
 	return nil
 }
 
-// resolve sets a thread to fixed inside a write span.
-func (ws *writes) resolve(ctx context.Context, t azdo.Thread) error {
-	ctx, span := ws.tracer.Start(ctx, "write "+WriteResolve, trace.WithAttributes(
-		attribute.String("azreviewer.write.kind", WriteResolve),
+// threadWrite starts the span of a write of kind to the existing finding
+// thread t.
+func (ws *writes) threadWrite(ctx context.Context, kind string, t azdo.Thread) (context.Context, trace.Span) {
+	return ws.tracer.Start(ctx, "write "+kind, trace.WithAttributes(
+		attribute.String("azreviewer.write.kind", kind),
 		attribute.Int("azdo.thread.id", t.ID),
 		attribute.String("azreviewer.finding.rule", t.Properties[PropRule]),
 		attribute.String("azreviewer.finding.fingerprint", t.Properties[PropFingerprint]),
 	))
+}
+
+// resolve sets a thread to fixed inside a write span.
+func (ws *writes) resolve(ctx context.Context, t azdo.Thread) error {
+	ctx, span := ws.threadWrite(ctx, WriteResolve, t)
 	// Marked as azreviewer's own fixed, which the finding's return reopens.
 	props := map[string]string{PropStatusSet: string(azdo.ThreadFixed)}
 	if _, err := ws.az.SetThreadStatus(ctx, ws.ref, t.ID, azdo.ThreadFixed, props); err != nil {

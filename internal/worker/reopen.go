@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
-
 	"github.com/azreviewer/azreviewer/internal/azdo"
 	"github.com/azreviewer/azreviewer/internal/coordination"
 	"github.com/azreviewer/azreviewer/internal/markdown"
@@ -140,12 +137,7 @@ func (r *reviewRun) closedToRead(index []coordination.IndexedThread, result revi
 // replies that its finding is back in iteration, inside a write span; the
 // read-back checks the status.
 func (ws *writes) reopen(ctx context.Context, t azdo.Thread, iteration int) error {
-	ctx, span := ws.tracer.Start(ctx, "write "+WriteReopen, trace.WithAttributes(
-		attribute.String("azreviewer.write.kind", WriteReopen),
-		attribute.Int("azdo.thread.id", t.ID),
-		attribute.String("azreviewer.finding.rule", t.Properties[PropRule]),
-		attribute.String("azreviewer.finding.fingerprint", t.Properties[PropFingerprint]),
-	))
+	ctx, span := ws.threadWrite(ctx, WriteReopen, t)
 	props := map[string]string{PropStatusSet: string(azdo.ThreadActive)}
 	if _, err := ws.az.SetThreadStatus(ctx, ws.ref, t.ID, azdo.ThreadActive, props); err != nil {
 		return ws.rejected(span, err)
