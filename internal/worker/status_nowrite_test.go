@@ -88,7 +88,7 @@ func TestStatusOfAReReviewAfterWontFix(t *testing.T) {
 			statuses := []string{rep.Status}
 			_, _, ids := findingThreadIDs(t, h.pr)
 			h.setStatus(t, ids[0], azdo.ThreadWontFix)
-			for i := 0; i < 2; i++ {
+			for i := range 2 {
 				req := h.request()
 				req.EventID = "again"
 				req.Trigger, req.Comment = events.TriggerComment, &events.CommentRef{CommentID: 10 + i, Content: "/azreviewer review"}
