@@ -90,9 +90,9 @@ func decodeCredential(d *repoconfig.Decoder, n ast.Node, at string, o options) C
 }
 
 // knownKeys reports each key of the mapping n (and of the mappings in it)
-// that the struct t has no yaml tag for, without the key itself: a key of
-// a credential may be a token or secret written where a key goes
-// (credential: {<token>}). It returns whether every key is known; values
+// that the struct t has no yaml tag for, through the decoder, which hides
+// the key itself: a key of a credential may be a token or secret written
+// where a key goes (credential: {<token>}). It returns whether every key is known; values
 // that are not mappings are left to the decoding.
 func knownKeys(d *repoconfig.Decoder, n ast.Node, at string, t reflect.Type) bool {
 	if tn, ok := n.(*ast.TagNode); ok {
@@ -127,8 +127,7 @@ func knownKeys(d *repoconfig.Decoder, n ast.Node, at string, t reflect.Type) boo
 		key := keyText(mv.Key)
 		ft, known := fields[key]
 		if !known {
-			d.Add(mv.Key, at, "unknown key, not shown as it may be a secret written in the wrong place%s; the keys allowed here are %s",
-				repoconfig.Suggest(key, names), strings.Join(names, ", "))
+			d.UnknownKey(mv.Key, at, key, names)
 			ok = false
 			continue
 		}

@@ -99,6 +99,10 @@ func (x *Decoder) Config(n ast.Node, path string) Config {
 // Problems returns every problem recorded, in file order.
 func (x *Decoder) Problems() []Problem { return x.d.sorted() }
 
-// Suggest returns ` (did you mean "x"?)` when a name of known is close to
-// s (a key misspelt), else "".
-func Suggest(s string, known []string) string { return suggest(s, known) }
+// UnknownKey records the problem of key, at keyNode, which is not among
+// the keys names of the mapping at path, as the Decoder's own mappings
+// do: with a "did you mean" when a name is close, and without key's text
+// when the Decoder hides it ([Decoder.HideText]).
+func (x *Decoder) UnknownKey(keyNode ast.Node, path, key string, names []string) {
+	x.d.unknownKey(keyNode, path, key, names)
+}

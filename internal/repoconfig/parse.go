@@ -295,6 +295,13 @@ func (d *decoder) unknown(key string) string {
 	return " " + strconv.Quote(key)
 }
 
+// unknownKey records the problem of key, at keyNode, which is not among
+// the keys names of the mapping at path.
+func (d *decoder) unknownKey(keyNode ast.Node, path, key string, names []string) {
+	d.add(keyNode, path, "unknown key%s%s; the keys allowed here are %s",
+		d.unknown(key), suggest(key, names), strings.Join(names, ", "))
+}
+
 // field is one known key of a mapping and how to decode its value.
 type field struct {
 	name   string
@@ -315,8 +322,7 @@ func (d *decoder) mapping(n ast.Node, path, what string, fields []field) {
 			for j, f := range fields {
 				names[j] = f.name
 			}
-			d.add(e.keyNode, path, "unknown key%s%s; the keys allowed here are %s",
-				d.unknown(e.key), suggest(e.key, names), strings.Join(names, ", "))
+			d.unknownKey(e.keyNode, path, e.key, names)
 			continue
 		}
 		if e.value == nil {
