@@ -141,17 +141,11 @@ func (f *budgetFleet) worker(t *testing.T, tune ...func(*worker.Config)) *worker
 }
 
 func (f *budgetFleet) request(pr *azdosim.PullRequest, trigger events.Trigger) *events.ReviewRequest {
-	return &events.ReviewRequest{
-		Version: events.SchemaVersion, Trigger: trigger, EventID: fmt.Sprintf("e-%d-%s", pr.ID(), pr.Head()),
-		ProjectID: f.sim.Project.ID(), RepositoryID: f.sim.Repo.ID(), PullRequestID: pr.ID(), SourceCommit: pr.Head(),
-	}
+	return prRequest(f.sim, pr, trigger)
 }
 
 func (f *budgetFleet) comment(pr *azdosim.PullRequest, thread int, content string) *events.ReviewRequest {
-	req := f.request(pr, events.TriggerComment)
-	req.EventID += "-c-" + content
-	req.Comment = &events.CommentRef{ThreadID: thread, CommentID: 2, AuthorID: azdotest.Author().ID, Content: content}
-	return req
+	return prComment(f.sim, pr, thread, content)
 }
 
 // statusesByRule is the status of each finding thread of pr by its rule.

@@ -121,15 +121,25 @@ func (b *talkBundle) worker(t *testing.T) *worker.Worker {
 }
 
 func (b *talkBundle) request(pr *azdosim.PullRequest, trigger events.Trigger) *events.ReviewRequest {
+	return prRequest(b.sim, pr, trigger)
+}
+
+func (b *talkBundle) comment(pr *azdosim.PullRequest, thread int, content string) *events.ReviewRequest {
+	return prComment(b.sim, pr, thread, content)
+}
+
+// prRequest is the request of an event of trigger on pr, of sim's
+// project and repository, at pr's head.
+func prRequest(sim *azdotest.Sim, pr *azdosim.PullRequest, trigger events.Trigger) *events.ReviewRequest {
 	return &events.ReviewRequest{
 		Version: events.SchemaVersion, Trigger: trigger, EventID: fmt.Sprintf("e-%d-%s", pr.ID(), pr.Head()),
-		ProjectID: b.sim.Project.ID(), RepositoryID: b.sim.Repo.ID(), PullRequestID: pr.ID(), SourceCommit: pr.Head(),
+		ProjectID: sim.Project.ID(), RepositoryID: sim.Repo.ID(), PullRequestID: pr.ID(), SourceCommit: pr.Head(),
 	}
 }
 
-// comment is a person's comment event carrying content in thread.
-func (b *talkBundle) comment(pr *azdosim.PullRequest, thread int, content string) *events.ReviewRequest {
-	req := b.request(pr, events.TriggerComment)
+// prComment is the author's comment event carrying content in thread.
+func prComment(sim *azdotest.Sim, pr *azdosim.PullRequest, thread int, content string) *events.ReviewRequest {
+	req := prRequest(sim, pr, events.TriggerComment)
 	req.EventID += "-c-" + content
 	req.Comment = &events.CommentRef{ThreadID: thread, CommentID: 2, AuthorID: azdotest.Author().ID, Content: content}
 	return req
